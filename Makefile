@@ -1,0 +1,222 @@
+# Keel: one application linked with a small kernel into one bootable image.
+#
+#   make                 build build/$(APP).elf (boots with -kernel) and build/$(APP).iso
+#   make run             install what is missing, build, boot $(APP) under QEMU
+#   make test            install what is missing, run every test suite
+#   make host-tests      build the host unit tests (tests/host)
+#
+# APP names a folder under apps/ (or tests/apps/ for the test applications).
+# CMDLINE is baked into the ISO's grub.cfg; run-qemu.sh --append overrides it.
+
+APP ?= hello
+# V=1 shows every command in full.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-7s %s\n'
+endif
+CMDLINE ?=
+# Handed to recipes through the environment, so quotes in it survive.
+export KEEL_ISO_CMDLINE := $(CMDLINE)
+BUILD := build
+
+CC := gcc
+HOSTCC := gcc
+OBJCOPY := objcopy
+OBJDUMP := objdump
+NM := nm
+STRIP := strip
+
+# --- sources -----------------------------------------------------------------
+
+BOOT_SRCS := \
+	boot/header.S \
+	boot/entry32.S
+
+KERNEL_SRCS := \
+	kernel/main.c \
+	kernel/start.c \
+	kernel/serial.c \
+	kernel/console.c \
+	kernel/bootinfo.c \
+	kernel/memmap.c \
+	kernel/pmm.c \
+	kernel/paging.c \
+	kernel/heap.c \
+	kernel/mm.c \
+	kernel/cmdline.c \
+	kernel/gdt.c \
+	kernel/idt.c \
+	kernel/traps.S \
+	kernel/exception.c \
+	kernel/panic.c \
+	kernel/ksyms.c \
+	kernel/tsc.c \
+	kernel/acpi.c \
+	kernel/pic.c \
+	kernel/lapic.c \
+	kernel/ioapic.c \
+	kernel/msi.c \
+	kernel/irq.c \
+	kernel/timerq.c \
+	kernel/timer.c \
+	kernel/sched.c \
+	kernel/sync.c \
+	kernel/thread_arch.c \
+	kernel/switch.S \
+	kernel/power.c \
+	kernel/fwcfg.c \
+	kernel/random.c
+
+LIB_SRCS := \
+	lib/string.c \
+	lib/ctype.c \
+	lib/stdlib.c \
+	lib/qsort.c \
+	lib/format.c \
+	lib/stdio.c \
+	lib/errno.c
+
+APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP)))
+ifeq ($(APP_DIR),)
+$(error no application '$(APP)' under apps/ or tests/apps/)
+endif
+# An application lists its sources in app.mk as APP_SRCS (paths relative
+# to its folder); without one, its main.c is the whole application.
+APP_SRCS :=
+-include $(APP_DIR)/app.mk
+APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+
+# --- flags -------------------------------------------------------------------
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+# Freestanding C11 for a 64-bit kernel: no red zone (interrupts run on the
+# interrupted stack), no SSE/x87 (no FPU state is saved), frame pointers
+# for backtraces (and no tail calls, which would drop frames from them),
+# and a stack protector whose canary is a global drawn
+# from RDRAND at boot.
+KCFLAGS := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+	-I. -Iinclude -Ilib/include \
+	-O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter \
+	-mno-red-zone -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
+	-fstack-protector-strong -mstack-protector-guard=global \
+	-fno-pic -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns \
+	-ffunction-sections -fdata-sections -MD -MP
+KASFLAGS := -I. -D__ASSEMBLY__ -MD -MP
+KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections \
+	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none \
+	-Wl,--no-warn-rwx-segments
+
+KOBJ := $(BUILD)/obj
+KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(LIB_SRCS))
+APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(BUILD)/$(APP)/app_name.c.o
+
+IMAGE := $(BUILD)/$(APP).elf
+ISO := $(BUILD)/$(APP).iso
+
+.PHONY: all run test host-tests clean deps images
+all: $(IMAGE) $(ISO)
+
+# Objects depend on the flags they were built with: changing a flag in
+# this file rebuilds everything it affects.
+FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(KCFLAGS) $(KASFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/flags.*
+	@touch $@
+
+$(KOBJ)/%.c.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(say) CC $<
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(say) AS $<
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# The stack protector's canary is set in start.c, which therefore must not
+# carry one of its own: a frame opened before the canary changes would
+# fail its check on return.
+$(KOBJ)/kernel/start.c.o: KCFLAGS += -fno-stack-protector
+
+# --- linking: twice, the second time with the symbol table for backtraces ----
+
+# argv[0] for the application: its name, in an object of its own.
+$(BUILD)/$(APP)/app_name.c:
+	@mkdir -p $(dir $@)
+	$(Q)echo 'const char keel_app_name[] = "$(APP)";' > $@
+
+$(BUILD)/$(APP)/%.c.o: $(BUILD)/$(APP)/%.c
+	$(say) CC $<
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/$(APP)/ksyms0.S:
+	@mkdir -p $(dir $@)
+	$(Q)tools/gen-ksyms.sh /dev/null > $@
+
+$(BUILD)/$(APP)/pass1.elf: $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
+	$(say) LD $@
+	$(Q)$(CC) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
+
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh
+	$(say) KSYMS $@
+	$(Q)$(NM) -n --defined-only $< | tools/gen-ksyms.sh - > $@
+
+$(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# The symbol table sits after everything else, so the second link must
+# put every other symbol where the first did: checked, not assumed.
+$(IMAGE): $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf
+	$(say) LD $@
+	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map,$(BUILD)/$(APP).map -o $@ $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms.S.o
+	@$(NM) -n --defined-only $(BUILD)/$(APP)/pass1.elf | grep -v -e ksyms -e __kernel_end > $(BUILD)/$(APP)/syms1
+	@$(NM) -n --defined-only $@ | grep -v -e ksyms -e __kernel_end > $(BUILD)/$(APP)/syms2
+	@cmp -s $(BUILD)/$(APP)/syms1 $(BUILD)/$(APP)/syms2 || { echo "error: the symbol table moved other symbols"; rm -f $@; exit 1; }
+	$(Q)$(NM) -n $@ > $(BUILD)/$(APP).syms
+	$(Q)$(OBJDUMP) -d --no-show-raw-insn $@ > $(BUILD)/$(APP).dis
+	$(Q)$(STRIP) -o $(BUILD)/$(APP).stripped.elf $@
+	@tools/check-image.sh $@
+
+$(BUILD)/$(APP)/iso/boot/grub/grub.cfg: tools/grub.cfg.in FORCE
+	@mkdir -p $(dir $@)
+	@CMDLINE="$$KEEL_ISO_CMDLINE" awk '{ gsub(/@CMDLINE@/, ENVIRON["CMDLINE"]); print }' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(ISO): $(IMAGE) $(BUILD)/$(APP)/iso/boot/grub/grub.cfg
+	@mkdir -p $(BUILD)/$(APP)/iso/boot
+	$(say) ISO $@
+	$(Q)cp $(IMAGE) $(BUILD)/$(APP)/iso/boot/keel.elf
+	$(Q)grub-mkrescue -o $@ $(BUILD)/$(APP)/iso 2> $(BUILD)/$(APP)/grub-mkrescue.log || { cat $(BUILD)/$(APP)/grub-mkrescue.log; exit 1; }
+
+FORCE:
+
+# --- the two commands of the README ------------------------------------------
+
+deps:
+	@tools/install-deps.sh build
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./run-qemu.sh --kernel $(IMAGE) $(if $(CMDLINE),--append "$(CMDLINE)")
+
+test: deps
+	@tools/install-deps.sh test
+	@tests/run.sh
+
+# --- host unit tests ----------------------------------------------------------
+
+include tests/host/host.mk
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,149 @@
+/*
+ * keel.h: everything a Keel application sees of the kernel beyond the C
+ * library. An application is `int main(int argc, char **argv)`; the
+ * command line after "--" (or all of it, without "--") is its argv, and
+ * the value main returns is the exit status of the virtual machine.
+ *
+ * Errors are negative errno values (<errno.h>), documented per function.
+ */
+#ifndef KEEL_H
+#define KEEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- Exit status --------------------------------------------------------
+ *
+ * The status reaches the host through QEMU's (and bhyve's) isa-debug-exit
+ * port, which has room for 7 bits; QEMU then exits with (status << 1) | 1
+ * and run-qemu.sh turns that back into the status. Statuses 0 to 123 are
+ * the application's; the kernel reserves the rest. */
+#define KEEL_EXIT_MAX_APP 123
+#define KEEL_EXIT_OUT_OF_RANGE 124 /* main returned a status outside 0..123 */
+#define KEEL_EXIT_PANIC 125        /* the kernel panicked */
+#define KEEL_EXIT_EXCEPTION 126    /* a CPU exception (a fault) */
+
+/* Ends the VM with status (0 to 123; anything else becomes
+ * KEEL_EXIT_OUT_OF_RANGE). Does not return. */
+__attribute__((noreturn)) void keel_exit(int status);
+
+/* --- Time ---------------------------------------------------------------*/
+
+/* Nanoseconds since the first instruction of the kernel, from the TSC;
+ * monotonic. */
+uint64_t keel_clock_ns(void);
+
+/* The TSC's frequency in Hz and how it was found ("CPUID 0x15", "PIT",
+ * "ACPI PM timer", ...). */
+uint64_t keel_tsc_hz(void);
+const char *keel_tsc_source(void);
+
+/* Microseconds from the kernel's first instruction to the call of main. */
+uint64_t keel_boot_us(void);
+
+/* Sleeps at least ns nanoseconds; other threads run meanwhile and the CPU
+ * halts when none can. */
+void keel_sleep_ns(uint64_t ns);
+
+/* --- Threads ------------------------------------------------------------
+ *
+ * Cooperative threads on one CPU: a thread runs until it blocks, sleeps,
+ * yields or exits. Each has its own stack with an unmapped guard page
+ * below it, so an overflow faults with a report naming the thread.
+ * Interrupt handlers never run application code. */
+
+typedef struct keel_thread keel_thread_t;
+
+/* Starts fn(arg) in a new thread named name (copied; at most 15 bytes
+ * kept) with a stack of stack_size bytes (0: 64 KiB; rounded up to pages).
+ * The new thread runs when the caller next blocks or yields.
+ * Returns 0 and *out, or -ENOMEM, -EINVAL (fn NULL). */
+int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *arg), void *arg, size_t stack_size);
+
+/* Waits for t to end and frees it; *status (if not NULL) gets what fn
+ * returned or what the thread passed to keel_thread_exit. Returns 0,
+ * -EDEADLK (t is the caller), -EINVAL (t is detached or already joined). */
+int keel_thread_join(keel_thread_t *t, int *status);
+
+/* t frees itself when it ends; it can no longer be joined. Returns 0 or
+ * -EINVAL. */
+int keel_thread_detach(keel_thread_t *t);
+
+/* Lets every other runnable thread run once before the caller again. */
+void keel_thread_yield(void);
+
+__attribute__((noreturn)) void keel_thread_exit(int status);
+keel_thread_t *keel_thread_self(void);
+const char *keel_thread_name(const keel_thread_t *t);
+
+/* --- Synchronisation ------------------------------------------------------
+ *
+ * All of these may be declared statically with an initializer of zeros
+ * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
+ * times out returns -ETIMEDOUT. keel_sem_post may be called from an
+ * interrupt handler; nothing else here may. */
+
+struct keel_waitq {
+	keel_thread_t *head, *tail;
+};
+
+typedef struct {
+	unsigned long count;
+	struct keel_waitq waiters;
+} keel_sem_t;
+#define KEEL_SEM_INIT(n) { (n), { 0, 0 } }
+
+void keel_sem_init(keel_sem_t *s, unsigned long count);
+void keel_sem_wait(keel_sem_t *s);
+int keel_sem_timedwait(keel_sem_t *s, uint64_t timeout_ns); /* 0 or -ETIMEDOUT */
+int keel_sem_trywait(keel_sem_t *s);                         /* 0 or -EAGAIN */
+void keel_sem_post(keel_sem_t *s);
+
+/* A mutex is held by one thread; unlock hands it to the longest waiter. */
+typedef struct {
+	keel_thread_t *owner;
+	struct keel_waitq waiters;
+} keel_mutex_t;
+#define KEEL_MUTEX_INIT { 0, { 0, 0 } }
+
+void keel_mutex_init(keel_mutex_t *m);
+/* Returns 0, or -EDEADLK when the caller already holds m. */
+int keel_mutex_lock(keel_mutex_t *m);
+int keel_mutex_trylock(keel_mutex_t *m); /* 0 or -EBUSY */
+/* Returns 0, or -EPERM when the caller does not hold m. */
+int keel_mutex_unlock(keel_mutex_t *m);
+
+typedef struct {
+	struct keel_waitq waiters;
+} keel_cond_t;
+#define KEEL_COND_INIT { { 0, 0 } }
+
+void keel_cond_init(keel_cond_t *c);
+/* Releases m, waits for a signal, takes m again. Returns 0, -EPERM when
+ * the caller does not hold m, or (timedwait) -ETIMEDOUT, with m held. */
+int keel_cond_wait(keel_cond_t *c, keel_mutex_t *m);
+int keel_cond_timedwait(keel_cond_t *c, keel_mutex_t *m, uint64_t timeout_ns);
+void keel_cond_signal(keel_cond_t *c);
+void keel_cond_broadcast(keel_cond_t *c);
+
+/* Counters since boot. */
+struct keel_sched_stats {
+	unsigned long switches;         /* context switches */
+	unsigned long idle_halts;       /* times the CPU halted with nothing to run */
+	unsigned long timer_interrupts; /* from the local APIC timer */
+	unsigned long interrupts;       /* all device and timer interrupts */
+};
+void keel_sched_stats(struct keel_sched_stats *s);
+
+/* --- Memory -------------------------------------------------------------*/
+
+struct keel_meminfo {
+	uint64_t ram_bytes;  /* RAM in the loader's memory map */
+	uint64_t free_bytes; /* pages not in use */
+	uint64_t ram_top;    /* one past the highest RAM address */
+	uint64_t heap_bytes; /* bytes the heap holds from the page allocator */
+	uint64_t heap_used;  /* bytes of it in allocated chunks */
+};
+void keel_meminfo(struct keel_meminfo *info);
+
+#endif

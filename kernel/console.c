@@ -1,0 +1,173 @@
+/*
+ * The console and the stdio functions an application writes with. Output
+ * is formatted into a small buffer on the stack and handed to the sinks a
+ * buffer at a time, so a line reaches the serial port in one piece.
+ */
+#include "kernel/console.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/cpu.h"
+#include "kernel/serial.h"
+#include "lib/format.h"
+
+#define MAX_SINKS 4
+
+enum log_level console_log_level = LOG_INFO;
+
+static console_sink_fn sinks[MAX_SINKS];
+static unsigned nsinks;
+static bool panicking;
+static console_sink_fn emergency_sink;
+
+void console_write(const char *s, size_t n)
+{
+	/* Interrupt handlers print too: one writer at a time keeps lines
+	 * whole. */
+	bool irq = irq_save();
+	serial_write(s, n);
+	if (panicking) {
+		if (emergency_sink)
+			emergency_sink(s, n);
+	} else {
+		for (unsigned i = 0; i < nsinks; i++)
+			sinks[i](s, n);
+	}
+	irq_restore(irq);
+}
+
+int console_add_sink(console_sink_fn fn)
+{
+	if (nsinks == MAX_SINKS)
+		return -ENOSPC;
+	sinks[nsinks++] = fn;
+	return 0;
+}
+
+void console_panic_mode(console_sink_fn emergency)
+{
+	panicking = true;
+	emergency_sink = emergency;
+}
+
+struct buffered {
+	char buf[160];
+	size_t len;
+};
+
+static void buffered_put(void *ctx, const char *s, size_t n)
+{
+	struct buffered *b = ctx;
+	while (n > 0) {
+		if (b->len == sizeof(b->buf)) {
+			console_write(b->buf, b->len);
+			b->len = 0;
+		}
+		size_t k = sizeof(b->buf) - b->len;
+		if (k > n)
+			k = n;
+		memcpy(b->buf + b->len, s, k);
+		b->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+	struct buffered b;
+	b.len = 0;
+	int n = format_v(buffered_put, &b, fmt, ap);
+	if (b.len)
+		console_write(b.buf, b.len);
+	return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* --- stdio for applications: stdout and stderr are both the console. --- */
+
+struct keel_file {
+	int fd;
+};
+static struct keel_file out_file = { 1 }, err_file = { 2 };
+FILE *const stdout = &out_file;
+FILE *const stderr = &err_file;
+
+int vprintf(const char *fmt, va_list ap) { return kvprintf(fmt, ap); }
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	(void)f;
+	return kvprintf(fmt, ap);
+}
+
+int fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int fputs(const char *s, FILE *f)
+{
+	(void)f;
+	console_write(s, strlen(s));
+	return 1;
+}
+
+int puts(const char *s)
+{
+	console_write(s, strlen(s));
+	console_write("\n", 1);
+	return 1;
+}
+
+int fputc(int c, FILE *f)
+{
+	(void)f;
+	char ch = (char)c;
+	console_write(&ch, 1);
+	return (unsigned char)c;
+}
+
+int putchar(int c) { return fputc(c, stdout); }
+
+size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+{
+	(void)f;
+	if (size == 0 || n == 0)
+		return 0;
+	if (n > SIZE_MAX / size)
+		n = SIZE_MAX / size;
+	console_write(p, size * n);
+	return n;
+}
+
+int fflush(FILE *f)
+{
+	(void)f;
+	return 0;
+}

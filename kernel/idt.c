@@ -1,0 +1,117 @@
+/*
+ * The interrupt descriptor table and the dispatch of every vector:
+ * exceptions go to the report, interrupt vectors to their handlers.
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "boot/boot.h"
+#include "kernel/cpu.h"
+#include "kernel/gdt.h"
+#include "kernel/panic.h"
+#include "kernel/trap.h"
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate");
+
+#define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate: IF cleared on entry */
+#define STUB_SIZE 16
+
+extern const char trap_stubs_start[];
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static struct {
+	irq_handler_fn fn;
+	void *ctx;
+} handlers[256];
+
+void (*trap_eoi)(unsigned vector);
+volatile int trap_depth;
+
+static void set_gate(unsigned v, uintptr_t handler, uint8_t ist)
+{
+	idt[v] = (struct idt_gate){
+		.offset_low = (uint16_t)handler,
+		.selector = BOOT_CS,
+		.ist = ist,
+		.type_attr = GATE_INTERRUPT,
+		.offset_mid = (uint16_t)(handler >> 16),
+		.offset_high = (uint32_t)(handler >> 32),
+	};
+}
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		uint8_t ist = 0;
+		if (v == 8)
+			ist = IST_DOUBLE_FAULT;
+		else if (v == 2)
+			ist = IST_NMI;
+		else if (v == 18)
+			ist = IST_MACHINE_CHECK;
+		else if (v == TRAP_PAGE_FAULT)
+			ist = IST_PAGE_FAULT;
+		set_gate(v, (uintptr_t)trap_stubs_start + v * STUB_SIZE, ist);
+	}
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" ::"m"(p));
+}
+
+int trap_set_handler(unsigned vector, irq_handler_fn fn, void *ctx)
+{
+	if (vector < TRAP_FIRST_IRQ || vector > 255)
+		return -EINVAL;
+	bool irq = irq_save();
+	int ret = 0;
+	if (handlers[vector].fn != NULL && (handlers[vector].fn != fn || handlers[vector].ctx != ctx)) {
+		ret = -EBUSY;
+	} else {
+		handlers[vector].ctx = ctx;
+		handlers[vector].fn = fn;
+	}
+	irq_restore(irq);
+	return ret;
+}
+
+void trap_clear_handler(unsigned vector)
+{
+	if (vector < TRAP_FIRST_IRQ || vector > 255)
+		return;
+	bool irq = irq_save();
+	handlers[vector].fn = NULL;
+	handlers[vector].ctx = NULL;
+	irq_restore(irq);
+}
+
+/* Interrupts on vectors nobody claimed: counted, acknowledged, ignored. */
+unsigned long trap_unhandled_count;
+unsigned long trap_irq_count;
+
+void trap_dispatch(struct trap_frame *f)
+{
+	unsigned v = (unsigned)f->vector;
+	if (v < TRAP_FIRST_IRQ)
+		exception_report(f);
+
+	trap_depth++;
+	trap_irq_count++;
+	if (handlers[v].fn)
+		handlers[v].fn(handlers[v].ctx);
+	else
+		trap_unhandled_count++;
+	if (trap_eoi)
+		trap_eoi(v);
+	trap_depth--;
+}

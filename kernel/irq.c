@@ -1,0 +1,124 @@
+/*
+ * Interrupt routing: the legacy PICs masked, the local APIC enabled, the
+ * I/O APICs set up from the MADT, and device vectors handed out from one
+ * bitmap. Handlers only record work and wake threads (kernel/trap.h).
+ */
+#include "kernel/irq.h"
+
+#include <errno.h>
+
+#include "kernel/acpi.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/ioapic.h"
+#include "kernel/lapic.h"
+#include "kernel/panic.h"
+#include "kernel/pic.h"
+
+static uint64_t used[4]; /* one bit per vector 0..255 */
+
+static void eoi(unsigned vector)
+{
+	/* A spurious interrupt is not in service: no EOI (SDM 11.9). The
+	 * masked PICs' vectors never reach the local APIC. */
+	if (vector == LAPIC_SPURIOUS_VECTOR || (vector >= PIC_VECTOR_BASE && vector < PIC_VECTOR_BASE + 16))
+		return;
+	lapic_eoi();
+}
+
+static void on_pic_spurious(void *ctx) { trap_unhandled_count++; }
+
+void irq_init(void)
+{
+	pic_disable();
+	/* A PIC that raised its line before being masked delivers its
+	 * spurious IRQ 7 or 15 on these: counted, ignored. */
+	trap_set_handler(PIC_VECTOR_BASE + 7, on_pic_spurious, NULL);
+	trap_set_handler(PIC_VECTOR_BASE + 15, on_pic_spurious, NULL);
+	if (lapic_init(acpi.lapic_phys) != 0)
+		panic("irq: this CPU has no local APIC");
+	trap_eoi = eoi;
+	int n = ioapic_init(&acpi);
+	kinfo("irq: %s, local APIC %u, %d I/O APIC%s, timer %s", lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), n,
+	      n == 1 ? "" : "s", lapic_timer_mode());
+	if (lapic_timer_hz())
+		kinfo(" at %lu MHz", lapic_timer_hz() / 1000000);
+	kinfo("\n");
+	irq_enable();
+}
+
+int irq_alloc_vector(irq_handler_fn fn, void *ctx)
+{
+	bool irq = irq_save();
+	int v = -ENOSPC;
+	for (int i = IRQ_VECTOR_FIRST; i <= IRQ_VECTOR_LAST; i++) {
+		if (!(used[i / 64] >> (i % 64) & 1)) {
+			used[i / 64] |= 1ull << (i % 64);
+			trap_set_handler((unsigned)i, fn, ctx);
+			v = i;
+			break;
+		}
+	}
+	irq_restore(irq);
+	return v;
+}
+
+void irq_free_vector(int vector)
+{
+	if (vector < IRQ_VECTOR_FIRST || vector > IRQ_VECTOR_LAST)
+		return;
+	bool irq = irq_save();
+	trap_clear_handler((unsigned)vector);
+	used[vector / 64] &= ~(1ull << (vector % 64));
+	irq_restore(irq);
+}
+
+unsigned irq_vectors_in_use(void)
+{
+	unsigned n = 0;
+	for (int i = IRQ_VECTOR_FIRST; i <= IRQ_VECTOR_LAST; i++)
+		n += used[i / 64] >> (i % 64) & 1;
+	return n;
+}
+
+int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx)
+{
+	int v = irq_alloc_vector(fn, ctx);
+	if (v < 0)
+		return v;
+	int err = ioapic_route(gsi, (uint8_t)v, level, active_low, lapic_id());
+	if (err) {
+		irq_free_vector(v);
+		return err;
+	}
+	return v;
+}
+
+int irq_attach_isa(uint8_t isa, irq_handler_fn fn, void *ctx)
+{
+	uint16_t flags;
+	uint32_t gsi = acpi_isa_irq_to_gsi(&acpi, isa, &flags);
+	/* MPS INTI flags: polarity 3 = active low, trigger 3 = level;
+	 * 0 means the bus default, which for ISA is edge, active high. */
+	bool active_low = (flags & 3) == 3;
+	bool level = ((flags >> 2) & 3) == 3;
+	return irq_attach_gsi(gsi, level, active_low, fn, ctx);
+}
+
+void irq_detach_gsi(uint32_t gsi, int vector)
+{
+	ioapic_mask(gsi, true);
+	irq_free_vector(vector);
+}
+
+int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)
+{
+	int v = irq_alloc_vector(fn, ctx);
+	if (v < 0)
+		return v;
+	if (!msi_compose(lapic_id(), (uint8_t)v, msg)) {
+		irq_free_vector(v);
+		return -ENODEV;
+	}
+	return v;
+}

@@ -1,0 +1,41 @@
+/*
+ * Interrupts for drivers: a vector and a handler, routed from an I/O APIC
+ * pin (INTx, ISA) or composed into an MSI/MSI-X message.
+ */
+#ifndef KEEL_IRQ_H
+#define KEEL_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/msi.h"
+#include "kernel/trap.h"
+
+/* Device vectors: above the exceptions and the PICs' parking range, below
+ * the APIC's own (timer 0xf0, error 0xfe, spurious 0xff). */
+#define IRQ_VECTOR_FIRST 0x30
+#define IRQ_VECTOR_LAST 0xef
+
+/* Sets up the interrupt controllers from ACPI and enables interrupts. */
+void irq_init(void);
+
+/* A free vector with fn as its handler; returns it or -ENOSPC. */
+int irq_alloc_vector(irq_handler_fn fn, void *ctx);
+void irq_free_vector(int vector);
+
+/* A vector routed from the I/O APIC pin of a GSI (level or edge,
+ * active low or high). Returns the vector or a negative errno. */
+int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx);
+/* The same for an ISA IRQ, through the MADT's overrides. */
+int irq_attach_isa(uint8_t irq, irq_handler_fn fn, void *ctx);
+void irq_detach_gsi(uint32_t gsi, int vector);
+
+/* A vector for MSI or MSI-X and the message that raises it. */
+int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg);
+
+/* How many device vectors are in use, and how many interrupts arrived on
+ * vectors nobody claimed. */
+unsigned irq_vectors_in_use(void);
+extern unsigned long trap_unhandled_count;
+
+#endif

@@ -1,0 +1,14 @@
+#ifndef KEEL_KSYMS_H
+#define KEEL_KSYMS_H
+
+#include <stdint.h>
+
+/* The function containing addr, from the table linked into the image
+ * (tools/gen-ksyms.sh); NULL when addr is outside the kernel's text.
+ * *offset is set to addr minus the function's start. */
+const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
+
+/* The address of a function by name, 0 when unknown. */
+uint64_t ksyms_address(const char *name);
+
+#endif

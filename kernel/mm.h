@@ -1,0 +1,31 @@
+/*
+ * Memory for the rest of the kernel: pages from the physical allocator
+ * and the heap behind malloc, set up from the boot memory map.
+ */
+#ifndef KEEL_MM_H
+#define KEEL_MM_H
+
+#include <stdint.h>
+
+#include "kernel/bootinfo.h"
+
+/* Sets up the page allocator from the loader's map, keeping the first
+ * MiB, the kernel image and the allocator's own bitmap out of it. */
+void mm_init(const struct boot_info *bi);
+
+/* The heap; after paging_init, when all RAM is mapped. */
+void mm_heap_init(void);
+
+/* Physical pages, mapped at their own address. Return 0 when out of
+ * memory. The _below variant keeps every page under limit; aligned
+ * takes an alignment in pages (a power of two). */
+uint64_t mm_alloc_pages(uint64_t npages);
+uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit);
+uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit);
+/* Panics when the pages were not allocated (a double free). */
+void mm_free_pages(uint64_t phys, uint64_t npages);
+
+uint64_t mm_free_bytes(void);
+uint64_t mm_ram_bytes(void);
+
+#endif

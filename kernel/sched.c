@@ -1,0 +1,314 @@
+/*
+ * The scheduler: a FIFO run queue, wait queues with deadlines, and the
+ * life of a thread (create, run, exit, join or detach).
+ *
+ * Everything that touches the run queue or a wait queue runs with
+ * interrupts disabled, because interrupt handlers wake threads. A switch
+ * always happens inside schedule(), and a thread resumes there (or, the
+ * first time, in sched_thread_entry) with interrupts still disabled; the
+ * public call it came through then restores the caller's state.
+ *
+ * The machine-specific parts (stacks, the switch itself, halting, the
+ * clock) are behind the arch_ functions, so the host tests run this very
+ * file with threads made of ucontexts.
+ */
+#include "kernel/sched.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct keel_thread boot_thread;
+static struct keel_thread *current = &boot_thread;
+static struct keel_thread *runq_head, *runq_tail;
+static struct keel_thread *all_threads = &boot_thread;
+static struct keel_thread *zombies; /* detached threads that ended: freed by the next switch */
+unsigned long sched_switches, sched_idle_halts;
+
+void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
+{
+	strcpy(boot_thread.name, "boot");
+	boot_thread.stack = boot_stack;
+	boot_thread.stack_size = boot_stack_size;
+	boot_thread.state = THREAD_RUNNABLE;
+	current = &boot_thread;
+	all_threads = &boot_thread;
+}
+
+struct keel_thread *sched_current(void) { return current; }
+
+bool sched_lock(void) { return arch_irq_save(); }
+void sched_unlock(bool state) { arch_irq_restore(state); }
+
+static void runq_push(struct keel_thread *t)
+{
+	t->run_next = NULL;
+	if (runq_tail)
+		runq_tail->run_next = t;
+	else
+		runq_head = t;
+	runq_tail = t;
+}
+
+static struct keel_thread *runq_pop(void)
+{
+	struct keel_thread *t = runq_head;
+	if (t) {
+		runq_head = t->run_next;
+		if (runq_head == NULL)
+			runq_tail = NULL;
+		t->run_next = NULL;
+	}
+	return t;
+}
+
+static void make_runnable(struct keel_thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	runq_push(t);
+}
+
+static void unlink_thread(struct keel_thread *t)
+{
+	for (struct keel_thread **p = &all_threads; *p; p = &(*p)->all_next) {
+		if (*p == t) {
+			*p = t->all_next;
+			return;
+		}
+	}
+}
+
+/* Frees detached threads that have ended, none of which is the one
+ * running (it switched away from each of them). */
+static void reap_zombies(void)
+{
+	while (zombies) {
+		struct keel_thread *z = zombies;
+		zombies = z->run_next;
+		unlink_thread(z);
+		arch_stack_free(z);
+		free(z);
+	}
+}
+
+/* Runs the next runnable thread; the caller has either queued itself
+ * (yield), blocked or exited. Halts while nothing is runnable. */
+static void schedule(void)
+{
+	struct keel_thread *prev = current, *next;
+	while ((next = runq_pop()) == NULL) {
+		sched_idle_halts++;
+		arch_idle();
+	}
+	if (next != prev) {
+		current = next;
+		sched_switches++;
+		arch_switch(prev, next);
+	}
+	reap_zombies();
+}
+
+void sched_thread_entry(void)
+{
+	struct keel_thread *t = current;
+	reap_zombies();
+	arch_irq_restore(true);
+	keel_thread_exit(t->fn(t->arg));
+}
+
+/* --- wait queues ----------------------------------------------------------- */
+
+static void wq_remove(struct keel_thread *t)
+{
+	struct keel_waitq *q = t->waiting_on;
+	if (t->wq_prev)
+		t->wq_prev->wq_next = t->wq_next;
+	else
+		q->head = t->wq_next;
+	if (t->wq_next)
+		t->wq_next->wq_prev = t->wq_prev;
+	else
+		q->tail = t->wq_prev;
+	t->wq_next = t->wq_prev = NULL;
+	t->waiting_on = NULL;
+}
+
+static void on_timeout(struct timer *tm, void *ctx)
+{
+	struct keel_thread *t = ctx;
+	/* Woken and timed out at once: the wake came first, keep it. */
+	if (t->state != THREAD_BLOCKED || t->waiting_on == NULL)
+		return;
+	wq_remove(t);
+	t->wake_result = -ETIMEDOUT;
+	make_runnable(t);
+}
+
+int waitq_wait(struct keel_waitq *q, uint64_t deadline)
+{
+	struct keel_thread *t = current;
+	if (deadline != DEADLINE_NEVER && deadline <= arch_clock_ns())
+		return -ETIMEDOUT;
+	t->waiting_on = q;
+	t->wq_next = NULL;
+	t->wq_prev = q->tail;
+	if (q->tail)
+		q->tail->wq_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+	t->state = THREAD_BLOCKED;
+	t->wake_result = 0;
+	if (deadline != DEADLINE_NEVER)
+		arch_timer_arm(&t->timeout, deadline, on_timeout, t);
+	schedule();
+	if (deadline != DEADLINE_NEVER)
+		arch_timer_cancel(&t->timeout);
+	return t->wake_result;
+}
+
+struct keel_thread *waitq_first(const struct keel_waitq *q) { return q->head; }
+
+unsigned waitq_wake_one(struct keel_waitq *q)
+{
+	bool s = arch_irq_save();
+	struct keel_thread *t = q->head;
+	if (t) {
+		wq_remove(t);
+		t->wake_result = 0;
+		make_runnable(t);
+	}
+	arch_irq_restore(s);
+	return t != NULL;
+}
+
+unsigned waitq_wake_all(struct keel_waitq *q)
+{
+	bool s = arch_irq_save();
+	unsigned n = 0;
+	while (waitq_wake_one(q))
+		n++;
+	arch_irq_restore(s);
+	return n;
+}
+
+/* --- threads --------------------------------------------------------------- */
+
+int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *), void *arg, size_t stack_size)
+{
+	if (fn == NULL || out == NULL)
+		return -EINVAL;
+	struct keel_thread *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	if (stack_size == 0)
+		stack_size = THREAD_DEFAULT_STACK;
+	if (stack_size > ((size_t)1 << 40))
+		stack_size = (size_t)1 << 40; /* fails below rather than overflowing */
+	stack_size = (stack_size + 4095) & ~(size_t)4095;
+	if (arch_stack_alloc(t, stack_size) != 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	strncpy(t->name, name ? name : "thread", THREAD_NAME_MAX - 1);
+	t->fn = fn;
+	t->arg = arg;
+	arch_thread_init(t);
+
+	bool s = arch_irq_save();
+	t->all_next = all_threads;
+	all_threads = t;
+	make_runnable(t);
+	arch_irq_restore(s);
+	*out = t;
+	return 0;
+}
+
+void keel_thread_exit(int status)
+{
+	arch_irq_save();
+	struct keel_thread *t = current;
+	t->status = status;
+	t->state = THREAD_EXITED;
+	waitq_wake_all(&t->joiners);
+	if (t->detached) {
+		t->run_next = zombies;
+		zombies = t;
+	}
+	schedule();
+	/* An exited thread is never queued again. */
+	for (;;)
+		arch_idle();
+}
+
+int keel_thread_join(keel_thread_t *t, int *status)
+{
+	if (t == current)
+		return -EDEADLK;
+	bool s = arch_irq_save();
+	if (t->detached || t->joined || t == &boot_thread) {
+		arch_irq_restore(s);
+		return -EINVAL;
+	}
+	t->joined = true;
+	while (t->state != THREAD_EXITED)
+		waitq_wait(&t->joiners, DEADLINE_NEVER);
+	unlink_thread(t);
+	arch_irq_restore(s);
+	if (status)
+		*status = t->status;
+	arch_stack_free(t);
+	free(t);
+	return 0;
+}
+
+int keel_thread_detach(keel_thread_t *t)
+{
+	bool s = arch_irq_save();
+	if (t->detached || t->joined || t == &boot_thread) {
+		arch_irq_restore(s);
+		return -EINVAL;
+	}
+	t->detached = true;
+	if (t->state == THREAD_EXITED && t != current) {
+		t->run_next = zombies;
+		zombies = t;
+		reap_zombies();
+	}
+	arch_irq_restore(s);
+	return 0;
+}
+
+void keel_thread_yield(void)
+{
+	bool s = arch_irq_save();
+	make_runnable(current);
+	schedule();
+	arch_irq_restore(s);
+}
+
+keel_thread_t *keel_thread_self(void) { return current; }
+const char *keel_thread_name(const keel_thread_t *t) { return t->name; }
+
+void keel_sleep_ns(uint64_t ns)
+{
+	uint64_t now = arch_clock_ns();
+	uint64_t deadline = ns > DEADLINE_NEVER - 1 - now ? DEADLINE_NEVER - 1 : now + ns;
+	struct keel_waitq nobody = { 0, 0 };
+	bool s = arch_irq_save();
+	while (waitq_wait(&nobody, deadline) == 0)
+		; /* nobody wakes this queue: only the deadline ends the wait */
+	arch_irq_restore(s);
+}
+
+struct keel_thread *sched_guard_owner(uint64_t addr)
+{
+	for (struct keel_thread *t = all_threads; t; t = t->all_next)
+		if (t->stack && addr < t->stack && addr >= t->stack - 4096)
+			return t;
+	return NULL;
+}
+
+/* errno is per thread. */
+int *__errno_location(void);
+int *__errno_location(void) { return &current->errno_value; }

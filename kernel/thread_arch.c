@@ -1,0 +1,89 @@
+/*
+ * The machine side of threads on x86-64: stacks from the page allocator
+ * with an unmapped guard page below each, the context switch
+ * (kernel/switch.S), halting while idle, and the clock and timers.
+ */
+#include <errno.h>
+
+#include "kernel/cpu.h"
+#include "kernel/mm.h"
+#include "kernel/paging.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+#include "kernel/tsc.h"
+
+#define GUARD 4096u
+
+void context_switch(uint64_t *save_sp, uint64_t load_sp);
+void thread_start(void);
+
+bool arch_irq_save(void) { return irq_save(); }
+void arch_irq_restore(bool state) { irq_restore(state); }
+
+int arch_stack_alloc(struct keel_thread *t, size_t size)
+{
+	uint64_t pages = size / 4096 + 1;
+	uint64_t base = mm_alloc_pages(pages);
+	if (base == 0)
+		return -ENOMEM;
+	if (paging_map(base, GUARD, MAP_NONE) != 0) {
+		mm_free_pages(base, pages);
+		return -ENOMEM;
+	}
+	t->stack = base + GUARD;
+	t->stack_size = size;
+	return 0;
+}
+
+void arch_stack_free(struct keel_thread *t)
+{
+	uint64_t base = t->stack - GUARD;
+	/* The guard page becomes ordinary memory again before it goes back. */
+	paging_map(base, GUARD, MAP_WRITE);
+	mm_free_pages(base, t->stack_size / 4096 + 1);
+	t->stack = 0;
+}
+
+void arch_thread_init(struct keel_thread *t)
+{
+	uint64_t *sp = (uint64_t *)(t->stack + t->stack_size);
+	*--sp = 0;                           /* padding: thread_start realigns */
+	*--sp = (uint64_t)(uintptr_t)thread_start; /* context_switch returns here */
+	for (int i = 0; i < 6; i++)
+		*--sp = 0; /* rbp, rbx, r12-r15 */
+	t->saved_sp = (uint64_t)(uintptr_t)sp;
+}
+
+void arch_switch(struct keel_thread *from, struct keel_thread *to) { context_switch(&from->saved_sp, to->saved_sp); }
+
+void arch_idle(void)
+{
+	irq_enable_and_halt();
+	irq_disable();
+}
+
+uint64_t arch_clock_ns(void) { return clock_ns(); }
+
+void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx) { timer_arm(t, deadline, fn, ctx); }
+
+bool arch_timer_cancel(struct timer *t) { return timer_cancel(t); }
+
+void keel_sched_stats(struct keel_sched_stats *s)
+{
+	s->switches = sched_switches;
+	s->idle_halts = sched_idle_halts;
+	s->timer_interrupts = timer_interrupts;
+	s->interrupts = trap_irq_count;
+}
+
+/* --- for reports (kernel/thread.h) --- */
+
+const char *thread_current_name(void) { return sched_current()->name; }
+
+const char *thread_guard_owner(uint64_t addr)
+{
+	struct keel_thread *t = sched_guard_owner(addr);
+	return t ? t->name : NULL;
+}

@@ -1,0 +1,63 @@
+/*
+ * The timer queue driven by the local APIC timer: after every change to
+ * the queue's head and after every interrupt, the APIC is set for the
+ * earliest deadline (or stopped). A deadline too far for the one-shot
+ * counter simply fires early and is set again.
+ */
+#include "kernel/timer.h"
+
+#include <stddef.h>
+
+#include "kernel/cpu.h"
+#include "kernel/lapic.h"
+#include "kernel/trap.h"
+#include "kernel/tsc.h"
+
+static struct timerq queue;
+volatile unsigned long timer_interrupts;
+
+static void program(void)
+{
+	uint64_t next = timerq_next_deadline(&queue);
+	if (next == UINT64_MAX) {
+		lapic_timer_stop();
+		return;
+	}
+	/* From now rather than from boot, so the conversion's rounding
+	 * error scales with the wait, not with the uptime; one tick late
+	 * rather than early. */
+	uint64_t tsc = rdtsc(), now = tsc_to_ns(tsc - boot_tsc);
+	lapic_timer_set(tsc + (next > now ? ns_to_tsc(next - now) : 0) + 1);
+}
+
+static void on_timer(void *ctx)
+{
+	timer_interrupts++;
+	struct timer *t;
+	while ((t = timerq_pop_expired(&queue, clock_ns())) != NULL)
+		t->fn(t, t->ctx);
+	program();
+}
+
+void timer_init(void) { trap_set_handler(LAPIC_TIMER_VECTOR, on_timer, NULL); }
+
+void timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx)
+{
+	bool irq = irq_save();
+	timerq_cancel(&queue, t);
+	timerq_add(&queue, t, deadline, fn, ctx);
+	if (queue.head == t)
+		program();
+	irq_restore(irq);
+}
+
+bool timer_cancel(struct timer *t)
+{
+	bool irq = irq_save();
+	bool was_head = queue.head == t;
+	bool armed = timerq_cancel(&queue, t);
+	if (was_head)
+		program();
+	irq_restore(irq);
+	return armed;
+}

@@ -1,0 +1,47 @@
+/*
+ * Interrupts and exceptions: the IDT, the saved register frame, and the
+ * table of handlers for interrupt vectors.
+ */
+#ifndef KEEL_TRAP_H
+#define KEEL_TRAP_H
+
+#include <stdint.h>
+
+/* What kernel/traps.S pushes, lowest address first, followed by what the
+ * CPU pushed. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame matches traps.S");
+
+#define TRAP_PAGE_FAULT 14
+#define TRAP_FIRST_IRQ 32
+
+void idt_init(void);
+
+/* Called from traps.S for every vector. */
+void trap_dispatch(struct trap_frame *f);
+
+/* Handlers for vectors 32..255. A handler runs with interrupts off and
+ * must only record work and wake threads. ctx is passed back. */
+typedef void (*irq_handler_fn)(void *ctx);
+int trap_set_handler(unsigned vector, irq_handler_fn fn, void *ctx);
+void trap_clear_handler(unsigned vector);
+
+/* Called after the handler of an interrupt vector (the interrupt
+ * controller's end-of-interrupt); set by the APIC code. */
+extern void (*trap_eoi)(unsigned vector);
+
+/* Exceptions: the report and the exit (kernel/exception.c). */
+void exception_report(struct trap_frame *f) __attribute__((noreturn));
+
+/* Interrupts taken on vectors 32-255 since boot. */
+extern unsigned long trap_irq_count;
+
+/* Nonzero while a handler runs: sleeping is not allowed there. */
+extern volatile int trap_depth;
+
+#endif

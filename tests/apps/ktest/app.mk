@@ -1,0 +1,1 @@
+APP_SRCS := main.c protection.c threads.c

@@ -1,0 +1,27 @@
+#ifndef KTEST_H
+#define KTEST_H
+
+/* Each test is a subcommand: `ktest NAME [ARGS...]`; its return value is
+ * the VM's exit status. */
+struct ktest {
+	const char *name;
+	const char *usage;
+	int (*run)(int argc, char **argv);
+};
+
+int ktest_fault_null(int argc, char **argv);
+int ktest_write_text(int argc, char **argv);
+int ktest_write_rodata(int argc, char **argv);
+int ktest_exec_data(int argc, char **argv);
+int ktest_exec_stack(int argc, char **argv);
+int ktest_stack_smash(int argc, char **argv);
+int ktest_double_free(int argc, char **argv);
+int ktest_sleep(int argc, char **argv);
+int ktest_sleep_wall(int argc, char **argv);
+int ktest_pingpong(int argc, char **argv);
+int ktest_timeout(int argc, char **argv);
+int ktest_condvar(int argc, char **argv);
+int ktest_stack_overflow(int argc, char **argv);
+int ktest_idle(int argc, char **argv);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * ktest: the kernel's boot tests, one subcommand each, run by
+ * tests/boot/ under QEMU. The exit status is the verdict; what the test
+ * prints is what the boot test checks besides.
+ */
+#include <keel.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktest.h"
+
+static int t_exit(int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	return (int)strtol(argv[1], NULL, 0);
+}
+
+static int t_args(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		printf("ktest: arg %d [%s]\n", i, argv[i]);
+	return 0;
+}
+
+/* With no IDT, the breakpoint cannot be delivered: a triple fault, which
+ * QEMU under -no-reboot turns into an exit with code 0. run-qemu.sh must
+ * report that as a failure, not as status 0. */
+static int t_triple_fault(int argc, char **argv)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} empty = { 0, 0 };
+	printf("ktest: loading an empty IDT and raising an exception\n");
+	__asm__ volatile("lidt %0; int3" ::"m"(empty));
+	return 1;
+}
+
+static int t_mem(int argc, char **argv)
+{
+	struct keel_meminfo m;
+	keel_meminfo(&m);
+	printf("ktest: RAM %lu MiB, free %lu MiB, top 0x%lx\n", (unsigned long)(m.ram_bytes >> 20),
+	       (unsigned long)(m.free_bytes >> 20), (unsigned long)m.ram_top);
+	return 0;
+}
+
+static const struct ktest tests[] = {
+	{ "exit", "STATUS: return STATUS from main", t_exit },
+	{ "args", "print the arguments", t_args },
+	{ "triple-fault", "end the VM with a triple fault", t_triple_fault },
+	{ "mem", "print the memory found", t_mem },
+	{ "fault-null", "read through a NULL pointer", ktest_fault_null },
+	{ "write-text", "write into kernel text", ktest_write_text },
+	{ "write-rodata", "write into read-only data", ktest_write_rodata },
+	{ "exec-data", "call into writable data", ktest_exec_data },
+	{ "exec-stack", "call into the stack", ktest_exec_stack },
+	{ "stack-smash", "overflow a stack buffer", ktest_stack_smash },
+	{ "double-free", "free a pointer twice", ktest_double_free },
+	{ "sleep", "sleep 10 ms, 100 ms, 1 s against the TSC", ktest_sleep },
+	{ "sleep-wall", "MS: print, sleep MS, print (timed by the host)", ktest_sleep_wall },
+	{ "pingpong", "[N]: N hand-offs between two threads", ktest_pingpong },
+	{ "timeout", "timed waits on semaphores and conditions", ktest_timeout },
+	{ "condvar", "producers and consumers with mutex and conditions", ktest_condvar },
+	{ "stack-overflow", "overflow a thread's stack into its guard page", ktest_stack_overflow },
+	{ "idle", "[S]: S seconds of 10 ms sleeps", ktest_idle },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+			if (strcmp(argv[1], tests[i].name) == 0)
+				return tests[i].run(argc - 1, argv + 1);
+	}
+	printf("usage: ktest TEST [ARGS]\n");
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		printf("  %-14s %s\n", tests[i].name, tests[i].usage);
+	return 2;
+}

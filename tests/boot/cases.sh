@@ -1,0 +1,91 @@
+# Boot tests, sourced by tests/run.sh.
+#
+#   boot_test NAME STATUS [PATTERN...] -- RUN-QEMU-ARGS...
+#
+# passes when run-qemu.sh returns STATUS and every PATTERN (an extended
+# regular expression; !PATTERN must not appear) is in the serial output.
+# Every test runs under TCG (see DEVELOPERS.md on this machine's KVM).
+
+H=build/hello.elf
+HI=build/hello.iso
+K=build/ktest.elf
+KI=build/ktest.iso
+
+# The three boot paths: PVH straight from QEMU, GRUB from the ISO under
+# SeaBIOS, the same ISO under UEFI.
+PVH_PC=(--kernel "$K" --machine pc)
+PVH_Q35=(--kernel "$K" --machine q35)
+BIOS=(--iso "$KI" --machine pc)
+UEFI=(--iso "$KI" --machine q35 --uefi --timeout 120)
+
+# --- issue 2: the foundation ----------------------------------------------------
+
+# hello prints its arguments and exits 0, on each path.
+hello_args=(--append "one 'two words' \"three\\\"quote\"")
+hello_expect=('argv\[0\] = "hello"' 'argv\[1\] = "one"' 'argv\[2\] = "two words"' 'argv\[3\] = "three"quote"'
+	'boot: main reached [0-9]+ us after the first instruction' 'keel: exit status 0')
+boot_test hello-pvh-pc 0 "${hello_expect[@]}" 'booting through PVH' -- --kernel "$H" --machine pc "${hello_args[@]}"
+boot_test hello-pvh-q35 0 "${hello_expect[@]}" 'booting through PVH' -- --kernel "$H" --machine q35 "${hello_args[@]}"
+boot_test hello-grub-bios 0 "${hello_expect[@]}" 'booting through multiboot2 \(GRUB' -- --iso "$HI" --machine pc "${hello_args[@]}"
+boot_test hello-grub-uefi 0 "${hello_expect[@]}" 'booting through multiboot2 \(GRUB' -- --iso "$HI" --machine q35 --uefi --timeout 120 "${hello_args[@]}"
+# No arguments at all, and the command line GRUB passes from grub.cfg.
+boot_test hello-no-args 0 'hello from Keel: 1 argument$' -- --kernel "$H"
+boot_test grub-cmdline 0 'ktest: arg 1 \[baked into grub.cfg\]' 'ktest: arg 2 \[x\]' -- --iso "$KI" --machine q35
+# Kernel options before "--"; an unknown one is reported, not fatal.
+boot_test kernel-options 0 'unknown kernel option .bogus.' 'ktest: arg 1 \[z\]' '!Keel booting' -- --kernel "$K" --append "quiet bogus -- args z"
+boot_test cmdline-unterminated 125 'unterminated quote' -- --kernel "$K" --append "args 'open"
+
+# The application's status is the VM's.
+boot_test exit42-pvh 42 'keel: exit status 42' -- "${PVH_PC[@]}" --append "exit 42"
+boot_test exit42-grub-bios 42 'keel: exit status 42' -- "${BIOS[@]}" --append "exit 42"
+boot_test exit42-grub-uefi 42 'keel: exit status 42' -- "${UEFI[@]}" --append "exit 42"
+boot_test exit-out-of-range 124 'outside 0..123' -- "${PVH_PC[@]}" --append "exit 300"
+# A triple fault ends QEMU with code 0: run-qemu.sh must call it a failure.
+boot_test triple-fault 200 'empty IDT' '!keel: exit status' -- "${PVH_PC[@]}" --append "triple-fault"
+
+# A NULL dereference is reported with the faulting function, on each path.
+null_expect=('CPU exception 14 \(#PF page fault\)' 'in fault_null_deref\+' 'NULL pointer dereference'
+	'#1 .*<ktest_fault_null\+' 'keel: exit status 126')
+boot_test fault-null-pvh 126 "${null_expect[@]}" -- "${PVH_Q35[@]}" --append "fault-null"
+boot_test fault-null-grub-bios 126 "${null_expect[@]}" -- "${BIOS[@]}" --append "fault-null"
+boot_test fault-null-grub-uefi 126 "${null_expect[@]}" -- "${UEFI[@]}" --append "fault-null"
+
+# Memory protection: text read-only, rodata read-only, data and stack not
+# executable, the stack protector, heap misuse.
+boot_test protect-text 126 'write of address .* \(protection violation\)' 'in write_into\+' -- "${PVH_PC[@]}" --append "write-text"
+boot_test protect-rodata 126 'write of address .* \(protection violation\)' 'in write_into\+' -- "${PVH_PC[@]}" --append "write-rodata"
+boot_test protect-nx-data 126 'instruction fetch of address .* \(protection violation\)' '<ktest_exec_data\+' -- "${PVH_PC[@]}" --append "exec-data"
+boot_test protect-nx-stack 126 'instruction fetch of address .* \(protection violation\)' '<ktest_exec_stack\+' -- "${PVH_PC[@]}" --append "exec-stack"
+boot_test stack-protector 125 'panic .*stack smashing detected' '<smash' -- "${PVH_PC[@]}" --append "stack-smash"
+boot_test heap-double-free 125 'panic .*double free' '<ktest_double_free\+' -- "${PVH_PC[@]}" --append "double-free"
+
+# Memory from the smallest to beyond 4 GiB, PVH and GRUB.
+boot_test mem-32m-pvh 0 'memory: (2[89]|3[01]) MiB usable' -- "${PVH_PC[@]}" --mem 32M --append mem
+boot_test mem-32m-grub 0 'memory: (2[89]|3[01]) MiB usable' -- "${BIOS[@]}" --mem 32M --append mem
+boot_test mem-6g-pvh-pc 0 'memory: 61[0-4][0-9] MiB usable' 'highest address 0x1c0000000' -- "${PVH_PC[@]}" --mem 6G --append mem
+boot_test mem-6g-pvh-q35 0 'memory: 61[0-4][0-9] MiB usable' 'highest address 0x200000000' -- "${PVH_Q35[@]}" --mem 6G --append mem
+boot_test mem-6g-grub 0 'memory: 61[0-4][0-9] MiB usable' -- "${BIOS[@]}" --mem 6G --append mem
+
+# --- issue 3: ACPI, interrupts, timers, threads ----------------------------------
+
+for m in pc q35; do
+	boot_test boot-log-$m 0 'acpi: RSDP revision [0-9]+ \(BOCHS, .*\), [RX]SDT: FACP APIC' \
+		'irq: xAPIC, local APIC 0, 1 I/O APIC, timer one-shot at' 'clock: TSC at [0-9.]+ MHz \(HPET\)' \
+		-- --kernel "$K" --machine $m --append "args"
+	boot_test sleep-$m 0 'sleep 10 ms .*: ok' 'sleep 100 ms .*: ok' 'sleep 1000 ms .*: ok' -- --kernel "$K" --machine $m --append "sleep"
+	boot_test pingpong-$m 0 '1000 ping-pong rounds in [0-9]+ us .*join 0, status 7' -- --kernel "$K" --machine $m --append "pingpong 1000"
+	boot_test timeout-$m 0 'timed wait of 50 ms returned -110 .*: ok' 'woken by a post returned 0 .*: ok' \
+		'condition wait of 30 ms returned -110 .*: ok' -- --kernel "$K" --machine $m --append "timeout"
+	boot_test condvar-$m 0 'consumers summed 750500, expected 750500' 'unlock unheld -1, relock -35' -- --kernel "$K" --machine $m --append "condvar"
+	boot_test stack-overflow-$m 126 'CPU exception 14' "stack overflow in thread 'deep'" '<recurse\+' 'the same [0-9]+ more times' '<overflow\+' \
+		-- --kernel "$K" --machine $m --append "stack-overflow"
+	script_test idle-cpu-$m tests/boot/t-idle-cpu.sh $m
+	script_test sleep-wall-$m tests/boot/t-sleep-wall.sh $m
+done
+# Each way of finding the TSC's frequency, checked against the host's clock.
+for c in hpet pmtimer pit; do
+	script_test sleep-wall-$c tests/boot/t-sleep-wall.sh q35 $c
+done
+# Threads on the GRUB paths too (the UEFI one has its own stack origin).
+boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append "pingpong 1000"
+script_test kvm-x2apic-tsc-deadline tests/boot/t-kvm-apic.sh

@@ -1,0 +1,38 @@
+# Host unit tests: Keel's pure logic built for Linux as it is, with
+# AddressSanitizer and UndefinedBehaviorSanitizer, driven by cmocka.
+#
+# A test is tests/host/test_<name>.c plus the Keel sources it exercises,
+# listed as test_<name>_SRCS; tests of lib/ link the freestanding library
+# compiled with its names prefixed (tests/host/lib.mk) so they can compare
+# it against glibc in the same process.
+
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fno-omit-frame-pointer $(HOST_SAN) -I. -Iinclude -DKEEL_HOST_TEST -D_GNU_SOURCE -MD -MP
+HOST_LDLIBS := -lcmocka
+HOST_BUILD := $(BUILD)/host
+
+HOST_TESTS :=
+include tests/host/lib.mk
+
+HOST_TESTS += cmdline
+test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
+
+HOST_TESTS += memmap
+test_memmap_SRCS := tests/host/test_memmap.c kernel/memmap.c kernel/bootinfo.c
+
+HOST_TESTS += pmm
+test_pmm_SRCS := tests/host/test_pmm.c kernel/pmm.c kernel/memmap.c
+
+HOST_TESTS += heap
+test_heap_SRCS := tests/host/test_heap.c kernel/heap.c
+
+define host_test_rule
+$(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(say) HOSTCC $$@
+	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $(HOST_LDLIBS)
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+host-tests: $(addprefix $(HOST_BUILD)/test_,$(HOST_TESTS))
