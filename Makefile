@@ -71,6 +71,19 @@ KERNEL_SRCS := \
 	kernel/fwcfg.c \
 	kernel/random.c
 
+DRIVER_SRCS := \
+	drivers/pci/pci.c \
+	drivers/pci/pci_irq.c \
+	drivers/pci/pci_names.c \
+	drivers/virtio/virtqueue.c \
+	drivers/virtio/virtio.c \
+	drivers/virtio/virtio_pci_caps.c \
+	drivers/virtio/virtio_pci.c \
+	drivers/virtio/virtio_pci_modern.c \
+	drivers/virtio/virtio_pci_legacy.c \
+	drivers/virtio/virtio_rng.c \
+	drivers/virtio/virtio_console.c
+
 LIB_SRCS := \
 	lib/string.c \
 	lib/ctype.c \
@@ -115,7 +128,7 @@ KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections \
 	-Wl,--no-warn-rwx-segments
 
 KOBJ := $(BUILD)/obj
-KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(LIB_SRCS))
+KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(DRIVER_SRCS) $(LIB_SRCS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(BUILD)/$(APP)/app_name.c.o
 
 IMAGE := $(BUILD)/$(APP).elf

@@ -9,6 +9,7 @@
 #ifndef KEEL_H
 #define KEEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,6 +135,43 @@ struct keel_sched_stats {
 	unsigned long interrupts;       /* all device and timer interrupts */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
+
+/* --- Randomness -----------------------------------------------------------*/
+
+/* Fills buf with len random bytes: the XOR of every virtio-rng device's
+ * output and the CPU's RDSEED/RDRAND when it has them; the CPU is never
+ * the only source. Returns len, or -ENODEV without a virtio-rng device,
+ * -EIO when the devices failed (a count below len when they failed part
+ * way). May block while the devices produce. */
+long keel_getrandom(void *buf, size_t len);
+
+/* --- Named ports (virtio-console) --------------------------------------------
+ *
+ * A virtio-console device with several ports gives each a name (QEMU:
+ * -device virtserialport,name=NAME). Port 0, or the port the device calls
+ * its console, carries the console's output and is not opened here. */
+
+typedef struct keel_port keel_port_t;
+
+/* Opens the port called name, waiting up to timeout_ns for the device to
+ * announce it. Returns 0, -ENOENT (no such port by then), -EBUSY (open
+ * already, or the console), -EINVAL. */
+int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns);
+int keel_port_close(keel_port_t *p);
+
+/* Reads what has arrived, at most len bytes, waiting up to timeout_ns for
+ * the first (UINT64_MAX: no limit). Returns the count (at least 1),
+ * -ETIMEDOUT, or -EIO when the device failed. */
+long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
+
+/* Writes all of buf. Returns len, or what was written before an error,
+ * or -EIO. Data written while the host end is not connected is dropped by
+ * the host. */
+long keel_port_write(keel_port_t *p, const void *buf, size_t len);
+
+/* Whether the host end of the port is open (a client connected). */
+bool keel_port_host_connected(const keel_port_t *p);
+const char *keel_port_name(const keel_port_t *p);
 
 /* --- Memory -------------------------------------------------------------*/
 

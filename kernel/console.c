@@ -48,11 +48,9 @@ int console_add_sink(console_sink_fn fn)
 	return 0;
 }
 
-void console_panic_mode(console_sink_fn emergency)
-{
-	panicking = true;
-	emergency_sink = emergency;
-}
+void console_set_emergency(console_sink_fn fn) { emergency_sink = fn; }
+
+void console_panic_mode(void) { panicking = true; }
 
 struct buffered {
 	char buf[160];

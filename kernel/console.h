@@ -13,9 +13,12 @@ void console_write(const char *s, size_t n);
 typedef void (*console_sink_fn)(const char *s, size_t n);
 /* At most a few sinks; returns 0 or -ENOSPC. */
 int console_add_sink(console_sink_fn fn);
-/* For panics: stop calling sinks that may take locks or wait on devices,
- * and use this one instead (a device's emergency write), if not NULL. */
-void console_panic_mode(console_sink_fn emergency);
+/* A device's way of writing that needs nothing from the kernel (virtio
+ * console's emergency write), used instead of the sinks during a panic. */
+void console_set_emergency(console_sink_fn fn);
+/* For panics: stop calling sinks that may take locks or wait on devices;
+ * the serial port and the emergency writer, if any, carry on. */
+void console_panic_mode(void);
 
 /* printf for the kernel's own messages. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -81,17 +81,75 @@ unsigned irq_vectors_in_use(void)
 	return n;
 }
 
+/* Lines routed from I/O APIC pins, each with the handlers sharing it. */
+#define MAX_LINES 24
+#define MAX_SHARING 8
+
+static struct line {
+	bool used, level, active_low;
+	uint32_t gsi;
+	int vector;
+	unsigned n;
+	struct {
+		irq_handler_fn fn;
+		void *ctx;
+	} h[MAX_SHARING];
+} lines[MAX_LINES];
+
+static void on_line(void *ctx)
+{
+	struct line *l = ctx;
+	for (unsigned i = 0; i < l->n; i++)
+		l->h[i].fn(l->h[i].ctx);
+}
+
 int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx)
 {
-	int v = irq_alloc_vector(fn, ctx);
-	if (v < 0)
-		return v;
-	int err = ioapic_route(gsi, (uint8_t)v, level, active_low, lapic_id());
-	if (err) {
-		irq_free_vector(v);
-		return err;
+	bool irq = irq_save();
+	struct line *l = NULL, *free_line = NULL;
+	for (unsigned i = 0; i < MAX_LINES; i++) {
+		if (lines[i].used && lines[i].gsi == gsi)
+			l = &lines[i];
+		else if (!lines[i].used && free_line == NULL)
+			free_line = &lines[i];
 	}
-	return v;
+	int ret;
+	if (l) {
+		if (l->level != level || l->active_low != active_low)
+			ret = -EBUSY;
+		else if (l->n == MAX_SHARING)
+			ret = -ENOSPC;
+		else {
+			l->h[l->n].fn = fn;
+			l->h[l->n].ctx = ctx;
+			l->n++;
+			ret = l->vector;
+		}
+		irq_restore(irq);
+		return ret;
+	}
+	if (free_line == NULL) {
+		irq_restore(irq);
+		return -ENOSPC;
+	}
+	l = free_line;
+	int v = irq_alloc_vector(on_line, l);
+	if (v < 0) {
+		irq_restore(irq);
+		return v;
+	}
+	*l = (struct line){ .used = true, .level = level, .active_low = active_low, .gsi = gsi, .vector = v, .n = 1 };
+	l->h[0].fn = fn;
+	l->h[0].ctx = ctx;
+	ret = ioapic_route(gsi, (uint8_t)v, level, active_low, lapic_id());
+	if (ret) {
+		irq_free_vector(v);
+		l->used = false;
+	} else {
+		ret = v;
+	}
+	irq_restore(irq);
+	return ret;
 }
 
 int irq_attach_isa(uint8_t isa, irq_handler_fn fn, void *ctx)
@@ -105,10 +163,26 @@ int irq_attach_isa(uint8_t isa, irq_handler_fn fn, void *ctx)
 	return irq_attach_gsi(gsi, level, active_low, fn, ctx);
 }
 
-void irq_detach_gsi(uint32_t gsi, int vector)
+void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
 {
-	ioapic_mask(gsi, true);
-	irq_free_vector(vector);
+	bool irq = irq_save();
+	for (unsigned i = 0; i < MAX_LINES; i++) {
+		struct line *l = &lines[i];
+		if (!l->used || l->gsi != gsi)
+			continue;
+		for (unsigned k = 0; k < l->n; k++) {
+			if (l->h[k].fn == fn && l->h[k].ctx == ctx) {
+				l->h[k] = l->h[--l->n];
+				break;
+			}
+		}
+		if (l->n == 0) {
+			ioapic_mask(gsi, true);
+			irq_free_vector(l->vector);
+			l->used = false;
+		}
+	}
+	irq_restore(irq);
 }
 
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)

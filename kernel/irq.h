@@ -24,11 +24,14 @@ int irq_alloc_vector(irq_handler_fn fn, void *ctx);
 void irq_free_vector(int vector);
 
 /* A vector routed from the I/O APIC pin of a GSI (level or edge,
- * active low or high). Returns the vector or a negative errno. */
+ * active low or high). A line already routed is shared: each handler
+ * runs on every interrupt and must tell whether its device raised it.
+ * Returns the vector or a negative errno (-EBUSY when the line is routed
+ * with another trigger or polarity). */
 int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx);
 /* The same for an ISA IRQ, through the MADT's overrides. */
 int irq_attach_isa(uint8_t irq, irq_handler_fn fn, void *ctx);
-void irq_detach_gsi(uint32_t gsi, int vector);
+void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx);
 
 /* A vector for MSI or MSI-X and the message that raises it. */
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg);

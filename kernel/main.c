@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "drivers/pci/pci.h"
+#include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtio_pci.h"
 #include "include/keel.h"
 #include "kernel/acpi.h"
 #include "kernel/bootinfo.h"
@@ -184,6 +187,27 @@ static void read_command_line(void)
 	}
 }
 
+extern enum virtio_irq_mode virtio_irq_limit;
+
+static void set_virtio_irq(const char *mode)
+{
+	static const struct {
+		const char *name;
+		enum virtio_irq_mode mode;
+	} modes[] = {
+		{ "msix", VIRTIO_IRQ_MSIX_PER_VQ }, { "msix-shared", VIRTIO_IRQ_MSIX_SHARED },
+		{ "msi", VIRTIO_IRQ_MSI },          { "intx", VIRTIO_IRQ_INTX },
+		{ "poll", VIRTIO_IRQ_NONE },
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(mode, modes[i].name) == 0) {
+			virtio_irq_limit = modes[i].mode;
+			return;
+		}
+	}
+	kwarn("boot: virtio.irq=%s is none of msix, msix-shared, msi, intx, poll (ignored)\n", mode);
+}
+
 static void apply_kernel_options(const struct cmdline *cl)
 {
 	for (int i = 0; i < cl->kargc; i++) {
@@ -196,6 +220,8 @@ static void apply_kernel_options(const struct cmdline *cl)
 			show_boottime = true;
 		else if (strncmp(opt, "tsc-calibrate=", 14) == 0)
 			calibrate_with = opt + 14;
+		else if (strncmp(opt, "virtio.irq=", 11) == 0)
+			set_virtio_irq(opt + 11);
 		else
 			kwarn("boot: unknown kernel option '%s' (ignored)\n", opt);
 	}
@@ -281,6 +307,10 @@ void kernel_main(uint32_t magic, uint32_t info)
 	timer_init();
 	irq_init();
 	mark("interrupts, timers");
+	pci_init();
+	mark("PCI");
+	virtio_pci_probe_all();
+	mark("virtio devices");
 
 	boot_us = clock_ns() / 1000;
 	if (show_boottime)

@@ -32,7 +32,7 @@ bool panic_begin(void)
 		power_exit(KEEL_EXIT_PANIC);
 	}
 	panicking = 1;
-	console_panic_mode(NULL);
+	console_panic_mode();
 	return true;
 }
 

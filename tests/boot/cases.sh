@@ -89,3 +89,55 @@ done
 # Threads on the GRUB paths too (the UEFI one has its own stack origin).
 boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append "pingpong 1000"
 script_test kvm-x2apic-tsc-deadline tests/boot/t-kvm-apic.sh
+
+# --- issue 4: PCI, virtio transports and queues, rng and console -------------------
+
+# Each device in each form, on both machines, with the interrupt mode in
+# use printed: modern-only, legacy-only, transitional; then without event
+# indexes, without indirect descriptors, and with MSI-X off (INTx).
+forms=("disable-legacy=on:modern" "disable-modern=on:legacy" ":modern"
+	"event_idx=off:modern" "indirect_desc=off:modern" "vectors=0:modern" "disable-modern=on,vectors=0:legacy")
+for m in pc q35; do
+	for f in "${forms[@]}"; do
+		opts=${f%%:*} iface=${f##*:}
+		tag=${opts:-transitional}
+		tag=${tag//=/-}
+		tag=${tag//,/-}
+		irq='MSI-X, a vector per queue'
+		[[ $opts == *vectors=0* ]] && irq=INTx
+		features=
+		[[ $opts == *event_idx=off* ]] && features='!features 0x[0-9a-f]*[2-3][0-9a-f]{7}$'
+		boot_test rng-$tag-$m 0 "virtio-rng0: .*, $iface interface, $irq" 'read 1048576 random bytes .*: ok' \
+			${features:+"$features"} -- --kernel "$K" --machine $m --append "rng 1048576" --device "virtio-rng-pci${opts:+,$opts}"
+		script_test console-$tag-$m tests/boot/t-console-echo.sh $m "$opts" 65536
+	done
+done
+# A vector per queue for the console too (6 queues with two ports, 7 vectors).
+script_test console-msix-per-vq tests/boot/t-console-echo.sh q35 "max_ports=2,vectors=7" 65536
+# Each fallback forced: shared MSI-X, MSI (virtio has none: INTx), polling.
+boot_test rng-irq-msix-shared 0 'virtio-rng0: .*MSI-X, one shared vector' 'ktest: read 65536 random bytes .*: ok' \
+	-- --kernel "$K" --append "virtio.irq=msix-shared -- rng 65536" --device virtio-rng-pci
+boot_test rng-irq-msi-falls-to-intx 0 'virtio-rng0: .*INTx' 'ktest: read 65536 random bytes .*: ok' \
+	-- --kernel "$K" --append "virtio.irq=msi -- rng 65536" --device virtio-rng-pci
+boot_test rng-irq-poll 0 'virtio-rng0: .*polling' 'ktest: read 65536 random bytes .*: ok' \
+	-- --kernel "$K" --append "virtio.irq=poll -- rng 65536" --device virtio-rng-pci
+script_test console-poll tests/boot/t-console-echo.sh q35 "" 16384 "virtio.irq=poll"
+# Several devices of a type at once; a device without a driver left alone.
+boot_test rng-two-devices 0 'virtio-rng0: ' 'virtio-rng1: ' 'ktest: read 262144 random bytes .*: ok' \
+	-- --kernel "$K" --append "rng 262144" --device virtio-rng-pci --device virtio-rng-pci,disable-modern=on
+boot_test ports-two-consoles 0 "port 'alpha': open" "port 'beta': open" 'virtio-console1: ' \
+	-- --kernel "$K" --append "ports alpha beta" --device virtio-serial-pci,id=s0 --device virtio-serial-pci,id=s1 \
+	-- -chardev null,id=a -device virtserialport,bus=s0.0,chardev=a,name=alpha \
+	-chardev null,id=b -device virtserialport,bus=s1.0,chardev=b,name=beta
+boot_test unknown-device 0 'is a virtio balloon \(type 5\); no driver, left alone' 'ktest: arg 0 \[args\]' \
+	-- --kernel "$K" --append "args" --device virtio-balloon-pci
+boot_test rng-none 0 'keel_getrandom without a device returned -19' -- --kernel "$K" --append "rng-none"
+# The console on port 0 next to the serial port, and the devices on the GRUB paths.
+script_test virtconsole tests/boot/t-virtconsole.sh
+boot_test rng-grub-uefi 0 'virtio-rng0: .*MSI-X' 'read 65536 random bytes .*: ok' \
+	-- "${UEFI[@]}" --append "rng 65536" --device virtio-rng-pci
+# A device that needs a reset is noticed, its requests fail, the kernel goes on.
+for f in "disable-legacy=on" "vectors=0" "vectors=1"; do
+	boot_test needs-reset-${f//=/-} 0 'the device reports NEEDS_RESET' 'keel_getrandom returned -5 .*device marked broken' \
+		-- --kernel "$K" --append "needs-reset" --device "virtio-rng-pci,$f"
+done

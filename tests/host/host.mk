@@ -36,3 +36,12 @@ endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
 host-tests: $(addprefix $(HOST_BUILD)/test_,$(HOST_TESTS))
+
+# Host programs the boot tests drive the images with.
+HOST_TOOLS := sockecho
+$(HOST_BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(say) HOSTCC $@
+	$(Q)$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+host-tests: $(addprefix $(HOST_BUILD)/tools/,$(HOST_TOOLS))

@@ -1,0 +1,174 @@
+/*
+ * Virtio devices as drivers see them: a transport (modern or legacy PCI,
+ * or a host test's fake) behind one set of operations, feature
+ * negotiation, virtqueues and their interrupts. Drivers never touch
+ * registers.
+ */
+#ifndef KEEL_VIRTIO_H
+#define KEEL_VIRTIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/virtio/virtqueue.h"
+
+/* Device status (virtio 1.2, section 2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 0x40
+#define VIRTIO_STATUS_FAILED 0x80
+
+/* Reserved feature bits (section 6). */
+#define VIRTIO_F_NOTIFY_ON_EMPTY (1ull << 24)
+#define VIRTIO_F_ANY_LAYOUT (1ull << 27)
+#define VIRTIO_RING_F_INDIRECT_DESC (1ull << 28)
+#define VIRTIO_RING_F_EVENT_IDX (1ull << 29)
+#define VIRTIO_F_VERSION_1 (1ull << 32)
+#define VIRTIO_F_ACCESS_PLATFORM (1ull << 33)
+#define VIRTIO_F_RING_PACKED (1ull << 34)
+
+/* Device types (section 5). */
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_BALLOON 5
+#define VIRTIO_ID_SCSI 8
+
+/* The vector register value meaning "no MSI-X vector" (section 4.1.5.1.2). */
+#define VIRTIO_MSI_NO_VECTOR 0xffff
+
+#define VIRTIO_MAX_QUEUES 64
+
+struct virtio_device;
+
+struct virtio_transport {
+	const char *name;
+	/* Writes 0 to status and waits (bounded) until the device reads
+	 * back 0. Returns 0 or -ETIMEDOUT. */
+	int (*reset)(struct virtio_device *vd);
+	uint8_t (*get_status)(struct virtio_device *vd);
+	void (*set_status)(struct virtio_device *vd, uint8_t status);
+	uint64_t (*get_features)(struct virtio_device *vd);
+	void (*set_features)(struct virtio_device *vd, uint64_t features);
+	/* Device-specific configuration, with offsets checked against its
+	 * length; a read of several fields is consistent (modern devices:
+	 * the config_generation loop). Returns 0 or -EINVAL / -EIO. */
+	int (*read_config)(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
+	int (*write_config)(struct virtio_device *vd, unsigned off, const void *buf, unsigned len);
+	/* The size the device offers for queue idx, 0 when there is none. */
+	uint16_t (*queue_max_size)(struct virtio_device *vd, unsigned idx);
+	/* Tells the device where queue vq lives and its size, and enables
+	 * it (before DRIVER_OK). Returns 0 or a negative errno. */
+	int (*queue_enable)(struct virtio_device *vd, struct virtqueue *vq);
+	void (*notify)(struct virtio_device *vd, struct virtqueue *vq);
+	/* MSI-X vector for the configuration (queue < 0) or a queue; returns
+	 * the value the device kept (VIRTIO_MSI_NO_VECTOR: refused). */
+	uint16_t (*set_vector)(struct virtio_device *vd, int queue, uint16_t vector);
+	/* Reads (and so clears) the ISR status: bit 0 a queue, bit 1 the
+	 * configuration. */
+	uint8_t (*read_isr)(struct virtio_device *vd);
+	/* Sets up interrupts for the queues set up so far, recording the
+	 * mode in vd->irq_mode. Returns 0 or a negative errno. */
+	int (*setup_irq)(struct virtio_device *vd);
+	/* The legacy interface: 32 feature bits, no FEATURES_OK, queue sizes
+	 * fixed by the device. */
+	bool legacy;
+};
+
+/* In order of preference: each is tried when those before it fail. */
+enum virtio_irq_mode {
+	VIRTIO_IRQ_MSIX_PER_VQ, /* a vector per queue and one for the configuration */
+	VIRTIO_IRQ_MSIX_SHARED, /* one vector for everything */
+	VIRTIO_IRQ_MSI,
+	VIRTIO_IRQ_INTX,
+	VIRTIO_IRQ_NONE,        /* polling */
+};
+
+struct virtio_device {
+	const struct virtio_transport *ops;
+	void *transport;      /* the transport's state */
+	struct pci_device *pci;
+	uint16_t type;        /* VIRTIO_ID_ */
+	char name[16];        /* e.g. "virtio-rng0" */
+	uint64_t features;    /* negotiated */
+	bool broken;
+	bool driver_ok;       /* DRIVER_OK set: notifications allowed */
+	enum virtio_irq_mode irq_mode;
+	struct virtqueue *vq[VIRTIO_MAX_QUEUES];
+	unsigned nvqs;
+	/* Called from interrupt context on a configuration change. */
+	void (*on_config_change)(struct virtio_device *vd);
+	void *driver;         /* the driver's state */
+	unsigned long config_interrupts, queue_interrupts;
+};
+
+/*
+ * The attach sequence of section 3.1.1, steps 1 to 5: reset, ACKNOWLEDGE,
+ * DRIVER, negotiate (the device's features and wanted; VERSION_1 added for
+ * modern transports), FEATURES_OK and its check. Returns 0 or a negative
+ * errno (then FAILED is set).
+ */
+int virtio_negotiate(struct virtio_device *vd, uint64_t wanted);
+
+/* Sets up queue idx with at most max_size entries (0: the device's size)
+ * and on_interrupt as its handler (interrupt context; may be NULL for a
+ * polled queue). Before DRIVER_OK. Returns 0 or a negative errno. */
+int virtio_queue_setup(struct virtio_device *vd, unsigned idx, uint16_t max_size,
+		       void (*on_interrupt)(struct virtqueue *vq), void *owner);
+
+/* Interrupts for every queue set up (MSI-X per queue, MSI-X shared,
+ * MSI, INTx, in that order of preference); then DRIVER_OK. */
+int virtio_finish(struct virtio_device *vd);
+
+/* Marks the device failed after a driver's error during attach. */
+void virtio_fail(struct virtio_device *vd, const char *why);
+
+/* Memory the device reads and writes (rings, buffers): zeroed, aligned
+ * to 4096, at a known physical address. Provided by the kernel (and by
+ * the host tests). */
+void *virtio_dma_alloc(size_t bytes, uint64_t *phys);
+void virtio_dma_free(void *p, size_t bytes);
+
+/* Runs every queue's interrupt handler and the configuration handler:
+ * what an interrupt that does not say which (shared MSI-X, INTx, polling)
+ * leads to. isr: the ISR status read (bit 1: configuration), or 0xff
+ * when unknown. From interrupt context. */
+void virtio_dispatch(struct virtio_device *vd, uint8_t isr);
+
+/* Reads the device status; on NEEDS_RESET marks the device and its queues
+ * broken (with a report) and returns true. Also true when already broken. */
+bool virtio_check_broken(struct virtio_device *vd);
+
+/*
+ * Waits for the next used buffer of vq, whose interrupt handler posts sem:
+ * dequeue; else interrupts on and a last look; else sleep. While waiting,
+ * the device's status is checked every second, since a device that needs
+ * a reset may not be able to say so by interrupt. Returns the cookie, or
+ * NULL when timeout_ns passed (UINT64_MAX: never) or the queue or device
+ * broke (vq->broken then says why).
+ */
+void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem, uint64_t timeout_ns,
+		       uint32_t *len);
+
+/* Reads of the device configuration, for drivers. */
+int virtio_config_read(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
+
+bool virtio_has(const struct virtio_device *vd, uint64_t feature);
+
+const char *virtio_irq_mode_name(enum virtio_irq_mode m);
+
+/* The n-th attached device of a type, or NULL (drivers/virtio/virtio_pci.c). */
+struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
+
+/* Drivers, matched by device type (drivers/virtio/virtio_pci.c). */
+struct virtio_driver {
+	const char *name;
+	uint16_t type;
+	int (*attach)(struct virtio_device *vd);
+};
+
+#endif

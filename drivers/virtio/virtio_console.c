@@ -1,0 +1,526 @@
+/*
+ * virtio-console (virtio 1.2, section 5.3). Port 0 is a console beside the
+ * serial port; with VIRTIO_CONSOLE_F_MULTIPORT the device announces more
+ * ports, with names, through a pair of control queues, and applications
+ * open them by name (include/keel.h: keel_port_*). With
+ * VIRTIO_CONSOLE_F_EMERG_WRITE a panic report also goes out through the
+ * emergency write register.
+ *
+ * A thread per device handles control messages; interrupt handlers only
+ * post semaphores. Everything the device sends is checked: port ids
+ * against the ports the driver set up, lengths against the buffers, names
+ * against their buffer.
+ */
+#include <errno.h>
+#include <keel.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/virtio/virtio.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+
+#define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
+#define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
+#define VIRTIO_CONSOLE_F_EMERG_WRITE (1ull << 2)
+
+/* Section 5.3.4: the configuration. */
+#define CFG_MAX_NR_PORTS 4
+#define CFG_EMERG_WR 8
+
+/* Section 5.3.6.2: control messages. */
+struct virtio_console_control {
+	uint32_t id;
+	uint16_t event;
+	uint16_t value;
+};
+_Static_assert(sizeof(struct virtio_console_control) == 8, "virtio_console_control");
+
+enum {
+	VIRTIO_CONSOLE_DEVICE_READY = 0,
+	VIRTIO_CONSOLE_DEVICE_ADD = 1,
+	VIRTIO_CONSOLE_DEVICE_REMOVE = 2,
+	VIRTIO_CONSOLE_PORT_READY = 3,
+	VIRTIO_CONSOLE_CONSOLE_PORT = 4,
+	VIRTIO_CONSOLE_RESIZE = 5,
+	VIRTIO_CONSOLE_PORT_OPEN = 6,
+	VIRTIO_CONSOLE_PORT_NAME = 7,
+};
+
+/* Keel sets up queues for this many ports at most: 2 + 2 * 31 queues is
+ * what the device can have, and what VIRTIO_MAX_QUEUES allows. */
+#define MAX_PORTS 31
+#define QUEUE_ENTRIES 32
+/* Small buffers are carved from one page each: */
+#define RX_BUFS 8
+#define RX_BUF_SIZE 512
+#define TX_BUF_SIZE 4096
+#define CTRL_BUFS 16
+#define CTRL_BUF_SIZE 256 /* a control message and a port name */
+#define CONSOLE_TX_BUFS 16
+#define CONSOLE_TX_SIZE 256
+
+struct dma_buf {
+	uint8_t *p;
+	uint64_t phys;
+};
+
+struct keel_port {
+	struct vtcon *con;
+	uint32_t id;
+	bool present, ready, console, host_open, guest_open;
+	char name[64];
+	struct virtqueue *rx, *tx;
+	struct dma_buf rxbuf[RX_BUFS];
+	/* The buffer being read from, and how far. */
+	struct dma_buf *cur;
+	uint32_t cur_len, cur_off;
+	struct dma_buf txbuf;
+	keel_sem_t rx_used, tx_used;
+	keel_mutex_t rx_lock, tx_lock;
+	/* For the console on this port (interrupt context allowed). */
+	struct dma_buf ctx[CONSOLE_TX_BUFS];
+	bool ctx_busy[CONSOLE_TX_BUFS];
+	unsigned long console_dropped;
+};
+
+struct vtcon {
+	struct virtio_device *vd;
+	bool multiport;
+	uint32_t nports;
+	struct keel_port port[MAX_PORTS];
+	struct virtqueue *ctrl_rx, *ctrl_tx;
+	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
+	struct dma_buf ctrl_txbuf;
+	keel_sem_t ctrl_used, ctrl_tx_used;
+	keel_mutex_t ctrl_tx_lock;
+	keel_mutex_t lock;    /* port table */
+	keel_cond_t changed; /* a port appeared, got a name, opened */
+	keel_thread_t *thread;
+};
+
+#define MAX_CONSOLES 4
+static struct vtcon *consoles[MAX_CONSOLES];
+static unsigned nconsoles;
+static struct vtcon *emergency_con;
+static struct keel_port *console_port;
+
+static int dma(struct dma_buf *b, size_t size)
+{
+	b->p = virtio_dma_alloc(size, &b->phys);
+	return b->p ? 0 : -ENOMEM;
+}
+
+/* n buffers of size bytes from one allocation. */
+static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
+{
+	struct dma_buf all;
+	if (dma(&all, n * size) != 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		b[i].p = all.p + i * size;
+		b[i].phys = all.phys + i * size;
+	}
+	return 0;
+}
+
+static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * port); }
+
+/* --- interrupt handlers: they only wake threads --- */
+
+static void on_port_rx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->rx_used); }
+static void on_port_tx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
+static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
+
+static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
+{
+	struct vq_seg seg = { b->phys, size };
+	return virtqueue_enqueue(vq, b, &seg, 0, 1);
+}
+
+/* --- control messages --- */
+
+static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
+{
+	keel_mutex_lock(&c->ctrl_tx_lock);
+	struct virtio_console_control m = { id, event, value };
+	memcpy(c->ctrl_txbuf.p, &m, sizeof(m));
+	struct vq_seg seg = { c->ctrl_txbuf.phys, sizeof(m) };
+	int err = virtqueue_enqueue(c->ctrl_tx, &c->ctrl_txbuf, &seg, 1, 0);
+	if (!err) {
+		virtqueue_kick(c->ctrl_tx);
+		uint32_t len;
+		if (virtio_wait_used(c->vd, c->ctrl_tx, &c->ctrl_tx_used, UINT64_MAX, &len) == NULL)
+			err = -EIO;
+	}
+	keel_mutex_unlock(&c->ctrl_tx_lock);
+	return err;
+}
+
+static void console_sink(const char *s, size_t n);
+
+/* A port's buffers, when the device first announces it: receive buffers
+ * posted, a transmit buffer. */
+static int port_buffers(struct keel_port *p)
+{
+	if (p->txbuf.p)
+		return 0;
+	int err = dma_carve(p->rxbuf, RX_BUFS, RX_BUF_SIZE);
+	for (int i = 0; i < RX_BUFS && !err; i++)
+		err = post_rx(p->rx, &p->rxbuf[i], RX_BUF_SIZE);
+	if (!err)
+		err = dma(&p->txbuf, TX_BUF_SIZE);
+	if (err)
+		kwarn("%s: no memory for port %u's buffers\n", p->con->vd->name, p->id);
+	else
+		virtqueue_kick(p->rx);
+	return err;
+}
+
+/* Sends the console's output to port p from now on. */
+static void become_console(struct keel_port *p)
+{
+	if (console_port != NULL || dma_carve(p->ctx, CONSOLE_TX_BUFS, CONSOLE_TX_SIZE) != 0)
+		return;
+	p->console = true;
+	console_port = p;
+	console_add_sink(console_sink);
+}
+
+static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
+{
+	struct virtio_console_control m;
+	if (len < sizeof(m)) {
+		kwarn("%s: control message of %u bytes ignored\n", c->vd->name, len);
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	if (m.id >= c->nports) {
+		kwarn("%s: control message %u for port %u, which was not set up; ignored\n", c->vd->name, m.event,
+		      m.id);
+		return;
+	}
+	struct keel_port *p = &c->port[m.id];
+	keel_mutex_lock(&c->lock);
+	switch (m.event) {
+	case VIRTIO_CONSOLE_DEVICE_ADD:
+		if (!p->present) {
+			int ok = port_buffers(p) == 0;
+			p->present = ok;
+			keel_mutex_unlock(&c->lock);
+			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
+			keel_mutex_lock(&c->lock);
+		}
+		break;
+	case VIRTIO_CONSOLE_DEVICE_REMOVE:
+		p->present = p->host_open = false;
+		break;
+	case VIRTIO_CONSOLE_CONSOLE_PORT:
+		if (p->present && console_port == NULL) {
+			become_console(p);
+			keel_mutex_unlock(&c->lock);
+			send_control(c, m.id, VIRTIO_CONSOLE_PORT_OPEN, 1);
+			keel_mutex_lock(&c->lock);
+		}
+		break;
+	case VIRTIO_CONSOLE_PORT_OPEN:
+		p->host_open = m.value != 0;
+		break;
+	case VIRTIO_CONSOLE_PORT_NAME: {
+		/* The name follows the message, unterminated. */
+		uint32_t n = len - (uint32_t)sizeof(m);
+		if (n >= sizeof(p->name))
+			n = sizeof(p->name) - 1;
+		memcpy(p->name, msg + sizeof(m), n);
+		p->name[n] = '\0';
+		kinfo("%s: port %u is '%s'\n", c->vd->name, m.id, p->name);
+		break;
+	}
+	case VIRTIO_CONSOLE_RESIZE:
+		break;
+	default:
+		kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event);
+		break;
+	}
+	keel_cond_broadcast(&c->changed);
+	keel_mutex_unlock(&c->lock);
+}
+
+static int control_thread(void *arg)
+{
+	struct vtcon *c = arg;
+	for (;;) {
+		uint32_t len;
+		struct dma_buf *b = virtio_wait_used(c->vd, c->ctrl_rx, &c->ctrl_used, UINT64_MAX, &len);
+		if (b == NULL) {
+			kwarn("%s: the control queue broke (%s); no more port events\n", c->vd->name,
+			      c->ctrl_rx->broken_why ? c->ctrl_rx->broken_why : "?");
+			return 1;
+		}
+		handle_control(c, b->p, len);
+		if (post_rx(c->ctrl_rx, b, CTRL_BUF_SIZE) == 0)
+			virtqueue_kick(c->ctrl_rx);
+	}
+}
+
+/* --- the console on port 0 (or the port the device names) --- */
+
+/* From any context, interrupts off: reclaim finished buffers, then queue
+ * the text without waiting. What does not fit is dropped and counted. */
+static void console_sink(const char *s, size_t n)
+{
+	struct keel_port *p = console_port;
+	if (p == NULL || p->tx->broken)
+		return;
+	uint32_t len;
+	struct dma_buf *done;
+	while ((done = virtqueue_dequeue(p->tx, &len)) != NULL)
+		for (unsigned i = 0; i < CONSOLE_TX_BUFS; i++)
+			if (done == &p->ctx[i])
+				p->ctx_busy[i] = false;
+	while (n > 0) {
+		unsigned i = 0;
+		while (i < CONSOLE_TX_BUFS && p->ctx_busy[i])
+			i++;
+		if (i == CONSOLE_TX_BUFS) {
+			p->console_dropped += n;
+			break;
+		}
+		size_t k = n < CONSOLE_TX_SIZE ? n : CONSOLE_TX_SIZE;
+		memcpy(p->ctx[i].p, s, k);
+		struct vq_seg seg = { p->ctx[i].phys, (uint32_t)k };
+		if (virtqueue_enqueue(p->tx, &p->ctx[i], &seg, 1, 0) != 0)
+			break;
+		p->ctx_busy[i] = true;
+		s += k;
+		n -= k;
+	}
+	virtqueue_kick(p->tx);
+}
+
+static void emergency_sink(const char *s, size_t n)
+{
+	struct vtcon *c = emergency_con;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ch = (uint8_t)s[i];
+		c->vd->ops->write_config(c->vd, CFG_EMERG_WR, &ch, 4);
+	}
+}
+
+/* --- setup --- */
+
+static int setup_port(struct vtcon *c, uint32_t id)
+{
+	struct keel_port *p = &c->port[id];
+	p->con = c;
+	p->id = id;
+	keel_sem_init(&p->rx_used, 0);
+	keel_sem_init(&p->tx_used, 0);
+	keel_mutex_init(&p->rx_lock);
+	keel_mutex_init(&p->tx_lock);
+	struct virtio_device *vd = c->vd;
+	int rxq = rx_queue_index(id);
+	int err = virtio_queue_setup(vd, (unsigned)rxq, QUEUE_ENTRIES, on_port_rx, p);
+	if (!err)
+		err = virtio_queue_setup(vd, (unsigned)rxq + 1, QUEUE_ENTRIES, on_port_tx, p);
+	if (err)
+		return err;
+	p->rx = vd->vq[rxq];
+	p->tx = vd->vq[rxq + 1];
+	return 0;
+}
+
+static int vtcon_attach(struct virtio_device *vd)
+{
+	if (nconsoles == MAX_CONSOLES)
+		return -ENOSPC;
+	struct vtcon *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->vd = vd;
+	vd->driver = c;
+	keel_mutex_init(&c->lock);
+	keel_cond_init(&c->changed);
+	keel_mutex_init(&c->ctrl_tx_lock);
+	keel_sem_init(&c->ctrl_used, 0);
+	keel_sem_init(&c->ctrl_tx_used, 0);
+
+	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
+					       VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
+	if (err)
+		return err;
+	c->multiport = virtio_has(vd, VIRTIO_CONSOLE_F_MULTIPORT);
+	c->nports = 1;
+	if (c->multiport) {
+		uint32_t max;
+		if (virtio_config_read(vd, CFG_MAX_NR_PORTS, &max, 4) != 0) {
+			virtio_fail(vd, "cannot read max_nr_ports");
+			return -EIO;
+		}
+		/* The device's number: at least port 0, at most what Keel
+		 * has queues for. */
+		if (max == 0) {
+			virtio_fail(vd, "max_nr_ports is 0");
+			return -EIO;
+		}
+		c->nports = max < MAX_PORTS ? max : MAX_PORTS;
+		if (max > MAX_PORTS)
+			kinfo("%s: the device has %u ports; Keel uses the first %d\n", vd->name, max, MAX_PORTS);
+	}
+	err = setup_port(c, 0);
+	if (!err && c->multiport) {
+		err = virtio_queue_setup(vd, 2, QUEUE_ENTRIES, on_ctrl_rx, c);
+		if (!err)
+			err = virtio_queue_setup(vd, 3, QUEUE_ENTRIES, on_ctrl_tx, c);
+		if (!err) {
+			c->ctrl_rx = vd->vq[2];
+			c->ctrl_tx = vd->vq[3];
+		}
+		if (!err)
+			err = dma_carve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+		for (int i = 0; i < CTRL_BUFS && !err; i++)
+			err = post_rx(c->ctrl_rx, &c->ctrl_rxbuf[i], CTRL_BUF_SIZE);
+		if (!err)
+			err = dma(&c->ctrl_txbuf, sizeof(struct virtio_console_control));
+		for (uint32_t id = 1; id < c->nports && !err; id++)
+			err = setup_port(c, id);
+	}
+	if (!err)
+		err = virtio_finish(vd);
+	if (err) {
+		if (!vd->broken)
+			virtio_fail(vd, "setup failed");
+		return err;
+	}
+	consoles[nconsoles++] = c;
+	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
+		emergency_con = c;
+		console_set_emergency(emergency_sink);
+	}
+	if (!c->multiport) {
+		/* Without ports, port 0 is the console. */
+		c->port[0].present = port_buffers(&c->port[0]) == 0;
+		if (c->port[0].present)
+			become_console(&c->port[0]);
+		return 0;
+	}
+	err = keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	if (err)
+		return err;
+	/* The device announces its ports once told the driver is ready. */
+	return send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+}
+
+const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
+
+/* --- the application's ports --- */
+
+static struct keel_port *find_port(const char *name)
+{
+	for (unsigned i = 0; i < nconsoles; i++)
+		for (uint32_t id = 0; id < consoles[i]->nports; id++)
+			if (consoles[i]->port[id].present && strcmp(consoles[i]->port[id].name, name) == 0)
+				return &consoles[i]->port[id];
+	return NULL;
+}
+
+int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
+{
+	if (name == NULL || *name == '\0')
+		return -EINVAL;
+	uint64_t deadline = keel_clock_ns() + timeout_ns;
+	struct keel_port *p;
+	/* Ports are announced by each device's control thread; wait for
+	 * one of this name to appear. */
+	for (;;) {
+		p = find_port(name);
+		if (p)
+			break;
+		uint64_t now = keel_clock_ns();
+		if (nconsoles == 0 || now >= deadline)
+			return -ENOENT;
+		struct vtcon *c = consoles[0];
+		keel_mutex_lock(&c->lock);
+		if (find_port(name) == NULL)
+			keel_cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
+		keel_mutex_unlock(&c->lock);
+	}
+	if (p->guest_open || p->console)
+		return -EBUSY;
+	p->guest_open = true;
+	send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	*out = p;
+	return 0;
+}
+
+int keel_port_close(keel_port_t *p)
+{
+	if (!p->guest_open)
+		return -EINVAL;
+	p->guest_open = false;
+	return send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 0);
+}
+
+bool keel_port_host_connected(const keel_port_t *p) { return p->host_open; }
+const char *keel_port_name(const keel_port_t *p) { return p->name; }
+
+long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
+{
+	if (len == 0)
+		return 0;
+	keel_mutex_lock(&p->rx_lock);
+	long ret;
+	if (p->cur == NULL) {
+		uint32_t got;
+		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout_ns, &got);
+		p->cur_len = got;
+		p->cur_off = 0;
+	}
+	if (p->cur == NULL) {
+		ret = p->rx->broken || p->con->vd->broken ? -EIO : -ETIMEDOUT;
+	} else {
+		size_t n = p->cur_len - p->cur_off;
+		if (n > len)
+			n = len;
+		memcpy(buf, p->cur->p + p->cur_off, n);
+		p->cur_off += (uint32_t)n;
+		ret = (long)n;
+		if (p->cur_off == p->cur_len) {
+			/* Emptied: back to the device. */
+			if (post_rx(p->rx, p->cur, RX_BUF_SIZE) == 0)
+				virtqueue_kick(p->rx);
+			p->cur = NULL;
+		}
+	}
+	keel_mutex_unlock(&p->rx_lock);
+	return ret;
+}
+
+long keel_port_write(keel_port_t *p, const void *buf, size_t len)
+{
+	const uint8_t *in = buf;
+	size_t done = 0;
+	keel_mutex_lock(&p->tx_lock);
+	while (done < len) {
+		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
+		memcpy(p->txbuf.p, in + done, n);
+		struct vq_seg seg = { p->txbuf.phys, (uint32_t)n };
+		int err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
+		if (err) {
+			keel_mutex_unlock(&p->tx_lock);
+			return done ? (long)done : err;
+		}
+		virtqueue_kick(p->tx);
+		/* A host that reads slowly holds the write back; only a
+		 * broken device ends it. */
+		uint32_t used;
+		if (virtio_wait_used(p->con->vd, p->tx, &p->tx_used, UINT64_MAX, &used) == NULL) {
+			keel_mutex_unlock(&p->tx_lock);
+			return done ? (long)done : -EIO;
+		}
+		done += n;
+	}
+	keel_mutex_unlock(&p->tx_lock);
+	return (long)done;
+}

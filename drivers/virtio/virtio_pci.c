@@ -1,0 +1,286 @@
+/*
+ * Virtio over PCI: finding the devices (vendor 0x1af4, devices 0x1000 to
+ * 0x107f), choosing the interface (modern when the device offers it, so
+ * transitional devices are driven the modern way; legacy otherwise),
+ * attaching the driver of the device's type, and its interrupts.
+ *
+ * Interrupts, in order of preference (virtio 1.2 section 4.1.5.1.2):
+ * MSI-X with a vector per queue and one for configuration changes; one
+ * MSI-X vector for everything; MSI; INTx, whose handler reads the ISR to
+ * learn whether it was this device and why; polling from a timer.
+ */
+#include "drivers/virtio/virtio_pci.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/console.h"
+#include "kernel/mm.h"
+#include "kernel/timer.h"
+#include "kernel/tsc.h"
+
+#define VP(vd) ((struct virtio_pci *)(vd)->transport)
+#define VIRTIO_VENDOR 0x1af4
+#define POLL_INTERVAL_NS 1000000ull
+
+extern const struct virtio_driver virtio_rng_driver;
+extern const struct virtio_driver virtio_console_driver;
+
+static const struct virtio_driver *const drivers[] = {
+	&virtio_rng_driver,
+	&virtio_console_driver,
+};
+
+/* Every device whose driver attached, for virtio_device_find. */
+#define MAX_DEVICES 32
+static struct virtio_device *attached[MAX_DEVICES];
+static unsigned nattached;
+
+struct virtio_device *virtio_device_find(uint16_t type, unsigned n)
+{
+	for (unsigned i = 0; i < nattached; i++)
+		if (attached[i]->type == type && n-- == 0)
+			return attached[i];
+	return NULL;
+}
+
+/* Kernel option virtio.irq=...: the most preferred mode to try, for
+ * testing each fallback. */
+enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
+
+void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
+{
+	uint64_t pages = (bytes + 4095) / 4096;
+	uint64_t pa = mm_alloc_pages(pages);
+	if (pa == 0)
+		return NULL;
+	memset((void *)(uintptr_t)pa, 0, pages * 4096);
+	*phys = pa;
+	return (void *)(uintptr_t)pa;
+}
+
+void virtio_dma_free(void *p, size_t bytes) { mm_free_pages((uintptr_t)p, (bytes + 4095) / 4096); }
+
+/* --- interrupt handlers (interrupt context) --- */
+
+static void on_queue_vector(void *ctx)
+{
+	struct virtqueue *vq = ctx;
+	struct virtio_device *vd = vq->dev;
+	vd->queue_interrupts++;
+	if (vq->on_interrupt)
+		vq->on_interrupt(vq);
+}
+
+static void on_config_vector(void *ctx) { virtio_dispatch(ctx, 2); }
+
+/* One vector for everything: every queue is looked at; a configuration
+ * change is told by the device's status and generation, which its
+ * handler reads. */
+static void on_shared_vector(void *ctx) { virtio_dispatch(ctx, 3); }
+
+/* MSI and INTx: the ISR says whether (and why) this device interrupted;
+ * reading it also lowers an INTx line. */
+static void on_isr_vector(void *ctx)
+{
+	struct virtio_device *vd = ctx;
+	uint8_t isr = vd->ops->read_isr(vd);
+	if (isr)
+		virtio_dispatch(vd, isr);
+}
+
+static struct timer poll_timer;
+static struct virtio_device *polled[16];
+static unsigned npolled;
+
+static void on_poll(struct timer *t, void *ctx)
+{
+	for (unsigned i = 0; i < npolled; i++)
+		virtio_dispatch(polled[i], 3);
+	timer_arm(t, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+}
+
+/* --- setting them up --- */
+
+static void release_vectors(struct virtio_device *vd)
+{
+	struct virtio_pci *vp = VP(vd);
+	if (vp->msix_on) {
+		vd->ops->set_vector(vd, -1, VIRTIO_MSI_NO_VECTOR);
+		for (unsigned q = 0; q < vd->nvqs; q++)
+			if (vd->vq[q])
+				vd->ops->set_vector(vd, (int)q, VIRTIO_MSI_NO_VECTOR);
+		pci_msix_enable(&vp->msix, false);
+		vp->msix_on = false;
+	}
+	for (unsigned i = 0; i < vp->nvectors; i++)
+		irq_free_vector(vp->vector[i]);
+	vp->nvectors = 0;
+}
+
+/* Programs table entry `entry` with a fresh vector for fn(ctx). */
+static int msix_entry(struct virtio_pci *vp, unsigned entry, irq_handler_fn fn, void *ctx)
+{
+	struct msi_msg msg;
+	int v = irq_alloc_msi(fn, ctx, &msg);
+	if (v < 0)
+		return v;
+	vp->vector[vp->nvectors++] = v;
+	pci_msix_set(&vp->msix, entry, &msg, false);
+	return 0;
+}
+
+static int try_msix_per_vq(struct virtio_device *vd)
+{
+	struct virtio_pci *vp = VP(vd);
+	if (vp->msix.size < vd->nvqs + 1)
+		return -ENOSPC;
+	if (msix_entry(vp, 0, on_config_vector, vd) != 0)
+		return -ENOSPC;
+	for (unsigned q = 0; q < vd->nvqs; q++)
+		if (vd->vq[q] && msix_entry(vp, q + 1, on_queue_vector, vd->vq[q]) != 0)
+			return -ENOSPC;
+	pci_msix_enable(&vp->msix, true);
+	vp->msix_on = true;
+	/* The device may refuse a vector (it reads back NO_VECTOR). */
+	if (vd->ops->set_vector(vd, -1, 0) != 0)
+		return -EIO;
+	for (unsigned q = 0; q < vd->nvqs; q++)
+		if (vd->vq[q] && vd->ops->set_vector(vd, (int)q, (uint16_t)(q + 1)) != q + 1)
+			return -EIO;
+	return 0;
+}
+
+static int try_msix_shared(struct virtio_device *vd)
+{
+	struct virtio_pci *vp = VP(vd);
+	if (vp->msix.size < 1 || msix_entry(vp, 0, on_shared_vector, vd) != 0)
+		return -ENOSPC;
+	pci_msix_enable(&vp->msix, true);
+	vp->msix_on = true;
+	if (vd->ops->set_vector(vd, -1, 0) != 0)
+		return -EIO;
+	for (unsigned q = 0; q < vd->nvqs; q++)
+		if (vd->vq[q] && vd->ops->set_vector(vd, (int)q, 0) != 0)
+			return -EIO;
+	return 0;
+}
+
+int virtio_pci_setup_irq(struct virtio_device *vd)
+{
+	struct virtio_pci *vp = VP(vd);
+	struct pci_device *d = vp->pci;
+	bool have_msix = d->msix_cap && pci_msix_init(d, &vp->msix) == 0;
+
+	if (have_msix && virtio_irq_limit <= VIRTIO_IRQ_MSIX_PER_VQ) {
+		if (try_msix_per_vq(vd) == 0) {
+			vd->irq_mode = VIRTIO_IRQ_MSIX_PER_VQ;
+			return 0;
+		}
+		release_vectors(vd);
+	}
+	if (have_msix && virtio_irq_limit <= VIRTIO_IRQ_MSIX_SHARED) {
+		if (try_msix_shared(vd) == 0) {
+			vd->irq_mode = VIRTIO_IRQ_MSIX_SHARED;
+			return 0;
+		}
+		release_vectors(vd);
+	}
+	if (d->msi_cap && virtio_irq_limit <= VIRTIO_IRQ_MSI) {
+		struct msi_msg msg;
+		int v = irq_alloc_msi(on_isr_vector, vd, &msg);
+		if (v >= 0) {
+			vp->vector[vp->nvectors++] = v;
+			pci_msi_enable(d, &msg);
+			vd->irq_mode = VIRTIO_IRQ_MSI;
+			return 0;
+		}
+	}
+	if (virtio_irq_limit <= VIRTIO_IRQ_INTX) {
+		uint32_t gsi;
+		bool level, active_low;
+		if (pci_intx_route(d, &gsi, &level, &active_low) == 0 &&
+		    irq_attach_gsi(gsi, level, active_low, on_isr_vector, vd) >= 0) {
+			vp->gsi = gsi;
+			pci_intx_enable(d, true);
+			vd->irq_mode = VIRTIO_IRQ_INTX;
+			return 0;
+		}
+	}
+	/* Nothing delivers interrupts: a timer looks at the queues. */
+	if (npolled == sizeof(polled) / sizeof(polled[0]))
+		return -ENOSPC;
+	polled[npolled++] = vd;
+	if (npolled == 1)
+		timer_arm(&poll_timer, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+	vd->irq_mode = VIRTIO_IRQ_NONE;
+	return 0;
+}
+
+/* --- probing --- */
+
+static const char *type_name(uint16_t type)
+{
+	switch (type) {
+	case VIRTIO_ID_NET: return "net";
+	case VIRTIO_ID_BLOCK: return "blk";
+	case VIRTIO_ID_CONSOLE: return "console";
+	case VIRTIO_ID_RNG: return "rng";
+	case VIRTIO_ID_BALLOON: return "balloon";
+	case VIRTIO_ID_SCSI: return "scsi";
+	default: return "device";
+	}
+}
+
+void virtio_pci_probe_all(void)
+{
+	unsigned count[64] = { 0 };
+	for (struct pci_device *d = pci_next(NULL); d; d = pci_next(d)) {
+		if (d->vendor_id != VIRTIO_VENDOR || d->device_id < 0x1000 || d->device_id > 0x107f || d->claimed)
+			continue;
+		/* Modern IDs carry the type; transitional ones keep it in the
+		 * subsystem ID (section 4.1.2). */
+		uint16_t type = d->device_id >= 0x1040 ? (uint16_t)(d->device_id - 0x1040) : d->subsystem_id;
+		const struct virtio_driver *drv = NULL;
+		for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+			if (drivers[i]->type == type)
+				drv = drivers[i];
+		if (drv == NULL) {
+			kinfo("virtio: %02x:%02x.%x is a virtio %s (type %u); no driver, left alone\n", d->bus, d->slot,
+			      d->func, type_name(type), type);
+			continue;
+		}
+		struct virtio_device *vd = calloc(1, sizeof(*vd));
+		struct virtio_pci *vp = calloc(1, sizeof(*vp));
+		if (vd == NULL || vp == NULL) {
+			free(vd);
+			free(vp);
+			kwarn("virtio: out of memory; %02x:%02x.%x ignored\n", d->bus, d->slot, d->func);
+			continue;
+		}
+		vd->transport = vp;
+		vd->pci = d;
+		vd->type = type;
+		vp->pci = d;
+		unsigned n = type < 64 ? count[type]++ : 0;
+		snprintf(vd->name, sizeof(vd->name), "virtio-%s%u", drv->name, n);
+		d->claimed = true;
+		pci_enable(d);
+		if (virtio_pci_modern_init(vd, vp) != 0 && virtio_pci_legacy_init(vd, vp) != 0) {
+			kwarn("%s: %02x:%02x.%x offers neither a usable modern nor a legacy interface; ignored\n",
+			      vd->name, d->bus, d->slot, d->func);
+			continue;
+		}
+		int err = drv->attach(vd);
+		if (err) {
+			kwarn("%s: attach failed (%d)\n", vd->name, err);
+			continue;
+		}
+		kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func,
+		      vd->ops->name, virtio_irq_mode_name(vd->irq_mode), vd->features);
+		if (nattached < MAX_DEVICES)
+			attached[nattached++] = vd;
+	}
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The console on virtio-console port 0, beside the serial port: what the
+# kernel and the application print reaches both.
+set -u
+cd "$(dirname "$0")/../.."
+source tests/boot/lib.sh
+./run-qemu.sh --kernel "$KTEST" --accel tcg --timeout 60 --append "args one two" \
+	--device virtio-serial-pci -- -chardev "file,id=vc,path=$tmp/virtconsole.out" -device virtconsole,chardev=vc \
+	</dev/null >"$tmp/out" 2>&1
+rc=$?
+cat "$tmp/out"
+echo "--- the virtconsole got:"
+cat "$tmp/virtconsole.out"
+[ $rc = 0 ] || fail "exit status $rc"
+grep -q 'ktest: arg 2 \[two\]' "$tmp/out" || fail "the serial port lacks the output"
+grep -q 'ktest: arg 2 \[two\]' "$tmp/virtconsole.out" || fail "the virtconsole lacks the output"
+echo PASS
