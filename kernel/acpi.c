@@ -94,11 +94,16 @@ uint64_t acpi_find_rsdp_bios(phys_reader_fn read)
 		ranges[0][1] = ranges[0][0] + 1024;
 	}
 	for (int r = 0; r < 2; r++) {
-		for (uint64_t a = ranges[r][0]; a + 36 <= ranges[r][1]; a += 16) {
-			const uint8_t *p = read(a, 36);
-			if (p && valid_rsdp(p, 36))
+		/* An ACPI 1.0 RSDP is 20 bytes: it may sit in the last slot
+		 * that leaves 20 bytes, where 36 would run past the area. */
+		for (uint64_t a = ranges[r][0]; a + 20 <= ranges[r][1]; a += 16) {
+			const uint8_t *p = read(a, 20);
+			if (p == NULL || !valid_rsdp(p, 20))
+				continue;
+			if (p[15] < 2)
 				return a;
-			if (p && valid_rsdp(p, 20) && p[15] < 2)
+			p = a + 36 <= ranges[r][1] ? read(a, 36) : NULL;
+			if (p && valid_rsdp(p, 36))
 				return a;
 		}
 	}
@@ -108,17 +113,21 @@ uint64_t acpi_find_rsdp_bios(phys_reader_fn read)
 /* Reads a whole table: its header, then length bytes, checked. */
 static const uint8_t *load_table(uint64_t phys, phys_reader_fn read, acpi_log_fn log, uint32_t *length)
 {
-	const struct acpi_header *h = read(phys, sizeof(*h));
-	if (h == NULL) {
+	/* Tables need not be aligned (QEMU lays them end to end): the header
+	 * is copied out rather than read through a struct pointer. */
+	struct acpi_header h;
+	const void *hp = read(phys, sizeof(h));
+	if (hp == NULL) {
 		log("acpi: table at 0x%lx is not readable\n", phys);
 		return NULL;
 	}
-	char sig[5] = { h->signature[0], h->signature[1], h->signature[2], h->signature[3], 0 };
-	if (h->length < sizeof(*h) || h->length > TABLE_MAX_LENGTH) {
-		log("acpi: table %s at 0x%lx has a bad length (%u); skipped\n", sig, phys, h->length);
+	memcpy(&h, hp, sizeof(h));
+	char sig[5] = { h.signature[0], h.signature[1], h.signature[2], h.signature[3], 0 };
+	if (h.length < sizeof(h) || h.length > TABLE_MAX_LENGTH) {
+		log("acpi: table %s at 0x%lx has a bad length (%u); skipped\n", sig, phys, h.length);
 		return NULL;
 	}
-	uint32_t len = h->length;
+	uint32_t len = h.length;
 	const uint8_t *t = read(phys, len);
 	if (t == NULL) {
 		log("acpi: table %s at 0x%lx runs into unreadable memory (length %u); skipped\n", sig, phys, len);
@@ -314,8 +323,10 @@ static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len, p
 	}
 	/* ACPI 2.0+ also gives X_PM_TMR_BLK; prefer it when it is I/O. */
 	struct acpi_gas g;
-	if (rd_gas(t, len, 208, &g) && g.space == ACPI_SPACE_IO && g.address && g.address <= 0xffff)
+	if (rd_gas(t, len, 208, &g) && g.space == ACPI_SPACE_IO && g.address && g.address <= 0xffff) {
 		info->pm_timer_port = (uint16_t)g.address;
+		info->pm_timer_32bit = (flags >> 8) & 1; /* TMR_VAL_EXT, whichever field gave the port */
+	}
 	if (rd32(t, len, 64, &v32) && v32 <= 0xffff)
 		info->pm1a_cnt = (uint16_t)v32;
 	if (rd32(t, len, 68, &v32) && v32 <= 0xffff)

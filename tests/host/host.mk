@@ -27,6 +27,18 @@ test_pmm_SRCS := tests/host/test_pmm.c kernel/pmm.c kernel/memmap.c
 HOST_TESTS += heap
 test_heap_SRCS := tests/host/test_heap.c kernel/heap.c
 
+HOST_TESTS += acpi
+test_acpi_SRCS := tests/host/test_acpi.c kernel/acpi.c
+
+HOST_TESTS += timerq
+test_timerq_SRCS := tests/host/test_timerq.c kernel/timerq.c
+
+HOST_TESTS += msi
+test_msi_SRCS := tests/host/test_msi.c kernel/msi.c
+
+HOST_TESTS += sched
+test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
+
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
