@@ -92,14 +92,17 @@ int virtqueue_enqueue(struct virtqueue *vq, void *cookie, const struct vq_seg *s
 		return -EIO;
 	if (cookie == NULL || total == 0 || total > vq->size || nreadable > total)
 		return -EINVAL;
-	uint64_t write_len = 0;
+	uint64_t write_len = 0, chain_len = 0;
 	for (unsigned i = 0; i < total; i++) {
 		if (seg[i].len == 0)
 			return -EINVAL;
+		chain_len += seg[i].len;
 		if (i >= nreadable)
 			write_len += seg[i].len;
 	}
-	if (write_len > UINT32_MAX)
+	/* No chain of more than 2^32 bytes (section 2.7.5.2); what the
+	 * device writes is reported in 32 bits. */
+	if (chain_len > (1ull << 32) || write_len > UINT32_MAX)
 		return -EINVAL;
 
 	bool use_indirect = vq->indirect && total > 1 && total <= VQ_INDIRECT_MAX;
@@ -225,6 +228,19 @@ void *virtqueue_dequeue(struct virtqueue *vq, uint32_t *len)
 
 	vq->last_used_idx++;
 	vq->dequeued++;
+	if (vq->event_idx) {
+		/* used_event moves with what Keel took, or interrupts that are
+		 * on would stop after the first, and ones that are off would
+		 * come back when the index wraps (section 2.7.7.2). */
+		if (vq->intr_disabled) {
+			*vq->used_event = (uint16_t)(vq->last_used_idx - 0x8000);
+		} else {
+			*vq->used_event = vq->last_used_idx;
+			/* Before the next look at the used index, or an
+			 * element published in between goes unannounced. */
+			virtio_mb();
+		}
+	}
 	if (len)
 		*len = written;
 	return cookie;
@@ -232,19 +248,22 @@ void *virtqueue_dequeue(struct virtqueue *vq, uint32_t *len)
 
 void virtqueue_disable_intr(struct virtqueue *vq)
 {
-	vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	if (vq->event_idx) {
-		/* With event indexes the flag is ignored: ask for an
-		 * interrupt only half the index space away. */
+	vq->intr_disabled = true;
+	/* With event indexes the flag must stay 0 (section 2.7.7.1): ask
+	 * for an interrupt only half the index space away instead. */
+	if (vq->event_idx)
 		*vq->used_event = (uint16_t)(vq->last_used_idx - 0x8000);
-	}
+	else
+		vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 }
 
 bool virtqueue_enable_intr(struct virtqueue *vq)
 {
-	vq->avail->flags = 0;
+	vq->intr_disabled = false;
 	if (vq->event_idx)
 		*vq->used_event = vq->last_used_idx;
+	else
+		vq->avail->flags = 0;
 	/* The request for interrupts must be visible before checking for
 	 * work that arrived while they were off (section 2.7.7.2). */
 	virtio_mb();

@@ -57,6 +57,7 @@ struct virtqueue {
 	uint16_t last_used_idx;  /* the next used element to read */
 	uint16_t kicked_idx;     /* avail_idx at the last notification decision */
 	bool event_idx, indirect;
+	bool intr_disabled;      /* the driver asked for no interrupts */
 	bool broken;
 	const char *broken_why;
 

@@ -57,3 +57,15 @@ $(HOST_BUILD)/tools/%: tests/tools/%.c
 	$(Q)$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
 host-tests: $(addprefix $(HOST_BUILD)/tools/,$(HOST_TOOLS))
+
+# The virtqueue engine against a simulated device, and the virtio PCI
+# capability parser. Added after the rules above were made, so they make
+# their own.
+HOST_TESTS += virtqueue
+test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
+HOST_TESTS += virtio_caps
+test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
+$(foreach t,virtqueue virtio_caps,$(eval $(call host_test_rule,$(t))))
+host-tests: $(HOST_BUILD)/test_virtqueue $(HOST_BUILD)/test_virtio_caps
+
+include tests/fuzz/fuzz.mk
