@@ -71,18 +71,20 @@ KERNEL_SRCS := \
 	kernel/fwcfg.c \
 	kernel/random.c
 
-DRIVER_SRCS := \
-	drivers/pci/pci.c \
-	drivers/pci/pci_irq.c \
-	drivers/pci/pci_names.c \
+# Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
+# of the names below (default: all of them). The kernel probes what the
+# image holds; an application that calls keel_getrandom needs virtio-rng.
+DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
+DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
 	drivers/virtio/virtio.c \
 	drivers/virtio/virtio_pci_caps.c \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \
-	drivers/virtio/virtio_pci_legacy.c \
-	drivers/virtio/virtio_rng.c \
-	drivers/virtio/virtio_console.c
+	drivers/virtio/virtio_pci_legacy.c
+DRIVERS_virtio-rng := $(DRIVERS_virtio) drivers/virtio/virtio_rng.c
+DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
+ALL_DRIVERS := virtio-rng virtio-console
 
 LIB_SRCS := \
 	lib/string.c \
@@ -100,8 +102,11 @@ endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
 # to its folder); without one, its main.c is the whole application.
 APP_SRCS :=
+KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+$(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
+DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 
 # --- flags -------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 # from RDRAND at boot.
 KCFLAGS := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-I. -Iinclude -Ilib/include \
-	-O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter \
 	-mno-red-zone -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
@@ -123,7 +128,9 @@ KCFLAGS := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns \
 	-ffunction-sections -fdata-sections -MD -MP
 KASFLAGS := -I. -D__ASSEMBLY__ -MD -MP
-KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections \
+# -n (nmagic): segments follow each other in the file without padding to
+# a page; the loaders place them by physical address.
+KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections -Wl,-n \
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments
 

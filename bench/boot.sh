@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-tools/install-deps.sh test
+tools/install-deps.sh test >/dev/null
 make -s APP=hello all >/dev/null
 out=build/bench
 mkdir -p "$out/iso/boot/grub"

@@ -53,12 +53,14 @@ common32:
 	mov %ebx, boot_info
 	mov $boot_stack_top, %esp
 
-	/* BSS holds these page tables and the stack: zero it first. */
+	/* BSS holds two of these page tables: zero it first, four bytes at
+	 * a time (the linker script aligns both ends to 8). */
 	mov $__bss_start, %edi
 	mov $__bss_end, %ecx
 	sub %edi, %ecx
+	shr $2, %ecx
 	xor %eax, %eax
-	rep stosb
+	rep stosl
 
 	mov $0x80000000, %eax
 	cpuid
@@ -174,6 +176,10 @@ boot_pml4:
 	.skip 4096
 boot_pdpt:
 	.skip 4096
+	/* Every entry of the page directories is written below: no need to
+	 * zero them first, nor the stack. */
+	.section .bss.nozero, "aw", @nobits
+	.balign 4096
 boot_pd:
 	.skip 4 * 4096
 	/* The page below the boot stack stays unmapped (kernel/paging.c):

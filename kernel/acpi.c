@@ -94,17 +94,20 @@ uint64_t acpi_find_rsdp_bios(phys_reader_fn read)
 		ranges[0][1] = ranges[0][0] + 1024;
 	}
 	for (int r = 0; r < 2; r++) {
+		uint64_t start = ranges[r][0], len = ranges[r][1] - ranges[r][0];
+		const uint8_t *area = len >= 20 ? read(start, (size_t)len) : NULL;
+		if (area == NULL)
+			continue;
 		/* An ACPI 1.0 RSDP is 20 bytes: it may sit in the last slot
-		 * that leaves 20 bytes, where 36 would run past the area. */
-		for (uint64_t a = ranges[r][0]; a + 20 <= ranges[r][1]; a += 16) {
-			const uint8_t *p = read(a, 20);
-			if (p == NULL || !valid_rsdp(p, 20))
+		 * that leaves 20 bytes, where 36 would run past the area. The
+		 * signature's first bytes are checked inline: the loop runs
+		 * 8,000 times when there is no RSDP to find. */
+		for (uint64_t off = 0; off + 20 <= len; off += 16) {
+			const uint8_t *p = area + off;
+			if (p[0] != 'R' || p[1] != 'S' || p[2] != 'D' || !valid_rsdp(p, 20))
 				continue;
-			if (p[15] < 2)
-				return a;
-			p = a + 36 <= ranges[r][1] ? read(a, 36) : NULL;
-			if (p && valid_rsdp(p, 36))
-				return a;
+			if (p[15] < 2 || (off + 36 <= len && valid_rsdp(p, 36)))
+				return start + off;
 		}
 	}
 	return 0;
@@ -278,7 +281,7 @@ bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb)
 	 * is NameOp (0x08), the name (with an optional root prefix), then
 	 * PackageOp (0x12), PkgLength, NumElements and the elements. */
 	for (size_t i = 0; i + 4 <= len; i++) {
-		if (memcmp(aml + i, "_S5_", 4) != 0)
+		if (aml[i] != '_' || aml[i + 1] != 'S' || aml[i + 2] != '5' || aml[i + 3] != '_')
 			continue;
 		bool named = (i >= 1 && aml[i - 1] == 0x08) || (i >= 2 && aml[i - 1] == '\\' && aml[i - 2] == 0x08);
 		size_t p = i + 4;

@@ -25,7 +25,8 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 _Static_assert(offsetof(struct tss, ist) == 36, "TSS IST offset");
 
 static struct tss tss;
-static uint8_t ist_stacks[4][IST_STACK_SIZE] __attribute__((aligned(16)));
+/* Stacks need no zeroing: .bss.nozero (linker.ld). */
+static uint8_t ist_stacks[4][IST_STACK_SIZE] __attribute__((aligned(16), section(".bss.nozero")));
 
 /* null, code, data, then the TSS descriptor, which takes two slots. */
 static uint64_t gdt[5] = {

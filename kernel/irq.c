@@ -16,6 +16,7 @@
 #include "kernel/pic.h"
 
 static uint64_t used[4]; /* one bit per vector 0..255 */
+int ioapic_count;
 
 static void eoi(unsigned vector)
 {
@@ -38,12 +39,7 @@ void irq_init(void)
 	if (lapic_init(acpi.lapic_phys) != 0)
 		panic("irq: this CPU has no local APIC");
 	trap_eoi = eoi;
-	int n = ioapic_init(&acpi);
-	kinfo("irq: %s, local APIC %u, %d I/O APIC%s, timer %s", lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), n,
-	      n == 1 ? "" : "s", lapic_timer_mode());
-	if (lapic_timer_hz())
-		kinfo(" at %lu MHz", lapic_timer_hz() / 1000000);
-	kinfo("\n");
+	ioapic_count = ioapic_init(&acpi);
 	irq_enable();
 }
 

@@ -18,6 +18,8 @@
 
 /* Sets up the interrupt controllers from ACPI and enables interrupts. */
 void irq_init(void);
+/* How many I/O APICs were set up. */
+extern int ioapic_count;
 
 /* A free vector with fn as its handler; returns it or -ENOSPC. */
 int irq_alloc_vector(irq_handler_fn fn, void *ctx);

@@ -74,20 +74,27 @@ static void on_error(void *ctx)
 	kwarn("lapic: error interrupt, ESR 0x%x\n", esr);
 }
 
-/* The APIC timer's frequency, for one-shot mode: counted against the TSC
- * over 200 microseconds. */
+/* The APIC timer's frequency, for one-shot mode: its current count read
+ * with the TSC right after, twice over 200 microseconds, the first pair
+ * taken by code already run once (under emulation, first runs are slowed
+ * by translation, which would skew the pairing; see kernel/tsc.c). */
 static void calibrate_timer(void)
 {
 	wr(REG_TIMER_DIVIDE, DIVIDE_BY_1);
 	wr(REG_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
 	wr(REG_TIMER_INITIAL, 0xffffffff);
-	uint64_t t0 = rdtsc(), span = tsc_hz() / 5000;
-	while (rdtsc() - t0 < span)
-		;
-	uint32_t left = rd(REG_TIMER_CURRENT);
-	uint64_t t1 = rdtsc();
+	uint32_t c[3];
+	uint64_t t[3];
+	uint64_t span = tsc_hz() / 5000;
+	for (int i = 0; i < 3; i++) {
+		if (i == 2) /* the interval, between the second and third */
+			while (rdtsc() - t[1] < span)
+				;
+		c[i] = rd(REG_TIMER_CURRENT);
+		t[i] = rdtsc();
+	}
 	wr(REG_TIMER_INITIAL, 0);
-	timer_hz = (uint64_t)(0xffffffffu - left) * tsc_hz() / (t1 - t0);
+	timer_hz = (uint64_t)(c[1] - c[2]) * tsc_hz() / (t[2] - t[1]);
 	tsc_to_apic = (timer_hz << 24) / tsc_hz();
 }
 

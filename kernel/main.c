@@ -21,6 +21,7 @@
 #include "kernel/fwcfg.h"
 #include "kernel/gdt.h"
 #include "kernel/irq.h"
+#include "kernel/lapic.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/panic.h"
@@ -39,7 +40,8 @@ extern const char boot_stack[];
 int main(int argc, char **argv);
 __attribute__((noreturn)) void kernel_main(uint32_t magic, uint32_t info);
 
-static struct boot_info boot_info;
+/* Filled by the parser before anything reads it: not zeroed at boot. */
+static struct boot_info boot_info __attribute__((section(".bss.nozero")));
 
 /* The boot's stages, timed with the TSC and printed on request (kernel
  * option "boottime"): what bench/ reports as one number, broken down. */
@@ -57,6 +59,7 @@ static void mark(const char *what)
 {
 	if (nmarks < MAX_MARKS)
 		marks[nmarks++] = (struct boot_mark){ what, rdtsc() };
+	tsc_calibration_sample();
 }
 
 static void print_boottime(void)
@@ -135,7 +138,8 @@ static void read_acpi(void)
 	}
 	if (acpi_parse(&acpi, rsdp, len, boot_phys_reader, acpi_log) != 0)
 		return;
-	kinfo("acpi: RSDP revision %u (%s, %s), %s:", acpi.revision, acpi.oem_id, how, acpi.use_xsdt ? "XSDT" : "RSDT");
+	kdebug("acpi: RSDP %s\n", how);
+	kinfo("acpi: %s revision %u, %s:", acpi.oem_id, acpi.revision, acpi.use_xsdt ? "XSDT" : "RSDT");
 	for (unsigned i = 0; i < acpi.ntables; i++)
 		kinfo(" %s", acpi.table[i].signature);
 	if (acpi.nbad)
@@ -167,15 +171,22 @@ static void print_memory_map(void)
 		       memmap_type_name(m->region[i].type));
 	if (boot_info.memmap_truncated)
 		kwarn("memory: the loader's map has more than %d regions; the rest were ignored\n", MEMMAP_MAX);
-	kinfo("memory: %lu MiB usable of %lu MiB RAM, highest address 0x%lx\n", mm_free_bytes() >> 20,
-	      memmap_total(m, MEMMAP_RAM) >> 20, memmap_ram_end(m));
+	kinfo("memory: %lu MiB usable of %lu MiB, top 0x%lx\n", mm_free_bytes() >> 20, memmap_total(m, MEMMAP_RAM) >> 20,
+	      memmap_ram_end(m));
 }
 
 /* The command line: QEMU's fw_cfg file opt/keel/cmdline when present (so
- * run-qemu.sh --append works on an ISO), else the loader's. */
+ * run-qemu.sh --append works on an ISO, whose command line is fixed in
+ * grub.cfg), else the loader's. A PVH loader takes it from -append, so
+ * only a multiboot2 boot looks. */
 static void read_command_line(void)
 {
-	static char fw[BOOTINFO_CMDLINE_MAX];
+	static char fw[BOOTINFO_CMDLINE_MAX] __attribute__((section(".bss.nozero")));
+	if (boot_info.protocol != BOOT_PROTOCOL_MULTIBOOT2) {
+		if (boot_info.cmdline_truncated)
+			panic("boot: the command line is longer than %d bytes", BOOTINFO_CMDLINE_MAX - 1);
+		return;
+	}
 	long n = fwcfg_read_file("opt/keel/cmdline", fw, sizeof(fw) - 1);
 	if (n >= (long)sizeof(fw))
 		panic("boot: the fw_cfg command line is longer than %zu bytes", sizeof(fw) - 1);
@@ -187,7 +198,10 @@ static void read_command_line(void)
 	}
 }
 
-extern enum virtio_irq_mode virtio_irq_limit;
+/* The drivers are optional parts of an image. */
+extern enum virtio_irq_mode virtio_irq_limit __attribute__((weak));
+void pci_init(void) __attribute__((weak));
+void virtio_pci_probe_all(void) __attribute__((weak));
 
 static void set_virtio_irq(const char *mode)
 {
@@ -201,7 +215,8 @@ static void set_virtio_irq(const char *mode)
 	};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(mode, modes[i].name) == 0) {
-			virtio_irq_limit = modes[i].mode;
+			if (&virtio_irq_limit)
+				virtio_irq_limit = modes[i].mode;
 			return;
 		}
 	}
@@ -275,7 +290,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	mark("fw_cfg command line");
 
 	/* Options first, so "quiet" applies to the whole boot log. */
-	static char cmdline[BOOTINFO_CMDLINE_MAX];
+	static char cmdline[BOOTINFO_CMDLINE_MAX] __attribute__((section(".bss.nozero")));
 	memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
 	int err = cmdline_parse(cmdline, keel_app_name, words, &cl);
 	if (err)
@@ -283,10 +298,10 @@ void kernel_main(uint32_t magic, uint32_t info)
 		      err == -E2BIG ? "too many words" : "unterminated quote");
 	apply_kernel_options(&cl);
 
-	kinfo("Keel booting through %s (%s)\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2",
-	      boot_info.loader);
-	kinfo("command line: %s\n", boot_info.cmdline);
+	kinfo("keel: %s boot (%s)%s%s\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2", boot_info.loader,
+	      boot_info.cmdline[0] ? ", command line: " : "", boot_info.cmdline);
 	read_acpi();
+	tsc_calibration_begin(&acpi);
 	mark("ACPI tables");
 
 	mark("boot log");
@@ -300,22 +315,32 @@ void kernel_main(uint32_t magic, uint32_t info)
 
 	tsc_init(&acpi, calibrate_with);
 	mark("TSC frequency");
-	kinfo("clock: TSC at %lu.%03lu MHz (%s)\n", tsc_hz() / 1000000, tsc_hz() / 1000 % 1000, tsc_source());
 
 	configure_power();
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
 	timer_init();
 	irq_init();
 	mark("interrupts, timers");
-	pci_init();
-	mark("PCI");
-	virtio_pci_probe_all();
-	mark("virtio devices");
+	kinfo("cpu: TSC %lu.%03lu MHz (%s), %s %u, %d I/O APIC%s, timer %s", tsc_hz() / 1000000, tsc_hz() / 1000 % 1000,
+	      tsc_source(), lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), ioapic_count, ioapic_count == 1 ? "" : "s",
+	      lapic_timer_mode());
+	if (lapic_timer_hz())
+		kinfo(" %lu MHz", lapic_timer_hz() / 1000000);
+	kinfo("\n");
+	/* Present when the application was linked with drivers (app.mk). */
+	if (pci_init) {
+		pci_init();
+		mark("PCI");
+	}
+	if (virtio_pci_probe_all) {
+		virtio_pci_probe_all();
+		mark("virtio devices");
+	}
 
 	boot_us = clock_ns() / 1000;
 	if (show_boottime)
 		print_boottime();
-	kinfo("boot: main reached %lu us after the first instruction\n", boot_us);
+	kinfo("keel: main after %lu us\n", boot_us);
 
 	keel_thread_t *app;
 	err = keel_thread_create(&app, "main", run_main, NULL, 256 * 1024);

@@ -23,7 +23,7 @@ extern const char __kernel_start[], __kernel_end[];
 
 static struct pmm pmm;
 static struct heap heap;
-static struct memmap map;
+static struct memmap map __attribute__((section(".bss.nozero"))); /* copied whole at init */
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 

@@ -32,6 +32,10 @@ extern const char boot_stack_guard[];
 
 bool paging_nx;
 static uint64_t *pml4;
+/* Set when a present entry changed: the TLB may hold the old one. A new
+ * entry where none was present needs no invalidation (the TLB caches no
+ * non-present translations). */
+static bool stale;
 
 static uint64_t leaf_bits(unsigned flags)
 {
@@ -67,6 +71,8 @@ static uint64_t *child(uint64_t *entry, bool split_2m)
 	uint64_t *t = new_table();
 	if (t == NULL)
 		return NULL;
+	if (*entry & PTE_P)
+		stale = true;
 	if (*entry & PTE_PS && split_2m) {
 		/* Same attributes for the 512 small pages; bit 7 means PAT
 		 * in a 4 KiB entry, so PS is not copied. */
@@ -92,6 +98,8 @@ static int map_one(uint64_t va, uint64_t bits, bool big)
 	if (big) {
 		/* A table that was here (from an earlier split) is left in
 		 * place but no longer referenced: rare, and small. */
+		if (*pde & PTE_P)
+			stale = true;
 		*pde = bits ? (va | bits | PTE_PS) : 0;
 		return 0;
 	}
@@ -100,7 +108,10 @@ static int map_one(uint64_t va, uint64_t bits, bool big)
 	uint64_t *pt = child(pde, true);
 	if (!pt)
 		return -ENOMEM;
-	pt[(va >> 12) & 511] = bits ? (va | bits) : 0;
+	uint64_t *pte = &pt[(va >> 12) & 511];
+	if (*pte & PTE_P)
+		stale = true;
+	*pte = bits ? (va | bits) : 0;
 	return 0;
 }
 
@@ -125,10 +136,17 @@ int paging_map(uint64_t phys, uint64_t len, unsigned flags)
 		return 0;
 	if (phys + len < phys || phys + len > (1ull << 47))
 		return -EINVAL;
+	stale = false;
 	int err = map_range(phys, phys + len, flags);
-	/* Reloading CR3 drops every cached translation: simplest, and the
-	 * mappings change only at boot and when drivers attach. */
-	write_cr3(read_cr3());
+	if (stale) {
+		/* A few pages one by one; more, all at once. (Under emulation
+		 * a full flush is costly: every page is looked up again.) */
+		if (len <= 16 * SIZE_4K)
+			for (uint64_t va = phys & ~(SIZE_4K - 1); va < phys + len; va += SIZE_4K)
+				invlpg(va);
+		else
+			write_cr3(read_cr3());
+	}
 	return err;
 }
 

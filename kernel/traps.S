@@ -13,9 +13,10 @@
 	.section .text
 	.code64
 
+	/* Local labels: 256 names would only bloat the symbol table. */
 	.macro stub v
 	.balign 16
-trap_stub_\v:
+.Ltrap_stub_\v:
 	.if !HAS_ERROR(\v)
 	pushq $0
 	.endif

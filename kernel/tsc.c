@@ -2,12 +2,20 @@
  * The TSC's frequency. Asking is exact and free: CPUID leaf 0x15 (the TSC
  * to crystal ratio and the crystal's frequency) or the hypervisor timing
  * leaf 0x40000010 (QEMU/KVM and VMware). Otherwise the TSC is timed
- * against a clock of known frequency for a millisecond: the HPET (its
- * period in its capabilities register, 10 ns on QEMU), the ACPI PM timer
- * (3.579545 MHz, read without setting anything up), or else the PIT's
- * channel 0 (1.193182 MHz), read back as it counts down.
- * Solo5 spends 100 ms here; a millisecond is enough for 0.05% (the
- * error is a tick or two of the reference over the interval).
+ * against a clock of known frequency: the ACPI PM timer (3.579545 MHz,
+ * read without setting anything up), the HPET (its period in its
+ * capabilities register), or the PIT's channel 0 (1.193182 MHz), read
+ * back as it counts down.
+ *
+ * Solo5 spends 100 ms of every boot here. With the PM timer or the PIT,
+ * Keel spends nothing: the measurement starts once the ACPI tables are
+ * read and ends when the interrupt controllers need the frequency, so the
+ * interval is the boot itself (a millisecond at least is waited for).
+ *
+ * Under emulation, code reached for the first time is translated before
+ * it runs. A reference read and its TSC timestamp are therefore taken in
+ * the same loop, and the first samples are thrown away: the sample that
+ * counts is taken by code already translated, not skewed by microseconds.
  */
 #include "kernel/tsc.h"
 
@@ -24,19 +32,29 @@
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
 #define CALIBRATE_US 1000
+#define HPET_CAP 0x00
+#define HPET_CONFIG 0x10
+#define HPET_COUNTER 0xf0
+#define HPET_ENABLE 1u
+#define HPET_COUNT_64BIT (1u << 13)
+/* A gap between PIT samples that could hide a wrap of its 16-bit count
+ * (55 ms): 20 ms at 10 GHz, beyond any TSC. */
+#define PIT_SAFE_GAP_TSC (10000000000ull / 50)
 
 static uint64_t hz;
 static const char *source = "none";
-static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 */
+static uint64_t ns_mult;  /* ns = ticks * ns_mult >> 32 */
 static uint64_t tsc_mult; /* ticks = ns * tsc_mult >> 20 (hz below 2^44) */
 
-static uint64_t from_cpuid(void)
+/* --- asking ---------------------------------------------------------------- */
+
+static uint64_t from_cpuid(const char **src)
 {
 	struct cpuid_regs r = cpuid(0, 0);
 	if (r.eax >= 0x15) {
 		struct cpuid_regs t = cpuid(0x15, 0);
 		if (t.eax && t.ebx && t.ecx) {
-			source = "CPUID 0x15";
+			*src = "CPUID 0x15";
 			return (uint64_t)t.ecx * t.ebx / t.eax;
 		}
 	}
@@ -45,7 +63,7 @@ static uint64_t from_cpuid(void)
 		if (h.eax >= 0x40000010) {
 			struct cpuid_regs t = cpuid(0x40000010, 0);
 			if (t.eax) {
-				source = "hypervisor CPUID 0x40000010";
+				*src = "hypervisor CPUID 0x40000010";
 				return (uint64_t)t.eax * 1000;
 			}
 		}
@@ -53,80 +71,165 @@ static uint64_t from_cpuid(void)
 	return 0;
 }
 
-static uint64_t from_pm_timer(uint16_t port, int is32)
+/* --- reference clocks, each read paired with a TSC read ------------------- */
+
+struct sample {
+	uint32_t ref;
+	uint64_t tsc;
+};
+
+/* The first reading after a tick edge of the PM timer, on the second edge
+ * (the first warms the path up). False when the timer does not count. */
+static bool pm_edge(uint16_t port, uint32_t mask, struct sample *out)
 {
-	uint32_t mask = is32 ? 0xffffffffu : 0xffffffu;
-	uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_US / 1000000);
-	uint32_t start = inl(port) & mask, now;
-	uint64_t spins = 0, t0, t1;
-	/* Start on a tick edge and end on the read that passed the interval,
-	 * counting what elapsed rather than what was asked for. Each read is
-	 * paired with the TSC read right after it, in the same loop: under
-	 * emulation, code reached for the first time is translated first,
-	 * and that must not fall between a read and its timestamp. */
-	do {
-		now = inl(port) & mask;
-		t0 = rdtsc();
-		if (++spins > 10000000)
-			return 0; /* the timer is not counting */
-	} while (now == start);
-	uint32_t elapsed;
-	start = now;
-	do {
-		now = inl(port);
-		t1 = rdtsc();
-		elapsed = (now - start) & mask;
-	} while (elapsed < want);
-	return (t1 - t0) * PM_TIMER_HZ / elapsed;
+	uint32_t prev = inl(port) & mask, now;
+	uint64_t t;
+	unsigned long spins = 0;
+	for (int edge = 0; edge < 2; edge++) {
+		do {
+			now = inl(port) & mask;
+			t = rdtsc();
+			if (++spins > 10000000)
+				return false;
+		} while (now == prev);
+		prev = now;
+	}
+	out->ref = now;
+	out->tsc = t;
+	return true;
 }
 
 /* Channel 0's count, latched so the two bytes belong together. */
 static uint16_t pit_count(void)
 {
-	outb(PIT_CMD, 0x00); /* latch channel 0 */
+	outb(PIT_CMD, 0x00);
 	uint8_t lo = inb(PIT_CH0);
 	uint8_t hi = inb(PIT_CH0);
 	return (uint16_t)(lo | hi << 8);
 }
 
-static uint64_t from_pit(void)
+/* Channel 0 as a rate generator over the full 65536 counts, read back
+ * rather than watched through port 0x61: that port belongs to the PC
+ * speaker, which machines like microvm leave out. Nothing is routed from
+ * the PIT's interrupt yet. Then a reading after the second edge; false
+ * when there is no PIT (it reads as all ones and never moves). */
+static bool pit_start(struct sample *out)
 {
-	/* Channel 0 as a rate generator over the full 65536 counts, read
-	 * back rather than watched through port 0x61: that port belongs to
-	 * the PC speaker, which machines like microvm leave out. Nothing
-	 * is routed from the PIT's interrupt yet. */
 	outb(PIT_CMD, 0x34); /* channel 0, lo/hi byte, mode 2 */
 	outb(PIT_CH0, 0);
 	outb(PIT_CH0, 0);
 	uint16_t prev = pit_count(), now;
+	uint64_t t;
 	int spins = 0;
-	uint64_t t0;
-	/* A missing PIT reads as all ones and never moves. Each read pairs
-	 * with a TSC read in the same loop (see from_pm_timer). */
-	do {
-		now = pit_count();
-		t0 = rdtsc();
-		if (++spins > 2000)
-			return 0;
-	} while (now == prev);
-	uint32_t want = (uint32_t)(PIT_HZ * CALIBRATE_US / 1000000), elapsed = 0;
-	prev = now;
-	uint64_t t1;
-	do {
-		now = pit_count();
-		t1 = rdtsc();
-		elapsed += (uint16_t)(prev - now); /* counts down, wrapping */
+	for (int edge = 0; edge < 2; edge++) {
+		do {
+			now = pit_count();
+			t = rdtsc();
+			if (++spins > 4000)
+				return false;
+		} while (now == prev);
 		prev = now;
-	} while (elapsed < want);
-	outb(PIT_CMD, 0x30); /* mode 0 with no count loaded: stopped */
-	return (t1 - t0) * PIT_HZ / elapsed;
+	}
+	out->ref = now;
+	out->tsc = t;
+	return true;
 }
 
-#define HPET_CAP 0x00
-#define HPET_CONFIG 0x10
-#define HPET_COUNTER 0xf0
-#define HPET_ENABLE 1u
-#define HPET_COUNT_64BIT (1u << 13)
+static void pit_stop(void) { outb(PIT_CMD, 0x30); /* mode 0, no count loaded: stopped */ }
+
+/* --- measuring across the boot --------------------------------------------- */
+
+static struct {
+	enum { RUN_NONE, RUN_PM, RUN_PIT } kind;
+	bool valid;
+	uint16_t pm_port;
+	uint32_t pm_mask;
+	struct sample start, last;
+	uint32_t pit_elapsed; /* PIT ticks added up across wraps */
+} run;
+
+void tsc_calibration_begin(const struct acpi_info *ai)
+{
+	const char *ignored;
+	if (from_cpuid(&ignored) != 0)
+		return;
+	if (ai->pm_timer_port) {
+		run.pm_port = ai->pm_timer_port;
+		run.pm_mask = ai->pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+		if (pm_edge(run.pm_port, run.pm_mask, &run.start)) {
+			run.kind = RUN_PM;
+			run.valid = true;
+		}
+	} else if (pit_start(&run.start)) {
+		run.kind = RUN_PIT;
+		run.valid = true;
+		run.last = run.start;
+	}
+}
+
+static void pit_sample(void)
+{
+	uint16_t now = pit_count();
+	uint64_t t = rdtsc();
+	if (t - run.last.tsc > PIT_SAFE_GAP_TSC)
+		run.valid = false;
+	run.pit_elapsed += (uint16_t)(run.last.ref - now); /* counts down, wrapping */
+	run.last.ref = now;
+	run.last.tsc = t;
+}
+
+void tsc_calibration_sample(void)
+{
+	/* The PM timer wraps after 4.7 s (24 bits): it needs no help. */
+	if (run.kind == RUN_PIT && run.valid)
+		pit_sample();
+}
+
+/* Ends the measurement begun at boot: at least a millisecond after it. */
+static uint64_t finish_run(void)
+{
+	if (run.kind == RUN_PM && run.valid) {
+		uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_US / 1000000), now, elapsed;
+		uint64_t t;
+		do {
+			now = inl(run.pm_port) & run.pm_mask;
+			t = rdtsc();
+			elapsed = (now - run.start.ref) & run.pm_mask;
+		} while (elapsed < want);
+		uint64_t f = (t - run.start.tsc) * PM_TIMER_HZ / elapsed;
+		/* A boot slow enough for the timer to wrap shows as an
+		 * impossible frequency: then measure again. */
+		return f >= 100000000ull && f <= 20000000000ull ? f : 0;
+	}
+	if (run.kind == RUN_PIT && run.valid) {
+		uint32_t want = (uint32_t)(PIT_HZ * CALIBRATE_US / 1000000);
+		do
+			pit_sample();
+		while (run.valid && run.pit_elapsed < want);
+		pit_stop();
+		run.kind = RUN_NONE;
+		if (run.valid)
+			return (run.last.tsc - run.start.tsc) * PIT_HZ / run.pit_elapsed;
+	}
+	return 0;
+}
+
+/* --- measuring now, for a millisecond -------------------------------------- */
+
+static uint64_t from_pm_timer(uint16_t port, uint32_t mask)
+{
+	struct sample s;
+	if (!pm_edge(port, mask, &s))
+		return 0;
+	uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_US / 1000000), now, elapsed;
+	uint64_t t;
+	do {
+		now = inl(port) & mask;
+		t = rdtsc();
+		elapsed = (now - s.ref) & mask;
+	} while (elapsed < want);
+	return (t - s.tsc) * PM_TIMER_HZ / elapsed;
+}
 
 static uint64_t from_hpet(uint64_t phys)
 {
@@ -135,59 +238,87 @@ static uint64_t from_hpet(uint64_t phys)
 		return 0;
 	uint64_t cap = h[HPET_CAP / 8];
 	uint64_t period_fs = cap >> 32;
-	/* The specification caps the period at 100 ns; 0 or more is not
-	 * an HPET (or not one to trust). */
+	/* The specification caps the period at 100 ns; 0 or more is not an
+	 * HPET (or not one to trust). */
 	if (period_fs == 0 || period_fs > 100000000)
 		return 0;
 	uint64_t mask = (cap & HPET_COUNT_64BIT) ? ~0ull : 0xffffffffull;
 	uint64_t config = h[HPET_CONFIG / 8];
 	h[HPET_CONFIG / 8] = config | HPET_ENABLE;
 	uint64_t want = (uint64_t)CALIBRATE_US * 1000000000ull / period_fs;
-	uint64_t start = h[HPET_COUNTER / 8] & mask, now;
-	uint64_t spins = 0, t0;
-	do { /* reads paired with TSC reads: see from_pm_timer */
-		now = h[HPET_COUNTER / 8] & mask;
-		t0 = rdtsc();
-		if (++spins > 10000000)
-			return 0;
-	} while (now == start);
-	start = now;
-	uint64_t elapsed, t1;
+	uint64_t prev = h[HPET_COUNTER / 8] & mask, now, t0 = 0, t1, elapsed;
+	unsigned long spins = 0;
+	for (int edge = 0; edge < 2; edge++) {
+		do {
+			now = h[HPET_COUNTER / 8] & mask;
+			t0 = rdtsc();
+			if (++spins > 10000000)
+				return 0;
+		} while (now == prev);
+		prev = now;
+	}
 	do {
 		now = h[HPET_COUNTER / 8] & mask;
 		t1 = rdtsc();
-		elapsed = (now - start) & mask;
+		elapsed = (now - prev) & mask;
 	} while (elapsed < want);
 	h[HPET_CONFIG / 8] = config;
-	uint64_t hpet_hz = 1000000000000000ull / period_fs;
-	return (t1 - t0) * hpet_hz / elapsed;
+	return (t1 - t0) * (1000000000000000ull / period_fs) / elapsed;
 }
 
-static bool try_source(const char *which, const struct acpi_info *ai)
+static uint64_t from_pit(void)
 {
+	struct sample s;
+	if (!pit_start(&s))
+		return 0;
+	uint32_t want = (uint32_t)(PIT_HZ * CALIBRATE_US / 1000000), elapsed = 0;
+	uint16_t prev = (uint16_t)s.ref, now;
+	uint64_t t;
+	do {
+		now = pit_count();
+		t = rdtsc();
+		elapsed += (uint16_t)(prev - now);
+		prev = now;
+	} while (elapsed < want);
+	pit_stop();
+	return (t - s.tsc) * PIT_HZ / elapsed;
+}
+
+/* --- choosing --------------------------------------------------------------- */
+
+static uint64_t try_source(const char *which, const struct acpi_info *ai, const char **src)
+{
+	uint64_t f = 0;
 	if (strcmp(which, "cpuid") == 0) {
-		hz = from_cpuid(); /* sets source */
+		f = from_cpuid(src);
 	} else if (strcmp(which, "pmtimer") == 0 && ai->pm_timer_port) {
-		hz = from_pm_timer(ai->pm_timer_port, ai->pm_timer_32bit);
-		source = "ACPI PM timer";
+		*src = "ACPI PM timer";
+		f = run.kind == RUN_PM ? finish_run() : 0;
+		if (f == 0)
+			f = from_pm_timer(ai->pm_timer_port, ai->pm_timer_32bit ? 0xffffffffu : 0xffffffu);
 	} else if (strcmp(which, "hpet") == 0 && ai->hpet_phys) {
-		hz = from_hpet(ai->hpet_phys);
-		source = "HPET";
+		*src = "HPET";
+		f = from_hpet(ai->hpet_phys);
 	} else if (strcmp(which, "pit") == 0) {
-		hz = from_pit();
-		source = "PIT";
+		*src = "PIT";
+		f = run.kind == RUN_PIT ? finish_run() : 0;
+		if (f == 0)
+			f = from_pit();
 	}
-	return hz != 0;
+	return f;
 }
 
 void tsc_init(const struct acpi_info *ai, const char *force)
 {
-	static const char *const order[] = { "cpuid", "hpet", "pmtimer", "pit" };
+	/* The measurement that ran during the boot first. */
+	static const char *const order[] = { "cpuid", "pmtimer", "pit", "hpet" };
 	hz = 0;
-	if (force && !try_source(force, ai))
+	if (force && (hz = try_source(force, ai, &source)) == 0)
 		kwarn("clock: cannot calibrate the TSC with '%s'; trying the others\n", force);
 	for (unsigned i = 0; hz == 0 && i < sizeof(order) / sizeof(order[0]); i++)
-		try_source(order[i], ai);
+		hz = try_source(order[i], ai, &source);
+	if (run.kind == RUN_PIT)
+		pit_stop();
 	if (hz == 0) {
 		/* Nothing to measure against: CPUID 0x16's nominal base
 		 * frequency is the last estimate left. */

@@ -28,12 +28,16 @@ typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) unaligned_word;
 static void copy_forward(unsigned char *dst, const unsigned char *src, size_t n)
 {
 #if defined(__x86_64__)
-	/* rep movsb copies at the full speed of the caches on CPUs with
-	 * "enhanced rep movsb" (since Ivy Bridge), in two bytes of code, and
-	 * behaves as a byte-by-byte forward copy however the operands
-	 * overlap. The direction flag is clear: the ABI guarantees it at every
-	 * call, and the kernel clears it on entry from an interrupt. */
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	/* Eight bytes a step, then the rest: as fast as rep movsb on CPUs
+	 * with fast string operations, and eight times fewer steps where the
+	 * CPU is emulated (QEMU's TCG runs a string instruction one element
+	 * at a time). Each word is loaded before it is stored, so this is
+	 * still a forward copy when dst lies below an overlapping src. The
+	 * direction flag is clear: the ABI guarantees it at every call, and
+	 * the kernel clears it on entry from an interrupt. */
+	size_t words = n / 8, rest = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(rest) : : "memory");
 #else
 	while (n-- > 0)
 		*dst++ = *src++;
@@ -78,8 +82,11 @@ void *memset(void *dst, int c, size_t n)
 {
 #if defined(__x86_64__)
 	void *d = dst;
-	/* As rep movsb in copy_forward, and for the same reasons. */
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	/* Words, then bytes, as in copy_forward and for the same reasons. */
+	uint64_t v = (uint64_t)(unsigned char)c * 0x0101010101010101ull;
+	size_t words = n / 8, rest = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(v) : "memory");
 #else
 	unsigned char *d = dst;
 	while (n-- > 0)

@@ -287,7 +287,7 @@ void pci_init(void)
 		ecam[necam].bus_end = acpi.ecam[i].bus_end;
 		necam++;
 	}
-	kinfo("pci: configuration through %s\n", necam ? "ECAM (MCFG)" : "I/O ports 0xcf8/0xcfc");
+	kdebug("pci: configuration through %s\n", necam ? "ECAM (MCFG)" : "I/O ports 0xcf8/0xcfc");
 	/* Segment 0, bus 0: the root; other segments only through ECAM. */
 	scan_bus(0, 0, NULL, 0);
 	for (unsigned i = 0; i < necam; i++)

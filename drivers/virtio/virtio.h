@@ -164,11 +164,16 @@ const char *virtio_irq_mode_name(enum virtio_irq_mode m);
 /* The n-th attached device of a type, or NULL (drivers/virtio/virtio_pci.c). */
 struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 
-/* Drivers, matched by device type (drivers/virtio/virtio_pci.c). */
+/* Drivers, matched by device type (drivers/virtio/virtio_pci.c). Each
+ * registers with VIRTIO_DRIVER, which puts it in a section the probe
+ * walks: an image holds the drivers its application was linked with
+ * (app.mk: KEEL_DRIVERS), and no table names them all. */
 struct virtio_driver {
 	const char *name;
 	uint16_t type;
 	int (*attach)(struct virtio_device *vd);
 };
+#define VIRTIO_DRIVER(d)                                                                                               \
+	static const struct virtio_driver *const d##_entry __attribute__((section(".virtio_drivers"), used)) = &(d)
 
 #endif

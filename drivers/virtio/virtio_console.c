@@ -412,7 +412,8 @@ static int vtcon_attach(struct virtio_device *vd)
 	return send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
 }
 
-const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
+static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
+VIRTIO_DRIVER(virtio_console_driver);
 
 /* --- the application's ports --- */
 

@@ -25,13 +25,7 @@
 #define VIRTIO_VENDOR 0x1af4
 #define POLL_INTERVAL_NS 1000000ull
 
-extern const struct virtio_driver virtio_rng_driver;
-extern const struct virtio_driver virtio_console_driver;
-
-static const struct virtio_driver *const drivers[] = {
-	&virtio_rng_driver,
-	&virtio_console_driver,
-};
+extern const struct virtio_driver *const __virtio_drivers_start[], *const __virtio_drivers_end[];
 
 /* Every device whose driver attached, for virtio_device_find. */
 #define MAX_DEVICES 32
@@ -244,9 +238,9 @@ void virtio_pci_probe_all(void)
 		 * subsystem ID (section 4.1.2). */
 		uint16_t type = d->device_id >= 0x1040 ? (uint16_t)(d->device_id - 0x1040) : d->subsystem_id;
 		const struct virtio_driver *drv = NULL;
-		for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-			if (drivers[i]->type == type)
-				drv = drivers[i];
+		for (const struct virtio_driver *const *p = __virtio_drivers_start; p < __virtio_drivers_end; p++)
+			if ((*p)->type == type)
+				drv = *p;
 		if (drv == NULL) {
 			kinfo("virtio: %02x:%02x.%x is a virtio %s (type %u); no driver, left alone\n", d->bus, d->slot,
 			      d->func, type_name(type), type);

@@ -68,7 +68,8 @@ static int vtrnd_attach(struct virtio_device *vd)
 	return 0;
 }
 
-const struct virtio_driver virtio_rng_driver = { "rng", VIRTIO_ID_RNG, vtrnd_attach };
+static const struct virtio_driver virtio_rng_driver = { "rng", VIRTIO_ID_RNG, vtrnd_attach };
+VIRTIO_DRIVER(virtio_rng_driver);
 
 /* One request: up to len bytes from the device into out. Returns the
  * count (which may be less, even 0) or a negative errno. */

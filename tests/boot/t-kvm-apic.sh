@@ -14,6 +14,6 @@ fi
 rc=$?
 cat "$tmp/out"
 [ $rc = 0 ] || fail "exit status $rc"
-grep -q 'irq: x2APIC, .* timer TSC-deadline' "$tmp/out" || fail "not in x2APIC with the TSC-deadline timer"
+grep -q 'cpu: TSC .*, x2APIC [0-9]*, .* timer TSC-deadline' "$tmp/out" || fail "not in x2APIC with the TSC-deadline timer"
 grep -c 'ktest: sleep .*: ok' "$tmp/out" | grep -qx 3 || fail "a sleep was off"
 echo PASS

@@ -39,6 +39,24 @@ static int t_triple_fault(int argc, char **argv)
 	return 1;
 }
 
+/* Prints BYTES characters and reports the time per character: the cost
+ * of console output, which every boot log line pays. */
+static int t_serial_cost(int argc, char **argv)
+{
+	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 10000;
+	char line[81];
+	memset(line, 'x', 79);
+	line[79] = '\n';
+	line[80] = 0;
+	uint64_t t0 = keel_clock_ns();
+	for (unsigned long i = 0; i < n / 80; i++)
+		fputs(line, stdout);
+	uint64_t ns = keel_clock_ns() - t0;
+	printf("ktest: %lu characters in %lu us: %lu ns each\n", n / 80 * 81, (unsigned long)(ns / 1000),
+	       (unsigned long)(ns / (n / 80 * 81)));
+	return 0;
+}
+
 static int t_mem(int argc, char **argv)
 {
 	struct keel_meminfo m;
@@ -53,6 +71,7 @@ static const struct ktest tests[] = {
 	{ "args", "print the arguments", t_args },
 	{ "triple-fault", "end the VM with a triple fault", t_triple_fault },
 	{ "mem", "print the memory found", t_mem },
+	{ "serial-cost", "[N]: time N characters of console output", t_serial_cost },
 	{ "fault-null", "read through a NULL pointer", ktest_fault_null },
 	{ "write-text", "write into kernel text", ktest_write_text },
 	{ "write-rodata", "write into read-only data", ktest_write_rodata },

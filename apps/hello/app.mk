@@ -1,0 +1,2 @@
+# hello needs no devices: the smallest image.
+KEEL_DRIVERS :=
