@@ -81,8 +81,8 @@ const char *keel_thread_name(const keel_thread_t *t);
  *
  * All of these may be declared statically with an initializer of zeros
  * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
- * times out returns -ETIMEDOUT. keel_sem_post may be called from an
- * interrupt handler; nothing else here may. */
+ * times out returns -ETIMEDOUT. keel_sem_post and keel_mbox_trypost may be
+ * called from an interrupt handler; nothing else here may. */
 
 struct keel_waitq {
 	keel_thread_t *head, *tail;
@@ -135,6 +135,27 @@ struct keel_sched_stats {
 	unsigned long interrupts;       /* all device and timer interrupts */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
+
+/* A mailbox: a bounded first-in first-out queue of pointers between
+ * threads (what lwIP's sys_mbox is). */
+typedef struct {
+	void **slot;
+	unsigned size, head, count;
+	struct keel_waitq not_empty, not_full;
+} keel_mbox_t;
+
+/* Room for size messages (at least 1). Returns 0, -EINVAL or -ENOMEM. */
+int keel_mbox_init(keel_mbox_t *mb, unsigned size);
+/* Frees the room; nobody may be waiting on it. */
+void keel_mbox_destroy(keel_mbox_t *mb);
+/* Waits while the mailbox is full. */
+void keel_mbox_post(keel_mbox_t *mb, void *msg);
+/* Returns 0 or -EAGAIN (full). May be called from an interrupt handler. */
+int keel_mbox_trypost(keel_mbox_t *mb, void *msg);
+/* The oldest message, waiting up to timeout_ns (UINT64_MAX: no limit).
+ * Returns 0, or -ETIMEDOUT. */
+int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns);
+int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 
 /* --- Randomness -----------------------------------------------------------*/
 

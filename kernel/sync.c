@@ -1,10 +1,11 @@
 /*
- * Semaphores, mutexes and condition variables on the scheduler's wait
- * queues. A post or an unlock hands what it releases straight to the
+ * Semaphores, mutexes, condition variables and mailboxes on the
+ * scheduler's wait queues. A post or an unlock hands what it releases straight to the
  * longest waiter, so a thread that was woken never finds it taken again
  * and waiters are served in order.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "kernel/sched.h"
 
@@ -146,3 +147,92 @@ int keel_cond_timedwait(keel_cond_t *c, keel_mutex_t *m, uint64_t timeout_ns)
 void keel_cond_signal(keel_cond_t *c) { waitq_wake_one(&c->waiters); }
 
 void keel_cond_broadcast(keel_cond_t *c) { waitq_wake_all(&c->waiters); }
+
+/* --- mailboxes ---------------------------------------------------------------- */
+
+int keel_mbox_init(keel_mbox_t *mb, unsigned size)
+{
+	if (size == 0)
+		return -EINVAL;
+	mb->slot = calloc(size, sizeof(void *));
+	if (mb->slot == NULL)
+		return -ENOMEM;
+	mb->size = size;
+	mb->head = mb->count = 0;
+	mb->not_empty.head = mb->not_empty.tail = NULL;
+	mb->not_full.head = mb->not_full.tail = NULL;
+	return 0;
+}
+
+void keel_mbox_destroy(keel_mbox_t *mb)
+{
+	free(mb->slot);
+	mb->slot = NULL;
+	mb->size = 0;
+}
+
+/* With interrupts disabled and room in the mailbox. */
+static void mbox_put(keel_mbox_t *mb, void *msg)
+{
+	mb->slot[(mb->head + mb->count) % mb->size] = msg;
+	mb->count++;
+	waitq_wake_one(&mb->not_empty);
+}
+
+void keel_mbox_post(keel_mbox_t *mb, void *msg)
+{
+	bool irq = sched_lock();
+	while (mb->count == mb->size)
+		waitq_wait(&mb->not_full, DEADLINE_NEVER);
+	mbox_put(mb, msg);
+	sched_unlock(irq);
+}
+
+int keel_mbox_trypost(keel_mbox_t *mb, void *msg)
+{
+	bool irq = sched_lock();
+	int r = -EAGAIN;
+	if (mb->count < mb->size) {
+		mbox_put(mb, msg);
+		r = 0;
+	}
+	sched_unlock(irq);
+	return r;
+}
+
+static void mbox_take(keel_mbox_t *mb, void **msg)
+{
+	*msg = mb->slot[mb->head];
+	mb->head = (mb->head + 1) % mb->size;
+	mb->count--;
+	waitq_wake_one(&mb->not_full);
+}
+
+int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns)
+{
+	uint64_t deadline = timeout_ns == UINT64_MAX ? DEADLINE_NEVER : deadline_after(timeout_ns);
+	bool irq = sched_lock();
+	/* A waiter woken by a post may find the message taken by a thread
+	 * that ran first: it waits again, until its deadline. */
+	while (mb->count == 0) {
+		if (waitq_wait(&mb->not_empty, deadline) == -ETIMEDOUT && mb->count == 0) {
+			sched_unlock(irq);
+			return -ETIMEDOUT;
+		}
+	}
+	mbox_take(mb, msg);
+	sched_unlock(irq);
+	return 0;
+}
+
+int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg)
+{
+	bool irq = sched_lock();
+	int r = -EAGAIN;
+	if (mb->count > 0) {
+		mbox_take(mb, msg);
+		r = 0;
+	}
+	sched_unlock(irq);
+	return r;
+}

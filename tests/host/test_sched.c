@@ -1,6 +1,6 @@
 /*
- * The scheduler (kernel/sched.c) and its semaphores, mutexes and condition
- * variables (kernel/sync.c), the very files the kernel runs, on the host
+ * The scheduler (kernel/sched.c) and its semaphores, mutexes, condition
+ * variables and mailboxes (kernel/sync.c), the very files the kernel runs, on the host
  * arch layer of tests/host/sched_host.c: threads are ucontexts, time is a
  * fake clock that moves only while every thread waits (to the next
  * deadline, exactly), and timers fire from that halt as from an interrupt.
@@ -1325,6 +1325,89 @@ static void random_stress(void **state)
 		      ops, sched_switches - sw, timeouts, blocked, irq, host_clock() - T0);
 }
 
+/* --- mailboxes ----------------------------------------------------------------------- */
+
+static keel_mbox_t mbox;
+
+static void mbox_basics(void **state)
+{
+	assert_int_equal(keel_mbox_init(&mbox, 0), -EINVAL);
+	assert_int_equal(keel_mbox_init(&mbox, 3), 0);
+	void *m = NULL;
+	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), -EAGAIN);
+	int a, b, c, d;
+	assert_int_equal(keel_mbox_trypost(&mbox, &a), 0);
+	keel_mbox_post(&mbox, &b);
+	assert_int_equal(keel_mbox_trypost(&mbox, &c), 0);
+	assert_int_equal(keel_mbox_trypost(&mbox, &d), -EAGAIN); /* full */
+	/* First in, first out, across the ring's wrap. */
+	assert_int_equal(keel_mbox_fetch(&mbox, &m, 0), 0);
+	assert_ptr_equal(m, &a);
+	assert_int_equal(keel_mbox_trypost(&mbox, &d), 0);
+	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), 0);
+	assert_ptr_equal(m, &b);
+	assert_int_equal(keel_mbox_fetch(&mbox, &m, UINT64_MAX), 0);
+	assert_ptr_equal(m, &c);
+	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), 0);
+	assert_ptr_equal(m, &d);
+	/* Empty: a fetch times out exactly at its deadline. */
+	uint64_t t = host_clock();
+	assert_int_equal(keel_mbox_fetch(&mbox, &m, 4321), -ETIMEDOUT);
+	assert_int_equal(host_clock(), t + 4321);
+	keel_mbox_destroy(&mbox);
+}
+
+static int mbox_consumer(void *arg)
+{
+	uintptr_t sum = 0;
+	for (int i = 0; i < 100; i++) {
+		void *m;
+		HOST_CHECK(keel_mbox_fetch(&mbox, &m, UINT64_MAX) == 0);
+		CHECK_IRQ_ON();
+		sum += (uintptr_t)m;
+		if (i % 7 == 0)
+			keel_sleep_ns(10);
+	}
+	return (int)sum;
+}
+
+/* A full mailbox holds the poster back until a fetch makes room. */
+static void mbox_blocking_post(void **state)
+{
+	assert_int_equal(keel_mbox_init(&mbox, 2), 0);
+	keel_thread_t *t = spawn("consumer", mbox_consumer, NULL);
+	for (uintptr_t i = 1; i <= 100; i++)
+		keel_mbox_post(&mbox, (void *)i);
+	assert_int_equal(join(t), 5050);
+	assert_int_equal(mbox.count, 0);
+	assert_null(waitq_first(&mbox.not_full));
+	assert_null(waitq_first(&mbox.not_empty));
+	keel_mbox_destroy(&mbox);
+}
+
+static void post_mbox_from_interrupt(struct timer *t, void *ctx)
+{
+	HOST_CHECK(host_in_interrupt());
+	HOST_CHECK(keel_mbox_trypost(&mbox, ctx) == 0);
+}
+
+/* A handler's post wakes a fetch that waits with a timeout; a second
+ * fetch, with no post coming, times out. */
+static void mbox_post_from_interrupt(void **state)
+{
+	assert_int_equal(keel_mbox_init(&mbox, 1), 0);
+	int msg;
+	arch_timer_arm(&irq_timer, T0 + 500, post_mbox_from_interrupt, &msg);
+	void *m = NULL;
+	assert_int_equal(keel_mbox_fetch(&mbox, &m, 1000000), 0);
+	assert_ptr_equal(m, &msg);
+	assert_int_equal(host_clock(), T0 + 500);
+	assert_int_equal(host_timers_armed(), 0);
+	assert_int_equal(keel_mbox_fetch(&mbox, &m, 1000), -ETIMEDOUT);
+	assert_int_equal(host_clock(), T0 + 1500);
+	keel_mbox_destroy(&mbox);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1356,6 +1439,9 @@ int main(void)
 	    TEST(producers_consumers),
 	    TEST(errno_per_thread),
 	    TEST(random_stress),
+	    TEST(mbox_basics),
+	    TEST(mbox_blocking_post),
+	    TEST(mbox_post_from_interrupt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
