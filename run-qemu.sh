@@ -35,6 +35,8 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --serial-log FILE   also write the serial console to FILE
   --disk FILE         attach FILE as a virtio-blk disk (may repeat)
   --device SPEC       add a QEMU -device (may repeat)
+  --no-debug-exit     leave out the isa-debug-exit device (the kernel then
+                      powers off through ACPI: the status is lost)
   --dry-run           print the QEMU command instead of running it
   -h, --help          this text
 
@@ -50,7 +52,7 @@ die_usage() {
 	exit $EXIT_USAGE
 }
 
-kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0
+kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
 		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n")
 		shift 2 ;;
 	--device) [ $# -ge 2 ] || die_usage "--device needs a spec"; extra+=(-device "$2"); shift 2 ;;
+	--no-debug-exit) debug_exit=0; shift ;;
 	--dry-run) dry_run=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; extra+=("$@"); break ;;
@@ -100,8 +103,8 @@ case $accel in kvm | tcg) ;; *) die_usage "--accel is kvm or tcg" ;; esac
 machine_opts=$machine
 [ "$machine" = microvm ] && machine_opts="microvm,x-option-roms=off,rtc=off"
 
-args=(-M "$machine_opts" -accel "$accel" -m "$mem" -nodefaults -no-user-config -display none -no-reboot
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+args=(-M "$machine_opts" -accel "$accel" -m "$mem" -nodefaults -no-user-config -display none -no-reboot)
+[ $debug_exit = 1 ] && args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 [ -n "$cpu" ] && args+=(-cpu "$cpu")
 
 # The serial console goes to standard output and, for the check below, to

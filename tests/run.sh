@@ -26,6 +26,7 @@ total_pass=0
 total_fail=0
 summaries=()
 failures=()
+skipped=()
 
 suite_done() { # name passed failed
 	summaries+=("$(printf '%-6s %d passed, %d failed' "$1" "$2" "$3")")
@@ -130,6 +131,12 @@ script_test() {
 	printf '%q ' script "$@" >"$LOGS/boot-$name.def"
 }
 
+# skip_test NAME WHY: a test that cannot run on this machine, reported as
+# such (not counted as passed).
+skip_test() {
+	skipped+=("$1: $2")
+}
+
 run_boot_test() {
 	local name=$1 log="$LOGS/boot-$1.log" result="$LOGS/boot-$1.result"
 	local def
@@ -205,6 +212,11 @@ fi
 want_suite boot && suite_done boot $boot_pass $boot_fail
 
 echo
+if [ ${#skipped[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${skipped[@]}"
+	echo
+fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failures:"
 	printf '  %s\n' "${failures[@]}"

@@ -50,6 +50,19 @@ int pci_msix_init(struct pci_device *d, struct pci_msix *m)
 		      d->func, bir, offset, size);
 		return -EINVAL;
 	}
+	/* The pending bit array: one bit per entry, also in a memory BAR.
+	 * Keel never reads it, but a device that places it outside its BAR
+	 * describes itself wrongly and is not trusted with MSI-X. */
+	uint32_t pba = pci_read32(d, (uint16_t)(d->msix_cap + MSIX_PBA));
+	unsigned pba_bir = pba & 7;
+	uint64_t pba_off = pba & ~7u, pba_len = ((uint64_t)size + 63) / 64 * 8;
+	const struct pci_bar *pb = pba_bir < 6 ? &d->bar[pba_bir] : NULL;
+	if (pb == NULL || (pb->type != PCI_BAR_MEM32 && pb->type != PCI_BAR_MEM64) || pba_off > pb->size ||
+	    pba_len > pb->size - pba_off) {
+		kwarn("pci %02x:%02x.%x: MSI-X pending bits (BAR%u + 0x%lx) are outside their BAR\n", d->bus, d->slot,
+		      d->func, pba_bir, pba_off);
+		return -EINVAL;
+	}
 	m->dev = d;
 	m->table = (volatile uint32_t *)t;
 	m->size = size;

@@ -14,4 +14,15 @@ cat "$tmp/virtconsole.out"
 [ $rc = 0 ] || fail "exit status $rc"
 grep -q 'ktest: arg 2 \[two\]' "$tmp/out" || fail "the serial port lacks the output"
 grep -q 'ktest: arg 2 \[two\]' "$tmp/virtconsole.out" || fail "the virtconsole lacks the output"
+
+# A panic: the console's sinks are set aside, and the report reaches the
+# virtconsole through the device's emergency write (VIRTIO_CONSOLE_F_EMERG_WRITE).
+./run-qemu.sh --kernel "$KTEST" --accel tcg --timeout 60 --append "stack-smash" \
+	--device virtio-serial-pci -- -chardev "file,id=vc,path=$tmp/panic.out" -device virtconsole,chardev=vc \
+	</dev/null >"$tmp/out2" 2>&1
+rc=$?
+echo "--- after a panic, the virtconsole got:"
+cat "$tmp/panic.out"
+[ $rc = 125 ] || fail "exit status $rc after the panic, expected 125"
+grep -q 'panic at .*stack smashing detected' "$tmp/panic.out" || fail "the panic report did not reach the virtconsole"
 echo PASS

@@ -39,6 +39,19 @@ test_msi_SRCS := tests/host/test_msi.c kernel/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# The virtqueue engine against a simulated device; the virtio core through
+# a fake transport with that device behind it; the capability parser.
+HOST_TESTS += virtqueue
+test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
+
+HOST_TESTS += virtio_core
+test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
+	drivers/virtio/virtqueue.c
+
+HOST_TESTS += virtio_caps
+test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
+
+# Every test above gets its rule here.
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
@@ -57,15 +70,5 @@ $(HOST_BUILD)/tools/%: tests/tools/%.c
 	$(Q)$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
 host-tests: $(addprefix $(HOST_BUILD)/tools/,$(HOST_TOOLS))
-
-# The virtqueue engine against a simulated device, and the virtio PCI
-# capability parser. Added after the rules above were made, so they make
-# their own.
-HOST_TESTS += virtqueue
-test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
-HOST_TESTS += virtio_caps
-test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
-$(foreach t,virtqueue virtio_caps,$(eval $(call host_test_rule,$(t))))
-host-tests: $(HOST_BUILD)/test_virtqueue $(HOST_BUILD)/test_virtio_caps
 
 include tests/fuzz/fuzz.mk
