@@ -76,6 +76,17 @@ void mm_free_pages(uint64_t phys, uint64_t npages)
 		panic("memory: free of %lu pages at 0x%lx that are not allocated", npages, phys);
 }
 
+bool mm_overlaps_ram(uint64_t base, uint64_t len)
+{
+	uint64_t end = base + len < base ? UINT64_MAX : base + len;
+	for (unsigned i = 0; i < map.count; i++) {
+		const struct memmap_region *r = &map.region[i];
+		if (r->type == MEMMAP_RAM && base < r->base + r->length && r->base < end)
+			return true;
+	}
+	return false;
+}
+
 uint64_t mm_free_bytes(void) { return pmm.free_pages * PAGE_SIZE; }
 uint64_t mm_ram_bytes(void) { return pmm.ram_pages * PAGE_SIZE; }
 

@@ -5,6 +5,7 @@
 #ifndef KEEL_MM_H
 #define KEEL_MM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/bootinfo.h"
@@ -24,6 +25,9 @@ uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit);
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit);
 /* Panics when the pages were not allocated (a double free). */
 void mm_free_pages(uint64_t phys, uint64_t npages);
+
+/* Whether [base, base + len) overlaps RAM in the boot memory map. */
+bool mm_overlaps_ram(uint64_t base, uint64_t len);
 
 uint64_t mm_free_bytes(void);
 uint64_t mm_ram_bytes(void);

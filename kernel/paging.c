@@ -152,6 +152,13 @@ int paging_map(uint64_t phys, uint64_t len, unsigned flags)
 
 volatile void *mmio_map(uint64_t phys, uint64_t len)
 {
+	/* The address comes from firmware tables or a device's BAR: neither
+	 * may turn RAM (the kernel's own text, say) into writable device
+	 * memory. */
+	if (mm_overlaps_ram(phys, len)) {
+		kwarn("paging: refusing to map device memory at 0x%lx (%lu bytes): it overlaps RAM\n", phys, len);
+		return NULL;
+	}
 	if (paging_map(phys, len, MAP_WRITE | MAP_UNCACHED) != 0)
 		return NULL;
 	return (volatile void *)(uintptr_t)phys;

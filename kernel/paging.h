@@ -31,7 +31,8 @@ void paging_init(const struct memmap *map);
 int paging_map(uint64_t phys, uint64_t len, unsigned flags);
 
 /* Maps device registers uncached, read-write, no-execute, and returns a
- * pointer to them (NULL when page tables cannot be allocated). */
+ * pointer to them; NULL when page tables cannot be allocated, or when the
+ * range overlaps RAM (a firmware table or BAR that says so is wrong). */
 volatile void *mmio_map(uint64_t phys, uint64_t len);
 
 /* Whether a virtual address is mapped (for backtraces and reports). */

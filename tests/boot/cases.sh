@@ -57,6 +57,8 @@ boot_test protect-rodata 126 'write of address .* \(protection violation\)' 'in 
 boot_test protect-nx-data 126 'instruction fetch of address .* \(protection violation\)' '<ktest_exec_data\+' -- "${PVH_PC[@]}" --append "exec-data"
 boot_test protect-nx-stack 126 'instruction fetch of address .* \(protection violation\)' '<ktest_exec_stack\+' -- "${PVH_PC[@]}" --append "exec-stack"
 boot_test stack-protector 125 'panic .*stack smashing detected' '<smash' -- "${PVH_PC[@]}" --append "stack-smash"
+boot_test mmio-over-ram 0 'refusing to map device memory at .* overlaps RAM' 'mmio_map over the kernel.s text returned \(nil\)' \
+	-- "${PVH_PC[@]}" --append "mmio-over-ram"
 boot_test heap-double-free 125 'panic .*double free' '<ktest_double_free\+' -- "${PVH_PC[@]}" --append "double-free"
 
 # Memory from the smallest to beyond 4 GiB, PVH and GRUB.

@@ -96,19 +96,11 @@ void keel_free(void *p) { free(p); }
 
 /* --- what the tests share ---------------------------------------------- */
 
-/* A fixed xorshift generator: every run tests the same inputs, and a
- * failure reproduces. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15;
+/* The shared generator: rng_state starts at 0, so every run tests the
+ * same inputs and a failure reproduces. */
+#include "tests/host/test_random.h"
 
-static inline uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static inline size_t rng_below(size_t n) { return n == 0 ? 0 : (size_t)(rng() % n); }
+static inline size_t rng_below(size_t n) { return (size_t)below(n); }
 
 /* A heap copy of s of exactly its size, so that AddressSanitizer reports
  * any read past its terminator. */

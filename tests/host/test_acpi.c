@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "kernel/acpi.h"
 
 #define MEM_SIZE ((uint64_t)2 << 20)
@@ -1816,25 +1818,6 @@ static void s5_truncations(void **state)
 	}
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t below(uint64_t n) { return rng() % n; }
-
-static uint64_t seed_from_env(const char *what, uint64_t dflt)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
-	print_message("%s: seed 0x%" PRIx64 " (KEEL_TEST_SEED overrides it)\n", what, seed);
-	return seed ? seed : 1;
-}
 
 /* A byte an AML fuzzer should favour. */
 static uint8_t aml_byte(void)

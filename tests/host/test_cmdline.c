@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "kernel/cmdline.h"
 
 #define SENTINEL ((char *)&sentinel_target)
@@ -409,26 +411,6 @@ static void parse_word_limit(void **state)
 
 /* --- random round trips ----------------------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* splitmix64: small, and good enough to pick test inputs. */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static unsigned below(unsigned n) { return (unsigned)(rng() % n); }
-
-static uint64_t seed_from_env(const char *what)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : 0x6b65656c636d64ull;
-	print_message("%s: seed 0x%" PRIx64 " (set KEEL_TEST_SEED to repeat another)\n", what, seed);
-	return seed;
-}
 
 static const char charset[] = "abcXYZ019-_=./,:' \"\\\t\n\r";
 
@@ -539,7 +521,7 @@ static void random_vector(char words[][MAX_WORD_LEN + 1], int *nwords)
 
 static void random_round_trips(void **state)
 {
-	rng_state = seed_from_env("random_round_trips");
+	rng_state = seed_from_env("random_round_trips", 0x6b65656c636d64ull);
 	char words[MAX_RANDOM_WORDS][MAX_WORD_LEN + 1];
 	char text[MAX_RANDOM_WORDS * (MAX_WORD_LEN * 10 + 16) + 16];
 	char *argv[MAX_RANDOM_WORDS + 2];
@@ -609,7 +591,7 @@ static void random_round_trips(void **state)
  * -EINVAL, never a read past the end. */
 static void random_truncations(void **state)
 {
-	rng_state = seed_from_env("random_truncations") ^ 0x5a5a;
+	rng_state = seed_from_env("random_truncations", 0x6b65656c636d64ull) ^ 0x5a5a;
 	char words[MAX_RANDOM_WORDS][MAX_WORD_LEN + 1];
 	char text[MAX_RANDOM_WORDS * (MAX_WORD_LEN * 10 + 16) + 16];
 	char *argv[MAX_RANDOM_WORDS * MAX_WORD_LEN * 2 + 2];

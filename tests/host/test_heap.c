@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "kernel/heap.h"
 
 #define KiB ((size_t)1024)
@@ -642,26 +644,6 @@ static void underflow_into_own_header(void **state)
 
 /* --- random stress ---------------------------------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static size_t below(size_t n) { return (size_t)(rng() % n); }
-
-static uint64_t seed_from_env(const char *what)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : 0x6b65656c68656170ull;
-	print_message("%s: seed 0x%" PRIx64 " (KEEL_TEST_SEED overrides it)\n", what, seed);
-	return seed;
-}
 
 /* Blocks are filled from a long random pattern at an offset of their own,
  * so that a check is one memcmp and two blocks never look alike. */
@@ -818,7 +800,7 @@ static void stress_run(int ops, size_t max_live, size_t budget, const char *name
 
 static void stress(void **state)
 {
-	rng_state = seed_from_env("stress");
+	rng_state = seed_from_env("stress", 0x6b65656c68656170ull);
 	pattern = malloc(PATTERN_BYTES);
 	assert_non_null(pattern);
 	for (size_t i = 0; i < PATTERN_BYTES; i++)
@@ -831,7 +813,7 @@ static void stress(void **state)
  * leave every block and the heap as they were. */
 static void stress_short_of_memory(void **state)
 {
-	rng_state = seed_from_env("stress_short_of_memory") ^ 1;
+	rng_state = seed_from_env("stress_short_of_memory", 0x6b65656c68656170ull) ^ 1;
 	pattern = malloc(PATTERN_BYTES);
 	assert_non_null(pattern);
 	for (size_t i = 0; i < PATTERN_BYTES; i++)

@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "boot/boot.h"
 #include "kernel/bootinfo.h"
 #include "kernel/memmap.h"
@@ -369,26 +371,6 @@ static void type_names(void **state)
 
 /* --- memmap_normalize against brute force ------------------------------------ */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(uint64_t n) { return rng() % n; }
-
-static uint64_t seed_from_env(const char *what)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : 0x6b65656c6d6d6170ull;
-	print_message("%s: seed 0x%" PRIx64 " (KEEL_TEST_SEED overrides it)\n", what, seed);
-	return seed;
-}
 
 /* The original regions as the loader meant them, an end past 2^64 cut
  * to UINT64_MAX as memmap_add documents. */
@@ -504,7 +486,7 @@ static void check_normalized_against_truth(const struct memmap *m, const struct 
 
 static void normalize_random(void **state)
 {
-	rng_state = seed_from_env("normalize_random");
+	rng_state = seed_from_env("normalize_random", 0x6b65656c6d6d6170ull);
 	static struct truth t;
 	static uint64_t samples[2 * MEMMAP_MAX * 10 + 200];
 	uint64_t checked = 0;
@@ -1327,7 +1309,7 @@ static void mb2_after_end(void **state)
  * of fake memory, and the structure is put at its very end). */
 static void mb2_random_corruption(void **state)
 {
-	rng_state = seed_from_env("mb2_random_corruption");
+	rng_state = seed_from_env("mb2_random_corruption", 0x6b65656c6d6d6170ull);
 	uint8_t good[2048];
 	struct mb2_builder b = mb2_begin(0);
 	mb2_string(&b, MB2_TAG_CMDLINE, "console=ttyS0 quiet");

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "kernel/memmap.h"
 #include "kernel/pmm.h"
 
@@ -670,26 +672,6 @@ static void many_reservations(void **state)
 
 /* --- random stress against a model ------------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(uint64_t n) { return rng() % n; }
-
-static uint64_t seed_from_env(const char *what)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : 0x6b65656c706d6dull;
-	print_message("%s: seed 0x%" PRIx64 " (KEEL_TEST_SEED overrides it)\n", what, seed);
-	return seed;
-}
 
 enum { M_NOT_RAM, M_FREE, M_ALLOCATED, M_RESERVED };
 
@@ -931,7 +913,7 @@ static void stress_one(struct fixture *f, int ops, uint64_t max_run, unsigned ma
 
 static void stress(void **state)
 {
-	rng_state = seed_from_env("stress");
+	rng_state = seed_from_env("stress", 0x6b65656c706d6dull);
 	struct stress_stats st = { 0 };
 	struct fixture f;
 

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "kernel/timerq.h"
 
 static void never_called(struct timer *t, void *ctx) { fail_msg("the queue called a timer's function"); }
@@ -239,26 +241,6 @@ static void readd_after_cancel(void **state)
 
 /* --- random operations against a model --------------------------------------- */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* xorshift64* (Vigna) */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t below(uint64_t n) { return rng() % n; }
-
-static uint64_t seed_from_env(const char *what, uint64_t dflt)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
-	print_message("%s: seed 0x%" PRIx64 " (KEEL_TEST_SEED overrides it)\n", what, seed);
-	return seed ? seed : 1; /* xorshift never leaves 0 */
-}
 
 #define NTIMERS 64
 

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "drivers/virtio/virtio_pci_caps.h"
 
 #define PCI_STATUS 0x06
@@ -534,25 +536,6 @@ static void test_cap_at_end_of_space(void **state)
 
 /* --- random configuration spaces ------------------------------------------------------------------- */
 
-static uint64_t rng_state = 1;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rnd(uint32_t n) { return (uint32_t)(rng() % n); }
-
-static uint64_t seed_from_env(const char *what, uint64_t dflt)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
-	print_message("%s: seed 0x%" PRIx64 " (set KEEL_TEST_SEED to repeat another)\n", what, seed);
-	return seed ? seed : 1;
-}
 
 static void check_region(const struct virtio_pci_region *r, const uint64_t bar_size[6], uint32_t min_len)
 {

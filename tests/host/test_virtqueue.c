@@ -28,6 +28,8 @@
 
 #include <cmocka.h>
 
+#include "tests/host/test_random.h"
+
 #include "drivers/virtio/virtqueue.h"
 #include "tests/host/vdev_sim.h"
 
@@ -35,26 +37,6 @@
 
 /* --- random numbers ------------------------------------------------------------ */
 
-static uint64_t rng_state = 1;
-
-static uint64_t rng(void)
-{
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static uint32_t rnd(uint32_t n) { return n ? (uint32_t)(rng() % n) : 0; }
-
-static uint64_t seed_from_env(const char *what, uint64_t dflt)
-{
-	const char *s = getenv("KEEL_TEST_SEED");
-	uint64_t seed = s ? strtoull(s, NULL, 0) : dflt;
-	print_message("%s: seed 0x%" PRIx64 " (set KEEL_TEST_SEED to repeat another)\n", what, seed);
-	return seed ? seed : 1;
-}
 
 /* --- a queue and its device ------------------------------------------------------ */
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/paging.h"
 #include "ktest.h"
 
 /* Keeps the compiler from proving the pointer NULL and from folding or
@@ -93,4 +94,13 @@ int ktest_double_free(int argc, char **argv)
 	free(p);
 	printf("ktest: the double free went unnoticed\n");
 	return 1;
+}
+
+/* Device memory named over RAM, as a hostile BAR or firmware table could:
+ * mmio_map must refuse, and the kernel's text stay read-only. */
+int ktest_mmio_over_ram(int argc, char **argv)
+{
+	volatile void *m = mmio_map((uintptr_t)&ktest_mmio_over_ram & ~0xfffull, 4096);
+	printf("ktest: mmio_map over the kernel's text returned %p\n", (void *)m);
+	return m != NULL;
 }
