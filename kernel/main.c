@@ -301,7 +301,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	kinfo("keel: %s boot (%s)%s%s\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2", boot_info.loader,
 	      boot_info.cmdline[0] ? ", command line: " : "", boot_info.cmdline);
 	read_acpi();
-	tsc_calibration_begin(&acpi);
+	tsc_calibration_begin(&acpi, calibrate_with);
 	mark("ACPI tables");
 
 	mark("boot log");

@@ -19,10 +19,10 @@ struct acpi_info;
 void tsc_init(const struct acpi_info *acpi, const char *force);
 
 /* Starts timing the TSC against the ACPI PM timer (or, without one, the
- * PIT), to be finished by tsc_init: the interval is whatever the boot does
+ * PIT, or the PIT when force is "pit"), to be finished by tsc_init: the interval is whatever the boot does
  * in between (at least a millisecond is waited for), so the measurement
  * costs nothing and is longer than a dedicated one would be. */
-void tsc_calibration_begin(const struct acpi_info *acpi);
+void tsc_calibration_begin(const struct acpi_info *acpi, const char *force);
 /* Called at each boot stage: keeps a PIT-based measurement counting. */
 void tsc_calibration_sample(void);
 
