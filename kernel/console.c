@@ -21,6 +21,37 @@ enum log_level console_log_level = LOG_INFO;
 
 static console_sink_fn sinks[MAX_SINKS];
 static unsigned nsinks;
+
+/* The last HISTORY bytes written, replayed to a sink when it registers: a
+ * console found later in the boot (a virtio console port is known only
+ * once its device says so) still shows the boot log and all that came
+ * before it. Not zeroed at boot: hist_total says how much is there. */
+#define HISTORY 8192
+static char history[HISTORY] __attribute__((section(".bss.nozero")));
+static uint64_t hist_total;
+
+static void remember(const char *s, size_t n)
+{
+	if (n > HISTORY) {
+		s += n - HISTORY;
+		hist_total += n - HISTORY;
+		n = HISTORY;
+	}
+	size_t at = (size_t)(hist_total % HISTORY), first = HISTORY - at < n ? HISTORY - at : n;
+	memcpy(history + at, s, first);
+	memcpy(history, s + first, n - first);
+	hist_total += n;
+}
+
+static void replay(console_sink_fn fn)
+{
+	size_t have = hist_total < HISTORY ? (size_t)hist_total : HISTORY;
+	size_t start = (size_t)((hist_total - have) % HISTORY);
+	size_t first = HISTORY - start < have ? HISTORY - start : have;
+	fn(history + start, first);
+	if (have > first)
+		fn(history, have - first);
+}
 static bool panicking;
 static console_sink_fn emergency_sink;
 
@@ -30,6 +61,7 @@ void console_write(const char *s, size_t n)
 	 * whole. */
 	bool irq = irq_save();
 	serial_write(s, n);
+	remember(s, n);
 	if (panicking) {
 		if (emergency_sink)
 			emergency_sink(s, n);
@@ -42,10 +74,18 @@ void console_write(const char *s, size_t n)
 
 int console_add_sink(console_sink_fn fn)
 {
-	if (nsinks == MAX_SINKS)
-		return -ENOSPC;
-	sinks[nsinks++] = fn;
-	return 0;
+	bool irq = irq_save();
+	int r = -ENOSPC;
+	if (nsinks < MAX_SINKS) {
+		/* With interrupts off, nothing is written between the replay
+		 * and the registration: the sink misses nothing nor gets
+		 * anything twice. */
+		replay(fn);
+		sinks[nsinks++] = fn;
+		r = 0;
+	}
+	irq_restore(irq);
+	return r;
 }
 
 void console_set_emergency(console_sink_fn fn) { emergency_sink = fn; }

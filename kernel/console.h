@@ -11,7 +11,8 @@
 void console_write(const char *s, size_t n);
 
 typedef void (*console_sink_fn)(const char *s, size_t n);
-/* At most a few sinks; returns 0 or -ENOSPC. */
+/* At most a few sinks; returns 0 or -ENOSPC. A new sink first receives
+ * what was written before it (the last 8 KiB). */
 int console_add_sink(console_sink_fn fn);
 /* A device's way of writing that needs nothing from the kernel (virtio
  * console's emergency write), used instead of the sinks during a panic. */

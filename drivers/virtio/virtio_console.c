@@ -57,7 +57,7 @@ enum {
 #define TX_BUF_SIZE 4096
 #define CTRL_BUFS 16
 #define CTRL_BUF_SIZE 256 /* a control message and a port name */
-#define CONSOLE_TX_BUFS 16
+#define CONSOLE_TX_BUFS 32 /* room for the history a new console is given */
 #define CONSOLE_TX_SIZE 256
 
 struct dma_buf {

@@ -14,6 +14,8 @@ cat "$tmp/virtconsole.out"
 [ $rc = 0 ] || fail "exit status $rc"
 grep -q 'ktest: arg 2 \[two\]' "$tmp/out" || fail "the serial port lacks the output"
 grep -q 'ktest: arg 2 \[two\]' "$tmp/virtconsole.out" || fail "the virtconsole lacks the output"
+# The boot log from before the console port was known, replayed to it.
+grep -q 'keel: PVH boot' "$tmp/virtconsole.out" || fail "the virtconsole lacks the boot log"
 
 # A panic: the console's sinks are set aside, and the report reaches the
 # virtconsole through the device's emergency write (VIRTIO_CONSOLE_F_EMERG_WRITE).
