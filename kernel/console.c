@@ -20,6 +20,7 @@
 enum log_level console_log_level = LOG_INFO;
 
 static console_sink_fn sinks[MAX_SINKS];
+static void (*flushers[MAX_SINKS])(void);
 static unsigned nsinks;
 
 /* The last HISTORY bytes written, replayed to a sink when it registers: a
@@ -72,7 +73,7 @@ void console_write(const char *s, size_t n)
 	irq_restore(irq);
 }
 
-int console_add_sink(console_sink_fn fn)
+int console_add_sink(console_sink_fn fn, void (*flush)(void))
 {
 	bool irq = irq_save();
 	int r = -ENOSPC;
@@ -81,6 +82,7 @@ int console_add_sink(console_sink_fn fn)
 		 * and the registration: the sink misses nothing nor gets
 		 * anything twice. */
 		replay(fn);
+		flushers[nsinks] = flush;
 		sinks[nsinks++] = fn;
 		r = 0;
 	}
@@ -88,9 +90,24 @@ int console_add_sink(console_sink_fn fn)
 	return r;
 }
 
+void console_flush(void)
+{
+	if (panicking)
+		return; /* the emergency writer does not queue */
+	for (unsigned i = 0; i < nsinks; i++)
+		if (flushers[i])
+			flushers[i]();
+}
+
 void console_set_emergency(console_sink_fn fn) { emergency_sink = fn; }
 
-void console_panic_mode(void) { panicking = true; }
+void console_panic_mode(void)
+{
+	/* What the queueing sinks hold goes out first (bounded), or it
+	 * would land in the middle of the report written around them. */
+	console_flush();
+	panicking = true;
+}
 
 struct buffered {
 	char buf[160];

@@ -12,8 +12,10 @@ void console_write(const char *s, size_t n);
 
 typedef void (*console_sink_fn)(const char *s, size_t n);
 /* At most a few sinks; returns 0 or -ENOSPC. A new sink first receives
- * what was written before it (the last 8 KiB). */
-int console_add_sink(console_sink_fn fn);
+ * what was written before it (the last 8 KiB). flush (may be NULL) waits,
+ * bounded, until what the sink queued has left: before the VM ends. */
+int console_add_sink(console_sink_fn fn, void (*flush)(void));
+void console_flush(void);
 /* A device's way of writing that needs nothing from the kernel (virtio
  * console's emergency write), used instead of the sinks during a panic. */
 void console_set_emergency(console_sink_fn fn);

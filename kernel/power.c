@@ -23,6 +23,9 @@ void power_exit(int status)
 	/* The line run-qemu.sh looks for to tell this exit from QEMU's own
 	 * failures, which share exit code 1 with status 0. */
 	kprintf("keel: exit status %d\n", status);
+	/* Consoles that queue (a virtio console) get their output out
+	 * before the VM is gone. */
+	console_flush();
 
 	outl(ISA_DEBUG_EXIT_PORT, (uint32_t)status);
 

@@ -159,6 +159,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 }
 
 static void console_sink(const char *s, size_t n);
+static void console_flush_port(void);
 
 /* A port's buffers, when the device first announces it: receive buffers
  * posted, a transmit buffer. */
@@ -185,7 +186,7 @@ static void become_console(struct keel_port *p)
 		return;
 	p->console = true;
 	console_port = p;
-	console_add_sink(console_sink);
+	console_add_sink(console_sink, console_flush_port);
 }
 
 static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
@@ -247,6 +248,19 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 	keel_mutex_unlock(&c->lock);
 }
 
+/* Handles one control message if one is there; returns whether it did. */
+static bool control_poll(struct vtcon *c)
+{
+	uint32_t len;
+	struct dma_buf *b = virtqueue_dequeue(c->ctrl_rx, &len);
+	if (b == NULL)
+		return false;
+	handle_control(c, b->p, len);
+	if (post_rx(c->ctrl_rx, b, CTRL_BUF_SIZE) == 0)
+		virtqueue_kick(c->ctrl_rx);
+	return true;
+}
+
 static int control_thread(void *arg)
 {
 	struct vtcon *c = arg;
@@ -266,6 +280,34 @@ static int control_thread(void *arg)
 
 /* --- the console on port 0 (or the port the device names) --- */
 
+/* Takes back the console's buffers the device is done with; returns how
+ * many are still the device's. */
+static unsigned console_reclaim(struct keel_port *p)
+{
+	uint32_t len;
+	struct dma_buf *done;
+	while ((done = virtqueue_dequeue(p->tx, &len)) != NULL)
+		for (unsigned i = 0; i < CONSOLE_TX_BUFS; i++)
+			if (done == &p->ctx[i])
+				p->ctx_busy[i] = false;
+	unsigned busy = 0;
+	for (unsigned i = 0; i < CONSOLE_TX_BUFS; i++)
+		busy += p->ctx_busy[i];
+	return busy;
+}
+
+/* Before the VM ends: the device takes the console's buffers in its own
+ * time (QEMU, from its main loop), so wait for it, at most 200 ms. */
+static void console_flush_port(void)
+{
+	struct keel_port *p = console_port;
+	if (p == NULL)
+		return;
+	uint64_t deadline = keel_clock_ns() + 200000000ull;
+	while (!p->tx->broken && console_reclaim(p) > 0 && keel_clock_ns() < deadline)
+		cpu_pause();
+}
+
 /* From any context, interrupts off: reclaim finished buffers, then queue
  * the text without waiting. What does not fit is dropped and counted. */
 static void console_sink(const char *s, size_t n)
@@ -273,12 +315,7 @@ static void console_sink(const char *s, size_t n)
 	struct keel_port *p = console_port;
 	if (p == NULL || p->tx->broken)
 		return;
-	uint32_t len;
-	struct dma_buf *done;
-	while ((done = virtqueue_dequeue(p->tx, &len)) != NULL)
-		for (unsigned i = 0; i < CONSOLE_TX_BUFS; i++)
-			if (done == &p->ctx[i])
-				p->ctx_busy[i] = false;
+	console_reclaim(p);
 	while (n > 0) {
 		unsigned i = 0;
 		while (i < CONSOLE_TX_BUFS && p->ctx_busy[i])
@@ -405,11 +442,20 @@ static int vtcon_attach(struct virtio_device *vd)
 			become_console(&c->port[0]);
 		return 0;
 	}
-	err = keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	/* The device announces its ports once told the driver is ready.
+	 * The handshake is done here, before the application runs, so its
+	 * first lines find the console port and its ports by name: a device
+	 * queues its answers to a control message (the ports for
+	 * DEVICE_READY; console, name and open state for each PORT_READY)
+	 * before it hands the message's buffer back, which send_control
+	 * waits for, so draining until nothing is left sees them all. (A
+	 * device that answers later is heard by the thread.) */
+	err = send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	if (err)
 		return err;
-	/* The device announces its ports once told the driver is ready. */
-	return send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	while (control_poll(c))
+		;
+	return keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
 }
 
 static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
