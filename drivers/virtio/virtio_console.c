@@ -141,6 +141,11 @@ static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 
 /* --- control messages --- */
 
+/* A control message the device has not taken by then never will be: it
+ * costs no more than a host's main loop iteration. Without the bound, a
+ * device that stays silent would hold the boot (attach waits for it). */
+#define CONTROL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
+
 static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
 {
 	keel_mutex_lock(&c->ctrl_tx_lock);
@@ -151,8 +156,14 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 	if (!err) {
 		virtqueue_kick(c->ctrl_tx);
 		uint32_t len;
-		if (virtio_wait_used(c->vd, c->ctrl_tx, &c->ctrl_tx_used, UINT64_MAX, &len) == NULL)
+		if (virtio_wait_used(c->vd, c->ctrl_tx, &c->ctrl_tx_used, CONTROL_TIMEOUT_NS, &len) == NULL) {
+			/* The buffer stays the device's: no more control
+			 * messages on this device. */
+			virtqueue_break(c->ctrl_tx, "a control message was not taken in 5 s");
+			kwarn("%s: the device did not take a control message; its ports are not set up\n",
+			      c->vd->name);
 			err = -EIO;
+		}
 	}
 	keel_mutex_unlock(&c->ctrl_tx_lock);
 	return err;
