@@ -133,6 +133,7 @@ struct keel_sched_stats {
 	unsigned long idle_halts;       /* times the CPU halted with nothing to run */
 	unsigned long timer_interrupts; /* from the local APIC timer */
 	unsigned long interrupts;       /* all device and timer interrupts */
+	unsigned long spurious;         /* spurious or unclaimed, counted and ignored */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
 

@@ -69,13 +69,6 @@ void irq_free_vector(int vector)
 	irq_restore(irq);
 }
 
-unsigned irq_vectors_in_use(void)
-{
-	unsigned n = 0;
-	for (int i = IRQ_VECTOR_FIRST; i <= IRQ_VECTOR_LAST; i++)
-		n += used[i / 64] >> (i % 64) & 1;
-	return n;
-}
 
 /* Lines routed from I/O APIC pins, each with the handlers sharing it. */
 #define MAX_LINES 24
@@ -148,38 +141,7 @@ int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn,
 	return ret;
 }
 
-int irq_attach_isa(uint8_t isa, irq_handler_fn fn, void *ctx)
-{
-	uint16_t flags;
-	uint32_t gsi = acpi_isa_irq_to_gsi(&acpi, isa, &flags);
-	/* MPS INTI flags: polarity 3 = active low, trigger 3 = level;
-	 * 0 means the bus default, which for ISA is edge, active high. */
-	bool active_low = (flags & 3) == 3;
-	bool level = ((flags >> 2) & 3) == 3;
-	return irq_attach_gsi(gsi, level, active_low, fn, ctx);
-}
 
-void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
-{
-	bool irq = irq_save();
-	for (unsigned i = 0; i < MAX_LINES; i++) {
-		struct line *l = &lines[i];
-		if (!l->used || l->gsi != gsi)
-			continue;
-		for (unsigned k = 0; k < l->n; k++) {
-			if (l->h[k].fn == fn && l->h[k].ctx == ctx) {
-				l->h[k] = l->h[--l->n];
-				break;
-			}
-		}
-		if (l->n == 0) {
-			ioapic_mask(gsi, true);
-			irq_free_vector(l->vector);
-			l->used = false;
-		}
-	}
-	irq_restore(irq);
-}
 
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)
 {

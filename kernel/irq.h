@@ -31,16 +31,11 @@ void irq_free_vector(int vector);
  * Returns the vector or a negative errno (-EBUSY when the line is routed
  * with another trigger or polarity). */
 int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx);
-/* The same for an ISA IRQ, through the MADT's overrides. */
-int irq_attach_isa(uint8_t irq, irq_handler_fn fn, void *ctx);
-void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx);
 
 /* A vector for MSI or MSI-X and the message that raises it. */
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg);
 
-/* How many device vectors are in use, and how many interrupts arrived on
- * vectors nobody claimed. */
-unsigned irq_vectors_in_use(void);
+/* Interrupts that arrived on vectors nobody claimed. */
 extern unsigned long trap_unhandled_count;
 
 #endif

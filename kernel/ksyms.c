@@ -37,10 +37,3 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 	return ksyms_names + ksyms_entries[lo].name;
 }
 
-uint64_t ksyms_address(const char *name)
-{
-	for (uint32_t i = 0; i < ksyms_count; i++)
-		if (strcmp(ksyms_names + ksyms_entries[i].name, name) == 0)
-			return ksyms_entries[i].addr;
-	return 0;
-}

@@ -8,7 +8,4 @@
  * *offset is set to addr minus the function's start. */
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
 
-/* The address of a function by name, 0 when unknown. */
-uint64_t ksyms_address(const char *name);
-
 #endif

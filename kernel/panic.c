@@ -21,8 +21,6 @@ static void walk_frames(int n, uint64_t rip, uint64_t rbp);
 
 static volatile int panicking;
 
-bool panic_in_progress(void) { return panicking != 0; }
-
 bool panic_begin(void)
 {
 	irq_disable();

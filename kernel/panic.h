@@ -29,10 +29,8 @@ void backtrace_print(uint64_t rip, uint64_t rbp);
  * for on the stack at rsp (and marked as found that way). */
 void backtrace_print_interrupted(uint64_t rip, uint64_t rbp, uint64_t rsp);
 
-/* Whether a panic or an exception report is under way (a second one
- * during it stops the machine without another report). */
-bool panic_in_progress(void);
-/* Marks a fatal report under way; returns false when one already was. */
+/* Marks a fatal report under way; a second one during it stops the
+ * machine without another report. */
 bool panic_begin(void);
 
 #endif

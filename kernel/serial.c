@@ -46,8 +46,6 @@ void serial_init(void)
 	present = true;
 }
 
-int serial_present(void) { return present; }
-
 /* With the FIFOs on, THRE means the transmit FIFO is empty: 16 bytes go
  * in before the status needs reading again. Under emulation every port
  * access is an exit, so this halves the cost of the console. */

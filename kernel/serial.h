@@ -6,7 +6,5 @@
 /* COM1, the 16550 UART at I/O port 0x3f8: 115200 baud, 8N1, polled. */
 void serial_init(void);
 void serial_write(const char *s, size_t n);
-/* Whether a UART answered the loopback test at init. */
-int serial_present(void);
 
 #endif

@@ -6,6 +6,8 @@
 #include <errno.h>
 
 #include "kernel/cpu.h"
+#include "kernel/irq.h"
+#include "kernel/lapic.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/sched.h"
@@ -76,6 +78,7 @@ void keel_sched_stats(struct keel_sched_stats *s)
 	s->idle_halts = sched_idle_halts;
 	s->timer_interrupts = timer_interrupts;
 	s->interrupts = trap_irq_count;
+	s->spurious = lapic_spurious_count + trap_unhandled_count;
 }
 
 /* --- for reports (kernel/thread.h) --- */

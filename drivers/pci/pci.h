@@ -104,13 +104,11 @@ struct pci_msix {
 int pci_msix_init(struct pci_device *d, struct pci_msix *m);
 /* Programs entry i, masked or not. */
 void pci_msix_set(struct pci_msix *m, unsigned i, const struct msi_msg *msg, bool masked);
-void pci_msix_mask(struct pci_msix *m, unsigned i, bool masked);
 /* MSI-X on (INTx off) or off. */
 void pci_msix_enable(struct pci_msix *m, bool on);
 
 /* Plain MSI with one vector. Returns 0 or -ENODEV. */
 int pci_msi_enable(struct pci_device *d, const struct msi_msg *msg);
-void pci_msi_disable(struct pci_device *d);
 
 /* The global system interrupt that the device's INTx pin reaches, with
  * its trigger and polarity. Returns 0, or -ENODEV (no pin, or routing

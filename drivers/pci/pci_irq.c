@@ -85,13 +85,6 @@ void pci_msix_set(struct pci_msix *m, unsigned i, const struct msi_msg *msg, boo
 		e[3] &= ~MSIX_VECTOR_MASKED;
 }
 
-void pci_msix_mask(struct pci_msix *m, unsigned i, bool masked)
-{
-	if (i >= m->size)
-		return;
-	volatile uint32_t *e = m->table + i * 4;
-	e[3] = masked ? e[3] | MSIX_VECTOR_MASKED : e[3] & ~MSIX_VECTOR_MASKED;
-}
 
 void pci_msix_enable(struct pci_msix *m, bool on)
 {
@@ -123,13 +116,6 @@ int pci_msi_enable(struct pci_device *d, const struct msi_msg *msg)
 	return 0;
 }
 
-void pci_msi_disable(struct pci_device *d)
-{
-	if (d->msi_cap == 0)
-		return;
-	uint16_t off = (uint16_t)(d->msi_cap + MSI_CONTROL);
-	pci_write16(d, off, (uint16_t)(pci_read16(d, off) & ~MSI_ENABLE));
-}
 
 void pci_intx_enable(struct pci_device *d, bool on)
 {

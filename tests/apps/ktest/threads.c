@@ -242,7 +242,8 @@ int ktest_idle(int argc, char **argv)
 		wakeups++;
 	}
 	keel_sched_stats(&after);
-	printf("ktest: idle end: %lu wakeups, %lu timer interrupts, %lu halts in %lu s\n", wakeups,
-	       after.timer_interrupts - before.timer_interrupts, after.idle_halts - before.idle_halts, seconds);
+	printf("ktest: idle end: %lu wakeups, %lu timer interrupts, %lu halts, %lu spurious interrupts in %lu s\n",
+	       wakeups, after.timer_interrupts - before.timer_interrupts, after.idle_halts - before.idle_halts,
+	       after.spurious - before.spurious, seconds);
 	return after.timer_interrupts - before.timer_interrupts < wakeups;
 }
