@@ -9,15 +9,14 @@ source tests/boot/lib.sh
 machine=$1 calibrate=${2:-}
 opts=
 [ -n "$calibrate" ] && opts="tsc-calibrate=$calibrate"
-# How early the host may see the sleep end. The guest never wakes early by
+# How early the host may see the sleep end: the guest never wakes early by
 # its own clock, but the host may read the first line late when busy (a
-# few ms); and the PIT's emulation reads about 0.3% fast under TCG, so a
-# PIT-calibrated TSC runs that much slow: for it, the 1%.
+# few ms). A 1% error in the TSC's frequency would be 20 ms.
 early_us=5000
 case $calibrate in
 hpet) source_name="HPET" ;;
 pmtimer) source_name="ACPI PM timer" ;;
-pit) source_name="PIT" early_us=20000 ;;
+pit) source_name="PIT" ;;
 *) source_name= ;;
 esac
 
