@@ -126,14 +126,16 @@ static int msix_entry(struct virtio_pci *vp, unsigned entry, irq_handler_fn fn, 
 	return 0;
 }
 
-static int try_msix_per_vq(struct virtio_device *vd)
+/* MSI-X with a vector per queue and one for configuration changes (entry
+ * 0; queue q at entry q + 1), or one vector for everything. */
+static int try_msix(struct virtio_device *vd, bool per_vq)
 {
 	struct virtio_pci *vp = VP(vd);
-	if (vp->msix.size < vd->nvqs + 1)
+	if (vp->msix.size < (per_vq ? vd->nvqs + 1 : 1))
 		return -ENOSPC;
-	if (msix_entry(vp, 0, on_config_vector, vd) != 0)
+	if (msix_entry(vp, 0, per_vq ? on_config_vector : on_shared_vector, vd) != 0)
 		return -ENOSPC;
-	for (unsigned q = 0; q < vd->nvqs; q++)
+	for (unsigned q = 0; per_vq && q < vd->nvqs; q++)
 		if (vd->vq[q] && msix_entry(vp, q + 1, on_queue_vector, vd->vq[q]) != 0)
 			return -ENOSPC;
 	pci_msix_enable(&vp->msix, true);
@@ -141,24 +143,11 @@ static int try_msix_per_vq(struct virtio_device *vd)
 	/* The device may refuse a vector (it reads back NO_VECTOR). */
 	if (vd->ops->set_vector(vd, -1, 0) != 0)
 		return -EIO;
-	for (unsigned q = 0; q < vd->nvqs; q++)
-		if (vd->vq[q] && vd->ops->set_vector(vd, (int)q, (uint16_t)(q + 1)) != q + 1)
+	for (unsigned q = 0; q < vd->nvqs; q++) {
+		uint16_t entry = per_vq ? (uint16_t)(q + 1) : 0;
+		if (vd->vq[q] && vd->ops->set_vector(vd, (int)q, entry) != entry)
 			return -EIO;
-	return 0;
-}
-
-static int try_msix_shared(struct virtio_device *vd)
-{
-	struct virtio_pci *vp = VP(vd);
-	if (vp->msix.size < 1 || msix_entry(vp, 0, on_shared_vector, vd) != 0)
-		return -ENOSPC;
-	pci_msix_enable(&vp->msix, true);
-	vp->msix_on = true;
-	if (vd->ops->set_vector(vd, -1, 0) != 0)
-		return -EIO;
-	for (unsigned q = 0; q < vd->nvqs; q++)
-		if (vd->vq[q] && vd->ops->set_vector(vd, (int)q, 0) != 0)
-			return -EIO;
+	}
 	return 0;
 }
 
@@ -168,16 +157,12 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 	struct pci_device *d = vp->pci;
 	bool have_msix = d->msix_cap && pci_msix_init(d, &vp->msix) == 0;
 
-	if (have_msix && virtio_irq_limit <= VIRTIO_IRQ_MSIX_PER_VQ) {
-		if (try_msix_per_vq(vd) == 0) {
-			vd->irq_mode = VIRTIO_IRQ_MSIX_PER_VQ;
-			return 0;
-		}
-		release_vectors(vd);
-	}
-	if (have_msix && virtio_irq_limit <= VIRTIO_IRQ_MSIX_SHARED) {
-		if (try_msix_shared(vd) == 0) {
-			vd->irq_mode = VIRTIO_IRQ_MSIX_SHARED;
+	for (int per_vq = 1; have_msix && per_vq >= 0; per_vq--) {
+		enum virtio_irq_mode mode = per_vq ? VIRTIO_IRQ_MSIX_PER_VQ : VIRTIO_IRQ_MSIX_SHARED;
+		if (virtio_irq_limit > mode)
+			continue;
+		if (try_msix(vd, per_vq) == 0) {
+			vd->irq_mode = mode;
 			return 0;
 		}
 		release_vectors(vd);
