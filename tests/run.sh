@@ -8,7 +8,9 @@
 #           plus the scripted tests tests/boot/t-*.sh
 #
 # Independent boot tests run in parallel (KEEL_TEST_JOBS, default: the
-# number of CPUs). Logs go to build/test-logs/. KEEL_TEST_FILTER=REGEX runs
+# number of CPUs); those that measure time (declared with alone_test) run
+# one at a time afterwards, since a host busy with other guests delays a
+# guest's wake-ups by milliseconds, which is not what they measure. Logs go to build/test-logs/. KEEL_TEST_FILTER=REGEX runs
 # only the boot tests whose names match; KEEL_TEST_SUITES="host boot" runs
 # only those suites (the build always runs).
 set -u
@@ -131,6 +133,12 @@ script_test() {
 	printf '%q ' script "$@" >"$LOGS/boot-$name.def"
 }
 
+# alone_test NAME: NAME (declared already) runs with no other test beside it.
+alone_names=()
+alone_test() {
+	[[ " ${boot_names[*]} " == *" $1 "* ]] && alone_names+=("$1")
+}
+
 # skip_test NAME WHY: a test that cannot run on this machine, reported as
 # such (not counted as passed).
 skip_test() {
@@ -188,12 +196,16 @@ want_suite boot && source tests/boot/cases.sh
 boot_pass=0 boot_fail=0
 if [ $build_fail = 0 ]; then
 	for name in "${boot_names[@]}"; do
+		[[ " ${alone_names[*]} " == *" $name "* ]] && continue
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 			wait -n
 		done
 		run_boot_test "$name" &
 	done
 	wait
+	for name in "${alone_names[@]}"; do
+		run_boot_test "$name"
+	done
 	for name in "${boot_names[@]}"; do
 		r=$(cat "$LOGS/boot-$name.result" 2>/dev/null || echo "FAIL: no result")
 		if [ "$r" = PASS ]; then

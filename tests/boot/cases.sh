@@ -88,6 +88,15 @@ done
 for c in hpet pmtimer pit; do
 	script_test sleep-wall-$c tests/boot/t-sleep-wall.sh q35 $c
 done
+# These measure time: each runs with no other guest beside it.
+for m in pc q35; do
+	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m; do
+		alone_test $t
+	done
+done
+for c in hpet pmtimer pit; do
+	alone_test sleep-wall-$c
+done
 # Threads on the GRUB paths too (the UEFI one has its own stack origin).
 boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append "pingpong 1000"
 # x2APIC and the TSC-deadline timer, which this QEMU's TCG does not offer:
