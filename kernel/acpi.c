@@ -310,7 +310,7 @@ bool acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *typa, uint8_t *typb)
 	return false;
 }
 
-static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len, phys_reader_fn read, acpi_log_fn log)
+static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 {
 	uint32_t v32, flags = 0;
 	uint16_t v16;
@@ -345,18 +345,23 @@ static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len, p
 	if (rd64(t, len, 140, &xdsdt) && xdsdt)
 		dsdt = xdsdt;
 	info->dsdt_phys = dsdt;
-	if (dsdt == 0 || info->pm1a_cnt == 0)
-		return;
+}
+
+bool acpi_read_s5(struct acpi_info *info, phys_reader_fn read, acpi_log_fn log)
+{
+	if (info->dsdt_phys == 0 || info->pm1a_cnt == 0)
+		return false;
 	uint32_t dlen;
-	const uint8_t *d = load_table(dsdt, read, log, &dlen);
+	const uint8_t *d = load_table(info->dsdt_phys, read, log, &dlen);
 	if (d == NULL)
-		return;
+		return false;
 	if (memcmp(d, "DSDT", 4) != 0) {
 		log("acpi: the FADT's DSDT pointer does not point at a DSDT\n");
-		return;
+		return false;
 	}
 	info->have_s5 = acpi_find_s5(d + sizeof(struct acpi_header), dlen - sizeof(struct acpi_header), &info->s5_typa,
 				     &info->s5_typb);
+	return info->have_s5;
 }
 
 static void parse_hpet(struct acpi_info *info, const uint8_t *t, uint32_t len)
@@ -366,7 +371,8 @@ static void parse_hpet(struct acpi_info *info, const uint8_t *t, uint32_t len)
 		info->hpet_phys = g.address;
 }
 
-int acpi_parse(struct acpi_info *info, const void *rsdp_bytes, size_t rsdp_len, phys_reader_fn read, acpi_log_fn log)
+int acpi_parse_tables(struct acpi_info *info, const void *rsdp_bytes, size_t rsdp_len, phys_reader_fn read,
+		      acpi_log_fn log)
 {
 	memset(info, 0, sizeof(*info));
 	const uint8_t *r = rsdp_bytes;
@@ -426,11 +432,19 @@ int acpi_parse(struct acpi_info *info, const void *rsdp_bytes, size_t rsdp_len, 
 		else if (memcmp(t, "MCFG", 4) == 0 && info->necam == 0)
 			parse_mcfg(info, t, len, log);
 		else if (memcmp(t, "FACP", 4) == 0 && !info->have_fadt)
-			parse_fadt(info, t, len, read, log);
+			parse_fadt(info, t, len);
 		else if (memcmp(t, "HPET", 4) == 0 && info->hpet_phys == 0)
 			parse_hpet(info, t, len);
 	}
 	return 0;
+}
+
+int acpi_parse(struct acpi_info *info, const void *rsdp_bytes, size_t rsdp_len, phys_reader_fn read, acpi_log_fn log)
+{
+	int err = acpi_parse_tables(info, rsdp_bytes, rsdp_len, read, log);
+	if (err == 0)
+		acpi_read_s5(info, read, log);
+	return err;
 }
 
 uint32_t acpi_isa_irq_to_gsi(const struct acpi_info *info, uint8_t irq, uint16_t *flags)

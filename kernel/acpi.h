@@ -106,7 +106,7 @@ struct acpi_info {
 	uint8_t reset_value;
 	uint64_t dsdt_phys;
 
-	/* \_S5 from the DSDT: the sleep type values for soft-off. */
+	/* \_S5 from the DSDT (acpi_read_s5): the sleep type values for soft-off. */
 	bool have_s5;
 	uint8_t s5_typa, s5_typb;
 
@@ -123,10 +123,18 @@ uint64_t acpi_find_rsdp_bios(phys_reader_fn read);
 bool acpi_checksum_ok(const void *p, size_t len);
 
 /* Walks the RSDT or XSDT from an RSDP (a copy, or the bytes at its
- * physical address) and decodes the MADT, MCFG, FADT (and \_S5 in the
- * DSDT) and HPET. log receives a line for each problem found. Returns 0,
- * or -EINVAL when the RSDP itself is unusable. */
+ * physical address) and decodes the MADT, MCFG, FADT and HPET. log
+ * receives a line for each problem found. Returns 0, or -EINVAL when the
+ * RSDP itself is unusable. */
 typedef void (*acpi_log_fn)(const char *fmt, ...);
+int acpi_parse_tables(struct acpi_info *info, const void *rsdp, size_t rsdp_len, phys_reader_fn read, acpi_log_fn log);
+
+/* Loads the DSDT the FADT named (checked like any table) and finds \_S5
+ * in it: needed only to power off without a debug-exit port, so the kernel
+ * does it then rather than at every boot. Returns info->have_s5. */
+bool acpi_read_s5(struct acpi_info *info, phys_reader_fn read, acpi_log_fn log);
+
+/* Both of the above. */
 int acpi_parse(struct acpi_info *info, const void *rsdp, size_t rsdp_len, phys_reader_fn read, acpi_log_fn log);
 
 /* Finds SLP_TYPa and SLP_TYPb of the \_S5 package in AML (a DSDT's body).

@@ -136,7 +136,7 @@ static void read_acpi(void)
 		kinfo("acpi: no RSDP: no ACPI tables\n");
 		return;
 	}
-	if (acpi_parse(&acpi, rsdp, len, boot_phys_reader, acpi_log) != 0)
+	if (acpi_parse_tables(&acpi, rsdp, len, boot_phys_reader, acpi_log) != 0)
 		return;
 	kdebug("acpi: RSDP %s\n", how);
 	kinfo("acpi: %s revision %u, %s:", acpi.oem_id, acpi.revision, acpi.use_xsdt ? "XSDT" : "RSDT");
@@ -145,22 +145,6 @@ static void read_acpi(void)
 	if (acpi.nbad)
 		kinfo(" (%u refused)", acpi.nbad);
 	kinfo("\n");
-}
-
-static void configure_power(void)
-{
-	power_acpi.have_s5 = acpi.have_s5 && acpi.pm1a_cnt;
-	power_acpi.pm1a_cnt = acpi.pm1a_cnt;
-	power_acpi.pm1b_cnt = acpi.pm1b_cnt;
-	power_acpi.slp_typa = acpi.s5_typa;
-	power_acpi.slp_typb = acpi.s5_typb;
-	power_acpi.have_reset = acpi.have_reset &&
-				(acpi.reset_reg.space == ACPI_SPACE_IO || acpi.reset_reg.space == ACPI_SPACE_MEMORY);
-	power_acpi.reset_space = acpi.reset_reg.space;
-	power_acpi.reset_addr = acpi.reset_reg.address;
-	power_acpi.reset_value = acpi.reset_value;
-	if (power_acpi.have_reset && acpi.reset_reg.space == ACPI_SPACE_MEMORY)
-		power_acpi.have_reset = mmio_map(acpi.reset_reg.address, 1) != NULL;
 }
 
 static void print_memory_map(void)
@@ -316,7 +300,6 @@ void kernel_main(uint32_t magic, uint32_t info)
 	tsc_init(&acpi, calibrate_with);
 	mark("TSC frequency");
 
-	configure_power();
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
 	timer_init();
 	irq_init();

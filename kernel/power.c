@@ -7,15 +7,29 @@
 
 #include <stdint.h>
 
+#include "kernel/acpi.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/paging.h"
 
 #define ISA_DEBUG_EXIT_PORT 0xf4
 #define SLP_EN (1u << 13)
 #define KBC_STATUS 0x64
 #define KBC_RESET 0xfe
 
-struct power_acpi power_acpi;
+/* Reads what the FADT points at, mapping it read-only where it is not
+ * mapped yet (firmware tables often sit in reserved memory). */
+static const void *map_for_reading(uint64_t phys, size_t len)
+{
+	if (phys == 0 || phys + len < phys)
+		return NULL;
+	for (uint64_t page = phys & ~0xfffull; page < phys + len; page += 4096)
+		if (!paging_is_mapped(page) && paging_map(page, 4096, MAP_READ) != 0)
+			return NULL;
+	return (const void *)(uintptr_t)phys;
+}
+
+static void quiet_log(const char *fmt, ...) { (void)fmt; }
 
 void power_exit(int status)
 {
@@ -31,20 +45,21 @@ void power_exit(int status)
 
 	/* Still here: no debug-exit device. ACPI S5 (ACPI 6.4 section
 	 * 16.1.7): SLP_TYP from \_S5 with SLP_EN into PM1a/PM1b control. */
-	if (power_acpi.have_s5) {
+	if (acpi_read_s5(&acpi, map_for_reading, quiet_log)) {
 		kprintf("keel: no isa-debug-exit port; powering off through ACPI (the status is lost)\n");
-		if (power_acpi.pm1b_cnt)
-			outw(power_acpi.pm1b_cnt, (uint16_t)((power_acpi.slp_typb << 10) | SLP_EN));
-		outw(power_acpi.pm1a_cnt, (uint16_t)((power_acpi.slp_typa << 10) | SLP_EN));
+		if (acpi.pm1b_cnt)
+			outw(acpi.pm1b_cnt, (uint16_t)((acpi.s5_typb << 10) | SLP_EN));
+		outw(acpi.pm1a_cnt, (uint16_t)((acpi.s5_typa << 10) | SLP_EN));
 		for (volatile int i = 0; i < 1000000; i++)
 			cpu_pause();
 	}
-	if (power_acpi.have_reset) {
+	const struct acpi_gas *r = &acpi.reset_reg;
+	if (acpi.have_reset && (r->space == ACPI_SPACE_IO || (r->space == ACPI_SPACE_MEMORY && mmio_map(r->address, 1)))) {
 		kprintf("keel: resetting through the ACPI reset register\n");
-		if (power_acpi.reset_space == 1)
-			outb((uint16_t)power_acpi.reset_addr, power_acpi.reset_value);
-		else if (power_acpi.reset_space == 0)
-			*(volatile uint8_t *)(uintptr_t)power_acpi.reset_addr = power_acpi.reset_value;
+		if (r->space == ACPI_SPACE_IO)
+			outb((uint16_t)r->address, acpi.reset_value);
+		else
+			*(volatile uint8_t *)(uintptr_t)r->address = acpi.reset_value;
 		for (volatile int i = 0; i < 1000000; i++)
 			cpu_pause();
 	}
