@@ -38,38 +38,38 @@ BOOT_SRCS := \
 
 KERNEL_SRCS := \
 	kernel/main.c \
-	kernel/start.c \
-	kernel/serial.c \
+	arch/x86_64/start.c \
+	arch/x86_64/serial.c \
 	kernel/console.c \
 	kernel/bootinfo.c \
-	kernel/memmap.c \
-	kernel/pmm.c \
-	kernel/paging.c \
-	kernel/heap.c \
-	kernel/mm.c \
+	kernel/mm/memmap.c \
+	kernel/mm/pmm.c \
+	arch/x86_64/paging.c \
+	kernel/mm/heap.c \
+	kernel/mm/mm.c \
 	kernel/cmdline.c \
-	kernel/gdt.c \
-	kernel/idt.c \
-	kernel/traps.S \
-	kernel/exception.c \
+	arch/x86_64/gdt.c \
+	arch/x86_64/idt.c \
+	arch/x86_64/traps.S \
+	arch/x86_64/exception.c \
 	kernel/panic.c \
 	kernel/ksyms.c \
-	kernel/tsc.c \
+	arch/x86_64/tsc.c \
 	kernel/acpi.c \
-	kernel/pic.c \
-	kernel/lapic.c \
-	kernel/ioapic.c \
-	kernel/msi.c \
-	kernel/irq.c \
+	arch/x86_64/pic.c \
+	arch/x86_64/lapic.c \
+	arch/x86_64/ioapic.c \
+	arch/x86_64/msi.c \
+	arch/x86_64/irq.c \
 	kernel/timerq.c \
 	kernel/timer.c \
 	kernel/sched.c \
 	kernel/sync.c \
-	kernel/thread_arch.c \
-	kernel/switch.S \
-	kernel/power.c \
-	kernel/fwcfg.c \
-	kernel/random.c
+	arch/x86_64/thread_arch.c \
+	arch/x86_64/switch.S \
+	arch/x86_64/power.c \
+	arch/x86_64/fwcfg.c \
+	arch/x86_64/random.c
 
 # Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
 # of the names below (default: all of them). The kernel probes what the
@@ -165,7 +165,7 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 # The stack protector's canary is set in start.c, which therefore must not
 # carry one of its own: a frame opened before the canary changes would
 # fail its check on return.
-$(KOBJ)/kernel/start.c.o: KCFLAGS += -fno-stack-protector
+$(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
 
 # --- linking: twice, the second time with the symbol table for backtraces ----
 

@@ -122,7 +122,7 @@ if [ -n "$kernel" ]; then
 else
 	args+=(-cdrom "$iso")
 	# The ISO's command line is in its grub.cfg; an --append replaces
-	# it through fw_cfg (kernel/fwcfg.c reads opt/keel/cmdline).
+	# it through fw_cfg (arch/x86_64/fwcfg.c reads opt/keel/cmdline).
 	if [ $have_append = 1 ]; then
 		printf '%s' "$append" >"$workdir/cmdline"
 		args+=(-fw_cfg "name=opt/keel/cmdline,file=$workdir/cmdline")

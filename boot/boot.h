@@ -18,7 +18,7 @@
  * magic, so C tells the two protocols apart the same way. */
 #define PVH_START_MAGIC 0x336ec578
 
-/* Selectors of the boot GDT (kernel/gdt.c keeps the same ones). */
+/* Selectors of the boot GDT (arch/x86_64/gdt.c keeps the same ones). */
 #define BOOT_CS 0x08
 #define BOOT_DS 0x10
 

@@ -6,7 +6,7 @@
  * zeroes BSS, checks for long mode, identity-maps the first 4 GiB with
  * 2 MiB pages (enough to reach the kernel and anything a loader left
  * below 4 GiB), enables PAE, long mode, no-execute and write protection,
- * and far-jumps into 64-bit code. kernel/paging.c replaces these tables
+ * and far-jumps into 64-bit code. arch/x86_64/paging.c replaces these tables
  * with ones that give each part of the image its own permissions.
  */
 #include "boot/boot.h"
@@ -182,7 +182,7 @@ boot_pdpt:
 	.balign 4096
 boot_pd:
 	.skip 4 * 4096
-	/* The page below the boot stack stays unmapped (kernel/paging.c):
+	/* The page below the boot stack stays unmapped (arch/x86_64/paging.c):
 	 * an overflow of the boot stack faults instead of corrupting BSS. */
 	.globl boot_stack_guard
 boot_stack_guard:

@@ -21,8 +21,8 @@
  * the application's; the kernel reserves the rest. */
 #define KEEL_EXIT_MAX_APP 123
 #define KEEL_EXIT_OUT_OF_RANGE 124 /* main returned a status outside 0..123 */
-#define KEEL_EXIT_PANIC 125        /* the kernel panicked */
-#define KEEL_EXIT_EXCEPTION 126    /* a CPU exception (a fault) */
+#define KEEL_EXIT_PANIC 125	   /* the kernel panicked */
+#define KEEL_EXIT_EXCEPTION 126	   /* a CPU exception (a fault) */
 
 /* Ends the VM with status (0 to 123; anything else becomes
  * KEEL_EXIT_OUT_OF_RANGE). Does not return. */
@@ -92,12 +92,15 @@ typedef struct {
 	unsigned long count;
 	struct keel_waitq waiters;
 } keel_sem_t;
-#define KEEL_SEM_INIT(n) { (n), { 0, 0 } }
+#define KEEL_SEM_INIT(n)                                                                                               \
+	{                                                                                                              \
+		(n), { 0, 0 }                                                                                          \
+	}
 
 void keel_sem_init(keel_sem_t *s, unsigned long count);
 void keel_sem_wait(keel_sem_t *s);
 int keel_sem_timedwait(keel_sem_t *s, uint64_t timeout_ns); /* 0 or -ETIMEDOUT */
-int keel_sem_trywait(keel_sem_t *s);                         /* 0 or -EAGAIN */
+int keel_sem_trywait(keel_sem_t *s);			    /* 0 or -EAGAIN */
 void keel_sem_post(keel_sem_t *s);
 
 /* A mutex is held by one thread; unlock hands it to the longest waiter. */
@@ -105,7 +108,10 @@ typedef struct {
 	keel_thread_t *owner;
 	struct keel_waitq waiters;
 } keel_mutex_t;
-#define KEEL_MUTEX_INIT { 0, { 0, 0 } }
+#define KEEL_MUTEX_INIT                                                                                                \
+	{                                                                                                              \
+		0, { 0, 0 }                                                                                            \
+	}
 
 void keel_mutex_init(keel_mutex_t *m);
 /* Returns 0, or -EDEADLK when the caller already holds m. */
@@ -117,7 +123,12 @@ int keel_mutex_unlock(keel_mutex_t *m);
 typedef struct {
 	struct keel_waitq waiters;
 } keel_cond_t;
-#define KEEL_COND_INIT { { 0, 0 } }
+#define KEEL_COND_INIT                                                                                                 \
+	{                                                                                                              \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
 
 void keel_cond_init(keel_cond_t *c);
 /* Releases m, waits for a signal, takes m again. Returns 0, -EPERM when
@@ -129,11 +140,11 @@ void keel_cond_broadcast(keel_cond_t *c);
 
 /* Counters since boot. */
 struct keel_sched_stats {
-	unsigned long switches;         /* context switches */
-	unsigned long idle_halts;       /* times the CPU halted with nothing to run */
+	unsigned long switches;		/* context switches */
+	unsigned long idle_halts;	/* times the CPU halted with nothing to run */
 	unsigned long timer_interrupts; /* from the local APIC timer */
-	unsigned long interrupts;       /* all device and timer interrupts */
-	unsigned long spurious;         /* spurious or unclaimed, counted and ignored */
+	unsigned long interrupts;	/* all device and timer interrupts */
+	unsigned long spurious;		/* spurious or unclaimed, counted and ignored */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
 

@@ -206,8 +206,7 @@ static void parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len, a
 					info->cpu_apic_id[info->ncpus++] = id;
 			}
 			break;
-		default:
-			break; /* types Keel does not use, and future ones */
+		default: break; /* types Keel does not use, and future ones */
 		}
 		off += elen;
 	}

@@ -179,7 +179,8 @@ int bootinfo_parse_multiboot2(struct boot_info *bi, uint64_t mbi_phys, phys_read
 		}
 		switch (tag->type) {
 		case MB2_TAG_CMDLINE:
-			copy_string(bi->cmdline, sizeof(bi->cmdline), (const char *)data, data_len, &bi->cmdline_truncated);
+			copy_string(bi->cmdline, sizeof(bi->cmdline), (const char *)data, data_len,
+				    &bi->cmdline_truncated);
 			break;
 		case MB2_TAG_LOADER_NAME:
 			copy_string(bi->loader, sizeof(bi->loader), (const char *)data, data_len, NULL);
@@ -197,8 +198,7 @@ int bootinfo_parse_multiboot2(struct boot_info *bi, uint64_t mbi_phys, phys_read
 			memcpy(bi->rsdp_copy, data, bi->rsdp_copy_len);
 			have_acpi_new = tag->type == MB2_TAG_ACPI_NEW;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		off += (tag->size + 7) & ~7u; /* tags start 8-byte aligned */
 	}

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/memmap.h"
+#include "kernel/mm/memmap.h"
 
 enum boot_protocol {
 	BOOT_PROTOCOL_PVH,

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/cpu.h"
-#include "kernel/serial.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/serial.h"
 #include "lib/format.h"
 
 #define MAX_SINKS 4

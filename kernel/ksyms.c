@@ -36,4 +36,3 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 	*offset = addr - ksyms_entries[lo].addr;
 	return ksyms_names + ksyms_entries[lo].name;
 }
-

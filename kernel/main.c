@@ -17,20 +17,20 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/fwcfg.h"
-#include "kernel/gdt.h"
-#include "kernel/irq.h"
-#include "kernel/lapic.h"
-#include "kernel/mm.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fwcfg.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/lapic.h"
+#include "kernel/mm/mm.h"
+#include "arch/x86_64/paging.h"
 #include "kernel/panic.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "kernel/sched.h"
-#include "kernel/serial.h"
+#include "arch/x86_64/serial.h"
 #include "kernel/timer.h"
-#include "kernel/trap.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 
 /* The application's name, argv[0]: generated for each image by the
  * Makefile. */
@@ -155,8 +155,8 @@ static void print_memory_map(void)
 		       memmap_type_name(m->region[i].type));
 	if (boot_info.memmap_truncated)
 		kwarn("memory: the loader's map has more than %d regions; the rest were ignored\n", MEMMAP_MAX);
-	kinfo("memory: %lu MiB usable of %lu MiB, top 0x%lx\n", mm_free_bytes() >> 20, memmap_total(m, MEMMAP_RAM) >> 20,
-	      memmap_ram_end(m));
+	kinfo("memory: %lu MiB usable of %lu MiB, top 0x%lx\n", mm_free_bytes() >> 20,
+	      memmap_total(m, MEMMAP_RAM) >> 20, memmap_ram_end(m));
 }
 
 /* The command line: QEMU's fw_cfg file opt/keel/cmdline when present (so
@@ -194,7 +194,7 @@ static void set_virtio_irq(const char *mode)
 		enum virtio_irq_mode mode;
 	} modes[] = {
 		{ "msix", VIRTIO_IRQ_MSIX_PER_VQ }, { "msix-shared", VIRTIO_IRQ_MSIX_SHARED },
-		{ "msi", VIRTIO_IRQ_MSI },          { "intx", VIRTIO_IRQ_INTX },
+		{ "msi", VIRTIO_IRQ_MSI },	    { "intx", VIRTIO_IRQ_INTX },
 		{ "poll", VIRTIO_IRQ_NONE },
 	};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -282,8 +282,8 @@ void kernel_main(uint32_t magic, uint32_t info)
 		      err == -E2BIG ? "too many words" : "unterminated quote");
 	apply_kernel_options(&cl);
 
-	kinfo("keel: %s boot (%s)%s%s\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2", boot_info.loader,
-	      boot_info.cmdline[0] ? ", command line: " : "", boot_info.cmdline);
+	kinfo("keel: %s boot (%s)%s%s\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2",
+	      boot_info.loader, boot_info.cmdline[0] ? ", command line: " : "", boot_info.cmdline);
 	read_acpi();
 	tsc_calibration_begin(&acpi, calibrate_with);
 	mark("ACPI tables");

@@ -9,10 +9,10 @@
 
 #include "include/keel.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
-#include "kernel/paging.h"
-#include "kernel/power.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/power.h"
 
 #define MAX_FRAMES 32
 #define MAX_WALK 100000 /* frames looked at, repeats included */

@@ -28,7 +28,7 @@ enum thread_state {
 
 struct keel_thread {
 	uint64_t saved_sp; /* the arch layer's: the stack pointer while switched out */
-	void *arch;        /* the arch layer's, for host tests */
+	void *arch;	   /* the arch layer's, for host tests */
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
 	int (*fn)(void *);
@@ -41,11 +41,11 @@ struct keel_thread {
 	uintptr_t stack;
 	size_t stack_size;
 
-	struct keel_thread *run_next;          /* run queue */
-	struct keel_thread *all_next;          /* every thread, for reports */
-	struct keel_waitq *waiting_on;         /* the queue it sleeps in */
+	struct keel_thread *run_next;	       /* run queue */
+	struct keel_thread *all_next;	       /* every thread, for reports */
+	struct keel_waitq *waiting_on;	       /* the queue it sleeps in */
 	struct keel_thread *wq_next, *wq_prev; /* its place in that queue */
-	int wake_result;                       /* 0, or -ETIMEDOUT */
+	int wake_result;		       /* 0, or -ETIMEDOUT */
 	struct timer timeout;
 	struct keel_waitq joiners;
 };
@@ -77,7 +77,7 @@ struct keel_thread *sched_guard_owner(uint64_t addr);
 /* Counts since boot, for reports and tests. */
 extern unsigned long sched_switches, sched_idle_halts;
 
-/* --- The arch layer (kernel/thread_arch.c; a host version for tests) --- */
+/* --- The arch layer (arch/x86_64/thread_arch.c; a host version for tests) --- */
 bool arch_irq_save(void);
 void arch_irq_restore(bool state);
 /* Stack memory for a thread (with a guard page below when the platform

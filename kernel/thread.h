@@ -1,5 +1,5 @@
 /*
- * What fault reports need of threads (kernel/thread_arch.c).
+ * What fault reports need of threads (arch/x86_64/thread_arch.c).
  */
 #ifndef KEEL_THREAD_H
 #define KEEL_THREAD_H

@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#include "kernel/cpu.h"
-#include "kernel/lapic.h"
-#include "kernel/trap.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 
 static struct timerq queue;
 volatile unsigned long timer_interrupts;

@@ -26,16 +26,16 @@ enum length { LENGTH_NONE, LENGTH_HH, LENGTH_H, LENGTH_L, LENGTH_LL, LENGTH_Z, L
 
 /* One conversion specification: %[flags][width][.precision][length]conversion. */
 struct spec {
-	bool left;          /* '-': pad on the right */
-	bool plus;          /* '+': a sign also on positive numbers */
-	bool space;         /* ' ': a space where the sign of a positive number would be */
-	bool alt;           /* '#': 0x on hex, a leading 0 on octal */
-	bool zero;          /* '0': pad numbers with zeros */
-	bool width_arg;     /* the width is '*', the next argument */
+	bool left;	    /* '-': pad on the right */
+	bool plus;	    /* '+': a sign also on positive numbers */
+	bool space;	    /* ' ': a space where the sign of a positive number would be */
+	bool alt;	    /* '#': 0x on hex, a leading 0 on octal */
+	bool zero;	    /* '0': pad numbers with zeros */
+	bool width_arg;	    /* the width is '*', the next argument */
 	bool precision_arg; /* likewise the precision */
-	bool too_large;     /* a width or precision beyond INT_MAX */
-	int width;          /* 0 when none */
-	int precision;      /* -1 when none */
+	bool too_large;	    /* a width or precision beyond INT_MAX */
+	int width;	    /* 0 when none */
+	int precision;	    /* -1 when none */
 	enum length length;
 	char conversion; /* '\0' when the format ended first */
 };

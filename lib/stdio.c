@@ -12,7 +12,7 @@
 struct buffer {
 	char *buf;
 	size_t capacity; /* characters that fit, not counting the NUL */
-	size_t len;      /* characters stored */
+	size_t len;	 /* characters stored */
 };
 
 static void buffer_sink(void *ctx, const char *s, size_t n)

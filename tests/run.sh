@@ -2,6 +2,7 @@
 # Runs every Keel test suite and ends with one line: "N passed, N failed".
 #
 #   build   the images the other suites use
+#   tree    checks of the sources: formatting, include directions
 #   host    the host unit tests (tests/host), with ASan and UBSan
 #   fuzz    each libFuzzer target for a short, fixed number of runs
 #   boot    the images under QEMU (TCG), declared in tests/boot/cases.sh,
@@ -62,6 +63,25 @@ if want_suite host; then
 	fi
 fi
 suite_done build $build_pass $build_fail
+
+# --- the tree: checks of the sources themselves -------------------------------------
+# tools/check-*.sh: formatting, and which layer may include which.
+echo "== tree"
+tree_pass=0 tree_fail=0
+for check in tools/check-*.sh; do
+	case $check in tools/check-image.sh) continue ;; esac
+	name=$(basename "$check" .sh)
+	if "$check" >"$LOGS/tree-$name.log" 2>&1; then
+		tree_pass=$((tree_pass + 1))
+		printf '  %-28s ok\n' "$name"
+	else
+		tree_fail=$((tree_fail + 1))
+		failures+=("tree $name (see $LOGS/tree-$name.log)")
+		printf '  %-28s FAILED\n' "$name"
+		head -20 "$LOGS/tree-$name.log"
+	fi
+done
+suite_done tree $tree_pass $tree_fail
 
 # --- host unit tests --------------------------------------------------------------
 want_suite host && echo "== host"

@@ -9,7 +9,7 @@
 set -eu
 
 build_pkgs="gcc make binutils grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools qemu-system-x86"
-test_pkgs="ovmf libcmocka-dev clang libclang-rt-dev"
+test_pkgs="ovmf libcmocka-dev clang libclang-rt-dev clang-format"
 
 case ${1:-build} in
 build) want=$build_pkgs ;;

@@ -15,8 +15,8 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 
 #define CONFIG_ADDRESS 0xcf8
 #define CONFIG_DATA 0xcfc
@@ -195,7 +195,9 @@ static void log_device(const struct pci_device *d)
 		if (b->type == PCI_BAR_NONE)
 			continue;
 		kdebug("    BAR%d: %s at 0x%lx, %lu bytes%s\n", i,
-		       b->type == PCI_BAR_IO ? "I/O" : b->type == PCI_BAR_MEM64 ? "64-bit memory" : "32-bit memory",
+		       b->type == PCI_BAR_IO	  ? "I/O"
+		       : b->type == PCI_BAR_MEM64 ? "64-bit memory"
+						  : "32-bit memory",
 		       b->base, b->size, b->prefetchable ? ", prefetchable" : "");
 	}
 }
@@ -249,10 +251,12 @@ static void add_function(uint16_t seg, uint8_t bus, uint8_t slot, uint8_t func, 
 	if (d->header_type == 1 && d->class_code == 0x06 && (d->subclass == 0x04 || d->subclass == 0x09)) {
 		uint8_t secondary = pci_read8(d, PCI_SECONDARY_BUS);
 		if (secondary <= bus || (bus_seen[secondary / 8] >> (secondary % 8)) & 1)
-			kwarn("pci: bridge %02x:%02x.%x claims bus %02x, already scanned or below its own; not followed\n",
+			kwarn("pci: bridge %02x:%02x.%x claims bus %02x, already scanned or below its own; not "
+			      "followed\n",
 			      bus, slot, func, secondary);
 		else if (depth >= MAX_BRIDGE_DEPTH)
-			kwarn("pci: bridges nested deeper than %d; bus %02x not scanned\n", MAX_BRIDGE_DEPTH, secondary);
+			kwarn("pci: bridges nested deeper than %d; bus %02x not scanned\n", MAX_BRIDGE_DEPTH,
+			      secondary);
 		else
 			scan_bus(seg, secondary, d, depth + 1);
 	}

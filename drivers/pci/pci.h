@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/irq.h"
+#include "arch/x86_64/irq.h"
 
 /* Configuration space registers (PCI Local Bus 3.0, section 6.1). */
 #define PCI_VENDOR_ID 0x00
@@ -57,8 +57,8 @@ struct pci_device {
 	uint8_t irq_pin, irq_line;
 	struct pci_bar bar[6];
 	uint8_t msi_cap, msix_cap; /* offsets in configuration space, 0 if none */
-	struct pci_device *bridge;  /* the bridge above, NULL on the root bus */
-	bool claimed;               /* a driver took it */
+	struct pci_device *bridge; /* the bridge above, NULL on the root bus */
+	bool claimed;		   /* a driver took it */
 	struct pci_device *next;
 };
 

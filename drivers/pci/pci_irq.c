@@ -85,7 +85,6 @@ void pci_msix_set(struct pci_msix *m, unsigned i, const struct msi_msg *msg, boo
 		e[3] &= ~MSIX_VECTOR_MASKED;
 }
 
-
 void pci_msix_enable(struct pci_msix *m, bool on)
 {
 	struct pci_device *d = m->dev;
@@ -115,7 +114,6 @@ int pci_msi_enable(struct pci_device *d, const struct msi_msg *msg)
 	pci_intx_enable(d, false);
 	return 0;
 }
-
 
 void pci_intx_enable(struct pci_device *d, bool on)
 {

@@ -85,24 +85,24 @@ enum virtio_irq_mode {
 	VIRTIO_IRQ_MSIX_SHARED, /* one vector for everything */
 	VIRTIO_IRQ_MSI,
 	VIRTIO_IRQ_INTX,
-	VIRTIO_IRQ_NONE,        /* polling */
+	VIRTIO_IRQ_NONE, /* polling */
 };
 
 struct virtio_device {
 	const struct virtio_transport *ops;
-	void *transport;      /* the transport's state */
+	void *transport; /* the transport's state */
 	struct pci_device *pci;
-	uint16_t type;        /* VIRTIO_ID_ */
-	char name[16];        /* e.g. "virtio-rng0" */
-	uint64_t features;    /* negotiated */
+	uint16_t type;	   /* VIRTIO_ID_ */
+	char name[16];	   /* e.g. "virtio-rng0" */
+	uint64_t features; /* negotiated */
 	bool broken;
-	bool driver_ok;       /* DRIVER_OK set: notifications allowed */
+	bool driver_ok; /* DRIVER_OK set: notifications allowed */
 	enum virtio_irq_mode irq_mode;
 	struct virtqueue *vq[VIRTIO_MAX_QUEUES];
 	unsigned nvqs;
 	/* Called from interrupt context on a configuration change. */
 	void (*on_config_change)(struct virtio_device *vd);
-	void *driver;         /* the driver's state */
+	void *driver; /* the driver's state */
 	unsigned long config_interrupts, queue_interrupts;
 };
 
@@ -151,8 +151,7 @@ bool virtio_check_broken(struct virtio_device *vd);
  * NULL when timeout_ns passed (UINT64_MAX: never) or the queue or device
  * broke (vq->broken then says why).
  */
-void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem, uint64_t timeout_ns,
-		       uint32_t *len);
+void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem, uint64_t timeout_ns, uint32_t *len);
 
 /* Reads of the device configuration, for drivers. */
 int virtio_config_read(struct virtio_device *vd, unsigned off, void *buf, unsigned len);

@@ -18,7 +18,7 @@
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
 #define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
@@ -56,7 +56,7 @@ enum {
 #define RX_BUF_SIZE 512
 #define TX_BUF_SIZE 4096
 #define CTRL_BUFS 16
-#define CTRL_BUF_SIZE 256 /* a control message and a port name */
+#define CTRL_BUF_SIZE 256  /* a control message and a port name */
 #define CONSOLE_TX_BUFS 32 /* room for the history a new console is given */
 #define CONSOLE_TX_SIZE 256
 
@@ -94,7 +94,7 @@ struct vtcon {
 	struct dma_buf ctrl_txbuf;
 	keel_sem_t ctrl_used, ctrl_tx_used;
 	keel_mutex_t ctrl_tx_lock;
-	keel_mutex_t lock;    /* port table */
+	keel_mutex_t lock;   /* port table */
 	keel_cond_t changed; /* a port appeared, got a name, opened */
 	keel_thread_t *thread;
 };
@@ -160,8 +160,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 			/* The buffer stays the device's: no more control
 			 * messages on this device. */
 			virtqueue_break(c->ctrl_tx, "a control message was not taken in 5 s");
-			kwarn("%s: the device did not take a control message; its ports are not set up\n",
-			      c->vd->name);
+			kwarn("%s: the device did not take a control message; its ports are not set up\n", c->vd->name);
 			err = -EIO;
 		}
 	}
@@ -225,9 +224,7 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 			keel_mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_DEVICE_REMOVE:
-		p->present = p->host_open = false;
-		break;
+	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
@@ -236,9 +233,7 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 			keel_mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_PORT_OPEN:
-		p->host_open = m.value != 0;
-		break;
+	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
 	case VIRTIO_CONSOLE_PORT_NAME: {
 		/* The name follows the message, unterminated. */
 		uint32_t n = len - (uint32_t)sizeof(m);
@@ -249,11 +244,8 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		kinfo("%s: port %u is '%s'\n", c->vd->name, m.id, p->name);
 		break;
 	}
-	case VIRTIO_CONSOLE_RESIZE:
-		break;
-	default:
-		kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event);
-		break;
+	case VIRTIO_CONSOLE_RESIZE: break;
+	default: kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event); break;
 	}
 	keel_cond_broadcast(&c->changed);
 	keel_mutex_unlock(&c->lock);
@@ -395,7 +387,7 @@ static int vtcon_attach(struct virtio_device *vd)
 	keel_sem_init(&c->ctrl_tx_used, 0);
 
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
-					       VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
+					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
 	if (err)
 		return err;
 	c->multiport = virtio_has(vd, VIRTIO_CONSOLE_F_MULTIPORT);
@@ -501,7 +493,8 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 		struct vtcon *c = consoles[0];
 		keel_mutex_lock(&c->lock);
 		if (find_port(name) == NULL)
-			keel_cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
+			keel_cond_timedwait(&c->changed, &c->lock,
+					    deadline - now < 10000000 ? deadline - now : 10000000);
 		keel_mutex_unlock(&c->lock);
 	}
 	if (p->guest_open || p->console)

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "kernel/console.h"
-#include "kernel/mm.h"
+#include "kernel/mm/mm.h"
 #include "kernel/timer.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/tsc.h"
 
 #define VP(vd) ((struct virtio_pci *)(vd)->transport)
 #define VIRTIO_VENDOR 0x1af4

@@ -26,8 +26,8 @@ static bool region_fits(const struct virtio_pci_cap *c, const uint64_t bar_size[
 	return (uint64_t)c->offset + c->length <= bar_size[c->bar];
 }
 
-int virtio_pci_parse_caps(const struct pci_cfg_reader *rd, const uint64_t bar_size[6],
-			  struct virtio_pci_layout *out, const char **why)
+int virtio_pci_parse_caps(const struct pci_cfg_reader *rd, const uint64_t bar_size[6], struct virtio_pci_layout *out,
+			  const char **why)
 {
 	memset(out, 0, sizeof(*out));
 	*why = "no capability list";
@@ -71,14 +71,9 @@ int virtio_pci_parse_caps(const struct pci_cfg_reader *rd, const uint64_t bar_si
 			r = &out->notify;
 			min_len = 2;
 			break;
-		case VIRTIO_PCI_CAP_ISR_CFG:
-			r = &out->isr;
-			break;
-		case VIRTIO_PCI_CAP_DEVICE_CFG:
-			r = &out->device;
-			break;
-		default:
-			break; /* PCI access and shared memory: not used */
+		case VIRTIO_PCI_CAP_ISR_CFG: r = &out->isr; break;
+		case VIRTIO_PCI_CAP_DEVICE_CFG: r = &out->device; break;
+		default: break; /* PCI access and shared memory: not used */
 		}
 		/* The first usable one of each kind counts (4.1.4.1). */
 		if (r && !r->present && region_fits(&c, bar_size, min_len)) {

@@ -83,7 +83,7 @@ struct pci_cfg_reader {
  * device structure is optional: not every device type has one); else
  * -ENODEV and *why says what was missing.
  */
-int virtio_pci_parse_caps(const struct pci_cfg_reader *rd, const uint64_t bar_size[6],
-			  struct virtio_pci_layout *out, const char **why);
+int virtio_pci_parse_caps(const struct pci_cfg_reader *rd, const uint64_t bar_size[6], struct virtio_pci_layout *out,
+			  const char **why);
 
 #endif

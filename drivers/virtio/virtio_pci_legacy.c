@@ -9,8 +9,8 @@
 
 #include "drivers/virtio/virtio_pci.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 
 #define VP(vd) ((struct virtio_pci *)(vd)->transport)
 
@@ -55,7 +55,10 @@ static int legacy_reset(struct virtio_device *vd)
 
 static uint8_t legacy_get_status(struct virtio_device *vd) { return inb((uint16_t)(VP(vd)->io + REG_STATUS)); }
 static void legacy_set_status(struct virtio_device *vd, uint8_t s) { outb((uint16_t)(VP(vd)->io + REG_STATUS), s); }
-static uint64_t legacy_get_features(struct virtio_device *vd) { return inl((uint16_t)(VP(vd)->io + REG_HOST_FEATURES)); }
+static uint64_t legacy_get_features(struct virtio_device *vd)
+{
+	return inl((uint16_t)(VP(vd)->io + REG_HOST_FEATURES));
+}
 
 static void legacy_set_features(struct virtio_device *vd, uint64_t f)
 {

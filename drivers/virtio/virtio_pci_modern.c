@@ -8,8 +8,8 @@
 
 #include "drivers/virtio/virtio_pci.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 
 #define VP(vd) ((struct virtio_pci *)(vd)->transport)
 /* Attempts at a consistent read of a configuration that keeps changing. */
@@ -33,8 +33,8 @@ int virtio_pci_modern_init(struct virtio_device *vd, struct virtio_pci *vp)
 		kdebug("%s: no modern interface (%s)\n", vd->name, why);
 		return -ENODEV;
 	}
-	vp->common = (volatile struct virtio_pci_common_cfg *)pci_map_bar(d, l.common.bar, l.common.offset,
-									   l.common.length);
+	vp->common =
+	    (volatile struct virtio_pci_common_cfg *)pci_map_bar(d, l.common.bar, l.common.offset, l.common.length);
 	vp->notify_base = pci_map_bar(d, l.notify.bar, l.notify.offset, l.notify.length);
 	vp->isr = pci_map_bar(d, l.isr.bar, l.isr.offset, l.isr.length);
 	if (l.device.present) {
@@ -159,7 +159,8 @@ static int modern_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 static void modern_notify(struct virtio_device *vd, struct virtqueue *vq)
 {
 	struct virtio_pci *vp = VP(vd);
-	volatile uint16_t *n = (volatile uint16_t *)(vp->notify_base + (uint64_t)vp->notify_off[vq->index] * vp->notify_mult);
+	volatile uint16_t *n =
+	    (volatile uint16_t *)(vp->notify_base + (uint64_t)vp->notify_off[vq->index] * vp->notify_mult);
 	*n = vq->index;
 }
 

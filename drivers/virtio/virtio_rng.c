@@ -12,7 +12,7 @@
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
-#include "kernel/random.h"
+#include "arch/x86_64/random.h"
 
 #define REQUEST_BYTES 4096u
 #define MAX_RNGS 4
@@ -20,9 +20,9 @@
 struct vtrnd {
 	struct virtio_device *vd;
 	struct virtqueue *vq;
-	keel_sem_t used;     /* posted by the interrupt handler */
-	keel_mutex_t lock;   /* one request at a time */
-	uint8_t *buf;        /* the device writes here */
+	keel_sem_t used;   /* posted by the interrupt handler */
+	keel_mutex_t lock; /* one request at a time */
+	uint8_t *buf;	   /* the device writes here */
 	uint64_t buf_phys;
 	unsigned long bytes; /* delivered so far */
 };

@@ -24,10 +24,13 @@
 
 uint64_t virtqueue_ring_bytes(uint16_t size) { return vring_total_bytes(size); }
 
-uint64_t virtqueue_indirect_bytes(uint16_t size) { return (uint64_t)size * VQ_INDIRECT_MAX * sizeof(struct vring_desc); }
+uint64_t virtqueue_indirect_bytes(uint16_t size)
+{
+	return (uint64_t)size * VQ_INDIRECT_MAX * sizeof(struct vring_desc);
+}
 
-int virtqueue_init(struct virtqueue *vq, uint16_t index, uint16_t size, void *ring, uint64_t ring_phys,
-		   void *indirect, uint64_t indirect_phys, bool event_idx, vq_notify_fn notify)
+int virtqueue_init(struct virtqueue *vq, uint16_t index, uint16_t size, void *ring, uint64_t ring_phys, void *indirect,
+		   uint64_t indirect_phys, bool event_idx, vq_notify_fn notify)
 {
 	if (size == 0 || (size & (size - 1)) != 0 || ring == NULL || ((uintptr_t)ring & (VRING_ALIGN - 1)) != 0)
 		return -EINVAL;

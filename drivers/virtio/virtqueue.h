@@ -28,11 +28,11 @@ struct vq_seg {
 
 /* Per-descriptor bookkeeping, private to Keel. */
 struct vq_slot {
-	void *cookie;        /* the caller's, on a chain's head */
-	uint32_t write_len;  /* bytes the device may write (head) */
-	uint16_t next;       /* the chain, or the free list */
-	uint16_t ndescs;     /* descriptors the chain holds in the table (head) */
-	bool head;           /* an outstanding chain starts here */
+	void *cookie;	    /* the caller's, on a chain's head */
+	uint32_t write_len; /* bytes the device may write (head) */
+	uint16_t next;	    /* the chain, or the free list */
+	uint16_t ndescs;    /* descriptors the chain holds in the table (head) */
+	bool head;	    /* an outstanding chain starts here */
 };
 
 struct virtqueue;
@@ -47,17 +47,17 @@ struct virtqueue {
 	volatile struct vring_desc *desc;
 	volatile struct vring_avail *avail;
 	volatile struct vring_used *used;
-	volatile uint16_t *used_event;  /* in the avail ring, after it */
+	volatile uint16_t *used_event;	/* in the avail ring, after it */
 	volatile uint16_t *avail_event; /* in the used ring, after it */
 	uint64_t desc_phys, avail_phys, used_phys;
 
 	struct vq_slot *slot;
 	uint16_t free_head, num_free;
-	uint16_t avail_idx;      /* the next index Keel publishes */
-	uint16_t last_used_idx;  /* the next used element to read */
-	uint16_t kicked_idx;     /* avail_idx at the last notification decision */
+	uint16_t avail_idx;	/* the next index Keel publishes */
+	uint16_t last_used_idx; /* the next used element to read */
+	uint16_t kicked_idx;	/* avail_idx at the last notification decision */
 	bool event_idx, indirect;
-	bool intr_disabled;      /* the driver asked for no interrupts */
+	bool intr_disabled; /* the driver asked for no interrupts */
 	bool broken;
 	const char *broken_why;
 
@@ -66,8 +66,8 @@ struct virtqueue {
 	uint64_t indirect_phys;
 
 	vq_notify_fn notify;
-	void *dev;                                    /* the transport's, for notify */
-	void *owner;                                  /* the driver's */
+	void *dev;				    /* the transport's, for notify */
+	void *owner;				    /* the driver's */
 	void (*on_interrupt)(struct virtqueue *vq); /* the driver's, from interrupt context */
 
 	/* Counters. */
@@ -86,8 +86,8 @@ uint64_t virtqueue_indirect_bytes(uint16_t size);
  * indirect_phys). size: a power of two up to 32768. The slot array is
  * taken from the heap. Returns 0, -EINVAL or -ENOMEM.
  */
-int virtqueue_init(struct virtqueue *vq, uint16_t index, uint16_t size, void *ring, uint64_t ring_phys,
-		   void *indirect, uint64_t indirect_phys, bool event_idx, vq_notify_fn notify);
+int virtqueue_init(struct virtqueue *vq, uint16_t index, uint16_t size, void *ring, uint64_t ring_phys, void *indirect,
+		   uint64_t indirect_phys, bool event_idx, vq_notify_fn notify);
 void virtqueue_fini(struct virtqueue *vq);
 
 /*

@@ -19,13 +19,13 @@ HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
 HOST_TESTS += memmap
-test_memmap_SRCS := tests/host/test_memmap.c kernel/memmap.c kernel/bootinfo.c
+test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
 HOST_TESTS += pmm
-test_pmm_SRCS := tests/host/test_pmm.c kernel/pmm.c kernel/memmap.c
+test_pmm_SRCS := tests/host/test_pmm.c kernel/mm/pmm.c kernel/mm/memmap.c
 
 HOST_TESTS += heap
-test_heap_SRCS := tests/host/test_heap.c kernel/heap.c
+test_heap_SRCS := tests/host/test_heap.c kernel/mm/heap.c
 
 HOST_TESTS += acpi
 test_acpi_SRCS := tests/host/test_acpi.c kernel/acpi.c
@@ -34,7 +34,7 @@ HOST_TESTS += timerq
 test_timerq_SRCS := tests/host/test_timerq.c kernel/timerq.c
 
 HOST_TESTS += msi
-test_msi_SRCS := tests/host/test_msi.c kernel/msi.c
+test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c

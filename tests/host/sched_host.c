@@ -1,6 +1,6 @@
 /*
- * The arch layer of kernel/sched.h for the host: what kernel/thread_arch.c
- * does with page-allocator stacks, kernel/switch.S, hlt and the local APIC
+ * The arch layer of kernel/sched.h for the host: what arch/x86_64/thread_arch.c
+ * does with page-allocator stacks, arch/x86_64/switch.S, hlt and the local APIC
  * timer, done here with malloc, ucontexts, a fake clock and a timer queue,
  * checking the scheduler's invariants on the way (a switch or a halt only
  * with interrupts disabled, never from an interrupt handler, never the
@@ -144,7 +144,7 @@ static void fiber_finish(void *fake_stack)
 }
 
 /* Where a new thread's context starts: what thread_start in
- * kernel/switch.S is to the kernel. */
+ * arch/x86_64/switch.S is to the kernel. */
 static void thread_start(void)
 {
 	fiber_finish(NULL);

@@ -295,7 +295,7 @@ static void mcfg_entry(struct buf *b, uint64_t base, uint16_t seg, uint8_t start
 
 static uint32_t put_mcfg(uint64_t phys)
 {
-	struct buf b = {.n = 0};
+	struct buf b = { .n = 0 };
 	b64(&b, 0); /* reserved */
 	mcfg_entry(&b, 0xb0000000, 0, 0, 255);
 	mcfg_entry(&b, 0x800000000ull, 2, 0, 0);
@@ -363,18 +363,18 @@ static uint32_t put_fadt(uint64_t phys, uint8_t rev, const struct fadt *f, uint3
 static uint32_t put_dsdt(uint64_t phys, uint8_t typa, uint8_t typb)
 {
 	const uint8_t aml[] = {
-	    0x08, '_',	'S',  '3',  '_',  0x12, 0x04, 0x02, 0x01, 0x01, /* Name(_S3, Package(){1, 1}) */
-	    0x70, '_',	'S',  '5',  '_',  0x60,				/* Store(_S5, Local0) */
-	    0x08, '_',	'S',  '5',  '_',  0x12, 0x08, 0x04,		/* Name(_S5, Package(4) */
-	    0x0a, typa, 0x0a, typb, 0x00, 0x00,				/* {typa, typb, 0, 0}) */
-	    0x08, '_',	'S',  '4',  '_',  0x12, 0x04, 0x02, 0x00, 0x00, /* Name(_S4, ...) */
+		0x08, '_',  'S',  '3',	'_',  0x12, 0x04, 0x02, 0x01, 0x01, /* Name(_S3, Package(){1, 1}) */
+		0x70, '_',  'S',  '5',	'_',  0x60,			    /* Store(_S5, Local0) */
+		0x08, '_',  'S',  '5',	'_',  0x12, 0x08, 0x04,		    /* Name(_S5, Package(4) */
+		0x0a, typa, 0x0a, typb, 0x00, 0x00,			    /* {typa, typb, 0, 0}) */
+		0x08, '_',  'S',  '4',	'_',  0x12, 0x04, 0x02, 0x00, 0x00, /* Name(_S4, ...) */
 	};
 	return put_table(phys, "DSDT", 2, aml, sizeof(aml));
 }
 
 static uint32_t put_hpet(uint64_t phys, uint8_t space, uint64_t addr)
 {
-	struct buf b = {.n = 0};
+	struct buf b = { .n = 0 };
 	b32(&b, 0x8086a201); /* event timer block ID */
 	b8(&b, space);	     /* base address: a GAS */
 	b8(&b, 0);
@@ -389,7 +389,7 @@ static uint32_t put_hpet(uint64_t phys, uint8_t space, uint64_t addr)
 
 static uint32_t put_sdt(uint64_t phys, bool xsdt, const uint64_t *entry, unsigned n)
 {
-	struct buf b = {.n = 0};
+	struct buf b = { .n = 0 };
 	for (unsigned i = 0; i < n; i++) {
 		if (xsdt)
 			b64(&b, entry[i]);
@@ -453,7 +453,7 @@ static void build_standard(struct layout *L)
 	put_fadt(L->fadt, 6, &f, FADT_REV6_LENGTH);
 	put_dsdt(L->dsdt, 5, 7);
 	put_hpet(L->hpet, ACPI_SPACE_MEMORY, 0xfed00000);
-	const uint64_t e[] = {L->madt, L->mcfg, L->fadt, L->hpet};
+	const uint64_t e[] = { L->madt, L->mcfg, L->fadt, L->hpet };
 	put_sdt(L->rsdt, false, e, 4);
 	put_sdt(L->xsdt, true, e, 4);
 	make_rsdp(L->rsdp, 2, (uint32_t)L->rsdt, L->xsdt, "KEEL  ");
@@ -572,10 +572,10 @@ static void check_standard(const struct acpi_info *info, const struct layout *L,
 static void checksum(void **state)
 {
 	assert_true(acpi_checksum_ok("", 0));
-	const uint8_t a[] = {0x01, 0xff};
+	const uint8_t a[] = { 0x01, 0xff };
 	assert_true(acpi_checksum_ok(a, 2));
 	assert_false(acpi_checksum_ok(a, 1));
-	const uint8_t b[] = {0x80, 0x80, 0x00};
+	const uint8_t b[] = { 0x80, 0x80, 0x00 };
 	assert_true(acpi_checksum_ok(b, 3));
 	uint8_t c[300];
 	for (int i = 0; i < 300; i++)
@@ -671,7 +671,7 @@ static void unaligned_tables(void **state)
 	put_fadt(L.fadt, 6, &f, FADT_REV6_LENGTH);
 	put_dsdt(L.dsdt, 5, 7);
 	put_hpet(L.hpet, ACPI_SPACE_MEMORY, 0xfed00000);
-	const uint64_t e[] = {L.madt, L.mcfg, L.fadt, L.hpet};
+	const uint64_t e[] = { L.madt, L.mcfg, L.fadt, L.hpet };
 	put_sdt(L.rsdt, false, e, 4);
 	put_sdt(L.xsdt, true, e, 4);
 	make_rsdp(L.rsdp, 2, (uint32_t)L.rsdt, L.xsdt, "KEEL  ");
@@ -823,8 +823,8 @@ static void xsdt_and_rsdt_entries_differ(void **state)
 	build_standard(&L);
 	/* The XSDT lists the MADT and an HPET table; the RSDT lists only the
 	 * MCFG: which root was read shows in the result. */
-	const uint64_t x[] = {L.madt, L.hpet};
-	const uint64_t r[] = {L.mcfg};
+	const uint64_t x[] = { L.madt, L.hpet };
+	const uint64_t r[] = { L.mcfg };
 	put_sdt(L.xsdt, true, x, 2);
 	put_sdt(L.rsdt, false, r, 1);
 	parse_ok(&L, 36, &info);
@@ -840,7 +840,7 @@ static void xsdt_and_rsdt_entries_differ(void **state)
 	assert_int_equal(info.necam, 2);
 
 	/* A 64-bit entry beyond memory: refused, the rest parsed. */
-	const uint64_t high[] = {0x100000000ull + L.madt, L.mcfg};
+	const uint64_t high[] = { 0x100000000ull + L.madt, L.mcfg };
 	put_sdt(L.xsdt, true, high, 2);
 	parse_ok(&L, 36, &info);
 	assert_int_equal(info.nbad, 1);
@@ -854,7 +854,7 @@ static void root_table_entries(void **state)
 	struct acpi_info info;
 	build_standard(&L);
 	/* Zero entries are holes, skipped without complaint. */
-	const uint64_t e[] = {0, L.madt, 0, L.mcfg, 0};
+	const uint64_t e[] = { 0, L.madt, 0, L.mcfg, 0 };
 	put_sdt(L.xsdt, true, e, 5);
 	put_sdt(L.rsdt, false, e, 5);
 	parse_ok(&L, 36, &info);
@@ -866,7 +866,7 @@ static void root_table_entries(void **state)
 
 	/* A length that is not a whole number of entries: the partial one is
 	 * ignored. The byte after the table is poison. */
-	const uint64_t two[] = {L.madt, L.mcfg};
+	const uint64_t two[] = { L.madt, L.mcfg };
 	put_sdt(L.rsdt, false, two, 2);
 	w32(L.rsdt + 44, (uint32_t)L.hpet);
 	set_length(L.rsdt, 36 + 8 + 3, true);
@@ -954,7 +954,7 @@ static void bad_lengths_skipped(void **state)
 {
 	struct layout L;
 	struct acpi_info info;
-	static const uint32_t below_header[] = {0, 1, 20, 35};
+	static const uint32_t below_header[] = { 0, 1, 20, 35 };
 	for (unsigned i = 0; i < sizeof(below_header) / sizeof(below_header[0]); i++) {
 		build_standard(&L);
 		set_length(L.madt, below_header[i], false);
@@ -980,7 +980,7 @@ static void bad_lengths_skipped(void **state)
 	uint64_t at = MEM_SIZE - 64;
 	put_hpet(at, ACPI_SPACE_MEMORY, 0xfed00000);
 	set_length(at, 200, false);
-	const uint64_t e[] = {L.madt, at, L.mcfg};
+	const uint64_t e[] = { L.madt, at, L.mcfg };
 	put_sdt(L.xsdt, true, e, 3);
 	parse_ok(&L, 36, &info);
 	assert_int_equal(info.nbad, 1);
@@ -1162,7 +1162,7 @@ static void madt_limits(void **state)
 		madt_override(&b, 0, (uint8_t)i, 100 + i, (uint16_t)i);
 	uint64_t at = AT_FREE;
 	put_table(at, "APIC", 5, b.b, b.n);
-	const uint64_t e[] = {at};
+	const uint64_t e[] = { at };
 	put_sdt(L.xsdt, true, e, 1);
 	parse_ok(&L, 36, &info);
 	assert_int_equal(info.ncpus, ACPI_MAX_CPUS);
@@ -1209,7 +1209,7 @@ static void mcfg_entries(void **state)
 	struct layout L;
 	struct acpi_info info;
 	build_standard(&L);
-	struct buf b = {.n = 0};
+	struct buf b = { .n = 0 };
 	b64(&b, 0);
 	mcfg_entry(&b, 0, 0, 0, 255);	       /* base 0 */
 	mcfg_entry(&b, 0xb0080000, 0, 0, 255); /* not 1 MiB aligned */
@@ -1540,7 +1540,7 @@ static void first_of_each_kind(void **state)
 	fput(&f, FADT_SCI_INT, 11, 2);
 	put_fadt(fadt2, 6, &f, FADT_REV6_LENGTH);
 	put_hpet(hpet2, ACPI_SPACE_MEMORY, 0xfed01000);
-	const uint64_t e[] = {L.madt, L.mcfg, L.fadt, L.hpet, madt2, mcfg2, fadt2, hpet2};
+	const uint64_t e[] = { L.madt, L.mcfg, L.fadt, L.hpet, madt2, mcfg2, fadt2, hpet2 };
 	put_sdt(L.xsdt, true, e, 8);
 	parse_ok(&L, 36, &info);
 	assert_int_equal(info.ntables, 8);
@@ -1670,7 +1670,7 @@ static bool s5(const void *aml, size_t len, uint8_t *a, uint8_t *b)
 
 #define S5_OK(a_want, b_want, ...)                                                                                     \
 	do {                                                                                                           \
-		const uint8_t aml_[] = {__VA_ARGS__};                                                                  \
+		const uint8_t aml_[] = { __VA_ARGS__ };                                                                \
 		uint8_t a_, b_;                                                                                        \
 		if (!s5(aml_, sizeof(aml_), &a_, &b_))                                                                 \
 			fail_msg("line %d: \\_S5 not found", __LINE__);                                                \
@@ -1680,7 +1680,7 @@ static bool s5(const void *aml, size_t len, uint8_t *a, uint8_t *b)
 
 #define S5_NONE(...)                                                                                                   \
 	do {                                                                                                           \
-		const uint8_t aml_[] = {__VA_ARGS__};                                                                  \
+		const uint8_t aml_[] = { __VA_ARGS__ };                                                                \
 		uint8_t a_, b_;                                                                                        \
 		if (s5(aml_, sizeof(aml_), &a_, &b_))                                                                  \
 			fail_msg("line %d: \\_S5 found in bad AML", __LINE__);                                         \
@@ -1799,14 +1799,14 @@ static void s5_malformed(void **state)
 static void s5_truncations(void **state)
 {
 	static const uint8_t defs[][16] = {
-	    {0x08, S5, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00},
-	    {0x08, '\\', S5, 0x12, 0x08, 0x02, 0x0b, 0x03, 0x00, 0x0b, 0x04, 0x00},
-	    {0x08, S5, 0x12, 0x46, 0x00, 0x02, 0x01, 0x01},
+		{ 0x08, S5, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 },
+		{ 0x08, '\\', S5, 0x12, 0x08, 0x02, 0x0b, 0x03, 0x00, 0x0b, 0x04, 0x00 },
+		{ 0x08, S5, 0x12, 0x46, 0x00, 0x02, 0x01, 0x01 },
 	};
 	/* Where each package ends, and how much of the (zero-padded) row to
 	 * try. */
-	static const size_t full[] = {14, 15, 12};
-	static const size_t lens[] = {16, 16, 16};
+	static const size_t full[] = { 14, 15, 12 };
+	static const size_t lens[] = { 16, 16, 16 };
 	for (size_t d = 0; d < 3; d++) {
 		for (size_t n = 0; n <= lens[d]; n++) {
 			uint8_t a, b;
@@ -1818,12 +1818,11 @@ static void s5_truncations(void **state)
 	}
 }
 
-
 /* A byte an AML fuzzer should favour. */
 static uint8_t aml_byte(void)
 {
-	static const uint8_t hot[] = {0x00, 0x01, 0x02, 0x04, 0x08, 0x0a, 0x0b, 0x0c, 0x12, 0x3f,
-				      0x40, 0x46, 0x7f, 0x80, 0xc0, 0xff, '\\', '_',  'S',  '5'};
+	static const uint8_t hot[] = { 0x00, 0x01, 0x02, 0x04, 0x08, 0x0a, 0x0b, 0x0c, 0x12, 0x3f,
+				       0x40, 0x46, 0x7f, 0x80, 0xc0, 0xff, '\\', '_',  'S',  '5' };
 	return below(3) ? hot[below(sizeof(hot))] : (uint8_t)rng();
 }
 
@@ -1895,7 +1894,7 @@ static void s5_fuzz(void **state)
 		/* Plant fragments of a definition. */
 		int plants = (int)below(4);
 		for (int k = 0; k < plants && len > 0; k++) {
-			static const uint8_t frag[] = {0x08, '\\', '_', 'S', '5', '_', 0x12};
+			static const uint8_t frag[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12 };
 			size_t at = (size_t)below(len);
 			size_t from = (size_t)below(sizeof(frag));
 			size_t n = (size_t)below(sizeof(frag) - from + 1);
@@ -1977,7 +1976,7 @@ static void mutate(const uint64_t *tables, unsigned ntables, uint8_t *rsdp)
 	case 0: /* a random byte of a table */
 	case 1: mem[t + below(span)] ^= (uint8_t)(1 + below(255)); break;
 	case 2: { /* its length */
-		static const uint32_t lens[] = {0, 1, 35, 36, 37, 40, 43, 44, 45, 116, 0x1000, 0x200000, 0xffffffff};
+		static const uint32_t lens[] = { 0, 1, 35, 36, 37, 40, 43, 44, 45, 116, 0x1000, 0x200000, 0xffffffff };
 		uint32_t v = below(2) ? lens[below(sizeof(lens) / sizeof(lens[0]))] : (uint32_t)(len + below(9) - 4);
 		w32(t + 4, v);
 		break;
@@ -2013,7 +2012,7 @@ static void mutation(void **state)
 	uint8_t *pristine = malloc(TABLES_END - AT_RSDT);
 	assert_non_null(pristine);
 	memcpy(pristine, mem + AT_RSDT, TABLES_END - AT_RSDT);
-	const uint64_t tables[] = {L.rsdt, L.xsdt, L.madt, L.mcfg, L.fadt, L.dsdt, L.hpet};
+	const uint64_t tables[] = { L.rsdt, L.xsdt, L.madt, L.mcfg, L.fadt, L.dsdt, L.hpet };
 	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 	unsigned long ok = 0, refused = 0, bad = 0;
 
@@ -2060,40 +2059,40 @@ static void mutation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TEST(checksum),
-	    TEST(good_tables_xsdt),
-	    TEST(good_tables_rsdt),
-	    TEST(rsdp_v2_without_xsdt),
-	    TEST(oem_id),
-	    TEST(unaligned_tables),
-	    TEST(bad_rsdp),
-	    TEST(no_usable_root_table),
-	    TEST(bad_xsdt_falls_back_to_rsdt),
-	    TEST(xsdt_and_rsdt_entries_differ),
-	    TEST(root_table_entries),
-	    TEST(many_tables),
-	    TEST(bad_checksum_skipped),
-	    TEST(bad_lengths_skipped),
-	    TEST(madt_entries),
-	    TEST(madt_bad_entry_lengths),
-	    TEST(madt_limits),
-	    TEST(isa_irq_to_gsi),
-	    TEST(mcfg_entries),
-	    TEST(fadt_revision_1),
-	    TEST(fadt_revision_6),
-	    TEST(fadt_pm_timer_only_in_x_field),
-	    TEST(fadt_unknown_revision),
-	    TEST(fadt_dsdt_problems),
-	    TEST(hpet),
-	    TEST(first_of_each_kind),
-	    TEST(rsdp_bios_search),
-	    TEST(rsdp_bios_skips_bad_ones),
-	    TEST(rsdp_bios_last_slot),
-	    TEST(s5_encodings),
-	    TEST(s5_malformed),
-	    TEST(s5_truncations),
-	    TEST(s5_fuzz),
-	    TEST(mutation),
+		TEST(checksum),
+		TEST(good_tables_xsdt),
+		TEST(good_tables_rsdt),
+		TEST(rsdp_v2_without_xsdt),
+		TEST(oem_id),
+		TEST(unaligned_tables),
+		TEST(bad_rsdp),
+		TEST(no_usable_root_table),
+		TEST(bad_xsdt_falls_back_to_rsdt),
+		TEST(xsdt_and_rsdt_entries_differ),
+		TEST(root_table_entries),
+		TEST(many_tables),
+		TEST(bad_checksum_skipped),
+		TEST(bad_lengths_skipped),
+		TEST(madt_entries),
+		TEST(madt_bad_entry_lengths),
+		TEST(madt_limits),
+		TEST(isa_irq_to_gsi),
+		TEST(mcfg_entries),
+		TEST(fadt_revision_1),
+		TEST(fadt_revision_6),
+		TEST(fadt_pm_timer_only_in_x_field),
+		TEST(fadt_unknown_revision),
+		TEST(fadt_dsdt_problems),
+		TEST(hpet),
+		TEST(first_of_each_kind),
+		TEST(rsdp_bios_search),
+		TEST(rsdp_bios_skips_bad_ones),
+		TEST(rsdp_bios_last_slot),
+		TEST(s5_encodings),
+		TEST(s5_malformed),
+		TEST(s5_truncations),
+		TEST(s5_fuzz),
+		TEST(mutation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,8 +46,7 @@ static char *dup_exact(const char *s)
  * was not touched. want_words lists the words argv must hold afterwards
  * (on an error, the ones before it).
  */
-static void check_split_at(int line, const char *text, int max, int want_ret, const char *const *want_words,
-			   int nwant)
+static void check_split_at(int line, const char *text, int max, int want_ret, const char *const *want_words, int nwant)
 {
 	char *buf = dup_exact(text);
 	size_t len = strlen(text);
@@ -79,13 +78,12 @@ static void check_split_at(int line, const char *text, int max, int want_ret, co
 #define WORDS(...) ((const char *const[]){ __VA_ARGS__ })
 #define NWORDS(...) ((int)(sizeof(WORDS(__VA_ARGS__)) / sizeof(const char *)))
 /* SPLIT(text, "w1", "w2", ...): splits into exactly these words. */
-#define SPLIT(text, ...) \
+#define SPLIT(text, ...)                                                                                               \
 	check_split_at(__LINE__, text, 16, NWORDS(__VA_ARGS__), WORDS(__VA_ARGS__), NWORDS(__VA_ARGS__))
 #define SPLIT_NONE(text) check_split_at(__LINE__, text, 16, 0, NULL, 0)
 /* SPLIT_ERR(text, max, ret, "w1", ...): returns ret (a count or an error)
  * with room for max words; the words listed are in argv afterwards. */
-#define SPLIT_ERR(text, max, err, ...) \
-	check_split_at(__LINE__, text, max, err, WORDS(__VA_ARGS__), NWORDS(__VA_ARGS__))
+#define SPLIT_ERR(text, max, err, ...) check_split_at(__LINE__, text, max, err, WORDS(__VA_ARGS__), NWORDS(__VA_ARGS__))
 #define SPLIT_ERR_NONE(text, max, err) check_split_at(__LINE__, text, max, err, NULL, 0)
 
 /* --- splitting by hand ------------------------------------------------------ */
@@ -292,8 +290,8 @@ static void check_parse_at(int line, const char *text, const char *const *want_k
 		fail_msg("line %d: parse of [%s]: kargc %d, want %d", line, text, p.cl.kargc, nk);
 	for (int i = 0; i < nk; i++)
 		if (strcmp(p.cl.kargv[i], want_k[i]) != 0)
-			fail_msg("line %d: parse of [%s]: kargv[%d] [%s], want [%s]", line, text, i,
-				 p.cl.kargv[i], want_k[i]);
+			fail_msg("line %d: parse of [%s]: kargv[%d] [%s], want [%s]", line, text, i, p.cl.kargv[i],
+				 want_k[i]);
 	if (p.cl.argc != na + 1)
 		fail_msg("line %d: parse of [%s]: argc %d, want %d", line, text, p.cl.argc, na + 1);
 	assert_string_equal(p.cl.argv[0], "app");
@@ -410,7 +408,6 @@ static void parse_word_limit(void **state)
 }
 
 /* --- random round trips ----------------------------------------------------- */
-
 
 static const char charset[] = "abcXYZ019-_=./,:' \"\\\t\n\r";
 
@@ -547,8 +544,8 @@ static void random_round_trips(void **state)
 			fail_msg("iteration %d: split of [%s] returned %d, want %d", iter, text, ret, n);
 		for (int i = 0; i < n; i++)
 			if (strcmp(argv[i], words[i]) != 0)
-				fail_msg("iteration %d: split of [%s]: word %d [%s], want [%s]", iter, text, i,
-					 argv[i], words[i]);
+				fail_msg("iteration %d: split of [%s]: word %d [%s], want [%s]", iter, text, i, argv[i],
+					 words[i]);
 		assert_null(argv[n]);
 		assert_ptr_equal(argv[n + 1], SENTINEL);
 		free(buf);
@@ -558,8 +555,7 @@ static void random_round_trips(void **state)
 			buf = dup_exact(text);
 			ret = cmdline_split(buf, argv, n - 1);
 			if (ret != -E2BIG)
-				fail_msg("iteration %d: split of [%s] with max %d returned %d", iter, text, n - 1,
-					 ret);
+				fail_msg("iteration %d: split of [%s] with max %d returned %d", iter, text, n - 1, ret);
 			for (int i = 0; i < n - 1; i++)
 				assert_string_equal(argv[i], words[i]);
 			assert_null(argv[n - 1]);

@@ -1,5 +1,5 @@
 /*
- * The kernel heap (kernel/heap.c) over a page source made of glibc's
+ * The kernel heap (kernel/mm/heap.c) over a page source made of glibc's
  * aligned_alloc: every arena the heap takes is tracked, so a test can
  * tell whether large arenas go back and whether get and put balance, and
  * the source can be made to run dry.
@@ -28,11 +28,11 @@
 
 #include "tests/host/test_random.h"
 
-#include "kernel/heap.h"
+#include "kernel/mm/heap.h"
 
 #define KiB ((size_t)1024)
 #define MiB (1024 * KiB)
-#define ARENA_DEFAULT (256 * KiB) /* kernel/heap.c's usual arena */
+#define ARENA_DEFAULT (256 * KiB) /* kernel/mm/heap.c's usual arena */
 
 /* --- the page source --------------------------------------------------------- */
 
@@ -43,7 +43,7 @@ static struct {
 	size_t size;
 } arenas[MAX_ARENAS];
 static unsigned narenas;
-static size_t source_bytes;	/* handed out and not yet given back */
+static size_t source_bytes;  /* handed out and not yet given back */
 static size_t source_budget; /* get fails past this */
 static unsigned long ngets, nputs, nrefused;
 
@@ -113,16 +113,16 @@ static void on_fatal(const char *what, const void *ptr)
 }
 
 /* Runs stmt, which must end in the heap's fatal callback. */
-#define EXPECT_FATAL(stmt)                                                          \
-	do {                                                                        \
-		fatal_what = NULL;                                                  \
-		fatal_armed = true;                                                 \
-		if (setjmp(fatal_jmp) == 0) {                                       \
-			stmt;                                                       \
-			fatal_armed = false;                                        \
-			fail_msg("line %d: no fatal error from %s", __LINE__, #stmt); \
-		}                                                                   \
-		assert_non_null(fatal_what);                                        \
+#define EXPECT_FATAL(stmt)                                                                                             \
+	do {                                                                                                           \
+		fatal_what = NULL;                                                                                     \
+		fatal_armed = true;                                                                                    \
+		if (setjmp(fatal_jmp) == 0) {                                                                          \
+			stmt;                                                                                          \
+			fatal_armed = false;                                                                           \
+			fail_msg("line %d: no fatal error from %s", __LINE__, #stmt);                                  \
+		}                                                                                                      \
+		assert_non_null(fatal_what);                                                                           \
 	} while (0)
 
 /* --- fixtures ------------------------------------------------------------------ */
@@ -643,7 +643,6 @@ static void underflow_into_own_header(void **state)
 }
 
 /* --- random stress ---------------------------------------------------------------- */
-
 
 /* Blocks are filled from a long random pattern at an offset of their own,
  * so that a check is one memcmp and two blocks never look alike. */

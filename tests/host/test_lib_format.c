@@ -105,24 +105,24 @@ static void compare_each(int line, const char *const *fmts, ...)
 /* Formats that take an int (the hh and h ones too: their argument is
  * promoted to int). */
 static const char *const int_formats[] = {
-	"%d",    "%i",     "%u",       "%o",      "%x",      "%X",        "%c|",   "%1d",    "%2d",     "%5d",
-	"%12d",  "%-5d",   "%-12d",    "%05d",    "%012d",   "%+d",       "% d",   "%+ d",   "% +d",    "%+5d",
-	"% 5d",  "%+05d",  "% 05d",    "%-+5d",   "%- 5d",   "%-05d",     "%0-5d", "%.0d",   "%.1d",    "%.3d",
-	"%.10d", "%.12d",  "%5.0d",    "%5.3d",   "%-5.3d",  "%05.3d",    "%+.3d", "% .3d",  "%+05.3d", "%+.0d",
-	"% .0d", "%+5.0d", "%-+5.0d",  "%#d",     "%#5d",    "%#.0d",     "%.d",   "%5.d",   "%+.d",    "%00005d",
-	"%--5d", "%++d",   "%  d",     "%##x",    "%hhd",    "%hhi",      "%hhu",  "%hho",   "%hhx",    "%hhX",
-	"%hd",   "%hi",    "%hu",      "%ho",     "%hx",     "%hX",       "%+hhd", "%05hhd", "%-6hd",   "%#hho",
-	"%#hhx", "%.4hhx", "%#10.4hx", "%u|%u",   "%+u",     "% u",       "%+x",   "% X",    "%+o",     "%5u",
-	"%-5u",  "%05u",   "%.0u",     "%.3u",    "%#o",     "%#5o",      "%#-5o", "%#05o",  "%#.0o",   "%#.1o",
-	"%#.3o", "%#.12o", "%#5.0o",   "%#x",     "%#X",     "%#5x",      "%#-8x", "%#08x",  "%#08X",   "%#.0x",
-	"%#.0X", "%#.3x",  "%#8.3x",   "%#-8.3x", "%#08.3x", "%#012.10x", "%.0x",  "%.0o",   "%5.0x",   "%-5.0o",
-	"[%d]",  "%d%d",   "abc%ddef", "%%%d%%",  NULL,
+	"%d",	 "%i",	   "%u",       "%o",	  "%x",	     "%X",	  "%c|",   "%1d",    "%2d",	"%5d",
+	"%12d",	 "%-5d",   "%-12d",    "%05d",	  "%012d",   "%+d",	  "% d",   "%+ d",   "% +d",	"%+5d",
+	"% 5d",	 "%+05d",  "% 05d",    "%-+5d",	  "%- 5d",   "%-05d",	  "%0-5d", "%.0d",   "%.1d",	"%.3d",
+	"%.10d", "%.12d",  "%5.0d",    "%5.3d",	  "%-5.3d",  "%05.3d",	  "%+.3d", "% .3d",  "%+05.3d", "%+.0d",
+	"% .0d", "%+5.0d", "%-+5.0d",  "%#d",	  "%#5d",    "%#.0d",	  "%.d",   "%5.d",   "%+.d",	"%00005d",
+	"%--5d", "%++d",   "%  d",     "%##x",	  "%hhd",    "%hhi",	  "%hhu",  "%hho",   "%hhx",	"%hhX",
+	"%hd",	 "%hi",	   "%hu",      "%ho",	  "%hx",     "%hX",	  "%+hhd", "%05hhd", "%-6hd",	"%#hho",
+	"%#hhx", "%.4hhx", "%#10.4hx", "%u|%u",	  "%+u",     "% u",	  "%+x",   "% X",    "%+o",	"%5u",
+	"%-5u",	 "%05u",   "%.0u",     "%.3u",	  "%#o",     "%#5o",	  "%#-5o", "%#05o",  "%#.0o",	"%#.1o",
+	"%#.3o", "%#.12o", "%#5.0o",   "%#x",	  "%#X",     "%#5x",	  "%#-8x", "%#08x",  "%#08X",	"%#.0x",
+	"%#.0X", "%#.3x",  "%#8.3x",   "%#-8.3x", "%#08.3x", "%#012.10x", "%.0x",  "%.0o",   "%5.0x",	"%-5.0o",
+	"[%d]",	 "%d%d",   "abc%ddef", "%%%d%%",  NULL,
 };
 
 static const int int_values[] = {
-	0,     1,         -1,     2,       7,       8,           9,           10,         15,
-	16,    42,        -42,    99,      100,     127,         128,         -128,       -129,
-	255,   256,       1000,   4095,    32767,   -32768,      32768,       65535,      65536,
+	0,     1,	  -1,	  2,	   7,	    8,		 9,	      10,	  15,
+	16,    42,	  -42,	  99,	   100,	    127,	 128,	      -128,	  -129,
+	255,   256,	  1000,	  4095,	   32767,   -32768,	 32768,	      65535,	  65536,
 	99999, 123456789, -12345, INT_MAX, INT_MIN, INT_MAX - 1, INT_MIN + 1, 0x7fff0000, -0x7fff0000,
 };
 
@@ -135,13 +135,13 @@ static void table_int(void **state)
 /* Formats for 64-bit arguments: long, long long, intmax_t, size_t and
  * ptrdiff_t are all 64-bit integers on x86_64. */
 static const char *const long_formats[] = {
-	"%ld",    "%li",    "%lu",     "%lo",      "%lx",        "%lX",         "%lld", "%lli", "%llu",
-	"%llo",   "%llx",   "%llX",    "%jd",      "%ji",        "%ju",         "%jo",  "%jx",  "%jX",
-	"%zd",    "%zi",    "%zu",     "%zo",      "%zx",        "%zX",         "%td",  "%ti",  "%tu",
-	"%to",    "%tx",    "%tX",     "%25ld",    "%-25ld",     "%025ld",      "%+ld", "% ld", "%+025lld",
-	"%.0ld",  "%.20ld", "%.25lld", "%30.25ld", "%-30.25lld", "%030.25ld",   "%#lo", "%#lx", "%#lX",
-	"%#.0lo", "%#.0lx", "%#30lo",  "%#030llx", "%#-30llX",   "%#.30lx",     "%+zd", "% zd", "%-+25jd",
-	"%+lu",   "%.0zu",  "%#zx",    "%#to",     "%#025jo",    "%ld|%lu|%lx", NULL,
+	"%ld",	  "%li",    "%lu",     "%lo",	   "%lx",	 "%lX",		"%lld", "%lli", "%llu",
+	"%llo",	  "%llx",   "%llX",    "%jd",	   "%ji",	 "%ju",		"%jo",	"%jx",	"%jX",
+	"%zd",	  "%zi",    "%zu",     "%zo",	   "%zx",	 "%zX",		"%td",	"%ti",	"%tu",
+	"%to",	  "%tx",    "%tX",     "%25ld",	   "%-25ld",	 "%025ld",	"%+ld", "% ld", "%+025lld",
+	"%.0ld",  "%.20ld", "%.25lld", "%30.25ld", "%-30.25lld", "%030.25ld",	"%#lo", "%#lx", "%#lX",
+	"%#.0lo", "%#.0lx", "%#30lo",  "%#030llx", "%#-30llX",	 "%#.30lx",	"%+zd", "% zd", "%-+25jd",
+	"%+lu",	  "%.0zu",  "%#zx",    "%#to",	   "%#025jo",	 "%ld|%lu|%lx", NULL,
 };
 
 static const long long long_values[] = {
@@ -188,8 +188,8 @@ static void table_long(void **state)
 }
 
 static const char *const string_formats[] = {
-	"%s",     "[%s]", "%1s",  "%5s",  "%12s", "%-5s", "%-12s",  "%05s",  "%-05s",
-	"%.0s",   "%.1s", "%.3s", "%.5s", "%.6s", "%.7s", "%.12s",  "%5.1s", "%-5.1s",
+	"%s",	  "[%s]", "%1s",  "%5s",  "%12s", "%-5s", "%-12s",  "%05s",  "%-05s",
+	"%.0s",	  "%.1s", "%.3s", "%.5s", "%.6s", "%.7s", "%.12s",  "%5.1s", "%-5.1s",
 	"%12.6s", "%.s",  "%+s",  "% s",  "%#s",  "%s%s", "%.2s%s", "%%s",   NULL,
 };
 
@@ -224,7 +224,7 @@ static void string_precision_bounds_reads(void **state)
 }
 
 static const char *const char_formats[] = {
-	"%c",   "[%c]",  "%1c", "%5c", "%-5c", "%05c", "%-05c", "%.0c",
+	"%c",	"[%c]",	 "%1c", "%5c", "%-5c", "%05c", "%-05c", "%.0c",
 	"%.3c", "%5.0c", "%+c", "% c", "%#c",  "%c%c", "%12c|", NULL,
 };
 
@@ -236,8 +236,8 @@ static void table_char(void **state)
 }
 
 static const char *const pointer_formats[] = {
-	"%p",       "[%p]",   "%1p",   "%5p",    "%20p",   "%-20p",  "%020p", "%-020p",  "%+p",
-	"% p",      "%#p",    "%.0p",  "%.1p",   "%.3p",   "%.5p",   "%.20p", "%25.20p", "%-25.20p",
+	"%p",	    "[%p]",   "%1p",   "%5p",	 "%20p",   "%-20p",  "%020p", "%-020p",	 "%+p",
+	"% p",	    "%#p",    "%.0p",  "%.1p",	 "%.3p",   "%.5p",   "%.20p", "%25.20p", "%-25.20p",
 	"%025.20p", "%08.3p", "%+20p", "%+020p", "% 020p", "%+.20p", "%p%p",  NULL,
 };
 
@@ -578,15 +578,15 @@ static void unsupported_as_text(void **state)
 		const char *fmt;
 		const char *expected;
 	} cases[] = {
-		{ "%f %d", "%f 42" },       { "%e %E %g %G %a %A %F %d", "%e %E %g %G %a %A %F 42" },
+		{ "%f %d", "%f 42" },	    { "%e %E %g %G %a %A %F %d", "%e %E %g %G %a %A %F 42" },
 		{ "%8.3f|%d", "%8.3f|42" }, { "%Lf %d", "%Lf 42" },
-		{ "%n%d", "%n42" },         { "%hhn%ln%d", "%hhn%ln42" },
+		{ "%n%d", "%n42" },	    { "%hhn%ln%d", "%hhn%ln42" },
 		{ "%lc%ls%d", "%lc%ls42" }, { "%hs%zp%llc%d", "%hs%zp%llc42" },
-		{ "%y%d", "%y42" },         { "%-05y%d", "%-05y42" },
-		{ "%1$d", "%1$d" },         { "%Ld%d", "%Ld42" },
-		{ "%qd%d", "%qd42" },       { "%*f %d", "%*f 42" },
-		{ "%d%", "42%" },           { "%d%-5", "42%-5" },
-		{ "%d%5.", "42%5." },       { "%d%ll", "42%ll" },
+		{ "%y%d", "%y42" },	    { "%-05y%d", "%-05y42" },
+		{ "%1$d", "%1$d" },	    { "%Ld%d", "%Ld42" },
+		{ "%qd%d", "%qd42" },	    { "%*f %d", "%*f 42" },
+		{ "%d%", "42%" },	    { "%d%-5", "42%-5" },
+		{ "%d%5.", "42%5." },	    { "%d%ll", "42%ll" },
 		{ "%d%#", "42%#" },
 	};
 	char buf[BUF_SIZE];
@@ -643,15 +643,15 @@ static void report(void **state) { print_message("compared %lu formats with glib
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(table_int),      cmocka_unit_test(table_long),
-		cmocka_unit_test(table_string),   cmocka_unit_test(string_precision_bounds_reads),
-		cmocka_unit_test(table_char),     cmocka_unit_test(table_pointer),
-		cmocka_unit_test(table_text),     cmocka_unit_test(sweep_signed),
+		cmocka_unit_test(table_int),	  cmocka_unit_test(table_long),
+		cmocka_unit_test(table_string),	  cmocka_unit_test(string_precision_bounds_reads),
+		cmocka_unit_test(table_char),	  cmocka_unit_test(table_pointer),
+		cmocka_unit_test(table_text),	  cmocka_unit_test(sweep_signed),
 		cmocka_unit_test(sweep_unsigned), cmocka_unit_test(sweep_text),
-		cmocka_unit_test(sweep_star),     cmocka_unit_test(truncation),
-		cmocka_unit_test(null_buffer),    cmocka_unit_test(unbounded),
-		cmocka_unit_test(sink_pieces),    cmocka_unit_test(unsupported_as_text),
-		cmocka_unit_test(overflow),       cmocka_unit_test(report),
+		cmocka_unit_test(sweep_star),	  cmocka_unit_test(truncation),
+		cmocka_unit_test(null_buffer),	  cmocka_unit_test(unbounded),
+		cmocka_unit_test(sink_pieces),	  cmocka_unit_test(unsupported_as_text),
+		cmocka_unit_test(overflow),	  cmocka_unit_test(report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

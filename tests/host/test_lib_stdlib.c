@@ -516,7 +516,7 @@ static void bsearch_finds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(strto_table),         cmocka_unit_test(strto_random),
+		cmocka_unit_test(strto_table),	       cmocka_unit_test(strto_random),
 		cmocka_unit_test(strto_invalid_base),  cmocka_unit_test(strto_errno_untouched),
 		cmocka_unit_test(ato_functions),       cmocka_unit_test(absolute_values),
 		cmocka_unit_test(qsort_matches_glibc), cmocka_unit_test(qsort_partial_keys),

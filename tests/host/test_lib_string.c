@@ -188,8 +188,8 @@ static void string_length(void **state)
 static void string_compare(void **state)
 {
 	static const char *const strings[] = {
-		"",        "a",       "A",    "b", "ab", "abc", "abd",   "ABC",   "aBc",    "abc\xff",
-		"abc\x80", "abc\x7f", "\xff", "[", "_",  "`",   "Hello", "hello", "HELLO!", "hello!",
+		"",	   "a",	      "A",    "b", "ab", "abc", "abd",	 "ABC",	  "aBc",    "abc\xff",
+		"abc\x80", "abc\x7f", "\xff", "[", "_",	 "`",	"Hello", "hello", "HELLO!", "hello!",
 	};
 	size_t n = sizeof(strings) / sizeof(strings[0]);
 	for (size_t i = 0; i < n; i++) {
@@ -367,8 +367,8 @@ static void string_search(void **state)
 	free(s);
 
 	static const char *const haystacks[] = { "", "a", "aaa", "abcabcabd", "hello world", "aab", "mississippi" };
-	static const char *const needles[] = { "",      "a",   "aa",    "aaaa", "abd", "abcabd",
-					       "world", "ssi", "issip", "ppi",  "x",   "mississippix" };
+	static const char *const needles[] = { "",	"a",   "aa",	"aaaa", "abd", "abcabd",
+					       "world", "ssi", "issip", "ppi",	"x",   "mississippix" };
 	for (size_t h = 0; h < sizeof(haystacks) / sizeof(haystacks[0]); h++) {
 		for (size_t n = 0; n < sizeof(needles) / sizeof(needles[0]); n++) {
 			char *hay = exact(haystacks[h]), *needle = exact(needles[n]);
@@ -504,15 +504,15 @@ static void string_duplicate(void **state)
 static void string_error_messages(void **state)
 {
 	static const int known[] = {
-		EPERM,           ENOENT,       ESRCH,        EINTR,        EIO,           ENXIO,      E2BIG,
-		ENOEXEC,         EBADF,        ECHILD,       EAGAIN,       ENOMEM,        EACCES,     EFAULT,
-		EBUSY,           EEXIST,       ENODEV,       ENOTDIR,      EISDIR,        EINVAL,     ENFILE,
-		EMFILE,          ENOSPC,       ESPIPE,       EROFS,        EPIPE,         EDOM,       ERANGE,
-		EDEADLK,         ENAMETOOLONG, ENOSYS,       ENOTEMPTY,    ELOOP,         ENODATA,    ETIME,
-		EOVERFLOW,       EILSEQ,       ENOTSOCK,     EDESTADDRREQ, EMSGSIZE,      EPROTOTYPE, ENOPROTOOPT,
+		EPERM,		 ENOENT,       ESRCH,	     EINTR,	   EIO,		  ENXIO,      E2BIG,
+		ENOEXEC,	 EBADF,	       ECHILD,	     EAGAIN,	   ENOMEM,	  EACCES,     EFAULT,
+		EBUSY,		 EEXIST,       ENODEV,	     ENOTDIR,	   EISDIR,	  EINVAL,     ENFILE,
+		EMFILE,		 ENOSPC,       ESPIPE,	     EROFS,	   EPIPE,	  EDOM,	      ERANGE,
+		EDEADLK,	 ENAMETOOLONG, ENOSYS,	     ENOTEMPTY,	   ELOOP,	  ENODATA,    ETIME,
+		EOVERFLOW,	 EILSEQ,       ENOTSOCK,     EDESTADDRREQ, EMSGSIZE,	  EPROTOTYPE, ENOPROTOOPT,
 		EPROTONOSUPPORT, EOPNOTSUPP,   EAFNOSUPPORT, EADDRINUSE,   EADDRNOTAVAIL, ENETDOWN,   ENETUNREACH,
-		ECONNABORTED,    ECONNRESET,   ENOBUFS,      EISCONN,      ENOTCONN,      ETIMEDOUT,  ECONNREFUSED,
-		EHOSTUNREACH,    EALREADY,     EINPROGRESS,  ECANCELED,
+		ECONNABORTED,	 ECONNRESET,   ENOBUFS,	     EISCONN,	   ENOTCONN,	  ETIMEDOUT,  ECONNREFUSED,
+		EHOSTUNREACH,	 EALREADY,     EINPROGRESS,  ECANCELED,
 	};
 	size_t n = sizeof(known) / sizeof(known[0]);
 	for (size_t i = 0; i < n; i++) {
@@ -535,9 +535,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mem_copy_and_fill), cmocka_unit_test(mem_move),
-		cmocka_unit_test(mem_compare),       cmocka_unit_test(mem_find),
+		cmocka_unit_test(mem_compare),	     cmocka_unit_test(mem_find),
 		cmocka_unit_test(string_length),     cmocka_unit_test(string_compare),
-		cmocka_unit_test(string_copy),       cmocka_unit_test(string_bounded_copy),
+		cmocka_unit_test(string_copy),	     cmocka_unit_test(string_bounded_copy),
 		cmocka_unit_test(string_search),     cmocka_unit_test(string_spans),
 		cmocka_unit_test(string_random),     cmocka_unit_test(string_tokens),
 		cmocka_unit_test(string_duplicate),  cmocka_unit_test(string_error_messages),

@@ -1,5 +1,5 @@
 /*
- * The memory map (kernel/memmap.c) and the two boot protocol parsers
+ * The memory map (kernel/mm/memmap.c) and the two boot protocol parsers
  * (kernel/bootinfo.c).
  *
  * The map is tested on hand-made loader maps with holes, overlaps,
@@ -30,7 +30,7 @@
 
 #include "boot/boot.h"
 #include "kernel/bootinfo.h"
-#include "kernel/memmap.h"
+#include "kernel/mm/memmap.h"
 
 #define KiB UINT64_C(1024)
 #define MiB (1024 * KiB)
@@ -260,15 +260,15 @@ static void normalize_duplicates_and_merges(void **state)
 static void normalize_ram_shrinks_to_pages(void **state)
 {
 	struct memmap m = { .count = 0 };
-	add(&m, 0x1001, 0x4ffe, MEMMAP_RAM);	/* [0x1001, 0x5fff) */
-	add(&m, 0x10000, 0xfff, MEMMAP_RAM);	/* less than a page */
-	add(&m, 0x20800, 0x1000, MEMMAP_RAM);	/* a page, but not a whole one */
-	add(&m, 0x30123, 0x456, MEMMAP_ACPI);	/* not RAM: kept as it is */
-	add(&m, 0x40000, 0x1800, MEMMAP_RAM);	/* RAM up to a reserved piece */
+	add(&m, 0x1001, 0x4ffe, MEMMAP_RAM);  /* [0x1001, 0x5fff) */
+	add(&m, 0x10000, 0xfff, MEMMAP_RAM);  /* less than a page */
+	add(&m, 0x20800, 0x1000, MEMMAP_RAM); /* a page, but not a whole one */
+	add(&m, 0x30123, 0x456, MEMMAP_ACPI); /* not RAM: kept as it is */
+	add(&m, 0x40000, 0x1800, MEMMAP_RAM); /* RAM up to a reserved piece */
 	add(&m, 0x41800, 0x800, MEMMAP_RESERVED);
-	add(&m, 0x50000, 0x800, MEMMAP_RAM);	/* two halves of one page... */
-	add(&m, 0x50800, 0x800, MEMMAP_RAM);	/* ...merge first, then fit */
-	add(&m, 0x60000, 0x3000, MEMMAP_RAM);	/* cut into pieces smaller */
+	add(&m, 0x50000, 0x800, MEMMAP_RAM);	 /* two halves of one page... */
+	add(&m, 0x50800, 0x800, MEMMAP_RAM);	 /* ...merge first, then fit */
+	add(&m, 0x60000, 0x3000, MEMMAP_RAM);	 /* cut into pieces smaller */
 	add(&m, 0x60800, 0x10, MEMMAP_RESERVED); /* than pages by reserved */
 	add(&m, 0x61800, 0x10, MEMMAP_RESERVED); /* specks */
 	memmap_normalize(&m);
@@ -371,7 +371,6 @@ static void type_names(void **state)
 
 /* --- memmap_normalize against brute force ------------------------------------ */
 
-
 /* The original regions as the loader meant them, an end past 2^64 cut
  * to UINT64_MAX as memmap_add documents. */
 struct truth {
@@ -464,8 +463,7 @@ static void check_normalized_against_truth(const struct memmap *m, const struct 
 		if (i > 0) {
 			const struct memmap_region *q = &m->region[i - 1];
 			if (q->base + q->length > r->base)
-				fail_msg("iteration %d: regions %u and %u overlap or are out of order", iter, i - 1,
-					 i);
+				fail_msg("iteration %d: regions %u and %u overlap or are out of order", iter, i - 1, i);
 			if (q->base + q->length == r->base && q->type == r->type)
 				fail_msg("iteration %d: regions %u and %u should have merged", iter, i - 1, i);
 		}
@@ -528,8 +526,10 @@ static void normalize_random(void **state)
 		unsigned ns = 0;
 		for (unsigned i = 0; i < t.nb; i++) {
 			uint64_t b = t.bound[i], p = b & ~(PAGE - 1);
-			uint64_t around[] = { b - 1, b, b + 1, p, p - 1, p + PAGE, p + PAGE - 1, p - PAGE,
-					      b + below(PAGE), b - below(PAGE) };
+			uint64_t around[] = {
+				b - 1,		b, b + 1, p, p - 1, p + PAGE, p + PAGE - 1, p - PAGE, b + below(PAGE),
+				b - below(PAGE)
+			};
 			for (unsigned k = 0; k < sizeof(around) / sizeof(around[0]); k++)
 				samples[ns++] = around[k];
 		}
@@ -885,10 +885,7 @@ static void mb2_tag(struct mb2_builder *b, uint32_t type, const void *data, size
 	mb2_raw_tag(b, type, (uint32_t)(sizeof(struct mb2_tag) + len), data, len);
 }
 
-static void mb2_string(struct mb2_builder *b, uint32_t type, const char *s)
-{
-	mb2_tag(b, type, s, strlen(s) + 1);
-}
+static void mb2_string(struct mb2_builder *b, uint32_t type, const char *s) { mb2_tag(b, type, s, strlen(s) + 1); }
 
 struct mb2_region {
 	uint64_t base, length;
@@ -930,14 +927,10 @@ static void mb2_finish_without_end(struct mb2_builder *b)
 }
 
 static const struct mb2_region grub_map[] = {
-	{ 0x100000, 0x7ee0000, MEMMAP_RAM },
-	{ 0, 0x9fc00, MEMMAP_RAM },
-	{ 0x9fc00, 0x400, MEMMAP_RESERVED },
-	{ 0xf0000, 0x10000, MEMMAP_RESERVED },
-	{ 0x7fe0000, 0x20000, MEMMAP_RESERVED },
-	{ 0xfffc0000, 0x40000, MEMMAP_RESERVED },
-	{ 0x100000000, 0x80000000, MEMMAP_RAM },
-	{ 0x7fe0000, 0x10000, MEMMAP_RAM }, /* overlaps the reserved */
+	{ 0x100000, 0x7ee0000, MEMMAP_RAM },	 { 0, 0x9fc00, MEMMAP_RAM },
+	{ 0x9fc00, 0x400, MEMMAP_RESERVED },	 { 0xf0000, 0x10000, MEMMAP_RESERVED },
+	{ 0x7fe0000, 0x20000, MEMMAP_RESERVED }, { 0xfffc0000, 0x40000, MEMMAP_RESERVED },
+	{ 0x100000000, 0x80000000, MEMMAP_RAM }, { 0x7fe0000, 0x10000, MEMMAP_RAM }, /* overlaps the reserved */
 };
 #define GRUB_MAP_N (unsigned)(sizeof(grub_map) / sizeof(grub_map[0]))
 

@@ -1,5 +1,5 @@
 /*
- * The MSI message (kernel/msi.c) against the layout of the Intel SDM,
+ * The MSI message (arch/x86_64/msi.c) against the layout of the Intel SDM,
  * vol. 3, section 11.11 ("Message Signalled Interrupts"):
  *
  *   address  31:20  0xFEE
@@ -31,7 +31,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/msi.h"
+#include "arch/x86_64/msi.h"
 
 /* Bits hi..lo of v. */
 static uint64_t field(uint64_t v, unsigned hi, unsigned lo) { return (v >> lo) & ((UINT64_C(2) << (hi - lo)) - 1); }
@@ -90,10 +90,10 @@ static void known_messages(void **state)
 		uint64_t address;
 		uint32_t data;
 	} cases[] = {
-	    {0, 0x10, 0xfee00000, 0x10},    {0, 0x20, 0xfee00000, 0x20},    {1, 0x21, 0xfee01000, 0x21},
-	    {2, 0x30, 0xfee02000, 0x30},    {0x0f, 0x41, 0xfee0f000, 0x41}, {0x10, 0x80, 0xfee10000, 0x80},
-	    {0x55, 0xaa, 0xfee55000, 0xaa}, {0xaa, 0x55, 0xfeeaa000, 0x55}, {0x80, 0xef, 0xfee80000, 0xef},
-	    {0xfe, 0xfe, 0xfeefe000, 0xfe}, {0xff, 0xff, 0xfeeff000, 0xff},
+		{ 0, 0x10, 0xfee00000, 0x10 },	  { 0, 0x20, 0xfee00000, 0x20 },    { 1, 0x21, 0xfee01000, 0x21 },
+		{ 2, 0x30, 0xfee02000, 0x30 },	  { 0x0f, 0x41, 0xfee0f000, 0x41 }, { 0x10, 0x80, 0xfee10000, 0x80 },
+		{ 0x55, 0xaa, 0xfee55000, 0xaa }, { 0xaa, 0x55, 0xfeeaa000, 0x55 }, { 0x80, 0xef, 0xfee80000, 0xef },
+		{ 0xfe, 0xfe, 0xfeefe000, 0xfe }, { 0xff, 0xff, 0xfeeff000, 0xff },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct msi_msg m;
@@ -145,7 +145,7 @@ static void every_valid_pair(void **state)
  * to deliver them (SDM vol. 3, section 11.5.2, "illegal vector"). */
 static void refusals(void **state)
 {
-	static const uint32_t bad_dest[] = {0x100, 0x101, 0x1ff, 0x200, 0xfff, 0x10000, 0x7fffffff, 0xffffffff};
+	static const uint32_t bad_dest[] = { 0x100, 0x101, 0x1ff, 0x200, 0xfff, 0x10000, 0x7fffffff, 0xffffffff };
 	for (size_t i = 0; i < sizeof(bad_dest) / sizeof(bad_dest[0]); i++) {
 		struct msi_msg m;
 		if (msi_compose(bad_dest[i], 0x40, &m))
@@ -171,8 +171,8 @@ static void refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(known_messages),	cmocka_unit_test(destination_bits), cmocka_unit_test(vector_bits),
-	    cmocka_unit_test(every_valid_pair), cmocka_unit_test(refusals),
+		cmocka_unit_test(known_messages),   cmocka_unit_test(destination_bits), cmocka_unit_test(vector_bits),
+		cmocka_unit_test(every_valid_pair), cmocka_unit_test(refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * The physical page allocator (kernel/pmm.c) on small made-up memory maps.
+ * The physical page allocator (kernel/mm/pmm.c) on small made-up memory maps.
  * Physical addresses are only numbers here: the allocator dereferences
  * nothing but its bitmap, which is a heap buffer of exactly
  * pmm_bitmap_bytes, so AddressSanitizer catches a stray bit.
@@ -23,8 +23,8 @@
 
 #include "tests/host/test_random.h"
 
-#include "kernel/memmap.h"
-#include "kernel/pmm.h"
+#include "kernel/mm/memmap.h"
+#include "kernel/mm/pmm.h"
 
 #define KiB UINT64_C(1024)
 #define MiB (1024 * KiB)
@@ -86,19 +86,22 @@ static void fixture_fini(struct fixture *f)
 	f->bitmap = NULL;
 }
 
-#define FIXTURE(f, ...) \
-	fixture_init(f, (const struct region[]){ __VA_ARGS__ }, \
+#define FIXTURE(f, ...)                                                                                                \
+	fixture_init(f, (const struct region[]){ __VA_ARGS__ },                                                        \
 		     (unsigned)(sizeof((const struct region[]){ __VA_ARGS__ }) / sizeof(struct region)))
 
 /* The usual PC layout: low memory up to the EBDA, the BIOS hole, RAM to
  * 16 MiB, a hole up to 4 GiB with a reserved piece near the top, and
  * 8 MiB above 4 GiB. */
-#define PC_MAP                                                                                                  \
-	{ 0, 0x9fc00, MEMMAP_RAM }, { 0x9fc00, 0x60400, MEMMAP_RESERVED }, { MiB, 15 * MiB, MEMMAP_RAM },      \
-		{ 0xfeffc000, 0x4000, MEMMAP_RESERVED }, { 4 * GiB, 8 * MiB, MEMMAP_RAM }
-#define PC_LOW_PAGES UINT64_C(0x9f)		 /* pages 0 .. 0x9e */
-#define PC_MID_PAGES (15 * MiB / PG)		 /* 3840 */
-#define PC_HIGH_PAGES (8 * MiB / PG)		 /* 2048 */
+#define PC_MAP                                                                                                         \
+	{ 0, 0x9fc00, MEMMAP_RAM }, { 0x9fc00, 0x60400, MEMMAP_RESERVED }, { MiB, 15 * MiB, MEMMAP_RAM },              \
+	    { 0xfeffc000, 0x4000, MEMMAP_RESERVED },                                                                   \
+	{                                                                                                              \
+		4 * GiB, 8 * MiB, MEMMAP_RAM                                                                           \
+	}
+#define PC_LOW_PAGES UINT64_C(0x9f)	     /* pages 0 .. 0x9e */
+#define PC_MID_PAGES (15 * MiB / PG)	     /* 3840 */
+#define PC_HIGH_PAGES (8 * MiB / PG)	     /* 2048 */
 #define PC_NPAGES ((4 * GiB + 8 * MiB) / PG) /* the bitmap's reach */
 
 static bool bit(const struct fixture *f, uint64_t pfn) { return (f->bitmap[pfn / 64] >> (pfn % 64)) & 1; }
@@ -188,8 +191,8 @@ static void init_counts(void **state)
 	assert_true(bit(&f, 0));
 	assert_false(bit(&f, 1));
 	assert_false(bit(&f, 0x9e));
-	assert_true(bit(&f, 0x9f));  /* the partial page at the EBDA */
-	assert_true(bit(&f, 0xff));  /* BIOS */
+	assert_true(bit(&f, 0x9f)); /* the partial page at the EBDA */
+	assert_true(bit(&f, 0xff)); /* BIOS */
 	assert_false(bit(&f, 0x100));
 	assert_false(bit(&f, 16 * MiB / PG - 1));
 	assert_true(bit(&f, 16 * MiB / PG)); /* the hole */
@@ -672,7 +675,6 @@ static void many_reservations(void **state)
 
 /* --- random stress against a model ------------------------------------------- */
 
-
 enum { M_NOT_RAM, M_FREE, M_ALLOCATED, M_RESERVED };
 
 struct model {
@@ -680,7 +682,7 @@ struct model {
 	uint64_t free;
 	struct run {
 		uint64_t first, n;
-	} *runs;
+	} * runs;
 	size_t nruns, cap;
 };
 

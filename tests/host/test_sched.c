@@ -169,7 +169,7 @@ static void create_arguments(void **state)
 	static const struct {
 		size_t ask, get;
 	} sizes[] = {
-	    {0, THREAD_DEFAULT_STACK}, {1, 4096}, {4096, 4096}, {4097, 8192}, {100000, 102400},
+		{ 0, THREAD_DEFAULT_STACK }, { 1, 4096 }, { 4096, 4096 }, { 4097, 8192 }, { 100000, 102400 },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		assert_int_equal(keel_thread_create(&t, "size", return_arg, (void *)(intptr_t)i, sizes[i].ask), 0);
@@ -373,7 +373,7 @@ static int sleep_then_mark(void *arg)
 static void sleep_in_deadline_order(void **state)
 {
 	struct sleeper s[] = {
-	    {'a', 300, 0}, {'b', 100, 0}, {'c', 200, 0}, {'d', 100, 0}, {'e', 0, 0}, {'f', 1, 0},
+		{ 'a', 300, 0 }, { 'b', 100, 0 }, { 'c', 200, 0 }, { 'd', 100, 0 }, { 'e', 0, 0 }, { 'f', 1, 0 },
 	};
 	keel_thread_t *t[6];
 	for (int i = 0; i < 6; i++)
@@ -395,7 +395,7 @@ static void sleep_in_deadline_order(void **state)
 	assert_int_equal(host_clock(), T0 + 300);
 
 	/* The boot thread sleeping alongside others. */
-	struct sleeper x = {'x', 50, 0}, y = {'y', 150, 0};
+	struct sleeper x = { 'x', 50, 0 }, y = { 'y', 150, 0 };
 	keel_thread_t *tx = spawn("x", sleep_then_mark, &x);
 	keel_thread_t *ty = spawn("y", sleep_then_mark, &y);
 	keel_sleep_ns(100);
@@ -459,7 +459,7 @@ static void sem_post_before_wait(void **state)
 	keel_sem_t z = KEEL_SEM_INIT(1);
 	assert_int_equal(keel_sem_trywait(&z), 0);
 	assert_int_equal(keel_sem_trywait(&z), -EAGAIN);
-	keel_sem_t zero = {0};
+	keel_sem_t zero = { 0 };
 	keel_sem_post(&zero);
 	keel_sem_wait(&zero);
 	assert_true(host_irq_enabled());
@@ -548,7 +548,7 @@ static int sem_timedwait_thread(void *arg)
 static void sem_timedwait_times_out(void **state)
 {
 	keel_sem_init(&sem, 0);
-	struct timed a = {'a', 12345, 0, 0, 1}, b = {'b', 500, 0, 0, 1};
+	struct timed a = { 'a', 12345, 0, 0, 1 }, b = { 'b', 500, 0, 0, 1 };
 	keel_thread_t *ta = spawn("a", sem_timedwait_thread, &a);
 	keel_thread_t *tb = spawn("b", sem_timedwait_thread, &b);
 	join(ta);
@@ -575,7 +575,7 @@ static void sem_timedwait_times_out(void **state)
 static void sem_timedwait_woken_early(void **state)
 {
 	keel_sem_init(&sem, 0);
-	struct timed a = {'a', 1000000, 0, 0, 1};
+	struct timed a = { 'a', 1000000, 0, 0, 1 };
 	keel_thread_t *t = spawn("a", sem_timedwait_thread, &a);
 	keel_thread_yield();
 	assert_int_equal(host_timers_armed(), 1); /* its timeout */
@@ -590,7 +590,7 @@ static void sem_timedwait_woken_early(void **state)
 	assert_int_equal(sem.count, 0);
 
 	/* The longest timeout there is, cut short by a post. */
-	struct timed b = {'b', UINT64_MAX, 0, 0, 1};
+	struct timed b = { 'b', UINT64_MAX, 0, 0, 1 };
 	t = spawn("b", sem_timedwait_thread, &b);
 	keel_thread_yield();
 	assert_int_equal(host_timers_armed(), 1);
@@ -617,7 +617,7 @@ static void sem_post_from_interrupt(void **state)
 	/* A thread waits; the boot thread joins it; the CPU halts until the
 	 * "device" interrupt posts. */
 	arch_timer_arm(&irq_timer, T0 + 777, post_from_interrupt, &sem);
-	struct timed w = {'w', UINT64_MAX, 0, 0, 1};
+	struct timed w = { 'w', UINT64_MAX, 0, 0, 1 };
 	join(spawn("w", sem_timedwait_thread, &w));
 	assert_int_equal(w.ret, 0);
 	assert_int_equal(w.end, T0 + 777);
@@ -641,7 +641,7 @@ static void sem_post_and_timeout_together(void **state)
 	keel_sem_init(&sem, 0);
 	uint64_t due = T0 + 1000;
 	arch_timer_arm(&irq_timer, due, post_from_interrupt, &sem);
-	struct timed a = {'a', due - T0, 0, 0, 1};
+	struct timed a = { 'a', due - T0, 0, 0, 1 };
 	join(spawn("a", sem_timedwait_thread, &a));
 	assert_int_equal(a.ret, 0);
 	assert_int_equal(a.end, due);
@@ -649,7 +649,7 @@ static void sem_post_and_timeout_together(void **state)
 
 	/* The timeout was armed first: the wait times out, the post counts. */
 	due += 1000;
-	struct timed b = {'b', 1000, 0, 0, 1};
+	struct timed b = { 'b', 1000, 0, 0, 1 };
 	keel_thread_t *t = spawn("b", sem_timedwait_thread, &b);
 	keel_thread_yield();
 	arch_timer_arm(&irq_timer, due, post_from_interrupt, &sem);
@@ -720,7 +720,7 @@ static void mutex_basics(void **state)
 	assert_ptr_equal(mtx.owner, self);
 
 	/* Another thread can neither take it nor release it. */
-	struct mutex_try r = {1, 1};
+	struct mutex_try r = { 1, 1 };
 	join(spawn("foreign", mutex_try_foreign, &r));
 	assert_int_equal(r.trylock, -EBUSY);
 	assert_int_equal(r.unlock, -EPERM);
@@ -733,7 +733,7 @@ static void mutex_basics(void **state)
 	assert_int_equal(keel_mutex_unlock(&mtx), 0);
 
 	/* Free, another thread takes and leaves it. */
-	r = (struct mutex_try){1, 1};
+	r = (struct mutex_try){ 1, 1 };
 	join(spawn("foreign", mutex_try_foreign, &r));
 	assert_int_equal(r.trylock, 0);
 	assert_int_equal(r.unlock, 0);
@@ -872,7 +872,7 @@ static void cond_timedwait(void **state)
 	keel_cond_init(&cv);
 
 	/* Times out exactly, the mutex held again. */
-	struct cond_timed a = {5000, 0, 0, 1, false};
+	struct cond_timed a = { 5000, 0, 0, 1, false };
 	join(spawn("a", cond_timedwait_thread, &a));
 	assert_int_equal(a.ret, -ETIMEDOUT);
 	assert_int_equal(a.end - a.start, 5000);
@@ -881,7 +881,7 @@ static void cond_timedwait(void **state)
 
 	/* Times out while another thread holds the mutex: it returns when it
 	 * has the mutex again, later than its deadline. */
-	struct cond_timed b = {1000, 0, 0, 1, false};
+	struct cond_timed b = { 1000, 0, 0, 1, false };
 	keel_thread_t *t = spawn("b", cond_timedwait_thread, &b);
 	keel_thread_yield(); /* b waits; the mutex is free */
 	assert_int_equal(keel_mutex_lock(&mtx), 0);
@@ -894,7 +894,7 @@ static void cond_timedwait(void **state)
 	assert_true(b.owned);
 
 	/* Signalled before its deadline: 0, and its timeout cancelled. */
-	struct cond_timed c = {100000, 0, 0, 1, false};
+	struct cond_timed c = { 100000, 0, 0, 1, false };
 	t = spawn("c", cond_timedwait_thread, &c);
 	keel_thread_yield();
 	assert_int_equal(host_timers_armed(), 1);
@@ -1413,35 +1413,35 @@ static void mbox_post_from_interrupt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TEST(create_and_join),
-	    TEST(create_arguments),
-	    TEST(join_and_detach_errors),
-	    TEST(detach_exited_thread),
-	    TEST(detached_threads_are_reaped),
-	    TEST(guard_owner),
-	    TEST(yield_round_robin),
-	    TEST(sleep_in_deadline_order),
-	    TEST(sleep_saturates),
-	    TEST(spurious_wakeups),
-	    TEST(sem_post_before_wait),
-	    TEST(sem_hand_off),
-	    TEST(sem_waiters_fifo),
-	    TEST(sem_timedwait_times_out),
-	    TEST(sem_timedwait_woken_early),
-	    TEST(sem_post_from_interrupt),
-	    TEST(sem_post_and_timeout_together),
-	    TEST(sem_ping_pong),
-	    TEST(mutex_basics),
-	    TEST(mutex_hand_off_fifo),
-	    TEST(cond_signal_and_broadcast),
-	    TEST(cond_timedwait),
-	    TEST(cond_no_lost_wakeup),
-	    TEST(producers_consumers),
-	    TEST(errno_per_thread),
-	    TEST(random_stress),
-	    TEST(mbox_basics),
-	    TEST(mbox_blocking_post),
-	    TEST(mbox_post_from_interrupt),
+		TEST(create_and_join),
+		TEST(create_arguments),
+		TEST(join_and_detach_errors),
+		TEST(detach_exited_thread),
+		TEST(detached_threads_are_reaped),
+		TEST(guard_owner),
+		TEST(yield_round_robin),
+		TEST(sleep_in_deadline_order),
+		TEST(sleep_saturates),
+		TEST(spurious_wakeups),
+		TEST(sem_post_before_wait),
+		TEST(sem_hand_off),
+		TEST(sem_waiters_fifo),
+		TEST(sem_timedwait_times_out),
+		TEST(sem_timedwait_woken_early),
+		TEST(sem_post_from_interrupt),
+		TEST(sem_post_and_timeout_together),
+		TEST(sem_ping_pong),
+		TEST(mutex_basics),
+		TEST(mutex_hand_off_fifo),
+		TEST(cond_signal_and_broadcast),
+		TEST(cond_timedwait),
+		TEST(cond_no_lost_wakeup),
+		TEST(producers_consumers),
+		TEST(errno_per_thread),
+		TEST(random_stress),
+		TEST(mbox_basics),
+		TEST(mbox_blocking_post),
+		TEST(mbox_post_from_interrupt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

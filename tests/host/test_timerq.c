@@ -72,14 +72,14 @@ static void expect_pops(struct timerq *q, uint64_t now, struct timer *const *wan
 }
 
 #define POPS(q, now, ...)                                                                                              \
-	expect_pops(q, now, (struct timer *const[]){__VA_ARGS__},                                                      \
-		    (unsigned)(sizeof((struct timer *const[]){__VA_ARGS__}) / sizeof(struct timer *)))
+	expect_pops(q, now, (struct timer *const[]){ __VA_ARGS__ },                                                    \
+		    (unsigned)(sizeof((struct timer *const[]){ __VA_ARGS__ }) / sizeof(struct timer *)))
 
 /* --- by hand ----------------------------------------------------------------- */
 
 static void empty_queue(void **state)
 {
-	struct timerq q = {0};
+	struct timerq q = { 0 };
 	assert_int_equal(timerq_next_deadline(&q), UINT64_MAX);
 	assert_null(timerq_pop_expired(&q, 0));
 	assert_null(timerq_pop_expired(&q, 12345));
@@ -87,7 +87,7 @@ static void empty_queue(void **state)
 	assert_int_equal(check_queue(&q), 0);
 
 	/* Emptied again after use. */
-	struct timer t = {0};
+	struct timer t = { 0 };
 	add(&q, &t, 7);
 	assert_int_equal(timerq_next_deadline(&q), 7);
 	POPS(&q, 7, &t);
@@ -98,8 +98,8 @@ static void empty_queue(void **state)
 
 static void ordered_by_deadline(void **state)
 {
-	struct timerq q = {0};
-	struct timer t[6] = {0};
+	struct timerq q = { 0 };
+	struct timer t[6] = { 0 };
 	add(&q, &t[0], 50);
 	add(&q, &t[1], 10);
 	add(&q, &t[2], 30);
@@ -114,8 +114,8 @@ static void ordered_by_deadline(void **state)
 
 static void fields_kept(void **state)
 {
-	struct timerq q = {0};
-	struct timer t = {0};
+	struct timerq q = { 0 };
+	struct timer t = { 0 };
 	int ctx;
 	timerq_add(&q, &t, 99, never_called, &ctx);
 	assert_ptr_equal(t.fn, never_called);
@@ -130,8 +130,8 @@ static void fields_kept(void **state)
 
 static void equal_deadlines_fifo(void **state)
 {
-	struct timerq q = {0};
-	struct timer t[8] = {0};
+	struct timerq q = { 0 };
+	struct timer t[8] = { 0 };
 	add(&q, &t[0], 5);
 	add(&q, &t[1], 3);
 	add(&q, &t[2], 5);
@@ -150,8 +150,8 @@ static void equal_deadlines_fifo(void **state)
 
 static void pop_expired_by_now(void **state)
 {
-	struct timerq q = {0};
-	struct timer a = {0}, b = {0}, c = {0};
+	struct timerq q = { 0 };
+	struct timer a = { 0 }, b = { 0 }, c = { 0 };
 	add(&q, &a, 100);
 	add(&q, &b, 200);
 	add(&q, &c, 200);
@@ -167,7 +167,7 @@ static void pop_expired_by_now(void **state)
 	POPS(&q, 1000, &b, &c);
 
 	/* The extremes of the clock. */
-	struct timer z = {0}, m = {0};
+	struct timer z = { 0 }, m = { 0 };
 	add(&q, &m, UINT64_MAX - 1);
 	add(&q, &z, 0);
 	POPS(&q, 0, &z);
@@ -177,8 +177,8 @@ static void pop_expired_by_now(void **state)
 
 static void cancel_anywhere(void **state)
 {
-	struct timerq q = {0};
-	struct timer t[5] = {0};
+	struct timerq q = { 0 };
+	struct timer t[5] = { 0 };
 	for (int i = 0; i < 5; i++)
 		add(&q, &t[i], 10 * (uint64_t)(i + 1));
 
@@ -199,7 +199,7 @@ static void cancel_anywhere(void **state)
 	assert_false(timerq_cancel(&q, &t[4]));
 	assert_int_equal(check_queue(&q), 2);
 	/* Never added. */
-	struct timer fresh = {0};
+	struct timer fresh = { 0 };
 	assert_false(timerq_cancel(&q, &fresh));
 	assert_int_equal(check_queue(&q), 2);
 	/* Already expired. */
@@ -214,8 +214,8 @@ static void cancel_anywhere(void **state)
 
 static void readd_after_cancel(void **state)
 {
-	struct timerq q = {0};
-	struct timer a = {0}, b = {0}, c = {0};
+	struct timerq q = { 0 };
+	struct timer a = { 0 }, b = { 0 }, c = { 0 };
 	add(&q, &a, 10);
 	add(&q, &b, 10);
 	add(&q, &c, 10);
@@ -240,7 +240,6 @@ static void readd_after_cancel(void **state)
 }
 
 /* --- random operations against a model --------------------------------------- */
-
 
 #define NTIMERS 64
 
@@ -297,7 +296,7 @@ static void random_against_model(void **state)
 	rng_state = seed_from_env("timerq random", 0x74696d6572712121ull);
 	struct timer t[NTIMERS];
 	struct model m;
-	struct timerq q = {0};
+	struct timerq q = { 0 };
 	memset(t, 0, sizeof(t));
 	memset(&m, 0, sizeof(m));
 	uint64_t now = 0;
@@ -367,10 +366,10 @@ static void random_against_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(empty_queue),	  cmocka_unit_test(ordered_by_deadline),
-	    cmocka_unit_test(fields_kept),	  cmocka_unit_test(equal_deadlines_fifo),
-	    cmocka_unit_test(pop_expired_by_now), cmocka_unit_test(cancel_anywhere),
-	    cmocka_unit_test(readd_after_cancel), cmocka_unit_test(random_against_model),
+		cmocka_unit_test(empty_queue),	      cmocka_unit_test(ordered_by_deadline),
+		cmocka_unit_test(fields_kept),	      cmocka_unit_test(equal_deadlines_fifo),
+		cmocka_unit_test(pop_expired_by_now), cmocka_unit_test(cancel_anywhere),
+		cmocka_unit_test(readd_after_cancel), cmocka_unit_test(random_against_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

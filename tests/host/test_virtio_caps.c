@@ -536,7 +536,6 @@ static void test_cap_at_end_of_space(void **state)
 
 /* --- random configuration spaces ------------------------------------------------------------------- */
 
-
 static void check_region(const struct virtio_pci_region *r, const uint64_t bar_size[6], uint32_t min_len)
 {
 	if (!r->present)
@@ -625,18 +624,12 @@ static void test_random_spaces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_layout),
-		cmocka_unit_test(test_missing_each),
-		cmocka_unit_test(test_no_capability_list),
-		cmocka_unit_test(test_short_cap_len),
-		cmocka_unit_test(test_notify_short_cap_len),
-		cmocka_unit_test(test_list_loops),
-		cmocka_unit_test(test_pointer_into_header),
-		cmocka_unit_test(test_bar_index),
-		cmocka_unit_test(test_bar_not_memory),
-		cmocka_unit_test(test_region_past_bar_end),
-		cmocka_unit_test(test_first_usable_wins),
-		cmocka_unit_test(test_cap_at_end_of_space),
+		cmocka_unit_test(test_qemu_layout),	     cmocka_unit_test(test_missing_each),
+		cmocka_unit_test(test_no_capability_list),   cmocka_unit_test(test_short_cap_len),
+		cmocka_unit_test(test_notify_short_cap_len), cmocka_unit_test(test_list_loops),
+		cmocka_unit_test(test_pointer_into_header),  cmocka_unit_test(test_bar_index),
+		cmocka_unit_test(test_bar_not_memory),	     cmocka_unit_test(test_region_past_bar_end),
+		cmocka_unit_test(test_first_usable_wins),    cmocka_unit_test(test_cap_at_end_of_space),
 		cmocka_unit_test(test_random_spaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

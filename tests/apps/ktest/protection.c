@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/paging.h"
+#include "arch/x86_64/paging.h"
 #include "ktest.h"
 
 /* Keeps the compiler from proving the pointer NULL and from folding or

@@ -1,20 +1,20 @@
 /*
  * The machine side of threads on x86-64: stacks from the page allocator
  * with an unmapped guard page below each, the context switch
- * (kernel/switch.S), halting while idle, and the clock and timers.
+ * (arch/x86_64/switch.S), halting while idle, and the clock and timers.
  */
 #include <errno.h>
 
-#include "kernel/cpu.h"
-#include "kernel/irq.h"
-#include "kernel/lapic.h"
-#include "kernel/mm.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/lapic.h"
+#include "kernel/mm/mm.h"
+#include "arch/x86_64/paging.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
-#include "kernel/trap.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 
 #define GUARD 4096u
 
@@ -51,7 +51,7 @@ void arch_stack_free(struct keel_thread *t)
 void arch_thread_init(struct keel_thread *t)
 {
 	uint64_t *sp = (uint64_t *)(t->stack + t->stack_size);
-	*--sp = 0;                           /* padding: thread_start realigns */
+	*--sp = 0;				   /* padding: thread_start realigns */
 	*--sp = (uint64_t)(uintptr_t)thread_start; /* context_switch returns here */
 	for (int i = 0; i < 6; i++)
 		*--sp = 0; /* rbp, rbx, r12-r15 */

@@ -3,13 +3,13 @@
  * they are and which global system interrupts each serves). Registers are
  * reached through an index (IOREGSEL) and a window (IOWIN).
  */
-#include "kernel/ioapic.h"
+#include "arch/x86_64/ioapic.h"
 
 #include <errno.h>
 
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10

@@ -5,14 +5,14 @@
  * page that needs finer permissions is split into a table of 512 pages
  * with the same attributes first.
  */
-#include "kernel/paging.h"
+#include "arch/x86_64/paging.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/mm.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/mm/mm.h"
 #include "kernel/panic.h"
 
 #define PTE_P (1ull << 0)

@@ -13,7 +13,7 @@ enum memmap_type {
 	MEMMAP_RAM = 1,
 	MEMMAP_RESERVED = 2,
 	MEMMAP_ACPI = 3,     /* ACPI tables, reclaimable once read */
-	MEMMAP_NVS = 4,      /* ACPI non-volatile storage */
+	MEMMAP_NVS = 4,	     /* ACPI non-volatile storage */
 	MEMMAP_UNUSABLE = 5, /* bad memory */
 	MEMMAP_DISABLED = 6,
 	MEMMAP_PMEM = 7,

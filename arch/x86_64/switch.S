@@ -27,7 +27,7 @@ context_switch:
 	popq %rbp
 	ret
 
-	/* A new thread's first switch returns here (kernel/thread_arch.c
+	/* A new thread's first switch returns here (arch/x86_64/thread_arch.c
 	 * built its stack). A zero frame pointer ends its backtraces; the
 	 * call needs the stack 16-byte aligned. */
 	.globl thread_start

@@ -2,7 +2,7 @@
  * The kernel's memory: the physical page allocator over the boot memory
  * map, and the heap on top of it, exported to applications as malloc.
  */
-#include "kernel/mm.h"
+#include "kernel/mm/mm.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -11,10 +11,10 @@
 
 #include "include/keel.h"
 #include "kernel/console.h"
-#include "kernel/heap.h"
+#include "kernel/mm/heap.h"
 #include "kernel/panic.h"
-#include "kernel/pmm.h"
-#include "kernel/trap.h"
+#include "kernel/mm/pmm.h"
+#include "arch/x86_64/trap.h"
 
 #define LOW_MEMORY (1ull << 20)
 #define BOOT_MAPPED (1ull << 32)
@@ -100,10 +100,7 @@ static void *heap_get(size_t size)
 
 static void heap_put(void *p, size_t size) { mm_free_pages((uintptr_t)p, (size + PAGE_SIZE - 1) / PAGE_SIZE); }
 
-__attribute__((noreturn)) static void heap_fatal(const char *what, const void *p)
-{
-	panic("%s (pointer %p)", what, p);
-}
+__attribute__((noreturn)) static void heap_fatal(const char *what, const void *p) { panic("%s (pointer %p)", what, p); }
 
 void mm_heap_init(void) { heap_init(&heap, heap_get, heap_put, heap_fatal); }
 

@@ -8,5 +8,4 @@
  * halting only when all of them failed. */
 __attribute__((noreturn)) void power_exit(int status);
 
-
 #endif

@@ -3,7 +3,7 @@
  * is left of segmentation is the code segment's mode and the TSS, whose
  * interrupt stack table is how a fault on a broken stack gets a good one.
  */
-#include "kernel/gdt.h"
+#include "arch/x86_64/gdt.h"
 
 #include <stddef.h>
 

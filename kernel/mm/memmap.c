@@ -6,7 +6,7 @@
  * the boundaries of its regions: each elementary interval between two
  * boundaries takes the strongest type of the regions that cover it.
  */
-#include "kernel/memmap.h"
+#include "kernel/mm/memmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-/* What kernel/traps.S pushes, lowest address first, followed by what the
+/* What arch/x86_64/traps.S pushes, lowest address first, followed by what the
  * CPU pushed. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -35,7 +35,7 @@ void trap_clear_handler(unsigned vector);
  * controller's end-of-interrupt); set by the APIC code. */
 extern void (*trap_eoi)(unsigned vector);
 
-/* Exceptions: the report and the exit (kernel/exception.c). */
+/* Exceptions: the report and the exit (arch/x86_64/exception.c). */
 void exception_report(struct trap_frame *f) __attribute__((noreturn));
 
 /* Interrupts taken on vectors 32-255 since boot. */

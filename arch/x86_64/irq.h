@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/msi.h"
-#include "kernel/trap.h"
+#include "arch/x86_64/msi.h"
+#include "arch/x86_64/trap.h"
 
 /* Device vectors: above the exceptions and the PICs' parking range, below
  * the APIC's own (timer 0xf0, error 0xfe, spurious 0xff). */

@@ -3,14 +3,14 @@
  * isa-debug-exit port; where it is missing the VM still has to stop, so
  * the ways down are tried in order of how much they tell the host.
  */
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 
 #include <stdint.h>
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 
 #define ISA_DEBUG_EXIT_PORT 0xf4
 #define SLP_EN (1u << 13)
@@ -54,7 +54,8 @@ void power_exit(int status)
 			cpu_pause();
 	}
 	const struct acpi_gas *r = &acpi.reset_reg;
-	if (acpi.have_reset && (r->space == ACPI_SPACE_IO || (r->space == ACPI_SPACE_MEMORY && mmio_map(r->address, 1)))) {
+	if (acpi.have_reset &&
+	    (r->space == ACPI_SPACE_IO || (r->space == ACPI_SPACE_MEMORY && mmio_map(r->address, 1)))) {
 		kprintf("keel: resetting through the ACPI reset register\n");
 		if (r->space == ACPI_SPACE_IO)
 			outb((uint16_t)r->address, acpi.reset_value);

@@ -5,13 +5,13 @@
  * in grub.cfg, can still be given arguments. Elsewhere (bhyve) there is
  * no such device and the loader's command line stands.
  */
-#include "kernel/fwcfg.h"
+#include "arch/x86_64/fwcfg.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511
@@ -20,7 +20,7 @@
 #define FW_CFG_MAX_FILES 4096 /* the directory is the host's input: bound it */
 
 struct fw_cfg_file {
-	uint32_t size;   /* big-endian */
+	uint32_t size;	 /* big-endian */
 	uint16_t select; /* big-endian */
 	uint16_t reserved;
 	char name[56];

@@ -1,4 +1,4 @@
-#include "kernel/msi.h"
+#include "arch/x86_64/msi.h"
 
 #define MSI_ADDRESS_BASE 0xfee00000u
 #define MSI_DEST_SHIFT 12

@@ -1,19 +1,19 @@
 /*
  * Interrupt routing: the legacy PICs masked, the local APIC enabled, the
  * I/O APICs set up from the MADT, and device vectors handed out from one
- * bitmap. Handlers only record work and wake threads (kernel/trap.h).
+ * bitmap. Handlers only record work and wake threads (arch/x86_64/trap.h).
  */
-#include "kernel/irq.h"
+#include "arch/x86_64/irq.h"
 
 #include <errno.h>
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ioapic.h"
-#include "kernel/lapic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
 #include "kernel/panic.h"
-#include "kernel/pic.h"
+#include "arch/x86_64/pic.h"
 
 static uint64_t used[4]; /* one bit per vector 0..255 */
 int ioapic_count;
@@ -68,7 +68,6 @@ void irq_free_vector(int vector)
 	used[vector / 64] &= ~(1ull << (vector % 64));
 	irq_restore(irq);
 }
-
 
 /* Lines routed from I/O APIC pins, each with the handlers sharing it. */
 #define MAX_LINES 24
@@ -140,8 +139,6 @@ int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn,
 	irq_restore(irq);
 	return ret;
 }
-
-
 
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)
 {

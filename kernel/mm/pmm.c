@@ -5,7 +5,7 @@
  * million, and single pages start from a hint instead of rescanning the
  * low, full part of memory.
  */
-#include "kernel/pmm.h"
+#include "kernel/mm/pmm.h"
 
 #include <errno.h>
 #include <stdbool.h>

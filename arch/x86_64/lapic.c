@@ -3,15 +3,15 @@
  * registers are MSRs 0x800 + offset / 16; in xAPIC mode, memory at the
  * APIC base. Everything above this file uses the register offsets.
  */
-#include "kernel/lapic.h"
+#include "arch/x86_64/lapic.h"
 
 #include <errno.h>
 
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/paging.h"
-#include "kernel/trap.h"
-#include "kernel/tsc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE (1ull << 11)
@@ -77,7 +77,7 @@ static void on_error(void *ctx)
 /* The APIC timer's frequency, for one-shot mode: its current count read
  * with the TSC right after, twice over 200 microseconds, the first pair
  * taken by code already run once (under emulation, first runs are slowed
- * by translation, which would skew the pairing; see kernel/tsc.c). */
+ * by translation, which would skew the pairing; see arch/x86_64/tsc.c). */
 static void calibrate_timer(void)
 {
 	wr(REG_TIMER_DIVIDE, DIVIDE_BY_1);
@@ -144,7 +144,7 @@ void lapic_timer_set(uint64_t deadline_tsc)
 	 * (a count of 0 would stop it). */
 	uint64_t count = (uint64_t)(((unsigned __int128)ticks * tsc_to_apic) >> 24) + 1;
 	if (count > 0xffffffffu)
-		count = 0xffffffffu; /* the handler re-arms for the rest */
+		count = 0xffffffffu;	       /* the handler re-arms for the rest */
 	wr(REG_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot */
 	wr(REG_TIMER_INITIAL, (uint32_t)count);
 }

@@ -3,11 +3,11 @@
  * and the channel every test reads, so it stays as simple as the hardware:
  * wait for room in the transmitter, write a byte.
  */
-#include "kernel/serial.h"
+#include "arch/x86_64/serial.h"
 
 #include <stdbool.h>
 
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 
 #define COM1 0x3f8
 #define REG_DATA 0

@@ -6,8 +6,8 @@
  */
 #include <stdint.h>
 
-#include "kernel/cpu.h"
-#include "kernel/random.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/random.h"
 
 extern uint64_t __stack_chk_guard;
 extern uint64_t boot_tsc;

@@ -17,15 +17,15 @@
  * the same loop, and the first samples are thrown away: the sample that
  * counts is taken by code already translated, not skewed by microseconds.
  */
-#include "kernel/tsc.h"
+#include "arch/x86_64/tsc.h"
 
 #include <string.h>
 
 #include "include/keel.h"
 #include "kernel/acpi.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/paging.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 
 #define PM_TIMER_HZ 3579545ull
 #define PIT_HZ 1193182ull

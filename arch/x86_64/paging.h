@@ -10,14 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/memmap.h"
+#include "kernel/mm/memmap.h"
 
 enum map_flags {
-	MAP_NONE = 0,        /* not present */
+	MAP_NONE = 0, /* not present */
 	MAP_READ = 1,
-	MAP_WRITE = 2,       /* implies read */
-	MAP_EXEC = 4,        /* without it, no-execute (when the CPU has NX) */
-	MAP_UNCACHED = 8,    /* device memory: PCD | PWT */
+	MAP_WRITE = 2,	  /* implies read */
+	MAP_EXEC = 4,	  /* without it, no-execute (when the CPU has NX) */
+	MAP_UNCACHED = 8, /* device memory: PCD | PWT */
 };
 
 /* Builds the final tables: RAM read-write no-execute, the image with its

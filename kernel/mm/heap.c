@@ -15,7 +15,7 @@
  * end; a request too large for the usual arena gets an arena of its own,
  * returned to the page source when freed.
  */
-#include "kernel/heap.h"
+#include "kernel/mm/heap.h"
 
 #include <string.h>
 
@@ -51,7 +51,10 @@ static inline unsigned cflags(const struct heap_chunk *c) { return c->size_flags
 static inline struct heap_chunk *cnext(struct heap_chunk *c) { return (struct heap_chunk *)((char *)c + csize(c)); }
 static inline void *cmem(struct heap_chunk *c) { return (char *)c + HDR; }
 static inline struct heap_chunk *memc(const void *p) { return (struct heap_chunk *)((char *)p - HDR); }
-static inline uint64_t check_of(const struct heap_chunk *c) { return CHECK_MAGIC ^ (uint64_t)(uintptr_t)c ^ c->size_flags; }
+static inline uint64_t check_of(const struct heap_chunk *c)
+{
+	return CHECK_MAGIC ^ (uint64_t)(uintptr_t)c ^ c->size_flags;
+}
 
 static inline void set_header(struct heap_chunk *c, size_t size, unsigned flags)
 {

@@ -2,9 +2,9 @@
  * Randomness from the CPU. RDRAND can fail transiently (its carry flag
  * says so); Intel's guidance is ten retries before treating it as broken.
  */
-#include "kernel/random.h"
+#include "arch/x86_64/random.h"
 
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 
 #define RDRAND_RETRIES 10
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/memmap.h"
+#include "kernel/mm/memmap.h"
 
 #define PAGE_SIZE 4096u
 #define PAGE_SHIFT 12
@@ -20,10 +20,10 @@ struct pmm {
 	const struct memmap *map; /* to refuse frees of pages that are not RAM */
 	uint64_t reserved_base[PMM_MAX_RESERVED], reserved_end[PMM_MAX_RESERVED];
 	unsigned nreserved;
-	uint64_t npages;     /* pages the bitmap covers: [0, npages << 12) */
+	uint64_t npages; /* pages the bitmap covers: [0, npages << 12) */
 	uint64_t free_pages;
-	uint64_t ram_pages;  /* pages of RAM in the map, free or not */
-	uint64_t next_hint;  /* where a search for one page starts */
+	uint64_t ram_pages; /* pages of RAM in the map, free or not */
+	uint64_t next_hint; /* where a search for one page starts */
 };
 
 /* The bitmap's size for a normalised map, in bytes (a multiple of 8). */

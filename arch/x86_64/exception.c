@@ -6,14 +6,14 @@
  */
 #include "include/keel.h"
 #include "kernel/console.h"
-#include "kernel/cpu.h"
+#include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
-#include "kernel/power.h"
+#include "arch/x86_64/power.h"
 #include "kernel/thread.h"
-#include "kernel/trap.h"
+#include "arch/x86_64/trap.h"
 
-#define NULL_GUARD_SIZE 0x10000 /* kernel/paging.c leaves the first 64 KiB unmapped */
+#define NULL_GUARD_SIZE 0x10000 /* arch/x86_64/paging.c leaves the first 64 KiB unmapped */
 
 static const char *const exception_names[32] = {
 	[0] = "#DE divide error",
@@ -44,16 +44,17 @@ static void print_regs(const struct trap_frame *f)
 	kprintf("rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
 	kprintf("r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
 	kprintf("r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
-	kprintf("rip %016lx rflags %08lx cs %04lx ss %04lx cr3 %016lx\n", f->rip, f->rflags, f->cs, f->ss,
-		read_cr3());
+	kprintf("rip %016lx rflags %08lx cs %04lx ss %04lx cr3 %016lx\n", f->rip, f->rflags, f->cs, f->ss, read_cr3());
 }
 
 static void explain_page_fault(const struct trap_frame *f, uint64_t cr2)
 {
 	uint64_t e = f->error_code;
 	kprintf("page fault: %s of address 0x%lx (%s%s%s)\n",
-		(e & 16) ? "instruction fetch" : (e & 2) ? "write" : "read", cr2,
-		(e & 1) ? "protection violation" : "page not mapped", (e & 8) ? ", reserved bit set" : "",
+		(e & 16)  ? "instruction fetch"
+		: (e & 2) ? "write"
+			  : "read",
+		cr2, (e & 1) ? "protection violation" : "page not mapped", (e & 8) ? ", reserved bit set" : "",
 		(e & 4) ? ", user mode" : "");
 	const char *who = thread_guard_owner(cr2);
 	if (cr2 < NULL_GUARD_SIZE)

@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 #include "boot/boot.h"
-#include "kernel/cpu.h"
-#include "kernel/gdt.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
 #include "kernel/panic.h"
-#include "kernel/trap.h"
+#include "arch/x86_64/trap.h"
 
 struct idt_gate {
 	uint16_t offset_low;
