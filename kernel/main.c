@@ -14,6 +14,7 @@
 #include "drivers/virtio/virtio_pci.h"
 #include "include/keel.h"
 #include "kernel/acpi.h"
+#include "kernel/app.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -221,6 +222,8 @@ static void apply_kernel_options(const struct cmdline *cl)
 			calibrate_with = opt + 14;
 		else if (strncmp(opt, "virtio.irq=", 11) == 0)
 			set_virtio_irq(opt + 11);
+		else if (strncmp(opt, "env.", 4) == 0)
+			; /* the application's environment (sys/start.c) */
 		else
 			kwarn("boot: unknown kernel option '%s' (ignored)\n", opt);
 	}
@@ -235,7 +238,7 @@ static struct cmdline cl;
 static int run_main(void *arg)
 {
 	(void)arg;
-	return main(cl.argc, cl.argv);
+	return app_run(&cl);
 }
 
 void keel_exit(int status)

@@ -19,7 +19,8 @@
 #include <string.h>
 
 static struct keel_thread boot_thread;
-static struct keel_thread *current = &boot_thread;
+/* Global for arch/x86_64/syscall.S, which finds the kernel stack there. */
+struct keel_thread *current = &boot_thread;
 static struct keel_thread *runq_head, *runq_tail;
 static struct keel_thread *all_threads = &boot_thread;
 static struct keel_thread *zombies; /* detached threads that ended: freed by the next switch */

@@ -85,3 +85,16 @@ void exception_report(struct trap_frame *f)
 	backtrace_print_interrupted(f->rip, f->rbp, f->rsp);
 	power_exit(KEEL_EXIT_EXCEPTION);
 }
+
+void app_crash_report(struct trap_frame *f)
+{
+	panic_begin();
+	uint64_t off = 0;
+	const char *fn = ksyms_lookup(f->rip - 1, &off);
+	kprintf("\n*** keel: the application crashed: hlt in %s+0x%lx (rip 0x%lx), thread '%s'\n", fn ? fn : "?", off,
+		f->rip - 1, thread_current_name());
+	kprintf("cause: a check in the C library failed (musl's a_crash: the stack protector, the heap's checks)\n");
+	print_regs(f);
+	backtrace_print_interrupted(f->rip - 1, f->rbp, f->rsp);
+	power_exit(KEEL_EXIT_EXCEPTION);
+}

@@ -37,6 +37,9 @@ extern void (*trap_eoi)(unsigned vector);
 
 /* Exceptions: the report and the exit (arch/x86_64/exception.c). */
 void exception_report(struct trap_frame *f) __attribute__((noreturn));
+/* The application halted on purpose (interrupted just after a hlt of its
+ * own): a crash, reported like an exception. */
+void app_crash_report(struct trap_frame *f) __attribute__((noreturn));
 
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;
