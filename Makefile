@@ -170,7 +170,7 @@ MUSL_INCLUDE := /usr/include/x86_64-linux-musl
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 APP_CFLAGS := -std=gnu11 -nostdinc -isystem $(MUSL_INCLUDE) -isystem $(GCC_INCLUDE) -Iinclude \
-	-Os -g -Wall -Wextra -Werror -fno-pie -fno-pic -fstack-protector-strong \
+	-Os -g -Wall -Wextra -Werror -fno-pie -fno-pic -fstack-protector-strong -fno-omit-frame-pointer \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -MD -MP
 
 KOBJ := $(BUILD)/obj

@@ -106,8 +106,27 @@ static long sys_uname(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_uname, sys_uname);
 
+/* The last resort when the machine has neither RDRAND nor virtio-rng:
+ * SplitMix64 over the TSC, which varies from boot to boot but is no
+ * secret. Said once on the console. */
+static uint64_t weak_random(void)
+{
+	static uint64_t state;
+	static bool warned;
+	if (!warned) {
+		kwarn("getrandom: no RDRAND and no virtio-rng: bytes from the TSC, unfit for keys\n");
+		warned = true;
+	}
+	state += rdtsc() + 0x9e3779b97f4a7c15ull;
+	uint64_t z = state;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 /* Random bytes from the CPU (RDRAND), else virtio-rng through the
- * kernel; GRND_NONBLOCK never blocks since neither source does. */
+ * kernel, else weak_random; GRND_NONBLOCK never blocks since none of
+ * them does. */
 static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	uint8_t *buf = (uint8_t *)a0;
@@ -127,11 +146,16 @@ static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 		memcpy(buf + done, &v, n);
 		done += n;
 	}
-	if (done < len) {
-		long r = keel_getrandom ? keel_getrandom(buf + done, len - done) : -EIO;
-		if (r < 0)
-			return done ? (long)done : (a2 & GRND_NONBLOCK ? -EAGAIN : r);
-		done += (size_t)r;
+	if (done < len && keel_getrandom) {
+		long r = keel_getrandom(buf + done, len - done);
+		if (r > 0)
+			done += (size_t)r;
+	}
+	while (done < len) {
+		uint64_t v = weak_random();
+		size_t n = len - done < 8 ? len - done : 8;
+		memcpy(buf + done, &v, n);
+		done += n;
 	}
 	return (long)done;
 }

@@ -42,7 +42,7 @@ int main(int argc, char **argv);
 int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
 		      void (*fini)(void), void (*ldso)(void)) __attribute__((weak));
 
-extern const char __app_rodata_start[], __app_rodata_end[], __app_data_start[], __app_data_end[];
+extern const char __rodata_start[], __rodata_end[], __app_data_start[], __app_data_end[];
 extern const char __app_bss_start[], __app_bss_end[];
 extern const char __tdata_start[], __tdata_end[], __tbss_end[], __tls_align[];
 
@@ -102,7 +102,9 @@ void app_memory_init(void)
 		unsigned prot;
 	} image[] = {
 		{ __app_text_start, __app_text_end, PROT_READ | PROT_EXEC },
-		{ __app_rodata_start, __app_rodata_end, r },
+		/* All read-only data: the linker merges equal string
+		 * constants of the application and the kernel into one. */
+		{ __rodata_start, __rodata_end, r },
 		{ __app_data_start, __app_data_end, rw },
 		{ __tdata_start, __tdata_end, r },
 		{ __app_bss_start, __app_bss_end, rw },
