@@ -147,14 +147,32 @@ bool vm_covered(const struct vm *vm, uint64_t start, uint64_t end, enum vm_kind 
 	return true;
 }
 
+static bool joinable(const struct vm_region *a, const struct vm_region *b)
+{
+	return a->end == b->start && a->kind == b->kind && a->prot == b->prot;
+}
+
 int vm_protect(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind)
 {
 	if (start >= end)
 		return 0;
 	if (!vm_covered(vm, start, end, kind) || cut(vm, start, end, kind))
 		return -ENOMEM;
-	for (unsigned i = first_ending_after(vm, start); i < vm->n && vm->r[i].start < end; i++)
+	unsigned first = first_ending_after(vm, start), i = first;
+	for (; i < vm->n && vm->r[i].start < end; i++)
 		vm->r[i].prot = prot;
+	/* Join what now matches, from the region before the range to the
+	 * one after it. */
+	unsigned j = first > 0 ? first - 1 : 0;
+	while (j + 1 < vm->n && j <= i) {
+		if (joinable(&vm->r[j], &vm->r[j + 1])) {
+			vm->r[j].end = vm->r[j + 1].end;
+			close_slot(vm, j + 1);
+			i--;
+		} else {
+			j++;
+		}
+	}
 	return 0;
 }
 

@@ -9,12 +9,15 @@ img=$1
 echo "	.section .ksyms, \"a\""
 echo "	.balign 8"
 echo "	.globl app_hlt_count, app_hlt_after"
-if [ "$img" = /dev/null ]; then
+start=
+[ "$img" = /dev/null ] || start=$(nm "$img" | awk '$3 == "__app_text_start" { print $1 }')
+stop=
+[ "$img" = /dev/null ] || stop=$(nm "$img" | awk '$3 == "__app_text_end" { print $1 }')
+# No application text of its own (one on the kernel's C library): none.
+if [ "$start" = "$stop" ]; then
 	printf 'app_hlt_count:\n\t.quad 0\napp_hlt_after:\n'
 	exit 0
 fi
-start=$(nm "$img" | awk '$3 == "__app_text_start" { print $1 }')
-stop=$(nm "$img" | awk '$3 == "__app_text_end" { print $1 }')
 objdump -d --no-show-raw-insn --start-address=0x$start --stop-address=0x$stop "$img" |
 	awk '$2 == "hlt" || ($2 == "" && $NF == "hlt") { sub(":", "", $1); print $1 }' |
 	{
