@@ -82,15 +82,15 @@ static long console_ioctl(struct file *f, unsigned long request, void *arg)
 		/* A terminal at 115200 baud, 8 bits, canonical with echo:
 		 * what a serial console is (ICRNL, OPOST|ONLCR, CS8|CREAD|B115200,
 		 * ISIG|ICANON|ECHO|ECHOE). */
-		struct linux_termios t = { .c_iflag = 0400, .c_oflag = 05, .c_cflag = 0260 | 010002,
-					   .c_lflag = 01 | 02 | 010 | 020 };
+		struct linux_termios t = {
+			.c_iflag = 0400, .c_oflag = 05, .c_cflag = 0260 | 010002, .c_lflag = 01 | 02 | 010 | 020
+		};
 		if (!user_writable_ok(arg, sizeof(t)))
 			return -EFAULT;
 		memcpy(arg, &t, sizeof(t));
 		return 0;
 	}
-	default:
-		return -ENOTTY;
+	default: return -ENOTTY;
 	}
 }
 

@@ -150,9 +150,7 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 		if (r >= 0)
 			app_fds.cloexec[r] = a1 == F_DUPFD_CLOEXEC;
 		break;
-	case F_GETFD:
-		r = app_fds.cloexec[fd] ? FD_CLOEXEC : 0;
-		break;
+	case F_GETFD: r = app_fds.cloexec[fd] ? FD_CLOEXEC : 0; break;
 	case F_SETFD:
 		app_fds.cloexec[fd] = (a2 & FD_CLOEXEC) != 0;
 		r = 0;
@@ -164,8 +162,7 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 		f->flags = (int)(a2 & (O_APPEND | O_NONBLOCK));
 		r = 0;
 		break;
-	default:
-		r = -EINVAL;
+	default: r = -EINVAL;
 	}
 	file_put(f);
 	return r;

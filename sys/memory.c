@@ -97,10 +97,7 @@ SYSCALL(SYS_brk, sys_brk);
 
 /* --- mmap and friends -------------------------------------------------------- */
 
-static bool bad_range(uint64_t addr, uint64_t len)
-{
-	return (addr & (PAGE - 1)) != 0 || len == 0 || len > MAX_MAP;
-}
+static bool bad_range(uint64_t addr, uint64_t len) { return (addr & (PAGE - 1)) != 0 || len == 0 || len > MAX_MAP; }
 
 static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
 {

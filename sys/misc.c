@@ -48,8 +48,7 @@ static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
 			return -EFAULT;
 		*(uint64_t *)a1 = rdmsr(MSR_FS_BASE);
 		return 0;
-	default:
-		return -EINVAL;
+	default: return -EINVAL;
 	}
 }
 SYSCALL(SYS_arch_prctl, sys_arch_prctl);

@@ -24,9 +24,9 @@ static struct linux_sigaction actions[LINUX_NSIG + 1];
 static uint64_t blocked;
 
 static const char *const signal_names[32] = {
-	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",	 [5] = "SIGTRAP",  [6] = "SIGABRT",
-	[7] = "SIGBUS",	  [8] = "SIGFPE",   [9] = "SIGKILL",  [10] = "SIGUSR1",	 [11] = "SIGSEGV", [12] = "SIGUSR2",
-	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP",
+	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",   [4] = "SIGILL",	 [5] = "SIGTRAP",  [6] = "SIGABRT",
+	[7] = "SIGBUS",	  [8] = "SIGFPE",   [9] = "SIGKILL",   [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",  [17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP",
 	[20] = "SIGTSTP", [23] = "SIGURG",  [28] = "SIGWINCH",
 };
 

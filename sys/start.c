@@ -39,8 +39,8 @@ extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
 #define PT_TLS 7
 
 int main(int argc, char **argv);
-int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
-		      void (*fini)(void), void (*ldso)(void)) __attribute__((weak));
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void), void (*fini)(void),
+		      void (*ldso)(void)) __attribute__((weak));
 
 extern const char __rodata_start[], __rodata_end[], __app_data_start[], __app_data_end[];
 extern const char __app_bss_start[], __app_bss_end[];
@@ -142,8 +142,8 @@ int app_run(const struct cmdline *cl)
 	uint64_t base = mm_alloc_pages(pages);
 	if (base == 0)
 		panic("app: no memory for the application's %llu MiB stack", STACK_SIZE >> 20);
-	if (paging_map(base, GUARD, MAP_NONE) || vm_insert(&app_vm, base + GUARD, base + GUARD + STACK_SIZE,
-							   PROT_READ | PROT_WRITE, VM_STACK))
+	if (paging_map(base, GUARD, MAP_NONE) ||
+	    vm_insert(&app_vm, base + GUARD, base + GUARD + STACK_SIZE, PROT_READ | PROT_WRITE, VM_STACK))
 		panic("app: cannot set up the application's stack");
 
 	static char *env[ENV_MAX];

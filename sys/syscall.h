@@ -22,8 +22,8 @@ struct syscall_entry {
  * sys/linux.h). The entry goes to the section .syscalls, which the linker
  * script gathers between __syscalls_start and __syscalls_end. */
 #define SYSCALL(NR, handler)                                                                                           \
-	static const struct syscall_entry syscall_entry_##handler                                              \
-		__attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler }
+	static const struct syscall_entry syscall_entry_##handler                                                      \
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler }
 
 /* What arch/x86_64/syscall.S saves on the thread's kernel stack, lowest
  * address first: the arguments, the number, and the application's rip

@@ -13,7 +13,6 @@
 
 #define NS 1000000000ll
 
-
 static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME)
@@ -88,7 +87,8 @@ static long read_timespec(const struct linux_timespec *ts, uint64_t *ns)
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NS)
 		return -EINVAL;
 	/* Beyond 292 years saturates. */
-	*ns = (uint64_t)ts->tv_sec > UINT64_MAX / NS - 1 ? UINT64_MAX : (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
+	*ns =
+	    (uint64_t)ts->tv_sec > UINT64_MAX / NS - 1 ? UINT64_MAX : (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
 	return 0;
 }
 

@@ -27,7 +27,7 @@ static int failures;
 #define CHECK(cond)                                                                                                    \
 	do {                                                                                                           \
 		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                     \
+			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
 			failures++;                                                                                    \
 		}                                                                                                      \
 	} while (0)
@@ -142,8 +142,8 @@ static int test_malloc(void)
 			if (p[i]) {
 				unsigned char *q = p[i];
 				if (q[0] != (unsigned char)i || q[sz[i] - 1] != (unsigned char)(i >> 3))
-					printf("mtest: block %d (%zu bytes at %p) changed in round %d: %02x %02x\n", i, sz[i],
-					       (void *)q, round, q[0], q[sz[i] - 1]);
+					printf("mtest: block %d (%zu bytes at %p) changed in round %d: %02x %02x\n", i,
+					       sz[i], (void *)q, round, q[0], q[sz[i] - 1]);
 				CHECK(q[0] == (unsigned char)i && q[sz[i] - 1] == (unsigned char)(i >> 3));
 				if (round % 2) {
 					q = realloc(p[i], n);
