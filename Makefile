@@ -255,13 +255,16 @@ $(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt
 	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $@.all $@
 	@rm -f $@.all
 
-# The application with the parts of musl it uses; only what the kernel
-# calls stays global (-u pulls it from the archive).
+# The application with the parts of musl it uses (-u pulls the start-up
+# from the archive); only what the kernel calls stays global, so none of
+# the application's names can answer the kernel's own weak references.
 $(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(LD) -r -z noexecstack -o $@ -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+	$(Q)$(LD) -r -z noexecstack -o $@.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $@.all $@
+	@rm -f $@.all
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.

@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/random.h"
+#include "arch/x86_64/syscall.h"
 #include "include/keel.h"
 #include "kernel/console.h"
 #include "kernel/mm/mm.h"
@@ -17,7 +18,6 @@
 /* From virtio-rng, when the image has the driver. */
 extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
 
-#define MSR_FS_BASE 0xc0000100
 #define CANONICAL_TOP (1ull << 47)
 /* The process's (and its one thread's) id. */
 #define APP_PID 1
@@ -41,12 +41,12 @@ static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
 	case ARCH_SET_FS:
 		if ((uint64_t)a1 >= CANONICAL_TOP)
 			return -EPERM;
-		wrmsr(MSR_FS_BASE, (uint64_t)a1);
+		arch_set_tls_base((uint64_t)a1);
 		return 0;
 	case ARCH_GET_FS:
 		if (!user_writable_ok((void *)a1, sizeof(uint64_t)))
 			return -EFAULT;
-		*(uint64_t *)a1 = rdmsr(MSR_FS_BASE);
+		*(uint64_t *)a1 = arch_tls_base();
 		return 0;
 	default: return -EINVAL;
 	}

@@ -21,7 +21,6 @@
 #include "kernel/console.h"
 #include "kernel/mm/mm.h"
 #include "kernel/panic.h"
-#include "kernel/timer.h"
 #include "sys/auxv.h"
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -32,10 +31,6 @@ extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
 #define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
 #define ENV_MAX 64
-#define MSR_FS_BASE 0xc0000100
-/* How often the watchdog interrupts a running application, so that a hlt
- * of its own (musl's a_crash) is noticed even when no timer is due. */
-#define WATCHDOG_NS 100000000ull
 #define PT_TLS 7
 
 int main(int argc, char **argv);
@@ -115,15 +110,6 @@ void app_memory_init(void)
 			panic("app: the image's regions overlap");
 }
 
-static struct timer watchdog;
-
-static void watchdog_fire(struct timer *t, void *ctx)
-{
-	/* The interrupt itself is the point: trap_dispatch looks at where
-	 * it came from. */
-	timer_arm(t, keel_clock_ns() + WATCHDOG_NS, watchdog_fire, ctx);
-}
-
 /* Where %fs points until musl sets up its thread pointer: zeros, so the
  * stack protector's reads at %fs:0x28 find a valid address. */
 static uint64_t early_tls[8];
@@ -135,6 +121,7 @@ int app_run(const struct cmdline *cl)
 
 	fpu_init();
 	syscall_arch_init();
+	app_hlt_sites_trap();
 	app_memory_init();
 	console_files_init(&app_fds);
 
@@ -156,7 +143,7 @@ int app_run(const struct cmdline *cl)
 	unsigned n = 0;
 	s.aux[n][0] = AT_PAGESZ, s.aux[n++][1] = VM_PAGE;
 	s.aux[n][0] = AT_CLKTCK, s.aux[n++][1] = 100;
-	s.aux[n][0] = AT_HWCAP, s.aux[n++][1] = cpuid(1, 0).edx;
+	s.aux[n][0] = AT_HWCAP, s.aux[n++][1] = arch_hwcap();
 	s.aux[n][0] = AT_UID, s.aux[n++][1] = 0;
 	s.aux[n][0] = AT_EUID, s.aux[n++][1] = 0;
 	s.aux[n][0] = AT_GID, s.aux[n++][1] = 0;
@@ -189,7 +176,6 @@ int app_run(const struct cmdline *cl)
 	if (sp == 0)
 		panic("app: the arguments and environment do not fit on the stack");
 
-	wrmsr(MSR_FS_BASE, (uintptr_t)early_tls);
-	timer_arm(&watchdog, keel_clock_ns() + WATCHDOG_NS, watchdog_fire, NULL);
+	arch_set_tls_base((uintptr_t)early_tls);
 	app_enter(sp, (void *)__libc_start_main, (void *)main, cl->argc, (void *)(uintptr_t)(sp + 8));
 }

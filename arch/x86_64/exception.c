@@ -11,6 +11,7 @@
 #include "kernel/panic.h"
 #include "arch/x86_64/power.h"
 #include "kernel/thread.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
 
 #define NULL_GUARD_SIZE 0x10000 /* arch/x86_64/paging.c leaves the first 64 KiB unmapped */
@@ -65,6 +66,10 @@ static void explain_page_fault(const struct trap_frame *f, uint64_t cr2)
 
 void exception_report(struct trap_frame *f)
 {
+	/* One of the application's hlt instructions, made an int3 at start
+	 * (app_hlt_sites_trap): a crash on purpose, not a breakpoint. */
+	if (f->vector == TRAP_BREAKPOINT && app_hlt_site(f->rip))
+		app_crash_report(f);
 	panic_begin();
 	unsigned v = (unsigned)f->vector;
 	uint64_t cr2 = read_cr2();

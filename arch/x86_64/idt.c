@@ -9,7 +9,6 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel/panic.h"
-#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
 
 struct idt_gate {
@@ -106,10 +105,6 @@ void trap_dispatch(struct trap_frame *f)
 	unsigned v = (unsigned)f->vector;
 	if (v < TRAP_FIRST_IRQ)
 		exception_report(f);
-	/* musl ends a failed check with hlt (a_crash), which at CPL 0 just
-	 * waits for this interrupt: end the VM instead of returning. */
-	if (app_hlt_site(f->rip))
-		app_crash_report(f);
 
 	trap_depth++;
 	trap_irq_count++;

@@ -17,6 +17,7 @@ _Static_assert(offsetof(struct keel_thread, stack_size) == THREAD_STACK_SIZE_OFF
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
 #define EFER_SCE (1ull << 0)
 
 #define RFLAGS_TF (1ull << 8)
@@ -41,8 +42,34 @@ void syscall_arch_init(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
+void arch_set_tls_base(uint64_t base) { wrmsr(MSR_FS_BASE, base); }
+
+uint64_t arch_tls_base(void) { return rdmsr(MSR_FS_BASE); }
+
+uint64_t arch_hwcap(void) { return cpuid(1, 0).edx; }
+
 /* From the image's symbol-table segment (tools/gen-hlt-sites.sh), sorted. */
 extern const uint64_t app_hlt_count, app_hlt_after[];
+
+#define CR0_WP (1ull << 16)
+#define OPCODE_HLT 0xf4
+#define OPCODE_INT3 0xcc
+
+void app_hlt_sites_trap(void)
+{
+	/* The text is read-only: CR0.WP off lets CPL 0 write it, for these
+	 * few bytes, with interrupts off. */
+	bool irq = irq_save();
+	uint64_t cr0 = read_cr0();
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~CR0_WP) : "memory");
+	for (uint64_t i = 0; i < app_hlt_count; i++) {
+		volatile uint8_t *op = (volatile uint8_t *)(uintptr_t)(app_hlt_after[i] - 1);
+		if (*op == OPCODE_HLT)
+			*op = OPCODE_INT3;
+	}
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+	irq_restore(irq);
+}
 
 int app_hlt_site(uint64_t rip)
 {

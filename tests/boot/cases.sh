@@ -186,7 +186,7 @@ boot_test musl-hello-grub-bios 0 'hello from Keel: 1 argument$' 'keel: exit stat
 # The kernel's symbols are its own: an application defining malloc, memcpy
 # and the kernel's internal names links, and both allocators work.
 boot_test own-malloc 0 'ownmalloc: copied by the application; copied by the application' \
-	'its malloc ran [1-9][0-9]* times, its memcpy [1-9][0-9]* times' 'keel: exit status 0' -- --kernel build/ownmalloc.elf
+	'its malloc ran [1-9][0-9]* times, its memcpy [1-9][0-9]* times' '!called the application' 'keel: exit status 0' -- --kernel build/ownmalloc.elf
 # An unknown call answers ENOSYS, logged once by name.
 script_test musl-enosys tests/boot/t-musl-enosys.sh
 # Bad pointers and arguments answer errors, never a kernel fault.
@@ -205,3 +205,5 @@ boot_test musl-abort 127 'mtest: calling abort' 'killed by signal 6 \(SIGABRT\)'
 # The stack protector's failure (musl's a_crash, a hlt) ends the VM.
 boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail' '<smash' '!survived' \
 	-- --kernel "$M" --append "stack-smash"
+# Standard input from the serial port.
+script_test musl-stdin tests/boot/t-musl-stdin.sh

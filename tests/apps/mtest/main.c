@@ -188,7 +188,22 @@ static int test_malloc(void)
 	return failures != 0;
 }
 
-/* Each command line word runs one test. */
+/* Lines from standard input (the serial port), echoed until "end". */
+static int test_stdin(void)
+{
+	char line[128];
+	int n = 0;
+	printf("mtest: reading\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strcmp(line, "end") == 0)
+			break;
+		printf("mtest: line %d [%s]\n", ++n, line);
+	}
+	printf("mtest: %d lines\n", n);
+	return n == 0;
+}
+
 static int test_prot_none(void)
 {
 	volatile char *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -220,6 +235,8 @@ int main(int argc, char **argv)
 		return test_basics();
 	if (strcmp(what, "malloc") == 0)
 		return test_malloc();
+	if (strcmp(what, "stdin") == 0)
+		return test_stdin();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
 	if (strcmp(what, "abort") == 0) {

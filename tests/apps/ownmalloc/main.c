@@ -67,6 +67,13 @@ void mm_init(void) {}
 void console_write(const char *s, size_t n);
 void console_write(const char *s, size_t n) { (void)s, (void)n; }
 
+/* The kernel calls pci_init only when the image has the PCI driver (a
+ * weak reference); this image has none, and the application's function of
+ * that name must not answer for it. */
+static int kernel_called_us;
+void pci_init(void);
+void pci_init(void) { kernel_called_us = 1; }
+
 int main(void)
 {
 	/* Through a volatile pointer, so the compiler cannot inline the copy. */
@@ -80,5 +87,7 @@ int main(void)
 	struct keel_meminfo m;
 	keel_meminfo(&m);
 	printf("ownmalloc: the kernel's heap holds %lu bytes\n", (unsigned long)m.heap_bytes);
-	return mallocs >= 1 && memcpys >= 1 && dup && strcmp(dup, buf) == 0 ? 0 : 1;
+	if (kernel_called_us)
+		printf("ownmalloc: the kernel called the application's pci_init\n");
+	return mallocs >= 1 && memcpys >= 1 && dup && strcmp(dup, buf) == 0 && !kernel_called_us ? 0 : 1;
 }
