@@ -26,8 +26,20 @@ syscall_entry:
 	mov %rax, syscall_scratch_rax(%rip)
 	mov current(%rip), %rax
 	mov THREAD_STACK_OFFSET(%rax), %rsp
+	cmp %rsp, syscall_scratch_rsp(%rip)
+	jb 1f                           /* below the kernel stack: not on it */
 	add THREAD_STACK_SIZE_OFFSET(%rax), %rsp
-	mov syscall_scratch_rax(%rip), %rax
+	cmp %rsp, syscall_scratch_rsp(%rip)
+	jae 2f                          /* above it: not on it either */
+	/* Application code running on the thread's kernel stack (a thread
+	 * of keel_thread_create): go on below the red zone instead of
+	 * starting over at the top, where its own frames are. */
+	mov syscall_scratch_rsp(%rip), %rsp
+	sub $128, %rsp
+	and $-16, %rsp
+	jmp 2f
+1:	add THREAD_STACK_SIZE_OFFSET(%rax), %rsp
+2:	mov syscall_scratch_rax(%rip), %rax
 
 	/* struct syscall_frame, from the top down. */
 	pushq syscall_scratch_rsp(%rip)

@@ -205,5 +205,8 @@ boot_test musl-abort 127 'mtest: calling abort' 'killed by signal 6 \(SIGABRT\)'
 # The stack protector's failure (musl's a_crash, a hlt) ends the VM.
 boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail' '<smash' '!survived' \
 	-- --kernel "$M" --append "stack-smash"
+# A thread of keel_thread_create running C library code on its kernel
+# stack: its system calls continue below its red zone, not over its frames.
+boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined with 5' -- --kernel "$M" --append "keel-thread"
 # Standard input from the serial port.
 script_test musl-stdin tests/boot/t-musl-stdin.sh

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <keel.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -188,6 +189,27 @@ static int test_malloc(void)
 	return failures != 0;
 }
 
+/* A thread of the kernel's API running C library code: its system calls
+ * must not land on its own frames. */
+static int thread_body(void *arg)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "mtest: in thread %s\n", (const char *)arg);
+	struct timespec d = { 0, 1000000 };
+	nanosleep(&d, NULL);
+	return write(1, buf, (size_t)n) == n ? 5 : 6;
+}
+
+static int test_keel_thread(void)
+{
+	keel_thread_t *t;
+	CHECK(keel_thread_create(&t, "worker", thread_body, "worker", 64 * 1024) == 0);
+	int status = -1;
+	CHECK(keel_thread_join(t, &status) == 0 && status == 5);
+	printf("mtest: thread joined with %d\n", status);
+	return failures != 0;
+}
+
 /* Lines from standard input (the serial port), echoed until "end". */
 static int test_stdin(void)
 {
@@ -235,6 +257,8 @@ int main(int argc, char **argv)
 		return test_basics();
 	if (strcmp(what, "malloc") == 0)
 		return test_malloc();
+	if (strcmp(what, "keel-thread") == 0)
+		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)
 		return test_stdin();
 	if (strcmp(what, "prot-none") == 0)
