@@ -5,7 +5,8 @@
 #   make test            install what is missing, run every test suite
 #   make host-tests      build the host unit tests (tests/host)
 #
-# APP names a folder under apps/ (or tests/apps/ for the test applications).
+# APP names a folder under apps/ (or tests/apps/ for the test applications);
+# its app.mk may set APP_SRCS, APP_OBJS, APP_LIBS, APP_LIBC and KEEL_DRIVERS.
 # CMDLINE is baked into the ISO's grub.cfg; run-qemu.sh --append overrides it.
 
 APP ?= hello
