@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -48,7 +51,7 @@ static long console_read(struct file *f, void *buf, size_t len)
 			return (long)n;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		keel_sleep_ns(POLL_NS);
+		sleep_ns(POLL_NS);
 	}
 }
 

@@ -8,7 +8,10 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/random.h"
 #include "arch/x86_64/syscall.h"
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "kernel/mm/mm.h"
 #include "sys/linux.h"
@@ -25,7 +28,7 @@ extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
 void app_exit(int status)
 {
 	/* Linux's status is the low byte; Keel's range for it is smaller. */
-	keel_exit(status & 0xff);
+	kernel_exit(status & 0xff);
 }
 
 static long sys_exit_group(long a0, long a1, long a2, long a3, long a4, long a5) { app_exit((int)a0); }
@@ -82,7 +85,7 @@ SYSCALL(SYS_getegid, sys_getegid);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	keel_thread_yield();
+	thread_yield();
 	return 0;
 }
 SYSCALL(SYS_sched_yield, sys_sched_yield);
@@ -202,7 +205,7 @@ static long sys_sysinfo(long a0, long a1, long a2, long a3, long a4, long a5)
 	if (!user_writable_ok(si, sizeof(*si)))
 		return -EFAULT;
 	memset(si, 0, sizeof(*si));
-	si->uptime = (int64_t)(keel_clock_ns() / 1000000000);
+	si->uptime = (int64_t)(clock_ns() / 1000000000);
 	si->totalram = mm_ram_bytes();
 	si->freeram = mm_free_bytes();
 	si->procs = 1;

@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "arch/x86_64/power.h"
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "sys/linux.h"
 #include "sys/process.h"

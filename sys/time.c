@@ -6,7 +6,10 @@
  */
 #include <errno.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
@@ -20,7 +23,7 @@ static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long 
 	struct linux_timespec *ts = (struct linux_timespec *)a1;
 	if (!user_writable_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	uint64_t ns = keel_clock_ns();
+	uint64_t ns = clock_ns();
 	ts->tv_sec = (int64_t)(ns / NS);
 	ts->tv_nsec = (int64_t)(ns % NS);
 	return 0;
@@ -47,7 +50,7 @@ static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a
 	if (tv) {
 		if (!user_writable_ok(tv, sizeof(*tv)))
 			return -EFAULT;
-		uint64_t ns = keel_clock_ns();
+		uint64_t ns = clock_ns();
 		tv->tv_sec = (int64_t)(ns / NS);
 		tv->tv_usec = (int64_t)(ns % NS / 1000);
 	}
@@ -57,7 +60,7 @@ SYSCALL(SYS_gettimeofday, sys_gettimeofday);
 
 static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	int64_t now = (int64_t)(keel_clock_ns() / NS);
+	int64_t now = (int64_t)(clock_ns() / NS);
 	int64_t *t = (int64_t *)a0;
 	if (t) {
 		if (!user_writable_ok(t, sizeof(*t)))
@@ -72,9 +75,9 @@ SYSCALL(SYS_time, sys_time);
  * always nothing since sleeps are not interrupted by signals yet. */
 static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
 {
-	uint64_t now = keel_clock_ns();
+	uint64_t now = clock_ns();
 	if (deadline > now)
-		keel_sleep_ns(deadline - now);
+		sleep_ns(deadline - now);
 	if (rem)
 		*rem = (struct linux_timespec){ 0, 0 };
 	return 0;
@@ -101,7 +104,7 @@ static long sys_nanosleep(long a0, long a1, long a2, long a3, long a4, long a5)
 		return err;
 	if (rem && !user_writable_ok(rem, sizeof(*rem)))
 		return -EFAULT;
-	uint64_t now = keel_clock_ns();
+	uint64_t now = clock_ns();
 	return sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, rem);
 }
 SYSCALL(SYS_nanosleep, sys_nanosleep);
@@ -121,7 +124,7 @@ static long sys_clock_nanosleep(long a0, long a1, long a2, long a3, long a4, lon
 		return -EFAULT;
 	if (a1 & TIMER_ABSTIME)
 		return sleep_until(ns, NULL);
-	uint64_t now = keel_clock_ns();
+	uint64_t now = clock_ns();
 	return sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, rem);
 }
 SYSCALL(SYS_clock_nanosleep, sys_clock_nanosleep);

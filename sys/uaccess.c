@@ -3,7 +3,7 @@
  * its own regions (sys/vm.c): a bad pointer answers -EFAULT, and never
  * makes the kernel fault or touch memory that is not the application's.
  * The calling thread's own stack counts too: a thread of the kernel's API
- * (keel_thread_create) runs application code on it.
+ * (thread_create) runs application code on it.
  */
 #include "kernel/sched.h"
 #include "sys/linux.h"
@@ -13,7 +13,7 @@ struct vm app_vm;
 
 static bool on_own_stack(const void *p, size_t len)
 {
-	const struct keel_thread *t = sched_current();
+	const struct thread *t = sched_current();
 	uintptr_t a = (uintptr_t)p;
 	return t->stack && a >= t->stack && len <= t->stack_size && a - t->stack <= t->stack_size - len;
 }

@@ -1,10 +1,13 @@
 /*
  * The report of a CPU exception: which one, where (the faulting function
  * by name), the registers and a backtrace, then the VM's end with
- * KEEL_EXIT_EXCEPTION. Keel does not page or emulate anything, so every
+ * KERNEL_EXIT_EXCEPTION. Keel does not page or emulate anything, so every
  * exception is a bug in the kernel or the application.
  */
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
@@ -88,7 +91,7 @@ void exception_report(struct trap_frame *f)
 		kprintf("cr2 %016lx\n", cr2);
 	print_regs(f);
 	backtrace_print_interrupted(f->rip, f->rbp, f->rsp);
-	power_exit(KEEL_EXIT_EXCEPTION);
+	power_exit(KERNEL_EXIT_EXCEPTION);
 }
 
 void app_crash_report(struct trap_frame *f)
@@ -101,5 +104,5 @@ void app_crash_report(struct trap_frame *f)
 	kprintf("cause: a check in the C library failed (musl's a_crash: the stack protector, the heap's checks)\n");
 	print_regs(f);
 	backtrace_print_interrupted(f->rip - 1, f->rbp, f->rsp);
-	power_exit(KEEL_EXIT_EXCEPTION);
+	power_exit(KERNEL_EXIT_EXCEPTION);
 }

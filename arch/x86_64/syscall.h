@@ -7,7 +7,7 @@
 #ifndef KEEL_ARCH_SYSCALL_H
 #define KEEL_ARCH_SYSCALL_H
 
-/* Where syscall.S finds the kernel stack in struct keel_thread; checked
+/* Where syscall.S finds the kernel stack in struct thread; checked
  * against the structure in syscall_arch.c. */
 #define THREAD_STACK_OFFSET 72
 #define THREAD_STACK_SIZE_OFFSET 80

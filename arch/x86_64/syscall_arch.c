@@ -10,8 +10,8 @@
 #include "boot/boot.h"
 #include "kernel/sched.h"
 
-_Static_assert(offsetof(struct keel_thread, stack) == THREAD_STACK_OFFSET, "syscall.S's view of a thread");
-_Static_assert(offsetof(struct keel_thread, stack_size) == THREAD_STACK_SIZE_OFFSET, "syscall.S's view of a thread");
+_Static_assert(offsetof(struct thread, stack) == THREAD_STACK_OFFSET, "syscall.S's view of a thread");
+_Static_assert(offsetof(struct thread, stack_size) == THREAD_STACK_SIZE_OFFSET, "syscall.S's view of a thread");
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
