@@ -71,7 +71,10 @@ static void print_boottime(void)
 		prev = marks[i].tsc;
 	}
 }
-static char *words[CMDLINE_MAX_WORDS + 2];
+
+/* Room for as many words as the command line can hold (no fixed limit
+ * below its size); filled before it is read, so not zeroed at boot. */
+static char *words[CMDLINE_WORDS_MAX(BOOTINFO_CMDLINE_MAX) + 2] __attribute__((section(".bss.nozero")));
 static uint64_t boot_us;
 
 /* Until the final page tables are built, the boot tables map the first
@@ -276,7 +279,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	/* Options first, so "quiet" applies to the whole boot log. */
 	static char cmdline[BOOTINFO_CMDLINE_MAX] __attribute__((section(".bss.nozero")));
 	memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
-	int err = cmdline_parse(cmdline, keel_app_name, words, &cl);
+	int err = cmdline_parse(cmdline, keel_app_name, words, CMDLINE_WORDS_MAX(BOOTINFO_CMDLINE_MAX), &cl);
 	if (err)
 		panic("boot: cannot parse the command line '%s': %s", boot_info.cmdline,
 		      err == -E2BIG ? "too many words" : "unterminated quote");
