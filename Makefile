@@ -38,6 +38,8 @@ BOOT_SRCS := \
 
 KERNEL_SRCS := \
 	kernel/main.c \
+	kernel/exit.c \
+	kernel/keel_api.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \

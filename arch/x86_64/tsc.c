@@ -21,7 +21,6 @@
 
 #include <string.h>
 
-#include "include/keel.h"
 #include "kernel/acpi.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
@@ -348,7 +347,3 @@ uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks
 uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 20); }
 
 uint64_t clock_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
-
-uint64_t keel_clock_ns(void) { return clock_ns(); }
-uint64_t keel_tsc_hz(void) { return hz; }
-const char *keel_tsc_source(void) { return source; }

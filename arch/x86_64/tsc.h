@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "kernel/clock.h"
+
 extern uint64_t boot_tsc; /* read by the first instruction (boot/entry32.S) */
 
 struct acpi_info;
@@ -29,8 +31,7 @@ void tsc_calibration_sample(void);
 uint64_t tsc_hz(void);
 const char *tsc_source(void);
 
-/* Nanoseconds since boot_tsc. */
-uint64_t clock_ns(void);
+/* clock_ns (kernel/clock.h) counts from boot_tsc. */
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
 

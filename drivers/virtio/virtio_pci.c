@@ -93,7 +93,7 @@ static void on_poll(struct timer *t, void *ctx)
 {
 	for (unsigned i = 0; i < npolled; i++)
 		virtio_dispatch(polled[i], 3);
-	timer_arm(t, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+	timer_arm(t, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 }
 
 /* --- setting them up --- */
@@ -193,7 +193,7 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 		return -ENOSPC;
 	polled[npolled++] = vd;
 	if (npolled == 1)
-		timer_arm(&poll_timer, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+		timer_arm(&poll_timer, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 	vd->irq_mode = VIRTIO_IRQ_NONE;
 	return 0;
 }
