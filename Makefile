@@ -38,6 +38,7 @@ BOOT_SRCS := \
 
 KERNEL_SRCS := \
 	kernel/main.c \
+	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
 	arch/x86_64/start.c \

@@ -23,6 +23,7 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/option.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 
@@ -154,8 +155,15 @@ static struct {
 	uint32_t pit_elapsed; /* PIT ticks added up across wraps */
 } run;
 
-void tsc_calibration_begin(const struct acpi_info *ai, const char *force)
+/* Kernel option tsc-calibrate=cpuid|pmtimer|hpet|pit: the source tried
+ * first, for testing each. */
+static const char *forced_source;
+static void set_forced_source(const char *value) { forced_source = value; }
+KERNEL_OPTION("tsc-calibrate=", set_forced_source);
+
+void tsc_calibration_begin(const struct acpi_info *ai)
 {
+	const char *force = forced_source;
 	const char *ignored;
 	if (from_cpuid(&ignored) != 0)
 		return;
@@ -313,8 +321,9 @@ static uint64_t try_source(const char *which, const struct acpi_info *ai, const 
 	return f;
 }
 
-void tsc_init(const struct acpi_info *ai, const char *force)
+void tsc_init(const struct acpi_info *ai)
 {
+	const char *force = forced_source;
 	/* The measurement that ran during the boot first. */
 	static const char *const order[] = { "cpuid", "pmtimer", "pit", "hpet" };
 	hz = 0;

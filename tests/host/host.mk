@@ -18,6 +18,9 @@ include tests/host/lib.mk
 HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
+HOST_TESTS += option
+test_option_SRCS := tests/host/test_option.c kernel/option.c
+
 HOST_TESTS += memmap
 test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
