@@ -80,7 +80,8 @@ const char *keel_thread_name(const keel_thread_t *t);
 /* --- Synchronisation ------------------------------------------------------
  *
  * All of these may be declared statically with an initializer of zeros
- * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
+ * (or the _INIT macros). Timeouts are relative, in nanoseconds (one the
+ * clock cannot reach, such as UINT64_MAX, means no limit); a wait that
  * times out returns -ETIMEDOUT. keel_sem_post and keel_mbox_trypost may be
  * called from an interrupt handler; nothing else here may. */
 

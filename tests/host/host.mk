@@ -42,6 +42,11 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# The public API over the kernel's, on the same host scheduler.
+HOST_TESTS += keel_api
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c tests/host/sched_host.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue
