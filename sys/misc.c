@@ -13,6 +13,7 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
 #include "kernel/mm/mm.h"
 #include "sys/linux.h"
 #include "sys/process.h"

@@ -2,7 +2,7 @@
  * Signals: dispositions and the mask are recorded (rt_sigaction,
  * rt_sigprocmask); nothing is delivered to a handler yet. A signal the
  * application sends itself (raise, abort) with its default action
- * "terminate" ends the VM with KEEL_EXIT_SIGNAL, naming the signal.
+ * "terminate" ends the VM with KERNEL_EXIT_SIGNAL, naming the signal.
  */
 #include <errno.h>
 #include <string.h>
@@ -107,7 +107,7 @@ static long send_self(int sig)
 	 * would only delay it; nothing else could run meanwhile). */
 	kprintf("keel: the application was killed by signal %d (%s)\n", sig,
 		sig < 32 && signal_names[sig] ? signal_names[sig] : "real-time");
-	power_exit(KEEL_EXIT_SIGNAL);
+	power_exit(KERNEL_EXIT_SIGNAL);
 }
 
 static bool is_self(long pid) { return pid == 1 || pid == 0 || pid == -1; }

@@ -22,6 +22,8 @@
 #include "kernel/thread.h"
 #include "kernel/app.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/option.h"
 #include "kernel/mm/mm.h"
 #include "kernel/panic.h"
 #include "sys/auxv.h"
@@ -58,10 +60,8 @@ static int build_env(const struct cmdline *cl, char **env)
 		if (strncmp(opt, "env.", 4) != 0)
 			continue;
 		char *var = opt + 4, *eq = strchr(var, '=');
-		if (eq == NULL || eq == var) {
-			kwarn("keel: kernel option '%s' is not env.NAME=VALUE (ignored)\n", opt);
-			continue;
-		}
+		if (eq == NULL || eq == var)
+			continue; /* named by check_env_option */
 		int j = 0;
 		while (j < n && !(strncmp(env[j], var, (size_t)(eq - var) + 1) == 0))
 			j++;
@@ -75,6 +75,16 @@ static int build_env(const struct cmdline *cl, char **env)
 	}
 	return n;
 }
+
+/* env.NAME=VALUE: applied by build_env when the application starts;
+ * checked here, when the boot log can still say what is wrong with it. */
+static void check_env_option(const char *var)
+{
+	const char *eq = strchr(var, '=');
+	if (eq == NULL || eq == var)
+		kwarn("keel: kernel option 'env.%s' is not env.NAME=VALUE (ignored)\n", var);
+}
+KERNEL_OPTION("env.", check_env_option);
 
 static void fill_random(uint8_t out[16])
 {

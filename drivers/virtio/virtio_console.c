@@ -12,12 +12,15 @@
  * against their buffer.
  */
 #include <errno.h>
-#include <keel.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -76,8 +79,8 @@ struct keel_port {
 	struct dma_buf *cur;
 	uint32_t cur_len, cur_off;
 	struct dma_buf txbuf;
-	keel_sem_t rx_used, tx_used;
-	keel_mutex_t rx_lock, tx_lock;
+	struct sem rx_used, tx_used;
+	struct mutex rx_lock, tx_lock;
 	/* For the console on this port (interrupt context allowed). */
 	struct dma_buf ctx[CONSOLE_TX_BUFS];
 	bool ctx_busy[CONSOLE_TX_BUFS];
@@ -92,11 +95,11 @@ struct vtcon {
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
-	keel_sem_t ctrl_used, ctrl_tx_used;
-	keel_mutex_t ctrl_tx_lock;
-	keel_mutex_t lock;   /* port table */
-	keel_cond_t changed; /* a port appeared, got a name, opened */
-	keel_thread_t *thread;
+	struct sem ctrl_used, ctrl_tx_used;
+	struct mutex ctrl_tx_lock;
+	struct mutex lock;   /* port table */
+	struct cond changed; /* a port appeared, got a name, opened */
+	struct thread *thread;
 };
 
 #define MAX_CONSOLES 4
@@ -128,10 +131,10 @@ static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * 
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void on_port_rx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->rx_used); }
-static void on_port_tx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->tx_used); }
-static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
-static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
+static void on_port_rx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->rx_used); }
+static void on_port_tx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
+static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
 static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 {
@@ -148,7 +151,7 @@ static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 
 static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
 {
-	keel_mutex_lock(&c->ctrl_tx_lock);
+	mutex_lock(&c->ctrl_tx_lock);
 	struct virtio_console_control m = { id, event, value };
 	memcpy(c->ctrl_txbuf.p, &m, sizeof(m));
 	struct vq_seg seg = { c->ctrl_txbuf.phys, sizeof(m) };
@@ -164,7 +167,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 			err = -EIO;
 		}
 	}
-	keel_mutex_unlock(&c->ctrl_tx_lock);
+	mutex_unlock(&c->ctrl_tx_lock);
 	return err;
 }
 
@@ -213,24 +216,24 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		return;
 	}
 	struct keel_port *p = &c->port[m.id];
-	keel_mutex_lock(&c->lock);
+	mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
@@ -247,8 +250,8 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 	case VIRTIO_CONSOLE_RESIZE: break;
 	default: kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event); break;
 	}
-	keel_cond_broadcast(&c->changed);
-	keel_mutex_unlock(&c->lock);
+	cond_broadcast(&c->changed);
+	mutex_unlock(&c->lock);
 }
 
 /* Handles one control message if one is there; returns whether it did. */
@@ -306,8 +309,8 @@ static void console_flush_port(void)
 	struct keel_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = keel_clock_ns() + 200000000ull;
-	while (!p->tx->broken && console_reclaim(p) > 0 && keel_clock_ns() < deadline)
+	uint64_t deadline = deadline_after(200000000ull);
+	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
 
@@ -355,10 +358,10 @@ static int setup_port(struct vtcon *c, uint32_t id)
 	struct keel_port *p = &c->port[id];
 	p->con = c;
 	p->id = id;
-	keel_sem_init(&p->rx_used, 0);
-	keel_sem_init(&p->tx_used, 0);
-	keel_mutex_init(&p->rx_lock);
-	keel_mutex_init(&p->tx_lock);
+	sem_init(&p->rx_used, 0);
+	sem_init(&p->tx_used, 0);
+	mutex_init(&p->rx_lock);
+	mutex_init(&p->tx_lock);
 	struct virtio_device *vd = c->vd;
 	int rxq = rx_queue_index(id);
 	int err = virtio_queue_setup(vd, (unsigned)rxq, QUEUE_ENTRIES, on_port_rx, p);
@@ -380,11 +383,11 @@ static int vtcon_attach(struct virtio_device *vd)
 		return -ENOMEM;
 	c->vd = vd;
 	vd->driver = c;
-	keel_mutex_init(&c->lock);
-	keel_cond_init(&c->changed);
-	keel_mutex_init(&c->ctrl_tx_lock);
-	keel_sem_init(&c->ctrl_used, 0);
-	keel_sem_init(&c->ctrl_tx_used, 0);
+	mutex_init(&c->lock);
+	cond_init(&c->changed);
+	mutex_init(&c->ctrl_tx_lock);
+	sem_init(&c->ctrl_used, 0);
+	sem_init(&c->ctrl_tx_used, 0);
 
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
 					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
@@ -458,7 +461,7 @@ static int vtcon_attach(struct virtio_device *vd)
 		return err;
 	while (control_poll(c))
 		;
-	return keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	return thread_create(&c->thread, "virtio-console", control_thread, c, 0);
 }
 
 static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
@@ -479,7 +482,7 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 {
 	if (name == NULL || *name == '\0')
 		return -EINVAL;
-	uint64_t deadline = keel_clock_ns() + timeout_ns;
+	uint64_t deadline = deadline_after(timeout_ns);
 	struct keel_port *p;
 	/* Ports are announced by each device's control thread; wait for
 	 * one of this name to appear. */
@@ -487,15 +490,14 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 		p = find_port(name);
 		if (p)
 			break;
-		uint64_t now = keel_clock_ns();
+		uint64_t now = clock_ns();
 		if (nconsoles == 0 || now >= deadline)
 			return -ENOENT;
 		struct vtcon *c = consoles[0];
-		keel_mutex_lock(&c->lock);
+		mutex_lock(&c->lock);
 		if (find_port(name) == NULL)
-			keel_cond_timedwait(&c->changed, &c->lock,
-					    deadline - now < 10000000 ? deadline - now : 10000000);
-		keel_mutex_unlock(&c->lock);
+			cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
+		mutex_unlock(&c->lock);
 	}
 	if (p->guest_open || p->console)
 		return -EBUSY;
@@ -520,7 +522,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 {
 	if (len == 0)
 		return 0;
-	keel_mutex_lock(&p->rx_lock);
+	mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
 		uint32_t got;
@@ -544,7 +546,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 			p->cur = NULL;
 		}
 	}
-	keel_mutex_unlock(&p->rx_lock);
+	mutex_unlock(&p->rx_lock);
 	return ret;
 }
 
@@ -552,14 +554,14 @@ long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 {
 	const uint8_t *in = buf;
 	size_t done = 0;
-	keel_mutex_lock(&p->tx_lock);
+	mutex_lock(&p->tx_lock);
 	while (done < len) {
 		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
 		memcpy(p->txbuf.p, in + done, n);
 		struct vq_seg seg = { p->txbuf.phys, (uint32_t)n };
 		int err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
 		if (err) {
-			keel_mutex_unlock(&p->tx_lock);
+			mutex_unlock(&p->tx_lock);
 			return done ? (long)done : err;
 		}
 		virtqueue_kick(p->tx);
@@ -567,11 +569,11 @@ long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 		 * broken device ends it. */
 		uint32_t used;
 		if (virtio_wait_used(p->con->vd, p->tx, &p->tx_used, UINT64_MAX, &used) == NULL) {
-			keel_mutex_unlock(&p->tx_lock);
+			mutex_unlock(&p->tx_lock);
 			return done ? (long)done : -EIO;
 		}
 		done += n;
 	}
-	keel_mutex_unlock(&p->tx_lock);
+	mutex_unlock(&p->tx_lock);
 	return (long)done;
 }

@@ -6,12 +6,13 @@
  * of them.
  */
 #include <errno.h>
-#include <keel.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
 #include "arch/x86_64/random.h"
 
 #define REQUEST_BYTES 4096u
@@ -20,8 +21,8 @@
 struct vtrnd {
 	struct virtio_device *vd;
 	struct virtqueue *vq;
-	keel_sem_t used;   /* posted by the interrupt handler */
-	keel_mutex_t lock; /* one request at a time */
+	struct sem used;   /* posted by the interrupt handler */
+	struct mutex lock; /* one request at a time */
 	uint8_t *buf;	   /* the device writes here */
 	uint64_t buf_phys;
 	unsigned long bytes; /* delivered so far */
@@ -33,7 +34,7 @@ static unsigned nrngs;
 static void vtrnd_interrupt(struct virtqueue *vq)
 {
 	struct vtrnd *r = vq->owner;
-	keel_sem_post(&r->used);
+	sem_post(&r->used);
 }
 
 static int vtrnd_attach(struct virtio_device *vd)
@@ -44,8 +45,8 @@ static int vtrnd_attach(struct virtio_device *vd)
 	if (r == NULL)
 		return -ENOMEM;
 	r->vd = vd;
-	keel_sem_init(&r->used, 0);
-	keel_mutex_init(&r->lock);
+	sem_init(&r->used, 0);
+	mutex_init(&r->lock);
 	r->buf = virtio_dma_alloc(REQUEST_BYTES, &r->buf_phys);
 	int err = r->buf ? 0 : -ENOMEM;
 	if (!err)
@@ -77,7 +78,7 @@ static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 {
 	if (len > REQUEST_BYTES)
 		len = REQUEST_BYTES;
-	keel_mutex_lock(&r->lock);
+	mutex_lock(&r->lock);
 	struct vq_seg seg = { r->buf_phys, (uint32_t)len };
 	long ret = virtqueue_enqueue(r->vq, r, &seg, 0, 1);
 	if (ret == 0) {
@@ -93,7 +94,7 @@ static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 			ret = -EIO;
 		}
 	}
-	keel_mutex_unlock(&r->lock);
+	mutex_unlock(&r->lock);
 	return ret;
 }
 

@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/clock.h"
-#include "kernel/exit.h"
-#include "kernel/sync.h"
-#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
@@ -159,7 +155,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 	return 0;
 }
 
-void keel_meminfo(struct keel_meminfo *info)
+void mm_stats(struct mm_stats *info)
 {
 	info->ram_bytes = mm_ram_bytes();
 	info->free_bytes = mm_free_bytes();

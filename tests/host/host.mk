@@ -18,6 +18,9 @@ include tests/host/lib.mk
 HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
+HOST_TESTS += option
+test_option_SRCS := tests/host/test_option.c kernel/option.c
+
 HOST_TESTS += memmap
 test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
@@ -38,6 +41,11 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
+
+# The public API over the kernel's, on the same host scheduler.
+HOST_TESTS += keel_api
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c tests/host/sched_host.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
 
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
