@@ -47,6 +47,8 @@ test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers
 HOST_TESTS += virtio_core
 test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
 	drivers/virtio/virtqueue.c
+# Allocation failures injected under the core (test_virtio_core.c).
+test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
@@ -56,7 +58,7 @@ define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
 	$$(say) HOSTCC $$@
-	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $(HOST_LDLIBS)
+	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $$(test_$(1)_LDFLAGS) $(HOST_LDLIBS)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

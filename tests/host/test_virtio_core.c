@@ -41,8 +41,31 @@ int kprintf(const char *fmt, ...)
 	return r;
 }
 
+/* Allocation failures on demand: every allocation of the code under test
+ * (the rings and buffers here; calloc and realloc through the linker's
+ * --wrap, see host.mk) is counted while `counting`, and the one numbered
+ * fail_alloc_at fails. */
+static bool counting;
+static unsigned allocs, fail_alloc_at;
+static long dma_live; /* rings and buffers not yet freed */
+
+static bool alloc_fails(void)
+{
+	if (!counting)
+		return false;
+	return ++allocs == fail_alloc_at;
+}
+
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_calloc(size_t n, size_t size) { return alloc_fails() ? NULL : __real_calloc(n, size); }
+void *__wrap_realloc(void *p, size_t size) { return alloc_fails() ? NULL : __real_realloc(p, size); }
+
 void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
 {
+	if (alloc_fails())
+		return NULL;
+	dma_live++;
 	size_t rounded = (bytes + 4095) & ~(size_t)4095;
 	void *p = aligned_alloc(4096, rounded);
 	if (p == NULL)
@@ -52,7 +75,11 @@ void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
 	return p;
 }
 
-void virtio_dma_free(void *p, size_t bytes) { free(p); }
+void virtio_dma_free(void *p, size_t bytes)
+{
+	dma_live--;
+	free(p);
+}
 
 /* Time and waiting, as virtio_wait_used uses them: a fake clock, and a
  * semaphore wait that lets the test's hook play the device meanwhile. */
@@ -88,6 +115,11 @@ struct fake {
 	unsigned nstatus;
 	bool refuse_features; /* FEATURES_OK does not stick */
 	bool reset_stuck;
+	int resets_left;       /* > 0: resets that work, then it sticks */
+	int fail_queue_enable; /* queue index + 1 whose enable fails */
+	bool fail_irq;
+	bool irq_on;
+	bool enabled[NQ]; /* queues the device would use */
 	uint16_t qsize[NQ];
 	struct vdev_sim sim[NQ];
 	bool sim_live[NQ];
@@ -104,10 +136,22 @@ static struct fake fk;
 
 static int f_reset(struct virtio_device *vd)
 {
-	if (F(vd)->reset_stuck)
+	struct fake *f = F(vd);
+	if (f->reset_stuck)
 		return -ETIMEDOUT;
-	F(vd)->status = 0;
-	F(vd)->status_log[F(vd)->nstatus++] = 0;
+	/* This reset works; the next may not. */
+	if (f->resets_left > 0 && --f->resets_left == 0)
+		f->reset_stuck = true;
+	f->status = 0;
+	if (f->nstatus < sizeof(f->status_log))
+		f->status_log[f->nstatus++] = 0;
+	/* Section 2.4: a reset device forgets its queues. */
+	for (int i = 0; i < NQ; i++) {
+		if (f->sim_live[i])
+			vdev_sim_fini(&f->sim[i]);
+		f->sim_live[i] = false;
+		f->enabled[i] = false;
+	}
 	return 0;
 }
 
@@ -154,8 +198,15 @@ static int f_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 	/* The legacy interface fixes the size (section 4.1.4.10). */
 	if (f->legacy && vq->size != f->qsize[vq->index])
 		return -EINVAL;
+	if (f->fail_queue_enable == vq->index + 1)
+		return -EIO;
+	f->enabled[vq->index] = true;
+	/* The simulated device's own memory is not the code under test's. */
+	bool was = counting;
+	counting = false;
 	vdev_sim_init(&f->sim[vq->index], (void *)vq->desc, vq->size, virtio_has(vd, VIRTIO_RING_F_EVENT_IDX),
 		      virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC));
+	counting = was;
 	f->sim_live[vq->index] = true;
 	return 0;
 }
@@ -181,9 +232,14 @@ static uint8_t f_read_isr(struct virtio_device *vd)
 static int f_setup_irq(struct virtio_device *vd)
 {
 	F(vd)->irq_setups++;
+	if (F(vd)->fail_irq)
+		return -ENOSPC;
+	F(vd)->irq_on = true;
 	vd->irq_mode = VIRTIO_IRQ_NONE;
 	return 0;
 }
+
+static void f_teardown_irq(struct virtio_device *vd) { F(vd)->irq_on = false; }
 
 static struct virtio_transport ops = {
 	.name = "fake",
@@ -200,6 +256,7 @@ static struct virtio_transport ops = {
 	.set_vector = f_set_vector,
 	.read_isr = f_read_isr,
 	.setup_irq = f_setup_irq,
+	.teardown_irq = f_teardown_irq,
 };
 
 static struct virtio_device vd;
@@ -216,26 +273,21 @@ static void fresh(bool legacy, uint64_t offered)
 	vd.ops = &ops;
 	vd.transport = &fk;
 	strcpy(vd.name, "fake0");
+	strcpy(vd.location, "fake slot 3");
 	log_text[0] = '\0';
+	counting = false;
+	allocs = fail_alloc_at = 0;
 	now_ns = 1000;
 	while_waiting = NULL;
 	waits = 0;
 }
 
+/* What every test ends with: the device given up, everything freed. */
 static void release(void)
 {
-	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-		struct virtqueue *vq = vd.vq[i];
-		if (vq == NULL)
-			continue;
-		if (fk.sim_live[i])
-			vdev_sim_fini(&fk.sim[i]);
-		free((void *)vq->desc);
-		free(vq->indirect_tables);
-		virtqueue_fini(vq);
-		free(vq);
-		vd.vq[i] = NULL;
-	}
+	virtio_detach(&vd);
+	assert_null(vd.vq);
+	assert_int_equal(dma_live, 0);
 }
 
 /* --- the attach sequence --------------------------------------------------------------- */
@@ -311,8 +363,7 @@ static void queue_sizes(void **state)
 	fk.qsize[3] = 256;
 	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), -ENODEV);
 	assert_int_equal(virtio_queue_setup(&vd, 1, 0, NULL, NULL), -EIO);
-	assert_null(vd.vq[0]);
-	assert_null(vd.vq[1]);
+	assert_int_equal(vd.nvqs, 0); /* the table did not even grow */
 	/* The driver may ask for less, taken down to a power of two. */
 	assert_int_equal(virtio_queue_setup(&vd, 2, 100, NULL, NULL), 0);
 	assert_int_equal(vd.vq[2]->size, 64);
@@ -463,6 +514,261 @@ static void wait_used(void **state)
 	release();
 }
 
+/* --- attach that unwinds ---------------------------------------------------------------- */
+
+/* A driver's attach in the shape every Keel driver has (virtio_rng.c):
+ * a buffer, negotiation, two queues, interrupts, and one exit that
+ * undoes it all. */
+#define MINI_BUF 4096
+static void *mini_buf;
+
+static int mini_attach(struct virtio_device *d)
+{
+	uint64_t phys;
+	int err = -ENOMEM;
+	void *buf = virtio_dma_alloc(MINI_BUF, &phys);
+	if (buf == NULL)
+		goto fail;
+	err = virtio_negotiate(d, VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX);
+	if (err)
+		goto fail;
+	err = virtio_queue_setup(d, 0, 0, NULL, NULL);
+	if (err)
+		goto fail;
+	err = virtio_queue_setup(d, 1, 0, NULL, NULL);
+	if (err)
+		goto fail;
+	err = virtio_finish(d);
+	if (err)
+		goto fail;
+	mini_buf = buf;
+	return 0;
+
+fail:
+	virtio_detach(d);
+	if (buf)
+		virtio_dma_free(buf, MINI_BUF);
+	return err;
+}
+
+static const uint64_t mini_offer = VIRTIO_F_VERSION_1 | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX;
+
+/* After a failed attach nothing of it is left: no memory (LeakSanitizer
+ * checks the heap at exit, dma_live the rings), no queue the device
+ * would use, no interrupts, the device reset and then told FAILED. */
+static void assert_undone(int err)
+{
+	assert_true(err < 0);
+	assert_int_equal(dma_live, 0);
+	assert_null(vd.vq);
+	assert_int_equal(vd.nvqs, 0);
+	for (int i = 0; i < NQ; i++)
+		assert_false(fk.enabled[i]);
+	assert_false(fk.irq_on);
+	assert_false(vd.driver_ok);
+	assert_true(vd.broken);
+	assert_int_equal(fk.status, VIRTIO_STATUS_FAILED);
+	/* Reset (status 0) came before FAILED. */
+	assert_true(fk.nstatus >= 2);
+	assert_int_equal(fk.status_log[fk.nstatus - 2], 0);
+	assert_int_equal(fk.status_log[fk.nstatus - 1], VIRTIO_STATUS_FAILED);
+}
+
+static void attach_unwinds_each_step(void **state)
+{
+	/* The attach that works, and the allocations it makes. */
+	fresh(false, mini_offer);
+	counting = true;
+	assert_int_equal(mini_attach(&vd), 0);
+	counting = false;
+	unsigned total = allocs;
+	assert_true(total >= 7); /* buffer; per queue: table, queue, ring, indirect, slots */
+	assert_true(fk.irq_on);
+	virtio_dma_free(mini_buf, MINI_BUF);
+	release();
+	assert_false(fk.irq_on);
+
+	/* Each allocation failing in turn. */
+	for (unsigned n = 1; n <= total; n++) {
+		fresh(false, mini_offer);
+		counting = true;
+		fail_alloc_at = n;
+		int err = mini_attach(&vd);
+		counting = false;
+		assert_int_equal(err, -ENOMEM);
+		assert_undone(err);
+	}
+
+	/* Each step the device can refuse. */
+	fresh(false, mini_offer & ~VIRTIO_F_VERSION_1); /* negotiation */
+	assert_undone(mini_attach(&vd));
+	fresh(false, mini_offer); /* FEATURES_OK refused */
+	fk.refuse_features = true;
+	assert_undone(mini_attach(&vd));
+	fresh(false, mini_offer); /* the second queue does not exist */
+	fk.qsize[1] = 0;
+	assert_undone(mini_attach(&vd));
+	fresh(false, mini_offer); /* ... or has an impossible size */
+	fk.qsize[1] = 96;
+	assert_undone(mini_attach(&vd));
+	fresh(false, mini_offer); /* its setup refused */
+	fk.fail_queue_enable = 2;
+	assert_undone(mini_attach(&vd));
+	fresh(false, mini_offer); /* no interrupts */
+	fk.fail_irq = true;
+	assert_undone(mini_attach(&vd));
+	fresh(true, mini_offer); /* the legacy interface, its queue size refused */
+	fk.fail_queue_enable = 1;
+	assert_undone(mini_attach(&vd));
+
+	/* A device whose first reset never finishes: nothing was set up. */
+	fresh(false, mini_offer);
+	fk.reset_stuck = true;
+	assert_int_equal(mini_attach(&vd), -ETIMEDOUT);
+	assert_int_equal(dma_live, 0);
+	assert_null(vd.vq);
+	assert_true(fk.status & VIRTIO_STATUS_FAILED);
+}
+
+/* The device stops resetting after its queues were given: they may still
+ * be written by it, so they stay allocated (and broken), and it says so. */
+static void attach_stuck_device_keeps_its_rings(void **state)
+{
+	fresh(false, mini_offer);
+	fk.resets_left = 1; /* negotiate's reset works; detach's does not */
+	fk.fail_irq = true;
+	assert_int_equal(mini_attach(&vd), -ENOSPC);
+	assert_non_null(strstr(log_text, "did not finish its reset"));
+	assert_int_equal(vd.nvqs, 2);
+	assert_true(vd.vq[0]->broken && vd.vq[1]->broken);
+	assert_int_equal(dma_live, 4); /* two rings, two indirect tables; not the buffer */
+	assert_true(fk.status & VIRTIO_STATUS_FAILED);
+	/* What the kernel would leave; the test takes it back. */
+	fk.reset_stuck = false;
+	release();
+}
+
+/* --- device faults named ------------------------------------------------------------------- */
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void ready_two_queues(void)
+{
+	fresh(false, VIRTIO_F_VERSION_1);
+	assert_int_equal(virtio_negotiate(&vd, 0), 0);
+	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), 0);
+	assert_int_equal(virtio_queue_setup(&vd, 1, 0, NULL, NULL), 0);
+	assert_int_equal(virtio_finish(&vd), 0);
+}
+
+static uint8_t fbuf[8][64];
+
+static void post(struct virtqueue *vq, int i)
+{
+	struct vq_seg seg = { (uint64_t)(uintptr_t)fbuf[i], sizeof(fbuf[i]) };
+	assert_int_equal(virtqueue_enqueue(vq, fbuf[i], &seg, 0, 1), 0);
+	virtqueue_kick(vq);
+}
+
+/* Each fault that breaks a queue: one line naming the device, where it
+ * is, the queue and the fault; the counters count it; the device's other
+ * queue goes on working. */
+static void fault_breaks_queue_named_once(void **state)
+{
+	const enum vdev_hostile moves[] = { VDEV_ID_BEYOND, VDEV_ID_NOT_HEAD, VDEV_IDX_JUMP };
+	const char *said[] = { "beyond the queue", "heads no outstanding chain", "ran ahead" };
+	for (unsigned m = 0; m < 3; m++) {
+		ready_two_queues();
+		unsigned long before = virtio_device_faults();
+		struct virtqueue *vq = vd.vq[1];
+		post(vq, 0);
+		assert_int_equal(vdev_sim_fetch(&fk.sim[1]), 1);
+		assert_true(vdev_sim_misbehave(&fk.sim[1], moves[m]));
+		uint32_t len;
+		assert_null(virtqueue_dequeue(vq, &len));
+		assert_null(virtqueue_dequeue(vq, &len)); /* broken: not looked at again */
+		assert_true(vq->broken);
+		assert_int_equal(vq->device_faults, 1);
+		assert_int_equal(virtio_device_faults(), before + 1);
+		assert_int_equal(count_of(log_text, "device fault"), 1);
+		assert_non_null(strstr(log_text, "fake0 (fake slot 3): device fault on queue 1: "));
+		assert_non_null(strstr(log_text, said[m]));
+		assert_int_equal(virtqueue_enqueue(vq, fbuf[1], &(struct vq_seg){ 1, 1 }, 0, 1), -EIO);
+		/* Queue 0 is not concerned. */
+		post(vd.vq[0], 2);
+		assert_int_equal(vdev_sim_run(&fk.sim[0]), 1);
+		assert_ptr_equal(virtqueue_dequeue(vd.vq[0], &len), fbuf[2]);
+		release();
+	}
+}
+
+/* A length past the buffer is clamped, not fatal: every one is counted,
+ * the first of each queue logged, and no more lines however many. */
+static void fault_length_counted_logged_once(void **state)
+{
+	ready_two_queues();
+	unsigned long before = virtio_device_faults();
+	for (int round = 0; round < 5; round++) {
+		for (int q = 0; q < 2; q++) {
+			post(vd.vq[q], q);
+			assert_int_equal(vdev_sim_fetch(&fk.sim[q]), 1);
+			assert_true(vdev_sim_misbehave(&fk.sim[q], VDEV_LEN_BEYOND));
+			uint32_t len = 0;
+			assert_ptr_equal(virtqueue_dequeue(vd.vq[q], &len), fbuf[q]);
+			assert_int_equal(len, sizeof(fbuf[q])); /* clamped */
+		}
+	}
+	assert_int_equal(vd.vq[0]->device_faults, 5);
+	assert_int_equal(vd.vq[1]->device_faults, 5);
+	assert_int_equal(virtio_device_faults(), before + 10);
+	assert_int_equal(count_of(log_text, "device fault"), 2); /* once per queue */
+	assert_int_equal(count_of(log_text, "device fault on queue 0: a used length is beyond"), 1);
+	assert_int_equal(count_of(log_text, "device fault on queue 1: a used length is beyond"), 1);
+	assert_false(vd.vq[0]->broken || vd.vq[1]->broken);
+	release();
+}
+
+/* --- every wait bounded -------------------------------------------------------------------- */
+
+static void wait_bounded_by_device(void **state)
+{
+	ready_two_queues();
+	keel_sem_t sem = KEEL_SEM_INIT(0);
+	struct virtqueue *vq = vd.vq[0];
+	void *cookie;
+	uint32_t len;
+
+	/* The default bound: 5 s, then -ETIMEDOUT; the device not broken. */
+	post(vq, 0);
+	uint64_t t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -ETIMEDOUT);
+	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
+	assert_false(vd.broken);
+
+	/* A driver's own bound. The request kept by the device comes back
+	 * later, to the wait after. */
+	vd.timeout_ns = 250000000ull;
+	t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -ETIMEDOUT);
+	assert_int_equal(now_ns - t, 250000000ull);
+	vdev_sim_run(&fk.sim[0]);
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), 0);
+	assert_ptr_equal(cookie, fbuf[0]);
+
+	/* A broken queue: -EIO at once. */
+	virtqueue_break(vq, "test");
+	t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -EIO);
+	assert_int_equal(now_ns, t);
+	release();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +779,11 @@ int main(void)
 		cmocka_unit_test(notifications_wait_for_driver_ok),
 		cmocka_unit_test(dispatch),
 		cmocka_unit_test(wait_used),
+		cmocka_unit_test(attach_unwinds_each_step),
+		cmocka_unit_test(attach_stuck_device_keeps_its_rings),
+		cmocka_unit_test(fault_breaks_queue_named_once),
+		cmocka_unit_test(fault_length_counted_logged_once),
+		cmocka_unit_test(wait_bounded_by_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
