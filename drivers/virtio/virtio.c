@@ -64,6 +64,7 @@ int virtio_negotiate(struct virtio_device *vd, uint64_t wanted)
 static unsigned long faults_total;
 
 unsigned long virtio_device_faults(void) { return faults_total; }
+unsigned long keel_device_faults(void) { return virtio_device_faults(); }
 
 /* The engine refused what the device wrote: one line per queue, naming
  * the device, where it is, the queue and the fault; every one counted. A
