@@ -90,9 +90,9 @@ static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 	keel_mutex_lock(&r->lock);
 	long ret = 0;
 	if (!r->pending) {
-		/* Always a whole buffer: a request that outlives its caller
-		 * serves the next one, whatever it asks. */
-		struct vq_seg seg = { r->buf_phys, REQUEST_BYTES };
+		/* A request that outlives its caller serves the next one,
+		 * which takes what it brings up to what it asked. */
+		struct vq_seg seg = { r->buf_phys, (uint32_t)(len < REQUEST_BYTES ? len : REQUEST_BYTES) };
 		ret = virtqueue_enqueue(r->vq, r, &seg, 0, 1);
 		if (ret == 0) {
 			r->pending = true;
