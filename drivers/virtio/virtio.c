@@ -285,10 +285,14 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
 	}
 }
 
+uint64_t virtio_timeout(const struct virtio_device *vd)
+{
+	return vd->timeout_ns ? vd->timeout_ns : VIRTIO_TIMEOUT_DEFAULT_NS;
+}
+
 int virtio_wait(struct virtio_device *vd, struct virtqueue *vq, void *sem, void **cookie, uint32_t *len)
 {
-	uint64_t bound = vd->timeout_ns ? vd->timeout_ns : VIRTIO_TIMEOUT_DEFAULT_NS;
-	*cookie = virtio_wait_used(vd, vq, sem, bound, len);
+	*cookie = virtio_wait_used(vd, vq, sem, virtio_timeout(vd), len);
 	if (*cookie)
 		return 0;
 	return vq->broken || vd->broken ? -EIO : -ETIMEDOUT;

@@ -189,6 +189,8 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
  * when the queue or the device broke.
  */
 int virtio_wait(struct virtio_device *vd, struct virtqueue *vq, void *sem, void **cookie, uint32_t *len);
+/* The bound virtio_wait applies: vd->timeout_ns, or the default when 0. */
+uint64_t virtio_timeout(const struct virtio_device *vd);
 
 /* How many times a device wrote something the virtqueue engine refused
  * (enum vq_fault), over every device since boot. Each queue's first is

@@ -114,7 +114,7 @@ static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 		} else if (ret == -ETIMEDOUT && !r->silence_reported) {
 			r->silence_reported = true;
 			kwarn("%s (%s): no entropy within %lu ms; reads fail with -ETIMEDOUT while it stays silent\n",
-			      r->vd->name, r->vd->location, (unsigned long)(r->vd->timeout_ns / 1000000));
+			      r->vd->name, r->vd->location, (unsigned long)(virtio_timeout(r->vd) / 1000000));
 		}
 	}
 	keel_mutex_unlock(&r->lock);

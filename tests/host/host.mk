@@ -45,10 +45,16 @@ HOST_TESTS += virtqueue
 test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
 
 HOST_TESTS += virtio_core
-test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
-	drivers/virtio/virtqueue.c
+test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
 # Allocation failures injected under the core (test_virtio_core.c).
 test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-rng driver over the same fake transport.
+HOST_TESTS += virtio_rng
+test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
+test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
