@@ -378,6 +378,7 @@ static int vtcon_attach(struct virtio_device *vd)
 	if (c == NULL)
 		return -ENOMEM;
 	c->vd = vd;
+	vd->driver = c;
 	keel_mutex_init(&c->lock);
 	keel_cond_init(&c->changed);
 	keel_mutex_init(&c->ctrl_tx_lock);
@@ -448,7 +449,6 @@ static int vtcon_attach(struct virtio_device *vd)
 	}
 
 	/* From here the device is in use: nothing below fails the attach. */
-	vd->driver = c;
 	*consoles_tail = c;
 	consoles_tail = &c->next;
 	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
@@ -478,6 +478,7 @@ static int vtcon_attach(struct virtio_device *vd)
 fail:
 	/* The device reset first: then nothing of it points at the buffers. */
 	virtio_detach(vd);
+	vd->driver = NULL;
 	if (c->ctrl_rxbuf[0].p)
 		virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
 	if (c->ctrl_txbuf.p)

@@ -56,6 +56,12 @@ test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c te
 	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
 test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
+# The virtio-console driver over the same fake transport.
+HOST_TESTS += virtio_console
+test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
+test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
 
