@@ -112,6 +112,8 @@ boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append 
 # under KVM, where it is usable.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	script_test kvm-x2apic-tsc-deadline tests/boot/t-kvm-apic.sh
+	# It measures sleeps too.
+	alone_test kvm-x2apic-tsc-deadline
 else
 	skip_test kvm-x2apic-tsc-deadline "/dev/kvm is not usable here"
 fi
