@@ -12,7 +12,10 @@
  * against their buffer.
  */
 #include <errno.h>
-#include <keel.h>
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,8 +80,8 @@ struct keel_port {
 	uint32_t cur_len, cur_off;
 	struct dma_buf txbuf;
 	bool tx_pending; /* txbuf is the device's: a write it has not taken yet */
-	keel_sem_t rx_used, tx_used;
-	keel_mutex_t rx_lock, tx_lock;
+	struct sem rx_used, tx_used;
+	struct mutex rx_lock, tx_lock;
 	/* For the console on this port (interrupt context allowed). */
 	struct dma_buf ctx[CONSOLE_TX_BUFS];
 	bool ctx_busy[CONSOLE_TX_BUFS];
@@ -93,11 +96,11 @@ struct vtcon {
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
-	keel_sem_t ctrl_used, ctrl_tx_used;
-	keel_mutex_t ctrl_tx_lock;
-	keel_mutex_t lock;   /* port table */
-	keel_cond_t changed; /* a port appeared, got a name, opened */
-	keel_thread_t *thread;
+	struct sem ctrl_used, ctrl_tx_used;
+	struct mutex ctrl_tx_lock;
+	struct mutex lock;   /* port table */
+	struct cond changed; /* a port appeared, got a name, opened */
+	struct thread *thread;
 	struct vtcon *next;
 };
 
@@ -129,10 +132,10 @@ static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * 
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void on_port_rx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->rx_used); }
-static void on_port_tx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->tx_used); }
-static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
-static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
+static void on_port_rx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->rx_used); }
+static void on_port_tx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
+static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
 static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 {
@@ -149,7 +152,7 @@ static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 
 static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
 {
-	keel_mutex_lock(&c->ctrl_tx_lock);
+	mutex_lock(&c->ctrl_tx_lock);
 	struct virtio_console_control m = { id, event, value };
 	memcpy(c->ctrl_txbuf.p, &m, sizeof(m));
 	struct vq_seg seg = { c->ctrl_txbuf.phys, sizeof(m) };
@@ -165,7 +168,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 			err = -EIO;
 		}
 	}
-	keel_mutex_unlock(&c->ctrl_tx_lock);
+	mutex_unlock(&c->ctrl_tx_lock);
 	return err;
 }
 
@@ -214,24 +217,24 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		return;
 	}
 	struct keel_port *p = &c->port[m.id];
-	keel_mutex_lock(&c->lock);
+	mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
@@ -248,8 +251,8 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 	case VIRTIO_CONSOLE_RESIZE: break;
 	default: kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event); break;
 	}
-	keel_cond_broadcast(&c->changed);
-	keel_mutex_unlock(&c->lock);
+	cond_broadcast(&c->changed);
+	mutex_unlock(&c->lock);
 }
 
 /* Handles one control message if one is there; returns whether it did. */
@@ -307,8 +310,8 @@ static void console_flush_port(void)
 	struct keel_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = keel_clock_ns() + 200000000ull;
-	while (!p->tx->broken && console_reclaim(p) > 0 && keel_clock_ns() < deadline)
+	uint64_t deadline = clock_ns() + 200000000ull;
+	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
 
@@ -356,10 +359,10 @@ static int setup_port(struct vtcon *c, uint32_t id)
 	struct keel_port *p = &c->port[id];
 	p->con = c;
 	p->id = id;
-	keel_sem_init(&p->rx_used, 0);
-	keel_sem_init(&p->tx_used, 0);
-	keel_mutex_init(&p->rx_lock);
-	keel_mutex_init(&p->tx_lock);
+	sem_init(&p->rx_used, 0);
+	sem_init(&p->tx_used, 0);
+	mutex_init(&p->rx_lock);
+	mutex_init(&p->tx_lock);
 	struct virtio_device *vd = c->vd;
 	int rxq = rx_queue_index(id);
 	int err = virtio_queue_setup(vd, (unsigned)rxq, QUEUE_ENTRIES, on_port_rx, p);
@@ -379,11 +382,11 @@ static int vtcon_attach(struct virtio_device *vd)
 		return -ENOMEM;
 	c->vd = vd;
 	vd->driver = c;
-	keel_mutex_init(&c->lock);
-	keel_cond_init(&c->changed);
-	keel_mutex_init(&c->ctrl_tx_lock);
-	keel_sem_init(&c->ctrl_used, 0);
-	keel_sem_init(&c->ctrl_tx_used, 0);
+	mutex_init(&c->lock);
+	cond_init(&c->changed);
+	mutex_init(&c->ctrl_tx_lock);
+	sem_init(&c->ctrl_used, 0);
+	sem_init(&c->ctrl_tx_used, 0);
 
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
 					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
@@ -471,7 +474,7 @@ static int vtcon_attach(struct virtio_device *vd)
 	 * device that answers later is heard by the thread.) */
 	while (control_poll(c))
 		;
-	if (keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0) != 0)
+	if (thread_create(&c->thread, "virtio-console", control_thread, c, 0) != 0)
 		kwarn("%s: no thread for control messages; ports announced from now on are not seen\n", vd->name);
 	return 0;
 
@@ -509,7 +512,7 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 {
 	if (name == NULL || *name == '\0')
 		return -EINVAL;
-	uint64_t deadline = keel_clock_ns() + timeout_ns;
+	uint64_t deadline = clock_ns() + timeout_ns;
 	struct keel_port *p;
 	/* Ports are announced by each device's control thread; wait for
 	 * one of this name to appear. */
@@ -517,15 +520,15 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 		p = find_port(name);
 		if (p)
 			break;
-		uint64_t now = keel_clock_ns();
+		uint64_t now = clock_ns();
 		if (consoles == NULL || now >= deadline)
 			return -ENOENT;
 		struct vtcon *c = consoles;
-		keel_mutex_lock(&c->lock);
+		mutex_lock(&c->lock);
 		if (find_port(name) == NULL)
-			keel_cond_timedwait(&c->changed, &c->lock,
+			cond_timedwait(&c->changed, &c->lock,
 					    deadline - now < 10000000 ? deadline - now : 10000000);
-		keel_mutex_unlock(&c->lock);
+		mutex_unlock(&c->lock);
 	}
 	if (p->guest_open || p->console)
 		return -EBUSY;
@@ -550,7 +553,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 {
 	if (len == 0)
 		return 0;
-	keel_mutex_lock(&p->rx_lock);
+	mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
 		uint32_t got;
@@ -574,7 +577,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 			p->cur = NULL;
 		}
 	}
-	keel_mutex_unlock(&p->rx_lock);
+	mutex_unlock(&p->rx_lock);
 	return ret;
 }
 
@@ -598,7 +601,7 @@ long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 	const uint8_t *in = buf;
 	size_t done = 0;
 	int err = 0;
-	keel_mutex_lock(&p->tx_lock);
+	mutex_lock(&p->tx_lock);
 	while (done < len) {
 		/* A write that timed out left its buffer with the device. */
 		err = tx_reclaim(p);
@@ -619,6 +622,6 @@ long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 			break;
 		done += n;
 	}
-	keel_mutex_unlock(&p->tx_lock);
+	mutex_unlock(&p->tx_lock);
 	return done ? (long)done : err;
 }

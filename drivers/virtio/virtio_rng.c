@@ -6,7 +6,10 @@
  * of them.
  */
 #include <errno.h>
-#include <keel.h>
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +22,8 @@
 struct vtrnd {
 	struct virtio_device *vd;
 	struct virtqueue *vq;
-	keel_sem_t used;   /* posted by the interrupt handler */
-	keel_mutex_t lock; /* one request at a time */
+	struct sem used;   /* posted by the interrupt handler */
+	struct mutex lock; /* one request at a time */
 	uint8_t *buf;	   /* the device writes here */
 	uint64_t buf_phys;
 	/* A request the device has not answered within its bound: still
@@ -37,7 +40,7 @@ static struct vtrnd *rngs, **rngs_tail = &rngs;
 static void vtrnd_interrupt(struct virtqueue *vq)
 {
 	struct vtrnd *r = vq->owner;
-	keel_sem_post(&r->used);
+	sem_post(&r->used);
 }
 
 static int vtrnd_attach(struct virtio_device *vd)
@@ -46,8 +49,8 @@ static int vtrnd_attach(struct virtio_device *vd)
 	if (r == NULL)
 		return -ENOMEM;
 	r->vd = vd;
-	keel_sem_init(&r->used, 0);
-	keel_mutex_init(&r->lock);
+	sem_init(&r->used, 0);
+	mutex_init(&r->lock);
 	int err = -ENOMEM;
 	r->buf = virtio_dma_alloc(REQUEST_BYTES, &r->buf_phys);
 	if (r->buf == NULL)
@@ -87,7 +90,7 @@ VIRTIO_DRIVER(virtio_rng_driver);
  * the next read waits for it again), or -EIO when it broke. */
 static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 {
-	keel_mutex_lock(&r->lock);
+	mutex_lock(&r->lock);
 	long ret = 0;
 	if (!r->pending) {
 		/* A request that outlives its caller serves the next one,
@@ -117,7 +120,7 @@ static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 			      r->vd->name, r->vd->location, (unsigned long)(virtio_timeout(r->vd) / 1000000));
 		}
 	}
-	keel_mutex_unlock(&r->lock);
+	mutex_unlock(&r->lock);
 	return ret;
 }
 

@@ -21,20 +21,20 @@
 
 /* --- what the driver needs of the kernel beyond the fake's ---------------------------- */
 
-void keel_sem_init(keel_sem_t *s, unsigned long count) { s->count = count; }
-void keel_sem_post(keel_sem_t *s) { s->count++; }
-void keel_mutex_init(keel_mutex_t *m) { m->owner = NULL; }
-int keel_mutex_lock(keel_mutex_t *m) { return 0; }
-int keel_mutex_unlock(keel_mutex_t *m) { return 0; }
-void keel_cond_init(keel_cond_t *c) {}
-void keel_cond_broadcast(keel_cond_t *c) {}
-int keel_cond_timedwait(keel_cond_t *c, keel_mutex_t *m, uint64_t timeout_ns)
+void sem_init(struct sem *s, unsigned long count) { s->count = count; }
+void sem_post(struct sem *s) { s->count++; }
+void mutex_init(struct mutex *m) { m->owner = NULL; }
+int mutex_lock(struct mutex *m) { return 0; }
+int mutex_unlock(struct mutex *m) { return 0; }
+void cond_init(struct cond *c) {}
+void cond_broadcast(struct cond *c) {}
+int cond_timedwait(struct cond *c, struct mutex *m, uint64_t timeout_ns)
 {
 	now_ns += timeout_ns;
 	return -ETIMEDOUT;
 }
 /* The control thread is not run here: the handshake at attach is. */
-int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *arg), void *arg, size_t stack_size)
+int thread_create(struct thread **out, const char *name, int (*fn)(void *arg), void *arg, size_t stack_size)
 {
 	return 0;
 }

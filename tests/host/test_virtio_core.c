@@ -22,7 +22,10 @@
 #include <cmocka.h>
 
 #include "drivers/virtio/virtio.h"
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "tests/host/vdev_sim.h"
 #include "tests/host/virtio_fake.h"
@@ -194,7 +197,7 @@ static void dispatch(void **state)
 /* --- waiting --------------------------------------------------------------------------- */
 
 static int device_answers_on_wait;
-static keel_sem_t *irq_sem;
+static struct sem *irq_sem;
 
 /* The device finishes during the n-th wait, and its interrupt handler
  * posts the semaphore. */
@@ -215,7 +218,7 @@ static void wait_used(void **state)
 	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), 0);
 	assert_int_equal(virtio_finish(&vd), 0);
 	struct virtqueue *vq = vd.vq[0];
-	keel_sem_t sem = KEEL_SEM_INIT(0);
+	struct sem sem = SEM_INIT(0);
 	static uint8_t buf[32];
 	struct vq_seg seg = { (uint64_t)(uintptr_t)buf, sizeof(buf) };
 	uint32_t len;
@@ -455,7 +458,7 @@ static void fault_length_counted_logged_once(void **state)
 static void wait_bounded_by_device(void **state)
 {
 	ready_two_queues();
-	keel_sem_t sem = KEEL_SEM_INIT(0);
+	struct sem sem = SEM_INIT(0);
 	struct virtqueue *vq = vd.vq[0];
 	void *cookie;
 	uint32_t len;

@@ -20,11 +20,11 @@
 
 /* --- what the driver needs of the kernel beyond the fake's ---------------------------- */
 
-void keel_sem_init(keel_sem_t *s, unsigned long count) { s->count = count; }
-void keel_sem_post(keel_sem_t *s) { s->count++; }
-void keel_mutex_init(keel_mutex_t *m) { m->owner = NULL; }
-int keel_mutex_lock(keel_mutex_t *m) { return 0; }
-int keel_mutex_unlock(keel_mutex_t *m) { return 0; }
+void sem_init(struct sem *s, unsigned long count) { s->count = count; }
+void sem_post(struct sem *s) { s->count++; }
+void mutex_init(struct mutex *m) { m->owner = NULL; }
+int mutex_lock(struct mutex *m) { return 0; }
+int mutex_unlock(struct mutex *m) { return 0; }
 /* No CPU generator: the device's bytes alone come out. */
 bool cpu_rdrand64(uint64_t *v) { return false; }
 bool cpu_rdseed64(uint64_t *v) { return false; }

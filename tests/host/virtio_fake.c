@@ -14,7 +14,10 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 
 /* --- what virtio.c needs of the kernel ---------------------------------------------- */
@@ -78,9 +81,9 @@ uint64_t now_ns;
 void (*while_waiting)(void);
 unsigned long waits;
 
-uint64_t keel_clock_ns(void) { return now_ns; }
+uint64_t clock_ns(void) { return now_ns; }
 
-int keel_sem_timedwait(keel_sem_t *s, uint64_t timeout_ns)
+int sem_timedwait(struct sem *s, uint64_t timeout_ns)
 {
 	waits++;
 	if (while_waiting)
