@@ -80,21 +80,23 @@ const char *keel_thread_name(const keel_thread_t *t);
 /* --- Synchronisation ------------------------------------------------------
  *
  * All of these may be declared statically with an initializer of zeros
- * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
+ * (or the _INIT macros). Timeouts are relative, in nanoseconds (one the
+ * clock cannot reach, such as UINT64_MAX, means no limit); a wait that
  * times out returns -ETIMEDOUT. keel_sem_post and keel_mbox_trypost may be
  * called from an interrupt handler; nothing else here may. */
 
-struct keel_waitq {
-	keel_thread_t *head, *tail;
-};
+/* The types below are opaque: their size and alignment are the kernel's
+ * (checked where the kernel implements them), their contents are not the
+ * application's to read or write. Zeros are a valid initial state. */
 
 typedef struct {
-	unsigned long count;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_sem_t;
 #define KEEL_SEM_INIT(n)                                                                                               \
 	{                                                                                                              \
-		(n), { 0, 0 }                                                                                          \
+		{                                                                                                      \
+			(n), 0, 0                                                                                      \
+		}                                                                                                      \
 	}
 
 void keel_sem_init(keel_sem_t *s, unsigned long count);
@@ -105,12 +107,13 @@ void keel_sem_post(keel_sem_t *s);
 
 /* A mutex is held by one thread; unlock hands it to the longest waiter. */
 typedef struct {
-	keel_thread_t *owner;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_mutex_t;
 #define KEEL_MUTEX_INIT                                                                                                \
 	{                                                                                                              \
-		0, { 0, 0 }                                                                                            \
+		{                                                                                                      \
+			0                                                                                              \
+		}                                                                                                      \
 	}
 
 void keel_mutex_init(keel_mutex_t *m);
@@ -121,12 +124,12 @@ int keel_mutex_trylock(keel_mutex_t *m); /* 0 or -EBUSY */
 int keel_mutex_unlock(keel_mutex_t *m);
 
 typedef struct {
-	struct keel_waitq waiters;
+	uint64_t opaque[2];
 } keel_cond_t;
 #define KEEL_COND_INIT                                                                                                 \
 	{                                                                                                              \
 		{                                                                                                      \
-			0, 0                                                                                           \
+			0                                                                                              \
 		}                                                                                                      \
 	}
 
@@ -151,9 +154,7 @@ void keel_sched_stats(struct keel_sched_stats *s);
 /* A mailbox: a bounded first-in first-out queue of pointers between
  * threads (what lwIP's sys_mbox is). */
 typedef struct {
-	void **slot;
-	unsigned size, head, count;
-	struct keel_waitq not_empty, not_full;
+	uint64_t opaque[7];
 } keel_mbox_t;
 
 /* Room for size messages (at least 1). Returns 0, -EINVAL or -ENOMEM. */

@@ -9,6 +9,7 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
@@ -42,6 +43,7 @@ void irq_init(void)
 	ioapic_count = ioapic_init(&acpi);
 	irq_enable();
 }
+INIT_CALL(INIT_ARCH, irq_init);
 
 int irq_alloc_vector(irq_handler_fn fn, void *ctx)
 {

@@ -15,6 +15,7 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 
@@ -298,6 +299,7 @@ void pci_init(void)
 		if (ecam[i].segment != 0)
 			scan_bus(ecam[i].segment, ecam[i].bus_start, NULL, 0);
 }
+INIT_CALL(INIT_BUS, pci_init);
 
 struct pci_device *pci_next(struct pci_device *after) { return after ? after->next : devices; }
 unsigned pci_count(void) { return ndevices; }

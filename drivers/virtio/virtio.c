@@ -14,6 +14,7 @@
 #include "kernel/thread.h"
 
 #include "kernel/console.h"
+#include "kernel/devfault.h"
 
 bool virtio_has(const struct virtio_device *vd, uint64_t feature) { return (vd->features & feature) != 0; }
 
@@ -67,7 +68,6 @@ int virtio_negotiate(struct virtio_device *vd, uint64_t wanted)
 static unsigned long faults_total;
 
 unsigned long virtio_device_faults(void) { return faults_total; }
-unsigned long keel_device_faults(void) { return virtio_device_faults(); }
 
 /* The engine refused what the device wrote: one line per queue, naming
  * the device, where it is, the queue and the fault; every one counted. A
@@ -76,6 +76,7 @@ static void on_device_fault(struct virtqueue *vq, enum vq_fault f, uint32_t got,
 {
 	struct virtio_device *vd = vq->dev;
 	__atomic_fetch_add(&faults_total, 1, __ATOMIC_RELAXED);
+	device_fault_count();
 	if (vq->fault_reported)
 		return;
 	vq->fault_reported = true;
@@ -271,8 +272,7 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
 		       uint32_t *len)
 {
 	struct sem *sem = sem_arg;
-	uint64_t start = clock_ns();
-	uint64_t deadline = timeout_ns >= UINT64_MAX - start ? UINT64_MAX : start + timeout_ns;
+	uint64_t deadline = deadline_after(timeout_ns);
 	for (;;) {
 		void *c = virtqueue_dequeue(vq, len);
 		if (c || vq->broken)

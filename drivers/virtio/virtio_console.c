@@ -12,15 +12,15 @@
  * against their buffer.
  */
 #include <errno.h>
-#include "kernel/clock.h"
-#include "kernel/exit.h"
-#include "kernel/sync.h"
-#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -310,7 +310,7 @@ static void console_flush_port(void)
 	struct keel_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = clock_ns() + 200000000ull;
+	uint64_t deadline = deadline_after(200000000ull);
 	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
@@ -512,7 +512,7 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 {
 	if (name == NULL || *name == '\0')
 		return -EINVAL;
-	uint64_t deadline = clock_ns() + timeout_ns;
+	uint64_t deadline = deadline_after(timeout_ns);
 	struct keel_port *p;
 	/* Ports are announced by each device's control thread; wait for
 	 * one of this name to appear. */
@@ -526,8 +526,7 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 		struct vtcon *c = consoles;
 		mutex_lock(&c->lock);
 		if (find_port(name) == NULL)
-			cond_timedwait(&c->changed, &c->lock,
-					    deadline - now < 10000000 ? deadline - now : 10000000);
+			cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
 		mutex_unlock(&c->lock);
 	}
 	if (p->guest_open || p->console)

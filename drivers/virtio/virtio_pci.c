@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "kernel/mm/mm.h"
 #include "kernel/timer.h"
 #include "arch/x86_64/cpu.h"
@@ -46,7 +47,27 @@ struct virtio_device *virtio_device_find(uint16_t type, unsigned n)
 
 /* Kernel option virtio.irq=...: the most preferred mode to try, for
  * testing each fallback. */
-enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
+static enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
+
+static void set_virtio_irq(const char *mode)
+{
+	static const struct {
+		const char *name;
+		enum virtio_irq_mode mode;
+	} modes[] = {
+		{ "msix", VIRTIO_IRQ_MSIX_PER_VQ }, { "msix-shared", VIRTIO_IRQ_MSIX_SHARED },
+		{ "msi", VIRTIO_IRQ_MSI },	    { "intx", VIRTIO_IRQ_INTX },
+		{ "poll", VIRTIO_IRQ_NONE },
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(mode, modes[i].name) == 0) {
+			virtio_irq_limit = modes[i].mode;
+			return;
+		}
+	}
+	kwarn("boot: virtio.irq=%s is none of msix, msix-shared, msi, intx, poll (ignored)\n", mode);
+}
+KERNEL_OPTION("virtio.irq=", set_virtio_irq);
 
 void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
 {
@@ -99,7 +120,7 @@ static void on_poll(struct timer *t, void *ctx)
 	for (struct virtio_pci *vp = polled; vp; vp = vp->next_polled)
 		virtio_dispatch(vp->vd, 3);
 	if (polled)
-		timer_arm(t, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+		timer_arm(t, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 }
 
 /* --- setting them up --- */
@@ -241,7 +262,7 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 	vp->polled = true;
 	irq_restore(irq);
 	if (first)
-		timer_arm(&poll_timer, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+		timer_arm(&poll_timer, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 	vd->irq_mode = VIRTIO_IRQ_NONE;
 	return 0;
 }
@@ -341,3 +362,4 @@ void virtio_pci_probe_all(void)
 		virtio_pci_attach(d, drv, type, type < 64 ? count[type]++ : 0);
 	}
 }
+INIT_CALL(INIT_DEVICE, virtio_pci_probe_all);

@@ -6,15 +6,13 @@
  * of them.
  */
 #include <errno.h>
-#include "kernel/clock.h"
-#include "kernel/exit.h"
-#include "kernel/sync.h"
-#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
 #include "arch/x86_64/random.h"
 
 #define REQUEST_BYTES 4096u

@@ -18,6 +18,9 @@ include tests/host/lib.mk
 HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
+HOST_TESTS += option
+test_option_SRCS := tests/host/test_option.c kernel/option.c
+
 HOST_TESTS += memmap
 test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
@@ -39,6 +42,11 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# The public API over the kernel's, on the same host scheduler.
+HOST_TESTS += keel_api
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c kernel/devfault.c tests/host/sched_host.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue
@@ -46,20 +54,20 @@ test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers
 
 HOST_TESTS += virtio_core
 test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
-	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
 # Allocation failures injected under the core (test_virtio_core.c).
 test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 # The virtio-rng driver over the same fake transport.
 HOST_TESTS += virtio_rng
 test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
-	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
 test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 # The virtio-console driver over the same fake transport.
 HOST_TESTS += virtio_console
 test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
-	drivers/virtio/virtio.c drivers/virtio/virtqueue.c
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
 test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps

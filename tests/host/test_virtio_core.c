@@ -27,6 +27,7 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/sync.h"
 #include "tests/host/vdev_sim.h"
 #include "tests/host/virtio_fake.h"
 
