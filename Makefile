@@ -43,6 +43,7 @@ KERNEL_SRCS := \
 	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
+	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \

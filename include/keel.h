@@ -176,8 +176,11 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 /* Fills buf with len random bytes: the XOR of every virtio-rng device's
  * output and the CPU's RDSEED/RDRAND when it has them; the CPU is never
  * the only source. Returns len, or -ENODEV without a virtio-rng device,
- * -EIO when the devices failed (a count below len when they failed part
- * way). May block while the devices produce. */
+ * -EIO when the devices failed, -ETIMEDOUT when none answered within its
+ * bound (5 s per device by default; the request stays with the device and
+ * a later call may succeed); a count below len when they failed part way.
+ * Blocks while the devices produce, never longer than that bound per
+ * device and request. */
 long keel_getrandom(void *buf, size_t len);
 
 /* --- Named ports (virtio-console) --------------------------------------------
@@ -200,8 +203,11 @@ int keel_port_close(keel_port_t *p);
 long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
 
 /* Writes all of buf. Returns len, or what was written before an error,
- * or -EIO. Data written while the host end is not connected is dropped by
- * the host. */
+ * or -EIO (the device failed), or -ETIMEDOUT when the host end stopped
+ * draining and the device kept a buffer 5 s (the bound of its driver);
+ * that buffer may still reach the host later, and the next write waits
+ * for it first. Data written while the host end is not connected is
+ * dropped by the host. */
 long keel_port_write(keel_port_t *p, const void *buf, size_t len);
 
 /* Whether the host end of the port is open (a client connected). */
@@ -218,5 +224,14 @@ struct keel_meminfo {
 	uint64_t heap_used;  /* bytes of it in allocated chunks */
 };
 void keel_meminfo(struct keel_meminfo *info);
+
+/* --- Devices ------------------------------------------------------------*/
+
+/* How many times since boot a device wrote something the kernel refused
+ * (a used element naming no request in flight, a used index running
+ * ahead, a length past the buffer). The first of each device queue is
+ * logged, naming the device; the queue then fails its requests with -EIO
+ * (a length is clamped instead). */
+unsigned long keel_device_faults(void);
 
 #endif

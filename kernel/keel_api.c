@@ -18,6 +18,7 @@
 
 #include "arch/x86_64/tsc.h"
 #include "kernel/clock.h"
+#include "kernel/devfault.h"
 #include "kernel/exit.h"
 #include "kernel/init.h"
 #include "kernel/mm/mm.h"
@@ -116,6 +117,8 @@ int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns) { return m
 int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg) { return mbox_tryfetch(MBOX(mb), msg); }
 
 /* --- memory --- */
+
+unsigned long keel_device_faults(void) { return device_faults(); }
 
 void keel_meminfo(struct keel_meminfo *out)
 {

@@ -314,6 +314,13 @@ void pci_enable(struct pci_device *d)
 	pci_write16(d, PCI_COMMAND, cmd);
 }
 
+void pci_disable(struct pci_device *d)
+{
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	cmd &= (uint16_t) ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	pci_write16(d, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_INTX_DISABLE));
+}
+
 volatile void *pci_map_bar(const struct pci_device *d, unsigned bar, uint64_t offset, uint64_t length)
 {
 	if (bar >= 6)

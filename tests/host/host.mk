@@ -44,7 +44,7 @@ test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.
 
 # The public API over the kernel's, on the same host scheduler.
 HOST_TESTS += keel_api
-test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c tests/host/sched_host.c kernel/sched.c \
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c kernel/devfault.c tests/host/sched_host.c kernel/sched.c \
 	kernel/sync.c kernel/timerq.c
 
 # The virtqueue engine against a simulated device; the virtio core through
@@ -53,8 +53,22 @@ HOST_TESTS += virtqueue
 test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
 
 HOST_TESTS += virtio_core
-test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
-	drivers/virtio/virtqueue.c
+test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+# Allocation failures injected under the core (test_virtio_core.c).
+test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-rng driver over the same fake transport.
+HOST_TESTS += virtio_rng
+test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-console driver over the same fake transport.
+HOST_TESTS += virtio_console
+test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
@@ -75,7 +89,7 @@ define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
 	$$(say) HOSTCC $$@
-	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $(HOST_LDLIBS)
+	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $$(test_$(1)_LDFLAGS) $(HOST_LDLIBS)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
