@@ -6,20 +6,79 @@
 
 #include <errno.h>
 
+#include "kernel/waitq.h"
+
 void file_init(struct file *f, const struct file_ops *ops, void *priv)
 {
 	f->ops = ops;
 	f->refs = 1;
 	f->flags = 0;
 	f->priv = priv;
+	f->watches = NULL;
 }
 
 void file_get(struct file *f) { f->refs++; }
 
 void file_put(struct file *f)
 {
-	if (--f->refs == 0 && f->ops->close)
+	if (--f->refs != 0)
+		return;
+	/* As Linux's eventpoll_release: an epoll set forgets a file when its
+	 * last reference goes, not at each close(). Watchers that hold a
+	 * reference cannot be here. */
+	bool irq = sched_lock();
+	while (f->watches) {
+		struct file_watch *w = f->watches;
+		file_watch_remove(w);
+		if (w->release)
+			w->release(w);
+	}
+	sched_unlock(irq);
+	if (f->ops->close)
 		f->ops->close(f);
+}
+
+unsigned file_poll(struct file *f)
+{
+	return f->ops->poll ? f->ops->poll(f) : FD_POLLIN | FD_POLLOUT | FD_POLLRDNORM | FD_POLLWRNORM;
+}
+
+void file_watch_add(struct file *f, struct file_watch *w)
+{
+	bool irq = sched_lock();
+	w->file = f;
+	w->prev = NULL;
+	w->next = f->watches;
+	if (f->watches)
+		f->watches->prev = w;
+	f->watches = w;
+	sched_unlock(irq);
+}
+
+void file_watch_remove(struct file_watch *w)
+{
+	bool irq = sched_lock();
+	if (w->file) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			w->file->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		w->file = NULL;
+		w->next = w->prev = NULL;
+	}
+	sched_unlock(irq);
+}
+
+void file_notify(struct file *f, unsigned events)
+{
+	bool irq = sched_lock();
+	for (struct file_watch *w = f->watches, *next; w; w = next) {
+		next = w->next; /* a watcher may remove itself */
+		w->notify(w, events);
+	}
+	sched_unlock(irq);
 }
 
 int fd_install(struct fd_table *t, struct file *f, int min)

@@ -7,17 +7,44 @@
 #ifndef KEEL_SYS_FD_H
 #define KEEL_SYS_FD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FD_MAX 1024
 
-/* poll() bits, Linux's values. */
+/* poll() bits, Linux's values (epoll's EPOLL* are the same numbers). */
 #define FD_POLLIN 0x001
+#define FD_POLLPRI 0x002
 #define FD_POLLOUT 0x004
 #define FD_POLLERR 0x008
 #define FD_POLLHUP 0x010
+#define FD_POLLNVAL 0x020
+#define FD_POLLRDNORM 0x040
+#define FD_POLLWRNORM 0x100
+#define FD_POLLRDHUP 0x2000
 
 struct file;
+
+/*
+ * Readiness: whoever waits for a file (poll, select, an epoll set) hangs a
+ * watch on it; the file's owner calls file_notify whenever its state may
+ * have changed (data arrived, room appeared, the other end closed). A
+ * notification only says "look again": watchers ask ops->poll for the
+ * truth, so a spurious one costs a poll, never a wrong answer.
+ *
+ * file_notify may be called from an interrupt handler, so watch lists
+ * change with interrupts off and a watch's notify runs with them off:
+ * it may only record and wake.
+ */
+struct file_watch {
+	struct file_watch *next, *prev;
+	struct file *file;
+	void (*notify)(struct file_watch *w, unsigned events);
+	/* The file's last reference is going (it was closed everywhere):
+	 * the watcher must forget it. NULL for watchers that hold a
+	 * reference while they watch (poll, select). */
+	void (*release)(struct file_watch *w);
+};
 
 /* Every operation but close may be NULL: the call then answers -EBADF
  * (read, write), -ENOTTY (ioctl) or "always ready" (poll). Results are
@@ -28,6 +55,8 @@ struct file_ops {
 	long (*write)(struct file *f, const void *buf, size_t len);
 	unsigned (*poll)(struct file *f);
 	long (*ioctl)(struct file *f, unsigned long request, void *arg);
+	/* fcntl commands of one kind of file (F_SETPIPE_SZ); -EINVAL if NULL. */
+	long (*fcntl)(struct file *f, int cmd, unsigned long arg);
 	/* At the last reference: frees what the object holds. */
 	void (*close)(struct file *f);
 };
@@ -37,6 +66,7 @@ struct file {
 	unsigned refs;
 	int flags; /* O_* status flags (O_NONBLOCK, O_APPEND) */
 	void *priv;
+	struct file_watch *watches;
 };
 
 struct fd_table {
@@ -49,6 +79,13 @@ void file_init(struct file *f, const struct file_ops *ops, void *priv);
 void file_get(struct file *f);
 /* Drops a reference; the last one calls ops->close. */
 void file_put(struct file *f);
+
+/* The events f is ready for now (ops->poll, or "always ready"). */
+unsigned file_poll(struct file *f);
+void file_watch_add(struct file *f, struct file_watch *w);
+void file_watch_remove(struct file_watch *w);
+/* Tells every watcher of f that its state may have changed. */
+void file_notify(struct file *f, unsigned events);
 
 /* Puts f at the lowest free descriptor >= min, taking a reference of its
  * own. Returns the descriptor, -EMFILE or -EINVAL. */
