@@ -79,7 +79,16 @@ HOST_TESTS += vm
 test_vm_SRCS := tests/host/test_vm.c sys/vm.c
 
 HOST_TESTS += fd
-test_fd_SRCS := tests/host/test_fd.c sys/fd.c
+test_fd_SRCS := tests/host/test_fd.c sys/fd.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += ldisc
+test_ldisc_SRCS := tests/host/test_ldisc.c sys/ldisc.c
+
+# Pipes and epoll over the descriptor table, on the host scheduler (a
+# blocked reader is a thread).
+HOST_TESTS += readiness
+test_readiness_SRCS := tests/host/test_readiness.c sys/fd.c sys/pipe.c sys/epoll.c tests/host/sched_host.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
 
 HOST_TESTS += auxv
 test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c

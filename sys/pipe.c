@@ -1,0 +1,235 @@
+/*
+ * A pipe's two ends share one struct pipe; each end is a file whose last
+ * reference closing drops that side. Waiting readers and writers sleep on
+ * the pipe's wait queues; every change of state notifies both ends'
+ * watchers (poll, select, epoll).
+ */
+#include "sys/pipe.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/clock.h"
+#include "kernel/waitq.h"
+
+#define O_NONBLOCK 04000
+
+struct pipe {
+	uint8_t *buf;
+	size_t size, head, len; /* the ring: len bytes from head */
+	bool reader, writer;	/* whether each end is still open */
+	struct waitq readers, writers;
+	struct file ends[2];
+};
+
+void (*pipe_broken_hook)(void);
+
+static void pipe_changed(struct pipe *p)
+{
+	waitq_wake_all(&p->readers);
+	waitq_wake_all(&p->writers);
+	if (p->reader)
+		file_notify(&p->ends[0], FD_POLLIN | FD_POLLOUT);
+	if (p->writer)
+		file_notify(&p->ends[1], FD_POLLIN | FD_POLLOUT);
+}
+
+static size_t take(struct pipe *p, uint8_t *out, size_t len)
+{
+	size_t n = 0;
+	while (n < len && p->len > 0) {
+		size_t run = p->size - p->head;
+		if (run > p->len)
+			run = p->len;
+		if (run > len - n)
+			run = len - n;
+		memcpy(out + n, p->buf + p->head, run);
+		p->head = (p->head + run) % p->size;
+		p->len -= run;
+		n += run;
+	}
+	if (p->len == 0)
+		p->head = 0;
+	return n;
+}
+
+static size_t put(struct pipe *p, const uint8_t *in, size_t len)
+{
+	size_t n = 0;
+	while (n < len && p->len < p->size) {
+		size_t tail = (p->head + p->len) % p->size;
+		/* Contiguous room: to the end of the buffer, or to head when the
+		 * data wraps (then size - len is the smaller). */
+		size_t run = p->size - tail;
+		if (run > p->size - p->len)
+			run = p->size - p->len;
+		if (run > len - n)
+			run = len - n;
+		memcpy(p->buf + tail, in + n, run);
+		p->len += run;
+		n += run;
+	}
+	return n;
+}
+
+static long pipe_read(struct file *f, void *buf, size_t len)
+{
+	struct pipe *p = f->priv;
+	if (len == 0)
+		return 0;
+	for (;;) {
+		if (p->len > 0) {
+			size_t n = take(p, buf, len);
+			pipe_changed(p);
+			return (long)n;
+		}
+		if (!p->writer)
+			return 0; /* end of file */
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		bool irq = sched_lock();
+		if (p->len == 0 && p->writer)
+			waitq_wait(&p->readers, DEADLINE_NEVER);
+		sched_unlock(irq);
+	}
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t len)
+{
+	struct pipe *p = f->priv;
+	const uint8_t *in = buf;
+	size_t done = 0;
+	while (done < len) {
+		if (!p->reader) {
+			if (pipe_broken_hook)
+				pipe_broken_hook();
+			return done > 0 ? (long)done : -EPIPE;
+		}
+		size_t room = p->size - p->len;
+		/* Up to PIPE_BUF bytes go in whole: never part of them. */
+		bool atomic = len <= PIPE_BUF;
+		if (room > 0 && (!atomic || room >= len - done)) {
+			done += put(p, in + done, len - done);
+			pipe_changed(p);
+			continue;
+		}
+		if (f->flags & O_NONBLOCK)
+			return done > 0 ? (long)done : -EAGAIN;
+		bool irq = sched_lock();
+		if (p->reader && p->size - p->len == room)
+			waitq_wait(&p->writers, DEADLINE_NEVER);
+		sched_unlock(irq);
+	}
+	return (long)done;
+}
+
+static unsigned pipe_read_poll(struct file *f)
+{
+	struct pipe *p = f->priv;
+	unsigned ev = 0;
+	if (p->len > 0)
+		ev |= FD_POLLIN | FD_POLLRDNORM;
+	if (!p->writer)
+		ev |= FD_POLLHUP;
+	return ev;
+}
+
+static unsigned pipe_write_poll(struct file *f)
+{
+	struct pipe *p = f->priv;
+	if (!p->reader)
+		return FD_POLLERR; /* Linux's pipe_poll: a write end alone */
+	/* Writable when an atomic write would fit, as Linux's pipe_poll. */
+	return p->size - p->len >= PIPE_BUF ? FD_POLLOUT | FD_POLLWRNORM : 0;
+}
+
+static void pipe_free_if_done(struct pipe *p)
+{
+	if (!p->reader && !p->writer) {
+		free(p->buf);
+		free(p);
+	}
+}
+
+static void pipe_read_close(struct file *f)
+{
+	struct pipe *p = f->priv;
+	p->reader = false;
+	pipe_changed(p);
+	pipe_free_if_done(p);
+}
+
+static void pipe_write_close(struct file *f)
+{
+	struct pipe *p = f->priv;
+	p->writer = false;
+	pipe_changed(p);
+	pipe_free_if_done(p);
+}
+
+static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
+{
+	struct pipe *p = f->priv;
+	switch (cmd) {
+	case F_GETPIPE_SZ: return (long)p->size;
+	case F_SETPIPE_SZ: {
+		if (arg > PIPE_MAX_SIZE)
+			return -EPERM;
+		/* Linux rounds up to a power of two pages. */
+		size_t size = 4096;
+		while (size < arg)
+			size *= 2;
+		if (size < p->len)
+			return -EBUSY;
+		uint8_t *buf = malloc(size);
+		if (buf == NULL)
+			return -ENOMEM;
+		size_t n = take(p, buf, p->len);
+		free(p->buf);
+		p->buf = buf;
+		p->size = size;
+		p->head = 0;
+		p->len = n;
+		pipe_changed(p);
+		return (long)size;
+	}
+	default: return -EINVAL;
+	}
+}
+
+static const struct file_ops pipe_read_ops = {
+	.kind = "pipe",
+	.read = pipe_read,
+	.poll = pipe_read_poll,
+	.fcntl = pipe_fcntl,
+	.close = pipe_read_close,
+};
+
+static const struct file_ops pipe_write_ops = {
+	.kind = "pipe",
+	.write = pipe_write,
+	.poll = pipe_write_poll,
+	.fcntl = pipe_fcntl,
+	.close = pipe_write_close,
+};
+
+int pipe_create(struct file *ends[2])
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->buf = malloc(PIPE_DEFAULT_SIZE);
+	if (p->buf == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->size = PIPE_DEFAULT_SIZE;
+	p->reader = p->writer = true;
+	file_init(&p->ends[0], &pipe_read_ops, p);
+	file_init(&p->ends[1], &pipe_write_ops, p);
+	ends[0] = &p->ends[0];
+	ends[1] = &p->ends[1];
+	return 0;
+}
