@@ -13,6 +13,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
+#include "kernel/init.h"
 #include "kernel/option.h"
 #include "lib/format.h"
 
@@ -235,4 +236,45 @@ int fflush(FILE *f)
 	return 0;
 }
 
-int console_getc(void) { return serial_read_byte(); }
+/* Input: the serial port's receive interrupt fills a ring that
+ * console_getc empties; without the interrupt, console_getc polls the port. */
+#define INPUT_RING 4096
+static volatile uint8_t input_ring[INPUT_RING];
+static volatile unsigned input_head, input_len;
+static volatile bool input_by_irq;
+static void (*input_notify)(void);
+unsigned long console_input_dropped;
+
+static void on_serial_byte(int c)
+{
+	if (input_len == INPUT_RING) {
+		console_input_dropped++;
+		return;
+	}
+	input_ring[(input_head + input_len) % INPUT_RING] = (uint8_t)c;
+	input_len++;
+	if (input_notify)
+		input_notify();
+}
+
+int console_getc(void)
+{
+	bool irq = irq_save();
+	int c = -1;
+	if (input_len > 0) {
+		c = input_ring[input_head];
+		input_head = (input_head + 1) % INPUT_RING;
+		input_len--;
+	} else if (!input_by_irq) {
+		c = serial_read_byte();
+	}
+	irq_restore(irq);
+	return c;
+}
+
+void console_set_input_notify(void (*fn)(void)) { input_notify = fn; }
+
+bool console_input_by_interrupt(void) { return input_by_irq; }
+
+static void console_input_init(void) { input_by_irq = serial_enable_rx_interrupt(on_serial_byte) == 0; }
+INIT_CALL(INIT_CORE, console_input_init);

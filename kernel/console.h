@@ -6,6 +6,7 @@
 #define KEEL_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void console_write(const char *s, size_t n);
@@ -18,6 +19,12 @@ int console_add_sink(console_sink_fn fn, void (*flush)(void));
 void console_flush(void);
 /* The next byte typed on the serial port, or -1 when none is waiting. */
 int console_getc(void);
+/* fn runs (in interrupt context: it may only wake) when input arrives,
+ * if input comes by interrupt; otherwise readers poll console_getc. */
+void console_set_input_notify(void (*fn)(void));
+bool console_input_by_interrupt(void);
+/* Bytes lost because nobody read them in time. */
+extern unsigned long console_input_dropped;
 /* A device's way of writing that needs nothing from the kernel (virtio
  * console's emergency write), used instead of the sinks during a panic. */
 void console_set_emergency(console_sink_fn fn);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/irq.h"
+#include "kernel/acpi.h"
 
 #define COM1 0x3f8
 #define REG_DATA 0
@@ -17,6 +19,8 @@
 #define REG_MCR 4
 #define REG_LSR 5
 #define REG_SCR 7
+#define IER_RX_DATA 0x01
+#define COM1_ISA_IRQ 4
 #define LSR_DATA_READY 0x01
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
@@ -80,4 +84,40 @@ int serial_read_byte(void)
 	if (!(inb(COM1 + REG_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(COM1 + REG_DATA);
+}
+
+/* A UART whose receive interrupt is stuck on with nothing to read must
+ * not hold the CPU in its handler: at most this many bytes per interrupt. */
+#define RX_BURST 256
+
+static void (*rx_fn)(int c);
+
+static void on_rx_interrupt(void *ctx)
+{
+	(void)ctx;
+	/* Reading the data register clears the receive interrupt (data
+	 * ready and character timeout alike). */
+	for (int i = 0; i < RX_BURST && (inb(COM1 + REG_LSR) & LSR_DATA_READY); i++)
+		rx_fn(inb(COM1 + REG_DATA));
+}
+
+int serial_enable_rx_interrupt(void (*fn)(int c))
+{
+	if (!present)
+		return -1;
+	/* COM1 is ISA IRQ 4: edge-triggered, active high, unless the MADT
+	 * overrides it. */
+	uint16_t flags;
+	uint32_t gsi = acpi_isa_irq_to_gsi(&acpi, COM1_ISA_IRQ, &flags);
+	bool level = ((flags >> 2) & 3) == 3, active_low = (flags & 3) == 3;
+	rx_fn = fn;
+	int v = irq_attach_gsi(gsi, level, active_low, on_rx_interrupt, NULL);
+	if (v < 0)
+		return v;
+	outb(COM1 + REG_IER, IER_RX_DATA);
+	/* Bytes that came before the interrupt was on raise none: take them. */
+	bool irq = irq_save();
+	on_rx_interrupt(NULL);
+	irq_restore(irq);
+	return 0;
 }

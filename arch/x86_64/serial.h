@@ -3,10 +3,16 @@
 
 #include <stddef.h>
 
-/* COM1, the 16550 UART at I/O port 0x3f8: 115200 baud, 8N1, polled. */
+/* COM1, the 16550 UART at I/O port 0x3f8: 115200 baud, 8N1; output
+ * polled, input polled or by interrupt. */
 void serial_init(void);
 void serial_write(const char *s, size_t n);
 /* The next byte received, or -1 when none is waiting (polled). */
 int serial_read_byte(void);
+
+/* Receives by interrupt from now on: fn(byte) runs in interrupt context
+ * for every byte that arrives. Returns 0, or negative when the port or
+ * its interrupt line is missing (input then stays polled). */
+int serial_enable_rx_interrupt(void (*fn)(int c));
 
 #endif
