@@ -1,117 +1,216 @@
 /*
- * The console as a file: descriptors 0, 1 and 2. Output goes wherever the
- * kernel's console goes (the serial port, a virtio console); input comes
- * from the serial port, polled. It answers the terminal ioctls musl asks
- * (TIOCGWINSZ decides line buffering for stdout).
+ * The console as a terminal: descriptors 0, 1 and 2. Output goes wherever
+ * the kernel's console goes (the serial port, a virtio console); input is
+ * what is typed on the serial port, by interrupt when the port has one
+ * (polled every 10 ms otherwise), through the line discipline of
+ * sys/ldisc.h: canonical editing with echo, ^C and ^\ as signals, raw mode
+ * with VMIN and VTIME, the terminal ioctls.
+ *
+ * The discipline runs in the reading thread, not the interrupt handler:
+ * the handler only queues the bytes (kernel/console.c) and wakes, and
+ * whoever reads or polls next takes them through the discipline and
+ * echoes them. A blocked reader is woken at once, so the echo is prompt.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "kernel/clock.h"
-#include "kernel/exit.h"
-#include "kernel/sync.h"
-#include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/waitq.h"
+#include "sys/ldisc.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 
 #define O_NONBLOCK 04000
-/* How often a blocked read looks at the serial port again. */
+/* How often a blocked read looks at the serial port again when the port
+ * has no interrupt. */
 #define POLL_NS 10000000ull
 
-/* A byte taken from the port by poll, not yet read. */
-static int pending = -1;
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TCSBRK 0x5409
+#define TCXONC 0x540a
+#define TCFLSH 0x540b
+#define TIOCSCTTY 0x540e
+#define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
+#define TIOCOUTQ 0x5411
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541b
+#define TIOCGSID 0x5429
+#define TCIFLUSH 0
+#define TCIOFLUSH 2
 
-static int next_byte(void)
+static struct tty {
+	struct ldisc ld;
+	struct linux_winsize ws;
+	int pgrp;
+	struct waitq readers;
+	volatile bool kicked; /* input arrived since the last look */
+	struct file file;
+} tty;
+
+/* From the serial port's interrupt: bytes are queued in kernel/console.c. */
+static void tty_input_arrived(void)
 {
-	int c = pending;
-	if (c >= 0) {
-		pending = -1;
-		return c;
-	}
-	return console_getc();
+	tty.kicked = true;
+	waitq_wake_all(&tty.readers);
+	file_notify(&tty.file, FD_POLLIN);
 }
 
-static long console_read(struct file *f, void *buf, size_t len)
+/* Takes what was typed through the discipline; echoes it and raises the
+ * signals it asks for. */
+static void tty_pump(void)
 {
-	char *out = buf;
-	size_t n = 0;
+	int c;
+	tty.kicked = false;
+	while ((c = console_getc()) >= 0) {
+		ldisc_input(&tty.ld, (uint8_t)c, clock_ns());
+		if (tty.ld.echo_len) {
+			console_write((const char *)tty.ld.echo, tty.ld.echo_len);
+			tty.ld.echo_len = 0;
+		}
+		if (tty.ld.signal) {
+			int sig = tty.ld.signal;
+			tty.ld.signal = 0;
+			signal_self(sig);
+		}
+	}
+}
+
+static long tty_read(struct file *f, void *buf, size_t len)
+{
 	if (len == 0)
 		return 0;
+	uint64_t start = clock_ns();
 	for (;;) {
-		int c = next_byte();
-		if (c >= 0) {
-			out[n++] = (char)c;
-			/* A line at a time, as a terminal in canonical mode. */
-			if (c == '\n' || n == len)
-				return (long)n;
-			continue;
+		tty_pump();
+		uint64_t deadline;
+		if (ldisc_read_verdict(&tty.ld, len, start, clock_ns(), &deadline) == LDISC_READ)
+			return (long)ldisc_read(&tty.ld, buf, len);
+		if (f->flags & O_NONBLOCK) {
+			/* What there is, in raw mode; never a partial line. */
+			size_t n = (tty.ld.t.c_lflag & ICANON) ? 0 : ldisc_read(&tty.ld, buf, len);
+			return n ? (long)n : -EAGAIN;
 		}
-		if (n > 0)
-			return (long)n;
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		sleep_ns(POLL_NS);
+		if (!console_input_by_interrupt()) {
+			uint64_t next = deadline_after(POLL_NS);
+			if (next < deadline)
+				deadline = next;
+		}
+		bool irq = sched_lock();
+		if (!tty.kicked)
+			waitq_wait(&tty.readers, deadline);
+		sched_unlock(irq);
 	}
 }
 
-static long console_file_write(struct file *f, const void *buf, size_t len)
+static long tty_write(struct file *f, const void *buf, size_t len)
 {
 	(void)f;
+	/* The serial port always writes a newline as CR LF (ONLCR). */
 	console_write(buf, len);
 	return (long)len;
 }
 
-static unsigned console_poll(struct file *f)
+static unsigned tty_poll(struct file *f)
 {
 	(void)f;
-	if (pending < 0)
-		pending = console_getc();
-	return FD_POLLOUT | (pending >= 0 ? FD_POLLIN : 0);
+	tty_pump();
+	return FD_POLLOUT | FD_POLLWRNORM | (ldisc_input_ready(&tty.ld) ? FD_POLLIN | FD_POLLRDNORM : 0);
 }
 
-static long console_ioctl(struct file *f, unsigned long request, void *arg)
+static long copy_out(void *arg, const void *from, size_t n)
+{
+	if (!user_writable_ok(arg, n))
+		return -EFAULT;
+	memcpy(arg, from, n);
+	return 0;
+}
+
+static long copy_in(void *to, const void *arg, size_t n)
+{
+	if (!user_range_ok(arg, n))
+		return -EFAULT;
+	memcpy(to, arg, n);
+	return 0;
+}
+
+static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 {
 	(void)f;
+	long r;
 	switch (request) {
-	case TIOCGWINSZ: {
-		struct linux_winsize ws = { .ws_row = 24, .ws_col = 80 };
-		if (!user_writable_ok(arg, sizeof(ws)))
-			return -EFAULT;
-		memcpy(arg, &ws, sizeof(ws));
+	case TCGETS: return copy_out(arg, &tty.ld.t, sizeof(tty.ld.t));
+	case TCSETS:
+	case TCSETSW: /* output is written synchronously: nothing to drain */
+	case TCSETSF: {
+		struct ldisc_termios t;
+		if ((r = copy_in(&t, arg, sizeof(t))) != 0)
+			return r;
+		tty_pump();
+		ldisc_set_termios(&tty.ld, &t, request == TCSETSF);
 		return 0;
 	}
-	case TCGETS: {
-		/* A terminal at 115200 baud, 8 bits, canonical with echo:
-		 * what a serial console is (ICRNL, OPOST|ONLCR, CS8|CREAD|B115200,
-		 * ISIG|ICANON|ECHO|ECHOE). */
-		struct linux_termios t = {
-			.c_iflag = 0400, .c_oflag = 05, .c_cflag = 0260 | 010002, .c_lflag = 01 | 02 | 010 | 020
-		};
-		if (!user_writable_ok(arg, sizeof(t)))
-			return -EFAULT;
-		memcpy(arg, &t, sizeof(t));
+	case TIOCGWINSZ: return copy_out(arg, &tty.ws, sizeof(tty.ws));
+	case TIOCSWINSZ: return copy_in(&tty.ws, arg, sizeof(tty.ws));
+	case TIOCGPGRP: return copy_out(arg, &tty.pgrp, sizeof(tty.pgrp));
+	case TIOCSPGRP: {
+		int pgrp;
+		if ((r = copy_in(&pgrp, arg, sizeof(pgrp))) != 0)
+			return r;
+		/* The only process group there is: the process's own. */
+		if (pgrp != 1)
+			return pgrp < 0 ? -EINVAL : -EPERM;
+		tty.pgrp = pgrp;
 		return 0;
 	}
+	case TIOCGSID: {
+		int sid = 1;
+		return copy_out(arg, &sid, sizeof(sid));
+	}
+	case FIONREAD: {
+		tty_pump();
+		int n = (int)ldisc_readable(&tty.ld);
+		return copy_out(arg, &n, sizeof(n));
+	}
+	case TIOCOUTQ: {
+		int n = 0;
+		return copy_out(arg, &n, sizeof(n));
+	}
+	case TCFLSH:
+		if ((unsigned long)arg > TCIOFLUSH)
+			return -EINVAL;
+		if ((unsigned long)arg != 1) {
+			tty_pump();
+			ldisc_flush_input(&tty.ld);
+		}
+		return 0;
+	case TCSBRK:
+	case TCXONC:
+	case TIOCSCTTY: return 0;
 	default: return -ENOTTY;
 	}
 }
 
-static const struct file_ops console_ops = {
+static const struct file_ops tty_ops = {
 	.kind = "console",
-	.read = console_read,
-	.write = console_file_write,
-	.poll = console_poll,
-	.ioctl = console_ioctl,
+	.read = tty_read,
+	.write = tty_write,
+	.poll = tty_poll,
+	.ioctl = tty_ioctl,
 	.close = NULL, /* static: never freed */
 };
 
-static struct file console_file;
-
 void console_files_init(struct fd_table *t)
 {
-	file_init(&console_file, &console_ops, NULL);
+	ldisc_init(&tty.ld);
+	tty.ws = (struct linux_winsize){ .ws_row = 24, .ws_col = 80 };
+	tty.pgrp = 1;
+	file_init(&tty.file, &tty_ops, NULL);
+	console_set_input_notify(tty_input_arrived);
 	for (int fd = 0; fd < 3; fd++)
-		fd_install(t, &console_file, fd);
-	file_put(&console_file); /* the descriptors hold it now */
+		fd_install(t, &tty.file, fd);
+	file_put(&tty.file); /* the descriptors hold it now */
 }

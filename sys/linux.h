@@ -76,9 +76,12 @@ struct linux_timeval {
 };
 
 /* Signals. */
+#define SIGINT 2
+#define SIGQUIT 3
 #define SIGABRT 6
 #define SIGKILL 9
 #define SIGSEGV 11
+#define SIGPIPE 13
 #define SIGSTOP 19
 #define LINUX_NSIG 64
 #define SIG_DFL 0

@@ -87,7 +87,7 @@ SYSCALL(SYS_rt_sigprocmask, sys_rt_sigprocmask);
 static bool ignored_by_default(int sig) { return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH; }
 
 /* A signal to the process itself. */
-static long send_self(int sig)
+long signal_self(int sig)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
@@ -114,18 +114,18 @@ static bool is_self(long pid) { return pid == 1 || pid == 0 || pid == -1; }
 
 static long sys_kill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return is_self(a0) ? send_self((int)a1) : -ESRCH;
+	return is_self(a0) ? signal_self((int)a1) : -ESRCH;
 }
 SYSCALL(SYS_kill, sys_kill);
 
 static long sys_tkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return a0 == 1 ? send_self((int)a1) : -ESRCH;
+	return a0 == 1 ? signal_self((int)a1) : -ESRCH;
 }
 SYSCALL(SYS_tkill, sys_tkill);
 
 static long sys_tgkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return a0 == 1 && a1 == 1 ? send_self((int)a2) : -ESRCH;
+	return a0 == 1 && a1 == 1 ? signal_self((int)a2) : -ESRCH;
 }
 SYSCALL(SYS_tgkill, sys_tgkill);
