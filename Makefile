@@ -88,7 +88,11 @@ SYS_SRCS := \
 	sys/uaccess.c \
 	sys/vm.c \
 	sys/fd.c \
+	sys/ldisc.c \
 	sys/console.c \
+	sys/pipe.c \
+	sys/epoll.c \
+	sys/poll.c \
 	sys/auxv.c \
 	sys/start.c \
 	sys/files.c \
