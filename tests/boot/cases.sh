@@ -252,3 +252,12 @@ boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail
 boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined with 5' -- --kernel "$M" --append "keel-thread"
 # Standard input from the serial port.
 script_test musl-stdin tests/boot/t-musl-stdin.sh
+# Pipes (blocking, O_NONBLOCK, EOF, EPIPE, F_SETPIPE_SZ, the dup family);
+# poll, ppoll, select and pselect6 with their timeouts measured; epoll
+# level- and edge-triggered, one-shot, on pipes and the console.
+boot_test musl-pipe 0 'mtest: pipe done, 0 failures' -- --kernel "$M" --append "pipe"
+boot_test musl-poll 0 'mtest: poll done, 0 failures' -- --kernel "$M" --append "poll"
+boot_test musl-epoll 0 'mtest: epoll done, 0 failures' -- --kernel "$M" --append "epoll"
+# The console as a terminal typed at from the host: line editing, ^D,
+# raw mode with VMIN and VTIME, ^C.
+script_test musl-tty tests/boot/t-musl-tty.sh

@@ -1,3 +1,4 @@
 # mtest: the system-call layer under a musl program, one check per
 # command-line word (see main.c).
 KEEL_DRIVERS :=
+APP_SRCS := main.c io.c

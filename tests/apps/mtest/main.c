@@ -20,8 +20,11 @@
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mtest.h"
 
 static int failures;
 
@@ -210,11 +213,17 @@ static int test_keel_thread(void)
 	return failures != 0;
 }
 
-/* Lines from standard input (the serial port), echoed until "end". */
+/* Lines from standard input (the serial port), shown until "end". The
+ * terminal's echo goes off first: it would mix what was typed into what
+ * the program prints. */
 static int test_stdin(void)
 {
 	char line[128];
 	int n = 0;
+	struct termios t;
+	CHECK(tcgetattr(0, &t) == 0);
+	t.c_lflag &= ~(tcflag_t)ECHO;
+	CHECK(tcsetattr(0, TCSANOW, &t) == 0);
 	printf("mtest: reading\n");
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = 0;
@@ -261,6 +270,14 @@ int main(int argc, char **argv)
 		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)
 		return test_stdin();
+	if (strcmp(what, "pipe") == 0)
+		return test_pipe();
+	if (strcmp(what, "poll") == 0)
+		return test_poll();
+	if (strcmp(what, "epoll") == 0)
+		return test_epoll();
+	if (strcmp(what, "tty") == 0)
+		return test_tty();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
 	if (strcmp(what, "abort") == 0) {

@@ -1,0 +1,10 @@
+/* The tests of mtest that live outside main.c. */
+#ifndef MTEST_H
+#define MTEST_H
+
+int test_pipe(void);
+int test_poll(void);
+int test_epoll(void);
+int test_tty(void);
+
+#endif
