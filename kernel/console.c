@@ -245,16 +245,31 @@ static volatile bool input_by_irq;
 static void (*input_notify)(void);
 unsigned long console_input_dropped;
 
-static void on_serial_byte(int c)
+static void input_byte(uint8_t c)
 {
 	if (input_len == INPUT_RING) {
 		console_input_dropped++;
 		return;
 	}
-	input_ring[(input_head + input_len) % INPUT_RING] = (uint8_t)c;
+	input_ring[(input_head + input_len) % INPUT_RING] = c;
 	input_len++;
+}
+
+static void on_serial_byte(int c)
+{
+	input_byte((uint8_t)c);
 	if (input_notify)
 		input_notify();
+}
+
+void console_input(const void *s, size_t n)
+{
+	bool irq = irq_save();
+	for (size_t i = 0; i < n; i++)
+		input_byte(((const uint8_t *)s)[i]);
+	if (n && input_notify)
+		input_notify();
+	irq_restore(irq);
 }
 
 int console_getc(void)

@@ -19,6 +19,9 @@ int console_add_sink(console_sink_fn fn, void (*flush)(void));
 void console_flush(void);
 /* The next byte typed on the serial port, or -1 when none is waiting. */
 int console_getc(void);
+/* Input from another console device (a virtio console's port), from any
+ * context. */
+void console_input(const void *s, size_t n);
 /* fn runs (in interrupt context: it may only wake) when input arrives,
  * if input comes by interrupt; otherwise readers poll console_getc. */
 void console_set_input_notify(void (*fn)(void));

@@ -132,7 +132,18 @@ static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * 
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void on_port_rx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->rx_used); }
+static void console_take_input(struct keel_port *p);
+
+static void on_port_rx(struct virtqueue *vq)
+{
+	struct keel_port *p = vq->owner;
+	/* The console port is nobody's to open (keel_port_open refuses it):
+	 * what is typed there is console input, taken at once. */
+	if (p->console)
+		console_take_input(p);
+	else
+		sem_post(&p->rx_used);
+}
 static void on_port_tx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->tx_used); }
 static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
 static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
@@ -201,6 +212,10 @@ static void become_console(struct keel_port *p)
 	p->console = true;
 	console_port = p;
 	console_add_sink(console_sink, console_flush_port);
+	/* Input typed before the port became the console. */
+	bool irq = sched_lock();
+	console_take_input(p);
+	sched_unlock(irq);
 }
 
 static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
@@ -341,6 +356,23 @@ static void console_sink(const char *s, size_t n)
 		n -= k;
 	}
 	virtqueue_kick(p->tx);
+}
+
+/* Interrupts off: hands what arrived on the console port to the
+ * console's input and gives the buffers back. The engine vouches for
+ * what the device returns: only buffers in flight, lengths clamped to
+ * what each offered. */
+static void console_take_input(struct keel_port *p)
+{
+	uint32_t len;
+	struct dma_buf *b;
+	bool posted = false;
+	while ((b = virtqueue_dequeue(p->rx, &len)) != NULL) {
+		console_input(b->p, len);
+		posted |= post_rx(p->rx, b, RX_BUF_SIZE) == 0;
+	}
+	if (posted)
+		virtqueue_kick(p->rx);
 }
 
 static void emergency_sink(const char *s, size_t n)

@@ -261,3 +261,5 @@ boot_test musl-epoll 0 'mtest: epoll done, 0 failures' -- --kernel "$M" --append
 # The console as a terminal typed at from the host: line editing, ^D,
 # raw mode with VMIN and VTIME, ^C.
 script_test musl-tty tests/boot/t-musl-tty.sh
+# Standard input typed on a virtio console's port 0.
+script_test musl-virtconsole-stdin tests/boot/t-musl-virtconsole-stdin.sh

@@ -24,6 +24,8 @@
 void sem_init(struct sem *s, unsigned long count) { s->count = count; }
 void sem_post(struct sem *s) { s->count++; }
 void mutex_init(struct mutex *m) { m->owner = NULL; }
+bool sched_lock(void) { return false; }
+void sched_unlock(bool state) {}
 int mutex_lock(struct mutex *m) { return 0; }
 int mutex_unlock(struct mutex *m) { return 0; }
 void cond_init(struct cond *c) {}
@@ -45,6 +47,15 @@ int console_add_sink(console_sink_fn fn, void (*flush)(void))
 	return 0;
 }
 void console_set_emergency(console_sink_fn fn) {}
+/* What reached the console's input. */
+static uint8_t input[4096];
+static size_t input_len;
+void console_input(const void *s, size_t n)
+{
+	assert_true(input_len + n <= sizeof(input));
+	memcpy(input + input_len, s, n);
+	input_len += n;
+}
 
 #define MULTIPORT_OFFER (VIRTIO_F_VERSION_1 | VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_RING_F_INDIRECT_DESC)
 
@@ -81,14 +92,19 @@ static void fresh_console(uint32_t ports)
 static void console_release(struct vtcon *c)
 {
 	virtio_detach(&vd);
-	virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
-	virtio_dma_free(c->ctrl_txbuf.p, sizeof(struct virtio_console_control));
+	if (c->ctrl_rxbuf[0].p)
+		virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
+	if (c->ctrl_txbuf.p)
+		virtio_dma_free(c->ctrl_txbuf.p, sizeof(struct virtio_console_control));
 	for (uint32_t id = 0; id < c->nports; id++) {
 		if (c->port[id].txbuf.p)
 			virtio_dma_free(c->port[id].txbuf.p, TX_BUF_SIZE);
 		if (c->port[id].rxbuf[0].p)
 			virtio_dma_free(c->port[id].rxbuf[0].p, RX_BUFS * RX_BUF_SIZE);
+		if (c->port[id].console)
+			virtio_dma_free(c->port[id].ctx[0].p, CONSOLE_TX_BUFS * CONSOLE_TX_SIZE);
 	}
+	console_port = NULL;
 	free(c->port);
 	free(c);
 	consoles = NULL;
@@ -187,12 +203,52 @@ static void port_write_bounded(void **state)
 	console_release(c);
 }
 
+/* Without MULTIPORT port 0 is the console: what the host types there is
+ * console input, and each buffer goes back to the device. A length past
+ * the buffer gives the buffer, no more; a used id that names no buffer
+ * breaks the queue, and input stops. */
+static void console_port_input(void **state)
+{
+	fresh(false, VIRTIO_F_VERSION_1);
+	while_waiting = NULL;
+	assert_int_equal(vtcon_attach(&vd), 0);
+	struct vtcon *c = consoles;
+	struct keel_port *p = &c->port[0];
+	assert_true(p->console);
+	struct vdev_sim *d = &fk.sim[0];
+	assert_int_equal(vdev_sim_fetch(d), RX_BUFS);
+	input_len = 0;
+	struct vdev_done done;
+	d->fill = 'a';
+	vdev_sim_complete(d, 0, 5, &done);
+	d->fill = 'A';
+	vdev_sim_complete(d, 0, 3, &done);
+	vdev_sim_publish(d);
+	on_port_rx(p->rx);
+	assert_int_equal(input_len, 8);
+	assert_memory_equal(input, "abcdeABC", 8);
+	/* Both buffers were posted again. */
+	assert_int_equal(vdev_sim_fetch(d), 2);
+	assert_null(d->error);
+
+	assert_true(vdev_sim_misbehave(d, VDEV_LEN_BEYOND));
+	on_port_rx(p->rx);
+	assert_int_equal(input_len, 8 + RX_BUF_SIZE);
+	assert_false(p->rx->broken);
+	assert_true(vdev_sim_misbehave(d, VDEV_ID_BEYOND));
+	on_port_rx(p->rx);
+	assert_int_equal(input_len, 8 + RX_BUF_SIZE);
+	assert_true(p->rx->broken);
+	console_release(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(attach_unwinds),
 		cmocka_unit_test(ports_follow_the_device),
 		cmocka_unit_test(port_write_bounded),
+		cmocka_unit_test(console_port_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

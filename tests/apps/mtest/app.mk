@@ -1,4 +1,5 @@
 # mtest: the system-call layer under a musl program, one check per
 # command-line word (see main.c).
-KEEL_DRIVERS :=
+# virtio-console: standard input from its port 0 (t-musl-virtconsole-stdin.sh).
+KEEL_DRIVERS := virtio-console
 APP_SRCS := main.c io.c
