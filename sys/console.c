@@ -10,6 +10,8 @@
  * the handler only queues the bytes (kernel/console.c) and wakes, and
  * whoever reads or polls next takes them through the discipline and
  * echoes them. A blocked reader is woken at once, so the echo is prompt.
+ * The discipline's state changes with interrupts off (sched_lock), so
+ * threads sharing the terminal each see whole lines.
  */
 #include <errno.h>
 #include <string.h>
@@ -59,24 +61,42 @@ static void tty_input_arrived(void)
 	file_notify(&tty.file, FD_POLLIN);
 }
 
-/* Takes what was typed through the discipline; echoes it and raises the
- * signals it asks for. */
-static void tty_pump(void)
+/* Interrupts off: takes what was typed through the discipline and
+ * echoes it. Returns the signal it asks for (0: none), for the caller to
+ * raise once interrupts are on again. */
+static int tty_pump(void)
 {
-	int c;
+	int c, sig = 0;
 	tty.kicked = false;
 	while ((c = console_getc()) >= 0) {
+
 		ldisc_input(&tty.ld, (uint8_t)c, clock_ns());
 		if (tty.ld.echo_len) {
 			console_write((const char *)tty.ld.echo, tty.ld.echo_len);
 			tty.ld.echo_len = 0;
 		}
 		if (tty.ld.signal) {
-			int sig = tty.ld.signal;
+			sig = tty.ld.signal;
 			tty.ld.signal = 0;
-			signal_self(sig);
 		}
 	}
+	return sig;
+}
+
+static void raise_if(int sig)
+{
+
+	if (sig)
+		signal_self(sig);
+}
+
+/* The discipline brought up to date, for a caller that only looks. */
+static void tty_update(void)
+{
+	bool irq = sched_lock();
+	int sig = tty_pump();
+	sched_unlock(irq);
+	raise_if(sig);
 }
 
 static long tty_read(struct file *f, void *buf, size_t len)
@@ -85,24 +105,32 @@ static long tty_read(struct file *f, void *buf, size_t len)
 		return 0;
 	uint64_t start = clock_ns();
 	for (;;) {
-		tty_pump();
+		bool irq = sched_lock();
+		int sig = tty_pump();
 		uint64_t deadline;
-		if (ldisc_read_verdict(&tty.ld, len, start, clock_ns(), &deadline) == LDISC_READ)
-			return (long)ldisc_read(&tty.ld, buf, len);
-		if (f->flags & O_NONBLOCK) {
+		long r = 0;
+		bool done = true;
+		if (ldisc_read_verdict(&tty.ld, len, start, clock_ns(), &deadline) == LDISC_READ) {
+			r = (long)ldisc_read(&tty.ld, buf, len);
+		} else if (f->flags & O_NONBLOCK) {
 			/* What there is, in raw mode; never a partial line. */
 			size_t n = (tty.ld.t.c_lflag & ICANON) ? 0 : ldisc_read(&tty.ld, buf, len);
-			return n ? (long)n : -EAGAIN;
+			r = n ? (long)n : -EAGAIN;
+		} else {
+			if (!console_input_by_interrupt()) {
+				uint64_t next = deadline_after(POLL_NS);
+				if (next < deadline)
+					deadline = next;
+			}
+			/* A signal to raise first: it may end the process. */
+			if (!tty.kicked && sig == 0)
+				waitq_wait(&tty.readers, deadline);
+			done = false; /* woken or timed out: look again */
 		}
-		if (!console_input_by_interrupt()) {
-			uint64_t next = deadline_after(POLL_NS);
-			if (next < deadline)
-				deadline = next;
-		}
-		bool irq = sched_lock();
-		if (!tty.kicked)
-			waitq_wait(&tty.readers, deadline);
 		sched_unlock(irq);
+		raise_if(sig);
+		if (done)
+			return r;
 	}
 }
 
@@ -117,7 +145,7 @@ static long tty_write(struct file *f, const void *buf, size_t len)
 static unsigned tty_poll(struct file *f)
 {
 	(void)f;
-	tty_pump();
+	tty_update();
 	return FD_POLLOUT | FD_POLLWRNORM | (ldisc_input_ready(&tty.ld) ? FD_POLLIN | FD_POLLRDNORM : 0);
 }
 
@@ -149,8 +177,11 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 		struct ldisc_termios t;
 		if ((r = copy_in(&t, arg, sizeof(t))) != 0)
 			return r;
-		tty_pump();
+		bool irq = sched_lock();
+		int sig = tty_pump();
 		ldisc_set_termios(&tty.ld, &t, request == TCSETSF);
+		sched_unlock(irq);
+		raise_if(sig);
 		return 0;
 	}
 	case TIOCGWINSZ: return copy_out(arg, &tty.ws, sizeof(tty.ws));
@@ -171,7 +202,7 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 		return copy_out(arg, &sid, sizeof(sid));
 	}
 	case FIONREAD: {
-		tty_pump();
+		tty_update();
 		int n = (int)ldisc_readable(&tty.ld);
 		return copy_out(arg, &n, sizeof(n));
 	}
@@ -183,8 +214,11 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 		if ((unsigned long)arg > TCIOFLUSH)
 			return -EINVAL;
 		if ((unsigned long)arg != 1) {
-			tty_pump();
+			bool irq = sched_lock();
+			int sig = tty_pump();
 			ldisc_flush_input(&tty.ld);
+			sched_unlock(irq);
+			raise_if(sig);
 		}
 		return 0;
 	case TCSBRK:

@@ -1,7 +1,10 @@
 /*
  * The epoll set (sys/epoll.h). The ready list is changed from
  * notifications, which may come from interrupt handlers, so every change
- * to it happens with interrupts off (sched_lock).
+ * to it happens with interrupts off (sched_lock). Everything else (the
+ * interest set, a walk of the ready list that asks files) is the work of
+ * threads and holds the set's mutex, so an item is never freed under a
+ * walk.
  */
 #include "sys/epoll.h"
 
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 
 #include "kernel/clock.h"
+#include "kernel/sync.h"
 #include "kernel/waitq.h"
 
 struct epitem {
@@ -28,7 +32,7 @@ struct epoll {
 	struct epitem *items;
 	struct epitem *rd_head, *rd_tail;
 	struct waitq waiters;
-	unsigned depth; /* guards nested polling against cycles */
+	struct mutex lock;
 };
 
 /* Nesting beyond this is refused, as Linux's EP_MAX_NESTS. */
@@ -97,7 +101,10 @@ static void item_unlink(struct epoll *ep, struct epitem *it)
 static void item_release(struct file_watch *w)
 {
 	struct epitem *it = (struct epitem *)w;
-	item_unlink(it->ep, it);
+	struct epoll *ep = it->ep;
+	mutex_lock(&ep->lock);
+	item_unlink(ep, it);
+	mutex_unlock(&ep->lock);
 	free(it);
 }
 
@@ -109,9 +116,19 @@ static unsigned item_poll(struct epitem *it)
 	return file_poll(it->watch.file) & interest;
 }
 
+static int collect_locked(struct epoll *ep, struct epoll_event *out, int max);
+
 int epoll_collect(struct file *f, struct epoll_event *out, int max)
 {
 	struct epoll *ep = f->priv;
+	mutex_lock(&ep->lock);
+	int n = collect_locked(ep, out, max);
+	mutex_unlock(&ep->lock);
+	return n;
+}
+
+static int collect_locked(struct epoll *ep, struct epoll_event *out, int max)
+{
 	int n = 0;
 	/* Take the list as it is, chained through tx_next: a notification
 	 * meanwhile (from an interrupt) queues an item again through rd_next
@@ -201,7 +218,18 @@ static bool nests_badly(struct epoll *ep, struct file *target, unsigned depth)
 	return false;
 }
 
+static int ctl_locked(struct file *f, int op, int fd, struct file *target, const struct epoll_event *ev);
+
 int epoll_ctl(struct file *f, int op, int fd, struct file *target, const struct epoll_event *ev)
+{
+	struct epoll *ep = f->priv;
+	mutex_lock(&ep->lock);
+	int r = ctl_locked(f, op, fd, target, ev);
+	mutex_unlock(&ep->lock);
+	return r;
+}
+
+static int ctl_locked(struct file *f, int op, int fd, struct file *target, const struct epoll_event *ev)
 {
 	struct epoll *ep = f->priv;
 	struct epitem *it = item_find(ep, fd, target);
@@ -260,9 +288,10 @@ int epoll_ctl(struct file *f, int op, int fd, struct file *target, const struct 
 static unsigned epoll_poll(struct file *f)
 {
 	struct epoll *ep = f->priv;
-	if (ep->depth >= EP_MAX_NESTS)
+	/* The caller holding this set's mutex means a cycle, which
+	 * epoll_ctl refuses; should one appear, it reads as not ready. */
+	if (mutex_lock(&ep->lock) != 0)
 		return 0;
-	ep->depth++;
 	/* Readable when a ready item really is ready: ask each, as Linux's
 	 * ep_read_events_proc does, dropping those that are not. */
 	unsigned ready = 0;
@@ -282,7 +311,7 @@ static unsigned epoll_poll(struct file *f)
 		sched_unlock(irq);
 		it = next;
 	}
-	ep->depth--;
+	mutex_unlock(&ep->lock);
 	return ready;
 }
 

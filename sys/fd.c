@@ -25,15 +25,19 @@ void file_put(struct file *f)
 		return;
 	/* As Linux's eventpoll_release: an epoll set forgets a file when its
 	 * last reference goes, not at each close(). Watchers that hold a
-	 * reference cannot be here. */
-	bool irq = sched_lock();
-	while (f->watches) {
+	 * reference cannot be here. A release may take a watcher's mutex, so
+	 * it runs with interrupts on. */
+	for (;;) {
+		bool irq = sched_lock();
 		struct file_watch *w = f->watches;
-		file_watch_remove(w);
+		if (w)
+			file_watch_remove(w);
+		sched_unlock(irq);
+		if (w == NULL)
+			break;
 		if (w->release)
 			w->release(w);
 	}
-	sched_unlock(irq);
 	if (f->ops->close)
 		f->ops->close(f);
 }

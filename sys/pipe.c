@@ -3,6 +3,11 @@
  * reference closing drops that side. Waiting readers and writers sleep on
  * the pipe's wait queues; every change of state notifies both ends'
  * watchers (poll, select, epoll).
+ *
+ * Every look at the ring and every change to it happens with interrupts
+ * off (sched_lock), so threads sharing a pipe see each transfer whole and
+ * a waiter cannot miss the wake-up that follows its check. Copies are at
+ * most the ring's size.
  */
 #include "sys/pipe.h"
 
@@ -79,21 +84,26 @@ static long pipe_read(struct file *f, void *buf, size_t len)
 	struct pipe *p = f->priv;
 	if (len == 0)
 		return 0;
+	bool irq = sched_lock();
+	long r;
 	for (;;) {
 		if (p->len > 0) {
-			size_t n = take(p, buf, len);
+			r = (long)take(p, buf, len);
 			pipe_changed(p);
-			return (long)n;
+			break;
 		}
-		if (!p->writer)
-			return 0; /* end of file */
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		bool irq = sched_lock();
-		if (p->len == 0 && p->writer)
-			waitq_wait(&p->readers, DEADLINE_NEVER);
-		sched_unlock(irq);
+		if (!p->writer) {
+			r = 0; /* end of file */
+			break;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		waitq_wait(&p->readers, DEADLINE_NEVER);
 	}
+	sched_unlock(irq);
+	return r;
 }
 
 static long pipe_write(struct file *f, const void *buf, size_t len)
@@ -101,11 +111,12 @@ static long pipe_write(struct file *f, const void *buf, size_t len)
 	struct pipe *p = f->priv;
 	const uint8_t *in = buf;
 	size_t done = 0;
+	long r = 0;
+	bool irq = sched_lock();
 	while (done < len) {
 		if (!p->reader) {
-			if (pipe_broken_hook)
-				pipe_broken_hook();
-			return done > 0 ? (long)done : -EPIPE;
+			r = -EPIPE;
+			break;
 		}
 		size_t room = p->size - p->len;
 		/* Up to PIPE_BUF bytes go in whole: never part of them. */
@@ -115,14 +126,16 @@ static long pipe_write(struct file *f, const void *buf, size_t len)
 			pipe_changed(p);
 			continue;
 		}
-		if (f->flags & O_NONBLOCK)
-			return done > 0 ? (long)done : -EAGAIN;
-		bool irq = sched_lock();
-		if (p->reader && p->size - p->len == room)
-			waitq_wait(&p->writers, DEADLINE_NEVER);
-		sched_unlock(irq);
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		waitq_wait(&p->writers, DEADLINE_NEVER);
 	}
-	return (long)done;
+	sched_unlock(irq);
+	if (r == -EPIPE && pipe_broken_hook)
+		pipe_broken_hook();
+	return done > 0 ? (long)done : r;
 }
 
 static unsigned pipe_read_poll(struct file *f)
@@ -145,29 +158,25 @@ static unsigned pipe_write_poll(struct file *f)
 	return p->size - p->len >= PIPE_BUF ? FD_POLLOUT | FD_POLLWRNORM : 0;
 }
 
-static void pipe_free_if_done(struct pipe *p)
+/* One end's last reference is gone; the second frees the pipe. */
+static void pipe_end_closed(struct pipe *p, bool reader)
 {
-	if (!p->reader && !p->writer) {
+	bool irq = sched_lock();
+	if (reader)
+		p->reader = false;
+	else
+		p->writer = false;
+	pipe_changed(p);
+	bool done = !p->reader && !p->writer;
+	sched_unlock(irq);
+	if (done) {
 		free(p->buf);
 		free(p);
 	}
 }
 
-static void pipe_read_close(struct file *f)
-{
-	struct pipe *p = f->priv;
-	p->reader = false;
-	pipe_changed(p);
-	pipe_free_if_done(p);
-}
-
-static void pipe_write_close(struct file *f)
-{
-	struct pipe *p = f->priv;
-	p->writer = false;
-	pipe_changed(p);
-	pipe_free_if_done(p);
-}
+static void pipe_read_close(struct file *f) { pipe_end_closed(f->priv, true); }
+static void pipe_write_close(struct file *f) { pipe_end_closed(f->priv, false); }
 
 static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 {
@@ -181,18 +190,24 @@ static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 		size_t size = 4096;
 		while (size < arg)
 			size *= 2;
-		if (size < p->len)
-			return -EBUSY;
 		uint8_t *buf = malloc(size);
 		if (buf == NULL)
 			return -ENOMEM;
+		bool irq = sched_lock();
+		if (size < p->len) {
+			sched_unlock(irq);
+			free(buf);
+			return -EBUSY;
+		}
 		size_t n = take(p, buf, p->len);
-		free(p->buf);
+		uint8_t *old = p->buf;
 		p->buf = buf;
 		p->size = size;
 		p->head = 0;
 		p->len = n;
 		pipe_changed(p);
+		sched_unlock(irq);
+		free(old);
 		return (long)size;
 	}
 	default: return -EINVAL;
