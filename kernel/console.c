@@ -65,12 +65,15 @@ static void replay(console_sink_fn fn)
 static bool panicking;
 static console_sink_fn emergency_sink;
 
-void console_write(const char *s, size_t n)
+static void write_out(const char *s, size_t n, bool crlf)
 {
 	/* Interrupt handlers print too: one writer at a time keeps lines
 	 * whole. */
 	bool irq = irq_save();
-	serial_write(s, n);
+	if (crlf)
+		serial_write(s, n);
+	else
+		serial_write_raw(s, n);
 	remember(s, n);
 	if (panicking) {
 		if (emergency_sink)
@@ -81,6 +84,10 @@ void console_write(const char *s, size_t n)
 	}
 	irq_restore(irq);
 }
+
+void console_write(const char *s, size_t n) { write_out(s, n, true); }
+
+void console_write_raw(const char *s, size_t n) { write_out(s, n, false); }
 
 int console_add_sink(console_sink_fn fn, void (*flush)(void))
 {

@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 void console_write(const char *s, size_t n);
+/* Without turning newlines into CR LF on the serial port (a terminal in
+ * raw mode, whose program sends its own CR). */
+void console_write_raw(const char *s, size_t n);
 
 typedef void (*console_sink_fn)(const char *s, size_t n);
 /* At most a few sinks; returns 0 or -ENOSPC. A new sink first receives

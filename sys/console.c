@@ -61,6 +61,16 @@ static void tty_input_arrived(void)
 	file_notify(&tty.file, FD_POLLIN);
 }
 
+/* Output as the terminal's c_oflag says: OPOST|ONLCR sends a newline as
+ * CR LF (the serial port's way), otherwise bytes go as they are. */
+static void tty_output(const void *s, size_t n)
+{
+	if ((tty.ld.t.c_oflag & (OPOST | ONLCR)) == (OPOST | ONLCR))
+		console_write(s, n);
+	else
+		console_write_raw(s, n);
+}
+
 /* Interrupts off: takes what was typed through the discipline and
  * echoes it. Returns the signal it asks for (0: none), for the caller to
  * raise once interrupts are on again. */
@@ -72,7 +82,7 @@ static int tty_pump(void)
 
 		ldisc_input(&tty.ld, (uint8_t)c, clock_ns());
 		if (tty.ld.echo_len) {
-			console_write((const char *)tty.ld.echo, tty.ld.echo_len);
+			tty_output(tty.ld.echo, tty.ld.echo_len);
 			tty.ld.echo_len = 0;
 		}
 		if (tty.ld.signal) {
@@ -137,8 +147,7 @@ static long tty_read(struct file *f, void *buf, size_t len)
 static long tty_write(struct file *f, const void *buf, size_t len)
 {
 	(void)f;
-	/* The serial port always writes a newline as CR LF (ONLCR). */
-	console_write(buf, len);
+	tty_output(buf, len);
 	return (long)len;
 }
 

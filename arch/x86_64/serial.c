@@ -79,6 +79,14 @@ void serial_write(const char *s, size_t n)
 	}
 }
 
+void serial_write_raw(const char *s, size_t n)
+{
+	if (!present)
+		return;
+	for (size_t i = 0; i < n; i++)
+		put_byte(s[i]);
+}
+
 int serial_read_byte(void)
 {
 	if (!(inb(COM1 + REG_LSR) & LSR_DATA_READY))

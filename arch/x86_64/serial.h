@@ -6,7 +6,10 @@
 /* COM1, the 16550 UART at I/O port 0x3f8: 115200 baud, 8N1; output
  * polled, input polled or by interrupt. */
 void serial_init(void);
+/* Each newline goes out as CR LF, as a terminal needs. */
 void serial_write(const char *s, size_t n);
+/* The bytes as they are (a terminal program in raw mode sends its own CR). */
+void serial_write_raw(const char *s, size_t n);
 /* The next byte received, or -1 when none is waiting (polled). */
 int serial_read_byte(void);
 

@@ -39,6 +39,9 @@ grep -q '^mtest: timeout 0 \[\]$' "$tmp/clean" || fail "VTIME did not time out w
 grep -q '^mtest: raw 3 \[xyz\]$' "$tmp/clean" || fail "VMIN 3 did not return 'xyz'"
 grep -q '^mtest: raw 1 \[q\]$' "$tmp/clean" || fail "VMIN 1 did not return 'q'"
 grep -q '^mtest: tty done, 0 failures$' "$tmp/clean" || fail "checks in the program failed"
+# Output: CR LF with OPOST|ONLCR (the default), a bare LF without OPOST.
+grep -q $'^mtest: tty canonical\r$' "$tmp/out" || fail "no CR LF with ONLCR"
+grep -q '^mtest: no cr$' "$tmp/out" || fail "a CR without OPOST"
 # The echo: what was typed, with the erased characters rubbed out.
 grep -q $'abc\b \b\b \bxy$' "$tmp/clean" || fail "no echo of the erases"
 grep -q 'killed by signal 2 (SIGINT)' "$tmp/clean" || fail "^C did not raise SIGINT"

@@ -289,11 +289,13 @@ int test_tty(void)
 
 	t = saved;
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_oflag &= ~(tcflag_t)OPOST; /* newlines go out bare */
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 3;
 	CHECK(tcsetattr(0, TCSANOW, &t) == 0);
 	struct termios back;
 	CHECK(tcgetattr(0, &back) == 0 && !(back.c_lflag & ICANON) && back.c_cc[VTIME] == 3);
+	CHECK(write(1, "mtest: no cr\n", 13) == 13);
 	long t0 = now_ms();
 	CHECK(show_read("timeout", 10) == 0);
 	CHECK_WAITED(t0, 300);
