@@ -10,6 +10,9 @@
 #include "sys/process.h"
 #include "sys/syscall.h"
 
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
 #define O_CLOEXEC 02000000
@@ -157,7 +160,9 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 		r = 0;
 		break;
 	case F_GETFL:
-		r = f->flags | 02; /* O_RDWR */
+		/* The access mode follows from what the object does: a pipe's
+		 * read end is O_RDONLY, its write end O_WRONLY. */
+		r = f->flags | (f->ops->read && f->ops->write ? O_RDWR : f->ops->write ? O_WRONLY : O_RDONLY);
 		break;
 	case F_SETFL:
 		f->flags = (int)(a2 & (O_APPEND | O_NONBLOCK));

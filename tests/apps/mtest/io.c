@@ -55,7 +55,8 @@ int test_pipe(void)
 	CHECK(fcntl(p[1], F_SETPIPE_SZ, 5000) == 8192 && fcntl(p[0], F_GETPIPE_SZ) == 8192);
 
 	/* Non-blocking: EAGAIN on empty, fill to the size, atomic writes. */
-	CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0 && (fcntl(p[0], F_GETFL) & O_NONBLOCK));
+	CHECK(fcntl(p[0], F_GETFL) == O_RDONLY && fcntl(p[1], F_GETFL) == O_WRONLY);
+	CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0 && fcntl(p[0], F_GETFL) == (O_RDONLY | O_NONBLOCK));
 	CHECK(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0);
 	CHECK(read(p[0], buf, 1) == -1 && errno == EAGAIN);
 	memset(buf, 'a', sizeof(buf));
