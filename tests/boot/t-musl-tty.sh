@@ -21,7 +21,8 @@ sleep 0.3
 printf '\004' >&3
 wait_for_line "$tmp/out" '^mtest: tty raw' 30 || fail "raw mode not reached"
 printf 'xyz' >&3
-sleep 0.5
+# 'q' only once 'xyz' was read, or VMIN 3 would take all four.
+wait_for_line "$tmp/out" '^mtest: raw 3' 30 || fail "VMIN 3 did not return"
 printf 'q' >&3
 wait_for_line "$tmp/out" '^mtest: tty waiting for \^C' 30 || fail "the raw reads did not return"
 sleep 0.3
