@@ -298,5 +298,30 @@ void console_set_input_notify(void (*fn)(void)) { input_notify = fn; }
 
 bool console_input_by_interrupt(void) { return input_by_irq; }
 
-static void console_input_init(void) { input_by_irq = serial_enable_rx_interrupt(on_serial_byte) == 0; }
+void console_poll_input(void)
+{
+	if (input_by_irq)
+		return;
+	bool irq = irq_save();
+	bool any = false;
+	int c;
+	while (input_len < INPUT_RING && (c = serial_read_byte()) >= 0) {
+		input_byte((uint8_t)c);
+		any = true;
+	}
+	if (any && input_notify)
+		input_notify();
+	irq_restore(irq);
+}
+
+/* "serial-polled": no receive interrupt, input polled (the fallback for a
+ * UART without a working interrupt line, and its test). */
+static bool serial_polled;
+static void set_serial_polled(const char *value) { serial_polled = true; }
+KERNEL_OPTION("serial-polled", set_serial_polled);
+
+static void console_input_init(void)
+{
+	input_by_irq = !serial_polled && serial_enable_rx_interrupt(on_serial_byte) == 0;
+}
 INIT_CALL(INIT_CORE, console_input_init);

@@ -29,6 +29,9 @@ void console_input(const void *s, size_t n);
  * if input comes by interrupt; otherwise readers poll console_getc. */
 void console_set_input_notify(void (*fn)(void));
 bool console_input_by_interrupt(void);
+/* Without the interrupt: moves what the serial port holds into the input
+ * ring and calls the hook if anything came. From any context. */
+void console_poll_input(void);
 /* Bytes lost because nobody read them in time. */
 extern unsigned long console_input_dropped;
 /* A device's way of writing that needs nothing from the kernel (virtio

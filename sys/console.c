@@ -18,6 +18,7 @@
 
 #include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/timer.h"
 #include "kernel/waitq.h"
 #include "sys/ldisc.h"
 #include "sys/linux.h"
@@ -50,6 +51,10 @@ static struct tty {
 	int pgrp;
 	struct waitq readers;
 	volatile bool kicked; /* input arrived since the last look */
+	/* Without the receive interrupt: looks at the port every POLL_NS
+	 * while poll, select or epoll watch the terminal. */
+	struct timer poll_timer;
+	volatile bool polling;
 	struct file file;
 } tty;
 
@@ -59,6 +64,30 @@ static void tty_input_arrived(void)
 	tty.kicked = true;
 	waitq_wake_all(&tty.readers);
 	file_notify(&tty.file, FD_POLLIN);
+}
+
+/* Interrupt context: the polled port's stand-in for the interrupt. It
+ * stops once nobody watches, so an idle system stays idle. */
+static void on_poll_timer(struct timer *t, void *ctx)
+{
+	(void)ctx;
+	console_poll_input();
+	if (tty.file.watches)
+		timer_arm(t, deadline_after(POLL_NS), on_poll_timer, NULL);
+	else
+		tty.polling = false;
+}
+
+static void start_polling(void)
+{
+	if (console_input_by_interrupt())
+		return;
+	bool irq = sched_lock();
+	if (!tty.polling) {
+		tty.polling = true;
+		timer_arm(&tty.poll_timer, deadline_after(POLL_NS), on_poll_timer, NULL);
+	}
+	sched_unlock(irq);
 }
 
 /* Output as the terminal's c_oflag says: OPOST|ONLCR sends a newline as
@@ -154,6 +183,9 @@ static long tty_write(struct file *f, const void *buf, size_t len)
 static unsigned tty_poll(struct file *f)
 {
 	(void)f;
+	/* Asked by poll, select or epoll, which then wait for a notification
+	 * that only the interrupt, or the timer standing in for it, sends. */
+	start_polling();
 	tty_update();
 	return FD_POLLOUT | FD_POLLWRNORM | (ldisc_input_ready(&tty.ld) ? FD_POLLIN | FD_POLLRDNORM : 0);
 }

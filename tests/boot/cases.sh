@@ -261,5 +261,8 @@ boot_test musl-epoll 0 'mtest: epoll done, 0 failures' -- --kernel "$M" --append
 # The console as a terminal typed at from the host: line editing, ^D,
 # raw mode with VMIN and VTIME, ^C.
 script_test musl-tty tests/boot/t-musl-tty.sh
+# The same without the UART's receive interrupt: reads poll the port, and
+# poll/epoll waiters are woken by a timer that runs only while they watch.
+script_test musl-tty-polled tests/boot/t-musl-tty.sh serial-polled
 # Standard input typed on a virtio console's port 0.
 script_test musl-virtconsole-stdin tests/boot/t-musl-virtconsole-stdin.sh

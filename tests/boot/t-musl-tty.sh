@@ -2,11 +2,13 @@
 # The console as a terminal, typed at from the host: canonical mode edits
 # a line (erase, kill), ^D ends it and then reads as end of file; raw mode
 # honours VMIN and VTIME; ^C kills the program with SIGINT.
+#   t-musl-tty.sh [KERNEL OPTIONS]   ("serial-polled": without the UART's interrupt)
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
+kopts=${1:-}
 mkfifo "$tmp/in"
-./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 90 --append "tty" <"$tmp/in" >"$tmp/out" 2>&1 &
+./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 90 --append "$kopts -- tty" <"$tmp/in" >"$tmp/out" 2>&1 &
 qemu=$!
 exec 3>"$tmp/in"
 wait_for_line "$tmp/out" '^mtest: tty canonical' 60 || fail "the program did not start"

@@ -158,9 +158,14 @@ int test_poll(void)
 	CHECK(poll(&bad, 1, 0) == 1 && bad.revents == POLLNVAL);
 	CHECK(close(p[0]) == 0);
 
-	/* The console: always writable. */
+	/* The console: always writable; nothing typed (the boot tests give
+	 * QEMU no input), so reading waits out the timeout. */
 	struct pollfd con = { 1, POLLOUT, 0 };
 	CHECK(poll(&con, 1, 0) == 1 && con.revents == POLLOUT);
+	con = (struct pollfd){ 0, POLLIN, 0 };
+	t0 = now_ms();
+	CHECK(poll(&con, 1, 30) == 0);
+	CHECK_WAITED(t0, 30);
 	struct pollfd *volatile badp = (struct pollfd *)16;
 	CHECK(poll(badp, 1, 0) == -1 && errno == EFAULT);
 	printf("mtest: poll done, %d failures\n", failures);
@@ -225,6 +230,16 @@ int test_epoll(void)
 	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, 1, &ev) == 0);
 	CHECK(epoll_wait(ep, out, 4, 0) == 2);
 	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, 1, NULL) == 0);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL) == 0);
+	/* The console's input: nothing typed, so the timeout. */
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = 0 };
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) == 0);
+	t0 = now_ms();
+	CHECK(epoll_wait(ep, out, 4, 30) == 0);
+	CHECK_WAITED(t0, 30);
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, 0, NULL) == 0);
+	ev = (struct epoll_event){ .events = EPOLLOUT, .data.fd = p[1] };
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev) == 0);
 
 	/* The reader gone: the write end reports EPOLLERR. */
 	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP, .data.fd = p[0] };
@@ -307,8 +322,11 @@ int test_tty(void)
 	fflush(stdout);
 	/* Typed: "xyz" (no newline), then later "q". */
 	show_read("raw", 10);
+	/* Woken when the byte comes, long before the timeout. */
 	struct pollfd pf = { 0, POLLIN, 0 };
+	t0 = now_ms();
 	CHECK(poll(&pf, 1, 5000) == 1 && pf.revents == POLLIN);
+	CHECK(now_ms() - t0 < 2500);
 	int avail = -1;
 	CHECK(ioctl(0, FIONREAD, &avail) == 0 && avail == 1);
 	t.c_cc[VMIN] = 1;
