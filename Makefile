@@ -67,6 +67,7 @@ KERNEL_SRCS := \
 	kernel/sync.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
+	arch/x86_64/fpu.c \
 	arch/x86_64/power.c \
 	arch/x86_64/fwcfg.c \
 	arch/x86_64/random.c
@@ -102,6 +103,7 @@ endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
 # to its folder); without one, its main.c is the whole application.
 APP_SRCS :=
+APP_FPU_SRCS :=
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
@@ -166,6 +168,12 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 # carry one of its own: a frame opened before the canary changes would
 # fail its check on return.
 $(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
+
+# Application sources listed in APP_FPU_SRCS (app.mk) may use the FPU and
+# SSE, as code built for an ordinary x86-64 target does: the kernel keeps
+# each thread's FPU state (arch/x86_64/fpu.c).
+FPU_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only,$(KCFLAGS)) -msse2 -mfpmath=sse
+$(patsubst %,$(KOBJ)/$(APP_DIR)/%.o,$(APP_FPU_SRCS)): KCFLAGS := $(FPU_CFLAGS)
 
 # --- linking: twice, the second time with the symbol table for backtraces ----
 

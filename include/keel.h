@@ -73,6 +73,15 @@ int keel_thread_detach(keel_thread_t *t);
 /* Lets every other runnable thread run once before the caller again. */
 void keel_thread_yield(void);
 
+/* Makes t preemptible (or cooperative again, the default): it is then
+ * switched away from after a 10 ms slice when another thread is runnable,
+ * and at once when an interrupt wakes a cooperative thread. A preemptible
+ * thread may compute with the FPU and SSE (its state is kept) but must
+ * call nothing of this API but keel_clock_ns, the synchronisation
+ * functions, keel_thread_yield and keel_thread_exit: the rest of the
+ * kernel (the heap, the console, drivers) relies on not being preempted. */
+void keel_thread_set_preemptible(keel_thread_t *t, bool preemptible);
+
 __attribute__((noreturn)) void keel_thread_exit(int status);
 keel_thread_t *keel_thread_self(void);
 const char *keel_thread_name(const keel_thread_t *t);
@@ -145,6 +154,7 @@ struct keel_sched_stats {
 	unsigned long timer_interrupts; /* from the local APIC timer */
 	unsigned long interrupts;	/* all device and timer interrupts */
 	unsigned long spurious;		/* spurious or unclaimed, counted and ignored */
+	unsigned long preemptions;	/* preemptible threads switched away from */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
 

@@ -18,6 +18,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/fwcfg.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
@@ -300,6 +301,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	tsc_init(&acpi, calibrate_with);
 	mark("TSC frequency");
 
+	fpu_init();
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
 	timer_init();
 	irq_init();

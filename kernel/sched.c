@@ -23,7 +23,13 @@ static struct keel_thread *current = &boot_thread;
 static struct keel_thread *runq_head, *runq_tail;
 static struct keel_thread *all_threads = &boot_thread;
 static struct keel_thread *zombies; /* detached threads that ended: freed by the next switch */
-unsigned long sched_switches, sched_idle_halts;
+unsigned long sched_switches, sched_idle_halts, sched_preemptions;
+
+/* Preemption: the slice timer (armed only while a preemptible thread runs
+ * and another is runnable), whether a preemption is due, and whether the
+ * CPU halts inside schedule() (an interrupt then must not preempt). */
+static struct timer slice_timer;
+static bool slice_armed, need_resched, idling;
 
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 {
@@ -62,10 +68,33 @@ static struct keel_thread *runq_pop(void)
 	return t;
 }
 
+static void on_slice_end(struct timer *tm, void *ctx)
+{
+	slice_armed = false;
+	if (current->preemptible && runq_head != NULL)
+		need_resched = true;
+}
+
+/* Starts the running thread's slice when it may be preempted and another
+ * thread waits to run; a single runnable thread needs no timer. */
+static void slice_update(void)
+{
+	if (!slice_armed && current->preemptible && runq_head != NULL) {
+		slice_armed = true;
+		arch_timer_arm(&slice_timer, arch_clock_ns() + SCHED_SLICE_NS, on_slice_end, NULL);
+	}
+}
+
 static void make_runnable(struct keel_thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	runq_push(t);
+	/* A kernel thread woken while an application thread runs goes
+	 * first: kernel threads (the network stack, drivers) do short work
+	 * and others wait for it. */
+	if (t != current && !t->preemptible && current->preemptible)
+		need_resched = true;
+	slice_update();
 }
 
 static void unlink_thread(struct keel_thread *t)
@@ -98,11 +127,20 @@ static void schedule(void)
 	struct keel_thread *prev = current, *next;
 	while ((next = runq_pop()) == NULL) {
 		sched_idle_halts++;
+		idling = true;
 		arch_idle();
+		idling = false;
 	}
+	need_resched = false;
 	if (next != prev) {
 		current = next;
 		sched_switches++;
+		/* A new slice for the next thread. */
+		if (slice_armed) {
+			slice_armed = false;
+			arch_timer_cancel(&slice_timer);
+		}
+		slice_update();
 		arch_switch(prev, next);
 	}
 	reap_zombies();
@@ -277,6 +315,41 @@ int keel_thread_detach(keel_thread_t *t)
 	}
 	arch_irq_restore(s);
 	return 0;
+}
+
+void sched_set_preemptible(struct keel_thread *t, bool preemptible)
+{
+	bool s = arch_irq_save();
+	t->preemptible = preemptible;
+	if (t == current)
+		slice_update();
+	arch_irq_restore(s);
+}
+
+void keel_thread_set_preemptible(keel_thread_t *t, bool preemptible) { sched_set_preemptible(t, preemptible); }
+
+void preempt_disable(void)
+{
+	current->preempt_count++;
+	__asm__ volatile("" ::: "memory");
+}
+
+void preempt_enable(void)
+{
+	__asm__ volatile("" ::: "memory");
+	struct keel_thread *t = current;
+	if (--t->preempt_count == 0 && need_resched && t->preemptible)
+		keel_thread_yield();
+}
+
+void sched_interrupt_exit(void)
+{
+	struct keel_thread *t = current;
+	if (!need_resched || idling || !t->preemptible || t->preempt_count != 0 || t->state != THREAD_RUNNABLE)
+		return;
+	sched_preemptions++;
+	make_runnable(t);
+	schedule();
 }
 
 void keel_thread_yield(void)

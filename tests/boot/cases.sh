@@ -81,6 +81,9 @@ for m in pc q35; do
 	boot_test condvar-$m 0 'consumers summed 750500, expected 750500' 'unlock unheld -1, relock -35' -- --kernel "$K" --machine $m --append "condvar"
 	boot_test stack-overflow-$m 126 'CPU exception 14' "stack overflow in thread 'deep'" '<recurse\+' 'the same [0-9]+ more times' '<overflow\+' \
 		-- --kernel "$K" --machine $m --append "stack-overflow"
+	# A thread spinning 2 s without yielding must not delay a 10 ms period
+	# by 15 ms; two threads computing with SSE and x87 keep their state.
+	boot_test preempt-$m 0 'worst lateness [0-9]+ us.*: ok' 'two FPU threads.*: ok' -- --kernel "$K" --machine $m --append "preempt"
 	script_test idle-cpu-$m tests/boot/t-idle-cpu.sh $m
 	script_test sleep-wall-$m tests/boot/t-sleep-wall.sh $m
 done
@@ -90,7 +93,7 @@ for c in hpet pmtimer pit; do
 done
 # These measure time: each runs with no other guest beside it.
 for m in pc q35; do
-	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m; do
+	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m preempt-$m; do
 		alone_test $t
 	done
 done
@@ -99,6 +102,10 @@ for c in hpet pmtimer pit; do
 done
 # Threads on the GRUB paths too (the UEFI one has its own stack origin).
 boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append "pingpong 1000"
+# FPU state across preemption with XSAVE (x87, SSE, AVX) and FSGSBASE, which
+# the default CPU lacks.
+boot_test preempt-cpu-max 0 'two FPU threads.*: ok' -- --kernel "$K" --machine q35 --cpu max --append "preempt"
+alone_test preempt-cpu-max
 # x2APIC and the TSC-deadline timer, which this QEMU's TCG does not offer:
 # under KVM, where it is usable.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
