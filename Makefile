@@ -72,6 +72,14 @@ KERNEL_SRCS := \
 	arch/x86_64/fwcfg.c \
 	arch/x86_64/random.c
 
+# The Linux system-call layer: the entry, the table, threads and futexes.
+# Linked when app.mk sets KEEL_SYSCALLS := yes.
+SYS_SRCS := \
+	arch/x86_64/syscall.S \
+	sys/syscall.c \
+	sys/futex.c \
+	sys/threads.c
+
 # Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
 # of the names below (default: all of them). The kernel probes what the
 # image holds; an application that calls keel_getrandom needs virtio-rng.
@@ -104,6 +112,7 @@ endif
 # to its folder); without one, its main.c is the whole application.
 APP_SRCS :=
 APP_FPU_SRCS :=
+KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
@@ -137,7 +146,8 @@ KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections -Wl,-n 
 	-Wl,--no-warn-rwx-segments
 
 KOBJ := $(BUILD)/obj
-KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(DRIVER_SRCS) $(LIB_SRCS))
+KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(if $(filter yes,$(KEEL_SYSCALLS)),$(SYS_SRCS)) \
+	$(DRIVER_SRCS) $(LIB_SRCS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(BUILD)/$(APP)/app_name.c.o
 
 IMAGE := $(BUILD)/$(APP).elf

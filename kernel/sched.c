@@ -37,6 +37,9 @@ void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 	boot_thread.stack = boot_stack;
 	boot_thread.stack_size = boot_stack_size;
 	boot_thread.state = THREAD_RUNNABLE;
+	boot_thread.preemptible = false;
+	boot_thread.preempt_count = 0;
+	need_resched = slice_armed = idling = false;
 	current = &boot_thread;
 	all_threads = &boot_thread;
 }

@@ -84,6 +84,10 @@ for m in pc q35; do
 	# A thread spinning 2 s without yielding must not delay a 10 ms period
 	# by 15 ms; two threads computing with SSE and x87 keep their state.
 	boot_test preempt-$m 0 'worst lateness [0-9]+ us.*: ok' 'two FPU threads.*: ok' -- --kernel "$K" --machine $m --append "preempt"
+	# Threads through the system calls musl's pthread_create and
+	# pthread_join make; interrupts must leave an application's red zone be.
+	boot_test clone-$m 0 'set_tid_address 1, .*: ok' 'futex wait on a changed word -11, .*: ok' \
+		'clone child 0: .*red zone 0 words changed.*: ok' 'clone child 1: .*: ok' -- --kernel "$K" --machine $m --append "clone"
 	script_test idle-cpu-$m tests/boot/t-idle-cpu.sh $m
 	script_test sleep-wall-$m tests/boot/t-sleep-wall.sh $m
 done
@@ -93,7 +97,7 @@ for c in hpet pmtimer pit; do
 done
 # These measure time: each runs with no other guest beside it.
 for m in pc q35; do
-	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m preempt-$m; do
+	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m preempt-$m clone-$m; do
 		alone_test $t
 	done
 done
@@ -106,6 +110,8 @@ boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append 
 # the default CPU lacks.
 boot_test preempt-cpu-max 0 'two FPU threads.*: ok' -- --kernel "$K" --machine q35 --cpu max --append "preempt"
 alone_test preempt-cpu-max
+boot_test clone-cpu-max 0 'clone child 0: .*FS base right.*: ok' 'clone child 1: .*: ok' -- --kernel "$K" --machine q35 --cpu max --append "clone"
+alone_test clone-cpu-max
 # x2APIC and the TSC-deadline timer, which this QEMU's TCG does not offer:
 # under KVM, where it is usable.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then

@@ -39,6 +39,10 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# Preemption: slices, preempt_disable, wake-up preemption.
+HOST_TESTS += preempt
+test_preempt_SRCS := tests/host/test_preempt.c tests/host/sched_host.c kernel/sched.c kernel/timerq.c
+
 # The futex table (sys/futex.c) on the real scheduler.
 HOST_TESTS += futex
 test_futex_SRCS := tests/host/test_futex.c tests/host/sched_host.c kernel/sched.c kernel/timerq.c sys/futex.c

@@ -24,6 +24,7 @@ int ktest_condvar(int argc, char **argv);
 int ktest_stack_overflow(int argc, char **argv);
 int ktest_idle(int argc, char **argv);
 int ktest_preempt(int argc, char **argv);
+int ktest_clone(int argc, char **argv);
 int ktest_rng(int argc, char **argv);
 int ktest_rng_none(int argc, char **argv);
 int ktest_console_echo(int argc, char **argv);

@@ -86,6 +86,7 @@ static const struct ktest tests[] = {
 	{ "condvar", "producers and consumers with mutex and conditions", ktest_condvar },
 	{ "stack-overflow", "overflow a thread's stack into its guard page", ktest_stack_overflow },
 	{ "idle", "[S]: S seconds of 10 ms sleeps", ktest_idle },
+	{ "clone", "threads through clone, futex and set_tid_address system calls", ktest_clone },
 	{ "preempt", "a spinning thread beside a periodic one; FPU state across preemption", ktest_preempt },
 	{ "rng", "[BYTES]: read entropy and test it", ktest_rng },
 	{ "rng-none", "keel_getrandom without a device", ktest_rng_none },
