@@ -123,8 +123,10 @@ DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
-# Freestanding C11 for a 64-bit kernel: no red zone (interrupts run on the
-# interrupted stack), no SSE/x87 (no FPU state is saved), frame pointers
+# Freestanding C11 for a 64-bit kernel: no red zone (the kernel's own
+# habit; interrupts leave 128 bytes below an interrupted stack pointer
+# alone anyway), no SSE/x87 (the FPU's state belongs to the threads that
+# use it, arch/x86_64/fpu.c, and the kernel never touches it), frame pointers
 # for backtraces (and no tail calls, which would drop frames from them),
 # and a stack protector whose canary is a global drawn
 # from RDRAND at boot.

@@ -134,8 +134,8 @@ void fpu_init(void)
 	memcpy(initial_state + FX_FCW, &fcw, sizeof(fcw));
 	memcpy(initial_state + FX_MXCSR, &mxcsr, sizeof(mxcsr));
 
-	clts();
-	__asm__ volatile("fninit; ldmxcsr %0" ::"m"(mxcsr));
+	/* The boot thread never uses the FPU, so nothing is loaded now: a
+	 * thread's first instruction traps and loads the initial state. */
 	ts_set = false;
 	set_ts(true);
 	kdebug("cpu: FPU state by %s, %zu bytes%s\n", use_xsave ? "XSAVE" : "FXSAVE", state_size,

@@ -35,7 +35,7 @@ static int periodic_beside_spinner(void)
 	keel_thread_set_preemptible(t, true);
 	keel_thread_yield(); /* the spinner starts first */
 	uint64_t start = keel_clock_ns(), worst = 0, total = 0;
-	unsigned n = 200;
+	unsigned n = 200, late_15ms = 0;
 	unsigned long loops0 = spin_loops;
 	for (unsigned i = 1; i <= n; i++) {
 		uint64_t deadline = start + i * 10 * MS, now = keel_clock_ns();
@@ -43,16 +43,23 @@ static int periodic_beside_spinner(void)
 			keel_sleep_ns(deadline - now);
 		uint64_t late = keel_clock_ns() - deadline;
 		total += late;
+		late_15ms += late >= 15 * MS;
 		if (late > worst)
 			worst = late;
 	}
 	unsigned long spun = spin_loops - loops0;
 	spin_stop = 1;
 	keel_thread_join(t, NULL);
-	int ok = worst < 15 * MS && spun > 0;
+	/* Without preemption every wake-up would wait for the spinner's
+	 * end (2 s); with slices alone, up to 10 ms. On a loaded host,
+	 * QEMU itself may not run for tens of milliseconds now and then,
+	 * which the guest sees as lateness it cannot help: 1% of the
+	 * wake-ups may be 15 ms late, and the worst is printed. */
+	int ok = late_15ms <= n / 100 && total / n < 5 * MS && spun > 0;
 	printf("ktest: 10 ms period beside a spinning thread for 2 s: worst lateness %lu us, mean %lu us, "
-	       "%lu spins meanwhile: %s\n",
-	       (unsigned long)(worst / 1000), (unsigned long)(total / n / 1000), spun, ok ? "ok" : "FAIL");
+	       "%u of %u wake-ups 15 ms late or more, %lu spins meanwhile: %s\n",
+	       (unsigned long)(worst / 1000), (unsigned long)(total / n / 1000), late_15ms, n, spun,
+	       ok ? "ok" : "FAIL");
 	return !ok;
 }
 
