@@ -142,6 +142,11 @@ uint64_t arch_clock_ns(void);
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx);
 bool arch_timer_cancel(struct timer *t);
 
+/* The running thread's FS base (the thread pointer of musl's TLS), kept
+ * across switches: arch_prctl(ARCH_SET_FS) and clone's TLS. */
+void arch_set_fs_base(uint64_t base);
+uint64_t arch_get_fs_base(void);
+
 /* Where a new thread starts (with interrupts disabled). */
 __attribute__((noreturn)) void sched_thread_entry(void);
 

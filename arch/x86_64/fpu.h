@@ -38,8 +38,7 @@ void fpu_switch(struct keel_thread *from, struct keel_thread *to);
  * false when the fault is not that (the report follows). */
 bool fpu_first_use(void);
 
-/* The running thread's FS base (MSR_FS_BASE), kept across switches. */
-void arch_set_fs_base(uint64_t base);
-uint64_t arch_get_fs_base(void);
+/* arch_set_fs_base and arch_get_fs_base are here, declared in
+ * kernel/sched.h for the layers above. */
 
 #endif

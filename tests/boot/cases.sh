@@ -87,7 +87,8 @@ for m in pc q35; do
 	# Threads through the system calls musl's pthread_create and
 	# pthread_join make; interrupts must leave an application's red zone be.
 	boot_test clone-$m 0 'set_tid_address 1, .*: ok' 'futex wait on a changed word -11, .*: ok' \
-		'clone child 0: .*red zone 0 words changed.*: ok' 'clone child 1: .*: ok' -- --kernel "$K" --machine $m --append "clone"
+		'clone child 0: .*red zone 0 words changed.*: ok' 'clone child 1: .*: ok' '2 woken by go.*: ok' \
+		-- --kernel "$K" --machine $m --append "clone"
 	script_test idle-cpu-$m tests/boot/t-idle-cpu.sh $m
 	script_test sleep-wall-$m tests/boot/t-sleep-wall.sh $m
 done

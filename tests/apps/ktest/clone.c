@@ -68,7 +68,7 @@ __asm__(".text\n"
 struct child {
 	struct child *self; /* the TLS block: %fs:0 points to itself, as musl's does */
 	int index, tid_seen, fs_ok;
-	volatile uint32_t *go;
+	volatile uint32_t *go, *ready;
 	unsigned long red_zone_bad;
 	double result;
 };
@@ -116,6 +116,8 @@ static int child_main(void *arg)
 	c->fs_ok = fs0 == c;
 	c->tid_seen = (int)sc(SYS_gettid, 0, 0, 0, 0);
 	c->red_zone_bad = red_zone_spin(3000000);
+	__atomic_add_fetch(c->ready, 1, __ATOMIC_SEQ_CST);
+	sc(SYS_futex, (long)c->ready, FUTEX_WAKE | FUTEX_PRIVATE, 1, 0);
 	while (*c->go == 0)
 		sc(SYS_futex, (long)c->go, FUTEX_WAIT | FUTEX_PRIVATE, 0, 0);
 	c->result = series(c->index + 1);
@@ -154,13 +156,13 @@ int ktest_clone(int argc, char **argv)
 
 	static struct child c[CHILDREN];
 	static int ptid[CHILDREN], ctid[CHILDREN];
-	static volatile uint32_t go;
+	static volatile uint32_t go, ready;
 	long tids[CHILDREN];
 	char *stacks[CHILDREN];
 	struct keel_sched_stats before, after;
 	keel_sched_stats(&before);
 	for (int i = 0; i < CHILDREN; i++) {
-		c[i] = (struct child){ .self = &c[i], .index = i, .go = &go };
+		c[i] = (struct child){ .self = &c[i], .index = i, .go = &go, .ready = &ready };
 		ctid[i] = -1;
 		stacks[i] = malloc(CHILD_STACK);
 		/* The argument on top, so the child's call is 16-byte aligned. */
@@ -170,9 +172,12 @@ int ktest_clone(int argc, char **argv)
 		if (tids[i] <= 0 || ptid[i] != tids[i])
 			failed = 1;
 	}
-	/* The children spin over their red zones, preempting each other;
-	 * then they wait for go. */
-	keel_sleep_ns(100 * 1000000ull);
+	/* The children spin over their red zones, preempting each other,
+	 * then say so and wait for go: given 20 ms, both are waiting. */
+	uint32_t r;
+	while ((r = ready) < CHILDREN)
+		sc(SYS_futex, (long)&ready, FUTEX_WAIT | FUTEX_PRIVATE, r, 0);
+	keel_sleep_ns(20 * 1000000ull);
 	go = 1;
 	long woken = sc(SYS_futex, (long)&go, FUTEX_WAKE | FUTEX_PRIVATE, 0x7fffffff, 0);
 	/* pthread_join: wait until the exit clears the tid. */
@@ -193,6 +198,8 @@ int ktest_clone(int argc, char **argv)
 		failed |= !ok;
 		free(stacks[i]);
 	}
-	printf("ktest: %ld woken by go, %lu preemptions meanwhile\n", woken, after.preemptions - before.preemptions);
-	return failed;
+	ok = woken == CHILDREN;
+	printf("ktest: %ld woken by go, %lu preemptions meanwhile: %s\n", woken, after.preemptions - before.preemptions,
+	       ok ? "ok" : "FAIL");
+	return failed | !ok;
 }
