@@ -12,7 +12,10 @@
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtio_pci.h"
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/acpi.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
@@ -227,7 +230,7 @@ static void apply_kernel_options(const struct cmdline *cl)
 	}
 }
 
-uint64_t keel_boot_us(void) { return boot_us; }
+uint64_t boot_time_us(void) { return boot_us; }
 
 static struct cmdline cl;
 
@@ -239,18 +242,18 @@ static int run_main(void *arg)
 	return main(cl.argc, cl.argv);
 }
 
-void keel_exit(int status)
+void kernel_exit(int status)
 {
-	if (status < 0 || status > KEEL_EXIT_MAX_APP) {
-		kprintf("keel: exit status %d is outside 0..%d; reporting %d\n", status, KEEL_EXIT_MAX_APP,
-			KEEL_EXIT_OUT_OF_RANGE);
-		status = KEEL_EXIT_OUT_OF_RANGE;
+	if (status < 0 || status > KERNEL_EXIT_MAX_APP) {
+		kprintf("keel: exit status %d is outside 0..%d; reporting %d\n", status, KERNEL_EXIT_MAX_APP,
+			KERNEL_EXIT_OUT_OF_RANGE);
+		status = KERNEL_EXIT_OUT_OF_RANGE;
 	}
 	power_exit(status);
 }
 
 void exit(int status) __attribute__((noreturn));
-void exit(int status) { keel_exit(status); }
+void exit(int status) { kernel_exit(status); }
 
 void abort(void) __attribute__((noreturn));
 void abort(void) { panic("abort() called"); }
@@ -327,11 +330,11 @@ void kernel_main(uint32_t magic, uint32_t info)
 		print_boottime();
 	kinfo("keel: main after %lu us\n", boot_us);
 
-	keel_thread_t *app;
-	err = keel_thread_create(&app, "main", run_main, NULL, 256 * 1024);
+	struct thread *app;
+	err = thread_create(&app, "main", run_main, NULL, 256 * 1024);
 	if (err)
 		panic("boot: cannot start the application's thread (%d)", err);
 	int status;
-	keel_thread_join(app, &status);
-	keel_exit(status);
+	thread_join(app, &status);
+	kernel_exit(status);
 }

@@ -19,7 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/timerq.h"
 
 #define THREAD_NAME_MAX 16
@@ -37,7 +40,7 @@ enum thread_state {
 	THREAD_EXITED,
 };
 
-struct keel_thread {
+struct thread {
 	uint64_t saved_sp; /* the arch layer's: the stack pointer while switched out */
 	void *arch;	   /* the arch layer's, for host tests */
 	char name[THREAD_NAME_MAX];
@@ -52,13 +55,13 @@ struct keel_thread {
 	uintptr_t stack;
 	size_t stack_size;
 
-	struct keel_thread *run_next;	       /* run queue */
-	struct keel_thread *all_next;	       /* every thread, for reports */
-	struct keel_waitq *waiting_on;	       /* the queue it sleeps in */
-	struct keel_thread *wq_next, *wq_prev; /* its place in that queue */
+	struct thread *run_next;	       /* run queue */
+	struct thread *all_next;	       /* every thread, for reports */
+	struct waitq *waiting_on;	       /* the queue it sleeps in */
+	struct thread *wq_next, *wq_prev; /* its place in that queue */
 	int wake_result;		       /* 0, or -ETIMEDOUT */
 	struct timer timeout;
-	struct keel_waitq joiners;
+	struct waitq joiners;
 
 	/* The arch layer's machine state besides the stack: the FPU/SIMD save
 	 * area (NULL for the boot thread), whether the thread has used the
@@ -81,18 +84,18 @@ struct keel_thread {
 /* The boot context becomes the thread "boot", on the given stack (whose
  * guard page is the page below it). */
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size);
-struct keel_thread *sched_current(void);
+struct thread *sched_current(void);
 
 /* Blocks the caller on q until waitq_wake_* or deadline (DEADLINE_NEVER:
  * none). Called with interrupts disabled (irq state from sched_lock).
  * Returns 0 when woken, -ETIMEDOUT when the deadline passed. */
-int waitq_wait(struct keel_waitq *q, uint64_t deadline);
+int waitq_wait(struct waitq *q, uint64_t deadline);
 /* Make the first (or every) waiter runnable; return how many. Safe from
  * interrupt handlers. */
-unsigned waitq_wake_one(struct keel_waitq *q);
-unsigned waitq_wake_all(struct keel_waitq *q);
+unsigned waitq_wake_one(struct waitq *q);
+unsigned waitq_wake_all(struct waitq *q);
 /* The first waiter, without waking it (for hand-offs). */
-struct keel_thread *waitq_first(const struct keel_waitq *q);
+struct thread *waitq_first(const struct waitq *q);
 
 /* Interrupts off, for a sequence of waitq calls; returns the previous
  * state for sched_unlock. */
@@ -104,7 +107,7 @@ void sched_unlock(bool state);
  * interrupt-safe (the heap, the console, drivers) only between
  * preempt_disable() and preempt_enable(); the system-call entry does so
  * for every system call. */
-void sched_set_preemptible(struct keel_thread *t, bool preemptible);
+void sched_set_preemptible(struct thread *t, bool preemptible);
 
 /* Holds off preemption of the running thread; nests. preempt_enable()
  * yields when a preemption came due meanwhile. Cheap: a counter in the
@@ -119,7 +122,7 @@ void preempt_enable(void);
 void sched_interrupt_exit(void);
 
 /* The thread whose stack guard page holds addr, or NULL. */
-struct keel_thread *sched_guard_owner(uint64_t addr);
+struct thread *sched_guard_owner(uint64_t addr);
 
 /* Counts since boot, for reports and tests. */
 extern unsigned long sched_switches, sched_idle_halts, sched_preemptions;
@@ -129,16 +132,16 @@ bool arch_irq_save(void);
 void arch_irq_restore(bool state);
 /* Stack memory for a thread (with a guard page below when the platform
  * has one), and its release. */
-int arch_stack_alloc(struct keel_thread *t, size_t size);
-void arch_stack_free(struct keel_thread *t);
+int arch_stack_alloc(struct thread *t, size_t size);
+void arch_stack_free(struct thread *t);
 /* Prepares t to start in sched_thread_entry() when first switched to. */
-void arch_thread_init(struct keel_thread *t);
-void arch_switch(struct keel_thread *from, struct keel_thread *to);
+void arch_thread_init(struct thread *t);
+void arch_switch(struct thread *from, struct thread *to);
 /* Waits for an interrupt with interrupts enabled, returning with them
  * disabled. */
 void arch_idle(void);
 /* Timers and the clock the scheduler uses. */
-uint64_t arch_clock_ns(void);
+uint64_t clock_ns(void);
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx);
 bool arch_timer_cancel(struct timer *t);
 

@@ -20,7 +20,7 @@ struct futex_waiter {
 	const uint32_t *addr;
 	uint32_t bitset;
 	bool woken;
-	struct keel_waitq q; /* its thread alone sleeps here */
+	struct waitq q; /* its thread alone sleeps here */
 	struct futex_waiter *next, *prev;
 };
 

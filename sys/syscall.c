@@ -22,7 +22,7 @@ static const struct syscall_entry *syscall_find(long nr)
 
 void syscall_dispatch(struct syscall_frame *f)
 {
-	struct keel_thread *t = sched_current();
+	struct thread *t = sched_current();
 	void *outer = t->syscall_frame;
 	t->syscall_frame = f;
 	/* The kernel below is cooperative: a system call is not preempted

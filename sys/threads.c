@@ -64,7 +64,7 @@ struct timespec_abi {
 
 static int last_tid;
 
-static int thread_tid(struct keel_thread *t)
+static int thread_tid(struct thread *t)
 {
 	if (t->tid == 0)
 		t->tid = ++last_tid;
@@ -83,7 +83,7 @@ static int clone_child(void *arg)
 	syscall_return_to_app(&f);
 }
 
-static bool is_clone_child(const struct keel_thread *t) { return t->fn == clone_child; }
+static bool is_clone_child(const struct thread *t) { return t->fn == clone_child; }
 
 static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, long a5)
 {
@@ -104,8 +104,8 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 	*start = *parent;
 	start->rax = 0;
 	start->rsp = (uint64_t)stack;
-	keel_thread_t *t;
-	int err = keel_thread_create(&t, "app-thread", clone_child, start, CLONE_KERNEL_STACK);
+	struct thread *t;
+	int err = thread_create(&t, "app-thread", clone_child, start, CLONE_KERNEL_STACK);
 	if (err) {
 		free(start);
 		return err;
@@ -122,14 +122,14 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 	if (flags & CLONE_CHILD_SETTID)
 		*(int *)ctid = tid;
 	sched_set_preemptible(t, true);
-	keel_thread_detach(t); /* nobody joins it: musl waits on the cleared tid */
+	thread_detach(t); /* nobody joins it: musl waits on the cleared tid */
 	return tid;
 }
 SYSCALL(SYS_clone, sys_clone);
 
 /* At a thread's end: the word set_tid_address named becomes 0 and one
  * waiter on it is woken (pthread_join waits there). */
-static void clear_tid(struct keel_thread *t)
+static void clear_tid(struct thread *t)
 {
 	uint32_t *p = t->clear_child_tid;
 	if (p == NULL)
@@ -141,25 +141,25 @@ static void clear_tid(struct keel_thread *t)
 
 static long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
 {
-	struct keel_thread *t = sched_current();
+	struct thread *t = sched_current();
 	clear_tid(t);
 	/* The application's first thread ending ends the application: Keel
 	 * has no process to outlive it. */
 	if (!is_clone_child(t))
-		keel_exit((int)(status & 0xff));
-	keel_thread_exit((int)status);
+		kernel_exit((int)(status & 0xff));
+	thread_exit((int)status);
 }
 SYSCALL(SYS_exit, sys_exit);
 
 static long sys_exit_group(long status, long a1, long a2, long a3, long a4, long a5)
 {
-	keel_exit((int)(status & 0xff));
+	kernel_exit((int)(status & 0xff));
 }
 SYSCALL(SYS_exit_group, sys_exit_group);
 
 static long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a5)
 {
-	struct keel_thread *t = sched_current();
+	struct thread *t = sched_current();
 	t->clear_child_tid = (uint32_t *)tidptr;
 	return thread_tid(t);
 }
@@ -170,7 +170,7 @@ SYSCALL(SYS_gettid, sys_gettid);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	keel_thread_yield();
+	thread_yield();
 	return 0;
 }
 SYSCALL(SYS_sched_yield, sys_sched_yield);
@@ -186,7 +186,7 @@ static int futex_deadline(const struct timespec_abi *ts, bool absolute, uint64_t
 	}
 	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
 		return -EINVAL;
-	uint64_t base = absolute ? 0 : arch_clock_ns();
+	uint64_t base = absolute ? 0 : clock_ns();
 	uint64_t limit = DEADLINE_NEVER - 1 - base;
 	uint64_t sec = (uint64_t)ts->tv_sec;
 	if (sec > limit / 1000000000u || sec * 1000000000u > limit - (uint64_t)ts->tv_nsec)

@@ -146,7 +146,7 @@ size_t fpu_state_size(void) { return state_size; }
 
 void fpu_state_init(void *area) { memcpy(area, initial_state, state_size); }
 
-void fpu_switch(struct keel_thread *from, struct keel_thread *to)
+void fpu_switch(struct thread *from, struct thread *to)
 {
 	if (from->fpu_used && from->state != THREAD_EXITED)
 		state_save(from->fpu_area);
@@ -171,7 +171,7 @@ void fpu_switch(struct keel_thread *from, struct keel_thread *to)
 
 bool fpu_first_use(void)
 {
-	struct keel_thread *t = sched_current();
+	struct thread *t = sched_current();
 	if (!ts_set || t->fpu_used || t->fpu_area == NULL || state_size == 0)
 		return false;
 	set_ts(false);

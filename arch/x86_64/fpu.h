@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct keel_thread;
+struct thread;
 
 /* Enables x87 and SSE (CR0.MP and NE set, EM clear; CR4.OSFXSR and
  * OSXMMEXCPT), XSAVE with the x87, SSE and AVX components when the CPU has
@@ -32,7 +32,7 @@ void fpu_state_init(void *area);
 
 /* At every switch, interrupts disabled: saves from's FPU state and FS
  * base when it has them, loads to's. */
-void fpu_switch(struct keel_thread *from, struct keel_thread *to);
+void fpu_switch(struct thread *from, struct thread *to);
 
 /* The #NM exception: the running thread's first FPU instruction. Returns
  * false when the fault is not that (the report follows). */

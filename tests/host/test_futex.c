@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/sched.h"
 #include "sys/futex.h"
 #include "tests/host/sched_host.h"
@@ -57,14 +60,14 @@ static int wait_fn(void *arg)
 	return 0;
 }
 
-static keel_thread_t *start(struct waiter *w)
+static struct thread *start(struct waiter *w)
 {
-	keel_thread_t *t = NULL;
-	assert_int_equal(keel_thread_create(&t, "waiter", wait_fn, w, 0), 0);
+	struct thread *t = NULL;
+	assert_int_equal(thread_create(&t, "waiter", wait_fn, w, 0), 0);
 	return t;
 }
 
-static void join(keel_thread_t *t) { assert_int_equal(keel_thread_join(t, NULL), 0); }
+static void join(struct thread *t) { assert_int_equal(thread_join(t, NULL), 0); }
 
 #define WAITER(a, v, tg)                                                                                               \
 	{                                                                                                              \
@@ -85,8 +88,8 @@ static void test_wait_wake(void **state)
 {
 	uint32_t word = 0;
 	struct waiter w = WAITER(&word, 0, 'a');
-	keel_thread_t *t = start(&w);
-	keel_thread_yield(); /* the waiter runs and blocks */
+	struct thread *t = start(&w);
+	thread_yield(); /* the waiter runs and blocks */
 	assert_int_equal(futex_waiters(&word), 1);
 	assert_string_equal(trace, "");
 	assert_int_equal(futex_wake(&word, 1, FUTEX_BITSET_ANY), 1);
@@ -103,13 +106,13 @@ static void test_wake_order_and_count(void **state)
 {
 	uint32_t word = 7;
 	struct waiter w[3] = { WAITER(&word, 7, 'a'), WAITER(&word, 7, 'b'), WAITER(&word, 7, 'c') };
-	keel_thread_t *t[3];
+	struct thread *t[3];
 	for (int i = 0; i < 3; i++)
 		t[i] = start(&w[i]);
-	keel_thread_yield();
+	thread_yield();
 	assert_int_equal(futex_waiters(&word), 3);
 	assert_int_equal(futex_wake(&word, 2, FUTEX_BITSET_ANY), 2);
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "ab");
 	assert_int_equal(futex_waiters(&word), 1);
 	assert_int_equal(futex_wake(&word, 0, FUTEX_BITSET_ANY), 0);
@@ -126,7 +129,7 @@ static void test_timeout(void **state)
 	uint32_t word = 1;
 	struct waiter w = WAITER(&word, 1, 't');
 	w.deadline = T0 + 5 * MS;
-	keel_thread_t *t = start(&w);
+	struct thread *t = start(&w);
 	join(t);
 	assert_int_equal(w.result, -ETIMEDOUT);
 	assert_int_equal(w.woke_at, T0 + 5 * MS);
@@ -142,8 +145,8 @@ static void test_woken_before_timeout(void **state)
 	uint32_t word = 1;
 	struct waiter w = WAITER(&word, 1, 'w');
 	w.deadline = T0 + 50 * MS;
-	keel_thread_t *t = start(&w);
-	keel_thread_yield();
+	struct thread *t = start(&w);
+	thread_yield();
 	assert_int_equal(host_timers_armed(), 1);
 	assert_int_equal(futex_wake(&word, 1, FUTEX_BITSET_ANY), 1);
 	join(t);
@@ -158,11 +161,11 @@ static void test_bitsets(void **state)
 	struct waiter w1 = WAITER(&word, 0, '1'), w2 = WAITER(&word, 0, '2');
 	w1.bitset = 1;
 	w2.bitset = 2;
-	keel_thread_t *t1 = start(&w1), *t2 = start(&w2);
-	keel_thread_yield();
+	struct thread *t1 = start(&w1), *t2 = start(&w2);
+	thread_yield();
 	assert_int_equal(futex_wake(&word, 10, 4), 0);
 	assert_int_equal(futex_wake(&word, 10, 2), 1);
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "2");
 	assert_int_equal(futex_wake(&word, 10, 3), 1);
 	join(t1);
@@ -177,18 +180,18 @@ static void test_requeue(void **state)
 {
 	uint32_t a = 3, b = 0;
 	struct waiter w[3] = { WAITER(&a, 3, 'x'), WAITER(&a, 3, 'y'), WAITER(&a, 3, 'z') };
-	keel_thread_t *t[3];
+	struct thread *t[3];
 	for (int i = 0; i < 3; i++)
 		t[i] = start(&w[i]);
-	keel_thread_yield();
+	thread_yield();
 	assert_int_equal(futex_requeue(&a, 1, &b, 1, 0, 0), 2);
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "x");
 	assert_int_equal(futex_waiters(&a), 1);
 	assert_int_equal(futex_waiters(&b), 1);
 	/* y moved to b: a wake on a reaches z only. */
 	assert_int_equal(futex_wake(&a, 10, FUTEX_BITSET_ANY), 1);
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "xz");
 	assert_int_equal(futex_wake(&b, 10, FUTEX_BITSET_ANY), 1);
 	for (int i = 0; i < 3; i++)
@@ -203,8 +206,8 @@ static void test_cmp_requeue(void **state)
 {
 	uint32_t a = 3, b = 0;
 	struct waiter w = WAITER(&a, 3, 'q');
-	keel_thread_t *t = start(&w);
-	keel_thread_yield();
+	struct thread *t = start(&w);
+	thread_yield();
 	assert_int_equal(futex_requeue(&a, 1, &b, 1, 1, 4), -EAGAIN);
 	assert_int_equal(futex_waiters(&a), 1);
 	assert_int_equal(futex_requeue(&a, 0, &b, 1, 1, 3), 1);
@@ -222,8 +225,8 @@ static void test_requeued_timeout(void **state)
 	uint32_t a = 1, b = 2;
 	struct waiter w = WAITER(&a, 1, 'r');
 	w.deadline = T0 + 10 * MS;
-	keel_thread_t *t = start(&w);
-	keel_thread_yield();
+	struct thread *t = start(&w);
+	thread_yield();
 	assert_int_equal(futex_requeue(&a, 0, &b, 1, 0, 0), 1);
 	join(t);
 	assert_int_equal(w.result, -ETIMEDOUT);
@@ -238,13 +241,13 @@ static void test_many_words(void **state)
 	enum { N = 150 };
 	static uint32_t words[N];
 	static struct waiter w[N];
-	static keel_thread_t *t[N];
+	static struct thread *t[N];
 	for (int i = 0; i < N; i++) {
 		words[i] = (uint32_t)i;
 		w[i] = (struct waiter)WAITER(&words[i], (uint32_t)i, '.');
 		t[i] = start(&w[i]);
 	}
-	keel_thread_yield();
+	thread_yield();
 	for (int i = N - 1; i >= 0; i--) {
 		assert_int_equal(futex_waiters(&words[i]), 1);
 		assert_int_equal(futex_wake(&words[i], N, FUTEX_BITSET_ANY), 1);
@@ -261,8 +264,8 @@ static void test_requeue_same_address(void **state)
 {
 	uint32_t a = 0;
 	struct waiter w1 = WAITER(&a, 0, '1'), w2 = WAITER(&a, 0, '2');
-	keel_thread_t *t1 = start(&w1), *t2 = start(&w2);
-	keel_thread_yield();
+	struct thread *t1 = start(&w1), *t2 = start(&w2);
+	thread_yield();
 	assert_int_equal(futex_requeue(&a, 1, &a, 5, 0, 0), 1);
 	assert_int_equal(futex_waiters(&a), 1);
 	assert_int_equal(futex_wake(&a, 1, FUTEX_BITSET_ANY), 1);

@@ -18,7 +18,10 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/sched.h"
 #include "tests/host/sched_host.h"
 
@@ -44,10 +47,10 @@ static int setup(void **state)
 
 static int teardown(void **state) { return host_quiescent() ? 0 : -1; }
 
-static keel_thread_t *spawn(int (*fn)(void *), bool preemptible)
+static struct thread *spawn(int (*fn)(void *), bool preemptible)
 {
-	keel_thread_t *t = NULL;
-	assert_int_equal(keel_thread_create(&t, preemptible ? "app" : "kernel", fn, NULL, 0), 0);
+	struct thread *t = NULL;
+	assert_int_equal(thread_create(&t, preemptible ? "app" : "kernel", fn, NULL, 0), 0);
 	keel_thread_set_preemptible(t, preemptible);
 	return t;
 }
@@ -76,11 +79,11 @@ static int check_no_slice(void *arg)
 
 static void test_slice_timer_only_when_needed(void **state)
 {
-	keel_thread_t *p = spawn(check_slice_armed, true), *q = spawn(mark_q, false);
-	assert_int_equal(keel_thread_join(p, NULL), 0);
-	assert_int_equal(keel_thread_join(q, NULL), 0);
-	keel_thread_t *a = spawn(check_no_slice, true);
-	assert_int_equal(keel_thread_join(a, NULL), 0);
+	struct thread *p = spawn(check_slice_armed, true), *q = spawn(mark_q, false);
+	assert_int_equal(thread_join(p, NULL), 0);
+	assert_int_equal(thread_join(q, NULL), 0);
+	struct thread *a = spawn(check_no_slice, true);
+	assert_int_equal(thread_join(a, NULL), 0);
 	assert_string_equal(trace, "pqa");
 	assert_int_equal(host_timers_armed(), 0);
 }
@@ -100,9 +103,9 @@ static int run_past_slice(void *arg)
 static void test_preempted_at_slice_end(void **state)
 {
 	unsigned long before = sched_preemptions;
-	keel_thread_t *p = spawn(run_past_slice, true), *q = spawn(mark_q, false);
-	assert_int_equal(keel_thread_join(p, NULL), 0);
-	assert_int_equal(keel_thread_join(q, NULL), 0);
+	struct thread *p = spawn(run_past_slice, true), *q = spawn(mark_q, false);
+	assert_int_equal(thread_join(p, NULL), 0);
+	assert_int_equal(thread_join(q, NULL), 0);
 	assert_string_equal(trace, "pPqr");
 	assert_int_equal(sched_preemptions - before, 1);
 }
@@ -119,9 +122,9 @@ static int cooperative_runs_on(void *arg)
 
 static void test_cooperative_never_preempted(void **state)
 {
-	keel_thread_t *c = spawn(cooperative_runs_on, false), *q = spawn(mark_q, false);
-	assert_int_equal(keel_thread_join(c, NULL), 0);
-	assert_int_equal(keel_thread_join(q, NULL), 0);
+	struct thread *c = spawn(cooperative_runs_on, false), *q = spawn(mark_q, false);
+	assert_int_equal(thread_join(c, NULL), 0);
+	assert_int_equal(thread_join(q, NULL), 0);
 	assert_string_equal(trace, "cCq");
 }
 
@@ -139,9 +142,9 @@ static int hold_preemption(void *arg)
 
 static void test_preempt_disable_defers(void **state)
 {
-	keel_thread_t *p = spawn(hold_preemption, true), *q = spawn(mark_q, false);
-	assert_int_equal(keel_thread_join(p, NULL), 0);
-	assert_int_equal(keel_thread_join(q, NULL), 0);
+	struct thread *p = spawn(hold_preemption, true), *q = spawn(mark_q, false);
+	assert_int_equal(thread_join(p, NULL), 0);
+	assert_int_equal(thread_join(q, NULL), 0);
 	assert_string_equal(trace, "dDqe");
 }
 
@@ -149,7 +152,7 @@ static void test_preempt_disable_defers(void **state)
  * the middle of an application thread's slice. */
 static int sleep_then_mark(void *arg)
 {
-	keel_sleep_ns(1 * MS);
+	sleep_ns(1 * MS);
 	mark('k');
 	return 0;
 }
@@ -164,9 +167,9 @@ static int compute(void *arg)
 
 static void test_woken_kernel_thread_preempts(void **state)
 {
-	keel_thread_t *k = spawn(sleep_then_mark, false), *p = spawn(compute, true);
-	assert_int_equal(keel_thread_join(k, NULL), 0);
-	assert_int_equal(keel_thread_join(p, NULL), 0);
+	struct thread *k = spawn(sleep_then_mark, false), *p = spawn(compute, true);
+	assert_int_equal(thread_join(k, NULL), 0);
+	assert_int_equal(thread_join(p, NULL), 0);
 	assert_string_equal(trace, "pkP");
 }
 
@@ -184,13 +187,13 @@ static int take_turns(void *arg)
 static void test_round_robin_slices(void **state)
 {
 	static const char a = 'a', b = 'b';
-	keel_thread_t *ta = NULL, *tb = NULL;
-	assert_int_equal(keel_thread_create(&ta, "a", take_turns, (void *)&a, 0), 0);
-	assert_int_equal(keel_thread_create(&tb, "b", take_turns, (void *)&b, 0), 0);
+	struct thread *ta = NULL, *tb = NULL;
+	assert_int_equal(thread_create(&ta, "a", take_turns, (void *)&a, 0), 0);
+	assert_int_equal(thread_create(&tb, "b", take_turns, (void *)&b, 0), 0);
 	keel_thread_set_preemptible(ta, true);
 	keel_thread_set_preemptible(tb, true);
-	assert_int_equal(keel_thread_join(ta, NULL), 0);
-	assert_int_equal(keel_thread_join(tb, NULL), 0);
+	assert_int_equal(thread_join(ta, NULL), 0);
+	assert_int_equal(thread_join(tb, NULL), 0);
 	assert_string_equal(trace, "ababab");
 }
 
