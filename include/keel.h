@@ -22,7 +22,8 @@
 #define KEEL_EXIT_MAX_APP 123
 #define KEEL_EXIT_OUT_OF_RANGE 124 /* main returned a status outside 0..123 */
 #define KEEL_EXIT_PANIC 125	   /* the kernel panicked */
-#define KEEL_EXIT_EXCEPTION 126	   /* a CPU exception (a fault) */
+#define KEEL_EXIT_EXCEPTION 126	   /* a CPU exception (a fault), or a crash in the C library (hlt) */
+#define KEEL_EXIT_SIGNAL 127	   /* a signal's default action ended the application (abort()) */
 
 /* Ends the VM with status (0 to 123; anything else becomes
  * KEEL_EXIT_OUT_OF_RANGE). Does not return. */
@@ -89,21 +90,23 @@ const char *keel_thread_name(const keel_thread_t *t);
 /* --- Synchronisation ------------------------------------------------------
  *
  * All of these may be declared statically with an initializer of zeros
- * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
+ * (or the _INIT macros). Timeouts are relative, in nanoseconds (one the
+ * clock cannot reach, such as UINT64_MAX, means no limit); a wait that
  * times out returns -ETIMEDOUT. keel_sem_post and keel_mbox_trypost may be
  * called from an interrupt handler; nothing else here may. */
 
-struct keel_waitq {
-	keel_thread_t *head, *tail;
-};
+/* The types below are opaque: their size and alignment are the kernel's
+ * (checked where the kernel implements them), their contents are not the
+ * application's to read or write. Zeros are a valid initial state. */
 
 typedef struct {
-	unsigned long count;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_sem_t;
 #define KEEL_SEM_INIT(n)                                                                                               \
 	{                                                                                                              \
-		(n), { 0, 0 }                                                                                          \
+		{                                                                                                      \
+			(n), 0, 0                                                                                      \
+		}                                                                                                      \
 	}
 
 void keel_sem_init(keel_sem_t *s, unsigned long count);
@@ -114,12 +117,13 @@ void keel_sem_post(keel_sem_t *s);
 
 /* A mutex is held by one thread; unlock hands it to the longest waiter. */
 typedef struct {
-	keel_thread_t *owner;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_mutex_t;
 #define KEEL_MUTEX_INIT                                                                                                \
 	{                                                                                                              \
-		0, { 0, 0 }                                                                                            \
+		{                                                                                                      \
+			0                                                                                              \
+		}                                                                                                      \
 	}
 
 void keel_mutex_init(keel_mutex_t *m);
@@ -130,12 +134,12 @@ int keel_mutex_trylock(keel_mutex_t *m); /* 0 or -EBUSY */
 int keel_mutex_unlock(keel_mutex_t *m);
 
 typedef struct {
-	struct keel_waitq waiters;
+	uint64_t opaque[2];
 } keel_cond_t;
 #define KEEL_COND_INIT                                                                                                 \
 	{                                                                                                              \
 		{                                                                                                      \
-			0, 0                                                                                           \
+			0                                                                                              \
 		}                                                                                                      \
 	}
 
@@ -161,9 +165,7 @@ void keel_sched_stats(struct keel_sched_stats *s);
 /* A mailbox: a bounded first-in first-out queue of pointers between
  * threads (what lwIP's sys_mbox is). */
 typedef struct {
-	void **slot;
-	unsigned size, head, count;
-	struct keel_waitq not_empty, not_full;
+	uint64_t opaque[7];
 } keel_mbox_t;
 
 /* Room for size messages (at least 1). Returns 0, -EINVAL or -ENOMEM. */
@@ -184,8 +186,11 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 /* Fills buf with len random bytes: the XOR of every virtio-rng device's
  * output and the CPU's RDSEED/RDRAND when it has them; the CPU is never
  * the only source. Returns len, or -ENODEV without a virtio-rng device,
- * -EIO when the devices failed (a count below len when they failed part
- * way). May block while the devices produce. */
+ * -EIO when the devices failed, -ETIMEDOUT when none answered within its
+ * bound (5 s per device by default; the request stays with the device and
+ * a later call may succeed); a count below len when they failed part way.
+ * Blocks while the devices produce, never longer than that bound per
+ * device and request. */
 long keel_getrandom(void *buf, size_t len);
 
 /* --- Named ports (virtio-console) --------------------------------------------
@@ -208,8 +213,11 @@ int keel_port_close(keel_port_t *p);
 long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
 
 /* Writes all of buf. Returns len, or what was written before an error,
- * or -EIO. Data written while the host end is not connected is dropped by
- * the host. */
+ * or -EIO (the device failed), or -ETIMEDOUT when the host end stopped
+ * draining and the device kept a buffer 5 s (the bound of its driver);
+ * that buffer may still reach the host later, and the next write waits
+ * for it first. Data written while the host end is not connected is
+ * dropped by the host. */
 long keel_port_write(keel_port_t *p, const void *buf, size_t len);
 
 /* Whether the host end of the port is open (a client connected). */
@@ -226,5 +234,14 @@ struct keel_meminfo {
 	uint64_t heap_used;  /* bytes of it in allocated chunks */
 };
 void keel_meminfo(struct keel_meminfo *info);
+
+/* --- Devices ------------------------------------------------------------*/
+
+/* How many times since boot a device wrote something the kernel refused
+ * (a used element naming no request in flight, a used index running
+ * ahead, a length past the buffer). The first of each device queue is
+ * logged, naming the device; the queue then fails its requests with -EIO
+ * (a length is clamped instead). */
+unsigned long keel_device_faults(void);
 
 #endif

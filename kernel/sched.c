@@ -329,8 +329,6 @@ void sched_set_preemptible(struct thread *t, bool preemptible)
 	arch_irq_restore(s);
 }
 
-void keel_thread_set_preemptible(struct thread *t, bool preemptible) { sched_set_preemptible(t, preemptible); }
-
 void preempt_disable(void)
 {
 	current->preempt_count++;
@@ -368,8 +366,10 @@ const char *thread_name(const struct thread *t) { return t->name; }
 
 void sleep_ns(uint64_t ns)
 {
-	uint64_t now = clock_ns();
-	uint64_t deadline = ns > DEADLINE_NEVER - 1 - now ? DEADLINE_NEVER - 1 : now + ns;
+	/* A sleep always ends: past the end of the clock, at its last instant. */
+	uint64_t deadline = deadline_after(ns);
+	if (deadline == DEADLINE_NEVER)
+		deadline = DEADLINE_NEVER - 1;
 	struct waitq nobody = { 0, 0 };
 	bool s = arch_irq_save();
 	while (waitq_wait(&nobody, deadline) == 0)

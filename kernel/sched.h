@@ -20,14 +20,12 @@
 #include <stdint.h>
 
 #include "kernel/clock.h"
-#include "kernel/exit.h"
-#include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/timerq.h"
+#include "kernel/waitq.h"
 
 #define THREAD_NAME_MAX 16
 #define THREAD_DEFAULT_STACK (64 * 1024)
-#define DEADLINE_NEVER UINT64_MAX
 /* How long a preemptible thread runs while another waits: 10 ms, short
  * enough for interactive latency between application threads, long
  * enough that switching costs little. The timer is armed only while a
@@ -55,11 +53,11 @@ struct thread {
 	uintptr_t stack;
 	size_t stack_size;
 
-	struct thread *run_next;	       /* run queue */
-	struct thread *all_next;	       /* every thread, for reports */
-	struct waitq *waiting_on;	       /* the queue it sleeps in */
+	struct thread *run_next;	  /* run queue */
+	struct thread *all_next;	  /* every thread, for reports */
+	struct waitq *waiting_on;	  /* the queue it sleeps in */
 	struct thread *wq_next, *wq_prev; /* its place in that queue */
-	int wake_result;		       /* 0, or -ETIMEDOUT */
+	int wake_result;		  /* 0, or -ETIMEDOUT */
 	struct timer timeout;
 	struct waitq joiners;
 
@@ -85,22 +83,6 @@ struct thread {
  * guard page is the page below it). */
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size);
 struct thread *sched_current(void);
-
-/* Blocks the caller on q until waitq_wake_* or deadline (DEADLINE_NEVER:
- * none). Called with interrupts disabled (irq state from sched_lock).
- * Returns 0 when woken, -ETIMEDOUT when the deadline passed. */
-int waitq_wait(struct waitq *q, uint64_t deadline);
-/* Make the first (or every) waiter runnable; return how many. Safe from
- * interrupt handlers. */
-unsigned waitq_wake_one(struct waitq *q);
-unsigned waitq_wake_all(struct waitq *q);
-/* The first waiter, without waking it (for hand-offs). */
-struct thread *waitq_first(const struct waitq *q);
-
-/* Interrupts off, for a sequence of waitq calls; returns the previous
- * state for sched_unlock. */
-bool sched_lock(void);
-void sched_unlock(bool state);
 
 /* Marks t preemptible (an application thread) or cooperative (the
  * default). A preemptible thread must call kernel code that is not
@@ -140,8 +122,7 @@ void arch_switch(struct thread *from, struct thread *to);
 /* Waits for an interrupt with interrupts enabled, returning with them
  * disabled. */
 void arch_idle(void);
-/* Timers and the clock the scheduler uses. */
-uint64_t clock_ns(void);
+/* Timers the scheduler uses (the clock is clock_ns, kernel/clock.h). */
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx);
 bool arch_timer_cancel(struct timer *t);
 

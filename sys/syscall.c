@@ -1,24 +1,64 @@
 /*
- * The dispatcher the system-call entry calls (arch/x86_64/syscall.S):
- * the number looked up among the SYSCALL entries (sys/syscall.h), the
- * handler run with preemption held off and interrupts as the application
- * had them, the result stored for the return.
+ * The dispatcher: the table of handlers by number, built once from the
+ * entries every family registered with SYSCALL(), and the answer to the
+ * calls nobody registered (-ENOSYS, logged once per number by name). The
+ * handler runs with preemption held off, interrupts as the application
+ * had them, and the frame recorded in the calling thread (clone copies
+ * it).
  */
 #include "sys/syscall.h"
 
 #include <errno.h>
 
-#define RFLAGS_IF (1u << 9)
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/syscall.h"
+#include "kernel/console.h"
+#include "kernel/init.h"
+#include "kernel/panic.h"
+#include "sys/linux.h"
 
-void syscall_dispatch(struct syscall_frame *f);
+#define TABLE_SIZE 512
+_Static_assert(SYSCALL_NAMES_MAX <= TABLE_SIZE, "every Linux system call has a slot");
 
-static const struct syscall_entry *syscall_find(long nr)
+extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
+
+static syscall_fn table[TABLE_SIZE];
+static uint64_t logged[TABLE_SIZE / 64];
+unsigned long syscall_unknown_count;
+
+static void build_table(void)
 {
-	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++)
-		if (e->nr == nr)
-			return e;
-	return NULL;
+	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
+		if (e->nr < 0 || e->nr >= TABLE_SIZE)
+			panic("syscall: %s registered for number %ld, outside the table", e->name, e->nr);
+		if (table[e->nr])
+			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
+		table[e->nr] = e->fn;
+	}
 }
+
+static long unknown(long nr)
+{
+	if (nr >= 0 && nr < TABLE_SIZE) {
+		uint64_t bit = 1ull << (nr % 64);
+		if (logged[nr / 64] & bit)
+			return -ENOSYS;
+		logged[nr / 64] |= bit;
+	}
+	syscall_unknown_count++;
+	const char *name = syscall_name(nr);
+	kwarn("syscall: %s (%ld) is not implemented: -ENOSYS\n", name ? name : "unknown", nr);
+	return -ENOSYS;
+}
+
+/* The table is built at boot, so that a number registered twice stops
+ * the boot before the application runs, whatever it calls. */
+static void syscall_init(void)
+{
+	build_table();
+	syscall_arch_init();
+}
+INIT_CALL(INIT_ARCH, syscall_init);
 
 void syscall_dispatch(struct syscall_frame *f)
 {
@@ -27,14 +67,17 @@ void syscall_dispatch(struct syscall_frame *f)
 	t->syscall_frame = f;
 	/* The kernel below is cooperative: a system call is not preempted
 	 * (it may block, and it yields at preempt_enable when a preemption
-	 * came due meanwhile). */
+	 * came due meanwhile). Preemption is held off before interrupts are
+	 * let in, so none can switch away in between. */
 	preempt_disable();
 	if (f->rflags & RFLAGS_IF)
-		arch_irq_restore(true);
-	const struct syscall_entry *e = syscall_find((long)f->rax);
-	f->rax = e ? (uint64_t)e->fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9)
-		   : (uint64_t)-ENOSYS;
+		irq_enable();
+	long nr = (long)f->rax;
+	syscall_fn fn = nr >= 0 && nr < TABLE_SIZE ? table[nr] : NULL;
+	long ret =
+	    fn ? fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9) : unknown(nr);
+	f->rax = (uint64_t)ret;
 	preempt_enable();
-	arch_irq_save();
+	irq_disable();
 	t->syscall_frame = outer;
 }

@@ -1,9 +1,8 @@
 /*
- * The system-call table: each handler registers itself with
- * SYSCALL(NR, handler) in a linker section (.syscalls, between
- * __syscalls_start and __syscalls_end); the entry looks the number up.
- * A handler takes the six argument registers and returns the result or
- * -errno, as Linux's x86-64 system calls do.
+ * Keel's Linux system-call layer: the application's `syscall` instruction
+ * arrives here (arch/x86_64/syscall.S) with the Linux x86-64 numbers and
+ * argument registers. Each family (sys/files.c, sys/memory.c, ...) adds
+ * its calls with SYSCALL(); nothing edits a central table.
  */
 #ifndef KEEL_SYS_SYSCALL_H
 #define KEEL_SYS_SYSCALL_H
@@ -12,17 +11,22 @@
 
 #include "kernel/sched.h"
 
+/* Every handler has this shape and returns a result or -errno, as Linux. */
+typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5);
+
 struct syscall_entry {
 	long nr;
-	long (*fn)(long, long, long, long, long, long);
+	syscall_fn fn;
 	const char *name;
 };
 
+/* Registers handler for system call NR (a SYS_* number of
+ * sys/linux.h). The entry goes to the section .syscalls, which the linker
+ * script gathers between __syscalls_start and __syscalls_end; a number
+ * registered twice stops the boot. */
 #define SYSCALL(NR, handler)                                                                                           \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
 	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler }
-
-extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 
 /*
  * What the entry (arch/x86_64/syscall.S) saves on the calling thread's
@@ -43,6 +47,14 @@ struct syscall_frame {
 };
 _Static_assert(sizeof(struct syscall_frame) == 16 * 8, "syscall_frame matches syscall.S");
 
+/* Called from syscall.S with interrupts off, on the thread's kernel
+ * stack; stores the result in f->rax and returns with interrupts off. In
+ * between, the handler runs with interrupts as the application had them
+ * and preemption held off (preempt_disable: the kernel below is
+ * cooperative; a preemption that came due meanwhile happens on the way
+ * out). */
+void syscall_dispatch(struct syscall_frame *f);
+
 /* The running thread's innermost system-call frame, or NULL: the
  * dispatcher records it in the thread (kernel/sched.h, syscall_frame)
  * before calling a handler, and puts back the previous one after. */
@@ -53,5 +65,12 @@ static inline struct syscall_frame *syscall_current_frame(void) { return sched_c
  * clone child first enters the application. Interrupts disabled on
  * entry; f may be anywhere on the calling thread's kernel stack. */
 __attribute__((noreturn)) void syscall_return_to_app(const struct syscall_frame *f);
+
+/* The name of Linux x86-64 system call nr, or NULL (sys/names.c,
+ * generated from the host's Linux headers). */
+const char *syscall_name(long nr);
+
+/* How many distinct system calls were refused with -ENOSYS. */
+extern unsigned long syscall_unknown_count;
 
 #endif

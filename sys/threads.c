@@ -1,7 +1,8 @@
 /*
  * Threads for applications built against musl: clone (the flags
- * pthread_create passes), futex, set_tid_address, exit and exit_group,
- * gettid, sched_yield.
+ * pthread_create passes), futex, set_tid_address, exit, gettid. (The
+ * process's own calls, exit_group and sched_yield among them, are in
+ * sys/misc.c.)
  *
  * A clone child is a Keel thread with a kernel stack of its own, marked
  * preemptible, whose first act is to enter the application where the
@@ -14,15 +15,9 @@
 
 #include "kernel/sched.h"
 #include "sys/futex.h"
+#include "sys/linux.h"
+#include "sys/process.h"
 #include "sys/syscall.h"
-
-#define SYS_sched_yield 24
-#define SYS_clone 56
-#define SYS_exit 60
-#define SYS_gettid 186
-#define SYS_futex 202
-#define SYS_set_tid_address 218
-#define SYS_exit_group 231
 
 /* <linux/sched.h> */
 #define CLONE_VM 0x00000100
@@ -94,8 +89,8 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 	struct syscall_frame *parent = syscall_current_frame();
 	if (parent == NULL || stack == 0)
 		return -EINVAL;
-	if (((flags & CLONE_PARENT_SETTID) && ptid == 0) ||
-	    ((flags & (CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)) && ctid == 0))
+	if (((flags & CLONE_PARENT_SETTID) && !user_writable_ok((void *)ptid, sizeof(int))) ||
+	    ((flags & (CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)) && !user_writable_ok((void *)ctid, sizeof(int))))
 		return -EFAULT;
 
 	struct syscall_frame *start = malloc(sizeof(*start));
@@ -146,16 +141,10 @@ static long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
 	/* The application's first thread ending ends the application: Keel
 	 * has no process to outlive it. */
 	if (!is_clone_child(t))
-		kernel_exit((int)(status & 0xff));
+		app_exit((int)status);
 	thread_exit((int)status);
 }
 SYSCALL(SYS_exit, sys_exit);
-
-static long sys_exit_group(long status, long a1, long a2, long a3, long a4, long a5)
-{
-	kernel_exit((int)(status & 0xff));
-}
-SYSCALL(SYS_exit_group, sys_exit_group);
 
 static long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a5)
 {
@@ -167,13 +156,6 @@ SYSCALL(SYS_set_tid_address, sys_set_tid_address);
 
 static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return thread_tid(sched_current()); }
 SYSCALL(SYS_gettid, sys_gettid);
-
-static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	thread_yield();
-	return 0;
-}
-SYSCALL(SYS_sched_yield, sys_sched_yield);
 
 /* A timeout of futex(2): relative for FUTEX_WAIT, an absolute time on
  * CLOCK_MONOTONIC (Keel's clock since boot) for FUTEX_WAIT_BITSET.
@@ -200,10 +182,10 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 {
 	const uint32_t *addr = (const uint32_t *)uaddr;
 	int cmd = (int)(op & ~(long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
-	if (uaddr == 0)
-		return -EFAULT;
 	if (uaddr & 3)
 		return -EINVAL;
+	if (!user_range_ok(addr, sizeof(*addr)))
+		return -EFAULT;
 	/* Keel has no wall clock of its own to wait on. */
 	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
 		return -ENOSYS;
@@ -214,6 +196,8 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 	case FUTEX_WAIT_BITSET:
 		if (op & FUTEX_CLOCK_REALTIME)
 			return -ENOSYS;
+		if (timeout && !user_range_ok((const void *)timeout, sizeof(struct timespec_abi)))
+			return -EFAULT;
 		err = futex_deadline((const struct timespec_abi *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
 		if (err)
 			return err;
@@ -223,10 +207,10 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 		return futex_wake(addr, (int)val, cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)val3);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
-		if (uaddr2 == 0)
-			return -EFAULT;
 		if (uaddr2 & 3)
 			return -EINVAL;
+		if (!user_range_ok((const void *)uaddr2, sizeof(uint32_t)))
+			return -EFAULT;
 		/* The fourth argument is a count here, not a time. */
 		return futex_requeue(addr, (int)val, (const uint32_t *)uaddr2, (int)timeout, cmd == FUTEX_CMP_REQUEUE,
 				     (uint32_t)val3);

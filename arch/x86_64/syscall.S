@@ -1,66 +1,34 @@
 /*
- * The `syscall` instruction executed in ring 0, as applications built
- * against musl issue it: the entry saves the application's registers in
- * a struct syscall_frame (sys/syscall.h) on the thread's kernel stack,
- * calls syscall_dispatch, and returns to the application.
+ * The entry of the `syscall` instruction, executed by the application at
+ * CPL 0. The CPU has put the return rip in rcx and rflags in r11, and
+ * cleared IF, DF, TF, AC and NT (FMASK, syscall_arch.c): no interrupt can
+ * arrive before the stack is switched, and the kernel's C code sees the
+ * direction flag clear. Nothing is written below the application's rsp:
+ * the System V ABI lets the application keep data in the 128 bytes there
+ * (the red zone).
  *
- * `syscall` at CPL 0 stays in ring 0 and leaves rsp alone: the entry is
- * on the application's stack, with interrupts off (SFMASK clears IF, DF,
- * TF, AC and NT), rcx the return address, r11 the flags. `sysret` would
- * go to ring 3, so the return restores the flags and jumps.
+ * The call runs on the calling thread's own kernel stack, chosen as an
+ * interrupt's is (arch/x86_64/trap.h): below the caller's frame, past a
+ * red zone, when the caller already runs on that stack (application code
+ * on a thread of keel_thread_create); else from its top, which the thread
+ * does not use while it runs application code on a stack of its own. A
+ * call that blocks therefore leaves the other threads free to enter.
  *
- * The kernel stack to use is the one interrupts use (arch/x86_64/trap.h):
- * below the caller's frame, past a red zone, when the caller already runs
- * on its thread's kernel stack (a kernel thread, or the application's
- * first thread when it runs there); else its top.
+ * The entry saves every general register in a struct syscall_frame
+ * (sys/syscall.h): clone starts a child from a copy of it. The return
+ * (syscall_return_to_app) restores rflags while still on the kernel
+ * stack, then rsp, then jumps to rcx: `sysret` would drop to ring 3.
  */
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_SFMASK 0xc0000084
-#define EFER_SCE 1
-#define SFMASK_BITS 0x44700             /* AC | NT | DF | IF | TF */
-#define KERNEL_CS 0x08                  /* boot/boot.h BOOT_CS; SS = CS + 8 */
 #define RED_ZONE 128
 
 	.section .text
 	.code64
 
-	/* void syscall_arch_init(void): enables the instruction and points
-	 * it at the entry. */
-	.globl syscall_arch_init
-	.type syscall_arch_init, @function
-syscall_arch_init:
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_SCE, %eax
-	wrmsr
-	movl $MSR_STAR, %ecx
-	xorl %eax, %eax
-	movl $KERNEL_CS, %edx           /* STAR[47:32]: the CS (and SS - 8) syscall loads */
-	wrmsr
-	movl $MSR_LSTAR, %ecx
-	leaq syscall_entry(%rip), %rax
-	movq %rax, %rdx
-	shrq $32, %rdx
-	wrmsr
-	movl $MSR_SFMASK, %ecx
-	movl $SFMASK_BITS, %eax
-	xorl %edx, %edx
-	wrmsr
-	ret
-
-	/* Interrupts are off and the CPU is the only one: the application's
-	 * stack pointer can wait here until it is pushed. */
-	.section .bss
-	.balign 8
-syscall_app_rsp:
-	.skip 8
-
-	.section .text
 	.globl syscall_entry
 	.type syscall_entry, @function
 syscall_entry:
+	/* One CPU, interrupts off: a word of scratch holds the application's
+	 * stack pointer until it is pushed. */
 	movq %rsp, syscall_app_rsp(%rip)
 	cmpq trap_kstack_bottom(%rip), %rsp
 	jb 1f
@@ -89,9 +57,13 @@ syscall_entry:
 	pushq %r15
 	cld
 	movq %rsp, %rdi
-	xorl %ebp, %ebp                 /* backtraces end here */
+	/* A frame record whose return address is the application's rip: a
+	 * backtrace from inside the call continues into the caller. */
+	pushq %rcx
+	pushq %rbp
+	movq %rsp, %rbp
 	call syscall_dispatch           /* returns with interrupts off */
-	movq %rsp, %rdi
+	leaq 16(%rsp), %rdi
 	/* fall through */
 
 	/* void syscall_return_to_app(const struct syscall_frame *f) */
@@ -120,3 +92,21 @@ syscall_return_to_app:
 	popfq
 	popq %rsp
 	jmp *%rcx
+
+/* app_enter(sp, fn, a0, a1, a2): calls fn(a0, a1, a2) on stack sp. */
+	.globl app_enter
+	.type app_enter, @function
+app_enter:
+	mov %rdi, %rsp
+	mov %rsi, %rax
+	mov %rdx, %rdi
+	mov %rcx, %rsi
+	mov %r8, %rdx
+	xor %ebp, %ebp
+	call *%rax
+	ud2
+
+	.section .bss
+	.balign 8
+syscall_app_rsp:
+	.quad 0

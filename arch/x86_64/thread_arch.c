@@ -60,6 +60,11 @@ void arch_thread_init(struct thread *t)
 		t->fpu_area = (void *)top;
 		fpu_state_init(t->fpu_area);
 	}
+	/* The creator's thread pointer: application code that starts a thread
+	 * through the kernel's API (keel_thread_create) runs it with its own
+	 * TLS, as it did before FS bases were per thread, and its stack
+	 * protector reads a valid %fs:0x28. clone sets its own. */
+	t->fs_base = arch_get_fs_base();
 	uint64_t *sp = (uint64_t *)top;
 	*--sp = 0;				   /* padding: thread_start realigns */
 	*--sp = (uint64_t)(uintptr_t)thread_start; /* context_switch returns here */
@@ -82,8 +87,6 @@ void arch_idle(void)
 	irq_enable_and_halt();
 	irq_disable();
 }
-
-uint64_t clock_ns(void) { return clock_ns(); }
 
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx) { timer_arm(t, deadline, fn, ctx); }
 

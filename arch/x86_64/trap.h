@@ -18,6 +18,7 @@ struct trap_frame {
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame matches traps.S");
 
 #define TRAP_DEVICE_NOT_AVAILABLE 7
+#define TRAP_BREAKPOINT 3
 #define TRAP_PAGE_FAULT 14
 #define TRAP_FIRST_IRQ 32
 
@@ -38,6 +39,9 @@ extern void (*trap_eoi)(unsigned vector);
 
 /* Exceptions: the report and the exit (arch/x86_64/exception.c). */
 void exception_report(struct trap_frame *f) __attribute__((noreturn));
+/* The application reached one of its hlt instructions (musl's a_crash):
+ * a crash, reported like an exception. */
+void app_crash_report(struct trap_frame *f) __attribute__((noreturn));
 
 /* The running thread's kernel stack, [bottom, top) (bottom: its guard
  * page), set at every switch. An interrupt that strikes with the stack

@@ -12,12 +12,15 @@
  * against their buffer.
  */
 #include <errno.h>
-#include <keel.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -47,9 +50,9 @@ enum {
 	VIRTIO_CONSOLE_PORT_NAME = 7,
 };
 
-/* Keel sets up queues for this many ports at most: 2 + 2 * 31 queues is
- * what the device can have, and what VIRTIO_MAX_QUEUES allows. */
-#define MAX_PORTS 31
+/* Keel sets up queues for every port the device declares (max_nr_ports,
+ * two queues each), bounded by the 16-bit queue index and by memory. */
+#define MAX_PORTS ((VIRTIO_MAX_QUEUES - 2) / 2)
 #define QUEUE_ENTRIES 32
 /* Small buffers are carved from one page each: */
 #define RX_BUFS 8
@@ -76,8 +79,9 @@ struct keel_port {
 	struct dma_buf *cur;
 	uint32_t cur_len, cur_off;
 	struct dma_buf txbuf;
-	keel_sem_t rx_used, tx_used;
-	keel_mutex_t rx_lock, tx_lock;
+	bool tx_pending; /* txbuf is the device's: a write it has not taken yet */
+	struct sem rx_used, tx_used;
+	struct mutex rx_lock, tx_lock;
 	/* For the console on this port (interrupt context allowed). */
 	struct dma_buf ctx[CONSOLE_TX_BUFS];
 	bool ctx_busy[CONSOLE_TX_BUFS];
@@ -88,20 +92,20 @@ struct vtcon {
 	struct virtio_device *vd;
 	bool multiport;
 	uint32_t nports;
-	struct keel_port port[MAX_PORTS];
+	struct keel_port *port; /* nports of them, from the heap */
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
-	keel_sem_t ctrl_used, ctrl_tx_used;
-	keel_mutex_t ctrl_tx_lock;
-	keel_mutex_t lock;   /* port table */
-	keel_cond_t changed; /* a port appeared, got a name, opened */
-	keel_thread_t *thread;
+	struct sem ctrl_used, ctrl_tx_used;
+	struct mutex ctrl_tx_lock;
+	struct mutex lock;   /* port table */
+	struct cond changed; /* a port appeared, got a name, opened */
+	struct thread *thread;
+	struct vtcon *next;
 };
 
-#define MAX_CONSOLES 4
-static struct vtcon *consoles[MAX_CONSOLES];
-static unsigned nconsoles;
+/* Every device, as many as the machine has. */
+static struct vtcon *consoles, **consoles_tail = &consoles;
 static struct vtcon *emergency_con;
 static struct keel_port *console_port;
 
@@ -128,10 +132,10 @@ static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * 
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void on_port_rx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->rx_used); }
-static void on_port_tx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->tx_used); }
-static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
-static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
+static void on_port_rx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->rx_used); }
+static void on_port_tx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
+static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
 static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 {
@@ -148,7 +152,7 @@ static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 
 static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
 {
-	keel_mutex_lock(&c->ctrl_tx_lock);
+	mutex_lock(&c->ctrl_tx_lock);
 	struct virtio_console_control m = { id, event, value };
 	memcpy(c->ctrl_txbuf.p, &m, sizeof(m));
 	struct vq_seg seg = { c->ctrl_txbuf.phys, sizeof(m) };
@@ -164,7 +168,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 			err = -EIO;
 		}
 	}
-	keel_mutex_unlock(&c->ctrl_tx_lock);
+	mutex_unlock(&c->ctrl_tx_lock);
 	return err;
 }
 
@@ -213,24 +217,24 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		return;
 	}
 	struct keel_port *p = &c->port[m.id];
-	keel_mutex_lock(&c->lock);
+	mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
@@ -247,8 +251,8 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 	case VIRTIO_CONSOLE_RESIZE: break;
 	default: kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event); break;
 	}
-	keel_cond_broadcast(&c->changed);
-	keel_mutex_unlock(&c->lock);
+	cond_broadcast(&c->changed);
+	mutex_unlock(&c->lock);
 }
 
 /* Handles one control message if one is there; returns whether it did. */
@@ -306,8 +310,8 @@ static void console_flush_port(void)
 	struct keel_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = keel_clock_ns() + 200000000ull;
-	while (!p->tx->broken && console_reclaim(p) > 0 && keel_clock_ns() < deadline)
+	uint64_t deadline = deadline_after(200000000ull);
+	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
 
@@ -355,10 +359,10 @@ static int setup_port(struct vtcon *c, uint32_t id)
 	struct keel_port *p = &c->port[id];
 	p->con = c;
 	p->id = id;
-	keel_sem_init(&p->rx_used, 0);
-	keel_sem_init(&p->tx_used, 0);
-	keel_mutex_init(&p->rx_lock);
-	keel_mutex_init(&p->tx_lock);
+	sem_init(&p->rx_used, 0);
+	sem_init(&p->tx_used, 0);
+	mutex_init(&p->rx_lock);
+	mutex_init(&p->tx_lock);
 	struct virtio_device *vd = c->vd;
 	int rxq = rx_queue_index(id);
 	int err = virtio_queue_setup(vd, (unsigned)rxq, QUEUE_ENTRIES, on_port_rx, p);
@@ -373,67 +377,83 @@ static int setup_port(struct vtcon *c, uint32_t id)
 
 static int vtcon_attach(struct virtio_device *vd)
 {
-	if (nconsoles == MAX_CONSOLES)
-		return -ENOSPC;
 	struct vtcon *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
 	c->vd = vd;
 	vd->driver = c;
-	keel_mutex_init(&c->lock);
-	keel_cond_init(&c->changed);
-	keel_mutex_init(&c->ctrl_tx_lock);
-	keel_sem_init(&c->ctrl_used, 0);
-	keel_sem_init(&c->ctrl_tx_used, 0);
+	mutex_init(&c->lock);
+	cond_init(&c->changed);
+	mutex_init(&c->ctrl_tx_lock);
+	sem_init(&c->ctrl_used, 0);
+	sem_init(&c->ctrl_tx_used, 0);
 
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
 					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
 	if (err)
-		return err;
+		goto fail;
 	c->multiport = virtio_has(vd, VIRTIO_CONSOLE_F_MULTIPORT);
 	c->nports = 1;
 	if (c->multiport) {
 		uint32_t max;
+		err = -EIO;
 		if (virtio_config_read(vd, CFG_MAX_NR_PORTS, &max, 4) != 0) {
-			virtio_fail(vd, "cannot read max_nr_ports");
-			return -EIO;
+			kwarn("%s: cannot read max_nr_ports\n", vd->name);
+			goto fail;
 		}
-		/* The device's number: at least port 0, at most what Keel
-		 * has queues for. */
-		if (max == 0) {
-			virtio_fail(vd, "max_nr_ports is 0");
-			return -EIO;
+		/* The device's number: at least port 0, at most what queue
+		 * indexes can reach. */
+		if (max == 0 || max > MAX_PORTS) {
+			kwarn("%s: max_nr_ports is %u\n", vd->name, max);
+			goto fail;
 		}
-		c->nports = max < MAX_PORTS ? max : MAX_PORTS;
-		if (max > MAX_PORTS)
-			kinfo("%s: the device has %u ports; Keel uses the first %d\n", vd->name, max, MAX_PORTS);
+		c->nports = max;
 	}
+	err = -ENOMEM;
+	c->port = calloc(c->nports, sizeof(*c->port));
+	if (c->port == NULL)
+		goto fail;
 	err = setup_port(c, 0);
-	if (!err && c->multiport) {
+	if (err)
+		goto fail;
+	if (c->multiport) {
 		err = virtio_queue_setup(vd, 2, QUEUE_ENTRIES, on_ctrl_rx, c);
-		if (!err)
-			err = virtio_queue_setup(vd, 3, QUEUE_ENTRIES, on_ctrl_tx, c);
-		if (!err) {
-			c->ctrl_rx = vd->vq[2];
-			c->ctrl_tx = vd->vq[3];
-		}
-		if (!err)
-			err = dma_carve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+		if (err)
+			goto fail;
+		err = virtio_queue_setup(vd, 3, QUEUE_ENTRIES, on_ctrl_tx, c);
+		if (err)
+			goto fail;
+		c->ctrl_rx = vd->vq[2];
+		c->ctrl_tx = vd->vq[3];
+		err = dma_carve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+		if (err)
+			goto fail;
 		for (int i = 0; i < CTRL_BUFS && !err; i++)
 			err = post_rx(c->ctrl_rx, &c->ctrl_rxbuf[i], CTRL_BUF_SIZE);
-		if (!err)
-			err = dma(&c->ctrl_txbuf, sizeof(struct virtio_console_control));
+		if (err)
+			goto fail;
+		err = dma(&c->ctrl_txbuf, sizeof(struct virtio_console_control));
+		if (err)
+			goto fail;
 		for (uint32_t id = 1; id < c->nports && !err; id++)
 			err = setup_port(c, id);
+		if (err)
+			goto fail;
 	}
-	if (!err)
-		err = virtio_finish(vd);
-	if (err) {
-		if (!vd->broken)
-			virtio_fail(vd, "setup failed");
-		return err;
+	err = virtio_finish(vd);
+	if (err)
+		goto fail;
+	if (c->multiport) {
+		/* The device announces its ports once told the driver is
+		 * ready. */
+		err = send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+		if (err)
+			goto fail;
 	}
-	consoles[nconsoles++] = c;
+
+	/* From here the device is in use: nothing below fails the attach. */
+	*consoles_tail = c;
+	consoles_tail = &c->next;
 	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
 		emergency_con = c;
 		console_set_emergency(emergency_sink);
@@ -445,33 +465,46 @@ static int vtcon_attach(struct virtio_device *vd)
 			become_console(&c->port[0]);
 		return 0;
 	}
-	/* The device announces its ports once told the driver is ready.
-	 * The handshake is done here, before the application runs, so its
+	/* The handshake is done here, before the application runs, so its
 	 * first lines find the console port and its ports by name: a device
 	 * queues its answers to a control message (the ports for
 	 * DEVICE_READY; console, name and open state for each PORT_READY)
 	 * before it hands the message's buffer back, which send_control
 	 * waits for, so draining until nothing is left sees them all. (A
 	 * device that answers later is heard by the thread.) */
-	err = send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
-	if (err)
-		return err;
 	while (control_poll(c))
 		;
-	return keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	if (thread_create(&c->thread, "virtio-console", control_thread, c, 0) != 0)
+		kwarn("%s: no thread for control messages; ports announced from now on are not seen\n", vd->name);
+	return 0;
+
+fail:
+	/* The device reset first: then nothing of it points at the buffers. */
+	virtio_detach(vd);
+	vd->driver = NULL;
+	if (c->ctrl_rxbuf[0].p)
+		virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
+	if (c->ctrl_txbuf.p)
+		virtio_dma_free(c->ctrl_txbuf.p, sizeof(struct virtio_console_control));
+	free(c->port);
+	free(c);
+	return err;
 }
 
-static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
+/* A port's write waits this long for a host end that stopped draining;
+ * control messages have their own bound (CONTROL_TIMEOUT_NS). */
+static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach,
+							    VIRTIO_TIMEOUT_DEFAULT_NS };
 VIRTIO_DRIVER(virtio_console_driver);
 
 /* --- the application's ports --- */
 
 static struct keel_port *find_port(const char *name)
 {
-	for (unsigned i = 0; i < nconsoles; i++)
-		for (uint32_t id = 0; id < consoles[i]->nports; id++)
-			if (consoles[i]->port[id].present && strcmp(consoles[i]->port[id].name, name) == 0)
-				return &consoles[i]->port[id];
+	for (struct vtcon *c = consoles; c; c = c->next)
+		for (uint32_t id = 0; id < c->nports; id++)
+			if (c->port[id].present && strcmp(c->port[id].name, name) == 0)
+				return &c->port[id];
 	return NULL;
 }
 
@@ -479,7 +512,7 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 {
 	if (name == NULL || *name == '\0')
 		return -EINVAL;
-	uint64_t deadline = keel_clock_ns() + timeout_ns;
+	uint64_t deadline = deadline_after(timeout_ns);
 	struct keel_port *p;
 	/* Ports are announced by each device's control thread; wait for
 	 * one of this name to appear. */
@@ -487,15 +520,14 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 		p = find_port(name);
 		if (p)
 			break;
-		uint64_t now = keel_clock_ns();
-		if (nconsoles == 0 || now >= deadline)
+		uint64_t now = clock_ns();
+		if (consoles == NULL || now >= deadline)
 			return -ENOENT;
-		struct vtcon *c = consoles[0];
-		keel_mutex_lock(&c->lock);
+		struct vtcon *c = consoles;
+		mutex_lock(&c->lock);
 		if (find_port(name) == NULL)
-			keel_cond_timedwait(&c->changed, &c->lock,
-					    deadline - now < 10000000 ? deadline - now : 10000000);
-		keel_mutex_unlock(&c->lock);
+			cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
+		mutex_unlock(&c->lock);
 	}
 	if (p->guest_open || p->console)
 		return -EBUSY;
@@ -520,7 +552,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 {
 	if (len == 0)
 		return 0;
-	keel_mutex_lock(&p->rx_lock);
+	mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
 		uint32_t got;
@@ -544,34 +576,51 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 			p->cur = NULL;
 		}
 	}
-	keel_mutex_unlock(&p->rx_lock);
+	mutex_unlock(&p->rx_lock);
 	return ret;
+}
+
+/* Takes back the transmit buffer from the device, waiting at most the
+ * device's bound. Returns 0, -ETIMEDOUT (a host end that stopped
+ * draining: the buffer stays the device's) or -EIO. */
+static int tx_reclaim(struct keel_port *p)
+{
+	if (!p->tx_pending)
+		return 0;
+	void *cookie;
+	uint32_t used;
+	int err = virtio_wait(p->con->vd, p->tx, &p->tx_used, &cookie, &used);
+	if (err == 0)
+		p->tx_pending = false;
+	return err;
 }
 
 long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 {
 	const uint8_t *in = buf;
 	size_t done = 0;
-	keel_mutex_lock(&p->tx_lock);
+	int err = 0;
+	mutex_lock(&p->tx_lock);
 	while (done < len) {
+		/* A write that timed out left its buffer with the device. */
+		err = tx_reclaim(p);
+		if (err)
+			break;
 		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
 		memcpy(p->txbuf.p, in + done, n);
 		struct vq_seg seg = { p->txbuf.phys, (uint32_t)n };
-		int err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
-		if (err) {
-			keel_mutex_unlock(&p->tx_lock);
-			return done ? (long)done : err;
-		}
+		err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
+		if (err)
+			break;
+		p->tx_pending = true;
 		virtqueue_kick(p->tx);
-		/* A host that reads slowly holds the write back; only a
-		 * broken device ends it. */
-		uint32_t used;
-		if (virtio_wait_used(p->con->vd, p->tx, &p->tx_used, UINT64_MAX, &used) == NULL) {
-			keel_mutex_unlock(&p->tx_lock);
-			return done ? (long)done : -EIO;
-		}
+		/* A host that reads slowly holds the write back, but not
+		 * past the device's bound. */
+		err = tx_reclaim(p);
+		if (err)
+			break;
 		done += n;
 	}
-	keel_mutex_unlock(&p->tx_lock);
-	return (long)done;
+	mutex_unlock(&p->tx_lock);
+	return done ? (long)done : err;
 }

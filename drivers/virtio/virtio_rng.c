@@ -6,94 +6,119 @@
  * of them.
  */
 #include <errno.h>
-#include <keel.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
+#include "kernel/public_devices.h"
+#include "kernel/sync.h"
 #include "arch/x86_64/random.h"
 
 #define REQUEST_BYTES 4096u
-#define MAX_RNGS 4
 
 struct vtrnd {
 	struct virtio_device *vd;
 	struct virtqueue *vq;
-	keel_sem_t used;   /* posted by the interrupt handler */
-	keel_mutex_t lock; /* one request at a time */
+	struct sem used;   /* posted by the interrupt handler */
+	struct mutex lock; /* one request at a time */
 	uint8_t *buf;	   /* the device writes here */
 	uint64_t buf_phys;
+	/* A request the device has not answered within its bound: still
+	 * the device's, waited for again by the next read. */
+	bool pending;
+	bool silence_reported;
 	unsigned long bytes; /* delivered so far */
+	struct vtrnd *next;
 };
 
-static struct vtrnd *rngs[MAX_RNGS];
-static unsigned nrngs;
+/* Every device, as many as the machine has. */
+static struct vtrnd *rngs, **rngs_tail = &rngs;
 
 static void vtrnd_interrupt(struct virtqueue *vq)
 {
 	struct vtrnd *r = vq->owner;
-	keel_sem_post(&r->used);
+	sem_post(&r->used);
 }
 
 static int vtrnd_attach(struct virtio_device *vd)
 {
-	if (nrngs == MAX_RNGS)
-		return -ENOSPC;
 	struct vtrnd *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
 	r->vd = vd;
-	keel_sem_init(&r->used, 0);
-	keel_mutex_init(&r->lock);
+	sem_init(&r->used, 0);
+	mutex_init(&r->lock);
+	int err = -ENOMEM;
 	r->buf = virtio_dma_alloc(REQUEST_BYTES, &r->buf_phys);
-	int err = r->buf ? 0 : -ENOMEM;
-	if (!err)
-		err = virtio_negotiate(vd, VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
-	if (!err)
-		err = virtio_queue_setup(vd, 0, 0, vtrnd_interrupt, r);
-	if (!err)
-		err = virtio_finish(vd);
-	if (err) {
-		if (!vd->broken)
-			virtio_fail(vd, "setup failed");
-		if (r->buf)
-			virtio_dma_free(r->buf, REQUEST_BYTES);
-		free(r);
-		return err;
-	}
+	if (r->buf == NULL)
+		goto fail;
+	err = virtio_negotiate(vd, VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
+	if (err)
+		goto fail;
+	err = virtio_queue_setup(vd, 0, 0, vtrnd_interrupt, r);
+	if (err)
+		goto fail;
+	err = virtio_finish(vd);
+	if (err)
+		goto fail;
 	r->vq = vd->vq[0];
 	vd->driver = r;
-	rngs[nrngs++] = r;
+	*rngs_tail = r;
+	rngs_tail = &r->next;
 	return 0;
+
+fail:
+	/* The device reset first: then nothing of it points at r->buf. */
+	virtio_detach(vd);
+	if (r->buf)
+		virtio_dma_free(r->buf, REQUEST_BYTES);
+	free(r);
+	return err;
 }
 
-static const struct virtio_driver virtio_rng_driver = { "rng", VIRTIO_ID_RNG, vtrnd_attach };
+/* Entropy may come slowly from a rate-limited host, but a device silent
+ * this long is not coming back soon: the default bound. */
+static const struct virtio_driver virtio_rng_driver = { "rng", VIRTIO_ID_RNG, vtrnd_attach, VIRTIO_TIMEOUT_DEFAULT_NS };
 VIRTIO_DRIVER(virtio_rng_driver);
 
 /* One request: up to len bytes from the device into out. Returns the
- * count (which may be less, even 0) or a negative errno. */
+ * count (which may be less, even 0), -ETIMEDOUT when the device kept the
+ * request past its bound (vd->timeout_ns; the request stays posted, and
+ * the next read waits for it again), or -EIO when it broke. */
 static long vtrnd_read(struct vtrnd *r, uint8_t *out, size_t len)
 {
-	if (len > REQUEST_BYTES)
-		len = REQUEST_BYTES;
-	keel_mutex_lock(&r->lock);
-	struct vq_seg seg = { r->buf_phys, (uint32_t)len };
-	long ret = virtqueue_enqueue(r->vq, r, &seg, 0, 1);
-	if (ret == 0) {
-		virtqueue_kick(r->vq);
-		/* Entropy may come slowly (a rate-limited host): wait as long
-		 * as the device is healthy. */
+	mutex_lock(&r->lock);
+	long ret = 0;
+	if (!r->pending) {
+		/* A request that outlives its caller serves the next one,
+		 * which takes what it brings up to what it asked. */
+		struct vq_seg seg = { r->buf_phys, (uint32_t)(len < REQUEST_BYTES ? len : REQUEST_BYTES) };
+		ret = virtqueue_enqueue(r->vq, r, &seg, 0, 1);
+		if (ret == 0) {
+			r->pending = true;
+			virtqueue_kick(r->vq);
+		}
+	}
+	if (r->pending) {
+		void *cookie;
 		uint32_t got;
-		if (virtio_wait_used(r->vd, r->vq, &r->used, UINT64_MAX, &got)) {
+		ret = virtio_wait(r->vd, r->vq, &r->used, &cookie, &got);
+		if (ret == 0) {
+			r->pending = false;
+			r->silence_reported = false;
+			if (got > len)
+				got = (uint32_t)len;
 			memcpy(out, r->buf, got);
 			r->bytes += got;
 			ret = got;
-		} else {
-			ret = -EIO;
+		} else if (ret == -ETIMEDOUT && !r->silence_reported) {
+			r->silence_reported = true;
+			kwarn("%s (%s): no entropy within %lu ms; reads fail with -ETIMEDOUT while it stays silent\n",
+			      r->vd->name, r->vd->location, (unsigned long)(virtio_timeout(r->vd) / 1000000));
 		}
 	}
-	keel_mutex_unlock(&r->lock);
+	mutex_unlock(&r->lock);
 	return ret;
 }
 
@@ -120,24 +145,29 @@ long keel_getrandom(void *buf, size_t len)
 	uint8_t *out = buf;
 	size_t done = 0;
 	int sources = 0;
-	for (unsigned i = 0; i < nrngs; i++)
-		if (!rngs[i]->vd->broken && !rngs[i]->vq->broken)
+	for (struct vtrnd *r = rngs; r; r = r->next)
+		if (!r->vd->broken && !r->vq->broken)
 			sources++;
 	if (sources == 0)
-		return nrngs ? -EIO : -ENODEV;
+		return rngs ? -EIO : -ENODEV;
 	while (done < len) {
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		memset(out + done, 0, n);
-		int used = 0;
-		for (unsigned i = 0; i < nrngs; i++) {
-			if (fill_from(rngs[i], chunk, n) != 0)
+		int used = 0, err = -EIO;
+		for (struct vtrnd *r = rngs; r; r = r->next) {
+			int e = fill_from(r, chunk, n);
+			if (e != 0) {
+				/* A silent device says so, unless another broke. */
+				if (e == -ETIMEDOUT)
+					err = e;
 				continue;
+			}
 			for (size_t k = 0; k < n; k++)
 				out[done + k] ^= chunk[k];
 			used++;
 		}
 		if (used == 0)
-			return done ? (long)done : -EIO;
+			return done ? (long)done : err;
 		/* The CPU's generator, where it has one, on top. */
 		for (size_t k = 0; k < n; k += 8) {
 			uint64_t v;

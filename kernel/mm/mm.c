@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "include/keel.h"
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
@@ -69,6 +68,8 @@ uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t 
 uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit) { return pmm_alloc(&pmm, npages, 1, limit); }
 
 uint64_t mm_alloc_pages(uint64_t npages) { return pmm_alloc(&pmm, npages, 1, 0); }
+
+int mm_claim_pages(uint64_t phys, uint64_t npages) { return pmm_claim(&pmm, phys, npages); }
 
 void mm_free_pages(uint64_t phys, uint64_t npages)
 {
@@ -154,7 +155,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 	return 0;
 }
 
-void keel_meminfo(struct keel_meminfo *info)
+void mm_stats(struct mm_stats *info)
 {
 	info->ram_bytes = mm_ram_bytes();
 	info->free_bytes = mm_free_bytes();

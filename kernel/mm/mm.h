@@ -23,6 +23,8 @@ void mm_heap_init(void);
 uint64_t mm_alloc_pages(uint64_t npages);
 uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit);
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit);
+/* The given pages, when all are free RAM: 0, -EBUSY or -EINVAL. */
+int mm_claim_pages(uint64_t phys, uint64_t npages);
 /* Panics when the pages were not allocated (a double free). */
 void mm_free_pages(uint64_t phys, uint64_t npages);
 
@@ -31,5 +33,15 @@ bool mm_overlaps_ram(uint64_t base, uint64_t len);
 
 uint64_t mm_free_bytes(void);
 uint64_t mm_ram_bytes(void);
+
+/* What memory holds, for reports (include/keel.h: keel_meminfo). */
+struct mm_stats {
+	uint64_t ram_bytes;  /* RAM in the loader's memory map */
+	uint64_t free_bytes; /* pages not in use */
+	uint64_t ram_top;    /* one past the highest RAM address */
+	uint64_t heap_bytes; /* bytes the heap holds from the page allocator */
+	uint64_t heap_used;  /* bytes of it in allocated chunks */
+};
+void mm_stats(struct mm_stats *s);
 
 #endif

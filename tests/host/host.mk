@@ -18,6 +18,9 @@ include tests/host/lib.mk
 HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
+HOST_TESTS += option
+test_option_SRCS := tests/host/test_option.c kernel/option.c
+
 HOST_TESTS += memmap
 test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
@@ -46,6 +49,10 @@ test_preempt_SRCS := tests/host/test_preempt.c tests/host/sched_host.c kernel/sc
 # The futex table (sys/futex.c) on the real scheduler.
 HOST_TESTS += futex
 test_futex_SRCS := tests/host/test_futex.c tests/host/sched_host.c kernel/sched.c kernel/timerq.c sys/futex.c
+# The public API over the kernel's, on the same host scheduler.
+HOST_TESTS += keel_api
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c kernel/devfault.c tests/host/sched_host.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
 
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
@@ -53,18 +60,43 @@ HOST_TESTS += virtqueue
 test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
 
 HOST_TESTS += virtio_core
-test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
-	drivers/virtio/virtqueue.c
+test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+# Allocation failures injected under the core (test_virtio_core.c).
+test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-rng driver over the same fake transport.
+HOST_TESTS += virtio_rng
+test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-console driver over the same fake transport.
+HOST_TESTS += virtio_console
+test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
+
+# The system-call layer's pure parts: the application's regions and the
+# checks of its pointers, the descriptor table, the initial stack.
+HOST_TESTS += vm
+test_vm_SRCS := tests/host/test_vm.c sys/vm.c
+
+HOST_TESTS += fd
+test_fd_SRCS := tests/host/test_fd.c sys/fd.c
+
+HOST_TESTS += auxv
+test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
 
 # Every test above gets its rule here.
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
 	$$(say) HOSTCC $$@
-	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $(HOST_LDLIBS)
+	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $$(test_$(1)_LDFLAGS) $(HOST_LDLIBS)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

@@ -285,13 +285,13 @@ bool host_quiescent(void)
 	return sched_switches == before && nlive == 0;
 }
 
-bool host_reset(uint64_t clock_ns)
+bool host_reset(uint64_t start_ns)
 {
 	bool clean = irq_enabled && !in_interrupt && nlive == 0 && timers.count == 0;
 	sched_init(0, 0);
 	irq_enabled = true;
 	in_interrupt = false;
-	clock_now = clock_ns;
+	clock_now = start_ns;
 	idles = 0;
 	spurious = 0;
 	fail_allocs = 0;

@@ -51,7 +51,7 @@ static struct thread *spawn(int (*fn)(void *), bool preemptible)
 {
 	struct thread *t = NULL;
 	assert_int_equal(thread_create(&t, preemptible ? "app" : "kernel", fn, NULL, 0), 0);
-	keel_thread_set_preemptible(t, preemptible);
+	sched_set_preemptible(t, preemptible);
 	return t;
 }
 
@@ -190,8 +190,8 @@ static void test_round_robin_slices(void **state)
 	struct thread *ta = NULL, *tb = NULL;
 	assert_int_equal(thread_create(&ta, "a", take_turns, (void *)&a, 0), 0);
 	assert_int_equal(thread_create(&tb, "b", take_turns, (void *)&b, 0), 0);
-	keel_thread_set_preemptible(ta, true);
-	keel_thread_set_preemptible(tb, true);
+	sched_set_preemptible(ta, true);
+	sched_set_preemptible(tb, true);
 	assert_int_equal(thread_join(ta, NULL), 0);
 	assert_int_equal(thread_join(tb, NULL), 0);
 	assert_string_equal(trace, "ababab");

@@ -12,10 +12,11 @@
 #include <keel.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "ktest.h"
 
+#define SYS_mmap 9
+#define SYS_munmap 11
 #define SYS_sched_yield 24
 #define SYS_clone 56
 #define SYS_exit 60
@@ -32,9 +33,6 @@
 #define SIGCHLD 17
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
-
-/* Set up by the system-call layer's arch part (arch/x86_64/syscall.S). */
-void syscall_arch_init(void);
 
 static long sc(long n, long a, long b, long c, long d)
 {
@@ -127,12 +125,40 @@ static int child_main(void *arg)
 #define CHILDREN 2
 #define CHILD_STACK (64 * 1024)
 
+/* Everything the system calls point at, but the caller's own stack: the
+ * system-call layer checks pointers against the application's regions,
+ * and a keel application's statics and heap are the kernel's, so these
+ * come from mmap, as a C library's thread stacks and data do. */
+struct shared {
+	struct child c[CHILDREN];
+	int ptid[CHILDREN], ctid[CHILDREN];
+	volatile uint32_t go, ready;
+	uint32_t main_ctid;
+};
+
+static void *map(size_t len)
+{
+	register long r10 __asm__("r10") = 0x22; /* MAP_PRIVATE | MAP_ANONYMOUS */
+	register long r8 __asm__("r8") = -1;	 /* no file */
+	register long r9 __asm__("r9") = 0;
+	long p;
+	__asm__ volatile("syscall"
+			 : "=a"(p)
+			 : "a"(SYS_mmap), "D"(0), "S"(len), "d"(3 /* PROT_READ | PROT_WRITE */), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return p < 0 && p > -4096 ? NULL : (void *)p;
+}
+
 int ktest_clone(int argc, char **argv)
 {
-	syscall_arch_init();
 	int failed = 0;
-	static uint32_t main_ctid;
-	long tid = sc(SYS_set_tid_address, (long)&main_ctid, 0, 0, 0);
+	struct shared *sh = map(sizeof(struct shared));
+	if (sh == NULL) {
+		printf("ktest: mmap for the shared words failed: FAIL\n");
+		return 1;
+	}
+	long tid = sc(SYS_set_tid_address, (long)&sh->main_ctid, 0, 0, 0);
 	long fork = sc(SYS_clone, SIGCHLD, 0, 0, 0);
 	long vfork = sc(SYS_clone, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0);
 	long unknown = sc(12345, 0, 0, 0, 0);
@@ -154,17 +180,20 @@ int ktest_clone(int argc, char **argv)
 	       (unsigned long)(waited / 1000), ok ? "ok" : "FAIL");
 	failed |= !ok;
 
-	static struct child c[CHILDREN];
-	static int ptid[CHILDREN], ctid[CHILDREN];
-	static volatile uint32_t go, ready;
+	struct child *c = sh->c;
+	int *ptid = sh->ptid, *ctid = sh->ctid;
 	long tids[CHILDREN];
 	char *stacks[CHILDREN];
 	struct keel_sched_stats before, after;
 	keel_sched_stats(&before);
 	for (int i = 0; i < CHILDREN; i++) {
-		c[i] = (struct child){ .self = &c[i], .index = i, .go = &go, .ready = &ready };
+		c[i] = (struct child){ .self = &c[i], .index = i, .go = &sh->go, .ready = &sh->ready };
 		ctid[i] = -1;
-		stacks[i] = malloc(CHILD_STACK);
+		stacks[i] = map(CHILD_STACK);
+		if (stacks[i] == NULL) {
+			printf("ktest: mmap for a child's stack failed: FAIL\n");
+			return 1;
+		}
 		/* The argument on top, so the child's call is 16-byte aligned. */
 		uintptr_t sp = (((uintptr_t)stacks[i] + CHILD_STACK) & ~(uintptr_t)15) - 8;
 		*(void **)sp = &c[i];
@@ -175,11 +204,11 @@ int ktest_clone(int argc, char **argv)
 	/* The children spin over their red zones, preempting each other,
 	 * then say so and wait for go: given 20 ms, both are waiting. */
 	uint32_t r;
-	while ((r = ready) < CHILDREN)
-		sc(SYS_futex, (long)&ready, FUTEX_WAIT | FUTEX_PRIVATE, r, 0);
+	while ((r = sh->ready) < CHILDREN)
+		sc(SYS_futex, (long)&sh->ready, FUTEX_WAIT | FUTEX_PRIVATE, r, 0);
 	keel_sleep_ns(20 * 1000000ull);
-	go = 1;
-	long woken = sc(SYS_futex, (long)&go, FUTEX_WAKE | FUTEX_PRIVATE, 0x7fffffff, 0);
+	sh->go = 1;
+	long woken = sc(SYS_futex, (long)&sh->go, FUTEX_WAKE | FUTEX_PRIVATE, 0x7fffffff, 0);
 	/* pthread_join: wait until the exit clears the tid. */
 	for (int i = 0; i < CHILDREN; i++) {
 		int v;
@@ -196,7 +225,7 @@ int ktest_clone(int argc, char **argv)
 		       i, tids[i], ptid[i], c[i].tid_seen, c[i].fs_ok ? "right" : "WRONG", c[i].red_zone_bad,
 		       c[i].result == want ? "right" : "WRONG", ok ? "ok" : "FAIL");
 		failed |= !ok;
-		free(stacks[i]);
+		sc(SYS_munmap, (long)stacks[i], CHILD_STACK, 0, 0);
 	}
 	ok = woken == CHILDREN;
 	printf("ktest: %ld woken by go, %lu preemptions meanwhile: %s\n", woken, after.preemptions - before.preemptions,

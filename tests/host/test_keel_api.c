@@ -1,0 +1,166 @@
+/*
+ * include/keel.h through kernel/keel_api.c, on the host's scheduler
+ * (tests/host/sched_host.c): the public API's opaque types initialised
+ * statically (zeros and the _INIT macros) behave as the kernel types they
+ * stand for, each wrapper reaches its kernel call with its arguments, and
+ * the counters are copied field by field. The layouts themselves are
+ * checked at compile time in keel_api.c.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "include/keel.h"
+#include "kernel/exit.h"
+#include "kernel/init.h"
+#include "kernel/mm/mm.h"
+#include "kernel/thread.h"
+#include "tests/host/sched_host.h"
+
+#define T0 UINT64_C(1000000000)
+
+/* --- what keel_api.c needs beyond the scheduler -------------------------------- */
+
+uint64_t tsc_hz(void) { return 2000000000; }
+const char *tsc_source(void) { return "host"; }
+uint64_t boot_time_us(void) { return 4321; }
+
+static int exit_status = -1;
+void kernel_exit(int status)
+{
+	exit_status = status;
+	/* kernel_exit does not return: the test leaves through cmocka. */
+	mock_assert(0, "kernel_exit", __FILE__, __LINE__);
+	__builtin_unreachable();
+}
+
+void mm_stats(struct mm_stats *s)
+{
+	*s = (struct mm_stats){ .ram_bytes = 1, .free_bytes = 2, .ram_top = 3, .heap_bytes = 4, .heap_used = 5 };
+}
+
+void sched_stats(struct sched_stats *s)
+{
+	*s = (struct sched_stats){
+		.switches = 10, .idle_halts = 20, .timer_interrupts = 30, .interrupts = 40, .spurious = 50
+	};
+}
+
+/* --- the tests ----------------------------------------------------------------- */
+
+static int setup(void **state) { return host_reset(T0) ? 0 : -1; }
+static int teardown(void **state) { return host_quiescent() ? 0 : -1; }
+
+static keel_sem_t two = KEEL_SEM_INIT(2);
+static keel_sem_t zeros;
+
+static void semaphores_from_static_initialisers(void **state)
+{
+	assert_int_equal(keel_sem_trywait(&two), 0);
+	assert_int_equal(keel_sem_trywait(&two), 0);
+	assert_int_equal(keel_sem_trywait(&two), -EAGAIN);
+
+	assert_int_equal(keel_sem_trywait(&zeros), -EAGAIN);
+	keel_sem_post(&zeros);
+	keel_sem_wait(&zeros);
+	assert_int_equal(keel_sem_timedwait(&zeros, 250), -ETIMEDOUT);
+	assert_int_equal(keel_clock_ns(), T0 + 250);
+}
+
+static keel_mutex_t m = KEEL_MUTEX_INIT;
+static keel_cond_t c = KEEL_COND_INIT;
+
+static void mutex_and_condition_from_static_initialisers(void **state)
+{
+	assert_int_equal(keel_mutex_unlock(&m), -EPERM);
+	assert_int_equal(keel_mutex_lock(&m), 0);
+	assert_int_equal(keel_mutex_lock(&m), -EDEADLK);
+	assert_int_equal(keel_mutex_trylock(&m), -EBUSY);
+	assert_int_equal(keel_cond_timedwait(&c, &m, 100), -ETIMEDOUT);
+	assert_int_equal(keel_clock_ns(), T0 + 100);
+	keel_cond_signal(&c);
+	keel_cond_broadcast(&c);
+	assert_int_equal(keel_mutex_unlock(&m), 0);
+	assert_int_equal(keel_cond_wait(&c, &m), -EPERM); /* not held */
+}
+
+static void mailbox(void **state)
+{
+	keel_mbox_t mb;
+	void *got;
+	assert_int_equal(keel_mbox_init(&mb, 0), -EINVAL);
+	assert_int_equal(keel_mbox_init(&mb, 2), 0);
+	assert_int_equal(keel_mbox_trypost(&mb, &mb), 0);
+	keel_mbox_post(&mb, &got);
+	assert_int_equal(keel_mbox_trypost(&mb, NULL), -EAGAIN);
+	assert_int_equal(keel_mbox_fetch(&mb, &got, 0), 0);
+	assert_ptr_equal(got, &mb);
+	assert_int_equal(keel_mbox_tryfetch(&mb, &got), 0);
+	assert_ptr_equal(got, &got);
+	assert_int_equal(keel_mbox_tryfetch(&mb, &got), -EAGAIN);
+	assert_int_equal(keel_mbox_fetch(&mb, &got, 70), -ETIMEDOUT);
+	assert_int_equal(keel_clock_ns(), T0 + 70);
+	keel_mbox_destroy(&mb);
+}
+
+static int child(void *arg)
+{
+	keel_sleep_ns(1000);
+	return strcmp(keel_thread_name(keel_thread_self()), arg) == 0 ? 42 : 1;
+}
+
+static void threads(void **state)
+{
+	assert_string_equal(keel_thread_name(keel_thread_self()), "boot");
+	keel_thread_t *t;
+	assert_int_equal(keel_thread_create(&t, "child", child, "child", 0), 0);
+	keel_thread_yield();
+	int status = 0;
+	assert_int_equal(keel_thread_join(t, &status), 0);
+	assert_int_equal(status, 42);
+	assert_int_equal(keel_clock_ns(), T0 + 1000);
+	assert_int_equal(keel_thread_join(keel_thread_self(), NULL), -EDEADLK);
+	assert_int_equal(keel_thread_create(&t, "x", NULL, NULL, 0), -EINVAL);
+}
+
+static void reports(void **state)
+{
+	struct keel_meminfo mi;
+	keel_meminfo(&mi);
+	assert_int_equal(mi.ram_bytes, 1);
+	assert_int_equal(mi.free_bytes, 2);
+	assert_int_equal(mi.ram_top, 3);
+	assert_int_equal(mi.heap_bytes, 4);
+	assert_int_equal(mi.heap_used, 5);
+	struct keel_sched_stats ss;
+	keel_sched_stats(&ss);
+	assert_int_equal(ss.switches, 10);
+	assert_int_equal(ss.idle_halts, 20);
+	assert_int_equal(ss.timer_interrupts, 30);
+	assert_int_equal(ss.interrupts, 40);
+	assert_int_equal(ss.spurious, 50);
+	assert_int_equal(keel_tsc_hz(), 2000000000);
+	assert_string_equal(keel_tsc_source(), "host");
+	assert_int_equal(keel_boot_us(), 4321);
+	expect_assert_failure(keel_exit(7));
+	assert_int_equal(exit_status, 7);
+}
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(semaphores_from_static_initialisers),
+		TEST(mutex_and_condition_from_static_initialisers),
+		TEST(mailbox),
+		TEST(threads),
+		TEST(reports),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
