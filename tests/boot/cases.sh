@@ -264,5 +264,14 @@ boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail
 # A thread of keel_thread_create running C library code on its kernel
 # stack: its system calls continue below its red zone, not over its frames.
 boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined with 5' -- --kernel "$M" --append "keel-thread"
+# musl's pthreads on clone and futex: 16 threads with mutexes, condition
+# variables and thread-locals, preempted with live floating-point state,
+# all joined; a bounded queue between producers and consumers.
+boot_test musl-pthreads 0 'mtest: pthreads: 16 threads joined, 16 with their own TLS and sums right, shared count 32000' \
+	'mtest: queue: 8 producers, 8 consumers, sum 8002000 \(want 8002000\)' 'mtest: pthreads done, 0 failures' \
+	-- --kernel "$M" --append "pthreads"
+# mallocng shared by 8 threads at once.
+boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed or missing, [0-9]+ preemptions, 0 failures' \
+	-- --kernel "$M" --append "malloc-threads"
 # Standard input from the serial port.
 script_test musl-stdin tests/boot/t-musl-stdin.sh

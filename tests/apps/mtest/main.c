@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pthreads.h"
+
 static int failures;
 
 #define CHECK(cond)                                                                                                    \
@@ -257,6 +259,10 @@ int main(int argc, char **argv)
 		return test_basics();
 	if (strcmp(what, "malloc") == 0)
 		return test_malloc();
+	if (strcmp(what, "pthreads") == 0)
+		return test_pthreads();
+	if (strcmp(what, "malloc-threads") == 0)
+		return test_malloc_threads();
 	if (strcmp(what, "keel-thread") == 0)
 		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)
