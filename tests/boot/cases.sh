@@ -270,6 +270,9 @@ boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined wit
 boot_test musl-pthreads 0 'mtest: pthreads: 16 threads joined, 16 with their own TLS and sums right, shared count 32000' \
 	'mtest: queue: 8 producers, 8 consumers, sum 8002000 \(want 8002000\)' 'mtest: pthreads done, 0 failures' \
 	-- --kernel "$M" --append "pthreads"
+# abort() in a second thread: SIGABRT by tkill to its own tid.
+boot_test musl-thread-abort 127 'mtest: abort in thread 1' 'killed by signal 6 \(SIGABRT\)' '!was joined' \
+	-- --kernel "$M" --append "thread-abort"
 # mallocng shared by 8 threads at once.
 boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed or missing, [0-9]+ preemptions, 0 failures' \
 	-- --kernel "$M" --append "malloc-threads"

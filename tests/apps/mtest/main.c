@@ -263,6 +263,8 @@ int main(int argc, char **argv)
 		return test_pthreads();
 	if (strcmp(what, "malloc-threads") == 0)
 		return test_malloc_threads();
+	if (strcmp(what, "thread-abort") == 0)
+		return test_thread_abort();
 	if (strcmp(what, "keel-thread") == 0)
 		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)

@@ -211,6 +211,23 @@ int test_pthreads(void)
 	return failures != 0;
 }
 
+/* abort() in a thread other than the first: musl raises SIGABRT with
+ * tkill on the calling thread's own tid, which ends the process. */
+static void *aborter(void *arg)
+{
+	printf("mtest: abort in thread %ld\n", (long)(intptr_t)arg);
+	abort();
+}
+
+int test_thread_abort(void)
+{
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, aborter, (void *)(intptr_t)1) == 0);
+	pthread_join(t, NULL);
+	printf("mtest: the aborting thread was joined\n");
+	return 1;
+}
+
 /* Blocks of many sizes, each filled with a pattern of its thread and
  * checked before it is freed or grown. */
 #define MALLOC_THREADS 8

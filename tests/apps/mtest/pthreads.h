@@ -6,5 +6,6 @@
 
 int test_pthreads(void);
 int test_malloc_threads(void);
+int test_thread_abort(void);
 
 #endif
