@@ -127,9 +127,11 @@ SYSCALL(SYS_clone, sys_clone);
 static void clear_tid(struct thread *t)
 {
 	uint32_t *p = t->clear_child_tid;
-	if (p == NULL)
-		return;
 	t->clear_child_tid = NULL;
+	/* Checked now, not at set_tid_address: the memory may have been
+	 * unmapped since, and Linux too ignores a word it cannot write. */
+	if (p == NULL || !user_writable_ok(p, sizeof(*p)))
+		return;
 	__atomic_store_n(p, 0, __ATOMIC_SEQ_CST);
 	futex_wake(p, 1, FUTEX_BITSET_ANY);
 }
