@@ -47,6 +47,8 @@ KERNEL_SRCS := \
 	arch/x86_64/paging.c \
 	kernel/mm/heap.c \
 	kernel/mm/mm.c \
+	kernel/mm/dma.c \
+	kernel/mm/dma_pool.c \
 	kernel/cmdline.c \
 	arch/x86_64/gdt.c \
 	arch/x86_64/idt.c \
@@ -78,6 +80,7 @@ DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
 DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
 	drivers/virtio/virtio.c \
+	drivers/virtio/virtio_dev.c \
 	drivers/virtio/virtio_pci_caps.c \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \

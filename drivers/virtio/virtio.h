@@ -127,12 +127,6 @@ int virtio_finish(struct virtio_device *vd);
 /* Marks the device failed after a driver's error during attach. */
 void virtio_fail(struct virtio_device *vd, const char *why);
 
-/* Memory the device reads and writes (rings, buffers): zeroed, aligned
- * to 4096, at a known physical address. Provided by the kernel (and by
- * the host tests). */
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys);
-void virtio_dma_free(void *p, size_t bytes);
-
 /* Runs every queue's interrupt handler and the configuration handler:
  * what an interrupt that does not say which (shared MSI-X, INTx, polling)
  * leads to. isr: the ISR status read (bit 1: configuration), or 0xff
@@ -160,7 +154,10 @@ bool virtio_has(const struct virtio_device *vd, uint64_t feature);
 
 const char *virtio_irq_mode_name(enum virtio_irq_mode m);
 
-/* The n-th attached device of a type, or NULL (drivers/virtio/virtio_pci.c). */
+/* The devices whose driver attached (drivers/virtio/virtio_dev.c): a
+ * transport adds each; find gives the n-th of a type, or NULL. add
+ * returns 0 or -ENOSPC. */
+int virtio_device_add(struct virtio_device *vd);
 struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 
 /* Drivers, matched by device type (drivers/virtio/virtio_pci.c). Each

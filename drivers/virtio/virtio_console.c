@@ -18,6 +18,7 @@
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
+#include "kernel/mm/dma.h"
 #include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -107,7 +108,7 @@ static struct keel_port *console_port;
 
 static int dma(struct dma_buf *b, size_t size)
 {
-	b->p = virtio_dma_alloc(size, &b->phys);
+	b->p = dma_alloc_pages(size, &b->phys);
 	return b->p ? 0 : -ENOMEM;
 }
 

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "kernel/console.h"
-#include "kernel/mm/mm.h"
 #include "kernel/timer.h"
 #include "arch/x86_64/tsc.h"
 
@@ -27,35 +26,9 @@
 
 extern const struct virtio_driver *const __virtio_drivers_start[], *const __virtio_drivers_end[];
 
-/* Every device whose driver attached, for virtio_device_find. */
-#define MAX_DEVICES 32
-static struct virtio_device *attached[MAX_DEVICES];
-static unsigned nattached;
-
-struct virtio_device *virtio_device_find(uint16_t type, unsigned n)
-{
-	for (unsigned i = 0; i < nattached; i++)
-		if (attached[i]->type == type && n-- == 0)
-			return attached[i];
-	return NULL;
-}
-
 /* Kernel option virtio.irq=...: the most preferred mode to try, for
  * testing each fallback. */
 enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
-
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
-{
-	uint64_t pages = (bytes + 4095) / 4096;
-	uint64_t pa = mm_alloc_pages(pages);
-	if (pa == 0)
-		return NULL;
-	memset((void *)(uintptr_t)pa, 0, pages * 4096);
-	*phys = pa;
-	return (void *)(uintptr_t)pa;
-}
-
-void virtio_dma_free(void *p, size_t bytes) { mm_free_pages((uintptr_t)p, (bytes + 4095) / 4096); }
 
 /* --- interrupt handlers (interrupt context) --- */
 
@@ -259,7 +232,7 @@ void virtio_pci_probe_all(void)
 		}
 		kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func,
 		      vd->ops->name, virtio_irq_mode_name(vd->irq_mode), vd->features);
-		if (nattached < MAX_DEVICES)
-			attached[nattached++] = vd;
+		if (virtio_device_add(vd) != 0)
+			kwarn("%s: too many devices to list; it works, but cannot be looked up\n", vd->name);
 	}
 }

@@ -12,6 +12,7 @@
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/console.h"
+#include "kernel/mm/dma.h"
 #include "arch/x86_64/random.h"
 
 #define REQUEST_BYTES 4096u
@@ -46,7 +47,7 @@ static int vtrnd_attach(struct virtio_device *vd)
 	r->vd = vd;
 	keel_sem_init(&r->used, 0);
 	keel_mutex_init(&r->lock);
-	r->buf = virtio_dma_alloc(REQUEST_BYTES, &r->buf_phys);
+	r->buf = dma_alloc_pages(REQUEST_BYTES, &r->buf_phys);
 	int err = r->buf ? 0 : -ENOMEM;
 	if (!err)
 		err = virtio_negotiate(vd, VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
@@ -58,7 +59,7 @@ static int vtrnd_attach(struct virtio_device *vd)
 		if (!vd->broken)
 			virtio_fail(vd, "setup failed");
 		if (r->buf)
-			virtio_dma_free(r->buf, REQUEST_BYTES);
+			dma_free_pages(r->buf, REQUEST_BYTES);
 		free(r);
 		return err;
 	}

@@ -27,6 +27,10 @@ test_pmm_SRCS := tests/host/test_pmm.c kernel/mm/pmm.c kernel/mm/memmap.c
 HOST_TESTS += heap
 test_heap_SRCS := tests/host/test_heap.c kernel/mm/heap.c
 
+# DMA buffer pools over a page source of glibc's memory.
+HOST_TESTS += dma_pool
+test_dma_pool_SRCS := tests/host/test_dma_pool.c kernel/mm/dma_pool.c
+
 HOST_TESTS += acpi
 test_acpi_SRCS := tests/host/test_acpi.c kernel/acpi.c
 

@@ -24,6 +24,7 @@
 #include "drivers/virtio/virtio.h"
 #include "include/keel.h"
 #include "kernel/console.h"
+#include "kernel/mm/dma.h"
 #include "tests/host/vdev_sim.h"
 
 /* --- what virtio.c needs of the kernel ---------------------------------------------- */
@@ -41,7 +42,7 @@ int kprintf(const char *fmt, ...)
 	return r;
 }
 
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
+void *dma_alloc_pages(size_t bytes, uint64_t *phys)
 {
 	size_t rounded = (bytes + 4095) & ~(size_t)4095;
 	void *p = aligned_alloc(4096, rounded);
@@ -52,7 +53,7 @@ void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
 	return p;
 }
 
-void virtio_dma_free(void *p, size_t bytes) { free(p); }
+void dma_free_pages(void *p, size_t bytes) { free(p); }
 
 /* Time and waiting, as virtio_wait_used uses them: a fake clock, and a
  * semaphore wait that lets the test's hook play the device meanwhile. */
