@@ -67,6 +67,7 @@ KERNEL_SRCS := \
 	kernel/timer.c \
 	kernel/sched.c \
 	kernel/sync.c \
+	kernel/entropy.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \

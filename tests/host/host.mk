@@ -43,6 +43,11 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# Device classes: entropy sources, on the host scheduler.
+HOST_TESTS += entropy
+test_entropy_SRCS := tests/host/test_entropy.c tests/host/sched_host.c kernel/entropy.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue

@@ -1,0 +1,46 @@
+/*
+ * Entropy sources: devices that produce random bytes (virtio-rng today)
+ * register here, and keel_getrandom() (include/keel.h) reads them all.
+ * Its bytes are the XOR of every source that delivered and of the CPU's
+ * RDSEED/RDRAND when it has them, so they are as unpredictable as the
+ * best of those; the CPU alone is never enough.
+ */
+#ifndef KEEL_ENTROPY_H
+#define KEEL_ENTROPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct entropy_source {
+	const char *name;
+	/*
+	 * Reads up to len bytes into buf, waiting until deadline (on
+	 * arch_clock_ns's clock) at most. Returns the count, which may be
+	 * short or 0; -ETIMEDOUT when the deadline passed first (a later
+	 * call may still deliver); -EIO when the source is broken for good.
+	 * Called from a thread, one call at a time per source.
+	 */
+	long (*read)(struct entropy_source *src, void *buf, size_t len, uint64_t deadline);
+	void *state; /* the driver's */
+
+	/* The registry's. */
+	struct entropy_source *next;
+	unsigned long bytes;	/* delivered and mixed */
+	unsigned long failures; /* reads that failed or timed out */
+};
+
+/* How long a source may stay silent before keel_getrandom gives up on it
+ * for the rest of that call. */
+#define ENTROPY_SOURCE_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
+
+/* Adds src (whose name, read and state are set) to the sources. Returns
+ * 0, or -EINVAL (no read function, or already registered). */
+int entropy_register(struct entropy_source *src);
+/* Removes src, after any keel_getrandom call that reads it has ended.
+ * Returns 0 or -ENOENT. */
+int entropy_unregister(struct entropy_source *src);
+
+/* The number of sources registered. */
+unsigned entropy_source_count(void);
+
+#endif
