@@ -68,6 +68,9 @@ KERNEL_SRCS := \
 	kernel/sched.c \
 	kernel/sync.c \
 	kernel/entropy.c \
+	kernel/devreg.c \
+	kernel/netdev.c \
+	kernel/blkdev.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \

@@ -25,6 +25,8 @@ void *dma_alloc_pages(size_t bytes, uint64_t *phys)
 	return p;
 }
 
+uint64_t dma_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
+
 void dma_free_pages(void *p, size_t bytes)
 {
 	if (p)

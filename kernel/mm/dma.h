@@ -31,6 +31,11 @@ void *dma_alloc_pages(size_t bytes, uint64_t *phys);
 /* Frees what dma_alloc_pages returned, with the same byte count. */
 void dma_free_pages(void *p, size_t bytes);
 
+/* The physical address of memory the kernel allocated (the heap, a stack,
+ * DMA pages), for a device to be given. Memory is physically contiguous
+ * within what one allocation returned. */
+uint64_t dma_phys(const void *p);
+
 /* --- pools of fixed-size buffers --- */
 
 /* Each buffer lies within one page: for devices (and descriptor formats)

@@ -48,6 +48,14 @@ HOST_TESTS += entropy
 test_entropy_SRCS := tests/host/test_entropy.c tests/host/sched_host.c kernel/entropy.c kernel/sched.c \
 	kernel/sync.c kernel/timerq.c
 
+HOST_TESTS += blkdev
+test_blkdev_SRCS := tests/host/test_blkdev.c tests/host/sched_host.c kernel/blkdev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += netdev
+test_netdev_SRCS := tests/host/test_netdev.c tests/host/sched_host.c kernel/netdev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue
