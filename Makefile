@@ -71,6 +71,7 @@ KERNEL_SRCS := \
 	kernel/devreg.c \
 	kernel/netdev.c \
 	kernel/blkdev.c \
+	kernel/chardev.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \

@@ -18,7 +18,7 @@
 
 #include "include/keel.h"
 
-#define DEVREG_NAME_MAX 32
+#define DEVREG_NAME_MAX 64
 
 struct devreg_entry {
 	char name[DEVREG_NAME_MAX];

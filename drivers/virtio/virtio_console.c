@@ -1,8 +1,9 @@
 /*
  * virtio-console (virtio 1.2, section 5.3). Port 0 is a console beside the
  * serial port; with VIRTIO_CONSOLE_F_MULTIPORT the device announces more
- * ports, with names, through a pair of control queues, and applications
- * open them by name (include/keel.h: keel_port_*). With
+ * ports, with names, through a pair of control queues; each named port
+ * is registered as a character device (kernel/chardev.h), which is how
+ * applications open them (include/keel.h: keel_port_*). With
  * VIRTIO_CONSOLE_F_EMERG_WRITE a panic report also goes out through the
  * emergency write register.
  *
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/chardev.h"
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
 #include "arch/x86_64/cpu.h"
@@ -66,11 +68,13 @@ struct dma_buf {
 	uint64_t phys;
 };
 
-struct keel_port {
+struct vtcon_port {
+	struct chardev cd;
 	struct vtcon *con;
 	uint32_t id;
-	bool present, ready, console, host_open, guest_open;
-	char name[64];
+	bool present, console;
+	bool tx_busy; /* a write waits for the device */
+	char name[DEVREG_NAME_MAX];
 	struct virtqueue *rx, *tx;
 	struct dma_buf rxbuf[RX_BUFS];
 	/* The buffer being read from, and how far. */
@@ -89,7 +93,7 @@ struct vtcon {
 	struct virtio_device *vd;
 	bool multiport;
 	uint32_t nports;
-	struct keel_port port[MAX_PORTS];
+	struct vtcon_port port[MAX_PORTS];
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
@@ -101,10 +105,9 @@ struct vtcon {
 };
 
 #define MAX_CONSOLES 4
-static struct vtcon *consoles[MAX_CONSOLES];
 static unsigned nconsoles;
 static struct vtcon *emergency_con;
-static struct keel_port *console_port;
+static struct vtcon_port *console_port;
 
 static int dma(struct dma_buf *b, size_t size)
 {
@@ -125,12 +128,25 @@ static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
 	return 0;
 }
 
+static const struct chardev_ops port_ops;
+
 static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * port); }
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void on_port_rx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->rx_used); }
-static void on_port_tx(struct virtqueue *vq) { keel_sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+static void on_port_rx(struct virtqueue *vq)
+{
+	struct vtcon_port *p = vq->owner;
+	keel_sem_post(&p->rx_used);
+	chardev_notify(&p->cd);
+}
+
+static void on_port_tx(struct virtqueue *vq)
+{
+	struct vtcon_port *p = vq->owner;
+	keel_sem_post(&p->tx_used);
+	chardev_notify(&p->cd);
+}
 static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
 static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
@@ -174,7 +190,7 @@ static void console_flush_port(void);
 
 /* A port's buffers, when the device first announces it: receive buffers
  * posted, a transmit buffer. */
-static int port_buffers(struct keel_port *p)
+static int port_buffers(struct vtcon_port *p)
 {
 	if (p->txbuf.p)
 		return 0;
@@ -191,13 +207,34 @@ static int port_buffers(struct keel_port *p)
 }
 
 /* Sends the console's output to port p from now on. */
-static void become_console(struct keel_port *p)
+static void become_console(struct vtcon_port *p)
 {
 	if (console_port != NULL || dma_carve(p->ctx, CONSOLE_TX_BUFS, CONSOLE_TX_SIZE) != 0)
 		return;
 	p->console = true;
+	p->cd.kernel_owned = true;
 	console_port = p;
 	console_add_sink(console_sink, console_flush_port);
+}
+
+/* A port that is present and named becomes a character device of that
+ * name (once: a second name for it is ignored). */
+static void port_publish(struct vtcon_port *p)
+{
+	if (!p->present || p->name[0] == '\0' || p->cd.reg.registered)
+		return;
+	memcpy(p->cd.reg.name, p->name, sizeof(p->cd.reg.name));
+	int err = chardev_register(&p->cd);
+	if (err)
+		kwarn("%s: port %u cannot be registered as '%s' (%d)\n", p->con->vd->name, p->id, p->name, err);
+}
+
+static void port_gone(struct vtcon_port *p)
+{
+	p->present = false;
+	if (p->cd.reg.registered)
+		chardev_unregister(&p->cd);
+	chardev_set_host_connected(&p->cd, false);
 }
 
 static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
@@ -213,19 +250,20 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		      m.id);
 		return;
 	}
-	struct keel_port *p = &c->port[m.id];
+	struct vtcon_port *p = &c->port[m.id];
 	keel_mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
+			port_publish(p);
 			keel_mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
 			keel_mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
+	case VIRTIO_CONSOLE_DEVICE_REMOVE: port_gone(p); break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
@@ -234,15 +272,20 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 			keel_mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
+	case VIRTIO_CONSOLE_PORT_OPEN: chardev_set_host_connected(&p->cd, m.value != 0); break;
 	case VIRTIO_CONSOLE_PORT_NAME: {
 		/* The name follows the message, unterminated. */
 		uint32_t n = len - (uint32_t)sizeof(m);
 		if (n >= sizeof(p->name))
 			n = sizeof(p->name) - 1;
+		if (p->cd.reg.registered) {
+			kwarn("%s: port %u named again; it keeps its name '%s'\n", c->vd->name, m.id, p->name);
+			break;
+		}
 		memcpy(p->name, msg + sizeof(m), n);
 		p->name[n] = '\0';
 		kinfo("%s: port %u is '%s'\n", c->vd->name, m.id, p->name);
+		port_publish(p);
 		break;
 	}
 	case VIRTIO_CONSOLE_RESIZE: break;
@@ -286,7 +329,7 @@ static int control_thread(void *arg)
 
 /* Takes back the console's buffers the device is done with; returns how
  * many are still the device's. */
-static unsigned console_reclaim(struct keel_port *p)
+static unsigned console_reclaim(struct vtcon_port *p)
 {
 	uint32_t len;
 	struct dma_buf *done;
@@ -304,7 +347,7 @@ static unsigned console_reclaim(struct keel_port *p)
  * time (QEMU, from its main loop), so wait for it, at most 200 ms. */
 static void console_flush_port(void)
 {
-	struct keel_port *p = console_port;
+	struct vtcon_port *p = console_port;
 	if (p == NULL)
 		return;
 	uint64_t deadline = keel_clock_ns() + 200000000ull;
@@ -316,7 +359,7 @@ static void console_flush_port(void)
  * the text without waiting. What does not fit is dropped and counted. */
 static void console_sink(const char *s, size_t n)
 {
-	struct keel_port *p = console_port;
+	struct vtcon_port *p = console_port;
 	if (p == NULL || p->tx->broken)
 		return;
 	console_reclaim(p);
@@ -353,9 +396,11 @@ static void emergency_sink(const char *s, size_t n)
 
 static int setup_port(struct vtcon *c, uint32_t id)
 {
-	struct keel_port *p = &c->port[id];
+	struct vtcon_port *p = &c->port[id];
 	p->con = c;
 	p->id = id;
+	p->cd.ops = &port_ops;
+	p->cd.driver = p;
 	keel_sem_init(&p->rx_used, 0);
 	keel_sem_init(&p->tx_used, 0);
 	keel_mutex_init(&p->rx_lock);
@@ -434,7 +479,7 @@ static int vtcon_attach(struct virtio_device *vd)
 			virtio_fail(vd, "setup failed");
 		return err;
 	}
-	consoles[nconsoles++] = c;
+	nconsoles++;
 	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
 		emergency_con = c;
 		console_set_emergency(emergency_sink);
@@ -465,72 +510,42 @@ static int vtcon_attach(struct virtio_device *vd)
 static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
 VIRTIO_DRIVER(virtio_console_driver);
 
-/* --- the application's ports --- */
+/* --- the named ports, as character devices --- */
 
-static struct keel_port *find_port(const char *name)
-{
-	for (unsigned i = 0; i < nconsoles; i++)
-		for (uint32_t id = 0; id < consoles[i]->nports; id++)
-			if (consoles[i]->port[id].present && strcmp(consoles[i]->port[id].name, name) == 0)
-				return &consoles[i]->port[id];
-	return NULL;
-}
+static struct vtcon_port *port_of(struct chardev *cd) { return cd->driver; }
 
-int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
+static int port_open(struct chardev *cd)
 {
-	if (name == NULL || *name == '\0')
-		return -EINVAL;
-	uint64_t deadline = keel_clock_ns() + timeout_ns;
-	struct keel_port *p;
-	/* Ports are announced by each device's control thread; wait for
-	 * one of this name to appear. */
-	for (;;) {
-		p = find_port(name);
-		if (p)
-			break;
-		uint64_t now = keel_clock_ns();
-		if (nconsoles == 0 || now >= deadline)
-			return -ENOENT;
-		struct vtcon *c = consoles[0];
-		keel_mutex_lock(&c->lock);
-		if (find_port(name) == NULL)
-			keel_cond_timedwait(&c->changed, &c->lock,
-					    deadline - now < 10000000 ? deadline - now : 10000000);
-		keel_mutex_unlock(&c->lock);
-	}
-	if (p->guest_open || p->console)
-		return -EBUSY;
-	p->guest_open = true;
+	struct vtcon_port *p = port_of(cd);
+	/* The host learns the guest end is open; a device that does not
+	 * take the message still carries data. */
 	send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-	*out = p;
 	return 0;
 }
 
-int keel_port_close(keel_port_t *p)
+static int port_close(struct chardev *cd)
 {
-	if (!p->guest_open)
-		return -EINVAL;
-	p->guest_open = false;
+	struct vtcon_port *p = port_of(cd);
 	return send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 0);
 }
 
-bool keel_port_host_connected(const keel_port_t *p) { return p->host_open; }
-const char *keel_port_name(const keel_port_t *p) { return p->name; }
+static bool port_failed(const struct vtcon_port *p) { return !p->present || p->rx->broken || p->con->vd->broken; }
 
-long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
+static long port_read(struct chardev *cd, void *buf, size_t len, uint64_t deadline)
 {
-	if (len == 0)
-		return 0;
+	struct vtcon_port *p = port_of(cd);
 	keel_mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
+		uint64_t now = keel_clock_ns();
+		uint64_t timeout = deadline == UINT64_MAX ? UINT64_MAX : deadline > now ? deadline - now : 0;
 		uint32_t got;
-		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout_ns, &got);
+		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout, &got);
 		p->cur_len = got;
 		p->cur_off = 0;
 	}
 	if (p->cur == NULL) {
-		ret = p->rx->broken || p->con->vd->broken ? -EIO : -ETIMEDOUT;
+		ret = port_failed(p) ? -EIO : -ETIMEDOUT;
 	} else {
 		size_t n = p->cur_len - p->cur_off;
 		if (n > len)
@@ -549,30 +564,58 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 	return ret;
 }
 
-long keel_port_write(keel_port_t *p, const void *buf, size_t len)
+static long port_write(struct chardev *cd, const void *buf, size_t len)
 {
+	struct vtcon_port *p = port_of(cd);
 	const uint8_t *in = buf;
 	size_t done = 0;
+	long ret = 0;
 	keel_mutex_lock(&p->tx_lock);
+	p->tx_busy = true;
 	while (done < len) {
 		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
 		memcpy(p->txbuf.p, in + done, n);
 		struct vq_seg seg = { p->txbuf.phys, (uint32_t)n };
 		int err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
 		if (err) {
-			keel_mutex_unlock(&p->tx_lock);
-			return done ? (long)done : err;
+			ret = err;
+			break;
 		}
 		virtqueue_kick(p->tx);
 		/* A host that reads slowly holds the write back; only a
 		 * broken device ends it. */
 		uint32_t used;
 		if (virtio_wait_used(p->con->vd, p->tx, &p->tx_used, UINT64_MAX, &used) == NULL) {
-			keel_mutex_unlock(&p->tx_lock);
-			return done ? (long)done : -EIO;
+			ret = -EIO;
+			break;
 		}
 		done += n;
 	}
+	p->tx_busy = false;
 	keel_mutex_unlock(&p->tx_lock);
-	return (long)done;
+	chardev_notify(cd);
+	return done ? (long)done : ret;
 }
+
+/* With interrupts disabled. The used index is read as a hint only: a
+ * device that lies about it makes a read wait, nothing worse. */
+static unsigned port_poll(struct chardev *cd)
+{
+	struct vtcon_port *p = port_of(cd);
+	if (port_failed(p) || p->tx->broken)
+		return CHARDEV_ERROR;
+	unsigned r = 0;
+	if (p->cur != NULL || p->rx->used->idx != p->rx->last_used_idx)
+		r |= CHARDEV_READABLE;
+	if (!p->tx_busy)
+		r |= CHARDEV_WRITABLE;
+	return r;
+}
+
+static const struct chardev_ops port_ops = {
+	.read = port_read,
+	.write = port_write,
+	.poll = port_poll,
+	.open = port_open,
+	.close = port_close,
+};

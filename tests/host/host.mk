@@ -56,6 +56,10 @@ HOST_TESTS += netdev
 test_netdev_SRCS := tests/host/test_netdev.c tests/host/sched_host.c kernel/netdev.c kernel/devreg.c \
 	kernel/sched.c kernel/sync.c kernel/timerq.c
 
+HOST_TESTS += chardev
+test_chardev_SRCS := tests/host/test_chardev.c tests/host/sched_host.c kernel/chardev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue
