@@ -149,6 +149,7 @@ boot_test ports-two-consoles 0 "port 'alpha': open" "port 'beta': open" 'virtio-
 boot_test unknown-device 0 'is a virtio balloon \(type 5\); no driver, left alone' 'ktest: arg 0 \[args\]' \
 	-- --kernel "$K" --append "args" --device virtio-balloon-pci
 boot_test rng-none 0 'keel_getrandom without a device returned -19' -- --kernel "$K" --append "rng-none"
+boot_test dma-pool 0 'ktest: dma pool of 4000 buffers .*: ok' -- --kernel "$K" --append "dma-pool"
 # The console on port 0 next to the serial port, and the devices on the GRUB paths.
 script_test virtconsole tests/boot/t-virtconsole.sh
 boot_test rng-grub-uefi 0 'virtio-rng0: .*MSI-X' 'read 65536 random bytes .*: ok' \

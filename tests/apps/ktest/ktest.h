@@ -29,5 +29,6 @@ int ktest_console_echo(int argc, char **argv);
 int ktest_ports(int argc, char **argv);
 int ktest_needs_reset(int argc, char **argv);
 int ktest_mmio_over_ram(int argc, char **argv);
+int ktest_dma_pool(int argc, char **argv);
 
 #endif

@@ -91,6 +91,7 @@ static const struct ktest tests[] = {
 	{ "console-echo", "NAME BYTES: echo a virtio-console port", ktest_console_echo },
 	{ "ports", "NAME...: open named ports", ktest_ports },
 	{ "needs-reset", "break a virtio-rng device through QEMU", ktest_needs_reset },
+	{ "dma-pool", "allocate, check and free 4,000 DMA buffers", ktest_dma_pool },
 	{ "mmio-over-ram", "ask for device memory over RAM", ktest_mmio_over_ram },
 };
 
