@@ -54,7 +54,8 @@ enum {
  * what the device can have, and what VIRTIO_MAX_QUEUES allows. */
 #define MAX_PORTS 31
 #define QUEUE_ENTRIES 32
-/* Small buffers are carved from one page each: */
+/* Small buffers come from DMA pools shared by every port and device, one
+ * per size; a transmit buffer is a page of its own. */
 #define RX_BUFS 8
 #define RX_BUF_SIZE 512
 #define TX_BUF_SIZE 4096
@@ -115,15 +116,28 @@ static int dma(struct dma_buf *b, size_t size)
 	return b->p ? 0 : -ENOMEM;
 }
 
-/* n buffers of size bytes from one allocation. */
+#define SMALL_BUF_SIZE 256
+_Static_assert(CTRL_BUF_SIZE <= SMALL_BUF_SIZE && CONSOLE_TX_SIZE <= SMALL_BUF_SIZE, "small buffers");
+static struct dma_pool *small_pool, *rx_pool;
+
+/* n buffers of size bytes (SMALL_BUF_SIZE or RX_BUF_SIZE at most), each
+ * within a page: a descriptor's buffer is physically contiguous. */
 static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
 {
-	struct dma_buf all;
-	if (dma(&all, n * size) != 0)
+	bool small = size <= SMALL_BUF_SIZE;
+	struct dma_pool **pool = small ? &small_pool : &rx_pool;
+	if (*pool == NULL)
+		*pool = dma_pool_create(small ? "virtio-console small" : "virtio-console rx",
+					small ? SMALL_BUF_SIZE : RX_BUF_SIZE, 16, DMA_POOL_NO_PAGE_CROSS);
+	if (*pool == NULL)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
-		b[i].p = all.p + i * size;
-		b[i].phys = all.phys + i * size;
+		b[i].p = dma_pool_alloc(*pool, &b[i].phys);
+		if (b[i].p == NULL) {
+			while (i-- > 0)
+				dma_pool_free(*pool, b[i].p);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -468,7 +482,7 @@ static int vtcon_attach(struct virtio_device *vd)
 		for (int i = 0; i < CTRL_BUFS && !err; i++)
 			err = post_rx(c->ctrl_rx, &c->ctrl_rxbuf[i], CTRL_BUF_SIZE);
 		if (!err)
-			err = dma(&c->ctrl_txbuf, sizeof(struct virtio_console_control));
+			err = dma_carve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
 		for (uint32_t id = 1; id < c->nports && !err; id++)
 			err = setup_port(c, id);
 	}
