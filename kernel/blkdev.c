@@ -152,7 +152,7 @@ void blkdev_abort(struct blkdev *bd, struct blkreq *req) { bd->ops->abort(bd, re
 /* --- waiting for one --- */
 
 struct sync_wait {
-	keel_sem_t done;
+	struct sem done;
 	int status;
 };
 
@@ -161,13 +161,13 @@ static void sync_done(struct blkreq *req, int status)
 {
 	struct sync_wait *w = req->ctx;
 	w->status = status;
-	keel_sem_post(&w->done);
+	sem_post(&w->done);
 }
 
 int blkdev_submit_wait(struct blkdev *bd, struct blkreq *req, uint64_t timeout_ns)
 {
 	struct sync_wait w;
-	keel_sem_init(&w.done, 0);
+	sem_init(&w.done, 0);
 	w.status = -EINPROGRESS;
 	req->done = sync_done;
 	req->ctx = &w;
@@ -175,13 +175,13 @@ int blkdev_submit_wait(struct blkdev *bd, struct blkreq *req, uint64_t timeout_n
 	if (err)
 		return err;
 	if (timeout_ns == UINT64_MAX)
-		keel_sem_wait(&w.done);
-	else if (keel_sem_timedwait(&w.done, timeout_ns) != 0) {
+		sem_wait(&w.done);
+	else if (sem_timedwait(&w.done, timeout_ns) != 0) {
 		/* The request stays the driver's until it gives it back:
 		 * after abort, done has been called, and w (on this stack)
 		 * is no longer referred to. */
 		blkdev_abort(bd, req);
-		if (keel_sem_trywait(&w.done) != 0)
+		if (sem_trywait(&w.done) != 0)
 			panic("blkdev %s: abort returned before the request completed", bd->reg.name);
 		if (w.status == 0)
 			return 0; /* it finished as the wait ended */

@@ -16,14 +16,14 @@
 #include "kernel/sched.h"
 
 static struct devreg chardevs = DEVREG_INIT("char");
-static struct keel_waitq appeared;
+static struct waitq appeared;
 static unsigned long generation;
 
 #define CHARDEV(e) ((struct chardev *)((char *)(e)-offsetof(struct chardev, reg)))
 
 static uint64_t deadline_after(uint64_t timeout_ns)
 {
-	uint64_t now = arch_clock_ns();
+	uint64_t now = clock_ns();
 	return timeout_ns >= DEADLINE_NEVER - now ? DEADLINE_NEVER : now + timeout_ns;
 }
 

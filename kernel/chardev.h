@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/waitq.h"
 #include "kernel/devreg.h"
 
 /* What chardev_poll answers. */
@@ -57,7 +58,7 @@ struct chardev {
 	/* The class's. */
 	bool is_open;
 	bool host_connected;
-	struct keel_waitq waiters; /* woken when poll's answer may have changed */
+	struct waitq waiters; /* woken when poll's answer may have changed */
 	struct keel_port handle;
 };
 

@@ -25,8 +25,8 @@ int devreg_add(struct devreg *r, struct devreg_entry *e)
 {
 	if (e == NULL || e->name[0] == '\0' || e->registered)
 		return -EINVAL;
-	keel_mutex_lock(&r->event_lock);
-	keel_mutex_lock(&r->list_lock);
+	mutex_lock(&r->event_lock);
+	mutex_lock(&r->list_lock);
 	int err = find_locked(r, e->name) ? -EEXIST : 0;
 	if (!err) {
 		struct devreg_entry **link = &r->head;
@@ -37,23 +37,23 @@ int devreg_add(struct devreg *r, struct devreg_entry *e)
 		e->registered = true;
 		r->count++;
 	}
-	keel_mutex_unlock(&r->list_lock);
+	mutex_unlock(&r->list_lock);
 	if (!err)
 		notify(r, DEVREG_ADDED, e);
-	keel_mutex_unlock(&r->event_lock);
+	mutex_unlock(&r->event_lock);
 	return err;
 }
 
 int devreg_remove(struct devreg *r, struct devreg_entry *e)
 {
-	keel_mutex_lock(&r->event_lock);
+	mutex_lock(&r->event_lock);
 	if (e == NULL || !e->registered) {
-		keel_mutex_unlock(&r->event_lock);
+		mutex_unlock(&r->event_lock);
 		return -ENOENT;
 	}
 	/* Users hear of it while it is still there to be let go of. */
 	notify(r, DEVREG_REMOVED, e);
-	keel_mutex_lock(&r->list_lock);
+	mutex_lock(&r->list_lock);
 	for (struct devreg_entry **link = &r->head; *link; link = &(*link)->next) {
 		if (*link == e) {
 			*link = e->next;
@@ -63,8 +63,8 @@ int devreg_remove(struct devreg *r, struct devreg_entry *e)
 	e->next = NULL;
 	e->registered = false;
 	r->count--;
-	keel_mutex_unlock(&r->list_lock);
-	keel_mutex_unlock(&r->event_lock);
+	mutex_unlock(&r->list_lock);
+	mutex_unlock(&r->event_lock);
 	return 0;
 }
 
@@ -72,25 +72,25 @@ struct devreg_entry *devreg_find(struct devreg *r, const char *name)
 {
 	if (name == NULL)
 		return NULL;
-	keel_mutex_lock(&r->list_lock);
+	mutex_lock(&r->list_lock);
 	struct devreg_entry *e = find_locked(r, name);
-	keel_mutex_unlock(&r->list_lock);
+	mutex_unlock(&r->list_lock);
 	return e;
 }
 
 int devreg_foreach(struct devreg *r, int (*fn)(struct devreg_entry *e, void *arg), void *arg)
 {
-	keel_mutex_lock(&r->list_lock);
+	mutex_lock(&r->list_lock);
 	int ret = 0;
 	for (struct devreg_entry *e = r->head; e && ret == 0; e = e->next)
 		ret = fn(e, arg);
-	keel_mutex_unlock(&r->list_lock);
+	mutex_unlock(&r->list_lock);
 	return ret;
 }
 
 void devreg_notifier_add(struct devreg *r, struct devreg_notifier *n)
 {
-	keel_mutex_lock(&r->event_lock);
+	mutex_lock(&r->event_lock);
 	struct devreg_notifier **link = &r->notifiers;
 	while (*link)
 		link = &(*link)->next;
@@ -99,12 +99,12 @@ void devreg_notifier_add(struct devreg *r, struct devreg_notifier *n)
 	/* The list cannot change while the event lock is held. */
 	for (struct devreg_entry *e = r->head; e; e = e->next)
 		n->fn(n, DEVREG_ADDED, e);
-	keel_mutex_unlock(&r->event_lock);
+	mutex_unlock(&r->event_lock);
 }
 
 int devreg_notifier_remove(struct devreg *r, struct devreg_notifier *n)
 {
-	keel_mutex_lock(&r->event_lock);
+	mutex_lock(&r->event_lock);
 	int err = -ENOENT;
 	for (struct devreg_notifier **link = &r->notifiers; *link; link = &(*link)->next) {
 		if (*link == n) {
@@ -113,6 +113,6 @@ int devreg_notifier_remove(struct devreg *r, struct devreg_notifier *n)
 			break;
 		}
 	}
-	keel_mutex_unlock(&r->event_lock);
+	mutex_unlock(&r->event_lock);
 	return err;
 }

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "include/keel.h"
+#include "kernel/sync.h"
 
 #define DEVREG_NAME_MAX 64
 
@@ -40,13 +40,13 @@ struct devreg {
 	const char *class_name; /* for reports: "net", "blk", "char" */
 	struct devreg_entry *head;
 	struct devreg_notifier *notifiers;
-	keel_mutex_t list_lock, event_lock;
+	struct mutex list_lock, event_lock;
 	unsigned count;
 };
 
 #define DEVREG_INIT(class)                                                                                             \
 	{                                                                                                              \
-		.class_name = (class), .list_lock = KEEL_MUTEX_INIT, .event_lock = KEEL_MUTEX_INIT                     \
+		.class_name = (class), .list_lock = MUTEX_INIT, .event_lock = MUTEX_INIT                               \
 	}
 
 /* Adds e under e->name (already set), then tells every notifier. Returns

@@ -17,7 +17,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/sync.h"
 #include "kernel/sched.h"
 #include "arch/x86_64/random.h"
 
@@ -27,13 +28,13 @@
 #define MAX_EMPTY_READS 100
 
 static struct entropy_source *sources;
-static keel_mutex_t lock = KEEL_MUTEX_INIT;
+static struct mutex lock = MUTEX_INIT;
 
 int entropy_register(struct entropy_source *src)
 {
 	if (src == NULL || src->read == NULL)
 		return -EINVAL;
-	keel_mutex_lock(&lock);
+	mutex_lock(&lock);
 	int err = 0;
 	for (struct entropy_source *s = sources; s; s = s->next)
 		if (s == src)
@@ -46,13 +47,13 @@ int entropy_register(struct entropy_source *src)
 		src->next = NULL;
 		*link = src;
 	}
-	keel_mutex_unlock(&lock);
+	mutex_unlock(&lock);
 	return err;
 }
 
 int entropy_unregister(struct entropy_source *src)
 {
-	keel_mutex_lock(&lock);
+	mutex_lock(&lock);
 	int err = -ENOENT;
 	for (struct entropy_source **link = &sources; *link; link = &(*link)->next) {
 		if (*link == src) {
@@ -62,7 +63,7 @@ int entropy_unregister(struct entropy_source *src)
 			break;
 		}
 	}
-	keel_mutex_unlock(&lock);
+	mutex_unlock(&lock);
 	return err;
 }
 
@@ -82,7 +83,7 @@ static int fill_from(struct entropy_source *src, uint8_t *out, size_t len)
 	size_t done = 0;
 	int empty = 0;
 	while (done < len) {
-		uint64_t deadline = arch_clock_ns() + ENTROPY_SOURCE_TIMEOUT_NS;
+		uint64_t deadline = clock_ns() + ENTROPY_SOURCE_TIMEOUT_NS;
 		long n = src->read(src, out + done, len - done, deadline);
 		if (n < 0)
 			return (int)n;
@@ -113,9 +114,9 @@ long keel_getrandom(void *buf, size_t len)
 	uint8_t chunk[CHUNK];
 	uint8_t *out = buf;
 	size_t done = 0;
-	keel_mutex_lock(&lock);
+	mutex_lock(&lock);
 	if (sources == NULL) {
-		keel_mutex_unlock(&lock);
+		mutex_unlock(&lock);
 		return -ENODEV;
 	}
 	/* Sources that failed are not asked again in this call. */
@@ -150,6 +151,6 @@ long keel_getrandom(void *buf, size_t len)
 		done += n;
 	}
 	memset(chunk, 0, sizeof(chunk));
-	keel_mutex_unlock(&lock);
+	mutex_unlock(&lock);
 	return done == len ? (long)done : ret;
 }

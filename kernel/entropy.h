@@ -15,7 +15,7 @@ struct entropy_source {
 	const char *name;
 	/*
 	 * Reads up to len bytes into buf, waiting until deadline (on
-	 * arch_clock_ns's clock) at most. Returns the count, which may be
+	 * clock_ns's clock) at most. Returns the count, which may be
 	 * short or 0; -ETIMEDOUT when the deadline passed first (a later
 	 * call may still deliver); -EIO when the source is broken for good.
 	 * Called from a thread, one call at a time per source.

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <keel.h>
+#include "kernel/clock.h"
+#include "kernel/sync.h"
 
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
@@ -196,8 +197,8 @@ bool virtio_check_broken(struct virtio_device *vd)
 void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem_arg, uint64_t timeout_ns,
 		       uint32_t *len)
 {
-	keel_sem_t *sem = sem_arg;
-	uint64_t start = keel_clock_ns();
+	struct sem *sem = sem_arg;
+	uint64_t start = clock_ns();
 	uint64_t deadline = timeout_ns >= UINT64_MAX - start ? UINT64_MAX : start + timeout_ns;
 	for (;;) {
 		void *c = virtqueue_dequeue(vq, len);
@@ -205,11 +206,11 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
 			return c;
 		if (virtqueue_enable_intr(vq))
 			continue;
-		uint64_t now = keel_clock_ns();
+		uint64_t now = clock_ns();
 		if (now >= deadline)
 			return NULL;
 		uint64_t slice = deadline - now < STATUS_CHECK_NS ? deadline - now : STATUS_CHECK_NS;
-		if (keel_sem_timedwait(sem, slice) == -ETIMEDOUT && virtio_check_broken(vd))
+		if (sem_timedwait(sem, slice) == -ETIMEDOUT && virtio_check_broken(vd))
 			return virtqueue_dequeue(vq, len);
 	}
 }

@@ -13,7 +13,9 @@
  * against their buffer.
  */
 #include <errno.h>
-#include <keel.h>
+#include "kernel/clock.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,8 +84,8 @@ struct vtcon_port {
 	struct dma_buf *cur;
 	uint32_t cur_len, cur_off;
 	struct dma_buf txbuf;
-	keel_sem_t rx_used, tx_used;
-	keel_mutex_t rx_lock, tx_lock;
+	struct sem rx_used, tx_used;
+	struct mutex rx_lock, tx_lock;
 	/* For the console on this port (interrupt context allowed). */
 	struct dma_buf ctx[CONSOLE_TX_BUFS];
 	bool ctx_busy[CONSOLE_TX_BUFS];
@@ -98,11 +100,11 @@ struct vtcon {
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
-	keel_sem_t ctrl_used, ctrl_tx_used;
-	keel_mutex_t ctrl_tx_lock;
-	keel_mutex_t lock;   /* port table */
-	keel_cond_t changed; /* a port appeared, got a name, opened */
-	keel_thread_t *thread;
+	struct sem ctrl_used, ctrl_tx_used;
+	struct mutex ctrl_tx_lock;
+	struct mutex lock;   /* port table */
+	struct cond changed; /* a port appeared, got a name, opened */
+	struct thread *thread;
 };
 
 #define MAX_CONSOLES 4
@@ -151,18 +153,18 @@ static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * 
 static void on_port_rx(struct virtqueue *vq)
 {
 	struct vtcon_port *p = vq->owner;
-	keel_sem_post(&p->rx_used);
+	sem_post(&p->rx_used);
 	chardev_notify(&p->cd);
 }
 
 static void on_port_tx(struct virtqueue *vq)
 {
 	struct vtcon_port *p = vq->owner;
-	keel_sem_post(&p->tx_used);
+	sem_post(&p->tx_used);
 	chardev_notify(&p->cd);
 }
-static void on_ctrl_rx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
-static void on_ctrl_tx(struct virtqueue *vq) { keel_sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
+static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
+static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
 static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 {
@@ -179,7 +181,7 @@ static int post_rx(struct virtqueue *vq, struct dma_buf *b, uint32_t size)
 
 static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t value)
 {
-	keel_mutex_lock(&c->ctrl_tx_lock);
+	mutex_lock(&c->ctrl_tx_lock);
 	struct virtio_console_control m = { id, event, value };
 	memcpy(c->ctrl_txbuf.p, &m, sizeof(m));
 	struct vq_seg seg = { c->ctrl_txbuf.phys, sizeof(m) };
@@ -195,7 +197,7 @@ static int send_control(struct vtcon *c, uint32_t id, uint16_t event, uint16_t v
 			err = -EIO;
 		}
 	}
-	keel_mutex_unlock(&c->ctrl_tx_lock);
+	mutex_unlock(&c->ctrl_tx_lock);
 	return err;
 }
 
@@ -265,25 +267,25 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		return;
 	}
 	struct vtcon_port *p = &c->port[m.id];
-	keel_mutex_lock(&c->lock);
+	mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
 			port_publish(p);
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_DEVICE_REMOVE: port_gone(p); break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
-			keel_mutex_unlock(&c->lock);
+			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-			keel_mutex_lock(&c->lock);
+			mutex_lock(&c->lock);
 		}
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN: chardev_set_host_connected(&p->cd, m.value != 0); break;
@@ -305,8 +307,8 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 	case VIRTIO_CONSOLE_RESIZE: break;
 	default: kwarn("%s: unknown control event %u ignored\n", c->vd->name, m.event); break;
 	}
-	keel_cond_broadcast(&c->changed);
-	keel_mutex_unlock(&c->lock);
+	cond_broadcast(&c->changed);
+	mutex_unlock(&c->lock);
 }
 
 /* Handles one control message if one is there; returns whether it did. */
@@ -364,8 +366,8 @@ static void console_flush_port(void)
 	struct vtcon_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = keel_clock_ns() + 200000000ull;
-	while (!p->tx->broken && console_reclaim(p) > 0 && keel_clock_ns() < deadline)
+	uint64_t deadline = clock_ns() + 200000000ull;
+	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
 
@@ -415,10 +417,10 @@ static int setup_port(struct vtcon *c, uint32_t id)
 	p->id = id;
 	p->cd.ops = &port_ops;
 	p->cd.driver = p;
-	keel_sem_init(&p->rx_used, 0);
-	keel_sem_init(&p->tx_used, 0);
-	keel_mutex_init(&p->rx_lock);
-	keel_mutex_init(&p->tx_lock);
+	sem_init(&p->rx_used, 0);
+	sem_init(&p->tx_used, 0);
+	mutex_init(&p->rx_lock);
+	mutex_init(&p->tx_lock);
 	struct virtio_device *vd = c->vd;
 	int rxq = rx_queue_index(id);
 	int err = virtio_queue_setup(vd, (unsigned)rxq, QUEUE_ENTRIES, on_port_rx, p);
@@ -440,11 +442,11 @@ static int vtcon_attach(struct virtio_device *vd)
 		return -ENOMEM;
 	c->vd = vd;
 	vd->driver = c;
-	keel_mutex_init(&c->lock);
-	keel_cond_init(&c->changed);
-	keel_mutex_init(&c->ctrl_tx_lock);
-	keel_sem_init(&c->ctrl_used, 0);
-	keel_sem_init(&c->ctrl_tx_used, 0);
+	mutex_init(&c->lock);
+	cond_init(&c->changed);
+	mutex_init(&c->ctrl_tx_lock);
+	sem_init(&c->ctrl_used, 0);
+	sem_init(&c->ctrl_tx_used, 0);
 
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
 					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
@@ -518,7 +520,7 @@ static int vtcon_attach(struct virtio_device *vd)
 		return err;
 	while (control_poll(c))
 		;
-	return keel_thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	return thread_create(&c->thread, "virtio-console", control_thread, c, 0);
 }
 
 static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
@@ -548,10 +550,10 @@ static bool port_failed(const struct vtcon_port *p) { return !p->present || p->r
 static long port_read(struct chardev *cd, void *buf, size_t len, uint64_t deadline)
 {
 	struct vtcon_port *p = port_of(cd);
-	keel_mutex_lock(&p->rx_lock);
+	mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
-		uint64_t now = keel_clock_ns();
+		uint64_t now = clock_ns();
 		uint64_t timeout = deadline == UINT64_MAX ? UINT64_MAX : deadline > now ? deadline - now : 0;
 		uint32_t got;
 		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout, &got);
@@ -574,7 +576,7 @@ static long port_read(struct chardev *cd, void *buf, size_t len, uint64_t deadli
 			p->cur = NULL;
 		}
 	}
-	keel_mutex_unlock(&p->rx_lock);
+	mutex_unlock(&p->rx_lock);
 	return ret;
 }
 
@@ -584,7 +586,7 @@ static long port_write(struct chardev *cd, const void *buf, size_t len)
 	const uint8_t *in = buf;
 	size_t done = 0;
 	long ret = 0;
-	keel_mutex_lock(&p->tx_lock);
+	mutex_lock(&p->tx_lock);
 	p->tx_busy = true;
 	while (done < len) {
 		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
@@ -606,7 +608,7 @@ static long port_write(struct chardev *cd, const void *buf, size_t len)
 		done += n;
 	}
 	p->tx_busy = false;
-	keel_mutex_unlock(&p->tx_lock);
+	mutex_unlock(&p->tx_lock);
 	chardev_notify(cd);
 	return done ? (long)done : ret;
 }

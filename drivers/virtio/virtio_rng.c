@@ -5,7 +5,8 @@
  * the CPU's generator.
  */
 #include <errno.h>
-#include <keel.h>
+#include "kernel/clock.h"
+#include "kernel/sync.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ struct vtrnd {
 	struct entropy_source src;
 	struct virtio_device *vd;
 	struct virtqueue *vq;
-	keel_sem_t used; /* posted by the interrupt handler */
+	struct sem used; /* posted by the interrupt handler */
 	uint8_t *buf;	 /* the device writes here */
 	uint64_t buf_phys;
 	/* A request the device has not answered yet: a read that timed out
@@ -33,7 +34,7 @@ struct vtrnd {
 static void vtrnd_interrupt(struct virtqueue *vq)
 {
 	struct vtrnd *r = vq->owner;
-	keel_sem_post(&r->used);
+	sem_post(&r->used);
 }
 
 /* One request: up to len bytes from the device into out, by deadline.
@@ -55,7 +56,7 @@ static long vtrnd_read(struct entropy_source *src, void *out, size_t len, uint64
 		r->pending_len = (uint32_t)len;
 		virtqueue_kick(r->vq);
 	}
-	uint64_t now = keel_clock_ns();
+	uint64_t now = clock_ns();
 	uint32_t got;
 	if (virtio_wait_used(r->vd, r->vq, &r->used, deadline > now ? deadline - now : 0, &got) == NULL)
 		return r->vq->broken || r->vd->broken ? -EIO : -ETIMEDOUT;
@@ -79,7 +80,7 @@ static int vtrnd_attach(struct virtio_device *vd)
 	if (r == NULL)
 		return -ENOMEM;
 	r->vd = vd;
-	keel_sem_init(&r->used, 0);
+	sem_init(&r->used, 0);
 	r->buf = dma_alloc_pages(REQUEST_BYTES, &r->buf_phys);
 	int err = r->buf ? 0 : -ENOMEM;
 	if (!err)

@@ -16,7 +16,6 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
 #include "kernel/blkdev.h"
 #include "tests/host/sched_host.h"
 

@@ -16,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/chardev.h"
 #include "tests/host/sched_host.h"
 
@@ -32,7 +33,7 @@ struct fake {
 	char out[256];
 	size_t out_len;
 	bool broken;
-	keel_sem_t arrived;
+	struct sem arrived;
 	unsigned long opens, closes;
 	struct timer timer;
 	const char *to_deliver;
@@ -45,7 +46,7 @@ static long fake_read(struct chardev *cd, void *buf, size_t len, uint64_t deadli
 		if (f->broken)
 			return -EIO;
 		uint64_t now = host_clock();
-		if (deadline <= now || keel_sem_timedwait(&f->arrived, deadline - now) == -ETIMEDOUT)
+		if (deadline <= now || sem_timedwait(&f->arrived, deadline - now) == -ETIMEDOUT)
 			if (f->in_len == 0)
 				return -ETIMEDOUT;
 	}
@@ -98,7 +99,7 @@ static void deliver(struct timer *t, void *ctx)
 	size_t n = strlen(f->to_deliver);
 	memcpy(f->in + f->in_len, f->to_deliver, n);
 	f->in_len += n;
-	keel_sem_post(&f->arrived);
+	sem_post(&f->arrived);
 	chardev_notify(&f->cd);
 }
 
@@ -117,7 +118,7 @@ static struct fake *make(unsigned i, const char *name)
 	snprintf(f->cd.reg.name, sizeof(f->cd.reg.name), "%s", name);
 	f->cd.ops = &fake_ops;
 	f->cd.driver = f;
-	keel_sem_init(&f->arrived, 0);
+	sem_init(&f->arrived, 0);
 	return f;
 }
 
@@ -160,10 +161,10 @@ static void test_register_checks(void **state)
 
 static int register_later(void *arg)
 {
-	keel_sleep_ns(5 * MS);
+	sleep_ns(5 * MS);
 	/* Another name first: the waiter looks again and waits on. */
 	HOST_CHECK(chardev_register(&fakes[1].cd) == 0);
-	keel_sleep_ns(2 * MS);
+	sleep_ns(2 * MS);
 	HOST_CHECK(chardev_register(&fakes[0].cd) == 0);
 	return 0;
 }
@@ -179,13 +180,13 @@ static void test_open_waits_for_the_name(void **state)
 
 	make(0, "port");
 	make(1, "else");
-	keel_thread_t *t;
-	assert_int_equal(keel_thread_create(&t, "announce", register_later, NULL, 0), 0);
+	struct thread *t;
+	assert_int_equal(thread_create(&t, "announce", register_later, NULL, 0), 0);
 	uint64_t start = host_clock();
 	assert_int_equal(keel_port_open(&p, "port", 100 * MS), 0);
 	assert_int_equal(host_clock(), start + 7 * MS);
 	assert_string_equal(keel_port_name(p), "port");
-	assert_int_equal(keel_thread_join(t, NULL), 0);
+	assert_int_equal(thread_join(t, NULL), 0);
 	assert_int_equal(keel_port_close(p), 0);
 }
 
@@ -264,7 +265,7 @@ static void test_poll_and_wait(void **state)
  * and reads fail instead of waiting. */
 static int unplug(void *arg)
 {
-	keel_sleep_ns(3 * MS);
+	sleep_ns(3 * MS);
 	HOST_CHECK(chardev_unregister(&fakes[0].cd) == 0);
 	return 0;
 }
@@ -274,11 +275,11 @@ static void test_unplug_wakes_waiters(void **state)
 	struct fake *f = add(0, "port");
 	chardev_set_host_connected(&f->cd, true);
 	assert_int_equal(chardev_open(&f->cd), 0);
-	keel_thread_t *t;
-	assert_int_equal(keel_thread_create(&t, "unplug", unplug, NULL, 0), 0);
+	struct thread *t;
+	assert_int_equal(thread_create(&t, "unplug", unplug, NULL, 0), 0);
 	assert_int_equal(chardev_wait(&f->cd, CHARDEV_READABLE, 100 * MS), CHARDEV_ERROR);
 	assert_int_equal(host_clock(), T0 + 3 * MS);
-	assert_int_equal(keel_thread_join(t, NULL), 0);
+	assert_int_equal(thread_join(t, NULL), 0);
 	char c;
 	assert_int_equal(chardev_read(&f->cd, &c, 1, 100 * MS), -EIO);
 	assert_int_equal(chardev_write(&f->cd, "x", 1), -EIO);

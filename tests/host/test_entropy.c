@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/thread.h"
 #include "kernel/entropy.h"
 #include "tests/host/sched_host.h"
 
@@ -76,12 +76,12 @@ static long fake_read(struct entropy_source *src, void *buf, size_t len, uint64_
 	f->last_deadline = deadline;
 	HOST_CHECK(len > 0);
 	if (f->delay_ns)
-		keel_sleep_ns(f->delay_ns);
+		sleep_ns(f->delay_ns);
 	switch (f->how) {
 	case FAIL: return -EIO;
 	case SILENT:
 		HOST_CHECK(deadline != UINT64_MAX);
-		keel_sleep_ns(deadline - host_clock());
+		sleep_ns(deadline - host_clock());
 		return -ETIMEDOUT;
 	case EMPTY: return 0;
 	case LIAR: return (long)len + 1;
@@ -297,15 +297,15 @@ static void test_unregister_waits_for_a_call(void **state)
 	slow->delay_ns = 1000000;
 	slow->max_read = 16;
 	struct fake *good = add(GOOD, 5);
-	keel_thread_t *t;
-	assert_int_equal(keel_thread_create(&t, "unplug", unregister_thread, NULL, 0), 0);
+	struct thread *t;
+	assert_int_equal(thread_create(&t, "unplug", unregister_thread, NULL, 0), 0);
 	uint8_t b[64];
 	/* The thread runs while the call waits for the slow source, and
 	 * waits in turn. */
 	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
 	assert_int_equal(good->src.bytes, 64);
 	int status = -1;
-	assert_int_equal(keel_thread_join(t, &status), 0);
+	assert_int_equal(thread_join(t, &status), 0);
 	assert_int_equal(status, 0);
 	assert_int_equal(entropy_source_count(), 1);
 }

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/thread.h"
 #include "kernel/netdev.h"
 #include "tests/host/sched_host.h"
 
@@ -274,7 +274,7 @@ static void test_transmit_completion_later(void **state)
 	assert_ptr_equal(f->last_segs, segs);
 	assert_int_equal(f->last_nsegs, 2);
 	assert_string_equal(log_, "");
-	keel_sleep_ns(2 * MS);
+	sleep_ns(2 * MS);
 	assert_string_equal(log_, "done:one:0 ");
 	f->busy = true;
 	assert_int_equal(netdev_transmit(&f->nd, segs, 2, NULL, "x"), -EAGAIN);

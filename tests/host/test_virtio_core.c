@@ -22,7 +22,8 @@
 #include <cmocka.h>
 
 #include "drivers/virtio/virtio.h"
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/sync.h"
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
 #include "tests/host/vdev_sim.h"
@@ -61,9 +62,9 @@ static uint64_t now_ns;
 static void (*while_waiting)(void);
 static unsigned long waits;
 
-uint64_t keel_clock_ns(void) { return now_ns; }
+uint64_t clock_ns(void) { return now_ns; }
 
-int keel_sem_timedwait(keel_sem_t *s, uint64_t timeout_ns)
+int sem_timedwait(struct sem *s, uint64_t timeout_ns)
 {
 	waits++;
 	if (while_waiting)
@@ -407,7 +408,7 @@ static void dispatch(void **state)
 /* --- waiting --------------------------------------------------------------------------- */
 
 static int device_answers_on_wait;
-static keel_sem_t *irq_sem;
+static struct sem *irq_sem;
 
 /* The device finishes during the n-th wait, and its interrupt handler
  * posts the semaphore. */
@@ -428,7 +429,7 @@ static void wait_used(void **state)
 	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), 0);
 	assert_int_equal(virtio_finish(&vd), 0);
 	struct virtqueue *vq = vd.vq[0];
-	keel_sem_t sem = KEEL_SEM_INIT(0);
+	struct sem sem = SEM_INIT(0);
 	static uint8_t buf[32];
 	struct vq_seg seg = { (uint64_t)(uintptr_t)buf, sizeof(buf) };
 	uint32_t len;
