@@ -38,6 +38,10 @@ BOOT_SRCS := \
 
 KERNEL_SRCS := \
 	kernel/main.c \
+	kernel/option.c \
+	kernel/exit.c \
+	kernel/keel_api.c \
+	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \

@@ -80,21 +80,23 @@ const char *keel_thread_name(const keel_thread_t *t);
 /* --- Synchronisation ------------------------------------------------------
  *
  * All of these may be declared statically with an initializer of zeros
- * (or the _INIT macros). Timeouts are relative, in nanoseconds; a wait that
+ * (or the _INIT macros). Timeouts are relative, in nanoseconds (one the
+ * clock cannot reach, such as UINT64_MAX, means no limit); a wait that
  * times out returns -ETIMEDOUT. keel_sem_post and keel_mbox_trypost may be
  * called from an interrupt handler; nothing else here may. */
 
-struct keel_waitq {
-	keel_thread_t *head, *tail;
-};
+/* The types below are opaque: their size and alignment are the kernel's
+ * (checked where the kernel implements them), their contents are not the
+ * application's to read or write. Zeros are a valid initial state. */
 
 typedef struct {
-	unsigned long count;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_sem_t;
 #define KEEL_SEM_INIT(n)                                                                                               \
 	{                                                                                                              \
-		(n), { 0, 0 }                                                                                          \
+		{                                                                                                      \
+			(n), 0, 0                                                                                      \
+		}                                                                                                      \
 	}
 
 void keel_sem_init(keel_sem_t *s, unsigned long count);
@@ -105,12 +107,13 @@ void keel_sem_post(keel_sem_t *s);
 
 /* A mutex is held by one thread; unlock hands it to the longest waiter. */
 typedef struct {
-	keel_thread_t *owner;
-	struct keel_waitq waiters;
+	uint64_t opaque[3];
 } keel_mutex_t;
 #define KEEL_MUTEX_INIT                                                                                                \
 	{                                                                                                              \
-		0, { 0, 0 }                                                                                            \
+		{                                                                                                      \
+			0                                                                                              \
+		}                                                                                                      \
 	}
 
 void keel_mutex_init(keel_mutex_t *m);
@@ -121,12 +124,12 @@ int keel_mutex_trylock(keel_mutex_t *m); /* 0 or -EBUSY */
 int keel_mutex_unlock(keel_mutex_t *m);
 
 typedef struct {
-	struct keel_waitq waiters;
+	uint64_t opaque[2];
 } keel_cond_t;
 #define KEEL_COND_INIT                                                                                                 \
 	{                                                                                                              \
 		{                                                                                                      \
-			0, 0                                                                                           \
+			0                                                                                              \
 		}                                                                                                      \
 	}
 
@@ -151,9 +154,7 @@ void keel_sched_stats(struct keel_sched_stats *s);
 /* A mailbox: a bounded first-in first-out queue of pointers between
  * threads (what lwIP's sys_mbox is). */
 typedef struct {
-	void **slot;
-	unsigned size, head, count;
-	struct keel_waitq not_empty, not_full;
+	uint64_t opaque[7];
 } keel_mbox_t;
 
 /* Room for size messages (at least 1). Returns 0, -EINVAL or -ENOMEM. */
@@ -174,9 +175,13 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 /* Fills buf with len random bytes: the XOR of every entropy source's
  * output (each virtio-rng device is one) and the CPU's RDSEED/RDRAND when
  * it has them; the CPU is never the only source. Returns len, or -ENODEV
- * without a source, -EIO when the sources failed (a count below len when
- * they failed part way). May block while the sources produce; a source
- * silent for 5 s is left out of the call. */
+ * without a source, -ETIMEDOUT when no source delivered and one stayed
+ * silent past its bound (5 s per virtio-rng device by default; the
+ * request stays with the device and a later call may succeed), -EIO when
+ * the sources failed otherwise; a count below len when they failed part
+ * way. Blocks while the sources produce; a source silent past its bound
+ * is left out for the rest of the call, so silence costs a call at most
+ * one bound per source. */
 long keel_getrandom(void *buf, size_t len);
 
 /* --- Named ports (virtio-console) --------------------------------------------
@@ -200,8 +205,11 @@ int keel_port_close(keel_port_t *p);
 long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
 
 /* Writes all of buf. Returns len, or what was written before an error,
- * or -EIO, or -EBADF when p was closed. Data written while the host end
- * is not connected is dropped by the host. */
+ * or -EIO (the device failed), or -EBADF when p was closed, or
+ * -ETIMEDOUT when the host end stopped draining and the device kept a
+ * buffer 5 s (the bound of its driver); that buffer may still reach the
+ * host later, and the next write waits for it first. Data written while
+ * the host end is not connected is dropped by the host. */
 long keel_port_write(keel_port_t *p, const void *buf, size_t len);
 
 /* Whether the host end of the port is open (a client connected). */
@@ -218,5 +226,14 @@ struct keel_meminfo {
 	uint64_t heap_used;  /* bytes of it in allocated chunks */
 };
 void keel_meminfo(struct keel_meminfo *info);
+
+/* --- Devices ------------------------------------------------------------*/
+
+/* How many times since boot a device wrote something the kernel refused
+ * (a used element naming no request in flight, a used index running
+ * ahead, a length past the buffer). The first of each device queue is
+ * logged, naming the device; the queue then fails its requests with -EIO
+ * (a length is clamped instead). */
+unsigned long keel_device_faults(void);
 
 #endif

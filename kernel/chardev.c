@@ -1,6 +1,6 @@
 /*
  * Character devices (kernel/chardev.h) and, over them, the application's
- * named ports (include/keel.h: keel_port_*).
+ * named ports (include/keel.h: keel_port_*, in kernel/keel_api.c).
  *
  * Readiness uses one wait queue per device: a waiter asks poll and goes
  * to sleep with interrupts disabled in between, so a chardev_notify from
@@ -20,12 +20,6 @@ static struct waitq appeared;
 static unsigned long generation;
 
 #define CHARDEV(e) ((struct chardev *)((char *)(e)-offsetof(struct chardev, reg)))
-
-static uint64_t deadline_after(uint64_t timeout_ns)
-{
-	uint64_t now = clock_ns();
-	return timeout_ns >= DEADLINE_NEVER - now ? DEADLINE_NEVER : now + timeout_ns;
-}
 
 int chardev_register(struct chardev *cd)
 {
@@ -153,9 +147,7 @@ void chardev_set_host_connected(struct chardev *cd, bool connected)
 	chardev_notify(cd);
 }
 
-/* --- the application's named ports ----------------------------------------------------- */
-
-int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
+int chardev_open_name(struct chardev **out, const char *name, uint64_t timeout_ns)
 {
 	if (out == NULL || name == NULL || *name == '\0')
 		return -EINVAL;
@@ -165,19 +157,6 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 	int err = chardev_open(cd);
 	if (err)
 		return err == -EBUSY ? -EBUSY : -EIO;
-	*out = &cd->handle;
+	*out = cd;
 	return 0;
 }
-
-int keel_port_close(keel_port_t *p) { return chardev_close(p->cd); }
-
-long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
-{
-	return chardev_read(p->cd, buf, len, timeout_ns);
-}
-
-long keel_port_write(keel_port_t *p, const void *buf, size_t len) { return chardev_write(p->cd, buf, len); }
-
-bool keel_port_host_connected(const keel_port_t *p) { return p->cd->host_connected; }
-
-const char *keel_port_name(const keel_port_t *p) { return p->cd->reg.name; }

@@ -7,7 +7,7 @@
  * changes.
  *
  * The application's keel_port_* calls (include/keel.h) are this
- * interface.
+ * interface (kernel/keel_api.c).
  */
 #ifndef KEEL_CHARDEV_H
 #define KEEL_CHARDEV_H
@@ -73,6 +73,10 @@ int chardev_unregister(struct chardev *cd);
  * registered (0: no wait); NULL when it did not appear. */
 struct chardev *chardev_find_wait(const char *name, uint64_t timeout_ns);
 
+/* chardev_find_wait and chardev_open in one, as the application's
+ * keel_port_open is: 0 with *out set, -EINVAL (no name), -ENOENT (it did
+ * not appear in time), -EBUSY, or -EIO (the driver's error). */
+int chardev_open_name(struct chardev **out, const char *name, uint64_t timeout_ns);
 /* Opens cd for its one user. 0, -EBUSY (open already, or the kernel's),
  * or the driver's error. */
 int chardev_open(struct chardev *cd);

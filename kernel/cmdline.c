@@ -65,11 +65,11 @@ int cmdline_split(char *s, char **argv, int max)
 	}
 }
 
-int cmdline_parse(char *s, const char *app_name, char **words, struct cmdline *out)
+int cmdline_parse(char *s, const char *app_name, char **words, int max, struct cmdline *out)
 {
 	/* words[0] is kept for the application's name, so that argv can be
 	 * words + k for either split without moving anything. */
-	int n = cmdline_split(s, words + 1, CMDLINE_MAX_WORDS);
+	int n = cmdline_split(s, words + 1, max);
 	if (n < 0)
 		return n;
 

@@ -34,11 +34,14 @@ struct cmdline {
 	char **argv;
 };
 
-#define CMDLINE_MAX_WORDS 128
+/* The most words a string of size bytes (its NUL included) can hold:
+ * every word but the last takes at least a character and a separator.
+ * Sizing words[] with it bounds the command line by its own size only. */
+#define CMDLINE_WORDS_MAX(size) ((size) / 2 + 1)
 
-/* Splits s (in place) into words stored in words[] (CMDLINE_MAX_WORDS + 2
- * slots) and fills out; argv[0] is app_name. Returns 0 or the error of
- * cmdline_split. */
-int cmdline_parse(char *s, const char *app_name, char **words, struct cmdline *out);
+/* Splits s (in place) into at most max words stored in words[] (max + 2
+ * slots: one for the application's name, one for the NULL) and fills out;
+ * argv[0] is app_name. Returns 0 or the error of cmdline_split. */
+int cmdline_parse(char *s, const char *app_name, char **words, int max, struct cmdline *out);
 
 #endif

@@ -13,11 +13,19 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
+#include "kernel/option.h"
 #include "lib/format.h"
 
 #define MAX_SINKS 4
 
 enum log_level console_log_level = LOG_INFO;
+
+/* Kernel options: "quiet" keeps warnings and errors only, "debug" adds
+ * the details. */
+static void set_quiet(const char *value) { console_log_level = LOG_WARN; }
+static void set_debug(const char *value) { console_log_level = LOG_DEBUG; }
+KERNEL_OPTION("quiet", set_quiet);
+KERNEL_OPTION("debug", set_debug);
 
 static console_sink_fn sinks[MAX_SINKS];
 static void (*flushers[MAX_SINKS])(void);

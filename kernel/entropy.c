@@ -1,13 +1,13 @@
 /*
- * The entropy registry and keel_getrandom (kernel/entropy.h).
+ * The entropy registry and entropy_getrandom (kernel/entropy.h).
  *
  * Bytes are produced in chunks: each source fills the chunk on its own
  * (short reads are read again, a source that keeps answering with nothing
- * or stays silent past ENTROPY_SOURCE_TIMEOUT_NS is left out of the call
- * from there on), the chunks of the sources that delivered are XORed
- * together, and the CPU's generator is XORed on top. A chunk that no
- * source delivered ends the call: with what was done before it, or with
- * -EIO.
+ * or stays silent past its bound is left out of the call from there on),
+ * the chunks of the sources that delivered are XORed together, and the
+ * CPU's generator is XORed on top. A chunk that no source delivered ends
+ * the call: with what was done before it, or with -ETIMEDOUT when a
+ * source was silent, -EIO otherwise.
  *
  * One call at a time reads the sources (a mutex), which is also what lets
  * a source be unregistered safely while another thread is in a call.
@@ -15,11 +15,11 @@
 #include "kernel/entropy.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "kernel/clock.h"
 #include "kernel/sync.h"
-#include "kernel/sched.h"
 #include "arch/x86_64/random.h"
 
 #define CHUNK 256
@@ -83,7 +83,7 @@ static int fill_from(struct entropy_source *src, uint8_t *out, size_t len)
 	size_t done = 0;
 	int empty = 0;
 	while (done < len) {
-		uint64_t deadline = clock_ns() + ENTROPY_SOURCE_TIMEOUT_NS;
+		uint64_t deadline = deadline_after(src->timeout_ns ? src->timeout_ns : ENTROPY_SOURCE_TIMEOUT_NS);
 		long n = src->read(src, out + done, len - done, deadline);
 		if (n < 0)
 			return (int)n;
@@ -109,7 +109,7 @@ static void mix_cpu(uint8_t *out, size_t n)
 	}
 }
 
-long keel_getrandom(void *buf, size_t len)
+long entropy_getrandom(void *buf, size_t len)
 {
 	uint8_t chunk[CHUNK];
 	uint8_t *out = buf;
@@ -122,6 +122,7 @@ long keel_getrandom(void *buf, size_t len)
 	/* Sources that failed are not asked again in this call. */
 	unsigned long failed = 0;
 	long ret = 0;
+	bool silent = false; /* a source timed out: the call says so */
 	while (done < len) {
 		size_t n = len - done < CHUNK ? len - done : CHUNK;
 		memset(out + done, 0, n);
@@ -129,8 +130,11 @@ long keel_getrandom(void *buf, size_t len)
 		for (struct entropy_source *s = sources; s; s = s->next, i++) {
 			if (i < 8 * sizeof(failed) && (failed & (1ul << i)))
 				continue;
-			if (fill_from(s, chunk, n) != 0) {
+			int err = fill_from(s, chunk, n);
+			if (err != 0) {
 				s->failures++;
+				if (err == -ETIMEDOUT)
+					silent = true;
 				if (i < 8 * sizeof(failed))
 					failed |= 1ul << i;
 				continue;
@@ -144,7 +148,7 @@ long keel_getrandom(void *buf, size_t len)
 			/* What was already mixed stays; what this chunk holds
 			 * is not random enough to hand out. */
 			memset(out + done, 0, n);
-			ret = done ? (long)done : -EIO;
+			ret = done ? (long)done : silent ? -ETIMEDOUT : -EIO;
 			break;
 		}
 		mix_cpu(out + done, n);

@@ -1,6 +1,8 @@
 /*
  * kernel_main: from the loader's hand-over to the application's main and
- * back out through the VM's exit.
+ * back out through the VM's exit. This file only sequences the boot: what
+ * each part does, and which options it takes, is registered where that
+ * part is defined (kernel/init.h, kernel/option.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,29 +10,28 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "boot/boot.h"
-#include "drivers/pci/pci.h"
-#include "drivers/virtio/virtio.h"
-#include "drivers/virtio/virtio_pci.h"
-#include "include/keel.h"
-#include "kernel/acpi.h"
-#include "kernel/bootinfo.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fwcfg.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
-#include "kernel/mm/mm.h"
 #include "arch/x86_64/paging.h"
-#include "kernel/panic.h"
-#include "arch/x86_64/power.h"
-#include "kernel/sched.h"
 #include "arch/x86_64/serial.h"
-#include "kernel/timer.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
+#include "boot/boot.h"
+#include "kernel/acpi.h"
+#include "kernel/bootinfo.h"
+#include "kernel/clock.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/exit.h"
+#include "kernel/init.h"
+#include "kernel/mm/mm.h"
+#include "kernel/option.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/thread.h"
 
 /* The application's name, argv[0]: generated for each image by the
  * Makefile. */
@@ -53,7 +54,9 @@ struct boot_mark {
 static struct boot_mark marks[MAX_MARKS];
 static unsigned nmarks;
 static bool show_boottime;
-static const char *calibrate_with; /* kernel option tsc-calibrate=pit|pmtimer|hpet */
+
+static void set_boottime(const char *value) { show_boottime = true; }
+KERNEL_OPTION("boottime", set_boottime);
 
 static void mark(const char *what)
 {
@@ -71,7 +74,10 @@ static void print_boottime(void)
 		prev = marks[i].tsc;
 	}
 }
-static char *words[CMDLINE_MAX_WORDS + 2];
+
+/* Room for as many words as the command line can hold (no fixed limit
+ * below its size); filled before it is read, so not zeroed at boot. */
+static char *words[CMDLINE_WORDS_MAX(BOOTINFO_CMDLINE_MAX) + 2] __attribute__((section(".bss.nozero")));
 static uint64_t boot_us;
 
 /* Until the final page tables are built, the boot tables map the first
@@ -182,51 +188,38 @@ static void read_command_line(void)
 	}
 }
 
-/* The drivers are optional parts of an image. */
-extern enum virtio_irq_mode virtio_irq_limit __attribute__((weak));
-void pci_init(void) __attribute__((weak));
-void virtio_pci_probe_all(void) __attribute__((weak));
-
-static void set_virtio_irq(const char *mode)
-{
-	static const struct {
-		const char *name;
-		enum virtio_irq_mode mode;
-	} modes[] = {
-		{ "msix", VIRTIO_IRQ_MSIX_PER_VQ }, { "msix-shared", VIRTIO_IRQ_MSIX_SHARED },
-		{ "msi", VIRTIO_IRQ_MSI },	    { "intx", VIRTIO_IRQ_INTX },
-		{ "poll", VIRTIO_IRQ_NONE },
-	};
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(mode, modes[i].name) == 0) {
-			if (&virtio_irq_limit)
-				virtio_irq_limit = modes[i].mode;
-			return;
-		}
-	}
-	kwarn("boot: virtio.irq=%s is none of msix, msix-shared, msi, intx, poll (ignored)\n", mode);
-}
-
+/* Every word before "--" is a kernel option, applied by the part of the
+ * kernel that registered it. */
 static void apply_kernel_options(const struct cmdline *cl)
 {
-	for (int i = 0; i < cl->kargc; i++) {
-		const char *opt = cl->kargv[i];
-		if (strcmp(opt, "quiet") == 0)
-			console_log_level = LOG_WARN;
-		else if (strcmp(opt, "debug") == 0)
-			console_log_level = LOG_DEBUG;
-		else if (strcmp(opt, "boottime") == 0)
-			show_boottime = true;
-		else if (strncmp(opt, "tsc-calibrate=", 14) == 0)
-			calibrate_with = opt + 14;
-		else if (strncmp(opt, "virtio.irq=", 11) == 0)
-			set_virtio_irq(opt + 11);
-		else
-			kwarn("boot: unknown kernel option '%s' (ignored)\n", opt);
-	}
+	for (int i = 0; i < cl->kargc; i++)
+		if (kernel_option_apply(__kernel_options_start, __kernel_options_end, cl->kargv[i]) != 0)
+			kwarn("boot: unknown kernel option '%s' (ignored)\n", cl->kargv[i]);
 }
 
-uint64_t keel_boot_us(void) { return boot_us; }
+/* The boot-time mark of each level names it. */
+static const char *const level_name[INIT_LEVELS] = {
+	[INIT_ARCH] = "init: arch",	[INIT_CORE] = "init: core", [INIT_BUS] = "init: bus",
+	[INIT_DEVICE] = "init: device", [INIT_LATE] = "init: late",
+};
+
+/* Runs the init calls of one level that this image holds; a level with
+ * none costs nothing and leaves no mark. */
+static void run_init_level(enum init_level level)
+{
+	bool ran = false;
+	for (const struct init_call *c = __init_calls_start; c < __init_calls_end; c++) {
+		if (c->level == level) {
+			kdebug("init: %s\n", c->name);
+			c->fn();
+			ran = true;
+		}
+	}
+	if (ran)
+		mark(level_name[level]);
+}
+
+uint64_t boot_time_us(void) { return boot_us; }
 
 static struct cmdline cl;
 
@@ -236,29 +229,6 @@ static int run_main(void *arg)
 {
 	(void)arg;
 	return main(cl.argc, cl.argv);
-}
-
-void keel_exit(int status)
-{
-	if (status < 0 || status > KEEL_EXIT_MAX_APP) {
-		kprintf("keel: exit status %d is outside 0..%d; reporting %d\n", status, KEEL_EXIT_MAX_APP,
-			KEEL_EXIT_OUT_OF_RANGE);
-		status = KEEL_EXIT_OUT_OF_RANGE;
-	}
-	power_exit(status);
-}
-
-void exit(int status) __attribute__((noreturn));
-void exit(int status) { keel_exit(status); }
-
-void abort(void) __attribute__((noreturn));
-void abort(void) { panic("abort() called"); }
-
-char *getenv(const char *name);
-char *getenv(const char *name)
-{
-	(void)name;
-	return NULL;
 }
 
 void kernel_main(uint32_t magic, uint32_t info)
@@ -276,7 +246,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	/* Options first, so "quiet" applies to the whole boot log. */
 	static char cmdline[BOOTINFO_CMDLINE_MAX] __attribute__((section(".bss.nozero")));
 	memcpy(cmdline, boot_info.cmdline, sizeof(cmdline));
-	int err = cmdline_parse(cmdline, keel_app_name, words, &cl);
+	int err = cmdline_parse(cmdline, keel_app_name, words, CMDLINE_WORDS_MAX(BOOTINFO_CMDLINE_MAX), &cl);
 	if (err)
 		panic("boot: cannot parse the command line '%s': %s", boot_info.cmdline,
 		      err == -E2BIG ? "too many words" : "unterminated quote");
@@ -285,7 +255,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	kinfo("keel: %s boot (%s)%s%s\n", boot_info.protocol == BOOT_PROTOCOL_PVH ? "PVH" : "multiboot2",
 	      boot_info.loader, boot_info.cmdline[0] ? ", command line: " : "", boot_info.cmdline);
 	read_acpi();
-	tsc_calibration_begin(&acpi, calibrate_with);
+	tsc_calibration_begin(&acpi);
 	mark("ACPI tables");
 
 	mark("boot log");
@@ -297,39 +267,32 @@ void kernel_main(uint32_t magic, uint32_t info)
 	print_memory_map();
 	mark("heap, memory log");
 
-	tsc_init(&acpi, calibrate_with);
+	tsc_init(&acpi);
 	mark("TSC frequency");
 
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
-	timer_init();
-	irq_init();
-	mark("interrupts, timers");
+	run_init_level(INIT_ARCH);
+	run_init_level(INIT_CORE);
 	kinfo("cpu: TSC %lu.%03lu MHz (%s), %s %u, %d I/O APIC%s, timer %s", tsc_hz() / 1000000, tsc_hz() / 1000 % 1000,
 	      tsc_source(), lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), ioapic_count, ioapic_count == 1 ? "" : "s",
 	      lapic_timer_mode());
 	if (lapic_timer_hz())
 		kinfo(" %lu MHz", lapic_timer_hz() / 1000000);
 	kinfo("\n");
-	/* Present when the application was linked with drivers (app.mk). */
-	if (pci_init) {
-		pci_init();
-		mark("PCI");
-	}
-	if (virtio_pci_probe_all) {
-		virtio_pci_probe_all();
-		mark("virtio devices");
-	}
+	run_init_level(INIT_BUS);
+	run_init_level(INIT_DEVICE);
+	run_init_level(INIT_LATE);
 
 	boot_us = clock_ns() / 1000;
 	if (show_boottime)
 		print_boottime();
 	kinfo("keel: main after %lu us\n", boot_us);
 
-	keel_thread_t *app;
-	err = keel_thread_create(&app, "main", run_main, NULL, 256 * 1024);
+	struct thread *app;
+	err = thread_create(&app, "main", run_main, NULL, 256 * 1024);
 	if (err)
 		panic("boot: cannot start the application's thread (%d)", err);
 	int status;
-	keel_thread_join(app, &status);
-	keel_exit(status);
+	thread_join(app, &status);
+	kernel_exit(status);
 }

@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "include/keel.h"
+#include "kernel/exit.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
@@ -27,7 +27,7 @@ bool panic_begin(void)
 	if (panicking) {
 		/* A fault while reporting a fault: no further report. */
 		kprintf("keel: fault during a fatal report; stopping\n");
-		power_exit(KEEL_EXIT_PANIC);
+		power_exit(KERNEL_EXIT_PANIC);
 	}
 	panicking = 1;
 	console_panic_mode();
@@ -140,7 +140,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	kprintf("\n");
 	backtrace_print(0, (uint64_t)(uintptr_t)__builtin_frame_address(0));
-	power_exit(KEEL_EXIT_PANIC);
+	power_exit(KERNEL_EXIT_PANIC);
 }
 
 /* The stack protector: a function's canary was overwritten. */

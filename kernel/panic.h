@@ -1,7 +1,7 @@
 /*
  * Fatal errors: a report on the console, a backtrace, and the VM's end
- * with a status of its own (include/keel.h: KEEL_EXIT_PANIC and
- * KEEL_EXIT_EXCEPTION) so a CI run tells a crash from a failed test.
+ * with a status of its own (kernel/exit.h: KERNEL_EXIT_PANIC and
+ * KERNEL_EXIT_EXCEPTION) so a CI run tells a crash from a failed test.
  */
 #ifndef KEEL_PANIC_H
 #define KEEL_PANIC_H

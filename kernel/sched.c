@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct keel_thread boot_thread;
-static struct keel_thread *current = &boot_thread;
-static struct keel_thread *runq_head, *runq_tail;
-static struct keel_thread *all_threads = &boot_thread;
-static struct keel_thread *zombies; /* detached threads that ended: freed by the next switch */
+static struct thread boot_thread;
+static struct thread *current = &boot_thread;
+static struct thread *runq_head, *runq_tail;
+static struct thread *all_threads = &boot_thread;
+static struct thread *zombies; /* detached threads that ended: freed by the next switch */
 unsigned long sched_switches, sched_idle_halts;
 
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
@@ -35,12 +35,12 @@ void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 	all_threads = &boot_thread;
 }
 
-struct keel_thread *sched_current(void) { return current; }
+struct thread *sched_current(void) { return current; }
 
 bool sched_lock(void) { return arch_irq_save(); }
 void sched_unlock(bool state) { arch_irq_restore(state); }
 
-static void runq_push(struct keel_thread *t)
+static void runq_push(struct thread *t)
 {
 	t->run_next = NULL;
 	if (runq_tail)
@@ -50,9 +50,9 @@ static void runq_push(struct keel_thread *t)
 	runq_tail = t;
 }
 
-static struct keel_thread *runq_pop(void)
+static struct thread *runq_pop(void)
 {
-	struct keel_thread *t = runq_head;
+	struct thread *t = runq_head;
 	if (t) {
 		runq_head = t->run_next;
 		if (runq_head == NULL)
@@ -62,15 +62,15 @@ static struct keel_thread *runq_pop(void)
 	return t;
 }
 
-static void make_runnable(struct keel_thread *t)
+static void make_runnable(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	runq_push(t);
 }
 
-static void unlink_thread(struct keel_thread *t)
+static void unlink_thread(struct thread *t)
 {
-	for (struct keel_thread **p = &all_threads; *p; p = &(*p)->all_next) {
+	for (struct thread **p = &all_threads; *p; p = &(*p)->all_next) {
 		if (*p == t) {
 			*p = t->all_next;
 			return;
@@ -83,7 +83,7 @@ static void unlink_thread(struct keel_thread *t)
 static void reap_zombies(void)
 {
 	while (zombies) {
-		struct keel_thread *z = zombies;
+		struct thread *z = zombies;
 		zombies = z->run_next;
 		unlink_thread(z);
 		arch_stack_free(z);
@@ -95,7 +95,7 @@ static void reap_zombies(void)
  * (yield), blocked or exited. Halts while nothing is runnable. */
 static void schedule(void)
 {
-	struct keel_thread *prev = current, *next;
+	struct thread *prev = current, *next;
 	while ((next = runq_pop()) == NULL) {
 		sched_idle_halts++;
 		arch_idle();
@@ -110,17 +110,17 @@ static void schedule(void)
 
 void sched_thread_entry(void)
 {
-	struct keel_thread *t = current;
+	struct thread *t = current;
 	reap_zombies();
 	arch_irq_restore(true);
-	keel_thread_exit(t->fn(t->arg));
+	thread_exit(t->fn(t->arg));
 }
 
 /* --- wait queues ----------------------------------------------------------- */
 
-static void wq_remove(struct keel_thread *t)
+static void wq_remove(struct thread *t)
 {
-	struct keel_waitq *q = t->waiting_on;
+	struct waitq *q = t->waiting_on;
 	if (t->wq_prev)
 		t->wq_prev->wq_next = t->wq_next;
 	else
@@ -135,7 +135,7 @@ static void wq_remove(struct keel_thread *t)
 
 static void on_timeout(struct timer *tm, void *ctx)
 {
-	struct keel_thread *t = ctx;
+	struct thread *t = ctx;
 	/* Woken and timed out at once: the wake came first, keep it. */
 	if (t->state != THREAD_BLOCKED || t->waiting_on == NULL)
 		return;
@@ -144,10 +144,10 @@ static void on_timeout(struct timer *tm, void *ctx)
 	make_runnable(t);
 }
 
-int waitq_wait(struct keel_waitq *q, uint64_t deadline)
+int waitq_wait(struct waitq *q, uint64_t deadline)
 {
-	struct keel_thread *t = current;
-	if (deadline != DEADLINE_NEVER && deadline <= arch_clock_ns())
+	struct thread *t = current;
+	if (deadline != DEADLINE_NEVER && deadline <= clock_ns())
 		return -ETIMEDOUT;
 	t->waiting_on = q;
 	t->wq_next = NULL;
@@ -167,12 +167,12 @@ int waitq_wait(struct keel_waitq *q, uint64_t deadline)
 	return t->wake_result;
 }
 
-struct keel_thread *waitq_first(const struct keel_waitq *q) { return q->head; }
+struct thread *waitq_first(const struct waitq *q) { return q->head; }
 
-unsigned waitq_wake_one(struct keel_waitq *q)
+unsigned waitq_wake_one(struct waitq *q)
 {
 	bool s = arch_irq_save();
-	struct keel_thread *t = q->head;
+	struct thread *t = q->head;
 	if (t) {
 		wq_remove(t);
 		t->wake_result = 0;
@@ -182,7 +182,7 @@ unsigned waitq_wake_one(struct keel_waitq *q)
 	return t != NULL;
 }
 
-unsigned waitq_wake_all(struct keel_waitq *q)
+unsigned waitq_wake_all(struct waitq *q)
 {
 	bool s = arch_irq_save();
 	unsigned n = 0;
@@ -194,11 +194,11 @@ unsigned waitq_wake_all(struct keel_waitq *q)
 
 /* --- threads --------------------------------------------------------------- */
 
-int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *), void *arg, size_t stack_size)
+int thread_create(struct thread **out, const char *name, int (*fn)(void *), void *arg, size_t stack_size)
 {
 	if (fn == NULL || out == NULL)
 		return -EINVAL;
-	struct keel_thread *t = calloc(1, sizeof(*t));
+	struct thread *t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
 	if (stack_size == 0)
@@ -224,10 +224,10 @@ int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *),
 	return 0;
 }
 
-void keel_thread_exit(int status)
+void thread_exit(int status)
 {
 	arch_irq_save();
-	struct keel_thread *t = current;
+	struct thread *t = current;
 	t->status = status;
 	t->state = THREAD_EXITED;
 	waitq_wake_all(&t->joiners);
@@ -241,7 +241,7 @@ void keel_thread_exit(int status)
 		arch_idle();
 }
 
-int keel_thread_join(keel_thread_t *t, int *status)
+int thread_join(struct thread *t, int *status)
 {
 	if (t == current)
 		return -EDEADLK;
@@ -262,7 +262,7 @@ int keel_thread_join(keel_thread_t *t, int *status)
 	return 0;
 }
 
-int keel_thread_detach(keel_thread_t *t)
+int thread_detach(struct thread *t)
 {
 	bool s = arch_irq_save();
 	if (t->detached || t->joined || t == &boot_thread) {
@@ -279,7 +279,7 @@ int keel_thread_detach(keel_thread_t *t)
 	return 0;
 }
 
-void keel_thread_yield(void)
+void thread_yield(void)
 {
 	bool s = arch_irq_save();
 	make_runnable(current);
@@ -287,23 +287,25 @@ void keel_thread_yield(void)
 	arch_irq_restore(s);
 }
 
-keel_thread_t *keel_thread_self(void) { return current; }
-const char *keel_thread_name(const keel_thread_t *t) { return t->name; }
+struct thread *thread_self(void) { return current; }
+const char *thread_name(const struct thread *t) { return t->name; }
 
-void keel_sleep_ns(uint64_t ns)
+void sleep_ns(uint64_t ns)
 {
-	uint64_t now = arch_clock_ns();
-	uint64_t deadline = ns > DEADLINE_NEVER - 1 - now ? DEADLINE_NEVER - 1 : now + ns;
-	struct keel_waitq nobody = { 0, 0 };
+	/* A sleep always ends: past the end of the clock, at its last instant. */
+	uint64_t deadline = deadline_after(ns);
+	if (deadline == DEADLINE_NEVER)
+		deadline = DEADLINE_NEVER - 1;
+	struct waitq nobody = { 0, 0 };
 	bool s = arch_irq_save();
 	while (waitq_wait(&nobody, deadline) == 0)
 		; /* nobody wakes this queue: only the deadline ends the wait */
 	arch_irq_restore(s);
 }
 
-struct keel_thread *sched_guard_owner(uint64_t addr)
+struct thread *sched_guard_owner(uint64_t addr)
 {
-	for (struct keel_thread *t = all_threads; t; t = t->all_next)
+	for (struct thread *t = all_threads; t; t = t->all_next)
 		if (t->stack && addr < t->stack && addr >= t->stack - 4096)
 			return t;
 	return NULL;

@@ -1,5 +1,5 @@
 /*
- * Threads and the scheduler: cooperative, one CPU. A thread runs until it
+ * The scheduler's side of threads (kernel/thread.h is their API): cooperative, one CPU. A thread runs until it
  * blocks, sleeps, yields or exits; interrupt handlers only make threads
  * runnable. When nothing can run, the CPU halts until an interrupt.
  *
@@ -13,12 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/thread.h"
 #include "kernel/timerq.h"
+#include "kernel/waitq.h"
 
 #define THREAD_NAME_MAX 16
 #define THREAD_DEFAULT_STACK (64 * 1024)
-#define DEADLINE_NEVER UINT64_MAX
 
 enum thread_state {
 	THREAD_RUNNABLE, /* running, or on the run queue */
@@ -26,7 +27,7 @@ enum thread_state {
 	THREAD_EXITED,
 };
 
-struct keel_thread {
+struct thread {
 	uint64_t saved_sp; /* the arch layer's: the stack pointer while switched out */
 	void *arch;	   /* the arch layer's, for host tests */
 	char name[THREAD_NAME_MAX];
@@ -41,38 +42,22 @@ struct keel_thread {
 	uintptr_t stack;
 	size_t stack_size;
 
-	struct keel_thread *run_next;	       /* run queue */
-	struct keel_thread *all_next;	       /* every thread, for reports */
-	struct keel_waitq *waiting_on;	       /* the queue it sleeps in */
-	struct keel_thread *wq_next, *wq_prev; /* its place in that queue */
-	int wake_result;		       /* 0, or -ETIMEDOUT */
+	struct thread *run_next;	  /* run queue */
+	struct thread *all_next;	  /* every thread, for reports */
+	struct waitq *waiting_on;	  /* the queue it sleeps in */
+	struct thread *wq_next, *wq_prev; /* its place in that queue */
+	int wake_result;		  /* 0, or -ETIMEDOUT */
 	struct timer timeout;
-	struct keel_waitq joiners;
+	struct waitq joiners;
 };
 
 /* The boot context becomes the thread "boot", on the given stack (whose
  * guard page is the page below it). */
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size);
-struct keel_thread *sched_current(void);
-
-/* Blocks the caller on q until waitq_wake_* or deadline (DEADLINE_NEVER:
- * none). Called with interrupts disabled (irq state from sched_lock).
- * Returns 0 when woken, -ETIMEDOUT when the deadline passed. */
-int waitq_wait(struct keel_waitq *q, uint64_t deadline);
-/* Make the first (or every) waiter runnable; return how many. Safe from
- * interrupt handlers. */
-unsigned waitq_wake_one(struct keel_waitq *q);
-unsigned waitq_wake_all(struct keel_waitq *q);
-/* The first waiter, without waking it (for hand-offs). */
-struct keel_thread *waitq_first(const struct keel_waitq *q);
-
-/* Interrupts off, for a sequence of waitq calls; returns the previous
- * state for sched_unlock. */
-bool sched_lock(void);
-void sched_unlock(bool state);
+struct thread *sched_current(void);
 
 /* The thread whose stack guard page holds addr, or NULL. */
-struct keel_thread *sched_guard_owner(uint64_t addr);
+struct thread *sched_guard_owner(uint64_t addr);
 
 /* Counts since boot, for reports and tests. */
 extern unsigned long sched_switches, sched_idle_halts;
@@ -82,16 +67,15 @@ bool arch_irq_save(void);
 void arch_irq_restore(bool state);
 /* Stack memory for a thread (with a guard page below when the platform
  * has one), and its release. */
-int arch_stack_alloc(struct keel_thread *t, size_t size);
-void arch_stack_free(struct keel_thread *t);
+int arch_stack_alloc(struct thread *t, size_t size);
+void arch_stack_free(struct thread *t);
 /* Prepares t to start in sched_thread_entry() when first switched to. */
-void arch_thread_init(struct keel_thread *t);
-void arch_switch(struct keel_thread *from, struct keel_thread *to);
+void arch_thread_init(struct thread *t);
+void arch_switch(struct thread *from, struct thread *to);
 /* Waits for an interrupt with interrupts enabled, returning with them
  * disabled. */
 void arch_idle(void);
-/* Timers and the clock the scheduler uses. */
-uint64_t arch_clock_ns(void);
+/* Timers the scheduler uses (the clock is clock_ns, kernel/clock.h). */
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx);
 bool arch_timer_cancel(struct timer *t);
 

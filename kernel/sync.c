@@ -7,23 +7,20 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "kernel/sched.h"
+#include "kernel/sync.h"
 
-static uint64_t deadline_after(uint64_t timeout_ns)
-{
-	uint64_t now = arch_clock_ns();
-	return timeout_ns >= DEADLINE_NEVER - now ? DEADLINE_NEVER - 1 : now + timeout_ns;
-}
+#include "kernel/clock.h"
+#include "kernel/sched.h"
 
 /* --- semaphores ----------------------------------------------------------- */
 
-void keel_sem_init(keel_sem_t *s, unsigned long count)
+void sem_init(struct sem *s, unsigned long count)
 {
 	s->count = count;
 	s->waiters.head = s->waiters.tail = NULL;
 }
 
-static int sem_wait_until(keel_sem_t *s, uint64_t deadline)
+static int sem_wait_until(struct sem *s, uint64_t deadline)
 {
 	bool irq = sched_lock();
 	int r = 0;
@@ -35,11 +32,11 @@ static int sem_wait_until(keel_sem_t *s, uint64_t deadline)
 	return r;
 }
 
-void keel_sem_wait(keel_sem_t *s) { sem_wait_until(s, DEADLINE_NEVER); }
+void sem_wait(struct sem *s) { sem_wait_until(s, DEADLINE_NEVER); }
 
-int keel_sem_timedwait(keel_sem_t *s, uint64_t timeout_ns) { return sem_wait_until(s, deadline_after(timeout_ns)); }
+int sem_timedwait(struct sem *s, uint64_t timeout_ns) { return sem_wait_until(s, deadline_after(timeout_ns)); }
 
-int keel_sem_trywait(keel_sem_t *s)
+int sem_trywait(struct sem *s)
 {
 	bool irq = sched_lock();
 	int r = -EAGAIN;
@@ -51,7 +48,7 @@ int keel_sem_trywait(keel_sem_t *s)
 	return r;
 }
 
-void keel_sem_post(keel_sem_t *s)
+void sem_post(struct sem *s)
 {
 	bool irq = sched_lock();
 	if (waitq_wake_one(&s->waiters) == 0)
@@ -61,16 +58,16 @@ void keel_sem_post(keel_sem_t *s)
 
 /* --- mutexes --------------------------------------------------------------- */
 
-void keel_mutex_init(keel_mutex_t *m)
+void mutex_init(struct mutex *m)
 {
 	m->owner = NULL;
 	m->waiters.head = m->waiters.tail = NULL;
 }
 
 /* With interrupts disabled. */
-static int mutex_acquire(keel_mutex_t *m)
+static int mutex_acquire(struct mutex *m)
 {
-	struct keel_thread *self = sched_current();
+	struct thread *self = sched_current();
 	if (m->owner == NULL) {
 		m->owner = self;
 		return 0;
@@ -81,7 +78,7 @@ static int mutex_acquire(keel_mutex_t *m)
 	return 0;
 }
 
-static int mutex_release(keel_mutex_t *m)
+static int mutex_release(struct mutex *m)
 {
 	if (m->owner != sched_current())
 		return -EPERM;
@@ -91,7 +88,7 @@ static int mutex_release(keel_mutex_t *m)
 	return 0;
 }
 
-int keel_mutex_lock(keel_mutex_t *m)
+int mutex_lock(struct mutex *m)
 {
 	bool irq = sched_lock();
 	int r = mutex_acquire(m);
@@ -99,7 +96,7 @@ int keel_mutex_lock(keel_mutex_t *m)
 	return r;
 }
 
-int keel_mutex_trylock(keel_mutex_t *m)
+int mutex_trylock(struct mutex *m)
 {
 	bool irq = sched_lock();
 	int r = -EBUSY;
@@ -111,7 +108,7 @@ int keel_mutex_trylock(keel_mutex_t *m)
 	return r;
 }
 
-int keel_mutex_unlock(keel_mutex_t *m)
+int mutex_unlock(struct mutex *m)
 {
 	bool irq = sched_lock();
 	int r = mutex_release(m);
@@ -121,9 +118,9 @@ int keel_mutex_unlock(keel_mutex_t *m)
 
 /* --- condition variables ---------------------------------------------------- */
 
-void keel_cond_init(keel_cond_t *c) { c->waiters.head = c->waiters.tail = NULL; }
+void cond_init(struct cond *c) { c->waiters.head = c->waiters.tail = NULL; }
 
-static int cond_wait_until(keel_cond_t *c, keel_mutex_t *m, uint64_t deadline)
+static int cond_wait_until(struct cond *c, struct mutex *m, uint64_t deadline)
 {
 	bool irq = sched_lock();
 	/* Releasing the mutex and starting to wait happen with interrupts
@@ -137,20 +134,20 @@ static int cond_wait_until(keel_cond_t *c, keel_mutex_t *m, uint64_t deadline)
 	return r;
 }
 
-int keel_cond_wait(keel_cond_t *c, keel_mutex_t *m) { return cond_wait_until(c, m, DEADLINE_NEVER); }
+int cond_wait(struct cond *c, struct mutex *m) { return cond_wait_until(c, m, DEADLINE_NEVER); }
 
-int keel_cond_timedwait(keel_cond_t *c, keel_mutex_t *m, uint64_t timeout_ns)
+int cond_timedwait(struct cond *c, struct mutex *m, uint64_t timeout_ns)
 {
 	return cond_wait_until(c, m, deadline_after(timeout_ns));
 }
 
-void keel_cond_signal(keel_cond_t *c) { waitq_wake_one(&c->waiters); }
+void cond_signal(struct cond *c) { waitq_wake_one(&c->waiters); }
 
-void keel_cond_broadcast(keel_cond_t *c) { waitq_wake_all(&c->waiters); }
+void cond_broadcast(struct cond *c) { waitq_wake_all(&c->waiters); }
 
 /* --- mailboxes ---------------------------------------------------------------- */
 
-int keel_mbox_init(keel_mbox_t *mb, unsigned size)
+int mbox_init(struct mbox *mb, unsigned size)
 {
 	if (size == 0)
 		return -EINVAL;
@@ -164,7 +161,7 @@ int keel_mbox_init(keel_mbox_t *mb, unsigned size)
 	return 0;
 }
 
-void keel_mbox_destroy(keel_mbox_t *mb)
+void mbox_destroy(struct mbox *mb)
 {
 	free(mb->slot);
 	mb->slot = NULL;
@@ -172,14 +169,14 @@ void keel_mbox_destroy(keel_mbox_t *mb)
 }
 
 /* With interrupts disabled and room in the mailbox. */
-static void mbox_put(keel_mbox_t *mb, void *msg)
+static void mbox_put(struct mbox *mb, void *msg)
 {
 	mb->slot[(mb->head + mb->count) % mb->size] = msg;
 	mb->count++;
 	waitq_wake_one(&mb->not_empty);
 }
 
-void keel_mbox_post(keel_mbox_t *mb, void *msg)
+void mbox_post(struct mbox *mb, void *msg)
 {
 	bool irq = sched_lock();
 	while (mb->count == mb->size)
@@ -188,7 +185,7 @@ void keel_mbox_post(keel_mbox_t *mb, void *msg)
 	sched_unlock(irq);
 }
 
-int keel_mbox_trypost(keel_mbox_t *mb, void *msg)
+int mbox_trypost(struct mbox *mb, void *msg)
 {
 	bool irq = sched_lock();
 	int r = -EAGAIN;
@@ -200,7 +197,7 @@ int keel_mbox_trypost(keel_mbox_t *mb, void *msg)
 	return r;
 }
 
-static void mbox_take(keel_mbox_t *mb, void **msg)
+static void mbox_take(struct mbox *mb, void **msg)
 {
 	*msg = mb->slot[mb->head];
 	mb->head = (mb->head + 1) % mb->size;
@@ -208,9 +205,9 @@ static void mbox_take(keel_mbox_t *mb, void **msg)
 	waitq_wake_one(&mb->not_full);
 }
 
-int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns)
+int mbox_fetch(struct mbox *mb, void **msg, uint64_t timeout_ns)
 {
-	uint64_t deadline = timeout_ns == UINT64_MAX ? DEADLINE_NEVER : deadline_after(timeout_ns);
+	uint64_t deadline = deadline_after(timeout_ns);
 	bool irq = sched_lock();
 	/* A waiter woken by a post may find the message taken by a thread
 	 * that ran first: it waits again, until its deadline. */
@@ -225,7 +222,7 @@ int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns)
 	return 0;
 }
 
-int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg)
+int mbox_tryfetch(struct mbox *mb, void **msg)
 {
 	bool irq = sched_lock();
 	int r = -EAGAIN;

@@ -12,6 +12,8 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
+#include "kernel/clock.h"
+#include "kernel/init.h"
 
 static struct timerq queue;
 volatile unsigned long timer_interrupts;
@@ -40,6 +42,7 @@ static void on_timer(void *ctx)
 }
 
 void timer_init(void) { trap_set_handler(LAPIC_TIMER_VECTOR, on_timer, NULL); }
+INIT_CALL(INIT_CORE, timer_init);
 
 void timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx)
 {

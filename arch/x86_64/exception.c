@@ -1,10 +1,10 @@
 /*
  * The report of a CPU exception: which one, where (the faulting function
  * by name), the registers and a backtrace, then the VM's end with
- * KEEL_EXIT_EXCEPTION. Keel does not page or emulate anything, so every
+ * KERNEL_EXIT_EXCEPTION. Keel does not page or emulate anything, so every
  * exception is a bug in the kernel or the application.
  */
-#include "include/keel.h"
+#include "kernel/exit.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
@@ -83,5 +83,5 @@ void exception_report(struct trap_frame *f)
 		kprintf("cr2 %016lx\n", cr2);
 	print_regs(f);
 	backtrace_print_interrupted(f->rip, f->rbp, f->rsp);
-	power_exit(KEEL_EXIT_EXCEPTION);
+	power_exit(KERNEL_EXIT_EXCEPTION);
 }

@@ -9,6 +9,7 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
@@ -42,6 +43,7 @@ void irq_init(void)
 	ioapic_count = ioapic_init(&acpi);
 	irq_enable();
 }
+INIT_CALL(INIT_ARCH, irq_init);
 
 int irq_alloc_vector(irq_handler_fn fn, void *ctx)
 {
@@ -138,6 +140,28 @@ int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn,
 	}
 	irq_restore(irq);
 	return ret;
+}
+
+void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
+{
+	bool irq = irq_save();
+	for (unsigned i = 0; i < MAX_LINES; i++) {
+		struct line *l = &lines[i];
+		if (!l->used || l->gsi != gsi)
+			continue;
+		for (unsigned k = 0; k < l->n; k++) {
+			if (l->h[k].fn != fn || l->h[k].ctx != ctx)
+				continue;
+			l->h[k] = l->h[--l->n];
+			break;
+		}
+		if (l->n == 0) {
+			ioapic_mask(gsi, true);
+			irq_free_vector(l->vector);
+			l->used = false;
+		}
+	}
+	irq_restore(irq);
 }
 
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)

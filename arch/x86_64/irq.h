@@ -31,6 +31,9 @@ void irq_free_vector(int vector);
  * Returns the vector or a negative errno (-EBUSY when the line is routed
  * with another trigger or polarity). */
 int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx);
+/* Removes what irq_attach_gsi(gsi, ..., fn, ctx) added; the last handler
+ * of a line masks its pin and frees its vector. */
+void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx);
 
 /* A vector for MSI or MSI-X and the message that raises it. */
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg);

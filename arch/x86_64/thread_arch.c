@@ -24,7 +24,7 @@ void thread_start(void);
 bool arch_irq_save(void) { return irq_save(); }
 void arch_irq_restore(bool state) { irq_restore(state); }
 
-int arch_stack_alloc(struct keel_thread *t, size_t size)
+int arch_stack_alloc(struct thread *t, size_t size)
 {
 	uint64_t pages = size / 4096 + 1;
 	uint64_t base = mm_alloc_pages(pages);
@@ -39,7 +39,7 @@ int arch_stack_alloc(struct keel_thread *t, size_t size)
 	return 0;
 }
 
-void arch_stack_free(struct keel_thread *t)
+void arch_stack_free(struct thread *t)
 {
 	uint64_t base = t->stack - GUARD;
 	/* The guard page becomes ordinary memory again before it goes back. */
@@ -48,7 +48,7 @@ void arch_stack_free(struct keel_thread *t)
 	t->stack = 0;
 }
 
-void arch_thread_init(struct keel_thread *t)
+void arch_thread_init(struct thread *t)
 {
 	uint64_t *sp = (uint64_t *)(t->stack + t->stack_size);
 	*--sp = 0;				   /* padding: thread_start realigns */
@@ -58,7 +58,7 @@ void arch_thread_init(struct keel_thread *t)
 	t->saved_sp = (uint64_t)(uintptr_t)sp;
 }
 
-void arch_switch(struct keel_thread *from, struct keel_thread *to) { context_switch(&from->saved_sp, to->saved_sp); }
+void arch_switch(struct thread *from, struct thread *to) { context_switch(&from->saved_sp, to->saved_sp); }
 
 void arch_idle(void)
 {
@@ -66,13 +66,11 @@ void arch_idle(void)
 	irq_disable();
 }
 
-uint64_t arch_clock_ns(void) { return clock_ns(); }
-
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx) { timer_arm(t, deadline, fn, ctx); }
 
 bool arch_timer_cancel(struct timer *t) { return timer_cancel(t); }
 
-void keel_sched_stats(struct keel_sched_stats *s)
+void sched_stats(struct sched_stats *s)
 {
 	s->switches = sched_switches;
 	s->idle_halts = sched_idle_halts;
@@ -87,6 +85,6 @@ const char *thread_current_name(void) { return sched_current()->name; }
 
 const char *thread_guard_owner(uint64_t addr)
 {
-	struct keel_thread *t = sched_guard_owner(addr);
+	struct thread *t = sched_guard_owner(addr);
 	return t ? t->name : NULL;
 }

@@ -21,9 +21,9 @@
 
 #include <string.h>
 
-#include "include/keel.h"
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/option.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 
@@ -155,8 +155,15 @@ static struct {
 	uint32_t pit_elapsed; /* PIT ticks added up across wraps */
 } run;
 
-void tsc_calibration_begin(const struct acpi_info *ai, const char *force)
+/* Kernel option tsc-calibrate=cpuid|pmtimer|hpet|pit: the source tried
+ * first, for testing each. */
+static const char *forced_source;
+static void set_forced_source(const char *value) { forced_source = value; }
+KERNEL_OPTION("tsc-calibrate=", set_forced_source);
+
+void tsc_calibration_begin(const struct acpi_info *ai)
 {
+	const char *force = forced_source;
 	const char *ignored;
 	if (from_cpuid(&ignored) != 0)
 		return;
@@ -314,8 +321,9 @@ static uint64_t try_source(const char *which, const struct acpi_info *ai, const 
 	return f;
 }
 
-void tsc_init(const struct acpi_info *ai, const char *force)
+void tsc_init(const struct acpi_info *ai)
 {
+	const char *force = forced_source;
 	/* The measurement that ran during the boot first. */
 	static const char *const order[] = { "cpuid", "pmtimer", "pit", "hpet" };
 	hz = 0;
@@ -348,7 +356,3 @@ uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks
 uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 20); }
 
 uint64_t clock_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
-
-uint64_t keel_clock_ns(void) { return clock_ns(); }
-uint64_t keel_tsc_hz(void) { return hz; }
-const char *keel_tsc_source(void) { return source; }

@@ -7,30 +7,31 @@
 
 #include <stdint.h>
 
+#include "kernel/clock.h"
+
 extern uint64_t boot_tsc; /* read by the first instruction (boot/entry32.S) */
 
 struct acpi_info;
 
 /* Finds the TSC's frequency: from CPUID where the CPU or hypervisor states
  * it, else by timing at least a millisecond on a reference clock: the ACPI
- * PM timer (from tsc_calibration_begin on), the HPET, or the PIT. force
- * ("cpuid", "pmtimer", "hpet", "pit" or NULL) picks one source first, for
- * testing each. */
-void tsc_init(const struct acpi_info *acpi, const char *force);
+ * PM timer (from tsc_calibration_begin on), the HPET, or the PIT. The
+ * kernel option tsc-calibrate= ("cpuid", "pmtimer", "hpet", "pit") picks
+ * one source first, for testing each. */
+void tsc_init(const struct acpi_info *acpi);
 
 /* Starts timing the TSC against the ACPI PM timer (or, without one, the
- * PIT, or the PIT when force is "pit"), to be finished by tsc_init: the interval is whatever the boot does
+ * PIT, or the PIT when tsc-calibrate=pit), to be finished by tsc_init: the interval is whatever the boot does
  * in between (at least a millisecond is waited for), so the measurement
  * costs nothing and is longer than a dedicated one would be. */
-void tsc_calibration_begin(const struct acpi_info *acpi, const char *force);
+void tsc_calibration_begin(const struct acpi_info *acpi);
 /* Called at each boot stage: keeps a PIT-based measurement counting. */
 void tsc_calibration_sample(void);
 
 uint64_t tsc_hz(void);
 const char *tsc_source(void);
 
-/* Nanoseconds since boot_tsc. */
-uint64_t clock_ns(void);
+/* clock_ns (kernel/clock.h) counts from boot_tsc. */
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
 

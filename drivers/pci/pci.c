@@ -15,6 +15,7 @@
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 
@@ -298,6 +299,7 @@ void pci_init(void)
 		if (ecam[i].segment != 0)
 			scan_bus(ecam[i].segment, ecam[i].bus_start, NULL, 0);
 }
+INIT_CALL(INIT_BUS, pci_init);
 
 struct pci_device *pci_next(struct pci_device *after) { return after ? after->next : devices; }
 unsigned pci_count(void) { return ndevices; }
@@ -310,6 +312,13 @@ void pci_enable(struct pci_device *d)
 		if (d->bar[i].type == PCI_BAR_IO)
 			cmd |= PCI_COMMAND_IO;
 	pci_write16(d, PCI_COMMAND, cmd);
+}
+
+void pci_disable(struct pci_device *d)
+{
+	uint16_t cmd = pci_read16(d, PCI_COMMAND);
+	cmd &= (uint16_t) ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+	pci_write16(d, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_INTX_DISABLE));
 }
 
 volatile void *pci_map_bar(const struct pci_device *d, unsigned bar, uint64_t offset, uint64_t length)

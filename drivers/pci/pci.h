@@ -78,6 +78,9 @@ void pci_write32(const struct pci_device *d, uint16_t off, uint32_t v);
 
 /* Turns on memory and I/O decoding and bus mastering (DMA). */
 void pci_enable(struct pci_device *d);
+/* Turns them off again, INTx too: the device can no longer reach memory
+ * nor interrupt (what a driver that gave up leaves behind). */
+void pci_disable(struct pci_device *d);
 
 /* Maps length bytes at offset into memory BAR bar, uncached; NULL when
  * the BAR is not memory or the range falls outside it. */
@@ -109,6 +112,7 @@ void pci_msix_enable(struct pci_msix *m, bool on);
 
 /* Plain MSI with one vector. Returns 0 or -ENODEV. */
 int pci_msi_enable(struct pci_device *d, const struct msi_msg *msg);
+void pci_msi_disable(struct pci_device *d);
 
 /* The global system interrupt that the device's INTx pin reaches, with
  * its trigger and polarity. Returns 0, or -ENODEV (no pin, or routing

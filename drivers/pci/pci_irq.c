@@ -115,6 +115,15 @@ int pci_msi_enable(struct pci_device *d, const struct msi_msg *msg)
 	return 0;
 }
 
+void pci_msi_disable(struct pci_device *d)
+{
+	if (d->msi_cap == 0)
+		return;
+	uint16_t c = d->msi_cap;
+	uint16_t control = pci_read16(d, (uint16_t)(c + MSI_CONTROL));
+	pci_write16(d, (uint16_t)(c + MSI_CONTROL), (uint16_t)(control & ~MSI_ENABLE));
+}
+
 void pci_intx_enable(struct pci_device *d, bool on)
 {
 	uint16_t cmd = pci_read16(d, PCI_COMMAND);

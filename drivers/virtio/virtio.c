@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "kernel/clock.h"
+#include "kernel/exit.h"
 #include "kernel/sync.h"
+#include "kernel/thread.h"
 
 #include "kernel/console.h"
+#include "kernel/devfault.h"
 #include "kernel/mm/dma.h"
 
 bool virtio_has(const struct virtio_device *vd, uint64_t feature) { return (vd->features & feature) != 0; }
@@ -63,6 +66,27 @@ int virtio_negotiate(struct virtio_device *vd, uint64_t wanted)
 	return 0;
 }
 
+static unsigned long faults_total;
+
+unsigned long virtio_device_faults(void) { return faults_total; }
+
+/* The engine refused what the device wrote: one line per queue, naming
+ * the device, where it is, the queue and the fault; every one counted. A
+ * device that keeps doing it must not flood the console. */
+static void on_device_fault(struct virtqueue *vq, enum vq_fault f, uint32_t got, uint32_t limit)
+{
+	struct virtio_device *vd = vq->dev;
+	__atomic_fetch_add(&faults_total, 1, __ATOMIC_RELAXED);
+	device_fault_count();
+	if (vq->fault_reported)
+		return;
+	vq->fault_reported = true;
+	kwarn("%s (%s): device fault on queue %u: %s (%u, at most %u); %s\n", vd->name,
+	      vd->location[0] ? vd->location : "?", vq->index, virtqueue_fault_name(f), got, limit,
+	      f == VQ_FAULT_LEN ? "clamped; further faults of this queue are only counted"
+				: "the queue is broken, its requests fail");
+}
+
 /* A queue's notification, through the transport; never before DRIVER_OK
  * (section 3.1.1: the device may not be used before it). */
 static void notify_device(struct virtqueue *vq)
@@ -75,7 +99,7 @@ static void notify_device(struct virtqueue *vq)
 int virtio_queue_setup(struct virtio_device *vd, unsigned idx, uint16_t max_size,
 		       void (*on_interrupt)(struct virtqueue *vq), void *owner)
 {
-	if (idx >= VIRTIO_MAX_QUEUES || vd->vq[idx])
+	if (idx >= VIRTIO_MAX_QUEUES || (idx < vd->nvqs && vd->vq[idx]))
 		return -EINVAL;
 	uint16_t dev_size = vd->ops->queue_max_size(vd, idx);
 	if (dev_size == 0) {
@@ -95,6 +119,16 @@ int virtio_queue_setup(struct virtio_device *vd, unsigned idx, uint16_t max_size
 			size &= (uint16_t)(size - 1); /* down to a power of two */
 	}
 
+	/* Room for queue idx in the table: as many as the device has, no
+	 * fixed limit of Keel's. */
+	if (idx >= vd->nvqs) {
+		struct virtqueue **t = realloc(vd->vq, (idx + 1) * sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		memset(t + vd->nvqs, 0, (idx + 1 - vd->nvqs) * sizeof(*t));
+		vd->vq = t;
+		vd->nvqs = idx + 1;
+	}
 	struct virtqueue *vq = calloc(1, sizeof(*vq));
 	if (vq == NULL)
 		return -ENOMEM;
@@ -114,12 +148,11 @@ int virtio_queue_setup(struct virtio_device *vd, unsigned idx, uint16_t max_size
 	vq->dev = vd;
 	vq->owner = owner;
 	vq->on_interrupt = on_interrupt;
+	vq->on_fault = on_device_fault;
 	err = vd->ops->queue_enable(vd, vq);
 	if (err)
 		goto fail_vq;
 	vd->vq[idx] = vq;
-	if (idx + 1 > vd->nvqs)
-		vd->nvqs = idx + 1;
 	return 0;
 
 fail_vq:
@@ -133,6 +166,47 @@ fail:
 	return err;
 }
 
+/* Frees queue vq's memory; the device no longer uses it (reset). */
+static void queue_free(struct virtio_device *vd, struct virtqueue *vq)
+{
+	if (vq->indirect_tables)
+		dma_free_pages(vq->indirect_tables, (size_t)virtqueue_indirect_bytes(vq->size));
+	dma_free_pages((void *)vq->desc, (size_t)virtqueue_ring_bytes(vq->size));
+	virtqueue_fini(vq);
+	free(vq);
+}
+
+void virtio_detach(struct virtio_device *vd)
+{
+	/* Section 2.4: after a reset the device uses none of its queues, and
+	 * raises no interrupt; only then may their memory go. */
+	bool reset = vd->ops->reset(vd) == 0;
+	if (!reset)
+		kwarn("%s: the device did not finish its reset; its queues' memory is left to it\n", vd->name);
+	vd->driver_ok = false;
+	if (vd->irq_on) {
+		vd->ops->teardown_irq(vd);
+		vd->irq_on = false;
+	}
+	for (unsigned i = 0; i < vd->nvqs; i++) {
+		struct virtqueue *vq = vd->vq[i];
+		if (vq == NULL)
+			continue;
+		if (reset)
+			queue_free(vd, vq);
+		else
+			virtqueue_break(vq, "the device was given up");
+	}
+	if (reset) {
+		free(vd->vq);
+		vd->vq = NULL;
+		vd->nvqs = 0;
+	}
+	vd->broken = true;
+	/* Section 3.1.1: the driver gave up on the device. */
+	vd->ops->set_status(vd, VIRTIO_STATUS_FAILED);
+}
+
 int virtio_finish(struct virtio_device *vd)
 {
 	int err = vd->ops->setup_irq(vd);
@@ -140,6 +214,7 @@ int virtio_finish(struct virtio_device *vd)
 		virtio_fail(vd, "no interrupts could be set up");
 		return err;
 	}
+	vd->irq_on = true;
 	/* 8. DRIVER_OK: from here the device may be notified and used. */
 	vd->ops->set_status(vd, (uint8_t)(vd->ops->get_status(vd) | VIRTIO_STATUS_DRIVER_OK));
 	vd->driver_ok = true;
@@ -198,8 +273,7 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
 		       uint32_t *len)
 {
 	struct sem *sem = sem_arg;
-	uint64_t start = clock_ns();
-	uint64_t deadline = timeout_ns >= UINT64_MAX - start ? UINT64_MAX : start + timeout_ns;
+	uint64_t deadline = deadline_after(timeout_ns);
 	for (;;) {
 		void *c = virtqueue_dequeue(vq, len);
 		if (c || vq->broken)
@@ -213,6 +287,19 @@ void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem
 		if (sem_timedwait(sem, slice) == -ETIMEDOUT && virtio_check_broken(vd))
 			return virtqueue_dequeue(vq, len);
 	}
+}
+
+uint64_t virtio_timeout(const struct virtio_device *vd)
+{
+	return vd->timeout_ns ? vd->timeout_ns : VIRTIO_TIMEOUT_DEFAULT_NS;
+}
+
+int virtio_wait(struct virtio_device *vd, struct virtqueue *vq, void *sem, void **cookie, uint32_t *len)
+{
+	*cookie = virtio_wait_used(vd, vq, sem, virtio_timeout(vd), len);
+	if (*cookie)
+		return 0;
+	return vq->broken || vd->broken ? -EIO : -ETIMEDOUT;
 }
 
 const char *virtio_irq_mode_name(enum virtio_irq_mode m)

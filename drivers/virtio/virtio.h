@@ -41,7 +41,15 @@
 /* The vector register value meaning "no MSI-X vector" (section 4.1.5.1.2). */
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 
-#define VIRTIO_MAX_QUEUES 64
+/* How long a request may stay with a device before it is given up with
+ * -ETIMEDOUT, unless the driver sets its own (struct virtio_driver's
+ * timeout_ns, then vd->timeout_ns). QEMU answers in microseconds; a
+ * device silent for seconds is not coming back in a useful time. */
+#define VIRTIO_TIMEOUT_DEFAULT_NS (5ull * 1000 * 1000 * 1000)
+
+/* The most queues a device may have: the index is 16 bits (section
+ * 4.1.4.3, queue_select). The array of them grows as queues are set up. */
+#define VIRTIO_MAX_QUEUES 65536u
 
 struct virtio_device;
 
@@ -72,8 +80,12 @@ struct virtio_transport {
 	 * configuration. */
 	uint8_t (*read_isr)(struct virtio_device *vd);
 	/* Sets up interrupts for the queues set up so far, recording the
-	 * mode in vd->irq_mode. Returns 0 or a negative errno. */
+	 * mode in vd->irq_mode. Returns 0 or a negative errno, having undone
+	 * what it did. */
 	int (*setup_irq)(struct virtio_device *vd);
+	/* Undoes setup_irq: vectors released, MSI-X, MSI or INTx off, no
+	 * handler left that names vd. Harmless when nothing was set up. */
+	void (*teardown_irq)(struct virtio_device *vd);
 	/* The legacy interface: 32 feature bits, no FEATURES_OK, queue sizes
 	 * fixed by the device. */
 	bool legacy;
@@ -94,16 +106,22 @@ struct virtio_device {
 	struct pci_device *pci;
 	uint16_t type;	   /* VIRTIO_ID_ */
 	char name[16];	   /* e.g. "virtio-rng0" */
+	char location[24]; /* where it is, for logs: e.g. "pci 00:04.0" */
 	uint64_t features; /* negotiated */
 	bool broken;
 	bool driver_ok; /* DRIVER_OK set: notifications allowed */
+	bool irq_on;	/* setup_irq succeeded and teardown_irq was not called */
 	enum virtio_irq_mode irq_mode;
-	struct virtqueue *vq[VIRTIO_MAX_QUEUES];
+	struct virtqueue **vq; /* vq[i]: queue i or NULL; nvqs entries, from the heap */
 	unsigned nvqs;
+	/* The bound of a request (virtio_wait): VIRTIO_TIMEOUT_DEFAULT_NS
+	 * unless its driver asked for another. */
+	uint64_t timeout_ns;
 	/* Called from interrupt context on a configuration change. */
 	void (*on_config_change)(struct virtio_device *vd);
 	void *driver; /* the driver's state */
 	unsigned long config_interrupts, queue_interrupts;
+	struct virtio_device *next_attached; /* the device list's (virtio_dev.c) */
 };
 
 /*
@@ -127,6 +145,17 @@ int virtio_finish(struct virtio_device *vd);
 /* Marks the device failed after a driver's error during attach. */
 void virtio_fail(struct virtio_device *vd, const char *why);
 
+/*
+ * Undoes everything the core did for the device, in the order that makes
+ * it safe: reset (the device stops using its queues: section 2.4), the
+ * transport's interrupts released, every queue's memory freed, then
+ * FAILED set (section 3.1.1: the driver has given up). A device whose
+ * reset does not finish may still write its rings: they are then left
+ * allocated (a leak, reported) rather than handed to someone else. The
+ * exit of every driver's attach that failed after virtio_negotiate.
+ */
+void virtio_detach(struct virtio_device *vd);
+
 /* Runs every queue's interrupt handler and the configuration handler:
  * what an interrupt that does not say which (shared MSI-X, INTx, polling)
  * leads to. isr: the ISR status read (bit 1: configuration), or 0xff
@@ -147,6 +176,22 @@ bool virtio_check_broken(struct virtio_device *vd);
  */
 void *virtio_wait_used(struct virtio_device *vd, struct virtqueue *vq, void *sem, uint64_t timeout_ns, uint32_t *len);
 
+/*
+ * The wait every request of a driver ends in: virtio_wait_used bounded by
+ * vd->timeout_ns. Returns 0 with *cookie and *len set, -ETIMEDOUT when
+ * the device kept the request past the bound (the buffer stays the
+ * device's: the caller must not reuse it until it comes back), or -EIO
+ * when the queue or the device broke.
+ */
+int virtio_wait(struct virtio_device *vd, struct virtqueue *vq, void *sem, void **cookie, uint32_t *len);
+/* The bound virtio_wait applies: vd->timeout_ns, or the default when 0. */
+uint64_t virtio_timeout(const struct virtio_device *vd);
+
+/* How many times a device wrote something the virtqueue engine refused
+ * (enum vq_fault), over every device since boot. Each queue's first is
+ * logged with the device's name and location; the rest only counted. */
+unsigned long virtio_device_faults(void);
+
 /* Reads of the device configuration, for drivers. */
 int virtio_config_read(struct virtio_device *vd, unsigned off, void *buf, unsigned len);
 
@@ -155,9 +200,10 @@ bool virtio_has(const struct virtio_device *vd, uint64_t feature);
 const char *virtio_irq_mode_name(enum virtio_irq_mode m);
 
 /* The devices whose driver attached (drivers/virtio/virtio_dev.c): a
- * transport adds each; find gives the n-th of a type, or NULL. add
- * returns 0 or -ENOSPC. */
-int virtio_device_add(struct virtio_device *vd);
+ * transport adds each, in order of attachment, as many as the machine
+ * has (the link is in the device, so adding cannot fail); find gives the
+ * n-th of a type, or NULL. */
+void virtio_device_add(struct virtio_device *vd);
 struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 
 /* Drivers, matched by device type (drivers/virtio/virtio_pci.c). Each
@@ -167,7 +213,11 @@ struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 struct virtio_driver {
 	const char *name;
 	uint16_t type;
+	/* Returns 0, or a negative errno having undone what it did (its one
+	 * exit: virtio_detach). */
 	int (*attach)(struct virtio_device *vd);
+	/* The bound of its requests; 0: VIRTIO_TIMEOUT_DEFAULT_NS. */
+	uint64_t timeout_ns;
 };
 #define VIRTIO_DRIVER(d)                                                                                               \
 	static const struct virtio_driver *const d##_entry __attribute__((section(".virtio_drivers"), used)) = &(d)

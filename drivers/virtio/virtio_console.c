@@ -13,16 +13,16 @@
  * against their buffer.
  */
 #include <errno.h>
-#include "kernel/clock.h"
-#include "kernel/sync.h"
-#include "kernel/thread.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/chardev.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "arch/x86_64/cpu.h"
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -52,9 +52,9 @@ enum {
 	VIRTIO_CONSOLE_PORT_NAME = 7,
 };
 
-/* Keel sets up queues for this many ports at most: 2 + 2 * 31 queues is
- * what the device can have, and what VIRTIO_MAX_QUEUES allows. */
-#define MAX_PORTS 31
+/* Keel sets up queues for every port the device declares (max_nr_ports,
+ * two queues each), bounded by the 16-bit queue index and by memory. */
+#define MAX_PORTS ((VIRTIO_MAX_QUEUES - 2) / 2)
 #define QUEUE_ENTRIES 32
 /* Small buffers come from DMA pools shared by every port and device, one
  * per size; a transmit buffer is a page of its own. */
@@ -76,7 +76,7 @@ struct vtcon_port {
 	struct vtcon *con;
 	uint32_t id;
 	bool present, console;
-	bool tx_busy; /* a write waits for the device */
+	bool tx_busy; /* a write is under way */
 	char name[DEVREG_NAME_MAX];
 	struct virtqueue *rx, *tx;
 	struct dma_buf rxbuf[RX_BUFS];
@@ -84,6 +84,7 @@ struct vtcon_port {
 	struct dma_buf *cur;
 	uint32_t cur_len, cur_off;
 	struct dma_buf txbuf;
+	bool tx_pending; /* txbuf is the device's: a write it has not taken yet */
 	struct sem rx_used, tx_used;
 	struct mutex rx_lock, tx_lock;
 	/* For the console on this port (interrupt context allowed). */
@@ -96,7 +97,7 @@ struct vtcon {
 	struct virtio_device *vd;
 	bool multiport;
 	uint32_t nports;
-	struct vtcon_port port[MAX_PORTS];
+	struct vtcon_port *port; /* nports of them, from the heap */
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
@@ -107,8 +108,6 @@ struct vtcon {
 	struct thread *thread;
 };
 
-#define MAX_CONSOLES 4
-static unsigned nconsoles;
 static struct vtcon *emergency_con;
 static struct vtcon_port *console_port;
 
@@ -122,12 +121,15 @@ static int dma(struct dma_buf *b, size_t size)
 _Static_assert(CTRL_BUF_SIZE <= SMALL_BUF_SIZE && CONSOLE_TX_SIZE <= SMALL_BUF_SIZE, "small buffers");
 static struct dma_pool *small_pool, *rx_pool;
 
+static struct dma_pool **pool_for(size_t size) { return size <= SMALL_BUF_SIZE ? &small_pool : &rx_pool; }
+
 /* n buffers of size bytes (SMALL_BUF_SIZE or RX_BUF_SIZE at most), each
- * within a page: a descriptor's buffer is physically contiguous. */
+ * within a page: a descriptor's buffer is physically contiguous. All or
+ * none: on -ENOMEM every b[i].p is NULL. */
 static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
 {
 	bool small = size <= SMALL_BUF_SIZE;
-	struct dma_pool **pool = small ? &small_pool : &rx_pool;
+	struct dma_pool **pool = pool_for(size);
 	if (*pool == NULL)
 		*pool = dma_pool_create(small ? "virtio-console small" : "virtio-console rx",
 					small ? SMALL_BUF_SIZE : RX_BUF_SIZE, 16, DMA_POOL_NO_PAGE_CROSS);
@@ -136,12 +138,34 @@ static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
 	for (unsigned i = 0; i < n; i++) {
 		b[i].p = dma_pool_alloc(*pool, &b[i].phys);
 		if (b[i].p == NULL) {
-			while (i-- > 0)
+			while (i-- > 0) {
 				dma_pool_free(*pool, b[i].p);
+				b[i].p = NULL;
+			}
 			return -ENOMEM;
 		}
 	}
 	return 0;
+}
+
+/* Gives back what dma_carve handed out (the NULL ones skipped). */
+static void dma_uncarve(struct dma_buf *b, unsigned n, size_t size)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (b[i].p)
+			dma_pool_free(*pool_for(size), b[i].p);
+		b[i].p = NULL;
+	}
+}
+
+/* The pools, once no buffer of theirs is in use (an attach that failed
+ * with no other device), go back to the page allocator. */
+static void pools_trim(void)
+{
+	if (small_pool && dma_pool_destroy(small_pool) == 0)
+		small_pool = NULL;
+	if (rx_pool && dma_pool_destroy(rx_pool) == 0)
+		rx_pool = NULL;
 }
 
 static const struct chardev_ops port_ops;
@@ -366,7 +390,7 @@ static void console_flush_port(void)
 	struct vtcon_port *p = console_port;
 	if (p == NULL)
 		return;
-	uint64_t deadline = clock_ns() + 200000000ull;
+	uint64_t deadline = deadline_after(200000000ull);
 	while (!p->tx->broken && console_reclaim(p) > 0 && clock_ns() < deadline)
 		cpu_pause();
 }
@@ -435,8 +459,6 @@ static int setup_port(struct vtcon *c, uint32_t id)
 
 static int vtcon_attach(struct virtio_device *vd)
 {
-	if (nconsoles == MAX_CONSOLES)
-		return -ENOSPC;
 	struct vtcon *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
@@ -451,51 +473,67 @@ static int vtcon_attach(struct virtio_device *vd)
 	int err = virtio_negotiate(vd, VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_CONSOLE_F_EMERG_WRITE |
 					   VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC);
 	if (err)
-		return err;
+		goto fail;
 	c->multiport = virtio_has(vd, VIRTIO_CONSOLE_F_MULTIPORT);
 	c->nports = 1;
 	if (c->multiport) {
 		uint32_t max;
+		err = -EIO;
 		if (virtio_config_read(vd, CFG_MAX_NR_PORTS, &max, 4) != 0) {
-			virtio_fail(vd, "cannot read max_nr_ports");
-			return -EIO;
+			kwarn("%s: cannot read max_nr_ports\n", vd->name);
+			goto fail;
 		}
-		/* The device's number: at least port 0, at most what Keel
-		 * has queues for. */
-		if (max == 0) {
-			virtio_fail(vd, "max_nr_ports is 0");
-			return -EIO;
+		/* The device's number: at least port 0, at most what queue
+		 * indexes can reach. */
+		if (max == 0 || max > MAX_PORTS) {
+			kwarn("%s: max_nr_ports is %u\n", vd->name, max);
+			goto fail;
 		}
-		c->nports = max < MAX_PORTS ? max : MAX_PORTS;
-		if (max > MAX_PORTS)
-			kinfo("%s: the device has %u ports; Keel uses the first %d\n", vd->name, max, MAX_PORTS);
+		c->nports = max;
 	}
+	err = -ENOMEM;
+	c->port = calloc(c->nports, sizeof(*c->port));
+	if (c->port == NULL)
+		goto fail;
 	err = setup_port(c, 0);
-	if (!err && c->multiport) {
+	if (err)
+		goto fail;
+	if (c->multiport) {
 		err = virtio_queue_setup(vd, 2, QUEUE_ENTRIES, on_ctrl_rx, c);
-		if (!err)
-			err = virtio_queue_setup(vd, 3, QUEUE_ENTRIES, on_ctrl_tx, c);
-		if (!err) {
-			c->ctrl_rx = vd->vq[2];
-			c->ctrl_tx = vd->vq[3];
-		}
-		if (!err)
-			err = dma_carve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+		if (err)
+			goto fail;
+		err = virtio_queue_setup(vd, 3, QUEUE_ENTRIES, on_ctrl_tx, c);
+		if (err)
+			goto fail;
+		c->ctrl_rx = vd->vq[2];
+		c->ctrl_tx = vd->vq[3];
+		err = dma_carve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+		if (err)
+			goto fail;
 		for (int i = 0; i < CTRL_BUFS && !err; i++)
 			err = post_rx(c->ctrl_rx, &c->ctrl_rxbuf[i], CTRL_BUF_SIZE);
-		if (!err)
-			err = dma_carve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
+		if (err)
+			goto fail;
+		err = dma_carve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
+		if (err)
+			goto fail;
 		for (uint32_t id = 1; id < c->nports && !err; id++)
 			err = setup_port(c, id);
+		if (err)
+			goto fail;
 	}
-	if (!err)
-		err = virtio_finish(vd);
-	if (err) {
-		if (!vd->broken)
-			virtio_fail(vd, "setup failed");
-		return err;
+	err = virtio_finish(vd);
+	if (err)
+		goto fail;
+	if (c->multiport) {
+		/* The device announces its ports once told the driver is
+		 * ready. */
+		err = send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+		if (err)
+			goto fail;
 	}
-	nconsoles++;
+
+	/* From here the device is in use: nothing below fails the attach. */
 	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
 		emergency_con = c;
 		console_set_emergency(emergency_sink);
@@ -507,23 +545,35 @@ static int vtcon_attach(struct virtio_device *vd)
 			become_console(&c->port[0]);
 		return 0;
 	}
-	/* The device announces its ports once told the driver is ready.
-	 * The handshake is done here, before the application runs, so its
+	/* The handshake is done here, before the application runs, so its
 	 * first lines find the console port and its ports by name: a device
 	 * queues its answers to a control message (the ports for
 	 * DEVICE_READY; console, name and open state for each PORT_READY)
 	 * before it hands the message's buffer back, which send_control
 	 * waits for, so draining until nothing is left sees them all. (A
 	 * device that answers later is heard by the thread.) */
-	err = send_control(c, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
-	if (err)
-		return err;
 	while (control_poll(c))
 		;
-	return thread_create(&c->thread, "virtio-console", control_thread, c, 0);
+	if (thread_create(&c->thread, "virtio-console", control_thread, c, 0) != 0)
+		kwarn("%s: no thread for control messages; ports announced from now on are not seen\n", vd->name);
+	return 0;
+
+fail:
+	/* The device reset first: then nothing of it points at the buffers. */
+	virtio_detach(vd);
+	vd->driver = NULL;
+	dma_uncarve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+	dma_uncarve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
+	pools_trim();
+	free(c->port);
+	free(c);
+	return err;
 }
 
-static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach };
+/* A port's write waits this long for a host end that stopped draining;
+ * control messages have their own bound (CONTROL_TIMEOUT_NS). */
+static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID_CONSOLE, vtcon_attach,
+							    VIRTIO_TIMEOUT_DEFAULT_NS };
 VIRTIO_DRIVER(virtio_console_driver);
 
 /* --- the named ports, as character devices --- */
@@ -580,41 +630,59 @@ static long port_read(struct chardev *cd, void *buf, size_t len, uint64_t deadli
 	return ret;
 }
 
+/* Takes back the transmit buffer from the device, waiting at most the
+ * device's bound. Returns 0, -ETIMEDOUT (a host end that stopped
+ * draining: the buffer stays the device's) or -EIO. */
+static int tx_reclaim(struct vtcon_port *p)
+{
+	if (!p->tx_pending)
+		return 0;
+	void *cookie;
+	uint32_t used;
+	int err = virtio_wait(p->con->vd, p->tx, &p->tx_used, &cookie, &used);
+	if (err == 0)
+		p->tx_pending = false;
+	return err;
+}
+
 static long port_write(struct chardev *cd, const void *buf, size_t len)
 {
 	struct vtcon_port *p = port_of(cd);
 	const uint8_t *in = buf;
 	size_t done = 0;
-	long ret = 0;
+	int err = 0;
 	mutex_lock(&p->tx_lock);
 	p->tx_busy = true;
 	while (done < len) {
+		/* A write that timed out left its buffer with the device. */
+		err = tx_reclaim(p);
+		if (err)
+			break;
 		size_t n = len - done < TX_BUF_SIZE ? len - done : TX_BUF_SIZE;
 		memcpy(p->txbuf.p, in + done, n);
 		struct vq_seg seg = { p->txbuf.phys, (uint32_t)n };
-		int err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
-		if (err) {
-			ret = err;
+		err = virtqueue_enqueue(p->tx, &p->txbuf, &seg, 1, 0);
+		if (err)
 			break;
-		}
+		p->tx_pending = true;
 		virtqueue_kick(p->tx);
-		/* A host that reads slowly holds the write back; only a
-		 * broken device ends it. */
-		uint32_t used;
-		if (virtio_wait_used(p->con->vd, p->tx, &p->tx_used, UINT64_MAX, &used) == NULL) {
-			ret = -EIO;
+		/* A host that reads slowly holds the write back, but not
+		 * past the device's bound. */
+		err = tx_reclaim(p);
+		if (err)
 			break;
-		}
 		done += n;
 	}
 	p->tx_busy = false;
 	mutex_unlock(&p->tx_lock);
 	chardev_notify(cd);
-	return done ? (long)done : ret;
+	return done ? (long)done : err;
 }
 
-/* With interrupts disabled. The used index is read as a hint only: a
- * device that lies about it makes a read wait, nothing worse. */
+/* With interrupts disabled. The used indexes are read as hints only: a
+ * device that lies about them makes a read or a write wait, nothing
+ * worse. A transmit buffer the device kept past a write's bound makes
+ * the port writable again once the device hands it back. */
 static unsigned port_poll(struct chardev *cd)
 {
 	struct vtcon_port *p = port_of(cd);
@@ -623,7 +691,7 @@ static unsigned port_poll(struct chardev *cd)
 	unsigned r = 0;
 	if (p->cur != NULL || p->rx->used->idx != p->rx->last_used_idx)
 		r |= CHARDEV_READABLE;
-	if (!p->tx_busy)
+	if (!p->tx_busy && (!p->tx_pending || p->tx->used->idx != p->tx->last_used_idx))
 		r |= CHARDEV_WRITABLE;
 	return r;
 }

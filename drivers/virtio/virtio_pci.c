@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "kernel/timer.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
 
 #define VP(vd) ((struct virtio_pci *)(vd)->transport)
@@ -28,7 +30,27 @@ extern const struct virtio_driver *const __virtio_drivers_start[], *const __virt
 
 /* Kernel option virtio.irq=...: the most preferred mode to try, for
  * testing each fallback. */
-enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
+static enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
+
+static void set_virtio_irq(const char *mode)
+{
+	static const struct {
+		const char *name;
+		enum virtio_irq_mode mode;
+	} modes[] = {
+		{ "msix", VIRTIO_IRQ_MSIX_PER_VQ }, { "msix-shared", VIRTIO_IRQ_MSIX_SHARED },
+		{ "msi", VIRTIO_IRQ_MSI },	    { "intx", VIRTIO_IRQ_INTX },
+		{ "poll", VIRTIO_IRQ_NONE },
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(mode, modes[i].name) == 0) {
+			virtio_irq_limit = modes[i].mode;
+			return;
+		}
+	}
+	kwarn("boot: virtio.irq=%s is none of msix, msix-shared, msi, intx, poll (ignored)\n", mode);
+}
+KERNEL_OPTION("virtio.irq=", set_virtio_irq);
 
 /* --- interrupt handlers (interrupt context) --- */
 
@@ -58,15 +80,17 @@ static void on_isr_vector(void *ctx)
 		virtio_dispatch(vd, isr);
 }
 
+/* Devices without interrupts, looked at by one timer. The list is
+ * changed with interrupts off, since the timer walks it from its handler. */
 static struct timer poll_timer;
-static struct virtio_device *polled[16];
-static unsigned npolled;
+static struct virtio_pci *polled;
 
 static void on_poll(struct timer *t, void *ctx)
 {
-	for (unsigned i = 0; i < npolled; i++)
-		virtio_dispatch(polled[i], 3);
-	timer_arm(t, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+	for (struct virtio_pci *vp = polled; vp; vp = vp->next_polled)
+		virtio_dispatch(vp->vd, 3);
+	if (polled)
+		timer_arm(t, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 }
 
 /* --- setting them up --- */
@@ -82,9 +106,43 @@ static void release_vectors(struct virtio_device *vd)
 		pci_msix_enable(&vp->msix, false);
 		vp->msix_on = false;
 	}
+	if (vp->msi_on) {
+		pci_msi_disable(vp->pci);
+		vp->msi_on = false;
+	}
 	for (unsigned i = 0; i < vp->nvectors; i++)
 		irq_free_vector(vp->vector[i]);
 	vp->nvectors = 0;
+	free(vp->vector);
+	vp->vector = NULL;
+}
+
+void virtio_pci_teardown_irq(struct virtio_device *vd)
+{
+	struct virtio_pci *vp = VP(vd);
+	release_vectors(vd);
+	if (vp->intx_on) {
+		pci_intx_enable(vp->pci, false);
+		irq_detach_gsi(vp->gsi, on_isr_vector, vd);
+		vp->intx_on = false;
+	}
+	if (vp->polled) {
+		bool irq = irq_save();
+		for (struct virtio_pci **p = &polled; *p; p = &(*p)->next_polled)
+			if (*p == vp) {
+				*p = vp->next_polled;
+				break;
+			}
+		irq_restore(irq);
+		vp->polled = false;
+	}
+}
+
+/* Room for n vectors' numbers. */
+static int vectors_alloc(struct virtio_pci *vp, unsigned n)
+{
+	vp->vector = calloc(n, sizeof(*vp->vector));
+	return vp->vector ? 0 : -ENOMEM;
 }
 
 /* Programs table entry `entry` with a fresh vector for fn(ctx). */
@@ -106,6 +164,8 @@ static int try_msix(struct virtio_device *vd, bool per_vq)
 	struct virtio_pci *vp = VP(vd);
 	if (vp->msix.size < (per_vq ? vd->nvqs + 1 : 1))
 		return -ENOSPC;
+	if (vectors_alloc(vp, per_vq ? vd->nvqs + 1 : 1) != 0)
+		return -ENOMEM;
 	if (msix_entry(vp, 0, per_vq ? on_config_vector : on_shared_vector, vd) != 0)
 		return -ENOSPC;
 	for (unsigned q = 0; per_vq && q < vd->nvqs; q++)
@@ -140,15 +200,17 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 		}
 		release_vectors(vd);
 	}
-	if (d->msi_cap && virtio_irq_limit <= VIRTIO_IRQ_MSI) {
+	if (d->msi_cap && virtio_irq_limit <= VIRTIO_IRQ_MSI && vectors_alloc(vp, 1) == 0) {
 		struct msi_msg msg;
 		int v = irq_alloc_msi(on_isr_vector, vd, &msg);
 		if (v >= 0) {
 			vp->vector[vp->nvectors++] = v;
 			pci_msi_enable(d, &msg);
+			vp->msi_on = true;
 			vd->irq_mode = VIRTIO_IRQ_MSI;
 			return 0;
 		}
+		release_vectors(vd);
 	}
 	if (virtio_irq_limit <= VIRTIO_IRQ_INTX) {
 		uint32_t gsi;
@@ -156,17 +218,21 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 		if (pci_intx_route(d, &gsi, &level, &active_low) == 0 &&
 		    irq_attach_gsi(gsi, level, active_low, on_isr_vector, vd) >= 0) {
 			vp->gsi = gsi;
+			vp->intx_on = true;
 			pci_intx_enable(d, true);
 			vd->irq_mode = VIRTIO_IRQ_INTX;
 			return 0;
 		}
 	}
 	/* Nothing delivers interrupts: a timer looks at the queues. */
-	if (npolled == sizeof(polled) / sizeof(polled[0]))
-		return -ENOSPC;
-	polled[npolled++] = vd;
-	if (npolled == 1)
-		timer_arm(&poll_timer, clock_ns() + POLL_INTERVAL_NS, on_poll, NULL);
+	bool irq = irq_save();
+	bool first = polled == NULL;
+	vp->next_polled = polled;
+	polled = vp;
+	vp->polled = true;
+	irq_restore(irq);
+	if (first)
+		timer_arm(&poll_timer, deadline_after(POLL_INTERVAL_NS), on_poll, NULL);
 	vd->irq_mode = VIRTIO_IRQ_NONE;
 	return 0;
 }
@@ -184,6 +250,59 @@ static const char *type_name(uint16_t type)
 	case VIRTIO_ID_SCSI: return "scsi";
 	default: return "device";
 	}
+}
+
+/* Sets up device d for driver drv, or leaves it as it was found: no
+ * memory kept, bus mastering off, not claimed. FreeBSD's attach shape:
+ * one exit that undoes what was done. */
+static void virtio_pci_attach(struct pci_device *d, const struct virtio_driver *drv, uint16_t type, unsigned n)
+{
+	struct virtio_device *vd = calloc(1, sizeof(*vd));
+	struct virtio_pci *vp = calloc(1, sizeof(*vp));
+	if (vd == NULL || vp == NULL) {
+		kwarn("virtio: out of memory; %02x:%02x.%x ignored\n", d->bus, d->slot, d->func);
+		goto fail;
+	}
+	vd->transport = vp;
+	vd->pci = d;
+	vd->type = type;
+	vd->timeout_ns = drv->timeout_ns ? drv->timeout_ns : VIRTIO_TIMEOUT_DEFAULT_NS;
+	vp->pci = d;
+	vp->vd = vd;
+	snprintf(vd->name, sizeof(vd->name), "virtio-%s%u", drv->name, n);
+	snprintf(vd->location, sizeof(vd->location), "pci %02x:%02x.%x %s", d->bus, d->slot, d->func, type_name(type));
+	d->claimed = true;
+	pci_enable(d);
+	if (virtio_pci_modern_init(vd, vp) != 0 && virtio_pci_legacy_init(vd, vp) != 0) {
+		kwarn("%s: %02x:%02x.%x offers neither a usable modern nor a legacy interface; ignored\n", vd->name,
+		      d->bus, d->slot, d->func);
+		goto fail_pci;
+	}
+	int err = drv->attach(vd);
+	if (err) {
+		kwarn("%s: attach failed (%d); the device is left reset and alone\n", vd->name, err);
+		/* A driver that failed has detached: its queues freed,
+		 * unless the device would not reset, when they stay. */
+		if (vd->nvqs)
+			goto fail_pci_keep;
+		goto fail_pci;
+	}
+	kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func, vd->ops->name,
+	      virtio_irq_mode_name(vd->irq_mode), vd->features);
+	virtio_device_add(vd);
+	return;
+
+fail_pci_keep:
+	/* The device would not reset: no more DMA from it, and its memory
+	 * (vd, the rings) stays where it may still point. */
+	pci_disable(d);
+	return;
+fail_pci:
+	pci_disable(d);
+	d->claimed = false;
+fail:
+	free(vp);
+	free(vd);
 }
 
 void virtio_pci_probe_all(void)
@@ -204,35 +323,7 @@ void virtio_pci_probe_all(void)
 			      d->func, type_name(type), type);
 			continue;
 		}
-		struct virtio_device *vd = calloc(1, sizeof(*vd));
-		struct virtio_pci *vp = calloc(1, sizeof(*vp));
-		if (vd == NULL || vp == NULL) {
-			free(vd);
-			free(vp);
-			kwarn("virtio: out of memory; %02x:%02x.%x ignored\n", d->bus, d->slot, d->func);
-			continue;
-		}
-		vd->transport = vp;
-		vd->pci = d;
-		vd->type = type;
-		vp->pci = d;
-		unsigned n = type < 64 ? count[type]++ : 0;
-		snprintf(vd->name, sizeof(vd->name), "virtio-%s%u", drv->name, n);
-		d->claimed = true;
-		pci_enable(d);
-		if (virtio_pci_modern_init(vd, vp) != 0 && virtio_pci_legacy_init(vd, vp) != 0) {
-			kwarn("%s: %02x:%02x.%x offers neither a usable modern nor a legacy interface; ignored\n",
-			      vd->name, d->bus, d->slot, d->func);
-			continue;
-		}
-		int err = drv->attach(vd);
-		if (err) {
-			kwarn("%s: attach failed (%d)\n", vd->name, err);
-			continue;
-		}
-		kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func,
-		      vd->ops->name, virtio_irq_mode_name(vd->irq_mode), vd->features);
-		if (virtio_device_add(vd) != 0)
-			kwarn("%s: too many devices to list; it works, but cannot be looked up\n", vd->name);
+		virtio_pci_attach(d, drv, type, type < 64 ? count[type]++ : 0);
 	}
 }
+INIT_CALL(INIT_DEVICE, virtio_pci_probe_all);

@@ -10,6 +10,7 @@
 
 struct virtio_pci {
 	struct pci_device *pci;
+	struct virtio_device *vd;
 
 	/* modern: the structures, mapped */
 	volatile struct virtio_pci_common_cfg *common;
@@ -18,7 +19,6 @@ struct virtio_pci {
 	volatile uint8_t *isr;
 	volatile uint8_t *device_cfg;
 	uint32_t device_cfg_len;
-	uint16_t notify_off[VIRTIO_MAX_QUEUES];
 
 	/* legacy: the I/O BAR */
 	uint16_t io;
@@ -26,10 +26,11 @@ struct virtio_pci {
 
 	/* interrupts */
 	struct pci_msix msix;
-	bool msix_on;
-	int vector[VIRTIO_MAX_QUEUES + 1]; /* [0] configuration or shared, [1 + q] queue q */
+	bool msix_on, msi_on, intx_on, polled;
+	int *vector; /* [0] configuration or shared, [1 + q] queue q; from the heap */
 	unsigned nvectors;
 	uint32_t gsi;
+	struct virtio_pci *next_polled;
 };
 
 extern const struct virtio_transport virtio_pci_modern_ops;
@@ -40,8 +41,9 @@ int virtio_pci_modern_init(struct virtio_device *vd, struct virtio_pci *vp);
 /* Uses BAR0 as the legacy I/O interface; 0 or -ENODEV. */
 int virtio_pci_legacy_init(struct virtio_device *vd, struct virtio_pci *vp);
 
-/* Interrupt setup shared by both (virtio_pci.c). */
+/* Interrupt setup and teardown shared by both (virtio_pci.c). */
 int virtio_pci_setup_irq(struct virtio_device *vd);
+void virtio_pci_teardown_irq(struct virtio_device *vd);
 
 /* Probes every virtio PCI device and attaches its driver. */
 void virtio_pci_probe_all(void);

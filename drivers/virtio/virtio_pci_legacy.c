@@ -164,5 +164,6 @@ const struct virtio_transport virtio_pci_legacy_ops = {
 	.set_vector = legacy_set_vector,
 	.read_isr = legacy_read_isr,
 	.setup_irq = virtio_pci_setup_irq,
+	.teardown_irq = virtio_pci_teardown_irq,
 	.legacy = true,
 };

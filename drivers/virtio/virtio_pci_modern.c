@@ -147,7 +147,8 @@ static int modern_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 		      vq->index, off);
 		return -EIO;
 	}
-	vp->notify_off[vq->index] = off;
+	/* Where this queue's notifications go, kept with the queue. */
+	vq->priv = (void *)(uintptr_t)(vp->notify_base + at);
 	c->queue_size = vq->size;
 	write64(&c->queue_desc, vq->desc_phys);
 	write64(&c->queue_driver, vq->avail_phys);
@@ -158,10 +159,7 @@ static int modern_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
 
 static void modern_notify(struct virtio_device *vd, struct virtqueue *vq)
 {
-	struct virtio_pci *vp = VP(vd);
-	volatile uint16_t *n =
-	    (volatile uint16_t *)(vp->notify_base + (uint64_t)vp->notify_off[vq->index] * vp->notify_mult);
-	*n = vq->index;
+	*(volatile uint16_t *)vq->priv = vq->index;
 }
 
 static uint16_t modern_set_vector(struct virtio_device *vd, int queue, uint16_t vector)
@@ -193,5 +191,6 @@ const struct virtio_transport virtio_pci_modern_ops = {
 	.set_vector = modern_set_vector,
 	.read_isr = modern_read_isr,
 	.setup_irq = virtio_pci_setup_irq,
+	.teardown_irq = virtio_pci_teardown_irq,
 	.legacy = false,
 };

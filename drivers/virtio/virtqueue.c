@@ -71,6 +71,28 @@ void virtqueue_fini(struct virtqueue *vq)
 	vq->broken_why = "torn down";
 }
 
+const char *virtqueue_fault_name(enum vq_fault f)
+{
+	switch (f) {
+	case VQ_FAULT_ID_RANGE: return "a used element names a descriptor beyond the queue";
+	case VQ_FAULT_NOT_HEAD: return "a used element names a descriptor that heads no outstanding chain";
+	case VQ_FAULT_IDX_JUMP: return "the used index ran ahead by more than the queue size";
+	case VQ_FAULT_LEN: return "a used length is beyond what the buffer offered";
+	}
+	return "an unknown fault";
+}
+
+/* Counts a fault of the device, tells the hook, and for all but a length
+ * (which is clamped and harmless) breaks the queue. */
+static void device_fault(struct virtqueue *vq, enum vq_fault f, uint32_t got, uint32_t limit)
+{
+	vq->device_faults++;
+	if (f != VQ_FAULT_LEN)
+		virtqueue_break(vq, virtqueue_fault_name(f));
+	if (vq->on_fault)
+		vq->on_fault(vq, f, got, limit);
+}
+
 void virtqueue_break(struct virtqueue *vq, const char *why)
 {
 	if (!vq->broken) {
@@ -196,7 +218,7 @@ void *virtqueue_dequeue(struct virtqueue *vq, uint32_t *len)
 	/* More used than the ring holds: the device is not following the
 	 * protocol, and the elements cannot be told apart. */
 	if ((uint16_t)(used_idx - vq->last_used_idx) > vq->size) {
-		virtqueue_break(vq, "the used index ran ahead by more than the queue size");
+		device_fault(vq, VQ_FAULT_IDX_JUMP, (uint16_t)(used_idx - vq->last_used_idx), vq->size);
 		return NULL;
 	}
 	/* The element after the index that covers it (section 2.7.14). */
@@ -205,17 +227,18 @@ void *virtqueue_dequeue(struct virtqueue *vq, uint32_t *len)
 	uint32_t id = e->id, written = e->len;
 
 	if (id >= vq->size) {
-		virtqueue_break(vq, "a used element names a descriptor beyond the queue");
+		device_fault(vq, VQ_FAULT_ID_RANGE, id, (uint32_t)vq->size - 1);
 		return NULL;
 	}
 	struct vq_slot *s = &vq->slot[id];
 	if (!s->head) {
-		virtqueue_break(vq, "a used element names a descriptor that heads no outstanding chain");
+		device_fault(vq, VQ_FAULT_NOT_HEAD, id, (uint32_t)vq->size - 1);
 		return NULL;
 	}
 	if (written > s->write_len) {
-		written = s->write_len;
 		vq->clamped_lengths++;
+		device_fault(vq, VQ_FAULT_LEN, written, s->write_len);
+		written = s->write_len;
 	}
 
 	/* Free the chain as Keel recorded it. */

@@ -8,8 +8,10 @@
  * clamped to what the chain offered to write; the used index may not run
  * ahead by more than the queue size. Chains are freed from a private
  * shadow of the descriptors, never by reading the shared table back. Any
- * violation marks the queue broken: from then on it accepts and returns
- * nothing, and its driver fails requests with -EIO.
+ * violation but a length marks the queue broken: from then on it accepts
+ * and returns nothing, and its driver fails requests with -EIO. Every
+ * violation is counted and handed to the queue's on_fault hook, which
+ * names the device in the log.
  */
 #ifndef KEEL_VIRTQUEUE_H
 #define KEEL_VIRTQUEUE_H
@@ -37,6 +39,19 @@ struct vq_slot {
 
 struct virtqueue;
 typedef void (*vq_notify_fn)(struct virtqueue *vq);
+
+/* What a device wrote that the engine refused. */
+enum vq_fault {
+	VQ_FAULT_ID_RANGE, /* a used id beyond the queue: breaks the queue */
+	VQ_FAULT_NOT_HEAD, /* a used id heading no chain in flight: breaks it */
+	VQ_FAULT_IDX_JUMP, /* the used index ran ahead by more than the size: breaks it */
+	VQ_FAULT_LEN,	   /* a used length beyond the chain's writable bytes: clamped */
+};
+/* Called on each fault, where it is found (the dequeueing thread, or an
+ * interrupt handler). got: the device's value; limit: what it may be. */
+typedef void (*vq_fault_fn)(struct virtqueue *vq, enum vq_fault f, uint32_t got, uint32_t limit);
+/* A sentence for a fault, for logs. */
+const char *virtqueue_fault_name(enum vq_fault f);
 
 /* The most segments an indirect table holds. */
 #define VQ_INDIRECT_MAX 32
@@ -66,12 +81,17 @@ struct virtqueue {
 	uint64_t indirect_phys;
 
 	vq_notify_fn notify;
-	void *dev;				    /* the transport's, for notify */
+	vq_fault_fn on_fault;			    /* may be NULL */
+	void *dev;				    /* the device, for notify */
+	void *priv;				    /* the transport's (e.g. where to notify) */
 	void *owner;				    /* the driver's */
 	void (*on_interrupt)(struct virtqueue *vq); /* the driver's, from interrupt context */
 
-	/* Counters. */
+	/* Counters. device_faults: every fault of enum vq_fault (clamped
+	 * lengths included); fault_reported: the core logged one already. */
 	unsigned long enqueued, dequeued, notifications, clamped_lengths;
+	unsigned long device_faults;
+	bool fault_reported;
 };
 
 /* Bytes and alignment of the ring memory for a queue of size entries. */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "include/keel.h"
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
@@ -154,7 +153,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 	return 0;
 }
 
-void keel_meminfo(struct keel_meminfo *info)
+void mm_stats(struct mm_stats *info)
 {
 	info->ram_bytes = mm_ram_bytes();
 	info->free_bytes = mm_free_bytes();

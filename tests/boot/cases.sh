@@ -18,7 +18,7 @@ PVH_Q35=(--kernel "$K" --machine q35)
 BIOS=(--iso "$KI" --machine pc)
 UEFI=(--iso "$KI" --machine q35 --uefi --timeout 120)
 
-# --- issue 2: the foundation ----------------------------------------------------
+# --- boot paths, the command line, the exit status --------------------------------
 
 # hello prints its arguments and exits 0, on each path.
 hello_args=(--append "one 'two words' \"three\\\"quote\"")
@@ -42,6 +42,15 @@ boot_test exit42-grub-uefi 42 'keel: exit status 42' -- "${UEFI[@]}" --append "e
 boot_test exit-out-of-range 124 'outside 0..123' -- "${PVH_PC[@]}" --append "exit 300"
 # A triple fault ends QEMU with code 0: run-qemu.sh must call it a failure.
 boot_test triple-fault 200 'empty IDT' '!keel: exit status' -- "${PVH_PC[@]}" --append "triple-fault"
+
+# Without the debug-exit port the kernel powers off through ACPI S5; QEMU
+# then ends with code 0, which run-qemu.sh reports as not the VM's exit.
+for m in pc q35; do
+	boot_test acpi-poweroff-$m 200 'keel: exit status 7' 'powering off through ACPI' '!resetting' \
+		-- --kernel "$K" --machine $m --no-debug-exit --append "exit 7"
+done
+
+# --- memory: protection, faults, sizes --------------------------------------------
 
 # A NULL dereference is reported with the faulting function, on each path.
 null_expect=('CPU exception 14 \(#PF page fault\)' 'in fault_null_deref\+' 'NULL pointer dereference'
@@ -68,7 +77,7 @@ boot_test mem-6g-pvh-pc 0 'memory: 61[0-4][0-9] MiB usable' 'top 0x1c0000000' --
 boot_test mem-6g-pvh-q35 0 'memory: 61[0-4][0-9] MiB usable' 'top 0x200000000' -- "${PVH_Q35[@]}" --mem 6G --append mem
 boot_test mem-6g-grub 0 'memory: 61[0-4][0-9] MiB usable' -- "${BIOS[@]}" --mem 6G --append mem
 
-# --- issue 3: ACPI, interrupts, timers, threads ----------------------------------
+# --- ACPI, interrupts, timers and threads -----------------------------------------
 
 for m in pc q35; do
 	boot_test boot-log-$m 0 'acpi: BOCHS revision [0-9]+, [RX]SDT: FACP APIC' \
@@ -103,11 +112,30 @@ boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append 
 # under KVM, where it is usable.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	script_test kvm-x2apic-tsc-deadline tests/boot/t-kvm-apic.sh
+	# It measures sleeps too.
+	alone_test kvm-x2apic-tsc-deadline
 else
 	skip_test kvm-x2apic-tsc-deadline "/dev/kvm is not usable here"
 fi
 
-# --- issue 4: PCI, virtio transports and queues, rng and console -------------------
+# --- PCI --------------------------------------------------------------------------
+
+# Devices behind bridges: a PCI-to-PCI bridge on pc, a PCIe root port on
+# q35; with MSI-X off too, which takes the INTx pin swizzled at each bridge.
+for v in "" ",vectors=0"; do
+	boot_test rng-behind-pci-bridge${v//[=,]/-} 0 'pci 00:0[0-9a-f].0 PCI bridge \[0604\]' 'pci 01:0[0-9a-f].0 .*\[1af4:10' \
+		'read 262144 random bytes .*: ok' -- --kernel "$K" --machine pc --append "rng 262144" \
+		--device pci-bridge,id=br1,chassis_nr=1 --device "virtio-rng-pci,bus=br1,addr=3$v"
+	boot_test rng-behind-root-port${v//[=,]/-} 0 'PCI bridge \[0604\]: Red Hat, Inc. QEMU PCIe Root port' \
+		'pci 01:00.0 .*\[1af4:10' 'read 262144 random bytes .*: ok' -- --kernel "$K" --machine q35 --append "rng 262144" \
+		--device pcie-root-port,id=rp1,chassis=1,slot=1 --device "virtio-rng-pci,bus=rp1$v"
+done
+
+# A device without a driver left alone.
+boot_test unknown-device 0 'is a virtio balloon \(type 5\); no driver, left alone' 'ktest: arg 0 \[args\]' \
+	-- --kernel "$K" --append "args" --device virtio-balloon-pci
+
+# --- virtio transports and interrupt modes ----------------------------------------
 
 # Each device in each form, on both machines, with the interrupt mode in
 # use printed: modern-only, legacy-only, transitional; then without event
@@ -129,8 +157,10 @@ for m in pc q35; do
 		script_test console-$tag-$m tests/boot/t-console-echo.sh $m "$opts" 65536
 	done
 done
+
 # A vector per queue for the console too (6 queues with two ports, 7 vectors).
 script_test console-msix-per-vq tests/boot/t-console-echo.sh q35 "max_ports=2,vectors=7" 65536
+
 # Each fallback forced: shared MSI-X, MSI (virtio has none: INTx), polling.
 boot_test rng-irq-msix-shared 0 'virtio-rng0: .*MSI-X, one shared vector' 'ktest: read 65536 random bytes .*: ok' \
 	-- --kernel "$K" --append "virtio.irq=msix-shared -- rng 65536" --device virtio-rng-pci
@@ -139,41 +169,57 @@ boot_test rng-irq-msi-falls-to-intx 0 'virtio-rng0: .*INTx' 'ktest: read 65536 r
 boot_test rng-irq-poll 0 'virtio-rng0: .*polling' 'ktest: read 65536 random bytes .*: ok' \
 	-- --kernel "$K" --append "virtio.irq=poll -- rng 65536" --device virtio-rng-pci
 script_test console-poll tests/boot/t-console-echo.sh q35 "" 16384 "virtio.irq=poll"
-# Several devices of a type at once; a device without a driver left alone.
+
+# --- entropy (virtio-rng) ---------------------------------------------------------
+
+# Several devices of a type at once.
 boot_test rng-two-devices 0 'virtio-rng0: ' 'virtio-rng1: ' 'ktest: read 262144 random bytes .*: ok' \
 	-- --kernel "$K" --append "rng 262144" --device virtio-rng-pci --device virtio-rng-pci,disable-modern=on
+
+# No device: the call says so.
+boot_test rng-none 0 'keel_getrandom without a device returned -19' -- --kernel "$K" --append "rng-none"
+
+# The device on the GRUB paths.
+boot_test rng-grub-uefi 0 'virtio-rng0: .*MSI-X' 'read 65536 random bytes .*: ok' \
+	-- "${UEFI[@]}" --append "rng 65536" --device virtio-rng-pci
+
+# --- console and named ports (virtio-console) -------------------------------------
+
+# The console on port 0 next to the serial port.
+script_test virtconsole tests/boot/t-virtconsole.sh
+
+# Two consoles, a named port on each.
 boot_test ports-two-consoles 0 "port 'alpha': open" "port 'beta': open" 'virtio-console1: ' \
 	-- --kernel "$K" --append "ports alpha beta" --device virtio-serial-pci,id=s0 --device virtio-serial-pci,id=s1 \
 	-- -chardev null,id=a -device virtserialport,bus=s0.0,chardev=a,name=alpha \
 	-chardev null,id=b -device virtserialport,bus=s1.0,chardev=b,name=beta
-boot_test unknown-device 0 'is a virtio balloon \(type 5\); no driver, left alone' 'ktest: arg 0 \[args\]' \
-	-- --kernel "$K" --append "args" --device virtio-balloon-pci
-boot_test rng-none 0 'keel_getrandom without a device returned -19' -- --kernel "$K" --append "rng-none"
-boot_test dma-pool 0 'ktest: dma pool of 4000 buffers .*: ok' -- --kernel "$K" --append "dma-pool"
-# The console on port 0 next to the serial port, and the devices on the GRUB paths.
-script_test virtconsole tests/boot/t-virtconsole.sh
-boot_test rng-grub-uefi 0 'virtio-rng0: .*MSI-X' 'read 65536 random bytes .*: ok' \
-	-- "${UEFI[@]}" --append "rng 65536" --device virtio-rng-pci
-# Devices behind bridges: a PCI-to-PCI bridge on pc, a PCIe root port on
-# q35; with MSI-X off too, which takes the INTx pin swizzled at each bridge.
-for v in "" ",vectors=0"; do
-	boot_test rng-behind-pci-bridge${v//[=,]/-} 0 'pci 00:0[0-9a-f].0 PCI bridge \[0604\]' 'pci 01:0[0-9a-f].0 .*\[1af4:10' \
-		'read 262144 random bytes .*: ok' -- --kernel "$K" --machine pc --append "rng 262144" \
-		--device pci-bridge,id=br1,chassis_nr=1 --device "virtio-rng-pci,bus=br1,addr=3$v"
-	boot_test rng-behind-root-port${v//[=,]/-} 0 'PCI bridge \[0604\]: Red Hat, Inc. QEMU PCIe Root port' \
-		'pci 01:00.0 .*\[1af4:10' 'read 262144 random bytes .*: ok' -- --kernel "$K" --machine q35 --append "rng 262144" \
-		--device pcie-root-port,id=rp1,chassis=1,slot=1 --device "virtio-rng-pci,bus=rp1$v"
+
+# More ports than Keel's old fixed table (31) and more queues than its
+# old limit (64): port 39 of 40, 82 queues, with a shared MSI-X vector and
+# with a vector per queue.
+for v in "" ",vectors=83"; do
+	boot_test ports-40${v//[=,]/-} 0 "virtio-console0: port 39 is 'far'" "port 'far': open" "port 'near': open" \
+		-- --kernel "$K" --machine q35 --append "ports far near" --device "virtio-serial-pci,max_ports=40$v" \
+		-- -chardev null,id=a -device virtserialport,nr=39,chardev=a,name=far \
+		-chardev null,id=b -device virtserialport,nr=1,chardev=b,name=near
 done
 
-# Without the debug-exit port the kernel powers off through ACPI S5; QEMU
-# then ends with code 0, which run-qemu.sh reports as not the VM's exit.
-for m in pc q35; do
-	boot_test acpi-poweroff-$m 200 'keel: exit status 7' 'powering off through ACPI' '!resetting' \
-		-- --kernel "$K" --machine $m --no-debug-exit --append "exit 7"
-done
+# --- memory for devices ------------------------------------------------------------
+
+# DMA pools of small buffers on the real page allocator.
+boot_test dma-pool 0 'ktest: dma pool of 4000 buffers .*: ok' -- --kernel "$K" --append "dma-pool"
+
+# --- devices that misbehave: every fault named, every wait bounded ----------------
 
 # A device that needs a reset is noticed, its requests fail, the kernel goes on.
 for f in "disable-legacy=on" "vectors=0" "vectors=1"; do
 	boot_test needs-reset-${f//=/-} 0 'the device reports NEEDS_RESET' 'keel_getrandom returned -5 .*device marked broken' \
 		-- --kernel "$K" --append "needs-reset" --device "virtio-rng-pci,$f"
 done
+# A device that writes what the virtqueue engine refuses: named once, counted.
+for m in pc q35; do
+	script_test device-fault-$m tests/boot/t-device-fault.sh $m
+done
+# An entropy device that never answers; a port whose host stopped reading.
+script_test rng-silent tests/boot/t-rng-silent.sh
+script_test port-stall tests/boot/t-port-stall.sh

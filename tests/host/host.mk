@@ -18,6 +18,9 @@ include tests/host/lib.mk
 HOST_TESTS += cmdline
 test_cmdline_SRCS := tests/host/test_cmdline.c kernel/cmdline.c
 
+HOST_TESTS += option
+test_option_SRCS := tests/host/test_option.c kernel/option.c
+
 HOST_TESTS += memmap
 test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.c
 
@@ -60,14 +63,33 @@ HOST_TESTS += chardev
 test_chardev_SRCS := tests/host/test_chardev.c tests/host/sched_host.c kernel/chardev.c kernel/devreg.c \
 	kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# The public API over the kernel's, on the same host scheduler.
+HOST_TESTS += keel_api
+test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c kernel/devfault.c tests/host/sched_host.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c kernel/entropy.c kernel/chardev.c kernel/devreg.c
+
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
 HOST_TESTS += virtqueue
 test_virtqueue_SRCS := tests/host/test_virtqueue.c tests/host/vdev_sim.c drivers/virtio/virtqueue.c
 
 HOST_TESTS += virtio_core
-test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/vdev_sim.c drivers/virtio/virtio.c \
-	drivers/virtio/virtqueue.c
+test_virtio_core_SRCS := tests/host/test_virtio_core.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+# Allocation failures injected under the core (test_virtio_core.c).
+test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-rng driver over the same fake transport.
+HOST_TESTS += virtio_rng
+test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c kernel/entropy.c
+test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
+
+# The virtio-console driver over the same fake transport.
+HOST_TESTS += virtio_console
+test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c kernel/mm/dma_pool.c
+test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
@@ -77,7 +99,7 @@ define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
 	@mkdir -p $$(dir $$@)
 	$$(say) HOSTCC $$@
-	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $(HOST_LDLIBS)
+	$$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$(test_$(1)_SRCS) $$(test_$(1)_OBJS) $$(test_$(1)_LDFLAGS) $(HOST_LDLIBS)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

@@ -55,7 +55,7 @@ static unsigned fail_allocs;
 void host_fail(const char *file, int line, const char *what)
 {
 	fflush(stdout);
-	struct keel_thread *t = sched_current();
+	struct thread *t = sched_current();
 	fprintf(stderr, "%s:%d: host check failed: %s (thread %s, clock %llu)\n", file, line, what, t ? t->name : "?",
 		(unsigned long long)clock_now);
 	abort();
@@ -79,7 +79,7 @@ void arch_irq_restore(bool state)
 
 /* --- stacks ------------------------------------------------------------------------- */
 
-int arch_stack_alloc(struct keel_thread *t, size_t size)
+int arch_stack_alloc(struct thread *t, size_t size)
 {
 	HOST_CHECK(size > 0 && size % 4096 == 0);
 	if (fail_allocs > 0) {
@@ -103,7 +103,7 @@ int arch_stack_alloc(struct keel_thread *t, size_t size)
 	return 0;
 }
 
-void arch_stack_free(struct keel_thread *t)
+void arch_stack_free(struct thread *t)
 {
 	/* Never the stack the CPU is running on. */
 	HOST_CHECK(t != sched_current());
@@ -153,7 +153,7 @@ static void thread_start(void)
 	sched_thread_entry();
 }
 
-void arch_thread_init(struct keel_thread *t)
+void arch_thread_init(struct thread *t)
 {
 	struct host_ctx *c = calloc(1, sizeof(*c));
 	HOST_CHECK(c != NULL);
@@ -180,7 +180,7 @@ static void save_and_resume(struct host_ctx *from)
 	host_fail(__FILE__, __LINE__, "setcontext returned");
 }
 
-void arch_switch(struct keel_thread *from, struct keel_thread *to)
+void arch_switch(struct thread *from, struct thread *to)
 {
 	HOST_CHECK(!irq_enabled);
 	HOST_CHECK(!in_interrupt);
@@ -233,7 +233,7 @@ void arch_idle(void)
 	HOST_CHECK(!irq_enabled);
 }
 
-uint64_t arch_clock_ns(void) { return clock_now; }
+uint64_t clock_ns(void) { return clock_now; }
 
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx)
 {
@@ -261,17 +261,17 @@ bool host_quiescent(void)
 		return false;
 	/* Nothing else runnable: a yield comes straight back. */
 	unsigned long before = sched_switches;
-	keel_thread_yield();
+	thread_yield();
 	return sched_switches == before && nlive == 0;
 }
 
-bool host_reset(uint64_t clock_ns)
+bool host_reset(uint64_t start_ns)
 {
 	bool clean = irq_enabled && !in_interrupt && nlive == 0 && timers.count == 0;
 	sched_init(0, 0);
 	irq_enabled = true;
 	in_interrupt = false;
-	clock_now = clock_ns;
+	clock_now = start_ns;
 	idles = 0;
 	spurious = 0;
 	fail_allocs = 0;

@@ -21,10 +21,10 @@
 #define HOST_CHECK(cond) ((cond) ? (void)0 : host_fail(__FILE__, __LINE__, #cond))
 __attribute__((noreturn)) void host_fail(const char *file, int line, const char *what);
 
-/* Starts a test: sched_init(0, 0) and the clock set to clock_ns. Returns
+/* Starts a test: sched_init(0, 0) and the clock set to start_ns. Returns
  * false when the previous test left something behind (a stack, a timer,
  * interrupts disabled, a thread other than boot running). */
-bool host_reset(uint64_t clock_ns);
+bool host_reset(uint64_t start_ns);
 
 /* Ends a test: true when everything is back as host_reset found it and no
  * thread but the caller (boot) is runnable. */

@@ -172,70 +172,70 @@ static int register_later(void *arg)
 /* A port announced after the application asked for it. */
 static void test_open_waits_for_the_name(void **state)
 {
-	keel_port_t *p = NULL;
-	assert_int_equal(keel_port_open(&p, "port", 10 * MS), -ENOENT);
+	struct chardev *p = NULL;
+	assert_int_equal(chardev_open_name(&p, "port", 10 * MS), -ENOENT);
 	assert_int_equal(host_clock(), T0 + 10 * MS);
-	assert_int_equal(keel_port_open(&p, "", 10 * MS), -EINVAL);
-	assert_int_equal(keel_port_open(&p, NULL, 10 * MS), -EINVAL);
+	assert_int_equal(chardev_open_name(&p, "", 10 * MS), -EINVAL);
+	assert_int_equal(chardev_open_name(&p, NULL, 10 * MS), -EINVAL);
 
 	make(0, "port");
 	make(1, "else");
 	struct thread *t;
 	assert_int_equal(thread_create(&t, "announce", register_later, NULL, 0), 0);
 	uint64_t start = host_clock();
-	assert_int_equal(keel_port_open(&p, "port", 100 * MS), 0);
+	assert_int_equal(chardev_open_name(&p, "port", 100 * MS), 0);
 	assert_int_equal(host_clock(), start + 7 * MS);
-	assert_string_equal(keel_port_name(p), "port");
+	assert_string_equal(p->reg.name, "port");
 	assert_int_equal(thread_join(t, NULL), 0);
-	assert_int_equal(keel_port_close(p), 0);
+	assert_int_equal(chardev_close(p), 0);
 }
 
 static void test_open_is_exclusive(void **state)
 {
 	struct fake *f = add(0, "port");
-	keel_port_t *p, *q;
-	assert_int_equal(keel_port_open(&p, "port", 0), 0);
-	assert_int_equal(keel_port_open(&q, "port", 0), -EBUSY);
+	struct chardev *p, *q;
+	assert_int_equal(chardev_open_name(&p, "port", 0), 0);
+	assert_int_equal(chardev_open_name(&q, "port", 0), -EBUSY);
 	assert_int_equal(f->opens, 1);
-	assert_int_equal(keel_port_close(p), 0);
-	assert_int_equal(keel_port_close(p), -EINVAL);
+	assert_int_equal(chardev_close(p), 0);
+	assert_int_equal(chardev_close(p), -EINVAL);
 	assert_int_equal(f->closes, 1);
 	char c;
-	assert_int_equal(keel_port_read(p, &c, 1, 0), -EBADF);
-	assert_int_equal(keel_port_write(p, "x", 1), -EBADF);
-	assert_int_equal(keel_port_open(&q, "port", 0), 0);
-	assert_int_equal(keel_port_close(q), 0);
+	assert_int_equal(chardev_read(p, &c, 1, 0), -EBADF);
+	assert_int_equal(chardev_write(p, "x", 1), -EBADF);
+	assert_int_equal(chardev_open_name(&q, "port", 0), 0);
+	assert_int_equal(chardev_close(q), 0);
 	/* A port the kernel uses (the console) is not the application's. */
 	f->cd.kernel_owned = true;
-	assert_int_equal(keel_port_open(&q, "port", 0), -EBUSY);
+	assert_int_equal(chardev_open_name(&q, "port", 0), -EBUSY);
 	assert_int_equal(f->opens, 2);
 }
 
 static void test_read_and_write(void **state)
 {
 	struct fake *f = add(0, "port");
-	keel_port_t *p;
-	assert_int_equal(keel_port_open(&p, "port", 0), 0);
+	struct chardev *p;
+	assert_int_equal(chardev_open_name(&p, "port", 0), 0);
 	char buf[16];
-	assert_int_equal(keel_port_read(p, buf, sizeof(buf), 4 * MS), -ETIMEDOUT);
+	assert_int_equal(chardev_read(p, buf, sizeof(buf), 4 * MS), -ETIMEDOUT);
 	assert_int_equal(host_clock(), T0 + 4 * MS);
 	deliver_at(f, T0 + 6 * MS, "hello");
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(keel_port_read(p, buf, 3, UINT64_MAX), 3);
+	assert_int_equal(chardev_read(p, buf, 3, UINT64_MAX), 3);
 	assert_int_equal(host_clock(), T0 + 6 * MS);
-	assert_int_equal(keel_port_read(p, buf + 3, sizeof(buf), 0), 2);
+	assert_int_equal(chardev_read(p, buf + 3, sizeof(buf), 0), 2);
 	assert_string_equal(buf, "hello");
-	assert_int_equal(keel_port_read(p, buf, 0, 0), 0);
-	assert_int_equal(keel_port_write(p, "abc", 3), 3);
-	assert_int_equal(keel_port_write(p, "de", 2), 2);
+	assert_int_equal(chardev_read(p, buf, 0, 0), 0);
+	assert_int_equal(chardev_write(p, "abc", 3), 3);
+	assert_int_equal(chardev_write(p, "de", 2), 2);
 	assert_memory_equal(f->out, "abcde", 5);
-	assert_false(keel_port_host_connected(p));
+	assert_false(p->host_connected);
 	chardev_set_host_connected(&f->cd, true);
-	assert_true(keel_port_host_connected(p));
+	assert_true(p->host_connected);
 	f->broken = true;
-	assert_int_equal(keel_port_read(p, buf, 1, 0), -EIO);
-	assert_int_equal(keel_port_write(p, "x", 1), -EIO);
-	assert_int_equal(keel_port_close(p), 0);
+	assert_int_equal(chardev_read(p, buf, 1, 0), -EIO);
+	assert_int_equal(chardev_write(p, "x", 1), -EIO);
+	assert_int_equal(chardev_close(p), 0);
 }
 
 static void test_poll_and_wait(void **state)

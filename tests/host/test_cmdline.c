@@ -25,6 +25,10 @@
 
 #include "kernel/cmdline.h"
 
+/* The limit the parse tests below pass: small, so its edges are cheap to
+ * reach. The kernel passes CMDLINE_WORDS_MAX of its command line's size. */
+#define TEST_MAX_WORDS 128
+
 #define SENTINEL ((char *)&sentinel_target)
 static const char sentinel_target = 0;
 
@@ -263,7 +267,7 @@ static void split_long_word(void **state)
 
 struct parsed {
 	char *buf;
-	char *words[CMDLINE_MAX_WORDS + 2];
+	char *words[TEST_MAX_WORDS + 2];
 	struct cmdline cl;
 	int ret;
 };
@@ -274,7 +278,7 @@ static void parse(struct parsed *p, const char *text)
 	for (size_t i = 0; i < sizeof(p->words) / sizeof(p->words[0]); i++)
 		p->words[i] = SENTINEL;
 	memset(&p->cl, 0, sizeof(p->cl));
-	p->ret = cmdline_parse(p->buf, "app", p->words, &p->cl);
+	p->ret = cmdline_parse(p->buf, "app", p->words, TEST_MAX_WORDS, &p->cl);
 }
 
 /* Checks the kernel's words and the application's argv (argv[0] is "app"
@@ -302,7 +306,7 @@ static void check_parse_at(int line, const char *text, const char *const *want_k
 	if (p.cl.argv[p.cl.argc] != NULL)
 		fail_msg("line %d: parse of [%s]: argv is not NULL-terminated", line, text);
 	/* Both lists live in the caller's words[]. */
-	char **lo = p.words, **hi = p.words + CMDLINE_MAX_WORDS + 2;
+	char **lo = p.words, **hi = p.words + TEST_MAX_WORDS + 2;
 	assert_true(p.cl.argv >= lo && p.cl.argv + p.cl.argc + 1 <= hi);
 	assert_true(p.cl.kargv >= lo && p.cl.kargv + p.cl.kargc <= hi);
 	free(p.buf);
@@ -355,24 +359,24 @@ static void parse_errors(void **state)
 	free(p.buf);
 }
 
-/* CMDLINE_MAX_WORDS words fit, with or without the separator among them;
+/* TEST_MAX_WORDS words fit, with or without the separator among them;
  * one more does not. */
 static void parse_word_limit(void **state)
 {
-	char text[CMDLINE_MAX_WORDS * 5 + 8];
+	char text[TEST_MAX_WORDS * 5 + 8];
 	struct parsed p;
 
 	text[0] = '\0';
-	for (int i = 0; i < CMDLINE_MAX_WORDS; i++)
+	for (int i = 0; i < TEST_MAX_WORDS; i++)
 		sprintf(text + strlen(text), "w%d ", i);
 	parse(&p, text);
 	assert_int_equal(p.ret, 0);
 	assert_int_equal(p.cl.kargc, 0);
-	assert_int_equal(p.cl.argc, CMDLINE_MAX_WORDS + 1);
+	assert_int_equal(p.cl.argc, TEST_MAX_WORDS + 1);
 	assert_string_equal(p.cl.argv[0], "app");
 	assert_string_equal(p.cl.argv[1], "w0");
-	assert_string_equal(p.cl.argv[CMDLINE_MAX_WORDS], "w127");
-	assert_null(p.cl.argv[CMDLINE_MAX_WORDS + 1]);
+	assert_string_equal(p.cl.argv[TEST_MAX_WORDS], "w127");
+	assert_null(p.cl.argv[TEST_MAX_WORDS + 1]);
 	free(p.buf);
 
 	strcat(text, "one-more");
@@ -382,13 +386,13 @@ static void parse_word_limit(void **state)
 
 	/* The last of the words is the separator. */
 	text[0] = '\0';
-	for (int i = 0; i < CMDLINE_MAX_WORDS - 1; i++)
+	for (int i = 0; i < TEST_MAX_WORDS - 1; i++)
 		sprintf(text + strlen(text), "k%d ", i);
 	strcat(text, "--");
 	parse(&p, text);
 	assert_int_equal(p.ret, 0);
-	assert_int_equal(p.cl.kargc, CMDLINE_MAX_WORDS - 1);
-	assert_string_equal(p.cl.kargv[CMDLINE_MAX_WORDS - 2], "k126");
+	assert_int_equal(p.cl.kargc, TEST_MAX_WORDS - 1);
+	assert_string_equal(p.cl.kargv[TEST_MAX_WORDS - 2], "k126");
 	assert_int_equal(p.cl.argc, 1);
 	assert_string_equal(p.cl.argv[0], "app");
 	assert_null(p.cl.argv[1]);
@@ -396,15 +400,60 @@ static void parse_word_limit(void **state)
 
 	/* The first is. */
 	strcpy(text, "--");
-	for (int i = 0; i < CMDLINE_MAX_WORDS - 1; i++)
+	for (int i = 0; i < TEST_MAX_WORDS - 1; i++)
 		sprintf(text + strlen(text), " a%d", i);
 	parse(&p, text);
 	assert_int_equal(p.ret, 0);
 	assert_int_equal(p.cl.kargc, 0);
-	assert_int_equal(p.cl.argc, CMDLINE_MAX_WORDS);
-	assert_string_equal(p.cl.argv[CMDLINE_MAX_WORDS - 1], "a126");
-	assert_null(p.cl.argv[CMDLINE_MAX_WORDS]);
+	assert_int_equal(p.cl.argc, TEST_MAX_WORDS);
+	assert_string_equal(p.cl.argv[TEST_MAX_WORDS - 1], "a126");
+	assert_null(p.cl.argv[TEST_MAX_WORDS]);
 	free(p.buf);
+}
+
+/* A command line of any size parses whole when words[] is sized by
+ * CMDLINE_WORDS_MAX of it: one-character words, the densest there are,
+ * far more of them than the old fixed table of 128 held, with and without
+ * "--" among them; and empty quoted words, the densest of those. */
+static void parse_sized_by_length(void **state)
+{
+	enum { SIZE = 4096, MAX = CMDLINE_WORDS_MAX(SIZE) };
+	static char text[SIZE];
+	static char *words[MAX + 2];
+	struct cmdline cl;
+
+	/* "a a a ... a": SIZE - 1 characters, (SIZE - 1 + 1) / 2 words. */
+	for (int i = 0; i < SIZE - 1; i++)
+		text[i] = i % 2 ? ' ' : 'a';
+	text[SIZE - 1] = '\0';
+	assert_int_equal(cmdline_parse(text, "app", words, MAX, &cl), 0);
+	assert_int_equal(cl.kargc, 0);
+	assert_int_equal(cl.argc, SIZE / 2 + 1);
+	assert_true(cl.argc - 1 > 128);
+	for (int i = 1; i < cl.argc; i++)
+		assert_string_equal(cl.argv[i], "a");
+	assert_null(cl.argv[cl.argc]);
+
+	/* 1000 kernel words, "--", and the application's words after it. */
+	text[0] = '\0';
+	for (int i = 0; i < 1000; i++)
+		strcat(text, "k ");
+	strcat(text, "-- x y");
+	assert_int_equal(cmdline_parse(text, "app", words, MAX, &cl), 0);
+	assert_int_equal(cl.kargc, 1000);
+	assert_string_equal(cl.kargv[999], "k");
+	assert_int_equal(cl.argc, 3);
+	assert_string_equal(cl.argv[0], "app");
+	assert_string_equal(cl.argv[2], "y");
+	assert_null(cl.argv[3]);
+
+	/* Empty words take three characters each: fewer fit. */
+	text[0] = '\0';
+	while (strlen(text) + 3 < SIZE)
+		strcat(text, "'' ");
+	assert_int_equal(cmdline_parse(text, "app", words, MAX, &cl), 0);
+	assert_int_equal(cl.argc, (SIZE - 1) / 3 + 1);
+	assert_string_equal(cl.argv[cl.argc - 1], "");
 }
 
 /* --- random round trips ----------------------------------------------------- */
@@ -620,8 +669,8 @@ int main(void)
 		cmocka_unit_test(split_unterminated),	 cmocka_unit_test(split_word_limit),
 		cmocka_unit_test(split_long_word),	 cmocka_unit_test(parse_without_dashes),
 		cmocka_unit_test(parse_with_dashes),	 cmocka_unit_test(parse_errors),
-		cmocka_unit_test(parse_word_limit),	 cmocka_unit_test(random_round_trips),
-		cmocka_unit_test(random_truncations),
+		cmocka_unit_test(parse_word_limit),	 cmocka_unit_test(parse_sized_by_length),
+		cmocka_unit_test(random_round_trips),	 cmocka_unit_test(random_truncations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,10 @@
 /*
- * The entropy registry and keel_getrandom (kernel/entropy.c) with fake
+ * The entropy registry and entropy_getrandom (kernel/entropy.c) with fake
  * sources and a fake CPU generator, on the host scheduler
  * (tests/host/sched_host.c) whose clock moves only while threads wait, so
  * a source that stays silent costs exactly its deadline.
  *
- * Every source is deterministic, so the bytes keel_getrandom hands out
+ * Every source is deterministic, so the bytes entropy_getrandom hands out
  * are checked to be exactly the XOR of the sources that delivered and of
  * the CPU's words: nothing left out, nothing mixed twice.
  */
@@ -158,7 +158,7 @@ static void test_no_source_is_enodev(void **state)
 	uint8_t b[16];
 	cpu_has = true;
 	/* The CPU alone is never enough. */
-	assert_int_equal(keel_getrandom(b, sizeof(b)), -ENODEV);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -ENODEV);
 	assert_int_equal(cpu_words, 0);
 }
 
@@ -166,12 +166,12 @@ static void test_one_source_alone(void **state)
 {
 	struct fake *a = add(GOOD, 3);
 	uint8_t b[1000];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), sizeof(b));
 	size_t start = 0;
 	for (size_t k = 0; k < sizeof(b); k++)
 		assert_int_equal(b[k], expected(&a, &start, 1, k, 0));
 	assert_int_equal(a->src.bytes, sizeof(b));
-	assert_int_equal(keel_getrandom(b, 0), 0);
+	assert_int_equal(entropy_getrandom(b, 0), 0);
 }
 
 static void test_sources_and_cpu_are_xored(void **state)
@@ -180,11 +180,11 @@ static void test_sources_and_cpu_are_xored(void **state)
 	struct fake *g[2] = { add(GOOD, 11), add(GOOD, 200) };
 	g[1]->max_read = 7; /* short reads are read again */
 	uint8_t first[100];
-	assert_int_equal(keel_getrandom(first, sizeof(first)), sizeof(first));
+	assert_int_equal(entropy_getrandom(first, sizeof(first)), sizeof(first));
 	size_t start[2] = { g[0]->pos, g[1]->pos };
 	uint64_t cpu_start = cpu_next;
 	static uint8_t b[5000]; /* several chunks, the last one partial */
-	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), sizeof(b));
 	for (size_t k = 0; k < sizeof(b); k++) {
 		/* The CPU's words restart at each chunk of 256 bytes. */
 		uint8_t want = stream(g[0], start[0] + k) ^ stream(g[1], start[1] + k);
@@ -200,7 +200,7 @@ static void test_failing_source_is_skipped(void **state)
 	struct fake *bad = add(FAIL, 0);
 	struct fake *good = add(GOOD, 42);
 	uint8_t b[2000];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), sizeof(b));
 	size_t start = 0;
 	for (size_t k = 0; k < sizeof(b); k++)
 		assert_int_equal(b[k], expected(&good, &start, 1, k, 0));
@@ -217,7 +217,7 @@ static void test_all_failing_is_eio_even_with_cpu(void **state)
 	add(EMPTY, 0);
 	add(LIAR, 0);
 	uint8_t b[64];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), -EIO);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -EIO);
 	assert_int_equal(cpu_words, 0);
 	/* A source that keeps delivering nothing is given up on, not waited
 	 * for forever. */
@@ -229,7 +229,7 @@ static void test_silent_source_times_out_once(void **state)
 	struct fake *silent = add(SILENT, 0);
 	struct fake *good = add(GOOD, 9);
 	uint8_t b[1024];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), sizeof(b));
 	size_t start = 0;
 	for (size_t k = 0; k < sizeof(b); k++)
 		assert_int_equal(b[k], expected(&good, &start, 1, k, 0));
@@ -239,12 +239,28 @@ static void test_silent_source_times_out_once(void **state)
 	assert_int_equal(silent->reads, 1);
 }
 
-static void test_silent_source_alone_is_eio(void **state)
+/* Nothing delivered because a source stayed silent: -ETIMEDOUT, the
+ * source may answer a later call; one that broke too does not hide it. */
+static void test_silent_source_alone_times_out(void **state)
 {
 	add(SILENT, 0);
 	uint8_t b[16];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), -EIO);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -ETIMEDOUT);
 	assert_int_equal(host_clock(), T0 + ENTROPY_SOURCE_TIMEOUT_NS);
+	add(FAIL, 0);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -ETIMEDOUT);
+	assert_int_equal(host_clock(), T0 + 2 * ENTROPY_SOURCE_TIMEOUT_NS);
+}
+
+/* A source with its own bound is waited for that long, not the default. */
+static void test_source_bound_of_its_own(void **state)
+{
+	struct fake *silent = add(SILENT, 0);
+	silent->src.timeout_ns = 100000000ull;
+	uint8_t b[16];
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -ETIMEDOUT);
+	assert_int_equal(silent->last_deadline, T0 + 100000000ull);
+	assert_int_equal(host_clock(), T0 + 100000000ull);
 }
 
 /* The sources fail part way: the chunks they finished are handed out. */
@@ -253,11 +269,11 @@ static void test_failure_part_way_gives_a_short_count(void **state)
 	struct fake *a = add(DIES_AT, 1);
 	a->limit = 700;
 	uint8_t b[2000];
-	assert_int_equal(keel_getrandom(b, sizeof(b)), 512);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), 512);
 	size_t start = 0;
 	for (size_t k = 0; k < 512; k++)
 		assert_int_equal(b[k], expected(&a, &start, 1, k, 0));
-	assert_int_equal(keel_getrandom(b, sizeof(b)), -EIO);
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), -EIO);
 }
 
 static void test_register_and_unregister(void **state)
@@ -273,11 +289,11 @@ static void test_register_and_unregister(void **state)
 	assert_int_equal(entropy_unregister(&a->src), 0);
 	assert_int_equal(entropy_source_count(), 1);
 	uint8_t x[8];
-	assert_int_equal(keel_getrandom(x, sizeof(x)), sizeof(x));
+	assert_int_equal(entropy_getrandom(x, sizeof(x)), sizeof(x));
 	assert_int_equal(a->reads, 0);
 	assert_int_equal(b->src.bytes, 8);
 	assert_int_equal(entropy_unregister(&b->src), 0);
-	assert_int_equal(keel_getrandom(x, sizeof(x)), -ENODEV);
+	assert_int_equal(entropy_getrandom(x, sizeof(x)), -ENODEV);
 }
 
 /* A source unregistered while another thread is in a call that reads it
@@ -302,7 +318,7 @@ static void test_unregister_waits_for_a_call(void **state)
 	uint8_t b[64];
 	/* The thread runs while the call waits for the slow source, and
 	 * waits in turn. */
-	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	assert_int_equal(entropy_getrandom(b, sizeof(b)), sizeof(b));
 	assert_int_equal(good->src.bytes, 64);
 	int status = -1;
 	assert_int_equal(thread_join(t, &status), 0);
@@ -319,7 +335,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_source_is_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_failing_is_eio_even_with_cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_source_times_out_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_source_alone_is_eio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_source_alone_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_bound_of_its_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_part_way_gives_a_short_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_and_unregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregister_waits_for_a_call, setup, teardown),

@@ -24,7 +24,9 @@
 
 #include <cmocka.h>
 
-#include "include/keel.h"
+#include "kernel/clock.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/sched.h"
 #include "tests/host/sched_host.h"
 
@@ -59,18 +61,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-static keel_thread_t *spawn(const char *name, int (*fn)(void *), void *arg)
+static struct thread *spawn(const char *name, int (*fn)(void *), void *arg)
 {
-	keel_thread_t *t = NULL;
-	assert_int_equal(keel_thread_create(&t, name, fn, arg, 0), 0);
+	struct thread *t = NULL;
+	assert_int_equal(thread_create(&t, name, fn, arg, 0), 0);
 	assert_non_null(t);
 	return t;
 }
 
-static int join(keel_thread_t *t)
+static int join(struct thread *t)
 {
 	int status = -12345;
-	assert_int_equal(keel_thread_join(t, &status), 0);
+	assert_int_equal(thread_join(t, &status), 0);
 	return status;
 }
 
@@ -91,7 +93,7 @@ static int mark_arg(void *arg)
 
 /* --- creating, joining, detaching -------------------------------------------------- */
 
-static void exit_inner(int status) { keel_thread_exit(status); }
+static void exit_inner(int status) { thread_exit(status); }
 
 static void exit_outer(int status)
 {
@@ -107,9 +109,9 @@ static int exits_from_nested_call(void *arg)
 
 static void create_and_join(void **state)
 {
-	keel_thread_t *t = spawn("worker", return_arg, (void *)42);
+	struct thread *t = spawn("worker", return_arg, (void *)42);
 	assert_int_equal(host_live_stacks(), 1);
-	assert_string_equal(keel_thread_name(t), "worker");
+	assert_string_equal(thread_name(t), "worker");
 	assert_int_equal(join(t), 42);
 	assert_int_equal(host_live_stacks(), 0);
 
@@ -117,10 +119,10 @@ static void create_and_join(void **state)
 	assert_int_equal(join(spawn("nested", exits_from_nested_call, (void *)99)), 99);
 	assert_string_equal(trace, "");
 	t = spawn("nostatus", return_arg, (void *)1);
-	assert_int_equal(keel_thread_join(t, NULL), 0);
+	assert_int_equal(thread_join(t, NULL), 0);
 
 	/* Many, joined in the reverse order. */
-	keel_thread_t *ts[10];
+	struct thread *ts[10];
 	for (int i = 0; i < 10; i++)
 		ts[i] = spawn("many", return_arg, (void *)(intptr_t)(3 * i));
 	assert_int_equal(host_live_stacks(), 10);
@@ -138,32 +140,32 @@ static int set_flag(void *arg)
 
 static void create_arguments(void **state)
 {
-	keel_thread_t *t = NULL;
-	assert_int_equal(keel_thread_create(&t, "x", NULL, NULL, 0), -EINVAL);
-	assert_int_equal(keel_thread_create(NULL, "x", return_arg, NULL, 0), -EINVAL);
+	struct thread *t = NULL;
+	assert_int_equal(thread_create(&t, "x", NULL, NULL, 0), -EINVAL);
+	assert_int_equal(thread_create(NULL, "x", return_arg, NULL, 0), -EINVAL);
 	assert_int_equal(host_live_stacks(), 0);
 
 	/* The new thread runs when the caller next yields or blocks. */
 	int flag = 0;
 	t = spawn("flag", set_flag, &flag);
 	assert_int_equal(flag, 0);
-	keel_thread_yield();
+	thread_yield();
 	assert_int_equal(flag, 1);
 	join(t);
 
 	/* Names: copied, at most 15 bytes kept, a default. */
 	char name[32] = "fifteen-chars-x";
-	assert_int_equal(keel_thread_create(&t, name, return_arg, NULL, 0), 0);
+	assert_int_equal(thread_create(&t, name, return_arg, NULL, 0), 0);
 	name[0] = 'X';
-	assert_string_equal(keel_thread_name(t), "fifteen-chars-x");
+	assert_string_equal(thread_name(t), "fifteen-chars-x");
 	join(t);
 	t = spawn("sixteen-chars-xy", return_arg, NULL);
-	assert_string_equal(keel_thread_name(t), "sixteen-chars-x");
+	assert_string_equal(thread_name(t), "sixteen-chars-x");
 	join(t);
 	t = spawn(NULL, return_arg, NULL);
-	assert_string_equal(keel_thread_name(t), "thread");
+	assert_string_equal(thread_name(t), "thread");
 	join(t);
-	assert_string_equal(keel_thread_name(keel_thread_self()), "boot");
+	assert_string_equal(thread_name(thread_self()), "boot");
 
 	/* Stack sizes: 0 is the default, the rest rounded up to pages. */
 	static const struct {
@@ -172,7 +174,7 @@ static void create_arguments(void **state)
 		{ 0, THREAD_DEFAULT_STACK }, { 1, 4096 }, { 4096, 4096 }, { 4097, 8192 }, { 100000, 102400 },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		assert_int_equal(keel_thread_create(&t, "size", return_arg, (void *)(intptr_t)i, sizes[i].ask), 0);
+		assert_int_equal(thread_create(&t, "size", return_arg, (void *)(intptr_t)i, sizes[i].ask), 0);
 		assert_int_equal(t->stack_size, sizes[i].get);
 		assert_int_equal(join(t), (int)i);
 	}
@@ -180,84 +182,84 @@ static void create_arguments(void **state)
 	/* No memory: nothing is left behind (the sanitizer's leak check sees
 	 * the thread structure). */
 	host_fail_stack_allocs(1);
-	assert_int_equal(keel_thread_create(&t, "nomem", return_arg, NULL, 0), -ENOMEM);
-	assert_int_equal(keel_thread_create(&t, "huge", return_arg, NULL, HOST_STACK_MAX + 1), -ENOMEM);
-	assert_int_equal(keel_thread_create(&t, "huger", return_arg, NULL, SIZE_MAX), -ENOMEM);
-	assert_int_equal(keel_thread_create(&t, "huger", return_arg, NULL, SIZE_MAX - 4095), -ENOMEM);
+	assert_int_equal(thread_create(&t, "nomem", return_arg, NULL, 0), -ENOMEM);
+	assert_int_equal(thread_create(&t, "huge", return_arg, NULL, HOST_STACK_MAX + 1), -ENOMEM);
+	assert_int_equal(thread_create(&t, "huger", return_arg, NULL, SIZE_MAX), -ENOMEM);
+	assert_int_equal(thread_create(&t, "huger", return_arg, NULL, SIZE_MAX - 4095), -ENOMEM);
 	assert_int_equal(host_live_stacks(), 0);
 	/* And the next one works. */
 	assert_int_equal(join(spawn("after", return_arg, (void *)5)), 5);
 }
 
-static keel_sem_t sem;
+static struct sem sem;
 
 static int wait_sem_then_return(void *arg)
 {
-	keel_sem_wait(&sem);
+	sem_wait(&sem);
 	CHECK_IRQ_ON();
 	return (int)(intptr_t)arg;
 }
 
-static int join_self(void *arg) { return keel_thread_join(keel_thread_self(), NULL); }
-static int join_arg(void *arg) { return keel_thread_join(arg, NULL); }
-static int detach_arg(void *arg) { return keel_thread_detach(arg); }
+static int join_self(void *arg) { return thread_join(thread_self(), NULL); }
+static int join_arg(void *arg) { return thread_join(arg, NULL); }
+static int detach_arg(void *arg) { return thread_detach(arg); }
 
 static int join_arg_status(void *arg)
 {
 	int status = -1;
-	HOST_CHECK(keel_thread_join(arg, &status) == 0);
+	HOST_CHECK(thread_join(arg, &status) == 0);
 	return status;
 }
 
 static void join_and_detach_errors(void **state)
 {
-	keel_thread_t *boot = keel_thread_self();
-	keel_sem_init(&sem, 0);
+	struct thread *boot = thread_self();
+	sem_init(&sem, 0);
 
 	/* Joining oneself. */
 	assert_int_equal(join(spawn("self", join_self, NULL)), -EDEADLK);
-	assert_int_equal(keel_thread_join(boot, NULL), -EDEADLK);
+	assert_int_equal(thread_join(boot, NULL), -EDEADLK);
 	/* The boot thread is neither joined nor detached. */
 	assert_int_equal(join(spawn("joinboot", join_arg, boot)), -EINVAL);
 	assert_int_equal(join(spawn("detachboot", detach_arg, boot)), -EINVAL);
-	assert_int_equal(keel_thread_detach(boot), -EINVAL);
+	assert_int_equal(thread_detach(boot), -EINVAL);
 
 	/* Detached: neither joined nor detached again. */
-	keel_thread_t *t = spawn("detached", wait_sem_then_return, NULL);
-	assert_int_equal(keel_thread_detach(t), 0);
-	assert_int_equal(keel_thread_detach(t), -EINVAL);
-	assert_int_equal(keel_thread_join(t, NULL), -EINVAL);
-	keel_thread_yield(); /* it waits */
+	struct thread *t = spawn("detached", wait_sem_then_return, NULL);
+	assert_int_equal(thread_detach(t), 0);
+	assert_int_equal(thread_detach(t), -EINVAL);
+	assert_int_equal(thread_join(t, NULL), -EINVAL);
+	thread_yield(); /* it waits */
 	assert_int_equal(host_live_stacks(), 1);
-	keel_sem_post(&sem);
-	keel_thread_yield(); /* it ends and is freed */
+	sem_post(&sem);
+	thread_yield(); /* it ends and is freed */
 	assert_int_equal(host_live_stacks(), 0);
 
 	/* Already being joined: a second joiner is refused, and so is a
 	 * detach. */
 	t = spawn("target", wait_sem_then_return, (void *)31);
-	keel_thread_t *j = spawn("joiner", join_arg_status, t);
-	keel_thread_yield(); /* t waits on the semaphore, j in the join */
-	assert_int_equal(keel_thread_join(t, NULL), -EINVAL);
-	assert_int_equal(keel_thread_detach(t), -EINVAL);
-	keel_sem_post(&sem);
+	struct thread *j = spawn("joiner", join_arg_status, t);
+	thread_yield(); /* t waits on the semaphore, j in the join */
+	assert_int_equal(thread_join(t, NULL), -EINVAL);
+	assert_int_equal(thread_detach(t), -EINVAL);
+	sem_post(&sem);
 	assert_int_equal(join(j), 31);
 	assert_int_equal(host_live_stacks(), 0);
 }
 
 static void detach_exited_thread(void **state)
 {
-	keel_thread_t *t = spawn("done", return_arg, NULL);
-	keel_thread_yield(); /* it runs and exits, and waits for a join */
+	struct thread *t = spawn("done", return_arg, NULL);
+	thread_yield(); /* it runs and exits, and waits for a join */
 	assert_int_equal(t->state, THREAD_EXITED);
 	assert_int_equal(host_live_stacks(), 1);
-	assert_int_equal(keel_thread_detach(t), 0); /* freed right away */
+	assert_int_equal(thread_detach(t), 0); /* freed right away */
 	assert_int_equal(host_live_stacks(), 0);
 }
 
 static int detach_self_then_mark(void *arg)
 {
-	HOST_CHECK(keel_thread_detach(keel_thread_self()) == 0);
+	HOST_CHECK(thread_detach(thread_self()) == 0);
 	mark(*(const char *)arg);
 	return 0;
 }
@@ -266,36 +268,36 @@ static void detached_threads_are_reaped(void **state)
 {
 	static const char ids[] = "abcdef";
 	for (int i = 0; i < 6; i++)
-		assert_int_equal(keel_thread_detach(spawn("det", mark_arg, (void *)&ids[i])), 0);
+		assert_int_equal(thread_detach(spawn("det", mark_arg, (void *)&ids[i])), 0);
 	assert_int_equal(host_live_stacks(), 6);
 	/* One yield: each runs, ends, and is freed by whichever thread runs
 	 * next; the last by the boot thread coming back. */
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "abcdef");
 	assert_int_equal(host_live_stacks(), 0);
 
 	/* Threads detaching themselves. */
 	for (int i = 0; i < 3; i++)
 		spawn("selfdet", detach_self_then_mark, (void *)&ids[i]);
-	keel_thread_yield();
+	thread_yield();
 	assert_string_equal(trace, "abcdefabc");
 	assert_int_equal(host_live_stacks(), 0);
 
 	/* One that ends while the boot thread sleeps: freed by then. */
-	keel_sem_init(&sem, 0);
-	keel_thread_detach(spawn("sleeper", wait_sem_then_return, NULL));
-	keel_thread_yield();
+	sem_init(&sem, 0);
+	thread_detach(spawn("sleeper", wait_sem_then_return, NULL));
+	thread_yield();
 	assert_int_equal(host_live_stacks(), 1);
-	keel_sem_post(&sem);
-	keel_sleep_ns(10);
+	sem_post(&sem);
+	sleep_ns(10);
 	assert_int_equal(host_live_stacks(), 0);
 	assert_int_equal(host_clock(), T0 + 10);
 }
 
 static void guard_owner(void **state)
 {
-	keel_thread_t *a = spawn("a", return_arg, NULL);
-	keel_thread_t *b = spawn("b", return_arg, NULL);
+	struct thread *a = spawn("a", return_arg, NULL);
+	struct thread *b = spawn("b", return_arg, NULL);
 	assert_ptr_equal(sched_guard_owner(a->stack - 1), a);
 	assert_ptr_equal(sched_guard_owner(a->stack - 4096), a);
 	assert_ptr_not_equal(sched_guard_owner(a->stack - 4097), a);
@@ -316,7 +318,7 @@ static int yield_three_times(void *arg)
 {
 	for (int i = 0; i < 3; i++) {
 		mark(*(const char *)arg);
-		keel_thread_yield();
+		thread_yield();
 		CHECK_IRQ_ON();
 	}
 	return 0;
@@ -326,12 +328,12 @@ static void yield_round_robin(void **state)
 {
 	/* Alone: straight back, no switch. */
 	unsigned long sw = sched_switches;
-	keel_thread_yield();
+	thread_yield();
 	assert_int_equal(sched_switches, sw);
 
-	keel_thread_t *a = spawn("a", yield_three_times, "a");
-	keel_thread_t *b = spawn("b", yield_three_times, "b");
-	keel_thread_t *c = spawn("c", yield_three_times, "c");
+	struct thread *a = spawn("a", yield_three_times, "a");
+	struct thread *b = spawn("b", yield_three_times, "b");
+	struct thread *c = spawn("c", yield_three_times, "c");
 	join(a);
 	join(b);
 	join(c);
@@ -343,7 +345,7 @@ static void yield_round_robin(void **state)
 	b = spawn("b", yield_three_times, "b");
 	for (int i = 0; i < 4; i++) {
 		mark('B');
-		keel_thread_yield();
+		thread_yield();
 	}
 	assert_string_equal(trace, "BabBabBabB");
 	join(a);
@@ -363,7 +365,7 @@ struct sleeper {
 static int sleep_then_mark(void *arg)
 {
 	struct sleeper *s = arg;
-	keel_sleep_ns(s->ns);
+	sleep_ns(s->ns);
 	CHECK_IRQ_ON();
 	s->woke = host_clock();
 	mark(s->id);
@@ -375,7 +377,7 @@ static void sleep_in_deadline_order(void **state)
 	struct sleeper s[] = {
 		{ 'a', 300, 0 }, { 'b', 100, 0 }, { 'c', 200, 0 }, { 'd', 100, 0 }, { 'e', 0, 0 }, { 'f', 1, 0 },
 	};
-	keel_thread_t *t[6];
+	struct thread *t[6];
 	for (int i = 0; i < 6; i++)
 		t[i] = spawn("sleeper", sleep_then_mark, &s[i]);
 	for (int i = 0; i < 6; i++)
@@ -387,18 +389,18 @@ static void sleep_in_deadline_order(void **state)
 		assert_int_equal(s[i].woke, T0 + s[i].ns);
 	assert_int_equal(host_clock(), T0 + 300);
 
-	/* keel_sleep_ns(0) returns at once, without a switch or a halt. */
+	/* sleep_ns(0) returns at once, without a switch or a halt. */
 	unsigned long sw = sched_switches, idle = host_idles();
-	keel_sleep_ns(0);
+	sleep_ns(0);
 	assert_int_equal(sched_switches, sw);
 	assert_int_equal(host_idles(), idle);
 	assert_int_equal(host_clock(), T0 + 300);
 
 	/* The boot thread sleeping alongside others. */
 	struct sleeper x = { 'x', 50, 0 }, y = { 'y', 150, 0 };
-	keel_thread_t *tx = spawn("x", sleep_then_mark, &x);
-	keel_thread_t *ty = spawn("y", sleep_then_mark, &y);
-	keel_sleep_ns(100);
+	struct thread *tx = spawn("x", sleep_then_mark, &x);
+	struct thread *ty = spawn("y", sleep_then_mark, &y);
+	sleep_ns(100);
 	mark('B');
 	assert_int_equal(host_clock(), T0 + 400);
 	join(tx);
@@ -412,10 +414,10 @@ static void sleep_saturates(void **state)
 	/* A sleep that would run past the end of the clock ends at its last
 	 * tick rather than wrapping into the past. */
 	assert_true(host_reset(UINT64_MAX - 1000));
-	keel_sleep_ns(UINT64_MAX);
+	sleep_ns(UINT64_MAX);
 	assert_int_equal(host_clock(), UINT64_MAX - 1);
 	assert_true(host_reset(T0));
-	keel_sleep_ns(UINT64_MAX - T0);
+	sleep_ns(UINT64_MAX - T0);
 	assert_int_equal(host_clock(), UINT64_MAX - 1);
 	assert_true(host_reset(T0));
 }
@@ -425,7 +427,7 @@ static void spurious_wakeups(void **state)
 {
 	host_spurious_wakeups(3);
 	unsigned long halts = sched_idle_halts;
-	keel_sleep_ns(100);
+	sleep_ns(100);
 	assert_int_equal(host_clock(), T0 + 100);
 	assert_int_equal(host_idles(), 4);
 	assert_int_equal(sched_idle_halts - halts, 4);
@@ -435,39 +437,39 @@ static void spurious_wakeups(void **state)
 
 static void sem_post_before_wait(void **state)
 {
-	keel_sem_t s;
-	keel_sem_init(&s, 0);
-	keel_sem_post(&s);
-	keel_sem_post(&s);
+	struct sem s;
+	sem_init(&s, 0);
+	sem_post(&s);
+	sem_post(&s);
 	assert_int_equal(s.count, 2);
 	unsigned long sw = sched_switches;
-	keel_sem_wait(&s);
-	assert_int_equal(keel_sem_timedwait(&s, 1000), 0);
+	sem_wait(&s);
+	assert_int_equal(sem_timedwait(&s, 1000), 0);
 	assert_int_equal(sched_switches, sw);
 	assert_int_equal(s.count, 0);
-	assert_int_equal(keel_sem_trywait(&s), -EAGAIN);
+	assert_int_equal(sem_trywait(&s), -EAGAIN);
 	/* A timeout of zero does not wait. */
-	assert_int_equal(keel_sem_timedwait(&s, 0), -ETIMEDOUT);
+	assert_int_equal(sem_timedwait(&s, 0), -ETIMEDOUT);
 	assert_int_equal(host_clock(), T0);
 	assert_int_equal(host_idles(), 0);
 
-	keel_sem_init(&s, 3);
+	sem_init(&s, 3);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(keel_sem_trywait(&s), 0);
-	assert_int_equal(keel_sem_trywait(&s), -EAGAIN);
+		assert_int_equal(sem_trywait(&s), 0);
+	assert_int_equal(sem_trywait(&s), -EAGAIN);
 
-	keel_sem_t z = KEEL_SEM_INIT(1);
-	assert_int_equal(keel_sem_trywait(&z), 0);
-	assert_int_equal(keel_sem_trywait(&z), -EAGAIN);
-	keel_sem_t zero = { 0 };
-	keel_sem_post(&zero);
-	keel_sem_wait(&zero);
+	struct sem z = SEM_INIT(1);
+	assert_int_equal(sem_trywait(&z), 0);
+	assert_int_equal(sem_trywait(&z), -EAGAIN);
+	struct sem zero = { 0 };
+	sem_post(&zero);
+	sem_wait(&zero);
 	assert_true(host_irq_enabled());
 }
 
 static int sem_wait_mark(void *arg)
 {
-	keel_sem_wait(&sem);
+	sem_wait(&sem);
 	CHECK_IRQ_ON();
 	mark(*(const char *)arg);
 	return 0;
@@ -477,26 +479,26 @@ static int trywait_result;
 
 static int sem_trywait_once(void *arg)
 {
-	trywait_result = keel_sem_trywait(&sem);
+	trywait_result = sem_trywait(&sem);
 	return 0;
 }
 
 static void sem_hand_off(void **state)
 {
-	keel_sem_init(&sem, 0);
-	keel_thread_t *w = spawn("waiter", sem_wait_mark, "w");
-	keel_thread_yield();
+	sem_init(&sem, 0);
+	struct thread *w = spawn("waiter", sem_wait_mark, "w");
+	thread_yield();
 	assert_ptr_equal(waitq_first(&sem.waiters), w);
 	/* A thread that will run before the waiter does. */
 	trywait_result = 1;
-	keel_thread_t *t = spawn("thief", sem_trywait_once, NULL);
-	keel_sem_post(&sem);
+	struct thread *t = spawn("thief", sem_trywait_once, NULL);
+	sem_post(&sem);
 	/* The unit went to the waiter: the count stays zero and nobody else
 	 * can take it, not the poster, not the thread that runs first. */
 	assert_int_equal(sem.count, 0);
 	assert_null(waitq_first(&sem.waiters));
-	assert_int_equal(keel_sem_trywait(&sem), -EAGAIN);
-	assert_int_equal(keel_sem_timedwait(&sem, 0), -ETIMEDOUT);
+	assert_int_equal(sem_trywait(&sem), -EAGAIN);
+	assert_int_equal(sem_timedwait(&sem, 0), -ETIMEDOUT);
 	join(t);
 	assert_int_equal(trywait_result, -EAGAIN);
 	join(w);
@@ -506,22 +508,22 @@ static void sem_hand_off(void **state)
 
 static void sem_waiters_fifo(void **state)
 {
-	keel_sem_init(&sem, 0);
-	keel_thread_t *t[5];
+	sem_init(&sem, 0);
+	struct thread *t[5];
 	static const char ids[] = "12345";
 	for (int i = 0; i < 5; i++)
 		t[i] = spawn("w", sem_wait_mark, (void *)&ids[i]);
-	keel_thread_yield();
-	keel_sem_post(&sem);
-	keel_sem_post(&sem);
-	keel_thread_yield();
+	thread_yield();
+	sem_post(&sem);
+	sem_post(&sem);
+	thread_yield();
 	assert_string_equal(trace, "12");
-	keel_sem_post(&sem);
-	keel_thread_yield();
+	sem_post(&sem);
+	thread_yield();
 	assert_string_equal(trace, "123");
-	keel_sem_post(&sem);
-	keel_sem_post(&sem);
-	keel_sem_post(&sem); /* one more than there are waiters */
+	sem_post(&sem);
+	sem_post(&sem);
+	sem_post(&sem); /* one more than there are waiters */
 	for (int i = 0; i < 5; i++)
 		join(t[i]);
 	assert_string_equal(trace, "12345");
@@ -538,7 +540,7 @@ static int sem_timedwait_thread(void *arg)
 {
 	struct timed *w = arg;
 	w->start = host_clock();
-	w->ret = keel_sem_timedwait(&sem, w->timeout);
+	w->ret = sem_timedwait(&sem, w->timeout);
 	CHECK_IRQ_ON();
 	w->end = host_clock();
 	mark(w->id);
@@ -547,10 +549,10 @@ static int sem_timedwait_thread(void *arg)
 
 static void sem_timedwait_times_out(void **state)
 {
-	keel_sem_init(&sem, 0);
+	sem_init(&sem, 0);
 	struct timed a = { 'a', 12345, 0, 0, 1 }, b = { 'b', 500, 0, 0, 1 };
-	keel_thread_t *ta = spawn("a", sem_timedwait_thread, &a);
-	keel_thread_t *tb = spawn("b", sem_timedwait_thread, &b);
+	struct thread *ta = spawn("a", sem_timedwait_thread, &a);
+	struct thread *tb = spawn("b", sem_timedwait_thread, &b);
 	join(ta);
 	join(tb);
 	assert_string_equal(trace, "ba");
@@ -563,38 +565,54 @@ static void sem_timedwait_times_out(void **state)
 	assert_null(waitq_first(&sem.waiters));
 	assert_int_equal(sem.count, 0);
 	/* A post now finds no waiter: it counts. */
-	keel_sem_post(&sem);
+	sem_post(&sem);
 	assert_int_equal(sem.count, 1);
 
 	/* The boot thread timing out alone. */
-	keel_sem_init(&sem, 0);
-	assert_int_equal(keel_sem_timedwait(&sem, 77), -ETIMEDOUT);
+	sem_init(&sem, 0);
+	assert_int_equal(sem_timedwait(&sem, 77), -ETIMEDOUT);
 	assert_int_equal(host_clock(), T0 + 12345 + 77);
+}
+
+/* The one place a timeout becomes a deadline (kernel/clock.h). */
+static void deadline_after_saturates(void **state)
+{
+	assert_int_equal(deadline_after(0), T0);
+	assert_int_equal(deadline_after(5), T0 + 5);
+	assert_int_equal(deadline_after(DEADLINE_NEVER - T0 - 1), DEADLINE_NEVER - 1);
+	assert_int_equal(deadline_after(DEADLINE_NEVER - T0), DEADLINE_NEVER);
+	assert_int_equal(deadline_after(UINT64_MAX), DEADLINE_NEVER);
+	assert_true(host_reset(UINT64_MAX - 10));
+	assert_int_equal(deadline_after(9), UINT64_MAX - 1);
+	assert_int_equal(deadline_after(10), DEADLINE_NEVER);
+	assert_int_equal(deadline_after(11), DEADLINE_NEVER);
 }
 
 static void sem_timedwait_woken_early(void **state)
 {
-	keel_sem_init(&sem, 0);
+	sem_init(&sem, 0);
 	struct timed a = { 'a', 1000000, 0, 0, 1 };
-	keel_thread_t *t = spawn("a", sem_timedwait_thread, &a);
-	keel_thread_yield();
+	struct thread *t = spawn("a", sem_timedwait_thread, &a);
+	thread_yield();
 	assert_int_equal(host_timers_armed(), 1); /* its timeout */
-	keel_sem_post(&sem);
+	sem_post(&sem);
 	join(t);
 	assert_int_equal(a.ret, 0);
 	assert_int_equal(a.end, a.start);	  /* no time passed */
 	assert_int_equal(host_timers_armed(), 0); /* the timeout was cancelled */
 	assert_int_equal(sem.count, 0);
 	/* Nothing fires later either. */
-	keel_sleep_ns(2000000);
+	sleep_ns(2000000);
 	assert_int_equal(sem.count, 0);
 
-	/* The longest timeout there is, cut short by a post. */
+	/* The longest timeout there is, cut short by a post: beyond the
+	 * clock's reach, it is no limit (deadline_after gives DEADLINE_NEVER),
+	 * so no timer is armed for it. */
 	struct timed b = { 'b', UINT64_MAX, 0, 0, 1 };
 	t = spawn("b", sem_timedwait_thread, &b);
-	keel_thread_yield();
-	assert_int_equal(host_timers_armed(), 1);
-	keel_sem_post(&sem);
+	thread_yield();
+	assert_int_equal(host_timers_armed(), 0);
+	sem_post(&sem);
 	join(t);
 	assert_int_equal(b.ret, 0);
 	assert_int_equal(host_timers_armed(), 0);
@@ -607,13 +625,13 @@ static void post_from_interrupt(struct timer *t, void *ctx)
 {
 	HOST_CHECK(host_in_interrupt());
 	HOST_CHECK(!host_irq_enabled());
-	keel_sem_post(ctx);
+	sem_post(ctx);
 	HOST_CHECK(!host_irq_enabled());
 }
 
 static void sem_post_from_interrupt(void **state)
 {
-	keel_sem_init(&sem, 0);
+	sem_init(&sem, 0);
 	/* A thread waits; the boot thread joins it; the CPU halts until the
 	 * "device" interrupt posts. */
 	arch_timer_arm(&irq_timer, T0 + 777, post_from_interrupt, &sem);
@@ -623,12 +641,12 @@ static void sem_post_from_interrupt(void **state)
 	assert_int_equal(w.end, T0 + 777);
 	/* The boot thread itself waiting. */
 	arch_timer_arm(&irq_timer, T0 + 1000, post_from_interrupt, &sem);
-	keel_sem_wait(&sem);
+	sem_wait(&sem);
 	assert_int_equal(host_clock(), T0 + 1000);
 	assert_int_equal(sem.count, 0);
 	/* With nobody waiting, it counts. */
 	arch_timer_arm(&irq_timer, T0 + 2000, post_from_interrupt, &sem);
-	keel_sleep_ns(5000);
+	sleep_ns(5000);
 	assert_int_equal(sem.count, 1);
 }
 
@@ -638,7 +656,7 @@ static void sem_post_and_timeout_together(void **state)
 {
 	/* The post's timer was armed first: the waiter gets the unit, and
 	 * its own timeout, firing right after, changes nothing. */
-	keel_sem_init(&sem, 0);
+	sem_init(&sem, 0);
 	uint64_t due = T0 + 1000;
 	arch_timer_arm(&irq_timer, due, post_from_interrupt, &sem);
 	struct timed a = { 'a', due - T0, 0, 0, 1 };
@@ -650,8 +668,8 @@ static void sem_post_and_timeout_together(void **state)
 	/* The timeout was armed first: the wait times out, the post counts. */
 	due += 1000;
 	struct timed b = { 'b', 1000, 0, 0, 1 };
-	keel_thread_t *t = spawn("b", sem_timedwait_thread, &b);
-	keel_thread_yield();
+	struct thread *t = spawn("b", sem_timedwait_thread, &b);
+	thread_yield();
 	arch_timer_arm(&irq_timer, due, post_from_interrupt, &sem);
 	join(t);
 	assert_int_equal(b.ret, -ETIMEDOUT);
@@ -659,31 +677,31 @@ static void sem_post_and_timeout_together(void **state)
 	assert_int_equal(sem.count, 1);
 }
 
-static keel_sem_t ping, pong;
+static struct sem ping, pong;
 static int rally;
 
 static int ponger(void *arg)
 {
 	for (int i = 0; i < 1000; i++) {
-		keel_sem_wait(&ping);
+		sem_wait(&ping);
 		HOST_CHECK(rally == 2 * i + 1);
 		rally++;
-		keel_sem_post(&pong);
+		sem_post(&pong);
 	}
 	return 0;
 }
 
 static void sem_ping_pong(void **state)
 {
-	keel_sem_init(&ping, 0);
-	keel_sem_init(&pong, 0);
+	sem_init(&ping, 0);
+	sem_init(&pong, 0);
 	rally = 0;
 	unsigned long sw = sched_switches;
-	keel_thread_t *t = spawn("ponger", ponger, NULL);
+	struct thread *t = spawn("ponger", ponger, NULL);
 	for (int i = 0; i < 1000; i++) {
 		rally++;
-		keel_sem_post(&ping);
-		keel_sem_wait(&pong);
+		sem_post(&ping);
+		sem_wait(&pong);
 		assert_int_equal(rally, 2 * i + 2);
 	}
 	join(t);
@@ -695,7 +713,7 @@ static void sem_ping_pong(void **state)
 
 /* --- mutexes ---------------------------------------------------------------------------- */
 
-static keel_mutex_t mtx;
+static struct mutex mtx;
 
 struct mutex_try {
 	int trylock, unlock;
@@ -704,19 +722,19 @@ struct mutex_try {
 static int mutex_try_foreign(void *arg)
 {
 	struct mutex_try *r = arg;
-	r->trylock = keel_mutex_trylock(&mtx);
-	r->unlock = keel_mutex_unlock(&mtx);
+	r->trylock = mutex_trylock(&mtx);
+	r->unlock = mutex_unlock(&mtx);
 	return 0;
 }
 
 static void mutex_basics(void **state)
 {
-	keel_mutex_init(&mtx);
-	keel_thread_t *self = keel_thread_self();
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
+	mutex_init(&mtx);
+	struct thread *self = thread_self();
+	assert_int_equal(mutex_lock(&mtx), 0);
 	assert_ptr_equal(mtx.owner, self);
-	assert_int_equal(keel_mutex_lock(&mtx), -EDEADLK);
-	assert_int_equal(keel_mutex_trylock(&mtx), -EBUSY);
+	assert_int_equal(mutex_lock(&mtx), -EDEADLK);
+	assert_int_equal(mutex_trylock(&mtx), -EBUSY);
 	assert_ptr_equal(mtx.owner, self);
 
 	/* Another thread can neither take it nor release it. */
@@ -726,11 +744,11 @@ static void mutex_basics(void **state)
 	assert_int_equal(r.unlock, -EPERM);
 	assert_ptr_equal(mtx.owner, self);
 
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), 0);
 	assert_null(mtx.owner);
-	assert_int_equal(keel_mutex_unlock(&mtx), -EPERM);
-	assert_int_equal(keel_mutex_trylock(&mtx), 0);
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), -EPERM);
+	assert_int_equal(mutex_trylock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), 0);
 
 	/* Free, another thread takes and leaves it. */
 	r = (struct mutex_try){ 1, 1 };
@@ -739,46 +757,46 @@ static void mutex_basics(void **state)
 	assert_int_equal(r.unlock, 0);
 	assert_null(mtx.owner);
 
-	keel_mutex_t s = KEEL_MUTEX_INIT;
-	assert_int_equal(keel_mutex_lock(&s), 0);
-	assert_int_equal(keel_mutex_unlock(&s), 0);
+	struct mutex s = MUTEX_INIT;
+	assert_int_equal(mutex_lock(&s), 0);
+	assert_int_equal(mutex_unlock(&s), 0);
 	assert_int_equal(host_idles(), 0);
 }
 
 static int lock_mark_unlock(void *arg)
 {
-	HOST_CHECK(keel_mutex_lock(&mtx) == 0);
+	HOST_CHECK(mutex_lock(&mtx) == 0);
 	CHECK_IRQ_ON();
-	HOST_CHECK(mtx.owner == keel_thread_self());
+	HOST_CHECK(mtx.owner == thread_self());
 	mark(*(const char *)arg);
-	keel_thread_yield(); /* holding it */
-	HOST_CHECK(mtx.owner == keel_thread_self());
-	HOST_CHECK(keel_mutex_unlock(&mtx) == 0);
+	thread_yield(); /* holding it */
+	HOST_CHECK(mtx.owner == thread_self());
+	HOST_CHECK(mutex_unlock(&mtx) == 0);
 	return 0;
 }
 
 static void mutex_hand_off_fifo(void **state)
 {
-	keel_mutex_init(&mtx);
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
+	mutex_init(&mtx);
+	assert_int_equal(mutex_lock(&mtx), 0);
 	static const char ids[] = "1234";
-	keel_thread_t *t[4];
+	struct thread *t[4];
 	for (int i = 0; i < 4; i++)
 		t[i] = spawn("locker", lock_mark_unlock, (void *)&ids[i]);
-	keel_thread_yield(); /* all four wait, in order */
+	thread_yield(); /* all four wait, in order */
 	assert_ptr_equal(waitq_first(&mtx.waiters), t[0]);
 	assert_string_equal(trace, "");
 
 	/* Unlocking hands the mutex straight to the longest waiter: it is
 	 * taken before that waiter even runs. */
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), 0);
 	assert_ptr_equal(mtx.owner, t[0]);
 	assert_ptr_equal(waitq_first(&mtx.waiters), t[1]);
-	assert_int_equal(keel_mutex_trylock(&mtx), -EBUSY);
+	assert_int_equal(mutex_trylock(&mtx), -EBUSY);
 	/* Waiting for it now means queueing behind the other three. */
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
+	assert_int_equal(mutex_lock(&mtx), 0);
 	mark('B');
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), 0);
 	for (int i = 0; i < 4; i++)
 		join(t[i]);
 	assert_string_equal(trace, "1234B");
@@ -788,49 +806,49 @@ static void mutex_hand_off_fifo(void **state)
 
 /* --- condition variables ------------------------------------------------------------- */
 
-static keel_cond_t cv;
+static struct cond cv;
 static int ready;
 
 static int cond_wait_ready(void *arg)
 {
-	HOST_CHECK(keel_mutex_lock(&mtx) == 0);
+	HOST_CHECK(mutex_lock(&mtx) == 0);
 	while (!ready) {
-		HOST_CHECK(keel_cond_wait(&cv, &mtx) == 0);
+		HOST_CHECK(cond_wait(&cv, &mtx) == 0);
 		CHECK_IRQ_ON();
-		HOST_CHECK(mtx.owner == keel_thread_self());
+		HOST_CHECK(mtx.owner == thread_self());
 	}
 	mark(*(const char *)arg);
-	HOST_CHECK(keel_mutex_unlock(&mtx) == 0);
+	HOST_CHECK(mutex_unlock(&mtx) == 0);
 	return 0;
 }
 
 static void cond_signal_and_broadcast(void **state)
 {
-	keel_mutex_init(&mtx);
-	keel_cond_init(&cv);
+	mutex_init(&mtx);
+	cond_init(&cv);
 	ready = 0;
 	/* A signal with nobody waiting is not remembered. */
-	keel_cond_signal(&cv);
-	keel_cond_broadcast(&cv);
+	cond_signal(&cv);
+	cond_broadcast(&cv);
 
 	static const char ids[] = "123";
-	keel_thread_t *t[3];
+	struct thread *t[3];
 	for (int i = 0; i < 3; i++)
 		t[i] = spawn("cw", cond_wait_ready, (void *)&ids[i]);
-	keel_thread_yield();
+	thread_yield();
 	assert_ptr_equal(waitq_first(&cv.waiters), t[0]);
 	assert_null(mtx.owner); /* released by the waits */
 
 	/* A signal wakes one, the longest waiter. */
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
+	assert_int_equal(mutex_lock(&mtx), 0);
 	ready = 1;
-	keel_cond_signal(&cv);
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
-	keel_thread_yield();
+	cond_signal(&cv);
+	assert_int_equal(mutex_unlock(&mtx), 0);
+	thread_yield();
 	assert_string_equal(trace, "1");
 	assert_ptr_equal(waitq_first(&cv.waiters), t[1]);
 	/* A broadcast wakes the rest, in order. */
-	keel_cond_broadcast(&cv);
+	cond_broadcast(&cv);
 	assert_null(waitq_first(&cv.waiters));
 	for (int i = 0; i < 3; i++)
 		join(t[i]);
@@ -838,13 +856,13 @@ static void cond_signal_and_broadcast(void **state)
 
 	/* Waiting without holding the mutex is refused at once. */
 	unsigned long sw = sched_switches;
-	assert_int_equal(keel_cond_wait(&cv, &mtx), -EPERM);
-	assert_int_equal(keel_cond_timedwait(&cv, &mtx, 100), -EPERM);
+	assert_int_equal(cond_wait(&cv, &mtx), -EPERM);
+	assert_int_equal(cond_timedwait(&cv, &mtx, 100), -EPERM);
 	assert_int_equal(sched_switches, sw);
 	assert_null(waitq_first(&cv.waiters));
 
-	keel_cond_t s = KEEL_COND_INIT;
-	keel_cond_signal(&s);
+	struct cond s = COND_INIT;
+	cond_signal(&s);
 }
 
 struct cond_timed {
@@ -856,20 +874,20 @@ struct cond_timed {
 static int cond_timedwait_thread(void *arg)
 {
 	struct cond_timed *w = arg;
-	HOST_CHECK(keel_mutex_lock(&mtx) == 0);
+	HOST_CHECK(mutex_lock(&mtx) == 0);
 	w->start = host_clock();
-	w->ret = keel_cond_timedwait(&cv, &mtx, w->timeout);
+	w->ret = cond_timedwait(&cv, &mtx, w->timeout);
 	CHECK_IRQ_ON();
 	w->end = host_clock();
-	w->owned = mtx.owner == keel_thread_self();
-	HOST_CHECK(keel_mutex_unlock(&mtx) == 0);
+	w->owned = mtx.owner == thread_self();
+	HOST_CHECK(mutex_unlock(&mtx) == 0);
 	return 0;
 }
 
-static void cond_timedwait(void **state)
+static void cond_timedwait_times_out(void **state)
 {
-	keel_mutex_init(&mtx);
-	keel_cond_init(&cv);
+	mutex_init(&mtx);
+	cond_init(&cv);
 
 	/* Times out exactly, the mutex held again. */
 	struct cond_timed a = { 5000, 0, 0, 1, false };
@@ -882,12 +900,12 @@ static void cond_timedwait(void **state)
 	/* Times out while another thread holds the mutex: it returns when it
 	 * has the mutex again, later than its deadline. */
 	struct cond_timed b = { 1000, 0, 0, 1, false };
-	keel_thread_t *t = spawn("b", cond_timedwait_thread, &b);
-	keel_thread_yield(); /* b waits; the mutex is free */
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
-	keel_sleep_ns(3000); /* b times out meanwhile and waits for the mutex */
+	struct thread *t = spawn("b", cond_timedwait_thread, &b);
+	thread_yield(); /* b waits; the mutex is free */
+	assert_int_equal(mutex_lock(&mtx), 0);
+	sleep_ns(3000); /* b times out meanwhile and waits for the mutex */
 	assert_ptr_equal(waitq_first(&mtx.waiters), t);
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_int_equal(mutex_unlock(&mtx), 0);
 	join(t);
 	assert_int_equal(b.ret, -ETIMEDOUT);
 	assert_int_equal(b.end - b.start, 3000);
@@ -896,9 +914,9 @@ static void cond_timedwait(void **state)
 	/* Signalled before its deadline: 0, and its timeout cancelled. */
 	struct cond_timed c = { 100000, 0, 0, 1, false };
 	t = spawn("c", cond_timedwait_thread, &c);
-	keel_thread_yield();
+	thread_yield();
 	assert_int_equal(host_timers_armed(), 1);
-	keel_cond_signal(&cv);
+	cond_signal(&cv);
 	join(t);
 	assert_int_equal(c.ret, 0);
 	assert_int_equal(c.end, c.start);
@@ -906,12 +924,12 @@ static void cond_timedwait(void **state)
 	assert_int_equal(host_timers_armed(), 0);
 
 	/* A timeout of zero: no wait, the mutex still held. */
-	assert_int_equal(keel_mutex_lock(&mtx), 0);
+	assert_int_equal(mutex_lock(&mtx), 0);
 	unsigned long sw = sched_switches;
-	assert_int_equal(keel_cond_timedwait(&cv, &mtx, 0), -ETIMEDOUT);
+	assert_int_equal(cond_timedwait(&cv, &mtx, 0), -ETIMEDOUT);
 	assert_int_equal(sched_switches, sw);
-	assert_ptr_equal(mtx.owner, keel_thread_self());
-	assert_int_equal(keel_mutex_unlock(&mtx), 0);
+	assert_ptr_equal(mtx.owner, thread_self());
+	assert_int_equal(mutex_unlock(&mtx), 0);
 }
 
 /* The waiter's unlock and its wait are one step: a thread woken by that
@@ -919,40 +937,40 @@ static void cond_timedwait(void **state)
  * condition's queue, so its signal always finds it. If the signal were
  * lost, the waiter would wait forever and arch_idle would report the
  * deadlock. */
-static keel_thread_t *cond_waiter_thread;
+static struct thread *cond_waiter_thread;
 static bool waiter_was_queued;
 
 static int lw_waiter(void *arg)
 {
-	HOST_CHECK(keel_mutex_lock(&mtx) == 0);
+	HOST_CHECK(mutex_lock(&mtx) == 0);
 	mark('w');
-	keel_thread_yield(); /* the signaller now blocks on the mutex */
+	thread_yield(); /* the signaller now blocks on the mutex */
 	HOST_CHECK(waitq_first(&mtx.waiters) != NULL);
 	mark('W');
-	HOST_CHECK(keel_cond_wait(&cv, &mtx) == 0); /* no predicate: one signal must do */
+	HOST_CHECK(cond_wait(&cv, &mtx) == 0); /* no predicate: one signal must do */
 	mark('r');
-	HOST_CHECK(keel_mutex_unlock(&mtx) == 0);
+	HOST_CHECK(mutex_unlock(&mtx) == 0);
 	return 0;
 }
 
 static int lw_signaller(void *arg)
 {
 	mark('s');
-	HOST_CHECK(keel_mutex_lock(&mtx) == 0); /* handed over by the wait's unlock */
+	HOST_CHECK(mutex_lock(&mtx) == 0); /* handed over by the wait's unlock */
 	mark('S');
 	waiter_was_queued = waitq_first(&cv.waiters) == cond_waiter_thread;
-	keel_cond_signal(&cv);
-	HOST_CHECK(keel_mutex_unlock(&mtx) == 0);
+	cond_signal(&cv);
+	HOST_CHECK(mutex_unlock(&mtx) == 0);
 	return 0;
 }
 
 static void cond_no_lost_wakeup(void **state)
 {
-	keel_mutex_init(&mtx);
-	keel_cond_init(&cv);
+	mutex_init(&mtx);
+	cond_init(&cv);
 	waiter_was_queued = false;
 	cond_waiter_thread = spawn("waiter", lw_waiter, NULL);
-	keel_thread_t *s = spawn("signaller", lw_signaller, NULL);
+	struct thread *s = spawn("signaller", lw_signaller, NULL);
 	join(cond_waiter_thread);
 	join(s);
 	assert_string_equal(trace, "wsWSr");
@@ -968,8 +986,8 @@ static void cond_no_lost_wakeup(void **state)
 #define PC_ITEMS 400
 
 static struct {
-	keel_mutex_t m;
-	keel_cond_t not_full, not_empty;
+	struct mutex m;
+	struct cond not_full, not_empty;
 	int buf[PC_SLOTS];
 	unsigned head, count;
 	unsigned taken;
@@ -989,24 +1007,24 @@ static void pc_dawdle(void)
 {
 	unsigned r = pc_random(8);
 	if (r == 0)
-		keel_thread_yield();
+		thread_yield();
 	else if (r == 1)
-		keel_sleep_ns(1 + pc_random(50));
+		sleep_ns(1 + pc_random(50));
 }
 
 static int producer(void *arg)
 {
 	int id = (int)(intptr_t)arg;
 	for (int k = 0; k < PC_ITEMS; k++) {
-		HOST_CHECK(keel_mutex_lock(&pc.m) == 0);
+		HOST_CHECK(mutex_lock(&pc.m) == 0);
 		while (pc.count == PC_SLOTS)
-			HOST_CHECK(keel_cond_wait(&pc.not_full, &pc.m) == 0);
+			HOST_CHECK(cond_wait(&pc.not_full, &pc.m) == 0);
 		pc.buf[(pc.head + pc.count) % PC_SLOTS] = id * 100000 + k;
 		pc.count++;
 		if (pc.count > pc.max_count)
 			pc.max_count = pc.count;
-		keel_cond_signal(&pc.not_empty);
-		HOST_CHECK(keel_mutex_unlock(&pc.m) == 0);
+		cond_signal(&pc.not_empty);
+		HOST_CHECK(mutex_unlock(&pc.m) == 0);
 		pc_dawdle();
 	}
 	return 0;
@@ -1016,11 +1034,11 @@ static int consumer(void *arg)
 {
 	int got = 0;
 	for (;;) {
-		HOST_CHECK(keel_mutex_lock(&pc.m) == 0);
+		HOST_CHECK(mutex_lock(&pc.m) == 0);
 		while (pc.count == 0 && pc.taken < PC_PRODUCERS * PC_ITEMS)
-			HOST_CHECK(keel_cond_wait(&pc.not_empty, &pc.m) == 0);
+			HOST_CHECK(cond_wait(&pc.not_empty, &pc.m) == 0);
 		if (pc.count == 0) {
-			HOST_CHECK(keel_mutex_unlock(&pc.m) == 0);
+			HOST_CHECK(mutex_unlock(&pc.m) == 0);
 			return got;
 		}
 		int v = pc.buf[pc.head];
@@ -1034,10 +1052,10 @@ static int consumer(void *arg)
 		HOST_CHECK(p >= 0 && p < PC_PRODUCERS && k == pc.last_seq[p] + 1);
 		pc.last_seq[p] = k;
 		got++;
-		keel_cond_signal(&pc.not_full);
+		cond_signal(&pc.not_full);
 		if (pc.taken == PC_PRODUCERS * PC_ITEMS)
-			keel_cond_broadcast(&pc.not_empty); /* the others stop waiting */
-		HOST_CHECK(keel_mutex_unlock(&pc.m) == 0);
+			cond_broadcast(&pc.not_empty); /* the others stop waiting */
+		HOST_CHECK(mutex_unlock(&pc.m) == 0);
 		pc_dawdle();
 	}
 }
@@ -1045,13 +1063,13 @@ static int consumer(void *arg)
 static void producers_consumers(void **state)
 {
 	memset(&pc, 0, sizeof(pc));
-	keel_mutex_init(&pc.m);
-	keel_cond_init(&pc.not_full);
-	keel_cond_init(&pc.not_empty);
+	mutex_init(&pc.m);
+	cond_init(&pc.not_full);
+	cond_init(&pc.not_empty);
 	pc.seed = 12345;
 	for (int p = 0; p < PC_PRODUCERS; p++)
 		pc.last_seq[p] = -1;
-	keel_thread_t *prod[PC_PRODUCERS], *cons[PC_CONSUMERS];
+	struct thread *prod[PC_PRODUCERS], *cons[PC_CONSUMERS];
 	for (int i = 0; i < PC_CONSUMERS; i++)
 		cons[i] = spawn("consumer", consumer, NULL);
 	for (int p = 0; p < PC_PRODUCERS; p++)
@@ -1087,9 +1105,9 @@ static int errno_thread(void *arg)
 	HOST_CHECK(errno == 0); /* a new thread's starts at zero */
 	errno = 100 + id;
 	for (int i = 0; i < 5; i++) {
-		keel_thread_yield();
+		thread_yield();
 		HOST_CHECK(errno == 100 + id);
-		keel_sleep_ns((uint64_t)(id + 1));
+		sleep_ns((uint64_t)(id + 1));
 		HOST_CHECK(errno == 100 + id);
 	}
 	return 0;
@@ -1098,13 +1116,13 @@ static int errno_thread(void *arg)
 static void errno_per_thread(void **state)
 {
 	errno = 77;
-	keel_thread_t *t[3];
+	struct thread *t[3];
 	for (int i = 0; i < 3; i++)
 		t[i] = spawn("errno", errno_thread, (void *)(intptr_t)i);
 	for (int i = 0; i < 3; i++)
 		join(t[i]);
 	assert_int_equal(errno, 77);
-	assert_ptr_equal(&errno, &keel_thread_self()->errno_value);
+	assert_ptr_equal(&errno, &thread_self()->errno_value);
 	for (int i = 0; i < 3; i++) {
 		assert_ptr_not_equal(errno_seen[i], &errno);
 		for (int j = 0; j < i; j++)
@@ -1122,10 +1140,10 @@ static void errno_per_thread(void **state)
 #define ST_OPS 400
 
 static struct {
-	keel_mutex_t m[ST_MUTEXES];
+	struct mutex m[ST_MUTEXES];
 	int holders[ST_MUTEXES]; /* how many threads think they hold it: 0 or 1 */
-	keel_cond_t c[ST_CONDS]; /* c[i] goes with m[i] */
-	keel_sem_t s[ST_SEMS];
+	struct cond c[ST_CONDS]; /* c[i] goes with m[i] */
+	struct sem s[ST_SEMS];
 	unsigned long initial[ST_SEMS], posted[ST_SEMS], acquired[ST_SEMS];
 	unsigned long ops, timeouts, blocked_waits, irq_posts;
 	uint64_t rng;
@@ -1157,18 +1175,18 @@ static void st_check_sems(void)
  * on c[i] (which lets others take the mutex meanwhile). */
 static void st_critical(int i)
 {
-	HOST_CHECK(st.m[i].owner == keel_thread_self());
+	HOST_CHECK(st.m[i].owner == thread_self());
 	HOST_CHECK(++st.holders[i] == 1);
 	switch (st_random(5)) {
-	case 0: keel_thread_yield(); break;
-	case 1: keel_sleep_ns(st_random(300)); break;
+	case 0: thread_yield(); break;
+	case 1: sleep_ns(st_random(300)); break;
 	case 2:
 		if (i < ST_CONDS) {
 			st.holders[i]--;
-			int r = keel_cond_timedwait(&st.c[i], &st.m[i], st_random(500));
+			int r = cond_timedwait(&st.c[i], &st.m[i], st_random(500));
 			HOST_CHECK(r == 0 || r == -ETIMEDOUT);
 			st.timeouts += r == -ETIMEDOUT;
-			HOST_CHECK(st.m[i].owner == keel_thread_self());
+			HOST_CHECK(st.m[i].owner == thread_self());
 			HOST_CHECK(++st.holders[i] == 1);
 		}
 		break;
@@ -1188,32 +1206,32 @@ static int st_thread(void *arg)
 		switch (st_random(12)) {
 		case 0:
 		case 1:
-			HOST_CHECK(keel_mutex_lock(&st.m[i % ST_MUTEXES]) == 0);
+			HOST_CHECK(mutex_lock(&st.m[i % ST_MUTEXES]) == 0);
 			st_critical(i % ST_MUTEXES);
-			HOST_CHECK(keel_mutex_unlock(&st.m[i % ST_MUTEXES]) == 0);
+			HOST_CHECK(mutex_unlock(&st.m[i % ST_MUTEXES]) == 0);
 			break;
 		case 2:
-			if (keel_mutex_trylock(&st.m[i % ST_MUTEXES]) == 0) {
+			if (mutex_trylock(&st.m[i % ST_MUTEXES]) == 0) {
 				st_critical(i % ST_MUTEXES);
-				HOST_CHECK(keel_mutex_unlock(&st.m[i % ST_MUTEXES]) == 0);
+				HOST_CHECK(mutex_unlock(&st.m[i % ST_MUTEXES]) == 0);
 			}
 			break;
 		case 3:
 			/* Releasing what one does not hold is refused. */
-			if (st.m[i % ST_MUTEXES].owner != keel_thread_self())
-				HOST_CHECK(keel_mutex_unlock(&st.m[i % ST_MUTEXES]) == -EPERM);
+			if (st.m[i % ST_MUTEXES].owner != thread_self())
+				HOST_CHECK(mutex_unlock(&st.m[i % ST_MUTEXES]) == -EPERM);
 			break;
 		case 4:
 			st.posted[i]++;
-			keel_sem_post(&st.s[i]);
+			sem_post(&st.s[i]);
 			break;
 		case 5:
-			if (keel_sem_trywait(&st.s[i]) == 0)
+			if (sem_trywait(&st.s[i]) == 0)
 				st.acquired[i]++;
 			break;
 		case 6:
 		case 7:
-			r = keel_sem_timedwait(&st.s[i], st_random(1000));
+			r = sem_timedwait(&st.s[i], st_random(1000));
 			HOST_CHECK(r == 0 || r == -ETIMEDOUT);
 			if (r == 0)
 				st.acquired[i]++;
@@ -1225,18 +1243,18 @@ static int st_thread(void *arg)
 			 * there, or the interrupt will keep posting. */
 			if (st.s[i].count > 0 || (i == 0 && st.irq_left > 2 * ST_THREADS)) {
 				st.blocked_waits++;
-				keel_sem_wait(&st.s[i]);
+				sem_wait(&st.s[i]);
 				st.acquired[i]++;
 			}
 			break;
 		case 9:
 			if (st_random(2))
-				keel_cond_signal(&st.c[i % ST_CONDS]);
+				cond_signal(&st.c[i % ST_CONDS]);
 			else
-				keel_cond_broadcast(&st.c[i % ST_CONDS]);
+				cond_broadcast(&st.c[i % ST_CONDS]);
 			break;
-		case 10: keel_thread_yield(); break;
-		default: keel_sleep_ns(st_random(400)); break;
+		case 10: thread_yield(); break;
+		default: sleep_ns(st_random(400)); break;
 		}
 		CHECK_IRQ_ON();
 		HOST_CHECK(errno == 1000 + id);
@@ -1253,9 +1271,9 @@ static void st_interrupt(struct timer *t, void *ctx)
 	HOST_CHECK(host_in_interrupt());
 	st.posted[0]++;
 	st.irq_posts++;
-	keel_sem_post(&st.s[0]);
+	sem_post(&st.s[0]);
 	if (--st.irq_left > 0)
-		arch_timer_arm(&st.irq, arch_clock_ns() + 150, st_interrupt, NULL);
+		arch_timer_arm(&st.irq, deadline_after(150), st_interrupt, NULL);
 }
 
 static void stress_round(uint64_t seed)
@@ -1263,30 +1281,30 @@ static void stress_round(uint64_t seed)
 	memset(&st, 0, sizeof(st));
 	st.rng = seed ? seed : 1;
 	for (int i = 0; i < ST_MUTEXES; i++)
-		keel_mutex_init(&st.m[i]);
+		mutex_init(&st.m[i]);
 	for (int i = 0; i < ST_CONDS; i++)
-		keel_cond_init(&st.c[i]);
+		cond_init(&st.c[i]);
 	for (int i = 0; i < ST_SEMS; i++) {
 		st.initial[i] = st_random(3);
-		keel_sem_init(&st.s[i], st.initial[i]);
+		sem_init(&st.s[i], st.initial[i]);
 	}
 	st.irq_left = 2000;
-	arch_timer_arm(&st.irq, arch_clock_ns() + 150, st_interrupt, NULL);
+	arch_timer_arm(&st.irq, deadline_after(150), st_interrupt, NULL);
 
-	keel_thread_t *t[ST_THREADS];
+	struct thread *t[ST_THREADS];
 	for (int k = 0; k < ST_THREADS; k++) {
 		size_t stack = st_random(2) ? 0 : 16384;
-		assert_int_equal(keel_thread_create(&t[k], "stress", st_thread, (void *)(intptr_t)k, stack), 0);
+		assert_int_equal(thread_create(&t[k], "stress", st_thread, (void *)(intptr_t)k, stack), 0);
 		/* Some free themselves. */
 		if (k % 3 == 2)
-			assert_int_equal(keel_thread_detach(t[k]), 0);
+			assert_int_equal(thread_detach(t[k]), 0);
 	}
 	for (int k = 0; k < ST_THREADS; k++)
 		if (k % 3 != 2)
 			assert_int_equal(join(t[k]), k);
 	/* The detached ones: wait until they are done and reaped. */
 	while (st.finished < ST_THREADS || host_live_stacks() > 0)
-		keel_sleep_ns(1000);
+		sleep_ns(1000);
 	assert_int_equal(st.finished, ST_THREADS);
 	assert_int_equal(st.ops, ST_THREADS * ST_OPS);
 	arch_timer_cancel(&st.irq);
@@ -1327,34 +1345,34 @@ static void random_stress(void **state)
 
 /* --- mailboxes ----------------------------------------------------------------------- */
 
-static keel_mbox_t mbox;
+static struct mbox mbox;
 
 static void mbox_basics(void **state)
 {
-	assert_int_equal(keel_mbox_init(&mbox, 0), -EINVAL);
-	assert_int_equal(keel_mbox_init(&mbox, 3), 0);
+	assert_int_equal(mbox_init(&mbox, 0), -EINVAL);
+	assert_int_equal(mbox_init(&mbox, 3), 0);
 	void *m = NULL;
-	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), -EAGAIN);
+	assert_int_equal(mbox_tryfetch(&mbox, &m), -EAGAIN);
 	int a, b, c, d;
-	assert_int_equal(keel_mbox_trypost(&mbox, &a), 0);
-	keel_mbox_post(&mbox, &b);
-	assert_int_equal(keel_mbox_trypost(&mbox, &c), 0);
-	assert_int_equal(keel_mbox_trypost(&mbox, &d), -EAGAIN); /* full */
+	assert_int_equal(mbox_trypost(&mbox, &a), 0);
+	mbox_post(&mbox, &b);
+	assert_int_equal(mbox_trypost(&mbox, &c), 0);
+	assert_int_equal(mbox_trypost(&mbox, &d), -EAGAIN); /* full */
 	/* First in, first out, across the ring's wrap. */
-	assert_int_equal(keel_mbox_fetch(&mbox, &m, 0), 0);
+	assert_int_equal(mbox_fetch(&mbox, &m, 0), 0);
 	assert_ptr_equal(m, &a);
-	assert_int_equal(keel_mbox_trypost(&mbox, &d), 0);
-	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), 0);
+	assert_int_equal(mbox_trypost(&mbox, &d), 0);
+	assert_int_equal(mbox_tryfetch(&mbox, &m), 0);
 	assert_ptr_equal(m, &b);
-	assert_int_equal(keel_mbox_fetch(&mbox, &m, UINT64_MAX), 0);
+	assert_int_equal(mbox_fetch(&mbox, &m, UINT64_MAX), 0);
 	assert_ptr_equal(m, &c);
-	assert_int_equal(keel_mbox_tryfetch(&mbox, &m), 0);
+	assert_int_equal(mbox_tryfetch(&mbox, &m), 0);
 	assert_ptr_equal(m, &d);
 	/* Empty: a fetch times out exactly at its deadline. */
 	uint64_t t = host_clock();
-	assert_int_equal(keel_mbox_fetch(&mbox, &m, 4321), -ETIMEDOUT);
+	assert_int_equal(mbox_fetch(&mbox, &m, 4321), -ETIMEDOUT);
 	assert_int_equal(host_clock(), t + 4321);
-	keel_mbox_destroy(&mbox);
+	mbox_destroy(&mbox);
 }
 
 static int mbox_consumer(void *arg)
@@ -1362,11 +1380,11 @@ static int mbox_consumer(void *arg)
 	uintptr_t sum = 0;
 	for (int i = 0; i < 100; i++) {
 		void *m;
-		HOST_CHECK(keel_mbox_fetch(&mbox, &m, UINT64_MAX) == 0);
+		HOST_CHECK(mbox_fetch(&mbox, &m, UINT64_MAX) == 0);
 		CHECK_IRQ_ON();
 		sum += (uintptr_t)m;
 		if (i % 7 == 0)
-			keel_sleep_ns(10);
+			sleep_ns(10);
 	}
 	return (int)sum;
 }
@@ -1374,38 +1392,38 @@ static int mbox_consumer(void *arg)
 /* A full mailbox holds the poster back until a fetch makes room. */
 static void mbox_blocking_post(void **state)
 {
-	assert_int_equal(keel_mbox_init(&mbox, 2), 0);
-	keel_thread_t *t = spawn("consumer", mbox_consumer, NULL);
+	assert_int_equal(mbox_init(&mbox, 2), 0);
+	struct thread *t = spawn("consumer", mbox_consumer, NULL);
 	for (uintptr_t i = 1; i <= 100; i++)
-		keel_mbox_post(&mbox, (void *)i);
+		mbox_post(&mbox, (void *)i);
 	assert_int_equal(join(t), 5050);
 	assert_int_equal(mbox.count, 0);
 	assert_null(waitq_first(&mbox.not_full));
 	assert_null(waitq_first(&mbox.not_empty));
-	keel_mbox_destroy(&mbox);
+	mbox_destroy(&mbox);
 }
 
 static void post_mbox_from_interrupt(struct timer *t, void *ctx)
 {
 	HOST_CHECK(host_in_interrupt());
-	HOST_CHECK(keel_mbox_trypost(&mbox, ctx) == 0);
+	HOST_CHECK(mbox_trypost(&mbox, ctx) == 0);
 }
 
 /* A handler's post wakes a fetch that waits with a timeout; a second
  * fetch, with no post coming, times out. */
 static void mbox_post_from_interrupt(void **state)
 {
-	assert_int_equal(keel_mbox_init(&mbox, 1), 0);
+	assert_int_equal(mbox_init(&mbox, 1), 0);
 	int msg;
 	arch_timer_arm(&irq_timer, T0 + 500, post_mbox_from_interrupt, &msg);
 	void *m = NULL;
-	assert_int_equal(keel_mbox_fetch(&mbox, &m, 1000000), 0);
+	assert_int_equal(mbox_fetch(&mbox, &m, 1000000), 0);
 	assert_ptr_equal(m, &msg);
 	assert_int_equal(host_clock(), T0 + 500);
 	assert_int_equal(host_timers_armed(), 0);
-	assert_int_equal(keel_mbox_fetch(&mbox, &m, 1000), -ETIMEDOUT);
+	assert_int_equal(mbox_fetch(&mbox, &m, 1000), -ETIMEDOUT);
 	assert_int_equal(host_clock(), T0 + 1500);
-	keel_mbox_destroy(&mbox);
+	mbox_destroy(&mbox);
 }
 
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1427,6 +1445,7 @@ int main(void)
 		TEST(sem_hand_off),
 		TEST(sem_waiters_fifo),
 		TEST(sem_timedwait_times_out),
+		TEST(deadline_after_saturates),
 		TEST(sem_timedwait_woken_early),
 		TEST(sem_post_from_interrupt),
 		TEST(sem_post_and_timeout_together),
@@ -1434,7 +1453,7 @@ int main(void)
 		TEST(mutex_basics),
 		TEST(mutex_hand_off_fifo),
 		TEST(cond_signal_and_broadcast),
-		TEST(cond_timedwait),
+		TEST(cond_timedwait_times_out),
 		TEST(cond_no_lost_wakeup),
 		TEST(producers_consumers),
 		TEST(errno_per_thread),

@@ -23,222 +23,14 @@
 
 #include "drivers/virtio/virtio.h"
 #include "kernel/clock.h"
+#include "kernel/exit.h"
 #include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
+#include "kernel/sync.h"
 #include "tests/host/vdev_sim.h"
-
-/* --- what virtio.c needs of the kernel ---------------------------------------------- */
-
-enum log_level console_log_level = LOG_WARN;
-static char log_text[4096];
-
-int kprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t n = strlen(log_text);
-	int r = vsnprintf(log_text + n, sizeof(log_text) - n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-void *dma_alloc_pages(size_t bytes, uint64_t *phys)
-{
-	size_t rounded = (bytes + 4095) & ~(size_t)4095;
-	void *p = aligned_alloc(4096, rounded);
-	if (p == NULL)
-		return NULL;
-	memset(p, 0, rounded);
-	*phys = (uint64_t)(uintptr_t)p;
-	return p;
-}
-
-void dma_free_pages(void *p, size_t bytes) { free(p); }
-
-/* Time and waiting, as virtio_wait_used uses them: a fake clock, and a
- * semaphore wait that lets the test's hook play the device meanwhile. */
-static uint64_t now_ns;
-static void (*while_waiting)(void);
-static unsigned long waits;
-
-uint64_t clock_ns(void) { return now_ns; }
-
-int sem_timedwait(struct sem *s, uint64_t timeout_ns)
-{
-	waits++;
-	if (while_waiting)
-		while_waiting();
-	if (s->count > 0) {
-		s->count--;
-		return 0;
-	}
-	now_ns += timeout_ns;
-	return -ETIMEDOUT;
-}
-
-/* --- the fake transport ------------------------------------------------------------------ */
-
-#define NQ 4
-
-struct fake {
-	bool legacy;
-	uint64_t offered;
-	uint64_t driver_features;
-	uint8_t status;
-	uint8_t status_log[16];
-	unsigned nstatus;
-	bool refuse_features; /* FEATURES_OK does not stick */
-	bool reset_stuck;
-	uint16_t qsize[NQ];
-	struct vdev_sim sim[NQ];
-	bool sim_live[NQ];
-	unsigned long notifies[NQ];
-	unsigned long notifies_before_ok;
-	uint8_t isr;
-	uint8_t config[16];
-	unsigned irq_setups;
-};
-
-static struct fake fk;
-
-#define F(vd) ((struct fake *)(vd)->transport)
-
-static int f_reset(struct virtio_device *vd)
-{
-	if (F(vd)->reset_stuck)
-		return -ETIMEDOUT;
-	F(vd)->status = 0;
-	F(vd)->status_log[F(vd)->nstatus++] = 0;
-	return 0;
-}
-
-static uint8_t f_get_status(struct virtio_device *vd) { return F(vd)->status; }
-
-static void f_set_status(struct virtio_device *vd, uint8_t s)
-{
-	struct fake *f = F(vd);
-	if (f->refuse_features)
-		s &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-	f->status = s;
-	if (f->nstatus < sizeof(f->status_log))
-		f->status_log[f->nstatus++] = s;
-}
-
-static uint64_t f_get_features(struct virtio_device *vd)
-{
-	return F(vd)->legacy ? F(vd)->offered & 0xffffffffu : F(vd)->offered;
-}
-
-static void f_set_features(struct virtio_device *vd, uint64_t v) { F(vd)->driver_features = v; }
-
-static int f_read_config(struct virtio_device *vd, unsigned off, void *buf, unsigned len)
-{
-	if (off > sizeof(fk.config) || len > sizeof(fk.config) - off)
-		return -EINVAL;
-	memcpy(buf, F(vd)->config + off, len);
-	return 0;
-}
-
-static int f_write_config(struct virtio_device *vd, unsigned off, const void *buf, unsigned len)
-{
-	if (off > sizeof(fk.config) || len > sizeof(fk.config) - off)
-		return -EINVAL;
-	memcpy(F(vd)->config + off, buf, len);
-	return 0;
-}
-
-static uint16_t f_queue_max_size(struct virtio_device *vd, unsigned idx) { return idx < NQ ? F(vd)->qsize[idx] : 0; }
-
-static int f_queue_enable(struct virtio_device *vd, struct virtqueue *vq)
-{
-	struct fake *f = F(vd);
-	/* The legacy interface fixes the size (section 4.1.4.10). */
-	if (f->legacy && vq->size != f->qsize[vq->index])
-		return -EINVAL;
-	vdev_sim_init(&f->sim[vq->index], (void *)vq->desc, vq->size, virtio_has(vd, VIRTIO_RING_F_EVENT_IDX),
-		      virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC));
-	f->sim_live[vq->index] = true;
-	return 0;
-}
-
-static void f_notify(struct virtio_device *vd, struct virtqueue *vq)
-{
-	struct fake *f = F(vd);
-	f->notifies[vq->index]++;
-	if (!(f->status & VIRTIO_STATUS_DRIVER_OK))
-		f->notifies_before_ok++;
-	vdev_sim_kicked(&f->sim[vq->index]);
-}
-
-static uint16_t f_set_vector(struct virtio_device *vd, int queue, uint16_t vector) { return vector; }
-
-static uint8_t f_read_isr(struct virtio_device *vd)
-{
-	uint8_t v = F(vd)->isr;
-	F(vd)->isr = 0; /* reading clears it */
-	return v;
-}
-
-static int f_setup_irq(struct virtio_device *vd)
-{
-	F(vd)->irq_setups++;
-	vd->irq_mode = VIRTIO_IRQ_NONE;
-	return 0;
-}
-
-static struct virtio_transport ops = {
-	.name = "fake",
-	.reset = f_reset,
-	.get_status = f_get_status,
-	.set_status = f_set_status,
-	.get_features = f_get_features,
-	.set_features = f_set_features,
-	.read_config = f_read_config,
-	.write_config = f_write_config,
-	.queue_max_size = f_queue_max_size,
-	.queue_enable = f_queue_enable,
-	.notify = f_notify,
-	.set_vector = f_set_vector,
-	.read_isr = f_read_isr,
-	.setup_irq = f_setup_irq,
-};
-
-static struct virtio_device vd;
-
-static void fresh(bool legacy, uint64_t offered)
-{
-	memset(&fk, 0, sizeof(fk));
-	fk.legacy = legacy;
-	fk.offered = offered;
-	for (int i = 0; i < NQ; i++)
-		fk.qsize[i] = 64;
-	ops.legacy = legacy;
-	memset(&vd, 0, sizeof(vd));
-	vd.ops = &ops;
-	vd.transport = &fk;
-	strcpy(vd.name, "fake0");
-	log_text[0] = '\0';
-	now_ns = 1000;
-	while_waiting = NULL;
-	waits = 0;
-}
-
-static void release(void)
-{
-	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-		struct virtqueue *vq = vd.vq[i];
-		if (vq == NULL)
-			continue;
-		if (fk.sim_live[i])
-			vdev_sim_fini(&fk.sim[i]);
-		free((void *)vq->desc);
-		free(vq->indirect_tables);
-		virtqueue_fini(vq);
-		free(vq);
-		vd.vq[i] = NULL;
-	}
-}
+#include "tests/host/virtio_fake.h"
 
 /* --- the attach sequence --------------------------------------------------------------- */
 
@@ -313,8 +105,7 @@ static void queue_sizes(void **state)
 	fk.qsize[3] = 256;
 	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), -ENODEV);
 	assert_int_equal(virtio_queue_setup(&vd, 1, 0, NULL, NULL), -EIO);
-	assert_null(vd.vq[0]);
-	assert_null(vd.vq[1]);
+	assert_int_equal(vd.nvqs, 0); /* the table did not even grow */
 	/* The driver may ask for less, taken down to a power of two. */
 	assert_int_equal(virtio_queue_setup(&vd, 2, 100, NULL, NULL), 0);
 	assert_int_equal(vd.vq[2]->size, 64);
@@ -465,6 +256,240 @@ static void wait_used(void **state)
 	release();
 }
 
+/* --- attach that unwinds ---------------------------------------------------------------- */
+
+/* A driver's attach in the shape every Keel driver has (virtio_rng.c):
+ * a buffer, negotiation, two queues, interrupts, and one exit that
+ * undoes it all. */
+#define MINI_BUF 4096
+static void *mini_buf;
+
+static int mini_attach(struct virtio_device *d)
+{
+	uint64_t phys;
+	int err = -ENOMEM;
+	void *buf = dma_alloc_pages(MINI_BUF, &phys);
+	if (buf == NULL)
+		goto fail;
+	err = virtio_negotiate(d, VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX);
+	if (err)
+		goto fail;
+	err = virtio_queue_setup(d, 0, 0, NULL, NULL);
+	if (err)
+		goto fail;
+	err = virtio_queue_setup(d, 1, 0, NULL, NULL);
+	if (err)
+		goto fail;
+	err = virtio_finish(d);
+	if (err)
+		goto fail;
+	mini_buf = buf;
+	return 0;
+
+fail:
+	virtio_detach(d);
+	if (buf)
+		dma_free_pages(buf, MINI_BUF);
+	return err;
+}
+
+static const uint64_t mini_offer = VIRTIO_F_VERSION_1 | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX;
+
+static void attach_unwinds_each_step(void **state)
+{
+	/* The attach that works, and the allocations it makes. */
+	fresh(false, mini_offer);
+	counting = true;
+	assert_int_equal(mini_attach(&vd), 0);
+	counting = false;
+	unsigned total = allocs;
+	assert_true(total >= 7); /* buffer; per queue: table, queue, ring, indirect, slots */
+	assert_true(fk.irq_on);
+	dma_free_pages(mini_buf, MINI_BUF);
+	release();
+	assert_false(fk.irq_on);
+
+	/* Each allocation failing in turn. */
+	for (unsigned n = 1; n <= total; n++) {
+		fresh(false, mini_offer);
+		counting = true;
+		fail_alloc_at = n;
+		int err = mini_attach(&vd);
+		counting = false;
+		assert_int_equal(err, -ENOMEM);
+		assert_detached(err);
+	}
+
+	/* Each step the device can refuse. */
+	fresh(false, mini_offer & ~VIRTIO_F_VERSION_1); /* negotiation */
+	assert_detached(mini_attach(&vd));
+	fresh(false, mini_offer); /* FEATURES_OK refused */
+	fk.refuse_features = true;
+	assert_detached(mini_attach(&vd));
+	fresh(false, mini_offer); /* the second queue does not exist */
+	fk.qsize[1] = 0;
+	assert_detached(mini_attach(&vd));
+	fresh(false, mini_offer); /* ... or has an impossible size */
+	fk.qsize[1] = 96;
+	assert_detached(mini_attach(&vd));
+	fresh(false, mini_offer); /* its setup refused */
+	fk.fail_queue_enable = 2;
+	assert_detached(mini_attach(&vd));
+	fresh(false, mini_offer); /* no interrupts */
+	fk.fail_irq = true;
+	assert_detached(mini_attach(&vd));
+	fresh(true, mini_offer); /* the legacy interface, its queue size refused */
+	fk.fail_queue_enable = 1;
+	assert_detached(mini_attach(&vd));
+
+	/* A device whose first reset never finishes: nothing was set up. */
+	fresh(false, mini_offer);
+	fk.reset_stuck = true;
+	assert_int_equal(mini_attach(&vd), -ETIMEDOUT);
+	assert_int_equal(dma_live, 0);
+	assert_null(vd.vq);
+	assert_true(fk.status & VIRTIO_STATUS_FAILED);
+}
+
+/* The device stops resetting after its queues were given: they may still
+ * be written by it, so they stay allocated (and broken), and it says so. */
+static void attach_stuck_device_keeps_its_rings(void **state)
+{
+	fresh(false, mini_offer);
+	fk.resets_left = 1; /* negotiate's reset works; detach's does not */
+	fk.fail_irq = true;
+	assert_int_equal(mini_attach(&vd), -ENOSPC);
+	assert_non_null(strstr(log_text, "did not finish its reset"));
+	assert_int_equal(vd.nvqs, 2);
+	assert_true(vd.vq[0]->broken && vd.vq[1]->broken);
+	assert_int_equal(dma_live, 4); /* two rings, two indirect tables; not the buffer */
+	assert_true(fk.status & VIRTIO_STATUS_FAILED);
+	/* What the kernel would leave; the test takes it back. */
+	fk.reset_stuck = false;
+	release();
+}
+
+/* --- device faults named ------------------------------------------------------------------- */
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void ready_two_queues(void)
+{
+	fresh(false, VIRTIO_F_VERSION_1);
+	assert_int_equal(virtio_negotiate(&vd, 0), 0);
+	assert_int_equal(virtio_queue_setup(&vd, 0, 0, NULL, NULL), 0);
+	assert_int_equal(virtio_queue_setup(&vd, 1, 0, NULL, NULL), 0);
+	assert_int_equal(virtio_finish(&vd), 0);
+}
+
+static uint8_t fbuf[8][64];
+
+static void post(struct virtqueue *vq, int i)
+{
+	struct vq_seg seg = { (uint64_t)(uintptr_t)fbuf[i], sizeof(fbuf[i]) };
+	assert_int_equal(virtqueue_enqueue(vq, fbuf[i], &seg, 0, 1), 0);
+	virtqueue_kick(vq);
+}
+
+/* Each fault that breaks a queue: one line naming the device, where it
+ * is, the queue and the fault; the counters count it; the device's other
+ * queue goes on working. */
+static void fault_breaks_queue_named_once(void **state)
+{
+	const enum vdev_hostile moves[] = { VDEV_ID_BEYOND, VDEV_ID_NOT_HEAD, VDEV_IDX_JUMP };
+	const char *said[] = { "beyond the queue", "heads no outstanding chain", "ran ahead" };
+	for (unsigned m = 0; m < 3; m++) {
+		ready_two_queues();
+		unsigned long before = virtio_device_faults();
+		struct virtqueue *vq = vd.vq[1];
+		post(vq, 0);
+		assert_int_equal(vdev_sim_fetch(&fk.sim[1]), 1);
+		assert_true(vdev_sim_misbehave(&fk.sim[1], moves[m]));
+		uint32_t len;
+		assert_null(virtqueue_dequeue(vq, &len));
+		assert_null(virtqueue_dequeue(vq, &len)); /* broken: not looked at again */
+		assert_true(vq->broken);
+		assert_int_equal(vq->device_faults, 1);
+		assert_int_equal(virtio_device_faults(), before + 1);
+		assert_int_equal(count_of(log_text, "device fault"), 1);
+		assert_non_null(strstr(log_text, "fake0 (fake slot 3): device fault on queue 1: "));
+		assert_non_null(strstr(log_text, said[m]));
+		assert_int_equal(virtqueue_enqueue(vq, fbuf[1], &(struct vq_seg){ 1, 1 }, 0, 1), -EIO);
+		/* Queue 0 is not concerned. */
+		post(vd.vq[0], 2);
+		assert_int_equal(vdev_sim_run(&fk.sim[0]), 1);
+		assert_ptr_equal(virtqueue_dequeue(vd.vq[0], &len), fbuf[2]);
+		release();
+	}
+}
+
+/* A length past the buffer is clamped, not fatal: every one is counted,
+ * the first of each queue logged, and no more lines however many. */
+static void fault_length_counted_logged_once(void **state)
+{
+	ready_two_queues();
+	unsigned long before = virtio_device_faults();
+	for (int round = 0; round < 5; round++) {
+		for (int q = 0; q < 2; q++) {
+			post(vd.vq[q], q);
+			assert_int_equal(vdev_sim_fetch(&fk.sim[q]), 1);
+			assert_true(vdev_sim_misbehave(&fk.sim[q], VDEV_LEN_BEYOND));
+			uint32_t len = 0;
+			assert_ptr_equal(virtqueue_dequeue(vd.vq[q], &len), fbuf[q]);
+			assert_int_equal(len, sizeof(fbuf[q])); /* clamped */
+		}
+	}
+	assert_int_equal(vd.vq[0]->device_faults, 5);
+	assert_int_equal(vd.vq[1]->device_faults, 5);
+	assert_int_equal(virtio_device_faults(), before + 10);
+	assert_int_equal(count_of(log_text, "device fault"), 2); /* once per queue */
+	assert_int_equal(count_of(log_text, "device fault on queue 0: a used length is beyond"), 1);
+	assert_int_equal(count_of(log_text, "device fault on queue 1: a used length is beyond"), 1);
+	assert_false(vd.vq[0]->broken || vd.vq[1]->broken);
+	release();
+}
+
+/* --- every wait bounded -------------------------------------------------------------------- */
+
+static void wait_bounded_by_device(void **state)
+{
+	ready_two_queues();
+	struct sem sem = SEM_INIT(0);
+	struct virtqueue *vq = vd.vq[0];
+	void *cookie;
+	uint32_t len;
+
+	/* The default bound: 5 s, then -ETIMEDOUT; the device not broken. */
+	post(vq, 0);
+	uint64_t t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -ETIMEDOUT);
+	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
+	assert_false(vd.broken);
+
+	/* A driver's own bound. The request kept by the device comes back
+	 * later, to the wait after. */
+	vd.timeout_ns = 250000000ull;
+	t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -ETIMEDOUT);
+	assert_int_equal(now_ns - t, 250000000ull);
+	vdev_sim_run(&fk.sim[0]);
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), 0);
+	assert_ptr_equal(cookie, fbuf[0]);
+
+	/* A broken queue: -EIO at once. */
+	virtqueue_break(vq, "test");
+	t = now_ns;
+	assert_int_equal(virtio_wait(&vd, vq, &sem, &cookie, &len), -EIO);
+	assert_int_equal(now_ns, t);
+	release();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +500,11 @@ int main(void)
 		cmocka_unit_test(notifications_wait_for_driver_ok),
 		cmocka_unit_test(dispatch),
 		cmocka_unit_test(wait_used),
+		cmocka_unit_test(attach_unwinds_each_step),
+		cmocka_unit_test(attach_stuck_device_keeps_its_rings),
+		cmocka_unit_test(fault_breaks_queue_named_once),
+		cmocka_unit_test(fault_length_counted_logged_once),
+		cmocka_unit_test(wait_bounded_by_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -360,3 +360,25 @@ int vdev_sim_free_desc(const struct vdev_sim *d)
 			return (int)i;
 	return -1;
 }
+
+bool vdev_sim_misbehave(struct vdev_sim *d, enum vdev_hostile h)
+{
+	switch (h) {
+	case VDEV_ID_BEYOND: vdev_sim_put_used(d, (uint32_t)d->size + 3, 0); break;
+	case VDEV_ID_NOT_HEAD: {
+		int id = vdev_sim_free_desc(d);
+		if (id < 0)
+			return false;
+		vdev_sim_put_used(d, (uint32_t)id, 0);
+		break;
+	}
+	case VDEV_IDX_JUMP: vdev_sim_set_used_idx(d, (uint16_t)(d->used_idx + d->size + 1)); return true;
+	case VDEV_LEN_BEYOND:
+		if (d->nchains == 0)
+			return false;
+		vdev_sim_complete(d, 0, (uint32_t)d->chain[0].writable + 100, NULL);
+		break;
+	}
+	vdev_sim_publish(d);
+	return true;
+}

@@ -128,4 +128,16 @@ int vdev_sim_free_desc(const struct vdev_sim *d);
 /* Forgets chain i without using it (after a hostile completion of it). */
 void vdev_sim_drop(struct vdev_sim *d, unsigned i);
 
+/* A hostile device's moves: each breaks one rule of section 2.7.8 that a
+ * driver must not trust the device to keep. */
+enum vdev_hostile {
+	VDEV_ID_BEYOND,	  /* a used element naming a descriptor past the queue */
+	VDEV_ID_NOT_HEAD, /* a used element naming a descriptor the driver holds free */
+	VDEV_IDX_JUMP,	  /* the used index moved by more than the queue size */
+	VDEV_LEN_BEYOND,  /* the oldest taken chain completed with a length past its writable bytes */
+};
+/* Does h once, published. VDEV_LEN_BEYOND needs a chain taken (fetch);
+ * returns false when there is none, true otherwise. */
+bool vdev_sim_misbehave(struct vdev_sim *d, enum vdev_hostile h);
+
 #endif

@@ -1,1 +1,1 @@
-APP_SRCS := main.c protection.c threads.c devices.c
+APP_SRCS := main.c protection.c threads.c devices.c faults.c

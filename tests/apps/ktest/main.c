@@ -93,6 +93,9 @@ static const struct ktest tests[] = {
 	{ "needs-reset", "break a virtio-rng device through QEMU", ktest_needs_reset },
 	{ "dma-pool", "allocate, check and free 4,000 DMA buffers", ktest_dma_pool },
 	{ "mmio-over-ram", "ask for device memory over RAM", ktest_mmio_over_ram },
+	{ "rng-silent", "keel_getrandom from a device that never answers", ktest_rng_silent },
+	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
+	{ "port-stall", "NAME: write to a port whose host stopped reading", ktest_port_stall },
 };
 
 int main(int argc, char **argv)
