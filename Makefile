@@ -5,7 +5,8 @@
 #   make test            install what is missing, run every test suite
 #   make host-tests      build the host unit tests (tests/host)
 #
-# APP names a folder under apps/ (or tests/apps/ for the test applications).
+# APP names a folder under apps/ (or tests/apps/ for the test applications);
+# its app.mk may set APP_SRCS, APP_OBJS, APP_LIBS, APP_LIBC and KEEL_DRIVERS.
 # CMDLINE is baked into the ISO's grub.cfg; run-qemu.sh --append overrides it.
 
 APP ?= hello
@@ -26,6 +27,7 @@ BUILD := build
 CC := gcc
 HOSTCC := gcc
 OBJCOPY := objcopy
+LD := ld
 OBJDUMP := objdump
 NM := nm
 STRIP := strip
@@ -71,7 +73,6 @@ KERNEL_SRCS := \
 	kernel/timer.c \
 	kernel/sched.c \
 	kernel/sync.c \
-	kernel/entropy.c \
 	kernel/devreg.c \
 	kernel/netdev.c \
 	kernel/blkdev.c \
@@ -80,11 +81,34 @@ KERNEL_SRCS := \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \
 	arch/x86_64/fwcfg.c \
-	arch/x86_64/random.c
+	arch/x86_64/random.c \
+	arch/x86_64/fpu.c \
+	arch/x86_64/syscall.S \
+	arch/x86_64/syscall_arch.c
+
+# The Linux system-call layer, one file per family; each registers its
+# calls with SYSCALL() (sys/syscall.h), so adding a family is one line here.
+SYS_SRCS := \
+	sys/syscall.c \
+	sys/names.c \
+	sys/uaccess.c \
+	sys/vm.c \
+	sys/fd.c \
+	sys/console.c \
+	sys/auxv.c \
+	sys/start.c \
+	sys/files.c \
+	sys/memory.c \
+	sys/time.c \
+	sys/signals.c \
+	sys/misc.c
 
 # Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
 # of the names below (default: all of them). The kernel probes what the
-# image holds; an application that calls keel_getrandom needs virtio-rng.
+# image holds. A device class that only drivers feed comes with them: an
+# image without an entropy source has no entropy registry, and its
+# keel_getrandom (and getrandom(2) past RDRAND) finds no source.
+CLASS_entropy := kernel/entropy.c
 DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
 DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
@@ -94,7 +118,7 @@ DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \
 	drivers/virtio/virtio_pci_legacy.c
-DRIVERS_virtio-rng := $(DRIVERS_virtio) drivers/virtio/virtio_rng.c
+DRIVERS_virtio-rng := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_rng.c
 DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
 ALL_DRIVERS := virtio-rng virtio-console
 
@@ -113,10 +137,18 @@ $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
 # to its folder); without one, its main.c is the whole application.
+# APP_OBJS and APP_LIBS (paths relative to the top) add prebuilt objects
+# and static libraries. APP_LIBC chooses the C library: musl (Debian's,
+# the default: the application is a Linux program) or keel (the kernel's
+# own freestanding library, for test applications that reach inside).
 APP_SRCS :=
+APP_OBJS :=
+APP_LIBS :=
+APP_LIBC := musl
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+$(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 
@@ -146,9 +178,19 @@ KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--gc-sections -Wl,-n 
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments
 
+# Applications on musl: Debian's musl headers only, the ordinary
+# user-space code model (red zone, SSE: the kernel preserves both), and
+# the stack protector reading its canary at %fs:0x28 like on Linux.
+MUSL_INCLUDE := /usr/include/x86_64-linux-musl
+MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
+APP_CFLAGS := -std=gnu11 -nostdinc -isystem $(MUSL_INCLUDE) -isystem $(GCC_INCLUDE) -Iinclude \
+	-Os -g -Wall -Wextra -Werror -fno-pie -fno-pic -fstack-protector-strong -fno-omit-frame-pointer \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -MD -MP
+
 KOBJ := $(BUILD)/obj
-KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(DRIVER_SRCS) $(LIB_SRCS))
-APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(BUILD)/$(APP)/app_name.c.o
+KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(SYS_SRCS) $(DRIVER_SRCS) $(LIB_SRCS))
+APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(APP_OBJS)
 
 IMAGE := $(BUILD)/$(APP).elf
 ISO := $(BUILD)/$(APP).iso
@@ -158,7 +200,7 @@ all: $(IMAGE) $(ISO)
 
 # Objects depend on the flags they were built with: changing a flag in
 # this file rebuilds everything it affects.
-FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(KCFLAGS) $(KASFLAGS)' | md5sum | cut -c1-12)
+FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(KCFLAGS) $(KASFLAGS) $(APP_CFLAGS)' | md5sum | cut -c1-12)
 $(FLAGS_STAMP):
 	@mkdir -p $(BUILD)
 	@rm -f $(BUILD)/flags.*
@@ -174,12 +216,34 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 	$(say) AS $<
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
+# Musl applications' sources, compiled for user space.
+ifeq ($(APP_LIBC),musl)
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS)
+endif
+
+# The system-call numbers and names, from the host's Linux headers.
+$(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh
+	@mkdir -p $(dir $@)
+	$(say) GEN $@
+	$(Q)tools/gen-syscall-names.sh $< > $@
+$(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): $(BUILD)/gen/syscall_nr.h
+$(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): KCFLAGS += -I$(BUILD)/gen
+
 # The stack protector's canary is set in start.c, which therefore must not
 # carry one of its own: a frame opened before the canary changes would
 # fail its check on return.
 $(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
 
-# --- linking: twice, the second time with the symbol table for backtraces ----
+# --- linking ------------------------------------------------------------------
+#
+# The kernel (with its C library) becomes one relocatable object whose
+# symbols are all local but its entry points and the public API
+# (tools/kernel-exports.txt): an application linked beside it, with a C
+# library of its own, sees nothing else and collides with nothing. A keel
+# application is linked into that object first, since it uses the kernel's
+# library; a musl application becomes a second object, with musl's libc.a
+# and libgcc.a. The final link puts the two together, twice: the second
+# time with the symbol table for backtraces.
 
 # argv[0] for the application: its name, in an object of its own.
 $(BUILD)/$(APP)/app_name.c:
@@ -190,28 +254,57 @@ $(BUILD)/$(APP)/%.c.o: $(BUILD)/$(APP)/%.c
 	$(say) CC $<
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+ifeq ($(APP_LIBC),keel)
+KERNEL_PART := $(KERNEL_OBJS) $(APP_OBJS)
+APP_PART :=
+else
+KERNEL_PART := $(KERNEL_OBJS)
+APP_PART := $(BUILD)/$(APP)/app.o
+endif
+LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
+
+$(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(LD) -r -z noexecstack -o $@.all $(KERNEL_PART)
+	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $@.all $@
+	@rm -f $@.all
+
+# The application with the parts of musl it uses (-u pulls the start-up
+# from the archive); only what the kernel calls stays global, so none of
+# the application's names can answer the kernel's own weak references.
+$(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(LD) -r -z noexecstack -o $@.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $@.all $@
+	@rm -f $@.all
+
+# The symbol table, and the application's hlt instructions (crashes on
+# purpose: tools/gen-hlt-sites.sh), empty for the first link.
 $(BUILD)/$(APP)/ksyms0.S:
 	@mkdir -p $(dir $@)
-	$(Q)tools/gen-ksyms.sh /dev/null > $@
+	$(Q){ tools/gen-ksyms.sh /dev/null; tools/gen-hlt-sites.sh /dev/null; } > $@
 
-$(BUILD)/$(APP)/pass1.elf: $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
+$(BUILD)/$(APP)/pass1.elf: $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
 	$(say) LD $@
-	$(Q)$(CC) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
+	$(Q)$(CC) $(KLDFLAGS) -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
 
-$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh
 	$(say) KSYMS $@
-	$(Q)$(NM) -n --defined-only $< | tools/gen-ksyms.sh - > $@
+	$(Q){ $(NM) -n --defined-only $< | tools/gen-ksyms.sh -; tools/gen-hlt-sites.sh $<; } > $@
 
 $(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 # The symbol table sits after everything else, so the second link must
 # put every other symbol where the first did: checked, not assumed.
-$(IMAGE): $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf
+$(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf
 	$(say) LD $@
-	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map,$(BUILD)/$(APP).map -o $@ $(KERNEL_OBJS) $(APP_OBJS) $(BUILD)/$(APP)/ksyms.S.o
-	@$(NM) -n --defined-only $(BUILD)/$(APP)/pass1.elf | grep -v -e ksyms -e __kernel_end > $(BUILD)/$(APP)/syms1
-	@$(NM) -n --defined-only $@ | grep -v -e ksyms -e __kernel_end > $(BUILD)/$(APP)/syms2
+	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map,$(BUILD)/$(APP).map -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o
+	@$(NM) -n --defined-only $(BUILD)/$(APP)/pass1.elf | grep -v -e ksyms -e app_hlt_ -e __kernel_end > $(BUILD)/$(APP)/syms1
+	@$(NM) -n --defined-only $@ | grep -v -e ksyms -e app_hlt_ -e __kernel_end > $(BUILD)/$(APP)/syms2
 	@cmp -s $(BUILD)/$(APP)/syms1 $(BUILD)/$(APP)/syms2 || { echo "error: the symbol table moved other symbols"; rm -f $@; exit 1; }
 	$(Q)$(NM) -n $@ > $(BUILD)/$(APP).syms
 	$(Q)$(OBJDUMP) -d --no-show-raw-insn $@ > $(BUILD)/$(APP).dis

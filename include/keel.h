@@ -22,7 +22,8 @@
 #define KEEL_EXIT_MAX_APP 123
 #define KEEL_EXIT_OUT_OF_RANGE 124 /* main returned a status outside 0..123 */
 #define KEEL_EXIT_PANIC 125	   /* the kernel panicked */
-#define KEEL_EXIT_EXCEPTION 126	   /* a CPU exception (a fault) */
+#define KEEL_EXIT_EXCEPTION 126	   /* a CPU exception (a fault), or a crash in the C library (hlt) */
+#define KEEL_EXIT_SIGNAL 127	   /* a signal's default action ended the application (abort()) */
 
 /* Ends the VM with status (0 to 123; anything else becomes
  * KEEL_EXIT_OUT_OF_RANGE). Does not return. */

@@ -234,3 +234,5 @@ int fflush(FILE *f)
 	(void)f;
 	return 0;
 }
+
+int console_getc(void) { return serial_read_byte(); }

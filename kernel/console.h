@@ -16,6 +16,8 @@ typedef void (*console_sink_fn)(const char *s, size_t n);
  * bounded, until what the sink queued has left: before the VM ends. */
 int console_add_sink(console_sink_fn fn, void (*flush)(void));
 void console_flush(void);
+/* The next byte typed on the serial port, or -1 when none is waiting. */
+int console_getc(void);
 /* A device's way of writing that needs nothing from the kernel (virtio
  * console's emergency write), used instead of the sinks during a panic. */
 void console_set_emergency(console_sink_fn fn);

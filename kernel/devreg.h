@@ -37,7 +37,9 @@ struct devreg_notifier {
 };
 
 struct devreg {
-	const char *class_name; /* for reports: "net", "blk", "char" */
+	/* For reports: "net", "blk", "char". An array, not a pointer to a
+	 * literal, so an image that never uses a class keeps none of it. */
+	char class_name[8];
 	struct devreg_entry *head;
 	struct devreg_notifier *notifiers;
 	struct mutex list_lock, event_lock;
@@ -46,7 +48,7 @@ struct devreg {
 
 #define DEVREG_INIT(class)                                                                                             \
 	{                                                                                                              \
-		.class_name = (class), .list_lock = MUTEX_INIT, .event_lock = MUTEX_INIT                               \
+		.class_name = class, .list_lock = MUTEX_INIT, .event_lock = MUTEX_INIT                                 \
 	}
 
 /* Adds e under e->name (already set), then tells every notifier. Returns

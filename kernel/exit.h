@@ -12,7 +12,8 @@
 #define KERNEL_EXIT_MAX_APP 123
 #define KERNEL_EXIT_OUT_OF_RANGE 124 /* main returned a status outside 0..123 */
 #define KERNEL_EXIT_PANIC 125	     /* the kernel panicked */
-#define KERNEL_EXIT_EXCEPTION 126    /* a CPU exception (a fault) */
+#define KERNEL_EXIT_EXCEPTION 126    /* a CPU exception (a fault), or a crash in the C library (hlt) */
+#define KERNEL_EXIT_SIGNAL 127	     /* a signal's default action ended the application (abort()) */
 
 /* Ends the VM with status (0 to KERNEL_EXIT_MAX_APP; anything else is
  * reported and becomes KERNEL_EXIT_OUT_OF_RANGE). Does not return. */

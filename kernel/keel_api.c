@@ -13,6 +13,7 @@
  */
 #include <keel.h>
 
+#include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
 
@@ -43,6 +44,7 @@ _Static_assert(KEEL_EXIT_MAX_APP == KERNEL_EXIT_MAX_APP, "exit statuses differ")
 _Static_assert(KEEL_EXIT_OUT_OF_RANGE == KERNEL_EXIT_OUT_OF_RANGE, "exit statuses differ");
 _Static_assert(KEEL_EXIT_PANIC == KERNEL_EXIT_PANIC, "exit statuses differ");
 _Static_assert(KEEL_EXIT_EXCEPTION == KERNEL_EXIT_EXCEPTION, "exit statuses differ");
+_Static_assert(KEEL_EXIT_SIGNAL == KERNEL_EXIT_SIGNAL, "exit statuses differ");
 
 #define SEM(s) ((struct sem *)(s))
 #define MUTEX(m) ((struct mutex *)(m))
@@ -118,7 +120,11 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg) { return mbox_tryfetch(MBOX(
 
 /* --- devices --- */
 
-long keel_getrandom(void *buf, size_t len) { return entropy_getrandom(buf, len); }
+/* The entropy registry comes with the drivers that feed it (Makefile:
+ * CLASS_entropy): without one in the image there is no source. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
+
+long keel_getrandom(void *buf, size_t len) { return entropy_getrandom ? entropy_getrandom(buf, len) : -ENODEV; }
 
 int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
 {

@@ -21,6 +21,7 @@
 #include "arch/x86_64/tsc.h"
 #include "boot/boot.h"
 #include "kernel/acpi.h"
+#include "kernel/app.h"
 #include "kernel/bootinfo.h"
 #include "kernel/clock.h"
 #include "kernel/cmdline.h"
@@ -228,7 +229,7 @@ static struct cmdline cl;
 static int run_main(void *arg)
 {
 	(void)arg;
-	return main(cl.argc, cl.argv);
+	return app_run(&cl);
 }
 
 void kernel_main(uint32_t magic, uint32_t info)

@@ -13,7 +13,9 @@ int kernel_option_apply(const struct kernel_option *first, const struct kernel_o
 {
 	for (const struct kernel_option *o = first; o < last; o++) {
 		size_t n = strlen(o->name);
-		bool takes_value = n > 0 && o->name[n - 1] == '=';
+		/* "name=" takes the value after it; "prefix." the rest of
+		 * the word (env.NAME=VALUE); anything else is a flag. */
+		bool takes_value = n > 0 && (o->name[n - 1] == '=' || o->name[n - 1] == '.');
 		if (takes_value && strncmp(word, o->name, n) == 0) {
 			o->set(word + n);
 			return 0;

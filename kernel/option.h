@@ -4,9 +4,11 @@
  *
  *	KERNEL_OPTION("quiet", set_quiet);             a flag: set_quiet(NULL)
  *	KERNEL_OPTION("virtio.irq=", set_virtio_irq);  set_virtio_irq("msi") for virtio.irq=msi
+ *	KERNEL_OPTION("env.", set_env);                set_env("TERM=vt100") for env.TERM=vt100
  *
- * A name ending in '=' takes a value; any other name is a flag, matched
- * as a whole word. Options are applied before the boot log starts, from
+ * A name ending in '=' takes a value, one ending in '.' is a prefix
+ * whose handler takes the rest of the word; any other name is a flag,
+ * matched as a whole word. Options are applied before the boot log starts, from
  * the boot thread, before memory is set up: a handler only records what
  * it is given (the string stays valid for the whole run).
  */

@@ -19,7 +19,8 @@
 #include <string.h>
 
 static struct thread boot_thread;
-static struct thread *current = &boot_thread;
+/* Global for arch/x86_64/syscall.S, which finds the kernel stack there. */
+struct thread *current = &boot_thread;
 static struct thread *runq_head, *runq_tail;
 static struct thread *all_threads = &boot_thread;
 static struct thread *zombies; /* detached threads that ended: freed by the next switch */

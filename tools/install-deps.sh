@@ -8,7 +8,7 @@
 # password; otherwise it prints the command to run and fails.
 set -eu
 
-build_pkgs="gcc make binutils grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools qemu-system-x86"
+build_pkgs="gcc make binutils musl-dev musl-tools grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools qemu-system-x86"
 test_pkgs="ovmf libcmocka-dev clang libclang-rt-dev clang-format"
 
 case ${1:-build} in

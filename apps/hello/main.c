@@ -1,6 +1,6 @@
 /*
- * hello: the default application. Prints its arguments and what the
- * kernel found, and exits with status 0.
+ * hello: the default application, an ordinary C program on musl. Prints
+ * its arguments and what the kernel found, and exits with status 0.
  */
 #include <keel.h>
 #include <stdio.h>

@@ -4,13 +4,17 @@
  * KERNEL_EXIT_EXCEPTION. Keel does not page or emulate anything, so every
  * exception is a bug in the kernel or the application.
  */
+#include "kernel/clock.h"
 #include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "arch/x86_64/power.h"
 #include "kernel/thread.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
 
 #define NULL_GUARD_SIZE 0x10000 /* arch/x86_64/paging.c leaves the first 64 KiB unmapped */
@@ -65,6 +69,10 @@ static void explain_page_fault(const struct trap_frame *f, uint64_t cr2)
 
 void exception_report(struct trap_frame *f)
 {
+	/* One of the application's hlt instructions, made an int3 at start
+	 * (app_hlt_sites_trap): a crash on purpose, not a breakpoint. */
+	if (f->vector == TRAP_BREAKPOINT && app_hlt_site(f->rip))
+		app_crash_report(f);
 	panic_begin();
 	unsigned v = (unsigned)f->vector;
 	uint64_t cr2 = read_cr2();
@@ -83,5 +91,18 @@ void exception_report(struct trap_frame *f)
 		kprintf("cr2 %016lx\n", cr2);
 	print_regs(f);
 	backtrace_print_interrupted(f->rip, f->rbp, f->rsp);
+	power_exit(KERNEL_EXIT_EXCEPTION);
+}
+
+void app_crash_report(struct trap_frame *f)
+{
+	panic_begin();
+	uint64_t off = 0;
+	const char *fn = ksyms_lookup(f->rip - 1, &off);
+	kprintf("\n*** keel: the application crashed: hlt in %s+0x%lx (rip 0x%lx), thread '%s'\n", fn ? fn : "?", off,
+		f->rip - 1, thread_current_name());
+	kprintf("cause: a check in the C library failed (musl's a_crash: the stack protector, the heap's checks)\n");
+	print_regs(f);
+	backtrace_print_interrupted(f->rip - 1, f->rbp, f->rsp);
 	power_exit(KERNEL_EXIT_EXCEPTION);
 }

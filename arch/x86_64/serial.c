@@ -17,6 +17,7 @@
 #define REG_MCR 4
 #define REG_LSR 5
 #define REG_SCR 7
+#define LSR_DATA_READY 0x01
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
@@ -72,4 +73,11 @@ void serial_write(const char *s, size_t n)
 			put_byte('\r');
 		put_byte(s[i]);
 	}
+}
+
+int serial_read_byte(void)
+{
+	if (!(inb(COM1 + REG_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + REG_DATA);
 }

@@ -17,6 +17,7 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame matches traps.S");
 
+#define TRAP_BREAKPOINT 3
 #define TRAP_PAGE_FAULT 14
 #define TRAP_FIRST_IRQ 32
 
@@ -37,6 +38,9 @@ extern void (*trap_eoi)(unsigned vector);
 
 /* Exceptions: the report and the exit (arch/x86_64/exception.c). */
 void exception_report(struct trap_frame *f) __attribute__((noreturn));
+/* The application reached one of its hlt instructions (musl's a_crash):
+ * a crash, reported like an exception. */
+void app_crash_report(struct trap_frame *f) __attribute__((noreturn));
 
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;

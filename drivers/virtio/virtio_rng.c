@@ -70,11 +70,12 @@ static long vtrnd_read(struct entropy_source *src, void *out, size_t len, uint64
 		if (r->vq->broken || r->vd->broken)
 			return -EIO;
 		if (!r->silence_reported) {
-			/* Once while it stays silent; the wait, in whole ms
-			 * (the caller's deadline was set a moment before). */
+			/* Once while it stays silent, with the device's bound
+			 * (the registry's deadline is that bound too, set a
+			 * moment before this read began). */
 			r->silence_reported = true;
 			kwarn("%s (%s): no entropy within %lu ms; reads fail with -ETIMEDOUT while it stays silent\n",
-			      r->vd->name, r->vd->location, (unsigned long)((timeout + 999999) / 1000000));
+			      r->vd->name, r->vd->location, (unsigned long)(virtio_timeout(r->vd) / 1000000));
 		}
 		return -ETIMEDOUT;
 	}

@@ -69,6 +69,8 @@ uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit) { return pmm_allo
 
 uint64_t mm_alloc_pages(uint64_t npages) { return pmm_alloc(&pmm, npages, 1, 0); }
 
+int mm_claim_pages(uint64_t phys, uint64_t npages) { return pmm_claim(&pmm, phys, npages); }
+
 void mm_free_pages(uint64_t phys, uint64_t npages)
 {
 	if (pmm_free(&pmm, phys, npages) != 0)

@@ -23,6 +23,8 @@ void mm_heap_init(void);
 uint64_t mm_alloc_pages(uint64_t npages);
 uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit);
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit);
+/* The given pages, when all are free RAM: 0, -EBUSY or -EINVAL. */
+int mm_claim_pages(uint64_t phys, uint64_t npages);
 /* Panics when the pages were not allocated (a double free). */
 void mm_free_pages(uint64_t phys, uint64_t npages);
 

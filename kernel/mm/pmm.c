@@ -202,3 +202,19 @@ int pmm_free(struct pmm *pmm, uint64_t phys, uint64_t npages)
 		pmm->next_hint = first;
 	return 0;
 }
+
+int pmm_claim(struct pmm *pmm, uint64_t phys, uint64_t npages)
+{
+	uint64_t first = phys >> PAGE_SHIFT;
+	if ((phys & (PAGE_SIZE - 1)) != 0 || npages == 0 || first == 0 || first >= pmm->npages ||
+	    npages > pmm->npages - first)
+		return -EINVAL;
+	uint64_t end = first + npages;
+	if (!range_is_ram(pmm, first, end))
+		return -EINVAL;
+	for (uint64_t pfn = first; pfn < end; pfn++)
+		if (page_used(pmm, pfn))
+			return -EBUSY;
+	pmm->free_pages -= mark_range(pmm, first, end, true);
+	return 0;
+}

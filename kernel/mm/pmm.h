@@ -48,4 +48,9 @@ uint64_t pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align_pages, uint6
  * is reserved, or is already free (a double free); then nothing changes. */
 int pmm_free(struct pmm *pmm, uint64_t phys, uint64_t npages);
 
+/* Allocates exactly [phys, phys + npages pages), for growing an area in
+ * place. Returns 0, -EBUSY when a page is in use, or -EINVAL when the
+ * range is not all RAM. */
+int pmm_claim(struct pmm *pmm, uint64_t phys, uint64_t npages);
+
 #endif

@@ -223,3 +223,37 @@ done
 # An entropy device that never answers; a port whose host stopped reading.
 script_test rng-silent tests/boot/t-rng-silent.sh
 script_test port-stall tests/boot/t-port-stall.sh
+
+# --- applications on musl: the system-call layer ------------------------------------
+
+M=build/mtest.elf
+# hello is a musl program: printf to stdout, its status the VM's.
+boot_test musl-status 7 'mtest: exiting with 7$' 'keel: exit status 7' -- --kernel "$M" --append "status 7"
+boot_test musl-hello-grub-bios 0 'hello from Keel: 1 argument$' 'keel: exit status 0' -- --iso "$HI" --machine pc
+# The kernel's symbols are its own: an application defining malloc, memcpy
+# and the kernel's internal names links, and both allocators work.
+boot_test own-malloc 0 'ownmalloc: copied by the application; copied by the application' \
+	'its malloc ran [1-9][0-9]* times, its memcpy [1-9][0-9]* times' '!called the application' 'keel: exit status 0' -- --kernel build/ownmalloc.elf
+# An unknown call answers ENOSYS, logged once by name.
+script_test musl-enosys tests/boot/t-musl-enosys.sh
+# Bad pointers and arguments answer errors, never a kernel fault.
+boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --append "efault"
+# Terminal, time, identities, limits, dup, environment (defaults and
+# env.NAME=VALUE), thread-locals, the 8 MiB stack, floating point.
+boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' \
+	'HOME=/ PATH=/usr/local/bin:/usr/bin:/bin TERM=vt100 GREETING=hi there' 'mtest: 4.500 3.0' \
+	-- --kernel "$M" --append "env.GREETING='hi there' env.TERM=vt100 -- basics"
+# mallocng on brk, mmap, mprotect, mremap, madvise, munmap.
+boot_test musl-malloc 0 'mtest: malloc stress: [0-9]+ bytes in 6 rounds, 0 failures' -- --kernel "$M" --append "malloc"
+# PROT_NONE is enforced by the page tables.
+boot_test musl-prot-none 126 'page fault: read of address .* \(page not mapped\)' 'in main\+' -- --kernel "$M" --append "prot-none"
+# abort() ends the VM with KEEL_EXIT_SIGNAL, naming the signal.
+boot_test musl-abort 127 'mtest: calling abort' 'killed by signal 6 \(SIGABRT\)' -- --kernel "$M" --append "abort"
+# The stack protector's failure (musl's a_crash, a hlt) ends the VM.
+boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail' '<smash' '!survived' \
+	-- --kernel "$M" --append "stack-smash"
+# A thread of keel_thread_create running C library code on its kernel
+# stack: its system calls continue below its red zone, not over its frames.
+boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined with 5' -- --kernel "$M" --append "keel-thread"
+# Standard input from the serial port.
+script_test musl-stdin tests/boot/t-musl-stdin.sh

@@ -94,6 +94,17 @@ test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 HOST_TESTS += virtio_caps
 test_virtio_caps_SRCS := tests/host/test_virtio_caps.c drivers/virtio/virtio_pci_caps.c
 
+# The system-call layer's pure parts: the application's regions and the
+# checks of its pointers, the descriptor table, the initial stack.
+HOST_TESTS += vm
+test_vm_SRCS := tests/host/test_vm.c sys/vm.c
+
+HOST_TESTS += fd
+test_fd_SRCS := tests/host/test_fd.c sys/fd.c
+
+HOST_TESTS += auxv
+test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
+
 # Every test above gets its rule here.
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)

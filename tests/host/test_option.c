@@ -30,12 +30,11 @@ static void set_quiet(const char *v) { record("quiet", v); }
 static void set_irq(const char *v) { record("virtio.irq=", v); }
 static void set_irq_again(const char *v) { record("second virtio.irq=", v); }
 static void set_calibrate(const char *v) { record("tsc-calibrate=", v); }
+static void set_env(const char *v) { record("env.", v); }
 
 static const struct kernel_option options[] = {
-	{ "quiet", set_quiet },
-	{ "virtio.irq=", set_irq },
-	{ "tsc-calibrate=", set_calibrate },
-	{ "virtio.irq=", set_irq_again },
+	{ "quiet", set_quiet },		  { "virtio.irq=", set_irq }, { "tsc-calibrate=", set_calibrate },
+	{ "virtio.irq=", set_irq_again }, { "env.", set_env },
 };
 #define END (options + sizeof(options) / sizeof(options[0]))
 
@@ -82,6 +81,20 @@ static void values_follow_the_equals_sign(void **state)
 	assert_int_equal(calls, 0);
 }
 
+static void prefixes_take_the_rest_of_the_word(void **state)
+{
+	assert_int_equal(apply("env.TERM=vt100"), 0);
+	assert_string_equal(got_name, "env.");
+	assert_string_equal(got_value, "TERM=vt100");
+
+	assert_int_equal(apply("env."), 0);
+	assert_string_equal(got_value, "");
+
+	assert_int_equal(apply("env"), -ENOENT);
+	assert_int_equal(apply("envTERM=x"), -ENOENT);
+	assert_int_equal(calls, 0);
+}
+
 static void nothing_registered(void **state)
 {
 	assert_int_equal(kernel_option_apply(options, options, "quiet"), -ENOENT);
@@ -92,6 +105,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flags_match_whole_words),
 		cmocka_unit_test(values_follow_the_equals_sign),
+		cmocka_unit_test(prefixes_take_the_rest_of_the_word),
 		cmocka_unit_test(nothing_registered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -490,6 +490,33 @@ static void free_and_reuse(void **state)
 	fixture_fini(&f);
 }
 
+/* Claiming exact pages: only free RAM, all or nothing. */
+static void claim(void **state)
+{
+	struct fixture f;
+	FIXTURE(&f, PC_MAP);
+	uint64_t a = pmm_alloc(&f.pmm, 4, 1, 0);
+	assert_true(a != 0);
+	uint64_t free_before = f.pmm.free_pages;
+	/* The pages after a run are free: the run grows in place. */
+	assert_int_equal(pmm_claim(&f.pmm, a + 4 * PG, 3), 0);
+	assert_int_equal(f.pmm.free_pages, free_before - 3);
+	/* Any page in use refuses the whole claim, and changes nothing. */
+	assert_int_equal(pmm_claim(&f.pmm, a + 6 * PG, 2), -EBUSY);
+	assert_int_equal(f.pmm.free_pages, free_before - 3);
+	assert_int_equal(pmm_claim(&f.pmm, a, 1), -EBUSY);
+	/* Not page-aligned, page zero, empty, or beyond RAM. */
+	assert_int_equal(pmm_claim(&f.pmm, a + 7 * PG + 1, 1), -EINVAL);
+	assert_int_equal(pmm_claim(&f.pmm, 0, 1), -EINVAL);
+	assert_int_equal(pmm_claim(&f.pmm, a + 7 * PG, 0), -EINVAL);
+	assert_int_equal(pmm_claim(&f.pmm, f.pmm.npages * PG, 1), -EINVAL);
+	/* Claimed pages free like allocated ones. */
+	assert_int_equal(pmm_free(&f.pmm, a, 7), 0);
+	assert_int_equal(f.pmm.free_pages, free_before + 4);
+	check_consistent(&f);
+	fixture_fini(&f);
+}
+
 static void double_and_bad_frees(void **state)
 {
 	struct fixture f;
@@ -964,6 +991,7 @@ int main(void)
 		TEST(limits),
 		TEST(exhaustion),
 		TEST(free_and_reuse),
+		TEST(claim),
 		TEST(double_and_bad_frees),
 		TEST(reserve),
 		TEST(reserve_allocated),

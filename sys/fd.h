@@ -1,0 +1,65 @@
+/*
+ * The file-descriptor table: one table of open objects, each with its
+ * operations, shared by reference count so dup() and friends work. The
+ * console (sys/console.c) is the first kind; pipes, files and sockets
+ * plug in with a struct file_ops of their own. Pure logic: host-tested.
+ */
+#ifndef KEEL_SYS_FD_H
+#define KEEL_SYS_FD_H
+
+#include <stddef.h>
+
+#define FD_MAX 1024
+
+/* poll() bits, Linux's values. */
+#define FD_POLLIN 0x001
+#define FD_POLLOUT 0x004
+#define FD_POLLERR 0x008
+#define FD_POLLHUP 0x010
+
+struct file;
+
+/* Every operation but close may be NULL: the call then answers -EBADF
+ * (read, write), -ENOTTY (ioctl) or "always ready" (poll). Results are
+ * byte counts or -errno. */
+struct file_ops {
+	const char *kind; /* for reports: "console", "pipe", ... */
+	long (*read)(struct file *f, void *buf, size_t len);
+	long (*write)(struct file *f, const void *buf, size_t len);
+	unsigned (*poll)(struct file *f);
+	long (*ioctl)(struct file *f, unsigned long request, void *arg);
+	/* At the last reference: frees what the object holds. */
+	void (*close)(struct file *f);
+};
+
+struct file {
+	const struct file_ops *ops;
+	unsigned refs;
+	int flags; /* O_* status flags (O_NONBLOCK, O_APPEND) */
+	void *priv;
+};
+
+struct fd_table {
+	struct file *fd[FD_MAX];
+	unsigned char cloexec[FD_MAX];
+};
+
+/* A new object with one reference, the caller's. */
+void file_init(struct file *f, const struct file_ops *ops, void *priv);
+void file_get(struct file *f);
+/* Drops a reference; the last one calls ops->close. */
+void file_put(struct file *f);
+
+/* Puts f at the lowest free descriptor >= min, taking a reference of its
+ * own. Returns the descriptor, -EMFILE or -EINVAL. */
+int fd_install(struct fd_table *t, struct file *f, int min);
+/* The object at fd with a reference for the caller (file_put it), or NULL. */
+struct file *fd_get(struct fd_table *t, int fd);
+/* Returns 0 or -EBADF. */
+int fd_close(struct fd_table *t, int fd);
+/* dup (F_DUPFD): the lowest free descriptor >= min. */
+int fd_dup(struct fd_table *t, int oldfd, int min);
+/* dup2: newfd becomes a copy of oldfd, closing what it held first. */
+int fd_dup2(struct fd_table *t, int oldfd, int newfd);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * The process and the machine: exit, identities, the thread pointer
+ * (arch_prctl), uname, randomness, resources, sysinfo.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/random.h"
+#include "arch/x86_64/syscall.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
+#include "kernel/console.h"
+#include "kernel/entropy.h"
+#include "kernel/mm/mm.h"
+#include "sys/linux.h"
+#include "sys/process.h"
+#include "sys/syscall.h"
+
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
+
+#define CANONICAL_TOP (1ull << 47)
+/* The process's (and its one thread's) id. */
+#define APP_PID 1
+
+void app_exit(int status)
+{
+	/* Linux's status is the low byte; Keel's range for it is smaller. */
+	kernel_exit(status & 0xff);
+}
+
+static long sys_exit_group(long a0, long a1, long a2, long a3, long a4, long a5) { app_exit((int)a0); }
+SYSCALL(SYS_exit_group, sys_exit_group);
+
+/* One thread for now: its exit is the process's. */
+static long sys_exit(long a0, long a1, long a2, long a3, long a4, long a5) { app_exit((int)a0); }
+SYSCALL(SYS_exit, sys_exit);
+
+static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	switch (a0) {
+	case ARCH_SET_FS:
+		if ((uint64_t)a1 >= CANONICAL_TOP)
+			return -EPERM;
+		arch_set_tls_base((uint64_t)a1);
+		return 0;
+	case ARCH_GET_FS:
+		if (!user_writable_ok((void *)a1, sizeof(uint64_t)))
+			return -EFAULT;
+		*(uint64_t *)a1 = arch_tls_base();
+		return 0;
+	default: return -EINVAL;
+	}
+}
+SYSCALL(SYS_arch_prctl, sys_arch_prctl);
+
+static uint64_t clear_child_tid;
+
+static long sys_set_tid_address(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	/* Recorded: it matters once threads exit on their own (futex wake). */
+	clear_child_tid = (uint64_t)a0;
+	return APP_PID;
+}
+SYSCALL(SYS_set_tid_address, sys_set_tid_address);
+
+static long sys_getpid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
+SYSCALL(SYS_getpid, sys_getpid);
+static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
+SYSCALL(SYS_gettid, sys_gettid);
+static long sys_getppid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
+SYSCALL(SYS_getppid, sys_getppid);
+/* The application is root: uid, euid, gid and egid all 0, consistent with
+ * the auxiliary vector (musl checks AT_SECURE against them). */
+static long sys_getuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
+SYSCALL(SYS_getuid, sys_getuid);
+static long sys_geteuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
+SYSCALL(SYS_geteuid, sys_geteuid);
+static long sys_getgid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
+SYSCALL(SYS_getgid, sys_getgid);
+static long sys_getegid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
+SYSCALL(SYS_getegid, sys_getegid);
+
+static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	thread_yield();
+	return 0;
+}
+SYSCALL(SYS_sched_yield, sys_sched_yield);
+
+static void set_field(char *field, const char *value) { strncpy(field, value, 64); }
+
+static long sys_uname(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct linux_utsname *u = (struct linux_utsname *)a0;
+	if (!user_writable_ok(u, sizeof(*u)))
+		return -EFAULT;
+	memset(u, 0, sizeof(*u));
+	set_field(u->sysname, "Linux"); /* what programs test for: Keel speaks its ABI */
+	set_field(u->nodename, "keel");
+	set_field(u->release, "6.1.0-keel");
+	set_field(u->version, "#1 Keel unikernel");
+	set_field(u->machine, "x86_64");
+	set_field(u->domainname, "(none)");
+	return 0;
+}
+SYSCALL(SYS_uname, sys_uname);
+
+/* The last resort when the machine has neither RDRAND nor virtio-rng:
+ * SplitMix64 over the TSC, which varies from boot to boot but is no
+ * secret. Said once on the console. */
+static uint64_t weak_random(void)
+{
+	static uint64_t state;
+	static bool warned;
+	if (!warned) {
+		kwarn("getrandom: no RDRAND and no virtio-rng: bytes from the TSC, unfit for keys\n");
+		warned = true;
+	}
+	state += rdtsc() + 0x9e3779b97f4a7c15ull;
+	uint64_t z = state;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Random bytes from the CPU (RDRAND), else virtio-rng through the
+ * kernel, else weak_random; GRND_NONBLOCK never blocks since none of
+ * them does. */
+static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	uint8_t *buf = (uint8_t *)a0;
+	size_t len = (size_t)a1;
+	if (a2 & ~(long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if (len > 33554431)
+		len = 33554431; /* Linux's cap for one call */
+	if (!user_writable_ok(buf, len))
+		return -EFAULT;
+	size_t done = 0;
+	while (done < len) {
+		uint64_t v;
+		if (!cpu_rdrand64(&v))
+			break;
+		size_t n = len - done < 8 ? len - done : 8;
+		memcpy(buf + done, &v, n);
+		done += n;
+	}
+	if (done < len && entropy_getrandom) {
+		long r = entropy_getrandom(buf + done, len - done);
+		if (r > 0)
+			done += (size_t)r;
+	}
+	while (done < len) {
+		uint64_t v = weak_random();
+		size_t n = len - done < 8 ? len - done : 8;
+		memcpy(buf + done, &v, n);
+		done += n;
+	}
+	return (long)done;
+}
+SYSCALL(SYS_getrandom, sys_getrandom);
+
+/* Limits as a Linux machine reports them; setting is accepted and
+ * remembered, not enforced. */
+static struct linux_rlimit limits[RLIM_NLIMITS] = {
+	[RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
+	[RLIMIT_NOFILE] = { FD_MAX, FD_MAX },
+};
+static bool limits_ready;
+
+static long sys_prlimit64(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	if (!limits_ready) {
+		for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+			if (limits[i].max == 0)
+				limits[i] = (struct linux_rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+		limits_ready = true;
+	}
+	if (a0 != 0 && a0 != APP_PID)
+		return -ESRCH;
+	if (a1 < 0 || a1 >= RLIM_NLIMITS)
+		return -EINVAL;
+	const struct linux_rlimit *nl = (const struct linux_rlimit *)a2;
+	struct linux_rlimit *ol = (struct linux_rlimit *)a3;
+	if (nl && !user_range_ok(nl, sizeof(*nl)))
+		return -EFAULT;
+	if (ol && !user_writable_ok(ol, sizeof(*ol)))
+		return -EFAULT;
+	if (nl && nl->cur > nl->max)
+		return -EINVAL;
+	if (ol)
+		*ol = limits[a1];
+	if (nl)
+		limits[a1] = *nl;
+	return 0;
+}
+SYSCALL(SYS_prlimit64, sys_prlimit64);
+
+static long sys_sysinfo(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct linux_sysinfo *si = (struct linux_sysinfo *)a0;
+	if (!user_writable_ok(si, sizeof(*si)))
+		return -EFAULT;
+	memset(si, 0, sizeof(*si));
+	si->uptime = (int64_t)(clock_ns() / 1000000000);
+	si->totalram = mm_ram_bytes();
+	si->freeram = mm_free_bytes();
+	si->procs = 1;
+	si->mem_unit = 1;
+	return 0;
+}
+SYSCALL(SYS_sysinfo, sys_sysinfo);

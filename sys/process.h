@@ -1,0 +1,35 @@
+/*
+ * The one process a Keel image runs: its memory regions, its descriptors,
+ * its signal dispositions. Shared by the system-call families.
+ */
+#ifndef KEEL_SYS_PROCESS_H
+#define KEEL_SYS_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sys/fd.h"
+#include "sys/vm.h"
+
+extern struct vm app_vm;
+extern struct fd_table app_fds;
+
+/* Whether the application may read (user_range_ok) or write
+ * (user_writable_ok) [p, p + len): NULL, kernel memory, non-canonical or
+ * unmapped addresses, and wrap-around all answer false. */
+bool user_range_ok(const void *p, size_t len);
+bool user_writable_ok(const void *p, size_t len);
+
+/* The application's memory: its image's regions and the main stack. */
+void app_memory_init(void);
+/* Maps [p, p + len) with the protections of PROT_* prot. */
+int app_apply_prot(uint64_t p, uint64_t len, unsigned prot);
+
+/* Ends the VM with the application's exit status (Linux's, 0-255). */
+__attribute__((noreturn)) void app_exit(int status);
+
+/* The console on descriptors 0, 1 and 2 (sys/console.c). */
+void console_files_init(struct fd_table *t);
+
+#endif

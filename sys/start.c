@@ -1,0 +1,194 @@
+/*
+ * The start of a musl application, as Linux starts a static program: an
+ * 8 MiB main stack with a guard page, argc, argv, the environment and the
+ * auxiliary vector laid out on it (sys/auxv.c), the console on
+ * descriptors 0 to 2, then musl's __libc_start_main. An application on
+ * the kernel's own C library (APP_LIBC := keel) gets a plain main call.
+ *
+ * The environment: PATH, HOME and TERM by default; the kernel option
+ * env.NAME=VALUE (before "--" on the command line) sets or adds one.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/random.h"
+#include "arch/x86_64/syscall.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
+#include "kernel/app.h"
+#include "kernel/console.h"
+#include "kernel/entropy.h"
+#include "kernel/option.h"
+#include "kernel/mm/mm.h"
+#include "kernel/panic.h"
+#include "sys/auxv.h"
+#include "sys/linux.h"
+#include "sys/process.h"
+
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
+
+#define STACK_SIZE (8ull << 20)
+#define GUARD VM_PAGE
+#define ENV_MAX 64
+#define PT_TLS 7
+
+int main(int argc, char **argv);
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void), void (*fini)(void),
+		      void (*ldso)(void)) __attribute__((weak));
+
+extern const char __rodata_start[], __rodata_end[], __app_data_start[], __app_data_end[];
+extern const char __app_bss_start[], __app_bss_end[];
+extern const char __tdata_start[], __tdata_end[], __tbss_end[], __tls_align[];
+
+static const char *const default_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "TERM=linux" };
+
+/* Defaults first, then env.NAME=VALUE options, each replacing a variable
+ * of the same name. */
+static int build_env(const struct cmdline *cl, char **env)
+{
+	int n = 0;
+	for (size_t i = 0; i < sizeof(default_env) / sizeof(default_env[0]); i++)
+		env[n++] = (char *)default_env[i];
+	for (int i = 0; i < cl->kargc; i++) {
+		char *opt = cl->kargv[i];
+		if (strncmp(opt, "env.", 4) != 0)
+			continue;
+		char *var = opt + 4, *eq = strchr(var, '=');
+		if (eq == NULL || eq == var)
+			continue; /* named by check_env_option */
+		int j = 0;
+		while (j < n && !(strncmp(env[j], var, (size_t)(eq - var) + 1) == 0))
+			j++;
+		if (j == n && n == ENV_MAX) {
+			kwarn("keel: more than %d environment variables; '%s' ignored\n", ENV_MAX, var);
+			continue;
+		}
+		env[j] = var;
+		if (j == n)
+			n++;
+	}
+	return n;
+}
+
+/* env.NAME=VALUE: applied by build_env when the application starts;
+ * checked here, when the boot log can still say what is wrong with it. */
+static void check_env_option(const char *var)
+{
+	const char *eq = strchr(var, '=');
+	if (eq == NULL || eq == var)
+		kwarn("keel: kernel option 'env.%s' is not env.NAME=VALUE (ignored)\n", var);
+}
+KERNEL_OPTION("env.", check_env_option);
+
+static void fill_random(uint8_t out[16])
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t v;
+		if (!cpu_rdrand64(&v)) {
+			/* No RDRAND: virtio-rng when the image has it, and the
+			 * TSC mixed in whatever happens. */
+			v = rdtsc() * 0x9e3779b97f4a7c15ull;
+			uint64_t r = 0;
+			if (entropy_getrandom && entropy_getrandom(&r, sizeof(r)) == (long)sizeof(r))
+				v ^= r;
+		}
+		memcpy(out + 8 * i, &v, 8);
+	}
+}
+
+void app_memory_init(void)
+{
+	const unsigned r = PROT_READ, rw = PROT_READ | PROT_WRITE;
+	struct {
+		const char *start, *end;
+		unsigned prot;
+	} image[] = {
+		{ __app_text_start, __app_text_end, PROT_READ | PROT_EXEC },
+		/* All read-only data: the linker merges equal string
+		 * constants of the application and the kernel into one. */
+		{ __rodata_start, __rodata_end, r },
+		{ __app_data_start, __app_data_end, rw },
+		{ __tdata_start, __tdata_end, r },
+		{ __app_bss_start, __app_bss_end, rw },
+	};
+	for (size_t i = 0; i < sizeof(image) / sizeof(image[0]); i++)
+		if ((uintptr_t)image[i].end > (uintptr_t)image[i].start &&
+		    vm_insert(&app_vm, (uintptr_t)image[i].start, (uintptr_t)image[i].end, image[i].prot, VM_IMAGE))
+			panic("app: the image's regions overlap");
+}
+
+/* Where %fs points until musl sets up its thread pointer: zeros, so the
+ * stack protector's reads at %fs:0x28 find a valid address. */
+static uint64_t early_tls[8];
+
+int app_run(const struct cmdline *cl)
+{
+	if (!__libc_start_main)
+		return main(cl->argc, cl->argv);
+
+	fpu_init();
+	syscall_arch_init();
+	app_hlt_sites_trap();
+	app_memory_init();
+	console_files_init(&app_fds);
+
+	uint64_t pages = (STACK_SIZE + GUARD) / VM_PAGE;
+	uint64_t base = mm_alloc_pages(pages);
+	if (base == 0)
+		panic("app: no memory for the application's %llu MiB stack", STACK_SIZE >> 20);
+	if (paging_map(base, GUARD, MAP_NONE) ||
+	    vm_insert(&app_vm, base + GUARD, base + GUARD + STACK_SIZE, PROT_READ | PROT_WRITE, VM_STACK))
+		panic("app: cannot set up the application's stack");
+
+	static char *env[ENV_MAX];
+	static struct initial_stack s;
+	s.argc = cl->argc;
+	s.argv = cl->argv;
+	s.envc = build_env(cl, env);
+	s.envp = env;
+	fill_random(s.random);
+	unsigned n = 0;
+	s.aux[n][0] = AT_PAGESZ, s.aux[n++][1] = VM_PAGE;
+	s.aux[n][0] = AT_CLKTCK, s.aux[n++][1] = 100;
+	s.aux[n][0] = AT_HWCAP, s.aux[n++][1] = arch_hwcap();
+	s.aux[n][0] = AT_UID, s.aux[n++][1] = 0;
+	s.aux[n][0] = AT_EUID, s.aux[n++][1] = 0;
+	s.aux[n][0] = AT_GID, s.aux[n++][1] = 0;
+	s.aux[n][0] = AT_EGID, s.aux[n++][1] = 0;
+	s.aux[n][0] = AT_SECURE, s.aux[n++][1] = 0;
+	s.aux[n][0] = AT_RANDOM, s.aux[n++][1] = 0;
+	/* Thread-local storage: musl finds its initial image through the
+	 * program headers; a PT_TLS alone (no PT_PHDR) means the addresses
+	 * are absolute, as they are here. */
+	static struct elf64_phdr {
+		uint32_t type, flags;
+		uint64_t offset, vaddr, paddr, filesz, memsz, align;
+	} tls;
+	if ((uintptr_t)__tbss_end > (uintptr_t)__tdata_start) {
+		tls = (struct elf64_phdr){ .type = PT_TLS,
+					   .flags = 4,
+					   .vaddr = (uintptr_t)__tdata_start,
+					   .paddr = (uintptr_t)__tdata_start,
+					   .filesz = (uintptr_t)(__tdata_end - __tdata_start),
+					   .memsz = (uintptr_t)(__tbss_end - __tdata_start),
+					   .align = (uintptr_t)__tls_align };
+		s.phdr = &tls;
+		s.phdr_bytes = sizeof(tls);
+		s.aux[n][0] = AT_PHDR, s.aux[n++][1] = 0;
+		s.aux[n][0] = AT_PHENT, s.aux[n++][1] = sizeof(tls);
+		s.aux[n][0] = AT_PHNUM, s.aux[n++][1] = 1;
+	}
+	s.naux = n;
+	uint64_t sp = initial_stack_build(base + GUARD, base + GUARD + STACK_SIZE, &s);
+	if (sp == 0)
+		panic("app: the arguments and environment do not fit on the stack");
+
+	arch_set_tls_base((uintptr_t)early_tls);
+	app_enter(sp, (void *)__libc_start_main, (void *)main, cl->argc, (void *)(uintptr_t)(sp + 8));
+}

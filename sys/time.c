@@ -1,0 +1,130 @@
+/*
+ * Clocks and sleeping. Every clock counts from the TSC: the monotonic
+ * ones from the kernel's first instruction; CLOCK_REALTIME, without a
+ * wall clock yet, from the same origin (the epoch is the boot).
+ * clock_gettime is a system call every time: there is no vDSO.
+ */
+#include <errno.h>
+
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/sync.h"
+#include "kernel/thread.h"
+#include "sys/linux.h"
+#include "sys/process.h"
+#include "sys/syscall.h"
+
+#define NS 1000000000ll
+
+static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME)
+		return -EINVAL;
+	struct linux_timespec *ts = (struct linux_timespec *)a1;
+	if (!user_writable_ok(ts, sizeof(*ts)))
+		return -EFAULT;
+	uint64_t ns = clock_ns();
+	ts->tv_sec = (int64_t)(ns / NS);
+	ts->tv_nsec = (int64_t)(ns % NS);
+	return 0;
+}
+SYSCALL(SYS_clock_gettime, sys_clock_gettime);
+
+static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME)
+		return -EINVAL;
+	struct linux_timespec *ts = (struct linux_timespec *)a1;
+	if (ts == NULL)
+		return 0;
+	if (!user_writable_ok(ts, sizeof(*ts)))
+		return -EFAULT;
+	*ts = (struct linux_timespec){ 0, 1 };
+	return 0;
+}
+SYSCALL(SYS_clock_getres, sys_clock_getres);
+
+static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct linux_timeval *tv = (struct linux_timeval *)a0;
+	if (tv) {
+		if (!user_writable_ok(tv, sizeof(*tv)))
+			return -EFAULT;
+		uint64_t ns = clock_ns();
+		tv->tv_sec = (int64_t)(ns / NS);
+		tv->tv_usec = (int64_t)(ns % NS / 1000);
+	}
+	return 0;
+}
+SYSCALL(SYS_gettimeofday, sys_gettimeofday);
+
+static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	int64_t now = (int64_t)(clock_ns() / NS);
+	int64_t *t = (int64_t *)a0;
+	if (t) {
+		if (!user_writable_ok(t, sizeof(*t)))
+			return -EFAULT;
+		*t = now;
+	}
+	return now;
+}
+SYSCALL(SYS_time, sys_time);
+
+/* A relative or absolute sleep; rem (when given) gets what is left,
+ * always nothing since sleeps are not interrupted by signals yet. */
+static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
+{
+	uint64_t now = clock_ns();
+	if (deadline > now)
+		sleep_ns(deadline - now);
+	if (rem)
+		*rem = (struct linux_timespec){ 0, 0 };
+	return 0;
+}
+
+static long read_timespec(const struct linux_timespec *ts, uint64_t *ns)
+{
+	if (!user_range_ok(ts, sizeof(*ts)))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NS)
+		return -EINVAL;
+	/* Beyond 292 years saturates. */
+	*ns =
+	    (uint64_t)ts->tv_sec > UINT64_MAX / NS - 1 ? UINT64_MAX : (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
+	return 0;
+}
+
+static long sys_nanosleep(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	uint64_t ns;
+	struct linux_timespec *rem = (struct linux_timespec *)a1;
+	long err = read_timespec((const struct linux_timespec *)a0, &ns);
+	if (err)
+		return err;
+	if (rem && !user_writable_ok(rem, sizeof(*rem)))
+		return -EFAULT;
+	uint64_t now = clock_ns();
+	return sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, rem);
+}
+SYSCALL(SYS_nanosleep, sys_nanosleep);
+
+static long sys_clock_nanosleep(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	uint64_t ns;
+	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME || a0 == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (a1 & ~(long)TIMER_ABSTIME)
+		return -EINVAL;
+	struct linux_timespec *rem = (struct linux_timespec *)a3;
+	long err = read_timespec((const struct linux_timespec *)a2, &ns);
+	if (err)
+		return err;
+	if (rem && !(a1 & TIMER_ABSTIME) && !user_writable_ok(rem, sizeof(*rem)))
+		return -EFAULT;
+	if (a1 & TIMER_ABSTIME)
+		return sleep_until(ns, NULL);
+	uint64_t now = clock_ns();
+	return sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, rem);
+}
+SYSCALL(SYS_clock_nanosleep, sys_clock_nanosleep);

@@ -1,0 +1,64 @@
+/*
+ * The application's memory as the system-call layer knows it: a sorted
+ * list of non-overlapping regions with their protections (its image, its
+ * stack, its brk area, what it mapped). Pointers the application passes
+ * are checked against it, so a bad one answers -EFAULT instead of letting
+ * the kernel read or write its own memory. Pure logic: host-tested.
+ */
+#ifndef KEEL_SYS_VM_H
+#define KEEL_SYS_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_PAGE 4096ull
+#define VM_MAX_REGIONS 1024
+
+/* Protections: PROT_READ, PROT_WRITE, PROT_EXEC (sys/linux.h values). */
+enum vm_kind {
+	VM_IMAGE, /* part of the image: never unmapped or freed */
+	VM_STACK, /* the main stack */
+	VM_BRK,	  /* the brk area */
+	VM_ANON,  /* anonymous memory from mmap: pages of the page allocator */
+};
+
+struct vm_region {
+	uint64_t start, end; /* [start, end), page-aligned but for VM_IMAGE */
+	unsigned prot;
+	enum vm_kind kind;
+};
+
+struct vm {
+	struct vm_region r[VM_MAX_REGIONS];
+	unsigned n;
+};
+
+/* Adds [start, end), which must overlap no region. Returns 0, -EINVAL or
+ * -ENOMEM (no room in the list). */
+int vm_insert(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind);
+
+/* Removes [start, end) from every region of the given kind, splitting
+ * regions that extend beyond it; other kinds are left alone. Calls
+ * removed(start, end, ctx) for each piece taken out, before it goes.
+ * Returns 0 or -ENOMEM (a split needed room the list does not have; then
+ * nothing changed). */
+int vm_remove(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind,
+	      void (*removed)(uint64_t start, uint64_t end, void *ctx), void *ctx);
+
+/* Sets prot on [start, end), which regions of kind must cover entirely.
+ * Returns 0, -ENOMEM (not covered, or no room to split). */
+int vm_protect(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind);
+
+/* Whether [start, end) is covered by regions of kind, without a gap. */
+bool vm_covered(const struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind);
+
+/* The region holding addr, or NULL. */
+const struct vm_region *vm_find(const struct vm *vm, uint64_t addr);
+
+/* Whether the application may access [p, p + len) with every protection
+ * in need: not NULL, no wrap-around, canonical, and covered by regions
+ * that allow it. A length of 0 is always fine. */
+bool vm_access_ok(const struct vm *vm, uint64_t p, uint64_t len, unsigned need);
+
+#endif

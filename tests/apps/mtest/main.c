@@ -1,0 +1,279 @@
+/*
+ * mtest: a Linux program on musl that exercises Keel's system calls. The
+ * first argument names the test; each prints what it saw and exits with
+ * 0 when everything matched, 1 otherwise (or ends the VM its own way:
+ * abort, a crash, a fault).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <keel.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond)                                                                                                    \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
+			failures++;                                                                                    \
+		}                                                                                                      \
+	} while (0)
+
+static __thread int tls_counter = 41;
+static __thread char tls_zeroed[64];
+
+static int test_status(int argc, char **argv)
+{
+	int status = argc > 2 ? atoi(argv[2]) : 0;
+	printf("mtest: exiting with %d\n", status);
+	return status;
+}
+
+static int test_enosys(void)
+{
+	/* acct is a real Linux call Keel leaves out; asked twice, logged once. */
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		long r = syscall(SYS_acct, 0);
+		CHECK(r == -1 && errno == ENOSYS);
+	}
+	errno = 0;
+	CHECK(syscall(987654) == -1 && errno == ENOSYS);
+	printf("mtest: enosys done\n");
+	return failures != 0;
+}
+
+static int test_efault(void)
+{
+	static const char ro[16] = "read-only";
+	CHECK(write(1, NULL, 5) == -1 && errno == EFAULT);
+	/* The kernel's own memory (its first megabyte holds the image). */
+	CHECK(write(1, (void *)0x100000, 16) == -1 && errno == EFAULT);
+	CHECK(write(1, (void *)0x800000000000ull, 4) == -1 && errno == EFAULT);
+	CHECK(write(1, (void *)-4096L, 4) == -1 && errno == EFAULT);
+	CHECK(read(0, (void *)ro, sizeof(ro)) == -1 && errno == EFAULT);
+	CHECK(clock_gettime(CLOCK_MONOTONIC, (struct timespec *)8) == -1 && errno == EFAULT);
+	struct iovec iov[2] = { { "ab", 2 }, { NULL, 3 } };
+	CHECK(writev(1, iov, 2) == 2);
+	CHECK(write(1, "\n", 1) == 1);
+	CHECK(write(77, "x", 1) == -1 && errno == EBADF);
+	CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == EINVAL);
+	CHECK(munmap((void *)0x1001, 4096) == -1 && errno == EINVAL);
+	CHECK(mprotect((void *)0x100000, 4096, PROT_READ) == -1 && errno == ENOMEM);
+	printf("mtest: efault done, %d failures\n", failures);
+	return failures != 0;
+}
+
+static int test_basics(void)
+{
+	struct winsize ws;
+	CHECK(ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col == 80);
+	CHECK(isatty(0));
+	struct utsname u;
+	CHECK(uname(&u) == 0 && strcmp(u.machine, "x86_64") == 0);
+	CHECK(getpid() == 1 && getuid() == 0 && geteuid() == 0);
+	struct timespec a, b;
+	CHECK(clock_gettime(CLOCK_MONOTONIC, &a) == 0);
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+	CHECK(nanosleep(&d, NULL) == 0);
+	CHECK(clock_gettime(CLOCK_MONOTONIC, &b) == 0);
+	long long ns = (b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec);
+	CHECK(ns >= 20 * 1000 * 1000);
+	CHECK(time(NULL) >= 0);
+	unsigned char r1[32] = { 0 }, r2[32] = { 0 };
+	CHECK(getentropy(r1, sizeof(r1)) == 0 && getentropy(r2, sizeof(r2)) == 0 && memcmp(r1, r2, 32) != 0);
+	struct rlimit rl;
+	CHECK(getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur == 8 << 20);
+	struct sysinfo si;
+	CHECK(sysinfo(&si) == 0 && si.totalram > 0 && si.freeram <= si.totalram);
+	CHECK(sched_yield() == 0);
+	/* dup: the same console behind another descriptor. */
+	int fd = dup(1);
+	CHECK(fd == 3);
+	CHECK(write(fd, "mtest: through dup\n", 19) == 19);
+	CHECK(close(fd) == 0 && close(fd) == -1 && errno == EBADF);
+	CHECK(dup2(2, 9) == 9 && close(9) == 0);
+	/* Environment and arguments. */
+	const char *home = getenv("HOME"), *path = getenv("PATH");
+	printf("mtest: HOME=%s PATH=%s TERM=%s GREETING=%s\n", home ? home : "(none)", path ? path : "(none)",
+	       getenv("TERM") ? getenv("TERM") : "(none)", getenv("GREETING") ? getenv("GREETING") : "(none)");
+	/* Thread-local storage from the image's PT_TLS. */
+	CHECK(tls_counter == 41 && tls_zeroed[63] == 0);
+	tls_counter++;
+	CHECK(tls_counter == 42);
+	/* The stack: 8 MiB, touched deep down. */
+	volatile char big[4 << 20];
+	big[0] = 1;
+	big[sizeof(big) - 1] = 2;
+	CHECK(big[0] + big[sizeof(big) - 1] == 3);
+	/* SSE and x87 state the way Linux leaves it. */
+	volatile double x = 1.5;
+	printf("mtest: %.3f %.1Lf\n", x * 3, (long double)x * 2);
+	printf("mtest: basics done, %d failures\n", failures);
+	return failures != 0;
+}
+
+static int test_malloc(void)
+{
+	/* Small blocks (mallocng's groups: brk and mmap), large ones (their
+	 * own mmap), realloc across sizes (mremap), frees (munmap, madvise). */
+	enum { N = 2000 };
+	static void *p[N];
+	static size_t sz[N];
+	unsigned seed = 12345;
+	size_t total = 0;
+	for (int round = 0; round < 6; round++) {
+		for (int i = 0; i < N; i++) {
+			seed = seed * 1103515245 + 12345;
+			size_t n = (seed >> 8) % 7 == 0 ? 100000 + (seed >> 4) % 300000 : 2 + (seed >> 12) % 2000;
+			if (p[i]) {
+				unsigned char *q = p[i];
+				if (q[0] != (unsigned char)i || q[sz[i] - 1] != (unsigned char)(i >> 3))
+					printf("mtest: block %d (%zu bytes at %p) changed in round %d: %02x %02x\n", i,
+					       sz[i], (void *)q, round, q[0], q[sz[i] - 1]);
+				CHECK(q[0] == (unsigned char)i && q[sz[i] - 1] == (unsigned char)(i >> 3));
+				if (round % 2) {
+					q = realloc(p[i], n);
+					CHECK(q != NULL);
+					size_t keep = n < sz[i] ? n : sz[i];
+					CHECK(q[0] == (unsigned char)i);
+					if (keep == sz[i])
+						CHECK(q[keep - 1] == (unsigned char)(i >> 3));
+					p[i] = q;
+				} else {
+					free(p[i]);
+					p[i] = malloc(n);
+					CHECK(p[i] != NULL);
+				}
+			} else {
+				p[i] = malloc(n);
+				CHECK(p[i] != NULL);
+			}
+			sz[i] = n;
+			total += n;
+			unsigned char *q = p[i];
+			memset(q, 0x5a, n);
+			q[0] = (unsigned char)i;
+			q[n - 1] = (unsigned char)(i >> 3);
+		}
+		if (failures)
+			break;
+	}
+	for (int i = 0; i < N; i++)
+		free(p[i]);
+	/* Memory PROT_NONE then opened up, as mallocng does for its areas. */
+	char *m = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	CHECK(mprotect(m, 8192, PROT_READ | PROT_WRITE) == 0);
+	m[0] = 1;
+	m[8191] = 2;
+	CHECK(madvise(m, 8192, MADV_DONTNEED) == 0 && m[0] == 0 && m[8191] == 0);
+	char *m2 = mremap(m, 1 << 20, 4 << 20, MREMAP_MAYMOVE);
+	CHECK(m2 != MAP_FAILED);
+	CHECK(munmap(m2, 4 << 20) == 0);
+	printf("mtest: malloc stress: %zu bytes in %d rounds, %d failures\n", total, 6, failures);
+	return failures != 0;
+}
+
+/* A thread of the kernel's API running C library code: its system calls
+ * must not land on its own frames. */
+static int thread_body(void *arg)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "mtest: in thread %s\n", (const char *)arg);
+	struct timespec d = { 0, 1000000 };
+	nanosleep(&d, NULL);
+	return write(1, buf, (size_t)n) == n ? 5 : 6;
+}
+
+static int test_keel_thread(void)
+{
+	keel_thread_t *t;
+	CHECK(keel_thread_create(&t, "worker", thread_body, "worker", 64 * 1024) == 0);
+	int status = -1;
+	CHECK(keel_thread_join(t, &status) == 0 && status == 5);
+	printf("mtest: thread joined with %d\n", status);
+	return failures != 0;
+}
+
+/* Lines from standard input (the serial port), echoed until "end". */
+static int test_stdin(void)
+{
+	char line[128];
+	int n = 0;
+	printf("mtest: reading\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strcmp(line, "end") == 0)
+			break;
+		printf("mtest: line %d [%s]\n", ++n, line);
+	}
+	printf("mtest: %d lines\n", n);
+	return n == 0;
+}
+
+static int test_prot_none(void)
+{
+	volatile char *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED && m[0] == 0);
+	CHECK(mprotect((void *)m, 4096, PROT_NONE) == 0);
+	printf("mtest: touching PROT_NONE memory\n");
+	fflush(stdout);
+	return m[0];
+}
+
+static __attribute__((noinline)) void smash(const char *s, size_t n)
+{
+	char buf[16];
+	memcpy(buf, s, n); /* n > sizeof(buf): the canary goes */
+	printf("mtest: copied %s\n", buf);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "basics";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(what, "status") == 0)
+		return test_status(argc, argv);
+	if (strcmp(what, "enosys") == 0)
+		return test_enosys();
+	if (strcmp(what, "efault") == 0)
+		return test_efault();
+	if (strcmp(what, "basics") == 0)
+		return test_basics();
+	if (strcmp(what, "malloc") == 0)
+		return test_malloc();
+	if (strcmp(what, "keel-thread") == 0)
+		return test_keel_thread();
+	if (strcmp(what, "stdin") == 0)
+		return test_stdin();
+	if (strcmp(what, "prot-none") == 0)
+		return test_prot_none();
+	if (strcmp(what, "abort") == 0) {
+		printf("mtest: calling abort\n");
+		abort();
+	}
+	if (strcmp(what, "stack-smash") == 0) {
+		static const char long_string[64] = "a string far longer than the buffer it goes to";
+		volatile size_t n = sizeof(long_string);
+		smash(long_string, n);
+		printf("mtest: survived the smash\n");
+		return 1;
+	}
+	printf("mtest: unknown test '%s'\n", what);
+	return 2;
+}
