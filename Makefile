@@ -43,6 +43,7 @@ KERNEL_SRCS := \
 	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
+	kernel/wallclock.c \
 	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
@@ -74,6 +75,7 @@ KERNEL_SRCS := \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \
+	arch/x86_64/rtc.c \
 	arch/x86_64/fwcfg.c \
 	arch/x86_64/random.c \
 	arch/x86_64/fpu.c \
