@@ -43,6 +43,7 @@ KERNEL_SRCS := \
 	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
+	kernel/wallclock.c \
 	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
@@ -80,6 +81,7 @@ KERNEL_SRCS := \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/power.c \
+	arch/x86_64/rtc.c \
 	arch/x86_64/fwcfg.c \
 	arch/x86_64/random.c \
 	arch/x86_64/fpu.c \
@@ -136,7 +138,8 @@ ifeq ($(APP_DIR),)
 $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
-# to its folder); without one, its main.c is the whole application.
+# to its folder); without them (and without APP_OBJS or APP_LIBS), its
+# main.c is the whole application.
 # APP_OBJS and APP_LIBS (paths relative to the top) add prebuilt objects
 # and static libraries. APP_LIBC chooses the C library: musl (Debian's,
 # the default: the application is a Linux program) or keel (the kernel's
@@ -147,7 +150,7 @@ APP_LIBS :=
 APP_LIBC := musl
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
-APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
@@ -344,4 +347,4 @@ include tests/host/host.mk
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/src -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -27,6 +27,9 @@ test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.
 HOST_TESTS += pmm
 test_pmm_SRCS := tests/host/test_pmm.c kernel/mm/pmm.c kernel/mm/memmap.c
 
+HOST_TESTS += wallclock
+test_wallclock_SRCS := tests/host/test_wallclock.c kernel/wallclock.c
+
 HOST_TESTS += heap
 test_heap_SRCS := tests/host/test_heap.c kernel/mm/heap.c
 
