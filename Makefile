@@ -43,6 +43,7 @@ KERNEL_SRCS := \
 	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
+	kernel/wallclock.c \
 	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
@@ -53,6 +54,8 @@ KERNEL_SRCS := \
 	arch/x86_64/paging.c \
 	kernel/mm/heap.c \
 	kernel/mm/mm.c \
+	kernel/mm/dma.c \
+	kernel/mm/dma_pool.c \
 	kernel/cmdline.c \
 	arch/x86_64/gdt.c \
 	arch/x86_64/idt.c \
@@ -71,10 +74,15 @@ KERNEL_SRCS := \
 	kernel/timer.c \
 	kernel/sched.c \
 	kernel/sync.c \
+	kernel/devreg.c \
+	kernel/netdev.c \
+	kernel/blkdev.c \
+	kernel/chardev.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
 	arch/x86_64/fpu.c \
 	arch/x86_64/power.c \
+	arch/x86_64/rtc.c \
 	arch/x86_64/fwcfg.c \
 	arch/x86_64/random.c
 
@@ -104,16 +112,20 @@ SYS_SRCS := \
 
 # Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
 # of the names below (default: all of them). The kernel probes what the
-# image holds; an application that calls keel_getrandom needs virtio-rng.
+# image holds. A device class that only drivers feed comes with them: an
+# image without an entropy source has no entropy registry, and its
+# keel_getrandom (and getrandom(2) past RDRAND) finds no source.
+CLASS_entropy := kernel/entropy.c
 DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
 DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
 	drivers/virtio/virtio.c \
+	drivers/virtio/virtio_dev.c \
 	drivers/virtio/virtio_pci_caps.c \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \
 	drivers/virtio/virtio_pci_legacy.c
-DRIVERS_virtio-rng := $(DRIVERS_virtio) drivers/virtio/virtio_rng.c
+DRIVERS_virtio-rng := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_rng.c
 DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
 ALL_DRIVERS := virtio-rng virtio-console
 
@@ -131,7 +143,8 @@ ifeq ($(APP_DIR),)
 $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
-# to its folder); without one, its main.c is the whole application.
+# to its folder); without them (and without APP_OBJS or APP_LIBS), its
+# main.c is the whole application.
 # APP_OBJS and APP_LIBS (paths relative to the top) add prebuilt objects
 # and static libraries. APP_LIBC chooses the C library: musl (Debian's,
 # the default: the application is a Linux program) or keel (the kernel's
@@ -144,7 +157,7 @@ APP_FPU_SRCS :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
-APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
@@ -352,4 +365,4 @@ include tests/host/host.mk
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/src -prune -o -type f -name '*.d' -print 2>/dev/null)

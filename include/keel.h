@@ -183,14 +183,16 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 
 /* --- Randomness -----------------------------------------------------------*/
 
-/* Fills buf with len random bytes: the XOR of every virtio-rng device's
- * output and the CPU's RDSEED/RDRAND when it has them; the CPU is never
- * the only source. Returns len, or -ENODEV without a virtio-rng device,
- * -EIO when the devices failed, -ETIMEDOUT when none answered within its
- * bound (5 s per device by default; the request stays with the device and
- * a later call may succeed); a count below len when they failed part way.
- * Blocks while the devices produce, never longer than that bound per
- * device and request. */
+/* Fills buf with len random bytes: the XOR of every entropy source's
+ * output (each virtio-rng device is one) and the CPU's RDSEED/RDRAND when
+ * it has them; the CPU is never the only source. Returns len, or -ENODEV
+ * without a source, -ETIMEDOUT when no source delivered and one stayed
+ * silent past its bound (5 s per virtio-rng device by default; the
+ * request stays with the device and a later call may succeed), -EIO when
+ * the sources failed otherwise; a count below len when they failed part
+ * way. Blocks while the sources produce; a source silent past its bound
+ * is left out for the rest of the call, so silence costs a call at most
+ * one bound per source. */
 long keel_getrandom(void *buf, size_t len);
 
 /* --- Named ports (virtio-console) --------------------------------------------
@@ -208,16 +210,17 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns);
 int keel_port_close(keel_port_t *p);
 
 /* Reads what has arrived, at most len bytes, waiting up to timeout_ns for
- * the first (UINT64_MAX: no limit). Returns the count (at least 1),
- * -ETIMEDOUT, or -EIO when the device failed. */
+ * the first (UINT64_MAX: no limit). Returns the count (at least 1; 0 when
+ * len is 0), -ETIMEDOUT, -EIO when the device failed or went away, or
+ * -EBADF when p was closed. */
 long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
 
 /* Writes all of buf. Returns len, or what was written before an error,
- * or -EIO (the device failed), or -ETIMEDOUT when the host end stopped
- * draining and the device kept a buffer 5 s (the bound of its driver);
- * that buffer may still reach the host later, and the next write waits
- * for it first. Data written while the host end is not connected is
- * dropped by the host. */
+ * or -EIO (the device failed), or -EBADF when p was closed, or
+ * -ETIMEDOUT when the host end stopped draining and the device kept a
+ * buffer 5 s (the bound of its driver); that buffer may still reach the
+ * host later, and the next write waits for it first. Data written while
+ * the host end is not connected is dropped by the host. */
 long keel_port_write(keel_port_t *p, const void *buf, size_t len);
 
 /* Whether the host end of the port is open (a client connected). */

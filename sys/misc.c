@@ -13,14 +13,14 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
-#include "kernel/public_devices.h"
+#include "kernel/entropy.h"
 #include "kernel/mm/mm.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
 
-/* From virtio-rng, when the image has the driver. */
-extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define CANONICAL_TOP (1ull << 47)
 /* The process's id, which is also its first thread's (sys/threads.c
@@ -134,8 +134,8 @@ static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 		memcpy(buf + done, &v, n);
 		done += n;
 	}
-	if (done < len && keel_getrandom) {
-		long r = keel_getrandom(buf + done, len - done);
+	if (done < len && entropy_getrandom) {
+		long r = entropy_getrandom(buf + done, len - done);
 		if (r > 0)
 			done += (size_t)r;
 	}

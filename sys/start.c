@@ -21,7 +21,7 @@
 #include "kernel/thread.h"
 #include "kernel/app.h"
 #include "kernel/console.h"
-#include "kernel/public_devices.h"
+#include "kernel/entropy.h"
 #include "kernel/option.h"
 #include "kernel/mm/mm.h"
 #include "kernel/panic.h"
@@ -30,8 +30,8 @@
 #include "sys/linux.h"
 #include "sys/process.h"
 
-/* From virtio-rng, when the image has the driver. */
-extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
@@ -95,7 +95,7 @@ static void fill_random(uint8_t out[16])
 			 * TSC mixed in whatever happens. */
 			v = rdtsc() * 0x9e3779b97f4a7c15ull;
 			uint64_t r = 0;
-			if (keel_getrandom && keel_getrandom(&r, sizeof(r)) == (long)sizeof(r))
+			if (entropy_getrandom && entropy_getrandom(&r, sizeof(r)) == (long)sizeof(r))
 				v ^= r;
 		}
 		memcpy(out + 8 * i, &v, 8);

@@ -218,6 +218,11 @@ for v in "" ",vectors=83"; do
 		-chardev null,id=b -device virtserialport,nr=1,chardev=b,name=near
 done
 
+# --- memory for devices ------------------------------------------------------------
+
+# DMA pools of small buffers on the real page allocator.
+boot_test dma-pool 0 'ktest: dma pool of 4000 buffers .*: ok' -- --kernel "$K" --append "dma-pool"
+
 # --- devices that misbehave: every fault named, every wait bounded ----------------
 
 # A device that needs a reset is noticed, its requests fail, the kernel goes on.

@@ -31,6 +31,7 @@ int ktest_console_echo(int argc, char **argv);
 int ktest_ports(int argc, char **argv);
 int ktest_needs_reset(int argc, char **argv);
 int ktest_mmio_over_ram(int argc, char **argv);
+int ktest_dma_pool(int argc, char **argv);
 int ktest_rng_silent(int argc, char **argv);
 int ktest_device_fault(int argc, char **argv);
 int ktest_port_stall(int argc, char **argv);

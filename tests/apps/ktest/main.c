@@ -93,6 +93,7 @@ static const struct ktest tests[] = {
 	{ "console-echo", "NAME BYTES: echo a virtio-console port", ktest_console_echo },
 	{ "ports", "NAME...: open named ports", ktest_ports },
 	{ "needs-reset", "break a virtio-rng device through QEMU", ktest_needs_reset },
+	{ "dma-pool", "allocate, check and free 4,000 DMA buffers", ktest_dma_pool },
 	{ "mmio-over-ram", "ask for device memory over RAM", ktest_mmio_over_ram },
 	{ "rng-silent", "keel_getrandom from a device that never answers", ktest_rng_silent },
 	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
