@@ -79,13 +79,13 @@ for ((r = 0; r < runs; r++)); do
 	# Milliseconds each program ran, in each guest.
 	linux[lua]+="$(sed -n '/linux: lua begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
 	linux[sqlite3]+="$(sed -n '/linux: sqlite3 begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
-	grep -q 'bench.lua: checksum' "$out/keel-lua.$r" && keel[lua]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-lua.$r" | tr -d '\r') "
-	grep -q 'sqlite rows: ok' "$out/keel-sqlite.$r" && keel[sqlite3]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-sqlite.$r" | tr -d '\r') "
+	grep -aq '^bench.lua: checksum' "$out/keel-lua.$r" && keel[lua]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-lua.$r" | tr -d '\r') "
+	grep -aq '^sqlite rows: ok' "$out/keel-sqlite.$r" && keel[sqlite3]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-sqlite.$r" | tr -d '\r') "
 done
 # The two guests must have computed the same things.
 for f in "$out"/keel-lua.*; do
-	a=$(grep -a 'bench.lua: checksum' "$f" | tr -d '\r')
-	b=$(grep -a 'bench.lua: checksum' "$out/linux.0" | tr -d '\r')
+	a=$(grep -a '^bench.lua: checksum' "$f" | tr -d '\r')
+	b=$(grep -a '^bench.lua: checksum' "$out/linux.0" | tr -d '\r')
 	[ "$a" = "$b" ] || echo "warning: Lua's checksum differs between the guests ($a / $b)" >&2
 done
 
