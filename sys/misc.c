@@ -55,19 +55,19 @@ static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
 SYSCALL(SYS_arch_prctl, sys_arch_prctl);
 
 static long sys_getpid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
-SYSCALL(SYS_getpid, sys_getpid);
+SYSCALL_FAST(SYS_getpid, sys_getpid);
 static long sys_getppid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getppid, sys_getppid);
+SYSCALL_FAST(SYS_getppid, sys_getppid);
 /* The application is root: uid, euid, gid and egid all 0, consistent with
  * the auxiliary vector (musl checks AT_SECURE against them). */
 static long sys_getuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getuid, sys_getuid);
+SYSCALL_FAST(SYS_getuid, sys_getuid);
 static long sys_geteuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_geteuid, sys_geteuid);
+SYSCALL_FAST(SYS_geteuid, sys_geteuid);
 static long sys_getgid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getgid, sys_getgid);
+SYSCALL_FAST(SYS_getgid, sys_getgid);
 static long sys_getegid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getegid, sys_getegid);
+SYSCALL_FAST(SYS_getegid, sys_getegid);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -92,7 +92,7 @@ static long sys_uname(long a0, long a1, long a2, long a3, long a4, long a5)
 	set_field(u->domainname, "(none)");
 	return 0;
 }
-SYSCALL(SYS_uname, sys_uname);
+SYSCALL_FAST(SYS_uname, sys_uname);
 
 /* The last resort when the machine has neither RDRAND nor virtio-rng:
  * SplitMix64 over the TSC, which varies from boot to boot but is no

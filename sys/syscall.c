@@ -17,12 +17,15 @@
 #include "kernel/panic.h"
 #include "sys/linux.h"
 
-#define TABLE_SIZE 512
+#define TABLE_SIZE SYSCALL_TABLE_SIZE
 _Static_assert(SYSCALL_NAMES_MAX <= TABLE_SIZE, "every Linux system call has a slot");
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 
-static syscall_fn table[TABLE_SIZE];
+/* Read by the entry (arch/x86_64/syscall.S), which serves the
+ * SYSCALL_FAST numbers itself. */
+syscall_fn syscall_table[TABLE_SIZE];
+uint64_t syscall_fast_map[TABLE_SIZE / 64];
 static uint64_t logged[TABLE_SIZE / 64];
 unsigned long syscall_unknown_count;
 
@@ -31,9 +34,11 @@ static void build_table(void)
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
 		if (e->nr < 0 || e->nr >= TABLE_SIZE)
 			panic("syscall: %s registered for number %ld, outside the table", e->name, e->nr);
-		if (table[e->nr])
+		if (syscall_table[e->nr])
 			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
-		table[e->nr] = e->fn;
+		syscall_table[e->nr] = e->fn;
+		if (e->fast)
+			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);
 	}
 }
 
@@ -62,6 +67,7 @@ INIT_CALL(INIT_ARCH, syscall_init);
 
 void syscall_dispatch(struct syscall_frame *f)
 {
+	long nr = (long)f->rax;
 	struct thread *t = sched_current();
 	void *outer = t->syscall_frame;
 	t->syscall_frame = f;
@@ -72,8 +78,7 @@ void syscall_dispatch(struct syscall_frame *f)
 	preempt_disable();
 	if (f->rflags & RFLAGS_IF)
 		irq_enable();
-	long nr = (long)f->rax;
-	syscall_fn fn = nr >= 0 && nr < TABLE_SIZE ? table[nr] : NULL;
+	syscall_fn fn = nr >= 0 && nr < TABLE_SIZE ? syscall_table[nr] : NULL;
 	long ret =
 	    fn ? fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9) : unknown(nr);
 	f->rax = (uint64_t)ret;

@@ -157,7 +157,7 @@ static long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4,
 SYSCALL(SYS_set_tid_address, sys_set_tid_address);
 
 static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return thread_tid(sched_current()); }
-SYSCALL(SYS_gettid, sys_gettid);
+SYSCALL_FAST(SYS_gettid, sys_gettid);
 
 /* A timeout of futex(2): relative for FUTEX_WAIT, an absolute time on
  * CLOCK_MONOTONIC (Keel's clock since boot) for FUTEX_WAIT_BITSET.

@@ -36,7 +36,7 @@ static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long 
 	ts->tv_nsec = (int64_t)(ns % NS);
 	return 0;
 }
-SYSCALL(SYS_clock_gettime, sys_clock_gettime);
+SYSCALL_FAST(SYS_clock_gettime, sys_clock_gettime);
 
 static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -50,7 +50,7 @@ static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a
 	*ts = (struct linux_timespec){ 0, 1 };
 	return 0;
 }
-SYSCALL(SYS_clock_getres, sys_clock_getres);
+SYSCALL_FAST(SYS_clock_getres, sys_clock_getres);
 
 static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -64,7 +64,7 @@ static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a
 	}
 	return 0;
 }
-SYSCALL(SYS_gettimeofday, sys_gettimeofday);
+SYSCALL_FAST(SYS_gettimeofday, sys_gettimeofday);
 
 static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -77,7 +77,7 @@ static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 	}
 	return now;
 }
-SYSCALL(SYS_time, sys_time);
+SYSCALL_FAST(SYS_time, sys_time);
 
 /* A relative or absolute sleep; rem (when given) gets what is left,
  * always nothing since sleeps are not interrupted by signals yet. */

@@ -19,6 +19,8 @@
  * (syscall_return_to_app) restores rflags while still on the kernel
  * stack, then rsp, then jumps to rcx: `sysret` would drop to ring 3.
  */
+#include "arch/x86_64/syscall.h"
+
 #define RED_ZONE 128
 
 	.section .text
@@ -38,6 +40,40 @@ syscall_entry:
 	jmp 2f
 1:	movq trap_kstack_top(%rip), %rsp
 2:	andq $-16, %rsp
+	/* The quick calls (SYSCALL_FAST, sys/syscall.c): the handler is C,
+	 * which keeps the callee-saved registers itself, so only what the
+	 * ABI lets it clobber and the Linux ABI does not is kept here; the
+	 * handler runs as it came, interrupts off. */
+	cmpq $SYSCALL_TABLE_SIZE, %rax
+	jae 3f
+	btq %rax, syscall_fast_map(%rip)
+	jnc 3f
+	pushq syscall_app_rsp(%rip)
+	pushq %r11                      /* rflags */
+	pushq %rcx                      /* rip */
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	pushq %rbp                      /* the tenth word: rsp 16-aligned at the call */
+	movq %r10, %rcx                 /* the fourth argument, where C wants it */
+	cld
+	leaq syscall_table(%rip), %rbp
+	call *(%rbp,%rax,8)
+	popq %rbp
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rcx
+	popfq
+	popq %rsp
+	jmp *%rcx
+3:
 	/* struct syscall_frame, from its last field to its first. */
 	pushq syscall_app_rsp(%rip)
 	pushq %r11                      /* rflags */

@@ -7,6 +7,11 @@
 #ifndef KEEL_ARCH_SYSCALL_H
 #define KEEL_ARCH_SYSCALL_H
 
+/* Slots in the system-call table (sys/syscall.c), whose SYSCALL_FAST
+ * entries the entry (syscall.S) calls itself: every Linux number fits. */
+#define SYSCALL_TABLE_SIZE 512
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 
 /* Sets EFER.SCE, STAR, LSTAR and FMASK; the system-call layer runs it
@@ -35,5 +40,7 @@ void app_hlt_sites_trap(void);
 
 /* Whether rip is just after one of those instructions. */
 int app_hlt_site(uint64_t rip);
+
+#endif /* __ASSEMBLY__ */
 
 #endif

@@ -252,6 +252,9 @@ boot_test own-malloc 0 'ownmalloc: copied by the application; copied by the appl
 script_test musl-enosys tests/boot/t-musl-enosys.sh
 # Bad pointers and arguments answer errors, never a kernel fault.
 boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --append "efault"
+# Every register but rax, rcx and r11 survives a call, on the quick path
+# (SYSCALL_FAST) and the full one.
+boot_test musl-registers 0 'mtest: registers done, 0 failures' -- --kernel "$M" --append "registers"
 # Terminal, time, identities, limits, dup, environment (defaults and
 # env.NAME=VALUE), thread-locals, the 8 MiB stack, floating point.
 boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' \

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "pthreads.h"
+#include "registers.h"
 
 static int failures;
 
@@ -269,6 +270,8 @@ int main(int argc, char **argv)
 		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)
 		return test_stdin();
+	if (strcmp(what, "registers") == 0)
+		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
 	if (strcmp(what, "abort") == 0) {
