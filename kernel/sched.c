@@ -30,6 +30,11 @@ unsigned long sched_switches, sched_idle_halts, sched_preemptions;
  * CPU halts inside schedule() (an interrupt then must not preempt). */
 static struct timer slice_timer;
 static bool slice_armed, need_resched, idling;
+/* When the running thread's slice began. The timer is not moved at each
+ * switch (reprogramming the APIC timer is the dear part of a hand-off
+ * under a hypervisor): when it fires for a slice that began later, it is
+ * armed again for the rest. */
+static uint64_t slice_start;
 
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 {
@@ -74,8 +79,16 @@ static struct thread *runq_pop(void)
 static void on_slice_end(struct timer *tm, void *ctx)
 {
 	slice_armed = false;
-	if (current->preemptible && runq_head != NULL)
+	if (!current->preemptible || runq_head == NULL)
+		return;
+	uint64_t end = slice_start + SCHED_SLICE_NS;
+	if (clock_ns() >= end) {
 		need_resched = true;
+		return;
+	}
+	/* The slice of a thread switched in since the timer was set. */
+	slice_armed = true;
+	arch_timer_arm(&slice_timer, end, on_slice_end, NULL);
 }
 
 /* Starts the running thread's slice when it may be preempted and another
@@ -84,7 +97,7 @@ static void slice_update(void)
 {
 	if (!slice_armed && current->preemptible && runq_head != NULL) {
 		slice_armed = true;
-		arch_timer_arm(&slice_timer, clock_ns() + SCHED_SLICE_NS, on_slice_end, NULL);
+		arch_timer_arm(&slice_timer, slice_start + SCHED_SLICE_NS, on_slice_end, NULL);
 	}
 }
 
@@ -138,8 +151,11 @@ static void schedule(void)
 	if (next != prev) {
 		current = next;
 		sched_switches++;
-		/* A new slice for the next thread. */
-		if (slice_armed) {
+		/* A new slice for the next thread. An armed timer stays where
+		 * it is (on_slice_end) while application threads take turns;
+		 * a kernel thread, which is never preempted, needs none. */
+		slice_start = clock_ns();
+		if (slice_armed && !next->preemptible) {
 			slice_armed = false;
 			arch_timer_cancel(&slice_timer);
 		}
