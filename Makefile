@@ -43,6 +43,7 @@ KERNEL_SRCS := \
 	kernel/option.c \
 	kernel/exit.c \
 	kernel/keel_api.c \
+	kernel/wallclock.c \
 	kernel/devfault.c \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
@@ -53,6 +54,8 @@ KERNEL_SRCS := \
 	arch/x86_64/paging.c \
 	kernel/mm/heap.c \
 	kernel/mm/mm.c \
+	kernel/mm/dma.c \
+	kernel/mm/dma_pool.c \
 	kernel/cmdline.c \
 	arch/x86_64/gdt.c \
 	arch/x86_64/idt.c \
@@ -71,18 +74,26 @@ KERNEL_SRCS := \
 	kernel/timer.c \
 	kernel/sched.c \
 	kernel/sync.c \
+	kernel/devreg.c \
+	kernel/netdev.c \
+	kernel/blkdev.c \
+	kernel/chardev.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
-	arch/x86_64/power.c \
-	arch/x86_64/fwcfg.c \
-	arch/x86_64/random.c \
 	arch/x86_64/fpu.c \
-	arch/x86_64/syscall.S \
-	arch/x86_64/syscall_arch.c
+	arch/x86_64/power.c \
+	arch/x86_64/rtc.c \
+	arch/x86_64/fwcfg.c \
+	arch/x86_64/random.c
 
 # The Linux system-call layer, one file per family; each registers its
 # calls with SYSCALL() (sys/syscall.h), so adding a family is one line here.
+# With it, the `syscall` instruction's entry and set-up (arch). Linked into
+# every musl application, and into a keel application whose app.mk sets
+# KEEL_SYSCALLS := yes (a test that issues system calls itself).
 SYS_SRCS := \
+	arch/x86_64/syscall.S \
+	arch/x86_64/syscall_arch.c \
 	sys/syscall.c \
 	sys/names.c \
 	sys/uaccess.c \
@@ -99,20 +110,26 @@ SYS_SRCS := \
 	sys/memory.c \
 	sys/time.c \
 	sys/signals.c \
-	sys/misc.c
+	sys/misc.c \
+	sys/futex.c \
+	sys/threads.c
 
 # Drivers, chosen by each application: app.mk may set KEEL_DRIVERS to any
 # of the names below (default: all of them). The kernel probes what the
-# image holds; an application that calls keel_getrandom needs virtio-rng.
+# image holds. A device class that only drivers feed comes with them: an
+# image without an entropy source has no entropy registry, and its
+# keel_getrandom (and getrandom(2) past RDRAND) finds no source.
+CLASS_entropy := kernel/entropy.c
 DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
 DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
 	drivers/virtio/virtio.c \
+	drivers/virtio/virtio_dev.c \
 	drivers/virtio/virtio_pci_caps.c \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \
 	drivers/virtio/virtio_pci_legacy.c
-DRIVERS_virtio-rng := $(DRIVERS_virtio) drivers/virtio/virtio_rng.c
+DRIVERS_virtio-rng := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_rng.c
 DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
 ALL_DRIVERS := virtio-rng virtio-console
 
@@ -130,7 +147,8 @@ ifeq ($(APP_DIR),)
 $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
 # An application lists its sources in app.mk as APP_SRCS (paths relative
-# to its folder); without one, its main.c is the whole application.
+# to its folder); without them (and without APP_OBJS or APP_LIBS), its
+# main.c is the whole application.
 # APP_OBJS and APP_LIBS (paths relative to the top) add prebuilt objects
 # and static libraries. APP_LIBC chooses the C library: musl (Debian's,
 # the default: the application is a Linux program) or keel (the kernel's
@@ -139,9 +157,11 @@ APP_SRCS :=
 APP_OBJS :=
 APP_LIBS :=
 APP_LIBC := musl
+APP_FPU_SRCS :=
+KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 -include $(APP_DIR)/app.mk
-APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS),$(APP_SRCS),main.c))
+APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
@@ -150,8 +170,10 @@ DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
-# Freestanding C11 for a 64-bit kernel: no red zone (interrupts run on the
-# interrupted stack), no SSE/x87 (no FPU state is saved), frame pointers
+# Freestanding C11 for a 64-bit kernel: no red zone (the kernel's own
+# habit; interrupts leave 128 bytes below an interrupted stack pointer
+# alone anyway), no SSE/x87 (the FPU's state belongs to the threads that
+# use it, arch/x86_64/fpu.c, and the kernel never touches it), frame pointers
 # for backtraces (and no tail calls, which would drop frames from them),
 # and a stack protector whose canary is a global drawn
 # from RDRAND at boot.
@@ -183,7 +205,11 @@ APP_CFLAGS := -std=gnu11 -nostdinc -isystem $(MUSL_INCLUDE) -isystem $(GCC_INCLU
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -MD -MP
 
 KOBJ := $(BUILD)/obj
-KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(SYS_SRCS) $(DRIVER_SRCS) $(LIB_SRCS))
+ifeq ($(APP_LIBC),musl)
+KEEL_SYSCALLS := yes
+endif
+KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(if $(filter yes,$(KEEL_SYSCALLS)),$(SYS_SRCS)) \
+	$(DRIVER_SRCS) $(LIB_SRCS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(APP_OBJS)
 
 IMAGE := $(BUILD)/$(APP).elf
@@ -228,6 +254,11 @@ $(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): KCFLAGS += -I$(BUILD)/gen
 # fail its check on return.
 $(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
 
+# Sources of a keel application listed in APP_FPU_SRCS (app.mk) may use the FPU and
+# SSE, as code built for an ordinary x86-64 target does: the kernel keeps
+# each thread's FPU state (arch/x86_64/fpu.c).
+FPU_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only,$(KCFLAGS)) -msse2 -mfpmath=sse
+$(patsubst %,$(KOBJ)/$(APP_DIR)/%.o,$(APP_FPU_SRCS)): KCFLAGS := $(FPU_CFLAGS)
 # --- linking ------------------------------------------------------------------
 #
 # The kernel (with its C library) becomes one relocatable object whose
@@ -338,4 +369,4 @@ include tests/host/host.mk
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/src -prune -o -type f -name '*.d' -print 2>/dev/null)

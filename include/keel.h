@@ -74,6 +74,15 @@ int keel_thread_detach(keel_thread_t *t);
 /* Lets every other runnable thread run once before the caller again. */
 void keel_thread_yield(void);
 
+/* Makes t preemptible (or cooperative again, the default): it is then
+ * switched away from after a 10 ms slice when another thread is runnable,
+ * and at once when an interrupt wakes a cooperative thread. A preemptible
+ * thread may compute with the FPU and SSE (its state is kept) but must
+ * call nothing of this API but keel_clock_ns, the synchronisation
+ * functions, keel_thread_yield and keel_thread_exit: the rest of the
+ * kernel (the heap, the console, drivers) relies on not being preempted. */
+void keel_thread_set_preemptible(keel_thread_t *t, bool preemptible);
+
 __attribute__((noreturn)) void keel_thread_exit(int status);
 keel_thread_t *keel_thread_self(void);
 const char *keel_thread_name(const keel_thread_t *t);
@@ -149,6 +158,7 @@ struct keel_sched_stats {
 	unsigned long timer_interrupts; /* from the local APIC timer */
 	unsigned long interrupts;	/* all device and timer interrupts */
 	unsigned long spurious;		/* spurious or unclaimed, counted and ignored */
+	unsigned long preemptions;	/* preemptible threads switched away from */
 };
 void keel_sched_stats(struct keel_sched_stats *s);
 
@@ -173,14 +183,16 @@ int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg); /* 0 or -EAGAIN (empty) */
 
 /* --- Randomness -----------------------------------------------------------*/
 
-/* Fills buf with len random bytes: the XOR of every virtio-rng device's
- * output and the CPU's RDSEED/RDRAND when it has them; the CPU is never
- * the only source. Returns len, or -ENODEV without a virtio-rng device,
- * -EIO when the devices failed, -ETIMEDOUT when none answered within its
- * bound (5 s per device by default; the request stays with the device and
- * a later call may succeed); a count below len when they failed part way.
- * Blocks while the devices produce, never longer than that bound per
- * device and request. */
+/* Fills buf with len random bytes: the XOR of every entropy source's
+ * output (each virtio-rng device is one) and the CPU's RDSEED/RDRAND when
+ * it has them; the CPU is never the only source. Returns len, or -ENODEV
+ * without a source, -ETIMEDOUT when no source delivered and one stayed
+ * silent past its bound (5 s per virtio-rng device by default; the
+ * request stays with the device and a later call may succeed), -EIO when
+ * the sources failed otherwise; a count below len when they failed part
+ * way. Blocks while the sources produce; a source silent past its bound
+ * is left out for the rest of the call, so silence costs a call at most
+ * one bound per source. */
 long keel_getrandom(void *buf, size_t len);
 
 /* --- Named ports (virtio-console) --------------------------------------------
@@ -198,16 +210,17 @@ int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns);
 int keel_port_close(keel_port_t *p);
 
 /* Reads what has arrived, at most len bytes, waiting up to timeout_ns for
- * the first (UINT64_MAX: no limit). Returns the count (at least 1),
- * -ETIMEDOUT, or -EIO when the device failed. */
+ * the first (UINT64_MAX: no limit). Returns the count (at least 1; 0 when
+ * len is 0), -ETIMEDOUT, -EIO when the device failed or went away, or
+ * -EBADF when p was closed. */
 long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns);
 
 /* Writes all of buf. Returns len, or what was written before an error,
- * or -EIO (the device failed), or -ETIMEDOUT when the host end stopped
- * draining and the device kept a buffer 5 s (the bound of its driver);
- * that buffer may still reach the host later, and the next write waits
- * for it first. Data written while the host end is not connected is
- * dropped by the host. */
+ * or -EIO (the device failed), or -EBADF when p was closed, or
+ * -ETIMEDOUT when the host end stopped draining and the device kept a
+ * buffer 5 s (the bound of its driver); that buffer may still reach the
+ * host later, and the next write waits for it first. Data written while
+ * the host end is not connected is dropped by the host. */
 long keel_port_write(keel_port_t *p, const void *buf, size_t len);
 
 /* Whether the host end of the port is open (a client connected). */

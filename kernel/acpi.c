@@ -329,6 +329,10 @@ static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 		info->pm_timer_port = (uint16_t)g.address;
 		info->pm_timer_32bit = (flags >> 8) & 1; /* TMR_VAL_EXT, whichever field gave the port */
 	}
+	if (rd8(t, len, 108, &v8) && v8 >= 0x0e && v8 < 0x80)
+		info->rtc_century_reg = v8; /* not one of the clock's own registers */
+	if (rd16(t, len, 109, &v16))
+		info->iapc_boot_arch = v16;
 	if (rd32(t, len, 64, &v32) && v32 <= 0xffff)
 		info->pm1a_cnt = (uint16_t)v32;
 	if (rd32(t, len, 68, &v32) && v32 <= 0xffff)

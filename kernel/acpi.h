@@ -105,6 +105,8 @@ struct acpi_info {
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
 	uint64_t dsdt_phys;
+	uint8_t rtc_century_reg; /* the CMOS register holding the century; 0: none */
+	uint16_t iapc_boot_arch; /* legacy devices present (x86: bit 5, no CMOS RTC) */
 
 	/* \_S5 from the DSDT (acpi_read_s5): the sleep type values for soft-off. */
 	bool have_s5;

@@ -7,22 +7,25 @@
  * and alignment of the kernel types they stand for, so a pointer to one
  * is a pointer to the other.
  *
- * keel_getrandom and keel_port_* are still defined by the virtio drivers
- * (kernel/public_devices.h); including that header here makes the
- * compiler check their prototypes against include/keel.h.
+ * keel_getrandom and keel_port_* are the kernel's device classes
+ * (kernel/entropy.h, kernel/chardev.h): an open port is the handle
+ * inside its struct chardev.
  */
 #include <keel.h>
 
+#include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
 
 #include "arch/x86_64/tsc.h"
+#include "kernel/chardev.h"
 #include "kernel/clock.h"
 #include "kernel/devfault.h"
+#include "kernel/entropy.h"
 #include "kernel/exit.h"
+#include "kernel/sched.h"
 #include "kernel/init.h"
 #include "kernel/mm/mm.h"
-#include "kernel/public_devices.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 
@@ -70,6 +73,7 @@ int keel_thread_create(keel_thread_t **out, const char *name, int (*fn)(void *ar
 int keel_thread_join(keel_thread_t *t, int *status) { return thread_join(THREAD(t), status); }
 int keel_thread_detach(keel_thread_t *t) { return thread_detach(THREAD(t)); }
 void keel_thread_yield(void) { thread_yield(); }
+void keel_thread_set_preemptible(keel_thread_t *t, bool preemptible) { sched_set_preemptible(THREAD(t), preemptible); }
 void keel_thread_exit(int status) { thread_exit(status); }
 keel_thread_t *keel_thread_self(void) { return (keel_thread_t *)thread_self(); }
 const char *keel_thread_name(const keel_thread_t *t) { return thread_name((const struct thread *)t); }
@@ -84,6 +88,7 @@ void keel_sched_stats(struct keel_sched_stats *out)
 		.timer_interrupts = s.timer_interrupts,
 		.interrupts = s.interrupts,
 		.spurious = s.spurious,
+		.preemptions = s.preemptions,
 	};
 }
 
@@ -115,6 +120,32 @@ void keel_mbox_post(keel_mbox_t *mb, void *msg) { mbox_post(MBOX(mb), msg); }
 int keel_mbox_trypost(keel_mbox_t *mb, void *msg) { return mbox_trypost(MBOX(mb), msg); }
 int keel_mbox_fetch(keel_mbox_t *mb, void **msg, uint64_t timeout_ns) { return mbox_fetch(MBOX(mb), msg, timeout_ns); }
 int keel_mbox_tryfetch(keel_mbox_t *mb, void **msg) { return mbox_tryfetch(MBOX(mb), msg); }
+
+/* --- devices --- */
+
+/* The entropy registry comes with the drivers that feed it (Makefile:
+ * CLASS_entropy): without one in the image there is no source. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
+
+long keel_getrandom(void *buf, size_t len) { return entropy_getrandom ? entropy_getrandom(buf, len) : -ENODEV; }
+
+int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
+{
+	struct chardev *cd;
+	int err = chardev_open_name(&cd, name, timeout_ns);
+	if (err == 0 && out)
+		*out = &cd->handle;
+	return err;
+}
+
+int keel_port_close(keel_port_t *p) { return chardev_close(p->cd); }
+long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
+{
+	return chardev_read(p->cd, buf, len, timeout_ns);
+}
+long keel_port_write(keel_port_t *p, const void *buf, size_t len) { return chardev_write(p->cd, buf, len); }
+bool keel_port_host_connected(const keel_port_t *p) { return p->cd->host_connected; }
+const char *keel_port_name(const keel_port_t *p) { return p->cd->reg.name; }
 
 /* --- memory --- */
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/fwcfg.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/irq.h"
@@ -226,9 +227,17 @@ static struct cmdline cl;
 
 /* The application's main, in a thread of its own: with a guard page under
  * its stack, like every thread but the boot one. */
+/* The system-call layer starts the application (sys/start.c); an image
+ * without it (a keel application that does not ask for it) calls main
+ * itself. */
+extern __typeof__(app_run) app_run __attribute__((weak));
+int main(int argc, char **argv);
+
 static int run_main(void *arg)
 {
 	(void)arg;
+	if (!app_run)
+		return main(cl.argc, cl.argv);
 	return app_run(&cl);
 }
 
@@ -271,6 +280,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	tsc_init(&acpi);
 	mark("TSC frequency");
 
+	fpu_init();
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
 	run_init_level(INIT_ARCH);
 	run_init_level(INIT_CORE);

@@ -19,12 +19,22 @@
 #include <string.h>
 
 static struct thread boot_thread;
-/* Global for arch/x86_64/syscall.S, which finds the kernel stack there. */
-struct thread *current = &boot_thread;
+static struct thread *current = &boot_thread;
 static struct thread *runq_head, *runq_tail;
 static struct thread *all_threads = &boot_thread;
 static struct thread *zombies; /* detached threads that ended: freed by the next switch */
-unsigned long sched_switches, sched_idle_halts;
+unsigned long sched_switches, sched_idle_halts, sched_preemptions;
+
+/* Preemption: the slice timer (armed only while a preemptible thread runs
+ * and another is runnable), whether a preemption is due, and whether the
+ * CPU halts inside schedule() (an interrupt then must not preempt). */
+static struct timer slice_timer;
+static bool slice_armed, need_resched, idling;
+/* When the running thread's slice began. The timer is not moved at each
+ * switch (reprogramming the APIC timer is the dear part of a hand-off
+ * under a hypervisor): when it fires for a slice that began later, it is
+ * armed again for the rest. */
+static uint64_t slice_start;
 
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 {
@@ -32,6 +42,9 @@ void sched_init(uintptr_t boot_stack, size_t boot_stack_size)
 	boot_thread.stack = boot_stack;
 	boot_thread.stack_size = boot_stack_size;
 	boot_thread.state = THREAD_RUNNABLE;
+	boot_thread.preemptible = false;
+	boot_thread.preempt_count = 0;
+	need_resched = slice_armed = idling = false;
 	current = &boot_thread;
 	all_threads = &boot_thread;
 }
@@ -63,10 +76,41 @@ static struct thread *runq_pop(void)
 	return t;
 }
 
+static void on_slice_end(struct timer *tm, void *ctx)
+{
+	slice_armed = false;
+	if (!current->preemptible || runq_head == NULL)
+		return;
+	uint64_t end = slice_start + SCHED_SLICE_NS;
+	if (clock_ns() >= end) {
+		need_resched = true;
+		return;
+	}
+	/* The slice of a thread switched in since the timer was set. */
+	slice_armed = true;
+	arch_timer_arm(&slice_timer, end, on_slice_end, NULL);
+}
+
+/* Starts the running thread's slice when it may be preempted and another
+ * thread waits to run; a single runnable thread needs no timer. */
+static void slice_update(void)
+{
+	if (!slice_armed && current->preemptible && runq_head != NULL) {
+		slice_armed = true;
+		arch_timer_arm(&slice_timer, slice_start + SCHED_SLICE_NS, on_slice_end, NULL);
+	}
+}
+
 static void make_runnable(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
 	runq_push(t);
+	/* A kernel thread woken while an application thread runs goes
+	 * first: kernel threads (the network stack, drivers) do short work
+	 * and others wait for it. */
+	if (t != current && !t->preemptible && current->preemptible)
+		need_resched = true;
+	slice_update();
 }
 
 static void unlink_thread(struct thread *t)
@@ -99,11 +143,23 @@ static void schedule(void)
 	struct thread *prev = current, *next;
 	while ((next = runq_pop()) == NULL) {
 		sched_idle_halts++;
+		idling = true;
 		arch_idle();
+		idling = false;
 	}
+	need_resched = false;
 	if (next != prev) {
 		current = next;
 		sched_switches++;
+		/* A new slice for the next thread. An armed timer stays where
+		 * it is (on_slice_end) while application threads take turns;
+		 * a kernel thread, which is never preempted, needs none. */
+		slice_start = clock_ns();
+		if (slice_armed && !next->preemptible) {
+			slice_armed = false;
+			arch_timer_cancel(&slice_timer);
+		}
+		slice_update();
 		arch_switch(prev, next);
 	}
 	reap_zombies();
@@ -278,6 +334,39 @@ int thread_detach(struct thread *t)
 	}
 	arch_irq_restore(s);
 	return 0;
+}
+
+void sched_set_preemptible(struct thread *t, bool preemptible)
+{
+	bool s = arch_irq_save();
+	t->preemptible = preemptible;
+	if (t == current)
+		slice_update();
+	arch_irq_restore(s);
+}
+
+void preempt_disable(void)
+{
+	current->preempt_count++;
+	__asm__ volatile("" ::: "memory");
+}
+
+void preempt_enable(void)
+{
+	__asm__ volatile("" ::: "memory");
+	struct thread *t = current;
+	if (--t->preempt_count == 0 && need_resched && t->preemptible)
+		thread_yield();
+}
+
+void sched_interrupt_exit(void)
+{
+	struct thread *t = current;
+	if (!need_resched || idling || !t->preemptible || t->preempt_count != 0 || t->state != THREAD_RUNNABLE)
+		return;
+	sched_preemptions++;
+	make_runnable(t);
+	schedule();
 }
 
 void thread_yield(void)

@@ -1,7 +1,13 @@
 /*
- * The scheduler's side of threads (kernel/thread.h is their API): cooperative, one CPU. A thread runs until it
- * blocks, sleeps, yields or exits; interrupt handlers only make threads
- * runnable. When nothing can run, the CPU halts until an interrupt.
+ * Threads and the scheduler, one CPU. Kernel threads are cooperative: one
+ * runs until it blocks, sleeps, yields or exits, and drivers rely on it.
+ * Application threads (marked preemptible) are also preempted: after a
+ * time slice (SCHED_SLICE_NS) when another thread is runnable, and at
+ * once when an interrupt wakes a kernel thread. Preemption happens only
+ * at the end of an interrupt that struck the thread with interrupts
+ * enabled and preempt_count zero, or at preempt_enable(). Interrupt
+ * handlers only make threads runnable. When nothing can run, the CPU
+ * halts until an interrupt.
  *
  * Everything here runs with interrupts disabled (the arch layer saves and
  * restores them), since handlers touch the run queue and wait queues.
@@ -20,6 +26,11 @@
 
 #define THREAD_NAME_MAX 16
 #define THREAD_DEFAULT_STACK (64 * 1024)
+/* How long a preemptible thread runs while another waits: 10 ms, short
+ * enough for interactive latency between application threads, long
+ * enough that switching costs little. The timer is armed only while a
+ * preemptible thread runs and another thread is runnable. */
+#define SCHED_SLICE_NS (10 * 1000000ull)
 
 enum thread_state {
 	THREAD_RUNNABLE, /* running, or on the run queue */
@@ -49,6 +60,23 @@ struct thread {
 	int wake_result;		  /* 0, or -ETIMEDOUT */
 	struct timer timeout;
 	struct waitq joiners;
+
+	/* The arch layer's machine state besides the stack: the FPU/SIMD save
+	 * area (NULL for the boot thread), whether the thread has used the
+	 * FPU, its FS base (arch/x86_64/fpu.c). */
+	void *fpu_area;
+	bool fpu_used;
+	uint64_t fs_base;
+
+	/* Preemption: whether the thread may be preempted at all, and how
+	 * many preempt_disable() calls it holds. */
+	bool preemptible;
+	int preempt_count;
+	/* The system-call layer's: the innermost syscall frame, the address
+	 * cleared and woken at exit (set_tid_address), its thread id. */
+	void *syscall_frame;
+	uint32_t *clear_child_tid;
+	int tid;
 };
 
 /* The boot context becomes the thread "boot", on the given stack (whose
@@ -56,11 +84,30 @@ struct thread {
 void sched_init(uintptr_t boot_stack, size_t boot_stack_size);
 struct thread *sched_current(void);
 
+/* Marks t preemptible (an application thread) or cooperative (the
+ * default). A preemptible thread must call kernel code that is not
+ * interrupt-safe (the heap, the console, drivers) only between
+ * preempt_disable() and preempt_enable(); the system-call entry does so
+ * for every system call. */
+void sched_set_preemptible(struct thread *t, bool preemptible);
+
+/* Holds off preemption of the running thread; nests. preempt_enable()
+ * yields when a preemption came due meanwhile. Cheap: a counter in the
+ * thread. Kernel threads may call them too (they are never preempted). */
+void preempt_disable(void);
+void preempt_enable(void);
+
+/* Called by the arch layer at the end of every interrupt, interrupts
+ * disabled, on the interrupted thread's stack: switches away when the
+ * interrupted thread is preemptible, holds no preempt_disable, and a
+ * slice ended or a kernel thread was woken. */
+void sched_interrupt_exit(void);
+
 /* The thread whose stack guard page holds addr, or NULL. */
 struct thread *sched_guard_owner(uint64_t addr);
 
 /* Counts since boot, for reports and tests. */
-extern unsigned long sched_switches, sched_idle_halts;
+extern unsigned long sched_switches, sched_idle_halts, sched_preemptions;
 
 /* --- The arch layer (arch/x86_64/thread_arch.c; a host version for tests) --- */
 bool arch_irq_save(void);
@@ -78,6 +125,11 @@ void arch_idle(void);
 /* Timers the scheduler uses (the clock is clock_ns, kernel/clock.h). */
 void arch_timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx);
 bool arch_timer_cancel(struct timer *t);
+
+/* The running thread's FS base (the thread pointer of musl's TLS), kept
+ * across switches: arch_prctl(ARCH_SET_FS) and clone's TLS. */
+void arch_set_fs_base(uint64_t base);
+uint64_t arch_get_fs_base(void);
 
 /* Where a new thread starts (with interrupts disabled). */
 __attribute__((noreturn)) void sched_thread_entry(void);

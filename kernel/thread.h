@@ -38,6 +38,7 @@ struct sched_stats {
 	unsigned long timer_interrupts; /* from the local APIC timer */
 	unsigned long interrupts;	/* all device and timer interrupts */
 	unsigned long spurious;		/* spurious or unclaimed, counted and ignored */
+	unsigned long preemptions;	/* preemptible threads switched away from */
 };
 void sched_stats(struct sched_stats *s);
 

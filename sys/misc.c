@@ -13,17 +13,18 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
-#include "kernel/public_devices.h"
+#include "kernel/entropy.h"
 #include "kernel/mm/mm.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
 
-/* From virtio-rng, when the image has the driver. */
-extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define CANONICAL_TOP (1ull << 47)
-/* The process's (and its one thread's) id. */
+/* The process's id, which is also its first thread's (sys/threads.c
+ * numbers threads from 1, in the order they first ask). */
 #define APP_PID 1
 
 void app_exit(int status)
@@ -35,54 +36,38 @@ void app_exit(int status)
 static long sys_exit_group(long a0, long a1, long a2, long a3, long a4, long a5) { app_exit((int)a0); }
 SYSCALL(SYS_exit_group, sys_exit_group);
 
-/* One thread for now: its exit is the process's. */
-static long sys_exit(long a0, long a1, long a2, long a3, long a4, long a5) { app_exit((int)a0); }
-SYSCALL(SYS_exit, sys_exit);
-
 static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	switch (a0) {
 	case ARCH_SET_FS:
 		if ((uint64_t)a1 >= CANONICAL_TOP)
 			return -EPERM;
-		arch_set_tls_base((uint64_t)a1);
+		arch_set_fs_base((uint64_t)a1);
 		return 0;
 	case ARCH_GET_FS:
 		if (!user_writable_ok((void *)a1, sizeof(uint64_t)))
 			return -EFAULT;
-		*(uint64_t *)a1 = arch_tls_base();
+		*(uint64_t *)a1 = arch_get_fs_base();
 		return 0;
 	default: return -EINVAL;
 	}
 }
 SYSCALL(SYS_arch_prctl, sys_arch_prctl);
 
-static uint64_t clear_child_tid;
-
-static long sys_set_tid_address(long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	/* Recorded: it matters once threads exit on their own (futex wake). */
-	clear_child_tid = (uint64_t)a0;
-	return APP_PID;
-}
-SYSCALL(SYS_set_tid_address, sys_set_tid_address);
-
 static long sys_getpid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
-SYSCALL(SYS_getpid, sys_getpid);
-static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
-SYSCALL(SYS_gettid, sys_gettid);
+SYSCALL_FAST(SYS_getpid, sys_getpid);
 static long sys_getppid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getppid, sys_getppid);
+SYSCALL_FAST(SYS_getppid, sys_getppid);
 /* The application is root: uid, euid, gid and egid all 0, consistent with
  * the auxiliary vector (musl checks AT_SECURE against them). */
 static long sys_getuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getuid, sys_getuid);
+SYSCALL_FAST(SYS_getuid, sys_getuid);
 static long sys_geteuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_geteuid, sys_geteuid);
+SYSCALL_FAST(SYS_geteuid, sys_geteuid);
 static long sys_getgid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getgid, sys_getgid);
+SYSCALL_FAST(SYS_getgid, sys_getgid);
 static long sys_getegid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL(SYS_getegid, sys_getegid);
+SYSCALL_FAST(SYS_getegid, sys_getegid);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -107,7 +92,7 @@ static long sys_uname(long a0, long a1, long a2, long a3, long a4, long a5)
 	set_field(u->domainname, "(none)");
 	return 0;
 }
-SYSCALL(SYS_uname, sys_uname);
+SYSCALL_FAST(SYS_uname, sys_uname);
 
 /* The last resort when the machine has neither RDRAND nor virtio-rng:
  * SplitMix64 over the TSC, which varies from boot to boot but is no
@@ -149,8 +134,8 @@ static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 		memcpy(buf + done, &v, n);
 		done += n;
 	}
-	if (done < len && keel_getrandom) {
-		long r = keel_getrandom(buf + done, len - done);
+	if (done < len && entropy_getrandom) {
+		long r = entropy_getrandom(buf + done, len - done);
 		if (r > 0)
 			done += (size_t)r;
 	}

@@ -13,6 +13,7 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/sched.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
@@ -112,6 +113,11 @@ long signal_self(int sig)
 
 static bool is_self(long pid) { return pid == 1 || pid == 0 || pid == -1; }
 
+/* The process's first thread (tid 1, its pid), or the calling thread (a
+ * clone child raising a signal, as abort() does): another live thread
+ * is not looked up yet, and answers -ESRCH. */
+static bool is_own_thread(long tid) { return tid == 1 || (tid > 0 && tid == sched_current()->tid); }
+
 static long sys_kill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	return is_self(a0) ? signal_self((int)a1) : -ESRCH;
@@ -120,12 +126,12 @@ SYSCALL(SYS_kill, sys_kill);
 
 static long sys_tkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return a0 == 1 ? signal_self((int)a1) : -ESRCH;
+	return is_own_thread(a0) ? signal_self((int)a1) : -ESRCH;
 }
 SYSCALL(SYS_tkill, sys_tkill);
 
 static long sys_tgkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return a0 == 1 && a1 == 1 ? signal_self((int)a2) : -ESRCH;
+	return a0 == 1 && is_own_thread(a1) ? signal_self((int)a2) : -ESRCH;
 }
 SYSCALL(SYS_tgkill, sys_tgkill);

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/random.h"
 #include "arch/x86_64/syscall.h"
@@ -22,16 +21,17 @@
 #include "kernel/thread.h"
 #include "kernel/app.h"
 #include "kernel/console.h"
-#include "kernel/public_devices.h"
+#include "kernel/entropy.h"
 #include "kernel/option.h"
 #include "kernel/mm/mm.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
 #include "sys/auxv.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 
-/* From virtio-rng, when the image has the driver. */
-extern __typeof__(keel_getrandom) keel_getrandom __attribute__((weak));
+/* The entropy registry, when the image has a driver that feeds it. */
+extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
@@ -95,7 +95,7 @@ static void fill_random(uint8_t out[16])
 			 * TSC mixed in whatever happens. */
 			v = rdtsc() * 0x9e3779b97f4a7c15ull;
 			uint64_t r = 0;
-			if (keel_getrandom && keel_getrandom(&r, sizeof(r)) == (long)sizeof(r))
+			if (entropy_getrandom && entropy_getrandom(&r, sizeof(r)) == (long)sizeof(r))
 				v ^= r;
 		}
 		memcpy(out + 8 * i, &v, 8);
@@ -132,8 +132,6 @@ int app_run(const struct cmdline *cl)
 	if (!__libc_start_main)
 		return main(cl->argc, cl->argv);
 
-	fpu_init();
-	syscall_arch_init();
 	app_hlt_sites_trap();
 	app_memory_init();
 	console_files_init(&app_fds);
@@ -189,6 +187,9 @@ int app_run(const struct cmdline *cl)
 	if (sp == 0)
 		panic("app: the arguments and environment do not fit on the stack");
 
-	arch_set_tls_base((uintptr_t)early_tls);
+	/* The application's first thread, like those it clones: preempted
+	 * on a slice, its FPU state and FS base kept across switches. */
+	arch_set_fs_base((uintptr_t)early_tls);
+	sched_set_preemptible(sched_current(), true);
 	app_enter(sp, (void *)__libc_start_main, (void *)main, cl->argc, (void *)(uintptr_t)(sp + 8));
 }

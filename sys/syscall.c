@@ -1,25 +1,32 @@
 /*
  * The dispatcher: the table of handlers by number, built once from the
  * entries every family registered with SYSCALL(), and the answer to the
- * calls nobody registered (-ENOSYS, logged once per number by name).
+ * calls nobody registered (-ENOSYS, logged once per number by name). The
+ * handler runs with preemption held off, interrupts as the application
+ * had them, and the frame recorded in the calling thread (clone copies
+ * it).
  */
 #include "sys/syscall.h"
 
 #include <errno.h>
-#include <stdbool.h>
 
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/syscall.h"
 #include "kernel/console.h"
+#include "kernel/init.h"
 #include "kernel/panic.h"
 #include "sys/linux.h"
 
-#define TABLE_SIZE 512
+#define TABLE_SIZE SYSCALL_TABLE_SIZE
 _Static_assert(SYSCALL_NAMES_MAX <= TABLE_SIZE, "every Linux system call has a slot");
 
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 
-static syscall_fn table[TABLE_SIZE];
+/* Read by the entry (arch/x86_64/syscall.S), which serves the
+ * SYSCALL_FAST numbers itself. */
+syscall_fn syscall_table[TABLE_SIZE];
+uint64_t syscall_fast_map[TABLE_SIZE / 64];
 static uint64_t logged[TABLE_SIZE / 64];
-static bool ready;
 unsigned long syscall_unknown_count;
 
 static void build_table(void)
@@ -27,11 +34,12 @@ static void build_table(void)
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
 		if (e->nr < 0 || e->nr >= TABLE_SIZE)
 			panic("syscall: %s registered for number %ld, outside the table", e->name, e->nr);
-		if (table[e->nr])
+		if (syscall_table[e->nr])
 			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
-		table[e->nr] = e->fn;
+		syscall_table[e->nr] = e->fn;
+		if (e->fast)
+			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);
 	}
-	ready = true;
 }
 
 static long unknown(long nr)
@@ -48,13 +56,33 @@ static long unknown(long nr)
 	return -ENOSYS;
 }
 
-long syscall_dispatch(struct syscall_frame *f)
+/* The table is built at boot, so that a number registered twice stops
+ * the boot before the application runs, whatever it calls. */
+static void syscall_init(void)
 {
-	if (!ready)
-		build_table();
+	build_table();
+	syscall_arch_init();
+}
+INIT_CALL(INIT_ARCH, syscall_init);
+
+void syscall_dispatch(struct syscall_frame *f)
+{
 	long nr = (long)f->rax;
-	syscall_fn fn = nr >= 0 && nr < TABLE_SIZE ? table[nr] : NULL;
-	if (fn == NULL)
-		return unknown(nr);
-	return fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9);
+	struct thread *t = sched_current();
+	void *outer = t->syscall_frame;
+	t->syscall_frame = f;
+	/* The kernel below is cooperative: a system call is not preempted
+	 * (it may block, and it yields at preempt_enable when a preemption
+	 * came due meanwhile). Preemption is held off before interrupts are
+	 * let in, so none can switch away in between. */
+	preempt_disable();
+	if (f->rflags & RFLAGS_IF)
+		irq_enable();
+	syscall_fn fn = nr >= 0 && nr < TABLE_SIZE ? syscall_table[nr] : NULL;
+	long ret =
+	    fn ? fn((long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10, (long)f->r8, (long)f->r9) : unknown(nr);
+	f->rax = (uint64_t)ret;
+	preempt_enable();
+	irq_disable();
+	t->syscall_frame = outer;
 }

@@ -1,7 +1,8 @@
 /*
  * Clocks and sleeping. Every clock counts from the TSC: the monotonic
- * ones from the kernel's first instruction; CLOCK_REALTIME, without a
- * wall clock yet, from the same origin (the epoch is the boot).
+ * ones from the kernel's first instruction; CLOCK_REALTIME and
+ * CLOCK_REALTIME_COARSE from the RTC's reading carried on by it
+ * (kernel/wallclock.h).
  * clock_gettime is a system call every time: there is no vDSO.
  */
 #include <errno.h>
@@ -10,11 +11,18 @@
 #include "kernel/exit.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
+#include "kernel/wallclock.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
 
 #define NS 1000000000ll
+
+/* The realtime clocks read the wall clock, the others the monotonic one. */
+static uint64_t clock_of(long id)
+{
+	return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE ? wallclock_ns() : clock_ns();
+}
 
 static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -23,12 +31,12 @@ static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long 
 	struct linux_timespec *ts = (struct linux_timespec *)a1;
 	if (!user_writable_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	uint64_t ns = clock_ns();
+	uint64_t ns = clock_of(a0);
 	ts->tv_sec = (int64_t)(ns / NS);
 	ts->tv_nsec = (int64_t)(ns % NS);
 	return 0;
 }
-SYSCALL(SYS_clock_gettime, sys_clock_gettime);
+SYSCALL_FAST(SYS_clock_gettime, sys_clock_gettime);
 
 static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -42,7 +50,7 @@ static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a
 	*ts = (struct linux_timespec){ 0, 1 };
 	return 0;
 }
-SYSCALL(SYS_clock_getres, sys_clock_getres);
+SYSCALL_FAST(SYS_clock_getres, sys_clock_getres);
 
 static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -50,17 +58,17 @@ static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a
 	if (tv) {
 		if (!user_writable_ok(tv, sizeof(*tv)))
 			return -EFAULT;
-		uint64_t ns = clock_ns();
+		uint64_t ns = wallclock_ns();
 		tv->tv_sec = (int64_t)(ns / NS);
 		tv->tv_usec = (int64_t)(ns % NS / 1000);
 	}
 	return 0;
 }
-SYSCALL(SYS_gettimeofday, sys_gettimeofday);
+SYSCALL_FAST(SYS_gettimeofday, sys_gettimeofday);
 
 static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	int64_t now = (int64_t)(clock_ns() / NS);
+	int64_t now = (int64_t)(wallclock_ns() / NS);
 	int64_t *t = (int64_t *)a0;
 	if (t) {
 		if (!user_writable_ok(t, sizeof(*t)))
@@ -69,7 +77,7 @@ static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 	}
 	return now;
 }
-SYSCALL(SYS_time, sys_time);
+SYSCALL_FAST(SYS_time, sys_time);
 
 /* A relative or absolute sleep; rem (when given) gets what is left,
  * always nothing since sleeps are not interrupted by signals yet. */
@@ -122,8 +130,11 @@ static long sys_clock_nanosleep(long a0, long a1, long a2, long a3, long a4, lon
 		return err;
 	if (rem && !(a1 & TIMER_ABSTIME) && !user_writable_ok(rem, sizeof(*rem)))
 		return -EFAULT;
-	if (a1 & TIMER_ABSTIME)
-		return sleep_until(ns, NULL);
+	if (a1 & TIMER_ABSTIME) {
+		/* A time of day: the same instant on the monotonic clock. */
+		uint64_t offset = clock_of(a0) - clock_ns();
+		return sleep_until(ns > offset ? ns - offset : 0, NULL);
+	}
 	uint64_t now = clock_ns();
 	return sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns, rem);
 }

@@ -67,11 +67,15 @@ static void explain_page_fault(const struct trap_frame *f, uint64_t cr2)
 		kprintf("cause: stack overflow in thread '%s': the access hit the guard page below its stack\n", who);
 }
 
+/* From the system-call layer's part of arch (syscall_arch.c), linked
+ * with sys/: an image without it has no application hlt to recognise. */
+extern __typeof__(app_hlt_site) app_hlt_site __attribute__((weak));
+
 void exception_report(struct trap_frame *f)
 {
 	/* One of the application's hlt instructions, made an int3 at start
 	 * (app_hlt_sites_trap): a crash on purpose, not a breakpoint. */
-	if (f->vector == TRAP_BREAKPOINT && app_hlt_site(f->rip))
+	if (f->vector == TRAP_BREAKPOINT && app_hlt_site && app_hlt_site(f->rip))
 		app_crash_report(f);
 	panic_begin();
 	unsigned v = (unsigned)f->vector;

@@ -26,7 +26,7 @@ _Static_assert(offsetof(struct tss, ist) == 36, "TSS IST offset");
 
 static struct tss tss;
 /* Stacks need no zeroing: .bss.nozero (linker.ld). */
-static uint8_t ist_stacks[4][IST_STACK_SIZE] __attribute__((aligned(16), section(".bss.nozero")));
+static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16), section(".bss.nozero")));
 
 /* null, code, data, then the TSS descriptor, which takes two slots. */
 static uint64_t gdt[5] = {
@@ -47,7 +47,7 @@ uintptr_t gdt_ist_top(int ist) { return (uintptr_t)ist_stacks[ist - 1] + IST_STA
 
 void gdt_init(void)
 {
-	for (int i = 1; i <= 4; i++)
+	for (int i = 1; i <= IST_COUNT; i++)
 		tss.ist[i - 1] = gdt_ist_top(i);
 	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
 

@@ -7,8 +7,10 @@
 
 #include "boot/boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
 #include "arch/x86_64/trap.h"
 
 struct idt_gate {
@@ -36,6 +38,14 @@ static struct {
 
 void (*trap_eoi)(unsigned vector);
 volatile int trap_depth;
+/* Until the first switch, every stack counts as the thread's own. */
+uintptr_t trap_kstack_bottom, trap_kstack_top = UINTPTR_MAX;
+
+void trap_set_kernel_stack(uintptr_t bottom, uintptr_t top)
+{
+	trap_kstack_bottom = bottom;
+	trap_kstack_top = top;
+}
 
 static void set_gate(unsigned v, uintptr_t handler, uint8_t ist)
 {
@@ -52,7 +62,7 @@ static void set_gate(unsigned v, uintptr_t handler, uint8_t ist)
 void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++) {
-		uint8_t ist = 0;
+		uint8_t ist = v >= TRAP_FIRST_IRQ ? IST_INTERRUPT : IST_EXCEPTION;
 		if (v == 8)
 			ist = IST_DOUBLE_FAULT;
 		else if (v == 2)
@@ -103,8 +113,11 @@ unsigned long trap_irq_count;
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
-	if (v < TRAP_FIRST_IRQ)
+	if (v < TRAP_FIRST_IRQ) {
+		if (v == TRAP_DEVICE_NOT_AVAILABLE && fpu_first_use())
+			return;
 		exception_report(f);
+	}
 
 	trap_depth++;
 	trap_irq_count++;
@@ -115,4 +128,7 @@ void trap_dispatch(struct trap_frame *f)
 	if (trap_eoi)
 		trap_eoi(v);
 	trap_depth--;
+	/* On the interrupted thread's own stack (traps.S moved there), so
+	 * switching away from it here is safe. */
+	sched_interrupt_exit();
 }

@@ -1,7 +1,9 @@
 /*
  * The context switch between threads: only the callee-saved registers
- * (System V AMD64 ABI) need saving, since the switch is a function call;
- * Keel uses no FPU or SIMD state.
+ * (System V AMD64 ABI) need saving, since the switch is a function call
+ * (a preempted thread's other registers are in its interrupt frame). The
+ * FPU and SIMD state of threads that use it is switched before, in C
+ * (arch/x86_64/fpu.c).
  *
  *	void context_switch(uint64_t *save_sp, uint64_t load_sp)
  */

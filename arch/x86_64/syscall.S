@@ -1,50 +1,83 @@
 /*
  * The entry of the `syscall` instruction, executed by the application at
  * CPL 0. The CPU has put the return rip in rcx and rflags in r11, and
- * cleared IF, DF, TF and AC (FMASK, syscall_arch.c): no interrupt can
+ * cleared IF, DF, TF, AC and NT (FMASK, syscall_arch.c): no interrupt can
  * arrive before the stack is switched, and the kernel's C code sees the
  * direction flag clear. Nothing is written below the application's rsp:
  * the System V ABI lets the application keep data in the 128 bytes there
  * (the red zone).
  *
- * The system call runs on the calling thread's own kernel stack (the one
- * the scheduler gave it; the application runs on a stack of its own), so
- * a call that blocks leaves the others free to enter. The return restores
- * rflags from the kernel stack, then rsp, then jumps to rcx: `sysret`
- * would drop to ring 3.
+ * The call runs on the calling thread's own kernel stack, chosen as an
+ * interrupt's is (arch/x86_64/trap.h): below the caller's frame, past a
+ * red zone, when the caller already runs on that stack (application code
+ * on a thread of keel_thread_create); else from its top, which the thread
+ * does not use while it runs application code on a stack of its own. A
+ * call that blocks therefore leaves the other threads free to enter.
+ *
+ * The entry saves every general register in a struct syscall_frame
+ * (sys/syscall.h): clone starts a child from a copy of it. The return
+ * (syscall_return_to_app) restores rflags while still on the kernel
+ * stack, then rsp, then jumps to rcx: `sysret` would drop to ring 3.
  */
 #include "arch/x86_64/syscall.h"
+
+#define RED_ZONE 128
 
 	.section .text
 	.code64
 
 	.globl syscall_entry
+	.type syscall_entry, @function
 syscall_entry:
-	/* One CPU, interrupts off: two words of scratch are enough to find
-	 * the stack without a free register (rcx and r11 hold the return). */
-	mov %rsp, syscall_scratch_rsp(%rip)
-	mov %rax, syscall_scratch_rax(%rip)
-	mov current(%rip), %rax
-	mov THREAD_STACK_OFFSET(%rax), %rsp
-	cmp %rsp, syscall_scratch_rsp(%rip)
-	jb 1f                           /* below the kernel stack: not on it */
-	add THREAD_STACK_SIZE_OFFSET(%rax), %rsp
-	cmp %rsp, syscall_scratch_rsp(%rip)
-	jae 2f                          /* above it: not on it either */
-	/* Application code running on the thread's kernel stack (a thread
-	 * of keel_thread_create): go on below the red zone instead of
-	 * starting over at the top, where its own frames are. */
-	mov syscall_scratch_rsp(%rip), %rsp
-	sub $128, %rsp
-	and $-16, %rsp
+	/* One CPU, interrupts off: a word of scratch holds the application's
+	 * stack pointer until it is pushed. */
+	movq %rsp, syscall_app_rsp(%rip)
+	cmpq trap_kstack_bottom(%rip), %rsp
+	jb 1f
+	cmpq trap_kstack_top(%rip), %rsp
+	jae 1f
+	subq $RED_ZONE, %rsp
 	jmp 2f
-1:	add THREAD_STACK_SIZE_OFFSET(%rax), %rsp
-2:	mov syscall_scratch_rax(%rip), %rax
-
-	/* struct syscall_frame, from the top down. */
-	pushq syscall_scratch_rsp(%rip)
-	pushq %r11
-	pushq %rcx
+1:	movq trap_kstack_top(%rip), %rsp
+2:	andq $-16, %rsp
+	/* The quick calls (SYSCALL_FAST, sys/syscall.c): the handler is C,
+	 * which keeps the callee-saved registers itself, so only what the
+	 * ABI lets it clobber and the Linux ABI does not is kept here; the
+	 * handler runs as it came, interrupts off. */
+	cmpq $SYSCALL_TABLE_SIZE, %rax
+	jae 3f
+	btq %rax, syscall_fast_map(%rip)
+	jnc 3f
+	pushq syscall_app_rsp(%rip)
+	pushq %r11                      /* rflags */
+	pushq %rcx                      /* rip */
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	pushq %rbp                      /* the tenth word: rsp 16-aligned at the call */
+	movq %r10, %rcx                 /* the fourth argument, where C wants it */
+	cld
+	leaq syscall_table(%rip), %rbp
+	call *(%rbp,%rax,8)
+	popq %rbp
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	popq %rcx
+	popfq
+	popq %rsp
+	jmp *%rcx
+3:
+	/* struct syscall_frame, from its last field to its first. */
+	pushq syscall_app_rsp(%rip)
+	pushq %r11                      /* rflags */
+	pushq %rcx                      /* rip */
 	pushq %rax
 	pushq %rdi
 	pushq %rsi
@@ -52,38 +85,53 @@ syscall_entry:
 	pushq %r10
 	pushq %r8
 	pushq %r9
-	mov %rsp, %rdi
-	/* A frame record whose return address is the application's rip:
-	 * a backtrace from inside the call continues into the caller. */
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	movq %rsp, %rdi
+	/* A frame record whose return address is the application's rip: a
+	 * backtrace from inside the call continues into the caller. */
 	pushq %rcx
 	pushq %rbp
-	mov %rsp, %rbp
+	movq %rsp, %rbp
+	call syscall_dispatch           /* returns with interrupts off */
+	leaq 16(%rsp), %rdi
+	/* fall through */
 
-	/* Interrupts as the application had them. */
-	test $0x200, %r11d
-	jz 1f
-	sti
-1:	call syscall_dispatch
-	cli
-
+	/* void syscall_return_to_app(const struct syscall_frame *f) */
+	.globl syscall_return_to_app
+	.type syscall_return_to_app, @function
+syscall_return_to_app:
+	movq %rdi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
 	popq %rbp
-	add $8, %rsp
+	popq %rbx
 	popq %r9
 	popq %r8
 	popq %r10
 	popq %rdx
 	popq %rsi
 	popq %rdi
-	add $8, %rsp                    /* the number: rax holds the result */
-	popq %rcx
-	/* rflags first, while still on the kernel stack: an interrupt let in
-	 * by IF lands here, not in the red zone. */
+	popq %rax
+	popq %rcx                       /* rip */
+	/* The flags may enable interrupts: one taken now still finds rsp on
+	 * the kernel stack, below the application's stack pointer, which
+	 * `popq %rsp` then loads. Nothing is written to the application's
+	 * stack, whose red zone may hold data. */
 	popfq
 	popq %rsp
 	jmp *%rcx
 
 /* app_enter(sp, fn, a0, a1, a2): calls fn(a0, a1, a2) on stack sp. */
 	.globl app_enter
+	.type app_enter, @function
 app_enter:
 	mov %rdi, %rsp
 	mov %rsi, %rax
@@ -96,7 +144,5 @@ app_enter:
 
 	.section .bss
 	.balign 8
-syscall_scratch_rsp:
-	.quad 0
-syscall_scratch_rax:
+syscall_app_rsp:
 	.quad 0

@@ -2,28 +2,22 @@
  * The `syscall` instruction at CPL 0: the application and the kernel share
  * the privilege level, so the instruction is a fast call into
  * syscall_entry (syscall.S), which moves to the calling thread's kernel
- * stack and back. Included by syscall.S: constants only outside C.
+ * stack and back. The entry is linked with the system-call layer (sys/).
  */
 #ifndef KEEL_ARCH_SYSCALL_H
 #define KEEL_ARCH_SYSCALL_H
 
-/* Where syscall.S finds the kernel stack in struct thread; checked
- * against the structure in syscall_arch.c. */
-#define THREAD_STACK_OFFSET 72
-#define THREAD_STACK_SIZE_OFFSET 80
+/* Slots in the system-call table (sys/syscall.c), whose SYSCALL_FAST
+ * entries the entry (syscall.S) calls itself: every Linux number fits. */
+#define SYSCALL_TABLE_SIZE 512
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
-/* Sets EFER.SCE, STAR, LSTAR and FMASK. */
+/* Sets EFER.SCE, STAR, LSTAR and FMASK; the system-call layer runs it
+ * once at boot (an init call of sys/syscall.c). The application's thread
+ * pointer (its FS base) is per thread: arch_set_fs_base, kernel/sched.h. */
 void syscall_arch_init(void);
-
-/* The application's thread pointer (FS base: musl's %fs:0 is its thread
- * structure, %fs:0x28 the stack protector's canary). Kernel code never
- * uses FS, so it is the application's alone; one application thread for
- * now keeps it across switches without saving it. */
-void arch_set_tls_base(uint64_t base);
-uint64_t arch_tls_base(void);
 
 /* AT_HWCAP: the CPU's feature flags, CPUID leaf 1 EDX as Linux gives. */
 uint64_t arch_hwcap(void);
@@ -46,6 +40,7 @@ void app_hlt_sites_trap(void);
 
 /* Whether rip is just after one of those instructions. */
 int app_hlt_site(uint64_t rip);
-#endif
+
+#endif /* __ASSEMBLY__ */
 
 #endif

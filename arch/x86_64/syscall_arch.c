@@ -8,20 +8,16 @@
 
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
-#include "kernel/sched.h"
-
-_Static_assert(offsetof(struct thread, stack) == THREAD_STACK_OFFSET, "syscall.S's view of a thread");
-_Static_assert(offsetof(struct thread, stack_size) == THREAD_STACK_SIZE_OFFSET, "syscall.S's view of a thread");
 
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
 #define EFER_SCE (1ull << 0)
 
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_DF (1ull << 10)
+#define RFLAGS_NT (1ull << 14)
 #define RFLAGS_AC (1ull << 18)
 
 void syscall_entry(void);
@@ -37,14 +33,11 @@ void syscall_arch_init(void)
 	 * switched (an interrupt there would push onto the application's
 	 * red zone); DF, which the C code assumes clear (musl's memmove sets
 	 * it); TF, so a single-stepped application does not trap inside the
-	 * kernel; AC, so the kernel's unaligned accesses never fault. */
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	 * kernel; AC, so the kernel's unaligned accesses never fault; NT,
+	 * which would make the kernel's next iretq a task return. */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
-
-void arch_set_tls_base(uint64_t base) { wrmsr(MSR_FS_BASE, base); }
-
-uint64_t arch_tls_base(void) { return rdmsr(MSR_FS_BASE); }
 
 uint64_t arch_hwcap(void) { return cpuid(1, 0).edx; }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
 #include "kernel/mm/mm.h"
@@ -50,7 +51,21 @@ void arch_stack_free(struct thread *t)
 
 void arch_thread_init(struct thread *t)
 {
-	uint64_t *sp = (uint64_t *)(t->stack + t->stack_size);
+	/* The FPU save area sits at the top of the stack memory, 64-byte
+	 * aligned as XSAVE wants; the stack proper starts below it. */
+	uintptr_t top = t->stack + t->stack_size;
+	size_t fpu = fpu_state_size();
+	if (fpu) {
+		top = (top - fpu) & ~(uintptr_t)63;
+		t->fpu_area = (void *)top;
+		fpu_state_init(t->fpu_area);
+	}
+	/* The creator's thread pointer: application code that starts a thread
+	 * through the kernel's API (keel_thread_create) runs it with its own
+	 * TLS, as it did before FS bases were per thread, and its stack
+	 * protector reads a valid %fs:0x28. clone sets its own. */
+	t->fs_base = arch_get_fs_base();
+	uint64_t *sp = (uint64_t *)top;
 	*--sp = 0;				   /* padding: thread_start realigns */
 	*--sp = (uint64_t)(uintptr_t)thread_start; /* context_switch returns here */
 	for (int i = 0; i < 6; i++)
@@ -58,7 +73,14 @@ void arch_thread_init(struct thread *t)
 	t->saved_sp = (uint64_t)(uintptr_t)sp;
 }
 
-void arch_switch(struct thread *from, struct thread *to) { context_switch(&from->saved_sp, to->saved_sp); }
+void arch_switch(struct thread *from, struct thread *to)
+{
+	fpu_switch(from, to);
+	/* Interrupts that strike `to` off its own stack (on an application
+	 * stack) run on the top of it, below the FPU area. */
+	trap_set_kernel_stack(to->stack - GUARD, to->fpu_area ? (uintptr_t)to->fpu_area : to->stack + to->stack_size);
+	context_switch(&from->saved_sp, to->saved_sp);
+}
 
 void arch_idle(void)
 {
@@ -77,6 +99,7 @@ void sched_stats(struct sched_stats *s)
 	s->timer_interrupts = timer_interrupts;
 	s->interrupts = trap_irq_count;
 	s->spurious = lapic_spurious_count + trap_unhandled_count;
+	s->preemptions = sched_preemptions;
 }
 
 /* --- for reports (kernel/thread.h) --- */

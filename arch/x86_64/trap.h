@@ -17,6 +17,7 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame matches traps.S");
 
+#define TRAP_DEVICE_NOT_AVAILABLE 7
 #define TRAP_BREAKPOINT 3
 #define TRAP_PAGE_FAULT 14
 #define TRAP_FIRST_IRQ 32
@@ -41,6 +42,15 @@ void exception_report(struct trap_frame *f) __attribute__((noreturn));
 /* The application reached one of its hlt instructions (musl's a_crash):
  * a crash, reported like an exception. */
 void app_crash_report(struct trap_frame *f) __attribute__((noreturn));
+
+/* The running thread's kernel stack, [bottom, top) (bottom: its guard
+ * page), set at every switch. An interrupt that strikes with the stack
+ * pointer inside it continues below the interrupted frame (past 128
+ * bytes, a red zone); one that strikes elsewhere (on an application's
+ * stack) continues from top, which the thread does not use meanwhile.
+ * A system-call entry may switch to trap_kstack_top too. */
+extern uintptr_t trap_kstack_bottom, trap_kstack_top;
+void trap_set_kernel_stack(uintptr_t bottom, uintptr_t top);
 
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;

@@ -3,7 +3,23 @@
  * error code where the CPU pushes none, then its vector number, and joins
  * the common path, which saves every general register so trap_dispatch
  * sees (and a report can print) the interrupted state in one frame.
+ *
+ * Every vector arrives on a stack of the interrupt stack table
+ * (arch/x86_64/gdt.h), never on the interrupted one, whose red zone
+ * would be overwritten. Exceptions are reported from there (they end the
+ * VM, except #NM, which returns at once). An interrupt (vectors 32-255)
+ * leaves its IST stack before its handler runs: the frame is copied to
+ * the running thread's kernel stack (below the interrupted frame when it
+ * was on that stack, else at its top), so the handler may switch threads
+ * (preemption) and the IST stack is free for the next interrupt, whatever
+ * thread takes it.
  */
+
+#define FRAME_QWORDS 22                 /* struct trap_frame (arch/x86_64/trap.h) */
+#define FRAME_VECTOR (15 * 8)
+#define FRAME_RSP (20 * 8)
+#define RED_ZONE 128
+#define FIRST_IRQ 32
 
 /* Vectors for which the CPU pushes an error code (Intel SDM vol. 3,
  * table 6-1): #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17,
@@ -50,8 +66,26 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	cld
-	mov %rsp, %rdi
+	cld                             /* the ABI wants DF clear; musl's memmove sets it */
+	cmpq $FIRST_IRQ, FRAME_VECTOR(%rsp)
+	jb 2f
+	/* The stack to continue on: below the interrupted frame when the
+	 * interrupted stack is the thread's kernel stack, else its top. */
+	movq FRAME_RSP(%rsp), %rax
+	movq trap_kstack_top(%rip), %rdx
+	cmpq trap_kstack_bottom(%rip), %rax
+	jb 1f
+	cmpq %rdx, %rax
+	jae 1f
+	leaq -RED_ZONE(%rax), %rdx
+1:	andq $-16, %rdx
+	subq $FRAME_QWORDS * 8, %rdx
+	movq %rsp, %rsi
+	movq %rdx, %rdi
+	movl $FRAME_QWORDS, %ecx
+	rep movsq
+	movq %rdx, %rsp
+2:	mov %rsp, %rdi
 	/* A frame record (interrupted rip, interrupted rbp) would make the
 	 * handler's backtrace continue into the interrupted code; reports
 	 * walk from the saved frame instead, so rbp is simply cleared. */

@@ -15,6 +15,7 @@
 
 #include "kernel/console.h"
 #include "kernel/devfault.h"
+#include "kernel/mm/dma.h"
 
 bool virtio_has(const struct virtio_device *vd, uint64_t feature) { return (vd->features & feature) != 0; }
 
@@ -133,10 +134,10 @@ int virtio_queue_setup(struct virtio_device *vd, unsigned idx, uint16_t max_size
 		return -ENOMEM;
 	uint64_t ring_phys, ind_phys = 0;
 	size_t ring_bytes = (size_t)virtqueue_ring_bytes(size);
-	void *ring = virtio_dma_alloc(ring_bytes, &ring_phys);
+	void *ring = dma_alloc_pages(ring_bytes, &ring_phys);
 	bool indirect = virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC);
 	size_t ind_bytes = indirect ? (size_t)virtqueue_indirect_bytes(size) : 0;
-	void *ind = indirect ? virtio_dma_alloc(ind_bytes, &ind_phys) : NULL;
+	void *ind = indirect ? dma_alloc_pages(ind_bytes, &ind_phys) : NULL;
 	int err = -ENOMEM;
 	if (ring == NULL || (indirect && ind == NULL))
 		goto fail;
@@ -158,9 +159,9 @@ fail_vq:
 	virtqueue_fini(vq);
 fail:
 	if (ring)
-		virtio_dma_free(ring, ring_bytes);
+		dma_free_pages(ring, ring_bytes);
 	if (ind)
-		virtio_dma_free(ind, ind_bytes);
+		dma_free_pages(ind, ind_bytes);
 	free(vq);
 	return err;
 }
@@ -169,8 +170,8 @@ fail:
 static void queue_free(struct virtio_device *vd, struct virtqueue *vq)
 {
 	if (vq->indirect_tables)
-		virtio_dma_free(vq->indirect_tables, (size_t)virtqueue_indirect_bytes(vq->size));
-	virtio_dma_free((void *)vq->desc, (size_t)virtqueue_ring_bytes(vq->size));
+		dma_free_pages(vq->indirect_tables, (size_t)virtqueue_indirect_bytes(vq->size));
+	dma_free_pages((void *)vq->desc, (size_t)virtqueue_ring_bytes(vq->size));
 	virtqueue_fini(vq);
 	free(vq);
 }

@@ -121,6 +121,7 @@ struct virtio_device {
 	void (*on_config_change)(struct virtio_device *vd);
 	void *driver; /* the driver's state */
 	unsigned long config_interrupts, queue_interrupts;
+	struct virtio_device *next_attached; /* the device list's (virtio_dev.c) */
 };
 
 /*
@@ -154,12 +155,6 @@ void virtio_fail(struct virtio_device *vd, const char *why);
  * exit of every driver's attach that failed after virtio_negotiate.
  */
 void virtio_detach(struct virtio_device *vd);
-
-/* Memory the device reads and writes (rings, buffers): zeroed, aligned
- * to 4096, at a known physical address. Provided by the kernel (and by
- * the host tests). */
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys);
-void virtio_dma_free(void *p, size_t bytes);
 
 /* Runs every queue's interrupt handler and the configuration handler:
  * what an interrupt that does not say which (shared MSI-X, INTx, polling)
@@ -204,7 +199,11 @@ bool virtio_has(const struct virtio_device *vd, uint64_t feature);
 
 const char *virtio_irq_mode_name(enum virtio_irq_mode m);
 
-/* The n-th attached device of a type, or NULL (drivers/virtio/virtio_pci.c). */
+/* The devices whose driver attached (drivers/virtio/virtio_dev.c): a
+ * transport adds each, in order of attachment, as many as the machine
+ * has (the link is in the device, so adding cannot fail); find gives the
+ * n-th of a type, or NULL. */
+void virtio_device_add(struct virtio_device *vd);
 struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 
 /* Drivers, matched by device type (drivers/virtio/virtio_pci.c). Each

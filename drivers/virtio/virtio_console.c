@@ -1,8 +1,9 @@
 /*
  * virtio-console (virtio 1.2, section 5.3). Port 0 is a console beside the
  * serial port; with VIRTIO_CONSOLE_F_MULTIPORT the device announces more
- * ports, with names, through a pair of control queues, and applications
- * open them by name (include/keel.h: keel_port_*). With
+ * ports, with names, through a pair of control queues; each named port
+ * is registered as a character device (kernel/chardev.h), which is how
+ * applications open them (include/keel.h: keel_port_*). With
  * VIRTIO_CONSOLE_F_EMERG_WRITE a panic report also goes out through the
  * emergency write register.
  *
@@ -16,9 +17,10 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/chardev.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
-#include "kernel/public_devices.h"
+#include "kernel/mm/dma.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "arch/x86_64/cpu.h"
@@ -54,7 +56,8 @@ enum {
  * two queues each), bounded by the 16-bit queue index and by memory. */
 #define MAX_PORTS ((VIRTIO_MAX_QUEUES - 2) / 2)
 #define QUEUE_ENTRIES 32
-/* Small buffers are carved from one page each: */
+/* Small buffers come from DMA pools shared by every port and device, one
+ * per size; a transmit buffer is a page of its own. */
 #define RX_BUFS 8
 #define RX_BUF_SIZE 512
 #define TX_BUF_SIZE 4096
@@ -68,11 +71,13 @@ struct dma_buf {
 	uint64_t phys;
 };
 
-struct keel_port {
+struct vtcon_port {
+	struct chardev cd;
 	struct vtcon *con;
 	uint32_t id;
-	bool present, ready, console, host_open, guest_open;
-	char name[64];
+	bool present, console;
+	bool tx_busy; /* a write is under way */
+	char name[DEVREG_NAME_MAX];
 	struct virtqueue *rx, *tx;
 	struct dma_buf rxbuf[RX_BUFS];
 	/* The buffer being read from, and how far. */
@@ -92,7 +97,7 @@ struct vtcon {
 	struct virtio_device *vd;
 	bool multiport;
 	uint32_t nports;
-	struct keel_port *port; /* nports of them, from the heap */
+	struct vtcon_port *port; /* nports of them, from the heap */
 	struct virtqueue *ctrl_rx, *ctrl_tx;
 	struct dma_buf ctrl_rxbuf[CTRL_BUFS];
 	struct dma_buf ctrl_txbuf;
@@ -101,50 +106,95 @@ struct vtcon {
 	struct mutex lock;   /* port table */
 	struct cond changed; /* a port appeared, got a name, opened */
 	struct thread *thread;
-	struct vtcon *next;
 };
 
-/* Every device, as many as the machine has. */
-static struct vtcon *consoles, **consoles_tail = &consoles;
 static struct vtcon *emergency_con;
-static struct keel_port *console_port;
+static struct vtcon_port *console_port;
 
 static int dma(struct dma_buf *b, size_t size)
 {
-	b->p = virtio_dma_alloc(size, &b->phys);
+	b->p = dma_alloc_pages(size, &b->phys);
 	return b->p ? 0 : -ENOMEM;
 }
 
-/* n buffers of size bytes from one allocation. */
+#define SMALL_BUF_SIZE 256
+_Static_assert(CTRL_BUF_SIZE <= SMALL_BUF_SIZE && CONSOLE_TX_SIZE <= SMALL_BUF_SIZE, "small buffers");
+static struct dma_pool *small_pool, *rx_pool;
+
+static struct dma_pool **pool_for(size_t size) { return size <= SMALL_BUF_SIZE ? &small_pool : &rx_pool; }
+
+/* n buffers of size bytes (SMALL_BUF_SIZE or RX_BUF_SIZE at most), each
+ * within a page: a descriptor's buffer is physically contiguous. All or
+ * none: on -ENOMEM every b[i].p is NULL. */
 static int dma_carve(struct dma_buf *b, unsigned n, size_t size)
 {
-	struct dma_buf all;
-	if (dma(&all, n * size) != 0)
+	bool small = size <= SMALL_BUF_SIZE;
+	struct dma_pool **pool = pool_for(size);
+	if (*pool == NULL)
+		*pool = dma_pool_create(small ? "virtio-console small" : "virtio-console rx",
+					small ? SMALL_BUF_SIZE : RX_BUF_SIZE, 16, DMA_POOL_NO_PAGE_CROSS);
+	if (*pool == NULL)
 		return -ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
-		b[i].p = all.p + i * size;
-		b[i].phys = all.phys + i * size;
+		b[i].p = dma_pool_alloc(*pool, &b[i].phys);
+		if (b[i].p == NULL) {
+			while (i-- > 0) {
+				dma_pool_free(*pool, b[i].p);
+				b[i].p = NULL;
+			}
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
+
+/* Gives back what dma_carve handed out (the NULL ones skipped). */
+static void dma_uncarve(struct dma_buf *b, unsigned n, size_t size)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (b[i].p)
+			dma_pool_free(*pool_for(size), b[i].p);
+		b[i].p = NULL;
+	}
+}
+
+/* The pools, once no buffer of theirs is in use (an attach that failed
+ * with no other device), go back to the page allocator. */
+static void pools_trim(void)
+{
+	if (small_pool && dma_pool_destroy(small_pool) == 0)
+		small_pool = NULL;
+	if (rx_pool && dma_pool_destroy(rx_pool) == 0)
+		rx_pool = NULL;
+}
+
+static const struct chardev_ops port_ops;
 
 static int rx_queue_index(uint32_t port) { return port == 0 ? 0 : (int)(2 + 2 * port); }
 
 /* --- interrupt handlers: they only wake threads --- */
 
-static void console_take_input(struct keel_port *p);
+static void console_take_input(struct vtcon_port *p);
 
 static void on_port_rx(struct virtqueue *vq)
 {
-	struct keel_port *p = vq->owner;
+	struct vtcon_port *p = vq->owner;
 	/* The console port is nobody's to open (keel_port_open refuses it):
 	 * what is typed there is console input, taken at once. */
-	if (p->console)
+	if (p->console) {
 		console_take_input(p);
-	else
-		sem_post(&p->rx_used);
+		return;
+	}
+	sem_post(&p->rx_used);
+	chardev_notify(&p->cd);
 }
-static void on_port_tx(struct virtqueue *vq) { sem_post(&((struct keel_port *)vq->owner)->tx_used); }
+
+static void on_port_tx(struct virtqueue *vq)
+{
+	struct vtcon_port *p = vq->owner;
+	sem_post(&p->tx_used);
+	chardev_notify(&p->cd);
+}
 static void on_ctrl_rx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_used); }
 static void on_ctrl_tx(struct virtqueue *vq) { sem_post(&((struct vtcon *)vq->owner)->ctrl_tx_used); }
 
@@ -188,7 +238,7 @@ static void console_flush_port(void);
 
 /* A port's buffers, when the device first announces it: receive buffers
  * posted, a transmit buffer. */
-static int port_buffers(struct keel_port *p)
+static int port_buffers(struct vtcon_port *p)
 {
 	if (p->txbuf.p)
 		return 0;
@@ -205,17 +255,38 @@ static int port_buffers(struct keel_port *p)
 }
 
 /* Sends the console's output to port p from now on. */
-static void become_console(struct keel_port *p)
+static void become_console(struct vtcon_port *p)
 {
 	if (console_port != NULL || dma_carve(p->ctx, CONSOLE_TX_BUFS, CONSOLE_TX_SIZE) != 0)
 		return;
 	p->console = true;
+	p->cd.kernel_owned = true;
 	console_port = p;
 	console_add_sink(console_sink, console_flush_port);
 	/* Input typed before the port became the console. */
 	bool irq = sched_lock();
 	console_take_input(p);
 	sched_unlock(irq);
+}
+
+/* A port that is present and named becomes a character device of that
+ * name (once: a second name for it is ignored). */
+static void port_publish(struct vtcon_port *p)
+{
+	if (!p->present || p->name[0] == '\0' || p->cd.reg.registered)
+		return;
+	memcpy(p->cd.reg.name, p->name, sizeof(p->cd.reg.name));
+	int err = chardev_register(&p->cd);
+	if (err)
+		kwarn("%s: port %u cannot be registered as '%s' (%d)\n", p->con->vd->name, p->id, p->name, err);
+}
+
+static void port_gone(struct vtcon_port *p)
+{
+	p->present = false;
+	if (p->cd.reg.registered)
+		chardev_unregister(&p->cd);
+	chardev_set_host_connected(&p->cd, false);
 }
 
 static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
@@ -231,19 +302,20 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 		      m.id);
 		return;
 	}
-	struct keel_port *p = &c->port[m.id];
+	struct vtcon_port *p = &c->port[m.id];
 	mutex_lock(&c->lock);
 	switch (m.event) {
 	case VIRTIO_CONSOLE_DEVICE_ADD:
 		if (!p->present) {
 			int ok = port_buffers(p) == 0;
 			p->present = ok;
+			port_publish(p);
 			mutex_unlock(&c->lock);
 			send_control(c, m.id, VIRTIO_CONSOLE_PORT_READY, (uint16_t)ok);
 			mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_DEVICE_REMOVE: p->present = p->host_open = false; break;
+	case VIRTIO_CONSOLE_DEVICE_REMOVE: port_gone(p); break;
 	case VIRTIO_CONSOLE_CONSOLE_PORT:
 		if (p->present && console_port == NULL) {
 			become_console(p);
@@ -252,15 +324,20 @@ static void handle_control(struct vtcon *c, const uint8_t *msg, uint32_t len)
 			mutex_lock(&c->lock);
 		}
 		break;
-	case VIRTIO_CONSOLE_PORT_OPEN: p->host_open = m.value != 0; break;
+	case VIRTIO_CONSOLE_PORT_OPEN: chardev_set_host_connected(&p->cd, m.value != 0); break;
 	case VIRTIO_CONSOLE_PORT_NAME: {
 		/* The name follows the message, unterminated. */
 		uint32_t n = len - (uint32_t)sizeof(m);
 		if (n >= sizeof(p->name))
 			n = sizeof(p->name) - 1;
+		if (p->cd.reg.registered) {
+			kwarn("%s: port %u named again; it keeps its name '%s'\n", c->vd->name, m.id, p->name);
+			break;
+		}
 		memcpy(p->name, msg + sizeof(m), n);
 		p->name[n] = '\0';
 		kinfo("%s: port %u is '%s'\n", c->vd->name, m.id, p->name);
+		port_publish(p);
 		break;
 	}
 	case VIRTIO_CONSOLE_RESIZE: break;
@@ -304,7 +381,7 @@ static int control_thread(void *arg)
 
 /* Takes back the console's buffers the device is done with; returns how
  * many are still the device's. */
-static unsigned console_reclaim(struct keel_port *p)
+static unsigned console_reclaim(struct vtcon_port *p)
 {
 	uint32_t len;
 	struct dma_buf *done;
@@ -322,7 +399,7 @@ static unsigned console_reclaim(struct keel_port *p)
  * time (QEMU, from its main loop), so wait for it, at most 200 ms. */
 static void console_flush_port(void)
 {
-	struct keel_port *p = console_port;
+	struct vtcon_port *p = console_port;
 	if (p == NULL)
 		return;
 	uint64_t deadline = deadline_after(200000000ull);
@@ -334,7 +411,7 @@ static void console_flush_port(void)
  * the text without waiting. What does not fit is dropped and counted. */
 static void console_sink(const char *s, size_t n)
 {
-	struct keel_port *p = console_port;
+	struct vtcon_port *p = console_port;
 	if (p == NULL || p->tx->broken)
 		return;
 	console_reclaim(p);
@@ -362,7 +439,7 @@ static void console_sink(const char *s, size_t n)
  * console's input and gives the buffers back. The engine vouches for
  * what the device returns: only buffers in flight, lengths clamped to
  * what each offered. */
-static void console_take_input(struct keel_port *p)
+static void console_take_input(struct vtcon_port *p)
 {
 	uint32_t len;
 	struct dma_buf *b;
@@ -388,9 +465,11 @@ static void emergency_sink(const char *s, size_t n)
 
 static int setup_port(struct vtcon *c, uint32_t id)
 {
-	struct keel_port *p = &c->port[id];
+	struct vtcon_port *p = &c->port[id];
 	p->con = c;
 	p->id = id;
+	p->cd.ops = &port_ops;
+	p->cd.driver = p;
 	sem_init(&p->rx_used, 0);
 	sem_init(&p->tx_used, 0);
 	mutex_init(&p->rx_lock);
@@ -464,7 +543,7 @@ static int vtcon_attach(struct virtio_device *vd)
 			err = post_rx(c->ctrl_rx, &c->ctrl_rxbuf[i], CTRL_BUF_SIZE);
 		if (err)
 			goto fail;
-		err = dma(&c->ctrl_txbuf, sizeof(struct virtio_console_control));
+		err = dma_carve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
 		if (err)
 			goto fail;
 		for (uint32_t id = 1; id < c->nports && !err; id++)
@@ -484,8 +563,6 @@ static int vtcon_attach(struct virtio_device *vd)
 	}
 
 	/* From here the device is in use: nothing below fails the attach. */
-	*consoles_tail = c;
-	consoles_tail = &c->next;
 	if (virtio_has(vd, VIRTIO_CONSOLE_F_EMERG_WRITE) && emergency_con == NULL) {
 		emergency_con = c;
 		console_set_emergency(emergency_sink);
@@ -514,10 +591,9 @@ fail:
 	/* The device reset first: then nothing of it points at the buffers. */
 	virtio_detach(vd);
 	vd->driver = NULL;
-	if (c->ctrl_rxbuf[0].p)
-		virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
-	if (c->ctrl_txbuf.p)
-		virtio_dma_free(c->ctrl_txbuf.p, sizeof(struct virtio_console_control));
+	dma_uncarve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+	dma_uncarve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
+	pools_trim();
 	free(c->port);
 	free(c);
 	return err;
@@ -529,71 +605,42 @@ static const struct virtio_driver virtio_console_driver = { "console", VIRTIO_ID
 							    VIRTIO_TIMEOUT_DEFAULT_NS };
 VIRTIO_DRIVER(virtio_console_driver);
 
-/* --- the application's ports --- */
+/* --- the named ports, as character devices --- */
 
-static struct keel_port *find_port(const char *name)
-{
-	for (struct vtcon *c = consoles; c; c = c->next)
-		for (uint32_t id = 0; id < c->nports; id++)
-			if (c->port[id].present && strcmp(c->port[id].name, name) == 0)
-				return &c->port[id];
-	return NULL;
-}
+static struct vtcon_port *port_of(struct chardev *cd) { return cd->driver; }
 
-int keel_port_open(keel_port_t **out, const char *name, uint64_t timeout_ns)
+static int port_open(struct chardev *cd)
 {
-	if (name == NULL || *name == '\0')
-		return -EINVAL;
-	uint64_t deadline = deadline_after(timeout_ns);
-	struct keel_port *p;
-	/* Ports are announced by each device's control thread; wait for
-	 * one of this name to appear. */
-	for (;;) {
-		p = find_port(name);
-		if (p)
-			break;
-		uint64_t now = clock_ns();
-		if (consoles == NULL || now >= deadline)
-			return -ENOENT;
-		struct vtcon *c = consoles;
-		mutex_lock(&c->lock);
-		if (find_port(name) == NULL)
-			cond_timedwait(&c->changed, &c->lock, deadline - now < 10000000 ? deadline - now : 10000000);
-		mutex_unlock(&c->lock);
-	}
-	if (p->guest_open || p->console)
-		return -EBUSY;
-	p->guest_open = true;
+	struct vtcon_port *p = port_of(cd);
+	/* The host learns the guest end is open; a device that does not
+	 * take the message still carries data. */
 	send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 1);
-	*out = p;
 	return 0;
 }
 
-int keel_port_close(keel_port_t *p)
+static int port_close(struct chardev *cd)
 {
-	if (!p->guest_open)
-		return -EINVAL;
-	p->guest_open = false;
+	struct vtcon_port *p = port_of(cd);
 	return send_control(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 0);
 }
 
-bool keel_port_host_connected(const keel_port_t *p) { return p->host_open; }
-const char *keel_port_name(const keel_port_t *p) { return p->name; }
+static bool port_failed(const struct vtcon_port *p) { return !p->present || p->rx->broken || p->con->vd->broken; }
 
-long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
+static long port_read(struct chardev *cd, void *buf, size_t len, uint64_t deadline)
 {
-	if (len == 0)
-		return 0;
+	struct vtcon_port *p = port_of(cd);
 	mutex_lock(&p->rx_lock);
 	long ret;
 	if (p->cur == NULL) {
+		uint64_t now = clock_ns();
+		uint64_t timeout = deadline == UINT64_MAX ? UINT64_MAX : deadline > now ? deadline - now : 0;
 		uint32_t got;
-		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout_ns, &got);
+		p->cur = virtio_wait_used(p->con->vd, p->rx, &p->rx_used, timeout, &got);
 		p->cur_len = got;
 		p->cur_off = 0;
 	}
 	if (p->cur == NULL) {
-		ret = p->rx->broken || p->con->vd->broken ? -EIO : -ETIMEDOUT;
+		ret = port_failed(p) ? -EIO : -ETIMEDOUT;
 	} else {
 		size_t n = p->cur_len - p->cur_off;
 		if (n > len)
@@ -615,7 +662,7 @@ long keel_port_read(keel_port_t *p, void *buf, size_t len, uint64_t timeout_ns)
 /* Takes back the transmit buffer from the device, waiting at most the
  * device's bound. Returns 0, -ETIMEDOUT (a host end that stopped
  * draining: the buffer stays the device's) or -EIO. */
-static int tx_reclaim(struct keel_port *p)
+static int tx_reclaim(struct vtcon_port *p)
 {
 	if (!p->tx_pending)
 		return 0;
@@ -627,12 +674,14 @@ static int tx_reclaim(struct keel_port *p)
 	return err;
 }
 
-long keel_port_write(keel_port_t *p, const void *buf, size_t len)
+static long port_write(struct chardev *cd, const void *buf, size_t len)
 {
+	struct vtcon_port *p = port_of(cd);
 	const uint8_t *in = buf;
 	size_t done = 0;
 	int err = 0;
 	mutex_lock(&p->tx_lock);
+	p->tx_busy = true;
 	while (done < len) {
 		/* A write that timed out left its buffer with the device. */
 		err = tx_reclaim(p);
@@ -653,6 +702,33 @@ long keel_port_write(keel_port_t *p, const void *buf, size_t len)
 			break;
 		done += n;
 	}
+	p->tx_busy = false;
 	mutex_unlock(&p->tx_lock);
+	chardev_notify(cd);
 	return done ? (long)done : err;
 }
+
+/* With interrupts disabled. The used indexes are read as hints only: a
+ * device that lies about them makes a read or a write wait, nothing
+ * worse. A transmit buffer the device kept past a write's bound makes
+ * the port writable again once the device hands it back. */
+static unsigned port_poll(struct chardev *cd)
+{
+	struct vtcon_port *p = port_of(cd);
+	if (port_failed(p) || p->tx->broken)
+		return CHARDEV_ERROR;
+	unsigned r = 0;
+	if (p->cur != NULL || p->rx->used->idx != p->rx->last_used_idx)
+		r |= CHARDEV_READABLE;
+	if (!p->tx_busy && (!p->tx_pending || p->tx->used->idx != p->tx->last_used_idx))
+		r |= CHARDEV_WRITABLE;
+	return r;
+}
+
+static const struct chardev_ops port_ops = {
+	.read = port_read,
+	.write = port_write,
+	.poll = port_poll,
+	.open = port_open,
+	.close = port_close,
+};

@@ -18,7 +18,6 @@
 
 #include "kernel/console.h"
 #include "kernel/init.h"
-#include "kernel/mm/mm.h"
 #include "kernel/timer.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
@@ -28,22 +27,6 @@
 #define POLL_INTERVAL_NS 1000000ull
 
 extern const struct virtio_driver *const __virtio_drivers_start[], *const __virtio_drivers_end[];
-
-/* Every device whose driver attached, for virtio_device_find: a list in
- * order of attachment, as long as the machine has devices. */
-struct attached {
-	struct virtio_device *vd;
-	struct attached *next;
-};
-static struct attached *attached, **attached_tail = &attached;
-
-struct virtio_device *virtio_device_find(uint16_t type, unsigned n)
-{
-	for (struct attached *a = attached; a; a = a->next)
-		if (a->vd->type == type && n-- == 0)
-			return a->vd;
-	return NULL;
-}
 
 /* Kernel option virtio.irq=...: the most preferred mode to try, for
  * testing each fallback. */
@@ -68,19 +51,6 @@ static void set_virtio_irq(const char *mode)
 	kwarn("boot: virtio.irq=%s is none of msix, msix-shared, msi, intx, poll (ignored)\n", mode);
 }
 KERNEL_OPTION("virtio.irq=", set_virtio_irq);
-
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
-{
-	uint64_t pages = (bytes + 4095) / 4096;
-	uint64_t pa = mm_alloc_pages(pages);
-	if (pa == 0)
-		return NULL;
-	memset((void *)(uintptr_t)pa, 0, pages * 4096);
-	*phys = pa;
-	return (void *)(uintptr_t)pa;
-}
-
-void virtio_dma_free(void *p, size_t bytes) { mm_free_pages((uintptr_t)p, (bytes + 4095) / 4096); }
 
 /* --- interrupt handlers (interrupt context) --- */
 
@@ -289,8 +259,7 @@ static void virtio_pci_attach(struct pci_device *d, const struct virtio_driver *
 {
 	struct virtio_device *vd = calloc(1, sizeof(*vd));
 	struct virtio_pci *vp = calloc(1, sizeof(*vp));
-	struct attached *a = malloc(sizeof(*a));
-	if (vd == NULL || vp == NULL || a == NULL) {
+	if (vd == NULL || vp == NULL) {
 		kwarn("virtio: out of memory; %02x:%02x.%x ignored\n", d->bus, d->slot, d->func);
 		goto fail;
 	}
@@ -320,23 +289,18 @@ static void virtio_pci_attach(struct pci_device *d, const struct virtio_driver *
 	}
 	kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func, vd->ops->name,
 	      virtio_irq_mode_name(vd->irq_mode), vd->features);
-	a->vd = vd;
-	a->next = NULL;
-	*attached_tail = a;
-	attached_tail = &a->next;
+	virtio_device_add(vd);
 	return;
 
 fail_pci_keep:
 	/* The device would not reset: no more DMA from it, and its memory
 	 * (vd, the rings) stays where it may still point. */
 	pci_disable(d);
-	free(a);
 	return;
 fail_pci:
 	pci_disable(d);
 	d->claimed = false;
 fail:
-	free(a);
 	free(vp);
 	free(vd);
 }

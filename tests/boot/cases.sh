@@ -90,6 +90,14 @@ for m in pc q35; do
 	boot_test condvar-$m 0 'consumers summed 750500, expected 750500' 'unlock unheld -1, relock -35' -- --kernel "$K" --machine $m --append "condvar"
 	boot_test stack-overflow-$m 126 'CPU exception 14' "stack overflow in thread 'deep'" '<recurse\+' 'the same [0-9]+ more times' '<overflow\+' \
 		-- --kernel "$K" --machine $m --append "stack-overflow"
+	# A thread spinning 2 s without yielding must not delay a 10 ms period
+	# by 15 ms; two threads computing with SSE and x87 keep their state.
+	boot_test preempt-$m 0 'worst lateness [0-9]+ us.*: ok' 'two FPU threads.*: ok' -- --kernel "$K" --machine $m --append "preempt"
+	# Threads through the system calls musl's pthread_create and
+	# pthread_join make; interrupts must leave an application's red zone be.
+	boot_test clone-$m 0 'set_tid_address 1, .*: ok' 'futex wait on a changed word -11, .*: ok' \
+		'clone child 0: .*red zone 0 words changed.*: ok' 'clone child 1: .*: ok' '2 woken by go.*: ok' \
+		-- --kernel "$K" --machine $m --append "clone"
 	script_test idle-cpu-$m tests/boot/t-idle-cpu.sh $m
 	script_test sleep-wall-$m tests/boot/t-sleep-wall.sh $m
 done
@@ -99,7 +107,7 @@ for c in hpet pmtimer pit; do
 done
 # These measure time: each runs with no other guest beside it.
 for m in pc q35; do
-	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m; do
+	for t in sleep-$m timeout-$m idle-cpu-$m sleep-wall-$m preempt-$m clone-$m; do
 		alone_test $t
 	done
 done
@@ -108,6 +116,12 @@ for c in hpet pmtimer pit; do
 done
 # Threads on the GRUB paths too (the UEFI one has its own stack origin).
 boot_test pingpong-grub-uefi 0 '1000 ping-pong rounds' -- "${UEFI[@]}" --append "pingpong 1000"
+# FPU state across preemption with XSAVE (x87, SSE, AVX) and FSGSBASE, which
+# the default CPU lacks.
+boot_test preempt-cpu-max 0 'two FPU threads.*: ok' -- --kernel "$K" --machine q35 --cpu max --append "preempt"
+alone_test preempt-cpu-max
+boot_test clone-cpu-max 0 'clone child 0: .*FS base right.*: ok' 'clone child 1: .*: ok' -- --kernel "$K" --machine q35 --cpu max --append "clone"
+alone_test clone-cpu-max
 # x2APIC and the TSC-deadline timer, which this QEMU's TCG does not offer:
 # under KVM, where it is usable.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
@@ -204,6 +218,11 @@ for v in "" ",vectors=83"; do
 		-chardev null,id=b -device virtserialport,nr=1,chardev=b,name=near
 done
 
+# --- memory for devices ------------------------------------------------------------
+
+# DMA pools of small buffers on the real page allocator.
+boot_test dma-pool 0 'ktest: dma pool of 4000 buffers .*: ok' -- --kernel "$K" --append "dma-pool"
+
 # --- devices that misbehave: every fault named, every wait bounded ----------------
 
 # A device that needs a reset is noticed, its requests fail, the kernel goes on.
@@ -233,6 +252,9 @@ boot_test own-malloc 0 'ownmalloc: copied by the application; copied by the appl
 script_test musl-enosys tests/boot/t-musl-enosys.sh
 # Bad pointers and arguments answer errors, never a kernel fault.
 boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --append "efault"
+# Every register but rax, rcx and r11 survives a call, on the quick path
+# (SYSCALL_FAST) and the full one.
+boot_test musl-registers 0 'mtest: registers done, 0 failures' -- --kernel "$M" --append "registers"
 # Terminal, time, identities, limits, dup, environment (defaults and
 # env.NAME=VALUE), thread-locals, the 8 MiB stack, floating point.
 boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' \
@@ -250,6 +272,18 @@ boot_test musl-stack-smash 126 'the application crashed: hlt in __stack_chk_fail
 # A thread of keel_thread_create running C library code on its kernel
 # stack: its system calls continue below its red zone, not over its frames.
 boot_test musl-keel-thread 0 'mtest: in thread worker' 'mtest: thread joined with 5' -- --kernel "$M" --append "keel-thread"
+# musl's pthreads on clone and futex: 16 threads with mutexes, condition
+# variables and thread-locals, preempted with live floating-point state,
+# all joined; a bounded queue between producers and consumers.
+boot_test musl-pthreads 0 'mtest: pthreads: 16 threads joined, 16 with their own TLS and sums right, shared count 32000' \
+	'mtest: queue: 8 producers, 8 consumers, sum 8002000 \(want 8002000\)' 'mtest: pthreads done, 0 failures' \
+	-- --kernel "$M" --append "pthreads"
+# abort() in a second thread: SIGABRT by tkill to its own tid.
+boot_test musl-thread-abort 127 'mtest: abort in thread 1' 'killed by signal 6 \(SIGABRT\)' '!was joined' \
+	-- --kernel "$M" --append "thread-abort"
+# mallocng shared by 8 threads at once.
+boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed or missing, [0-9]+ preemptions, 0 failures' \
+	-- --kernel "$M" --append "malloc-threads"
 # Standard input from the serial port.
 script_test musl-stdin tests/boot/t-musl-stdin.sh
 # Pipes (blocking, O_NONBLOCK, EOF, EPIPE, F_SETPIPE_SZ, the dup family);

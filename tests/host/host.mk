@@ -27,8 +27,15 @@ test_memmap_SRCS := tests/host/test_memmap.c kernel/mm/memmap.c kernel/bootinfo.
 HOST_TESTS += pmm
 test_pmm_SRCS := tests/host/test_pmm.c kernel/mm/pmm.c kernel/mm/memmap.c
 
+HOST_TESTS += wallclock
+test_wallclock_SRCS := tests/host/test_wallclock.c kernel/wallclock.c
+
 HOST_TESTS += heap
 test_heap_SRCS := tests/host/test_heap.c kernel/mm/heap.c
+
+# DMA buffer pools over a page source of glibc's memory.
+HOST_TESTS += dma_pool
+test_dma_pool_SRCS := tests/host/test_dma_pool.c kernel/mm/dma_pool.c
 
 HOST_TESTS += acpi
 test_acpi_SRCS := tests/host/test_acpi.c kernel/acpi.c
@@ -42,10 +49,35 @@ test_msi_SRCS := tests/host/test_msi.c arch/x86_64/msi.c
 HOST_TESTS += sched
 test_sched_SRCS := tests/host/test_sched.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# Preemption: slices, preempt_disable, wake-up preemption.
+HOST_TESTS += preempt
+test_preempt_SRCS := tests/host/test_preempt.c tests/host/sched_host.c kernel/sched.c kernel/timerq.c
+
+# The futex table (sys/futex.c) on the real scheduler.
+HOST_TESTS += futex
+test_futex_SRCS := tests/host/test_futex.c tests/host/sched_host.c kernel/sched.c kernel/timerq.c sys/futex.c
+
+# Device classes: entropy sources, on the host scheduler.
+HOST_TESTS += entropy
+test_entropy_SRCS := tests/host/test_entropy.c tests/host/sched_host.c kernel/entropy.c kernel/sched.c \
+	kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += blkdev
+test_blkdev_SRCS := tests/host/test_blkdev.c tests/host/sched_host.c kernel/blkdev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += netdev
+test_netdev_SRCS := tests/host/test_netdev.c tests/host/sched_host.c kernel/netdev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += chardev
+test_chardev_SRCS := tests/host/test_chardev.c tests/host/sched_host.c kernel/chardev.c kernel/devreg.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
 # The public API over the kernel's, on the same host scheduler.
 HOST_TESTS += keel_api
 test_keel_api_SRCS := tests/host/test_keel_api.c kernel/keel_api.c kernel/devfault.c tests/host/sched_host.c kernel/sched.c \
-	kernel/sync.c kernel/timerq.c
+	kernel/sync.c kernel/timerq.c kernel/entropy.c kernel/chardev.c kernel/devreg.c
 
 # The virtqueue engine against a simulated device; the virtio core through
 # a fake transport with that device behind it; the capability parser.
@@ -61,13 +93,13 @@ test_virtio_core_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 # The virtio-rng driver over the same fake transport.
 HOST_TESTS += virtio_rng
 test_virtio_rng_SRCS := tests/host/test_virtio_rng.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
-	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c kernel/entropy.c
 test_virtio_rng_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 # The virtio-console driver over the same fake transport.
 HOST_TESTS += virtio_console
 test_virtio_console_SRCS := tests/host/test_virtio_console.c tests/host/virtio_fake.c tests/host/vdev_sim.c \
-	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c
+	drivers/virtio/virtio.c drivers/virtio/virtqueue.c kernel/devfault.c kernel/mm/dma_pool.c
 test_virtio_console_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 HOST_TESTS += virtio_caps

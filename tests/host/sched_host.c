@@ -251,6 +251,26 @@ bool arch_timer_cancel(struct timer *t)
 	return armed;
 }
 
+/* An interrupt striking the running thread at time now: the clock moves
+ * there, expired timers run as kernel/timer.c runs them, and the end of
+ * the interrupt gives the scheduler its chance to preempt, as
+ * arch/x86_64/idt.c does. */
+void host_interrupt_at(uint64_t now)
+{
+	HOST_CHECK(irq_enabled && !in_interrupt);
+	if (now > clock_now)
+		clock_now = now;
+	irq_enabled = false;
+	in_interrupt = true;
+	struct timer *t;
+	while ((t = timerq_pop_expired(&timers, clock_now)) != NULL)
+		t->fn(t, t->ctx);
+	in_interrupt = false;
+	sched_interrupt_exit();
+	HOST_CHECK(!irq_enabled);
+	irq_enabled = true;
+}
+
 /* --- what the tests see ------------------------------------------------------------ */
 
 bool host_quiescent(void)

@@ -43,6 +43,10 @@ void host_fail_stack_allocs(unsigned n);
 #define HOST_STACK_MAX ((size_t)64 << 20)
 
 unsigned host_timers_armed(void);
+/* An interrupt strikes the running thread (interrupts enabled) at time
+ * now (or at once when now has passed): timers due run, then the
+ * scheduler may preempt the thread. */
+void host_interrupt_at(uint64_t now);
 /* Halts since the last reset, and how many of the next ones wake for an
  * interrupt that fires no timer (the scheduler must halt again). */
 unsigned long host_idles(void);

@@ -3,7 +3,9 @@
  * (tests/host/sched_host.c): the public API's opaque types initialised
  * statically (zeros and the _INIT macros) behave as the kernel types they
  * stand for, each wrapper reaches its kernel call with its arguments, and
- * the counters are copied field by field. The layouts themselves are
+ * the counters are copied field by field; keel_getrandom and keel_port_*
+ * reach the real device classes (kernel/entropy.c, kernel/chardev.c)
+ * with a fake source and a fake device. The layouts themselves are
  * checked at compile time in keel_api.c.
  */
 #include <errno.h>
@@ -16,6 +18,8 @@
 #include <cmocka.h>
 
 #include "include/keel.h"
+#include "kernel/chardev.h"
+#include "kernel/entropy.h"
 #include "kernel/exit.h"
 #include "kernel/init.h"
 #include "kernel/mm/mm.h"
@@ -50,6 +54,37 @@ void sched_stats(struct sched_stats *s)
 		.switches = 10, .idle_halts = 20, .timer_interrupts = 30, .interrupts = 40, .spurious = 50
 	};
 }
+
+/* No CPU generator: a source's bytes come out as they are. */
+bool cpu_rdseed64(uint64_t *v) { return false; }
+bool cpu_rdrand64(uint64_t *v) { return false; }
+
+/* An entropy source of 0x5a bytes, or a silent one. */
+static bool source_silent;
+static long source_read(struct entropy_source *src, void *buf, size_t len, uint64_t deadline)
+{
+	if (source_silent) {
+		sleep_ns(deadline - clock_ns());
+		return -ETIMEDOUT;
+	}
+	memset(buf, 0x5a, len);
+	return (long)len;
+}
+
+/* A character device that takes what is written and reads back "hi". */
+static char written[16];
+static long cd_read(struct chardev *cd, void *buf, size_t len, uint64_t deadline)
+{
+	memcpy(buf, "hi", len < 2 ? len : 2);
+	return len < 2 ? (long)len : 2;
+}
+static long cd_write(struct chardev *cd, const void *buf, size_t len)
+{
+	memcpy(written, buf, len < sizeof(written) ? len : sizeof(written));
+	return (long)len;
+}
+static unsigned cd_poll(struct chardev *cd) { return CHARDEV_READABLE | CHARDEV_WRITABLE; }
+static const struct chardev_ops cd_ops = { .read = cd_read, .write = cd_write, .poll = cd_poll };
 
 /* --- the tests ----------------------------------------------------------------- */
 
@@ -151,6 +186,48 @@ static void reports(void **state)
 	assert_int_equal(exit_status, 7);
 }
 
+static void random_bytes(void **state)
+{
+	uint8_t b[300];
+	assert_int_equal(keel_getrandom(b, sizeof(b)), -ENODEV);
+	struct entropy_source src = { .name = "fake", .read = source_read, .timeout_ns = 500 };
+	assert_int_equal(entropy_register(&src), 0);
+	assert_int_equal(keel_getrandom(b, sizeof(b)), sizeof(b));
+	for (size_t k = 0; k < sizeof(b); k++)
+		assert_int_equal(b[k], 0x5a);
+	source_silent = true;
+	assert_int_equal(keel_getrandom(b, 4), -ETIMEDOUT);
+	assert_int_equal(keel_clock_ns(), T0 + 500);
+	source_silent = false;
+	assert_int_equal(entropy_unregister(&src), 0);
+}
+
+static void named_ports(void **state)
+{
+	keel_port_t *p = NULL;
+	assert_int_equal(keel_port_open(&p, "port", 0), -ENOENT);
+	assert_int_equal(keel_port_open(&p, NULL, 0), -EINVAL);
+	struct chardev cd = { .ops = &cd_ops };
+	strcpy(cd.reg.name, "port");
+	assert_int_equal(chardev_register(&cd), 0);
+	assert_int_equal(keel_port_open(&p, "port", 0), 0);
+	assert_string_equal(keel_port_name(p), "port");
+	assert_false(keel_port_host_connected(p));
+	chardev_set_host_connected(&cd, true);
+	assert_true(keel_port_host_connected(p));
+	assert_int_equal(keel_port_write(p, "abc", 3), 3);
+	assert_memory_equal(written, "abc", 3);
+	char buf[4];
+	assert_int_equal(keel_port_read(p, buf, sizeof(buf), 0), 2);
+	assert_memory_equal(buf, "hi", 2);
+	keel_port_t *q;
+	assert_int_equal(keel_port_open(&q, "port", 0), -EBUSY);
+	assert_int_equal(keel_port_close(p), 0);
+	assert_int_equal(keel_port_close(p), -EINVAL);
+	assert_int_equal(keel_port_read(p, buf, 1, 0), -EBADF);
+	assert_int_equal(chardev_unregister(&cd), 0);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -161,6 +238,8 @@ int main(void)
 		TEST(mailbox),
 		TEST(threads),
 		TEST(reports),
+		TEST(random_bytes),
+		TEST(named_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,26 @@ void console_input(const void *s, size_t n)
 	memcpy(input + input_len, s, n);
 	input_len += n;
 }
+/* The character device class: what the driver tells it, recorded. */
+static unsigned notified;
+void chardev_notify(struct chardev *cd) { notified++; }
+int chardev_register(struct chardev *cd)
+{
+	cd->reg.registered = true;
+	return 0;
+}
+int chardev_unregister(struct chardev *cd)
+{
+	cd->reg.registered = false;
+	return 0;
+}
+void chardev_set_host_connected(struct chardev *cd, bool connected) { cd->host_connected = connected; }
+/* A misused DMA pool panics: the test fails. */
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	fail_msg("panic at %s:%d: %s", file, line, fmt);
+	abort();
+}
 
 #define MULTIPORT_OFFER (VIRTIO_F_VERSION_1 | VIRTIO_CONSOLE_F_MULTIPORT | VIRTIO_RING_F_INDIRECT_DESC)
 
@@ -92,24 +112,24 @@ static void fresh_console(uint32_t ports)
 static void console_release(struct vtcon *c)
 {
 	virtio_detach(&vd);
-	if (c->ctrl_rxbuf[0].p)
-		virtio_dma_free(c->ctrl_rxbuf[0].p, CTRL_BUFS * CTRL_BUF_SIZE);
-	if (c->ctrl_txbuf.p)
-		virtio_dma_free(c->ctrl_txbuf.p, sizeof(struct virtio_console_control));
+	dma_uncarve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
+	dma_uncarve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
 	for (uint32_t id = 0; id < c->nports; id++) {
 		if (c->port[id].txbuf.p)
-			virtio_dma_free(c->port[id].txbuf.p, TX_BUF_SIZE);
-		if (c->port[id].rxbuf[0].p)
-			virtio_dma_free(c->port[id].rxbuf[0].p, RX_BUFS * RX_BUF_SIZE);
+			dma_free_pages(c->port[id].txbuf.p, TX_BUF_SIZE);
+		dma_uncarve(c->port[id].rxbuf, RX_BUFS, RX_BUF_SIZE);
 		if (c->port[id].console)
-			virtio_dma_free(c->port[id].ctx[0].p, CONSOLE_TX_BUFS * CONSOLE_TX_SIZE);
+			dma_uncarve(c->port[id].ctx, CONSOLE_TX_BUFS, CONSOLE_TX_SIZE);
 	}
 	console_port = NULL;
 	free(c->port);
 	free(c);
-	consoles = NULL;
-	consoles_tail = &consoles;
+	vd.driver = NULL;
 	emergency_con = NULL;
+	/* Every buffer back: the pools go too, and nothing is left. */
+	pools_trim();
+	assert_null(small_pool);
+	assert_null(rx_pool);
 	assert_int_equal(dma_live, 0);
 }
 
@@ -120,7 +140,7 @@ static void attach_unwinds(void **state)
 	assert_int_equal(vtcon_attach(&vd), 0);
 	counting = false;
 	unsigned total = allocs;
-	struct vtcon *c = consoles;
+	struct vtcon *c = vd.driver;
 	assert_non_null(c);
 	assert_int_equal(c->nports, 1);
 	console_release(c);
@@ -132,7 +152,10 @@ static void attach_unwinds(void **state)
 		int err = vtcon_attach(&vd);
 		counting = false;
 		assert_int_equal(err, -ENOMEM);
-		assert_null(consoles);
+		assert_null(vd.driver);
+		/* The pools it filled are gone with it. */
+		assert_null(small_pool);
+		assert_null(rx_pool);
 		if (fk.nstatus == 0)
 			assert_int_equal(dma_live, 0);
 		else
@@ -162,7 +185,7 @@ static void attach_unwinds(void **state)
 	uint64_t t = now_ns;
 	assert_detached(vtcon_attach(&vd));
 	assert_int_equal(now_ns - t, CONTROL_TIMEOUT_NS);
-	assert_null(consoles);
+	assert_null(vd.driver);
 }
 
 /* More ports than the fixed table had, bounded by the device's word:
@@ -174,32 +197,72 @@ static void ports_follow_the_device(void **state)
 	assert_non_null(strstr(log_text, "max_nr_ports is 32768"));
 }
 
+/* A named port becomes a character device; a second name is refused and
+ * the device going away unregisters it. */
+static void named_port_is_a_chardev(void **state)
+{
+	fresh_console(1);
+	assert_int_equal(vtcon_attach(&vd), 0);
+	struct vtcon *c = vd.driver;
+	struct vtcon_port *p = &c->port[0];
+	uint8_t msg[8 + 5];
+	struct virtio_console_control m = { 0, VIRTIO_CONSOLE_DEVICE_ADD, 0 };
+	memcpy(msg, &m, sizeof(m));
+	handle_control(c, msg, sizeof(m));
+	assert_true(p->present);
+	assert_false(p->cd.reg.registered); /* no name yet */
+	m.event = VIRTIO_CONSOLE_PORT_NAME;
+	memcpy(msg, &m, sizeof(m));
+	memcpy(msg + sizeof(m), "alpha", 5);
+	handle_control(c, msg, sizeof(msg));
+	assert_true(p->cd.reg.registered);
+	assert_string_equal(p->cd.reg.name, "alpha");
+	memcpy(msg + sizeof(m), "bravo", 5);
+	handle_control(c, msg, sizeof(msg));
+	assert_string_equal(p->cd.reg.name, "alpha");
+	assert_non_null(strstr(log_text, "named again"));
+	m.event = VIRTIO_CONSOLE_PORT_OPEN;
+	m.value = 1;
+	handle_control(c, (uint8_t *)&m, sizeof(m));
+	assert_true(p->cd.host_connected);
+	m.event = VIRTIO_CONSOLE_DEVICE_REMOVE;
+	handle_control(c, (uint8_t *)&m, sizeof(m));
+	assert_false(p->cd.reg.registered);
+	assert_false(p->cd.host_connected);
+	assert_int_equal(port_poll(&p->cd), CHARDEV_ERROR);
+	console_release(c);
+}
+
 static void port_write_bounded(void **state)
 {
 	fresh_console(1);
 	assert_int_equal(vtcon_attach(&vd), 0);
-	struct vtcon *c = consoles;
-	struct keel_port *p = &c->port[0];
+	struct vtcon *c = vd.driver;
+	struct vtcon_port *p = &c->port[0];
 	c->port[0].present = true;
 	assert_int_equal(dma(&p->txbuf, TX_BUF_SIZE), 0);
 
 	/* A device that takes what is written. */
 	static uint8_t data[10000];
-	assert_int_equal(keel_port_write(p, data, sizeof(data)), sizeof(data));
+	assert_int_equal(port_write(&p->cd, data, sizeof(data)), sizeof(data));
 
 	/* One that stops: the write ends after the bound, with what was
 	 * taken before or the error, and the next write is bounded too. */
 	device_silent = true;
 	uint64_t t = now_ns;
-	assert_int_equal(keel_port_write(p, data, sizeof(data)), -ETIMEDOUT);
+	unsigned before = notified;
+	assert_int_equal(port_write(&p->cd, data, sizeof(data)), -ETIMEDOUT);
+	assert_true(notified > before);				   /* pollers hear the write ended */
+	assert_int_equal(port_poll(&p->cd) & CHARDEV_WRITABLE, 0); /* the device kept the buffer */
 	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
 	t = now_ns;
-	assert_int_equal(keel_port_write(p, data, 10), -ETIMEDOUT);
+	assert_int_equal(port_write(&p->cd, data, 10), -ETIMEDOUT);
 	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
 	/* The device takes the kept buffer: writing works again. */
 	device_silent = false;
-	assert_int_equal(keel_port_write(p, data, 10), 10);
+	assert_int_equal(port_write(&p->cd, data, 10), 10);
 	assert_false(p->tx_pending);
+	assert_true(port_poll(&p->cd) & CHARDEV_WRITABLE);
 	console_release(c);
 }
 
@@ -212,8 +275,8 @@ static void console_port_input(void **state)
 	fresh(false, VIRTIO_F_VERSION_1);
 	while_waiting = NULL;
 	assert_int_equal(vtcon_attach(&vd), 0);
-	struct vtcon *c = consoles;
-	struct keel_port *p = &c->port[0];
+	struct vtcon *c = vd.driver;
+	struct vtcon_port *p = &c->port[0];
 	assert_true(p->console);
 	struct vdev_sim *d = &fk.sim[0];
 	assert_int_equal(vdev_sim_fetch(d), RX_BUFS);
@@ -245,9 +308,8 @@ static void console_port_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(attach_unwinds),
-		cmocka_unit_test(ports_follow_the_device),
-		cmocka_unit_test(port_write_bounded),
+		cmocka_unit_test(attach_unwinds),	   cmocka_unit_test(ports_follow_the_device),
+		cmocka_unit_test(named_port_is_a_chardev), cmocka_unit_test(port_write_bounded),
 		cmocka_unit_test(console_port_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

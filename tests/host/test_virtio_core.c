@@ -27,6 +27,7 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/mm/dma.h"
 #include "kernel/sync.h"
 #include "tests/host/vdev_sim.h"
 #include "tests/host/virtio_fake.h"
@@ -267,7 +268,7 @@ static int mini_attach(struct virtio_device *d)
 {
 	uint64_t phys;
 	int err = -ENOMEM;
-	void *buf = virtio_dma_alloc(MINI_BUF, &phys);
+	void *buf = dma_alloc_pages(MINI_BUF, &phys);
 	if (buf == NULL)
 		goto fail;
 	err = virtio_negotiate(d, VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX);
@@ -288,7 +289,7 @@ static int mini_attach(struct virtio_device *d)
 fail:
 	virtio_detach(d);
 	if (buf)
-		virtio_dma_free(buf, MINI_BUF);
+		dma_free_pages(buf, MINI_BUF);
 	return err;
 }
 
@@ -304,7 +305,7 @@ static void attach_unwinds_each_step(void **state)
 	unsigned total = allocs;
 	assert_true(total >= 7); /* buffer; per queue: table, queue, ring, indirect, slots */
 	assert_true(fk.irq_on);
-	virtio_dma_free(mini_buf, MINI_BUF);
+	dma_free_pages(mini_buf, MINI_BUF);
 	release();
 	assert_false(fk.irq_on);
 

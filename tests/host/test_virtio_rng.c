@@ -1,8 +1,9 @@
 /*
  * The virtio-rng driver (drivers/virtio/virtio_rng.c, built in here so its
- * static functions can be called) over the fake transport: an attach that
- * fails at any step undoes itself, and keel_getrandom is bounded by the
- * driver's timeout when the device stays silent.
+ * static functions can be called) over the fake transport, under the
+ * entropy registry (kernel/entropy.c): an attach that fails at any step
+ * undoes itself and registers nothing, and entropy_getrandom is bounded
+ * by the driver's timeout when the device stays silent.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -36,10 +37,9 @@ static void rng_release(void)
 {
 	struct vtrnd *r = vd.driver;
 	virtio_detach(&vd);
-	virtio_dma_free(r->buf, REQUEST_BYTES);
+	assert_int_equal(entropy_unregister(&r->src), 0);
+	dma_free_pages(r->buf, REQUEST_BYTES);
 	free(r);
-	rngs = NULL;
-	rngs_tail = &rngs;
 	assert_int_equal(dma_live, 0);
 }
 
@@ -50,7 +50,7 @@ static void attach_unwinds(void **state)
 	assert_int_equal(vtrnd_attach(&vd), 0);
 	counting = false;
 	unsigned total = allocs;
-	assert_ptr_equal(rngs, vd.driver);
+	assert_int_equal(entropy_source_count(), 1);
 	rng_release();
 
 	for (unsigned n = 1; n <= total; n++) {
@@ -60,7 +60,7 @@ static void attach_unwinds(void **state)
 		int err = vtrnd_attach(&vd);
 		counting = false;
 		assert_int_equal(err, -ENOMEM);
-		assert_null(rngs);
+		assert_int_equal(entropy_source_count(), 0);
 		/* Before the device was touched there is nothing to undo
 		 * there; after, everything. */
 		if (fk.nstatus == 0)
@@ -82,8 +82,8 @@ static void attach_unwinds(void **state)
 	fresh(false, offer);
 	fk.fail_irq = true;
 	assert_detached(vtrnd_attach(&vd));
-	assert_null(rngs);
-	assert_int_equal(keel_getrandom((uint8_t[4]){ 0 }, 4), -ENODEV);
+	assert_int_equal(entropy_source_count(), 0);
+	assert_int_equal(entropy_getrandom((uint8_t[4]){ 0 }, 4), -ENODEV);
 }
 
 /* The device answers whatever is posted, and interrupts. */
@@ -111,17 +111,17 @@ static void reads_bounded(void **state)
 
 	/* A working device: every byte from it. */
 	while_waiting = device_answers;
-	assert_int_equal(keel_getrandom(buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(entropy_getrandom(buf, sizeof(buf)), sizeof(buf));
 	assert_null(fk.sim[0].error);
 
 	/* Silent: -ETIMEDOUT after the driver's bound, said once. */
 	while_waiting = NULL;
 	uint64_t t = now_ns;
-	assert_int_equal(keel_getrandom(buf, 16), -ETIMEDOUT);
+	assert_int_equal(entropy_getrandom(buf, 16), -ETIMEDOUT);
 	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
 	unsigned long posted = r->vq->enqueued;
 	t = now_ns;
-	assert_int_equal(keel_getrandom(buf, 16), -ETIMEDOUT);
+	assert_int_equal(entropy_getrandom(buf, 16), -ETIMEDOUT);
 	assert_int_equal(now_ns - t, VIRTIO_TIMEOUT_DEFAULT_NS);
 	assert_int_equal(r->vq->enqueued, posted); /* the request kept, not posted again */
 	assert_int_equal(count_of(log_text, "no entropy within 5000 ms"), 1);
@@ -129,22 +129,22 @@ static void reads_bounded(void **state)
 
 	/* Back: the kept request serves the next read. */
 	while_waiting = device_answers;
-	assert_int_equal(keel_getrandom(buf, 16), 16);
+	assert_int_equal(entropy_getrandom(buf, 16), 16);
 	assert_false(vd.broken);
 
 	/* A driver's own bound. */
 	vd.timeout_ns = 100000000ull;
 	while_waiting = NULL;
 	t = now_ns;
-	assert_int_equal(keel_getrandom(buf, 16), -ETIMEDOUT);
+	assert_int_equal(entropy_getrandom(buf, 16), -ETIMEDOUT);
 	assert_int_equal(now_ns - t, 100000000ull);
 
 	/* A device fault: -EIO from then on, at once. */
 	vdev_sim_fetch(&fk.sim[0]);
 	assert_true(vdev_sim_misbehave(&fk.sim[0], VDEV_ID_BEYOND));
 	t = now_ns;
-	assert_int_equal(keel_getrandom(buf, 16), -EIO);
-	assert_int_equal(keel_getrandom(buf, 16), -EIO);
+	assert_int_equal(entropy_getrandom(buf, 16), -EIO);
+	assert_int_equal(entropy_getrandom(buf, 16), -EIO);
 	assert_int_equal(now_ns, t);
 	assert_int_equal(r->vq->device_faults, 1);
 	rng_release();

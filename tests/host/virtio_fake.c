@@ -19,6 +19,7 @@
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/console.h"
+#include "kernel/mm/dma.h"
 
 /* --- what virtio.c needs of the kernel ---------------------------------------------- */
 
@@ -55,7 +56,7 @@ void *__real_realloc(void *p, size_t size);
 void *__wrap_calloc(size_t n, size_t size) { return alloc_fails() ? NULL : __real_calloc(n, size); }
 void *__wrap_realloc(void *p, size_t size) { return alloc_fails() ? NULL : __real_realloc(p, size); }
 
-void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
+void *dma_alloc_pages(size_t bytes, uint64_t *phys)
 {
 	if (alloc_fails())
 		return NULL;
@@ -69,7 +70,7 @@ void *virtio_dma_alloc(size_t bytes, uint64_t *phys)
 	return p;
 }
 
-void virtio_dma_free(void *p, size_t bytes)
+void dma_free_pages(void *p, size_t bytes)
 {
 	dma_live--;
 	free(p);

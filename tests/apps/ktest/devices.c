@@ -1,6 +1,7 @@
 /*
  * Boot tests of virtio devices: entropy from virtio-rng, and an echo on a
- * named virtio-console port driven by a host client.
+ * named virtio-console port driven by a host client; and the DMA pools
+ * such drivers take their buffers from.
  */
 #include <errno.h>
 #include <keel.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "drivers/virtio/virtio.h"
+#include "kernel/mm/dma.h"
 #include "ktest.h"
 
 /* Reads BYTES (default 1 MiB) of entropy and checks it looks random: a
@@ -136,4 +138,42 @@ int ktest_needs_reset(int argc, char **argv)
 	       r, (unsigned long)((keel_clock_ns() - t0) / 1000000), vd->broken ? "marked broken" : "still working",
 	       vd->config_interrupts);
 	return !(vd->broken && r < 0);
+}
+
+/* DMA buffer pools on the real page allocator: 4,000 network-sized
+ * buffers, each within a page, at its physical address, the pages given
+ * back once the pool is destroyed. */
+int ktest_dma_pool(int argc, char **argv)
+{
+	enum { N = 4000, SIZE = 1526 };
+	struct keel_meminfo before, during, after;
+	keel_meminfo(&before);
+	struct dma_pool *pool = dma_pool_create("ktest", SIZE, 64, DMA_POOL_NO_PAGE_CROSS);
+	static uint8_t *buf[N];
+	int bad = pool == NULL;
+	for (int i = 0; i < N && !bad; i++) {
+		uint64_t phys;
+		buf[i] = dma_pool_alloc(pool, &phys);
+		uintptr_t v = (uintptr_t)buf[i];
+		bad = buf[i] == NULL || phys != dma_phys(buf[i]) || v % 64 != 0 || v / 4096 != (v + SIZE - 1) / 4096;
+		if (!bad)
+			memset(buf[i], i & 0xff, SIZE);
+	}
+	for (int i = 0; i < N && !bad; i++)
+		for (int k = 0; k < SIZE && !bad; k += 97)
+			bad = buf[i][k] != (uint8_t)(i & 0xff);
+	keel_meminfo(&during);
+	struct dma_pool_stats st;
+	if (pool)
+		dma_pool_get_stats(pool, &st);
+	for (int i = 0; i < N && pool; i++)
+		if (buf[i])
+			dma_pool_free(pool, buf[i]);
+	bad |= pool && dma_pool_destroy(pool) != 0;
+	keel_meminfo(&after);
+	printf("ktest: dma pool of %d buffers of %d bytes: %lu pages, %lu KiB taken, %lu KiB back after: %s\n", N, SIZE,
+	       pool ? st.pages : 0, (unsigned long)((before.free_bytes - during.free_bytes) / 1024),
+	       (unsigned long)((after.free_bytes - during.free_bytes) / 1024),
+	       !bad && after.free_bytes == before.free_bytes ? "ok" : "FAIL");
+	return bad || after.free_bytes != before.free_bytes;
 }

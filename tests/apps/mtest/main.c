@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "mtest.h"
+#include "pthreads.h"
+#include "registers.h"
 
 static int failures;
 
@@ -266,6 +268,12 @@ int main(int argc, char **argv)
 		return test_basics();
 	if (strcmp(what, "malloc") == 0)
 		return test_malloc();
+	if (strcmp(what, "pthreads") == 0)
+		return test_pthreads();
+	if (strcmp(what, "malloc-threads") == 0)
+		return test_malloc_threads();
+	if (strcmp(what, "thread-abort") == 0)
+		return test_thread_abort();
 	if (strcmp(what, "keel-thread") == 0)
 		return test_keel_thread();
 	if (strcmp(what, "stdin") == 0)
@@ -278,6 +286,8 @@ int main(int argc, char **argv)
 		return test_epoll();
 	if (strcmp(what, "tty") == 0)
 		return test_tty();
+	if (strcmp(what, "registers") == 0)
+		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
 	if (strcmp(what, "abort") == 0) {

@@ -1,0 +1,222 @@
+/*
+ * Threads for applications built against musl: clone (the flags
+ * pthread_create passes), futex, set_tid_address, exit, gettid. (The
+ * process's own calls, exit_group and sched_yield among them, are in
+ * sys/misc.c.)
+ *
+ * A clone child is a Keel thread with a kernel stack of its own, marked
+ * preemptible, whose first act is to enter the application where the
+ * parent's system call returns, with the parent's registers, rax 0, the
+ * stack the caller gave and its FS base set to the TLS argument.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/sched.h"
+#include "sys/futex.h"
+#include "sys/linux.h"
+#include "sys/process.h"
+#include "sys/syscall.h"
+
+/* <linux/sched.h> */
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000 /* ignored by Linux since 2.6; musl still passes it */
+#define CLONE_CHILD_SETTID 0x01000000
+
+/* A thread in the one address space: what must be asked for, and what
+ * else may be (the rest is what Keel has anyway, or nothing to do). */
+#define CLONE_THREAD_NEEDS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_MAY                                                                                               \
+	(CLONE_THREAD_NEEDS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |            \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
+
+/* <linux/futex.h> */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+/* A kernel stack for system calls and interrupts only: the application
+ * runs on the stack it passed to clone. */
+#define CLONE_KERNEL_STACK (32 * 1024)
+
+struct timespec_abi {
+	long tv_sec, tv_nsec;
+};
+
+static int last_tid;
+
+static int thread_tid(struct thread *t)
+{
+	if (t->tid == 0)
+		t->tid = ++last_tid;
+	return t->tid;
+}
+
+/* The child's first function, on its kernel stack: from here it enters
+ * the application and never comes back but through system calls. */
+static int clone_child(void *arg)
+{
+	preempt_disable(); /* the heap is not for preemptible threads */
+	struct syscall_frame f = *(struct syscall_frame *)arg;
+	free(arg);
+	preempt_enable();
+	arch_irq_save();
+	syscall_return_to_app(&f);
+}
+
+static bool is_clone_child(const struct thread *t) { return t->fn == clone_child; }
+
+static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, long a5)
+{
+	if ((flags & CLONE_VM) == 0)
+		return -ENOSYS; /* fork: one address space only */
+	if ((flags & CLONE_THREAD_NEEDS) != CLONE_THREAD_NEEDS || (flags & ~(long)CLONE_THREAD_MAY) != 0)
+		return -EINVAL; /* vfork, a termination signal, namespaces... */
+	struct syscall_frame *parent = syscall_current_frame();
+	if (parent == NULL || stack == 0)
+		return -EINVAL;
+	if (((flags & CLONE_PARENT_SETTID) && !user_writable_ok((void *)ptid, sizeof(int))) ||
+	    ((flags & (CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)) && !user_writable_ok((void *)ctid, sizeof(int))))
+		return -EFAULT;
+
+	struct syscall_frame *start = malloc(sizeof(*start));
+	if (start == NULL)
+		return -ENOMEM;
+	*start = *parent;
+	start->rax = 0;
+	start->rsp = (uint64_t)stack;
+	struct thread *t;
+	int err = thread_create(&t, "app-thread", clone_child, start, CLONE_KERNEL_STACK);
+	if (err) {
+		free(start);
+		return err;
+	}
+	/* Not yet run: it starts when this thread next blocks or is
+	 * preempted, after these are set. */
+	int tid = thread_tid(t);
+	if (flags & CLONE_SETTLS)
+		t->fs_base = (uint64_t)tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uint32_t *)ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		*(int *)ptid = tid;
+	if (flags & CLONE_CHILD_SETTID)
+		*(int *)ctid = tid;
+	sched_set_preemptible(t, true);
+	thread_detach(t); /* nobody joins it: musl waits on the cleared tid */
+	return tid;
+}
+SYSCALL(SYS_clone, sys_clone);
+
+/* At a thread's end: the word set_tid_address named becomes 0 and one
+ * waiter on it is woken (pthread_join waits there). */
+static void clear_tid(struct thread *t)
+{
+	uint32_t *p = t->clear_child_tid;
+	t->clear_child_tid = NULL;
+	/* Checked now, not at set_tid_address: the memory may have been
+	 * unmapped since, and Linux too ignores a word it cannot write. */
+	if (p == NULL || !user_writable_ok(p, sizeof(*p)))
+		return;
+	__atomic_store_n(p, 0, __ATOMIC_SEQ_CST);
+	futex_wake(p, 1, FUTEX_BITSET_ANY);
+}
+
+static long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
+{
+	struct thread *t = sched_current();
+	clear_tid(t);
+	/* The application's first thread ending ends the application: Keel
+	 * has no process to outlive it. */
+	if (!is_clone_child(t))
+		app_exit((int)status);
+	thread_exit((int)status);
+}
+SYSCALL(SYS_exit, sys_exit);
+
+static long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a5)
+{
+	struct thread *t = sched_current();
+	t->clear_child_tid = (uint32_t *)tidptr;
+	return thread_tid(t);
+}
+SYSCALL(SYS_set_tid_address, sys_set_tid_address);
+
+static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return thread_tid(sched_current()); }
+SYSCALL_FAST(SYS_gettid, sys_gettid);
+
+/* A timeout of futex(2): relative for FUTEX_WAIT, an absolute time on
+ * CLOCK_MONOTONIC (Keel's clock since boot) for FUTEX_WAIT_BITSET.
+ * Returns 0 and *deadline, or -EINVAL for a malformed time. */
+static int futex_deadline(const struct timespec_abi *ts, bool absolute, uint64_t *deadline)
+{
+	if (ts == NULL) {
+		*deadline = DEADLINE_NEVER;
+		return 0;
+	}
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t base = absolute ? 0 : clock_ns();
+	uint64_t limit = DEADLINE_NEVER - 1 - base;
+	uint64_t sec = (uint64_t)ts->tv_sec;
+	if (sec > limit / 1000000000u || sec * 1000000000u > limit - (uint64_t)ts->tv_nsec)
+		*deadline = DEADLINE_NEVER - 1;
+	else
+		*deadline = base + sec * 1000000000u + (uint64_t)ts->tv_nsec;
+	return 0;
+}
+
+static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, long val3)
+{
+	const uint32_t *addr = (const uint32_t *)uaddr;
+	int cmd = (int)(op & ~(long)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+	if (uaddr & 3)
+		return -EINVAL;
+	if (!user_range_ok(addr, sizeof(*addr)))
+		return -EFAULT;
+	/* Keel has no wall clock of its own to wait on. */
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	uint64_t deadline;
+	int err;
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+		if (op & FUTEX_CLOCK_REALTIME)
+			return -ENOSYS;
+		if (timeout && !user_range_ok((const void *)timeout, sizeof(struct timespec_abi)))
+			return -EFAULT;
+		err = futex_deadline((const struct timespec_abi *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
+		if (err)
+			return err;
+		return futex_wait(addr, (uint32_t)val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)val3, deadline);
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		return futex_wake(addr, (int)val, cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)val3);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		if (uaddr2 & 3)
+			return -EINVAL;
+		if (!user_range_ok((const void *)uaddr2, sizeof(uint32_t)))
+			return -EFAULT;
+		/* The fourth argument is a count here, not a time. */
+		return futex_requeue(addr, (int)val, (const uint32_t *)uaddr2, (int)timeout, cmd == FUTEX_CMP_REQUEUE,
+				     (uint32_t)val3);
+	default: return -ENOSYS; /* priority inheritance, FUTEX_WAKE_OP: musl falls back or does not use them */
+	}
+}
+SYSCALL(SYS_futex, sys_futex);

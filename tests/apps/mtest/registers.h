@@ -1,0 +1,2 @@
+/* Registers across system calls (registers.c). */
+int test_registers(void);
