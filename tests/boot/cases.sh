@@ -254,7 +254,7 @@ script_test musl-enosys tests/boot/t-musl-enosys.sh
 boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --append "efault"
 # Terminal, time, identities, limits, dup, environment (defaults and
 # env.NAME=VALUE), thread-locals, the 8 MiB stack, floating point.
-boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' \
+boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' 'mtest: through descriptor 5002' \
 	'HOME=/ PATH=/usr/local/bin:/usr/bin:/bin TERM=vt100 GREETING=hi there' 'mtest: 4.500 3.0' \
 	-- --kernel "$M" --append "env.GREETING='hi there' env.TERM=vt100 -- basics"
 # mallocng on brk, mmap, mprotect, mremap, madvise, munmap.
