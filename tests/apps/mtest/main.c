@@ -129,6 +129,11 @@ static int test_basics(void)
 	const char *home = getenv("HOME"), *path = getenv("PATH");
 	printf("mtest: HOME=%s PATH=%s TERM=%s GREETING=%s\n", home ? home : "(none)", path ? path : "(none)",
 	       getenv("TERM") ? getenv("TERM") : "(none)", getenv("GREETING") ? getenv("GREETING") : "(none)");
+	extern char **environ;
+	int envc = 0;
+	while (environ[envc])
+		envc++;
+	printf("mtest: %d environment variables, V100=%s\n", envc, getenv("V100") ? getenv("V100") : "(none)");
 	/* Thread-local storage from the image's PT_TLS. */
 	CHECK(tls_counter == 41 && tls_zeroed[63] == 0);
 	tls_counter++;
