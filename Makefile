@@ -304,7 +304,7 @@ $(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.
-$(BUILD)/$(APP)/ksyms0.S:
+$(BUILD)/$(APP)/ksyms0.S: tools/gen-ksyms.sh tools/gen-hlt-sites.sh
 	@mkdir -p $(dir $@)
 	$(Q){ tools/gen-ksyms.sh /dev/null; tools/gen-hlt-sites.sh /dev/null; } > $@
 
