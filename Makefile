@@ -238,7 +238,7 @@ $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS)
 endif
 
 # The system-call numbers and names, from the host's Linux headers.
-$(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh
+$(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh tools/bpe.awk
 	@mkdir -p $(dir $@)
 	$(say) GEN $@
 	$(Q)tools/gen-syscall-names.sh $< > $@
@@ -304,7 +304,7 @@ $(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.
-$(BUILD)/$(APP)/ksyms0.S: tools/gen-ksyms.sh tools/gen-hlt-sites.sh
+$(BUILD)/$(APP)/ksyms0.S: tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
 	@mkdir -p $(dir $@)
 	$(Q){ tools/gen-ksyms.sh /dev/null; tools/gen-hlt-sites.sh /dev/null; } > $@
 
@@ -312,7 +312,7 @@ $(BUILD)/$(APP)/pass1.elf: $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
 
-$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
 	$(say) KSYMS $@
 	$(Q){ $(NM) -n --defined-only $< | tools/gen-ksyms.sh -; tools/gen-hlt-sites.sh $<; } > $@
 

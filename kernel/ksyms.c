@@ -8,11 +8,8 @@
 #include "kernel/ksyms.h"
 
 #include <stddef.h>
-#include <string.h>
 
-/* As tools/gen-ksyms.sh writes them. */
-#define FIRST_TOKEN 128
-#define TOKEN_DEPTH 12
+#include "kernel/bpe.h"
 
 extern const uint32_t ksyms_count, ksyms_base;
 extern const uint8_t ksyms_tokens[], ksyms_addrs[], ksyms_names[];
@@ -22,19 +19,6 @@ static uint32_t addr_of(size_t i)
 {
 	const uint8_t *p = ksyms_addrs + 3 * i;
 	return ksyms_base + (p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
-}
-
-/* Appends code's characters to buf (room for size - 1 of them). */
-static void expand(uint8_t code, unsigned depth, char *buf, size_t size, size_t *at)
-{
-	if (code < FIRST_TOKEN || depth > TOKEN_DEPTH) {
-		if (*at + 1 < size)
-			buf[(*at)++] = (char)code;
-		return;
-	}
-	const uint8_t *pair = ksyms_tokens + 2 * (code - FIRST_TOKEN);
-	expand(pair[0], depth + 1, buf, size, at);
-	expand(pair[1], depth + 1, buf, size, at);
 }
 
 /* The names are read by the report that asked for them before any other
@@ -60,9 +44,6 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 	const uint8_t *p = ksyms_names;
 	for (size_t i = 0; i < lo; i++)
 		p += 1 + p[0];
-	size_t at = 0;
-	for (unsigned k = 0; k < p[0]; k++)
-		expand(p[1 + k], 0, name_buf, sizeof(name_buf), &at);
-	name_buf[at] = '\0';
+	bpe_decode(ksyms_tokens, p + 1, p[0], name_buf, sizeof(name_buf));
 	return name_buf;
 }

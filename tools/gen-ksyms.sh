@@ -6,21 +6,16 @@
 #
 #   ksyms_count   the number of symbols (.long), then ksyms_base (.long):
 #                 the address every offset is from
-#   ksyms_tokens  byte pairs: code 128 + i stands for pair i, whose bytes
-#                 are characters or earlier codes (at most TOKEN_DEPTH deep)
+#   ksyms_tokens  byte pairs: code 128 + i stands for pair i (tools/bpe.awk)
 #   ksyms_addrs   per symbol, sorted by address: 3 bytes, little-endian,
 #                 its offset from ksyms_base
 #   ksyms_names   per symbol, in the same order: a length byte, then the
 #                 name in characters and codes
-#
-# The pairs are chosen as byte-pair encoding does: the most frequent pair
-# of adjacent codes in all names becomes a new code, until codes run out
-# or no pair saves bytes. Names are ASCII, so the codes 128 to 255 are free.
 set -eu
 in=${1:--}
 [ "$in" = - ] && in=/dev/stdin
-awk '
-BEGIN { TOKEN_DEPTH = 12; n = 0; last = "" }
+awk "$(cat "$(dirname "$0")/bpe.awk")"'
+BEGIN { n = 0; last = "" }
 $2 ~ /^[tTW]$/ && $3 !~ /^\./ && $1 != last {
 	addr[n] = $1; name[n] = $3; last = $1; n++
 }
@@ -31,57 +26,8 @@ function hex(str,   v, k) {
 	return v
 }
 END {
-	for (c = 1; c < 128; c++)
-		ord[sprintf("%c", c)] = c
-	for (c = 0; c < 128; c++)
-		depth[c] = 0
-	for (i = 0; i < n; i++) {
-		len[i] = length(name[i])
-		for (j = 0; j < len[i]; j++) {
-			ch = substr(name[i], j + 1, 1)
-			if (!(ch in ord) || ord[ch] >= 128) {
-				printf "gen-ksyms: symbol %s is not ASCII\n", name[i] > "/dev/stderr"
-				exit 1
-			}
-			s[i, j] = ord[ch]
-		}
-	}
-	ntok = 0
-	while (ntok < 128) {
-		split("", cnt)
-		for (i = 0; i < n; i++)
-			for (j = 0; j + 1 < len[i]; j++) {
-				a = s[i, j]; b = s[i, j + 1]
-				d = (depth[a] > depth[b] ? depth[a] : depth[b]) + 1
-				if (d <= TOKEN_DEPTH)
-					cnt[a * 256 + b]++
-			}
-		best = -1; bestn = 0
-		for (k in cnt)
-			if (cnt[k] > bestn || (cnt[k] == bestn && k + 0 < best)) {
-				best = k + 0; bestn = cnt[k]
-			}
-		# A pair costs 2 bytes in the table; each use saves one.
-		if (bestn <= 2)
-			break
-		a = int(best / 256); b = best % 256
-		code = 128 + ntok
-		pa[ntok] = a; pb[ntok] = b; ntok++
-		depth[code] = (depth[a] > depth[b] ? depth[a] : depth[b]) + 1
-		for (i = 0; i < n; i++) {
-			m = 0
-			for (j = 0; j < len[i]; j++) {
-				if (j + 1 < len[i] && s[i, j] == a && s[i, j + 1] == b) {
-					t[m++] = code; j++
-				} else {
-					t[m++] = s[i, j]
-				}
-			}
-			for (j = 0; j < m; j++)
-				s[i, j] = t[j]
-			len[i] = m
-		}
-	}
+	bpe_strings_from(name, n)
+	bpe(n)
 	base = n ? hex(addr[0]) : 0
 	print "\t.section .note.GNU-stack, \"\", @progbits"
 	print "\t.section .ksyms, \"a\""
