@@ -172,10 +172,11 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 # use it, arch/x86_64/fpu.c, and the kernel never touches it), frame pointers
 # for backtraces (and no tail calls, which would drop frames from them),
 # and a stack protector whose canary is a global drawn
-# from RDRAND at boot.
+# from RDRAND at boot. -Oz (size before speed, beyond -Os): the image is
+# what every boot loads, and the kernel's hot paths are few and short.
 KCFLAGS := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-I. -Iinclude -Ilib/include \
-	-Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Oz -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter \
 	-mno-red-zone -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
