@@ -176,10 +176,11 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 # use it, arch/x86_64/fpu.c, and the kernel never touches it), frame pointers
 # for backtraces (and no tail calls, which would drop frames from them),
 # and a stack protector whose canary is a global drawn
-# from RDRAND at boot.
+# from RDRAND at boot. -Oz (size before speed, beyond -Os): the image is
+# what every boot loads, and the kernel's hot paths are few and short.
 KCFLAGS := -std=c11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-I. -Iinclude -Ilib/include \
-	-Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Oz -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter \
 	-mno-red-zone -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
@@ -242,7 +243,7 @@ $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS)
 endif
 
 # The system-call numbers and names, from the host's Linux headers.
-$(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh
+$(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh tools/bpe.awk
 	@mkdir -p $(dir $@)
 	$(say) GEN $@
 	$(Q)tools/gen-syscall-names.sh $< > $@
@@ -308,7 +309,7 @@ $(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.
-$(BUILD)/$(APP)/ksyms0.S:
+$(BUILD)/$(APP)/ksyms0.S: tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
 	@mkdir -p $(dir $@)
 	$(Q){ tools/gen-ksyms.sh /dev/null; tools/gen-hlt-sites.sh /dev/null; } > $@
 
@@ -316,7 +317,7 @@ $(BUILD)/$(APP)/pass1.elf: $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
 
-$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
 	$(say) KSYMS $@
 	$(Q){ $(NM) -n --defined-only $< | tools/gen-ksyms.sh -; tools/gen-hlt-sites.sh $<; } > $@
 

@@ -144,6 +144,26 @@ static const uint8_t *load_table(uint64_t phys, phys_reader_fn read, acpi_log_fn
 	return t;
 }
 
+/* An I/O APIC's ID is one byte and names it: a second entry with the same
+ * ID is a firmware's mistake, ignored, so the list never outgrows the 256
+ * IDs there are. */
+static bool have_ioapic(const struct acpi_info *info, uint8_t id)
+{
+	for (unsigned i = 0; i < info->nioapics; i++)
+		if (info->ioapic[i].id == id)
+			return true;
+	return false;
+}
+
+/* One override per ISA IRQ (the first counts, as in other kernels). */
+static bool have_override(const struct acpi_info *info, uint8_t irq)
+{
+	for (unsigned i = 0; i < info->noverrides; i++)
+		if (info->override[i].source == irq)
+			return true;
+	return false;
+}
+
 static void parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len, acpi_log_fn log)
 {
 	uint32_t lapic, flags;
@@ -171,7 +191,7 @@ static void parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len, a
 			}
 			break;
 		case 1: /* I/O APIC */
-			if (elen >= 12 && info->nioapics < ACPI_MAX_IOAPICS) {
+			if (elen >= 12 && !have_ioapic(info, e[2])) {
 				uint32_t addr, gsi;
 				memcpy(&addr, e + 4, 4);
 				memcpy(&gsi, e + 8, 4);
@@ -182,7 +202,7 @@ static void parse_madt(struct acpi_info *info, const uint8_t *t, uint32_t len, a
 			}
 			break;
 		case 2: /* interrupt source override */
-			if (elen >= 10 && e[2] == 0 && info->noverrides < ACPI_MAX_OVERRIDES) {
+			if (elen >= 10 && e[2] == 0 && e[3] < ACPI_MAX_OVERRIDES && !have_override(info, e[3])) {
 				uint32_t gsi;
 				uint16_t f;
 				memcpy(&gsi, e + 4, 4);

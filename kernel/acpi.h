@@ -39,8 +39,15 @@ struct acpi_header {
 };
 _Static_assert(sizeof(struct acpi_header) == 36, "SDT header size");
 
+/* The tables are parsed before there is a heap, into this structure.
+ * Where the input itself bounds a list, that bound sizes it: an I/O
+ * APIC's ID is one byte (the MADT lists each at most once), an override
+ * concerns one of the 16 ISA IRQs. The other lists are kept for the boot
+ * log and PCI: the table signatures (the first 32 are named, every table
+ * is parsed), the CPUs (counted; Keel runs on the boot CPU only), the ECAM
+ * ranges (one per PCI segment group; virtual machines have one). */
 #define ACPI_MAX_TABLES 32
-#define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_IOAPICS 256
 #define ACPI_MAX_OVERRIDES 16
 #define ACPI_MAX_CPUS 64
 #define ACPI_MAX_ECAM 8

@@ -17,6 +17,9 @@
 #include "kernel/option.h"
 #include "lib/format.h"
 
+/* Sinks beside the serial port are the kernel's own choice, not a count
+ * of devices: one console port at most (the first virtio console's port
+ * 0 becomes it, later ones do not), so a small table does. */
 #define MAX_SINKS 4
 
 enum log_level console_log_level = LOG_INFO;

@@ -44,12 +44,15 @@ uint64_t initial_stack_build(uint64_t lo, uint64_t hi, const struct initial_stac
 	struct cursor c = { lo, hi & ~15ull, false };
 	if (s->argc < 0 || s->envc < 0 || s->naux > AUXV_MAX)
 		return 0;
-	/* The strings, last first so they read in order upward. */
-	uint64_t arg_at[s->argc + 1], env_at[s->envc + 1];
+	/* The strings, last first so they read in order upward, one after
+	 * the other from strings on: the vectors are filled by walking them
+	 * again, so their number (bounded by the command line only) needs
+	 * no table on the kernel's stack. */
 	for (int i = s->envc - 1; i >= 0; i--)
-		env_at[i] = put_string(&c, s->envp[i]);
+		put_string(&c, s->envp[i]);
 	for (int i = s->argc - 1; i >= 0; i--)
-		arg_at[i] = put_string(&c, s->argv[i]);
+		put_string(&c, s->argv[i]);
+	uint64_t strings = c.at;
 	uint64_t random = take(&c, sizeof(s->random), 16);
 	if (random)
 		memcpy((void *)(uintptr_t)random, s->random, sizeof(s->random));
@@ -68,11 +71,11 @@ uint64_t initial_stack_build(uint64_t lo, uint64_t hi, const struct initial_stac
 		return 0;
 	uint64_t *w = (uint64_t *)(uintptr_t)sp;
 	*w++ = (uint64_t)s->argc;
-	for (int i = 0; i < s->argc; i++)
-		*w++ = arg_at[i];
+	for (int i = 0; i < s->argc; strings += strlen(s->argv[i++]) + 1)
+		*w++ = strings;
 	*w++ = 0;
-	for (int i = 0; i < s->envc; i++)
-		*w++ = env_at[i];
+	for (int i = 0; i < s->envc; strings += strlen(s->envp[i++]) + 1)
+		*w++ = strings;
 	*w++ = 0;
 	for (unsigned i = 0; i < s->naux; i++) {
 		uint64_t type = s->aux[i][0], value = s->aux[i][1];

@@ -1,10 +1,14 @@
 /*
  * Descriptors are slots holding references: the object lives while any
- * slot (or a call in progress, through fd_get) holds it.
+ * slot (or a call in progress, through fd_get) holds it. The slots are
+ * two arrays that double when a descriptor beyond them is installed; a
+ * caller never keeps a pointer into them, only the objects.
  */
 #include "sys/fd.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kernel/waitq.h"
 
@@ -85,24 +89,68 @@ void file_notify(struct file *f, unsigned events)
 	sched_unlock(irq);
 }
 
+unsigned fd_limit(const struct fd_table *t) { return t->limit_set ? t->limit : FD_NOFILE_SOFT; }
+
+int fd_set_limit(struct fd_table *t, unsigned long limit)
+{
+	if (limit > FD_NOFILE_HARD)
+		return -EINVAL;
+	t->limit = (unsigned)limit;
+	t->limit_set = true;
+	return 0;
+}
+
+/* Makes fd a slot of the table (fd is below the limit, hence below
+ * FD_NOFILE_HARD). Returns 0 or -ENOMEM with the table as it was. */
+static int grow(struct fd_table *t, unsigned fd)
+{
+	if (fd < t->cap)
+		return 0;
+	unsigned cap = t->cap ? t->cap : 64;
+	while (cap <= fd)
+		cap *= 2;
+	struct file **files = realloc(t->fd, cap * sizeof(*files));
+	if (files == NULL)
+		return -ENOMEM;
+	t->fd = files;
+	/* The slots past cap are not the table's until both arrays hold
+	 * them: cleared here, and again if the second allocation fails and
+	 * a later call grows the first array anew. */
+	memset(files + t->cap, 0, (cap - t->cap) * sizeof(*files));
+	unsigned char *cloexec = realloc(t->cloexec, cap);
+	if (cloexec == NULL)
+		return -ENOMEM;
+	t->cloexec = cloexec;
+	memset(cloexec + t->cap, 0, cap - t->cap);
+	t->cap = cap;
+	return 0;
+}
+
 int fd_install(struct fd_table *t, struct file *f, int min)
 {
-	if (min < 0 || min >= FD_MAX)
+	unsigned limit = fd_limit(t);
+	if (min < 0)
 		return -EINVAL;
-	for (int fd = min; fd < FD_MAX; fd++) {
-		if (t->fd[fd] == NULL) {
-			file_get(f);
-			t->fd[fd] = f;
-			t->cloexec[fd] = 0;
-			return fd;
-		}
-	}
-	return -EMFILE;
+	/* F_DUPFD from the limit on is refused as Linux does; an open (min
+	 * 0) under a limit of 0 finds the table full. */
+	if ((unsigned)min >= limit)
+		return min == 0 ? -EMFILE : -EINVAL;
+	unsigned fd = (unsigned)min;
+	while (fd < t->cap && t->fd[fd] != NULL)
+		fd++;
+	if (fd >= limit)
+		return -EMFILE;
+	if (grow(t, fd))
+		return -ENOMEM;
+	file_get(f);
+	t->fd[fd] = f;
+	t->cloexec[fd] = 0;
+	return (int)fd;
 }
 
 struct file *fd_get(struct fd_table *t, int fd)
 {
-	if (fd < 0 || fd >= FD_MAX || t->fd[fd] == NULL)
+	if (fd < 0 || (unsigned)fd >= t->cap || t->fd[fd] == NULL)
 		return NULL;
 	file_get(t->fd[fd]);
 	return t->fd[fd];
@@ -110,12 +158,21 @@ struct file *fd_get(struct fd_table *t, int fd)
 
 int fd_close(struct fd_table *t, int fd)
 {
-	if (fd < 0 || fd >= FD_MAX || t->fd[fd] == NULL)
+	if (fd < 0 || (unsigned)fd >= t->cap || t->fd[fd] == NULL)
 		return -EBADF;
 	struct file *f = t->fd[fd];
 	t->fd[fd] = NULL;
 	file_put(f);
 	return 0;
+}
+
+void fd_table_release(struct fd_table *t)
+{
+	for (unsigned fd = 0; fd < t->cap; fd++)
+		fd_close(t, (int)fd);
+	free(t->fd);
+	free(t->cloexec);
+	*t = (struct fd_table){ .limit = t->limit, .limit_set = t->limit_set };
 }
 
 int fd_dup(struct fd_table *t, int oldfd, int min)
@@ -130,19 +187,23 @@ int fd_dup(struct fd_table *t, int oldfd, int min)
 
 int fd_dup2(struct fd_table *t, int oldfd, int newfd)
 {
-	if (newfd < 0 || newfd >= FD_MAX)
+	if (newfd < 0 || (unsigned)newfd >= fd_limit(t))
 		return -EBADF;
 	struct file *f = fd_get(t, oldfd);
 	if (f == NULL)
 		return -EBADF;
-	if (oldfd != newfd) {
-		struct file *old = t->fd[newfd];
-		t->fd[newfd] = f;
-		t->cloexec[newfd] = 0;
-		if (old)
-			file_put(old);
-	} else {
+	if (oldfd == newfd) {
 		file_put(f);
+		return newfd;
 	}
+	if (grow(t, (unsigned)newfd)) {
+		file_put(f);
+		return -ENOMEM;
+	}
+	struct file *old = t->fd[newfd];
+	t->fd[newfd] = f;
+	t->cloexec[newfd] = 0;
+	if (old)
+		file_put(old);
 	return newfd;
 }

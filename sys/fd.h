@@ -10,7 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FD_MAX 1024
+/* RLIMIT_NOFILE as a Debian machine under systemd starts a program: a
+ * soft limit of 1024 (select()'s bound, which old programs rely on) that
+ * the program may raise up to the hard limit. The table grows on demand,
+ * so descriptors cost memory only once they are opened. */
+#define FD_NOFILE_SOFT 1024
+#define FD_NOFILE_HARD 524288
 
 /* poll() bits, Linux's values (epoll's EPOLL* are the same numbers). */
 #define FD_POLLIN 0x001
@@ -69,9 +74,15 @@ struct file {
 	struct file_watch *watches;
 };
 
+/* A zeroed table is empty, with the soft limit FD_NOFILE_SOFT. Its two
+ * arrays hold cap slots, grown on the heap as descriptors are installed;
+ * fd[i] and cloexec[i] are valid for every i below cap. */
 struct fd_table {
-	struct file *fd[FD_MAX];
-	unsigned char cloexec[FD_MAX];
+	struct file **fd;
+	unsigned char *cloexec;
+	unsigned cap;
+	unsigned limit; /* descriptors are below it, once limit_set */
+	bool limit_set; /* else the limit is FD_NOFILE_SOFT */
 };
 
 /* A new object with one reference, the caller's. */
@@ -86,9 +97,18 @@ void file_watch_add(struct file *f, struct file_watch *w);
 void file_watch_remove(struct file_watch *w);
 /* Tells every watcher of f that its state may have changed. */
 void file_notify(struct file *f, unsigned events);
+/* The soft limit: every new descriptor is below it. */
+unsigned fd_limit(const struct fd_table *t);
+/* Sets the soft limit (0 to FD_NOFILE_HARD; descriptors already open
+ * above it stay open, as on Linux). Returns 0 or -EINVAL. */
+int fd_set_limit(struct fd_table *t, unsigned long limit);
+/* Closes every descriptor and frees the table's storage; the table is
+ * empty afterwards, its limit kept. */
+void fd_table_release(struct fd_table *t);
 
 /* Puts f at the lowest free descriptor >= min, taking a reference of its
- * own. Returns the descriptor, -EMFILE or -EINVAL. */
+ * own. Returns the descriptor, -EMFILE (none free below the limit),
+ * -ENOMEM or -EINVAL (min negative or not below the limit). */
 int fd_install(struct fd_table *t, struct file *f, int min);
 /* The object at fd with a reference for the caller (file_put it), or NULL. */
 struct file *fd_get(struct fd_table *t, int fd);
@@ -96,7 +116,9 @@ struct file *fd_get(struct fd_table *t, int fd);
 int fd_close(struct fd_table *t, int fd);
 /* dup (F_DUPFD): the lowest free descriptor >= min. */
 int fd_dup(struct fd_table *t, int oldfd, int min);
-/* dup2: newfd becomes a copy of oldfd, closing what it held first. */
+/* dup2: newfd becomes a copy of oldfd, closing what it held first.
+ * Returns newfd, -EBADF (oldfd not open, newfd not below the limit) or
+ * -ENOMEM. */
 int fd_dup2(struct fd_table *t, int oldfd, int newfd);
 
 #endif

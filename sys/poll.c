@@ -113,7 +113,8 @@ static long timespec_deadline(const struct linux_timespec *ts, uint64_t *deadlin
 
 static long do_poll(struct pollfd *fds, uint64_t nfds, uint64_t deadline)
 {
-	if (nfds > FD_MAX)
+	/* As Linux: no more entries than the descriptor limit. */
+	if (nfds > fd_limit(&app_fds))
 		return -EINVAL;
 	if (nfds && !user_writable_ok(fds, nfds * sizeof(*fds)))
 		return -EFAULT;
@@ -164,8 +165,11 @@ static bool fdset_has(const uint64_t *set, int fd) { return set && (set[fd / 64]
 
 static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint64_t deadline)
 {
-	if (nfds < 0 || nfds > FD_MAX)
+	if (nfds < 0)
 		return -EINVAL;
+	/* As Linux: descriptors past the table's limit cannot be open. */
+	if ((unsigned)nfds > fd_limit(&app_fds))
+		nfds = (int)fd_limit(&app_fds);
 	size_t bytes = (size_t)(nfds + 63) / 64 * 8;
 	uint64_t *sets[3] = { in, out, ex };
 	for (int s = 0; s < 3; s++)

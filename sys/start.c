@@ -9,6 +9,7 @@
  * env.NAME=VALUE (before "--" on the command line) sets or adds one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86_64/cpu.h"
@@ -35,7 +36,6 @@ extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
-#define ENV_MAX 64
 #define PT_TLS 7
 
 int main(int argc, char **argv);
@@ -48,12 +48,25 @@ extern const char __tdata_start[], __tdata_end[], __tbss_end[], __tls_align[];
 
 static const char *const default_env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "TERM=linux" };
 
+#define DEFAULT_ENVC (sizeof(default_env) / sizeof(default_env[0]))
+
+/* How many variables build_env may produce: the defaults and one per
+ * env. option, so the command line alone bounds the environment. */
+static size_t env_capacity(const struct cmdline *cl)
+{
+	size_t n = DEFAULT_ENVC;
+	for (int i = 0; i < cl->kargc; i++)
+		if (strncmp(cl->kargv[i], "env.", 4) == 0)
+			n++;
+	return n;
+}
+
 /* Defaults first, then env.NAME=VALUE options, each replacing a variable
- * of the same name. */
+ * of the same name. env holds env_capacity(cl) entries. */
 static int build_env(const struct cmdline *cl, char **env)
 {
 	int n = 0;
-	for (size_t i = 0; i < sizeof(default_env) / sizeof(default_env[0]); i++)
+	for (size_t i = 0; i < DEFAULT_ENVC; i++)
 		env[n++] = (char *)default_env[i];
 	for (int i = 0; i < cl->kargc; i++) {
 		char *opt = cl->kargv[i];
@@ -65,10 +78,6 @@ static int build_env(const struct cmdline *cl, char **env)
 		int j = 0;
 		while (j < n && !(strncmp(env[j], var, (size_t)(eq - var) + 1) == 0))
 			j++;
-		if (j == n && n == ENV_MAX) {
-			kwarn("keel: more than %d environment variables; '%s' ignored\n", ENV_MAX, var);
-			continue;
-		}
 		env[j] = var;
 		if (j == n)
 			n++;
@@ -144,7 +153,9 @@ int app_run(const struct cmdline *cl)
 	    vm_insert(&app_vm, base + GUARD, base + GUARD + STACK_SIZE, PROT_READ | PROT_WRITE, VM_STACK))
 		panic("app: cannot set up the application's stack");
 
-	static char *env[ENV_MAX];
+	char **env = malloc((env_capacity(cl) + 1) * sizeof(*env));
+	if (env == NULL)
+		panic("app: no memory for the environment");
 	static struct initial_stack s;
 	s.argc = cl->argc;
 	s.argv = cl->argv;

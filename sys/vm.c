@@ -1,11 +1,14 @@
 /*
- * The application's regions: a sorted array, small enough that inserting
- * by moving the tail is cheap next to the page-table work each change
- * brings.
+ * The application's regions: a sorted array that doubles when full. A
+ * lookup is a binary search; inserting moves the tail, which stays cheap
+ * next to the page-table work each change brings (an application with
+ * many mappings mostly adds them at one end, where the heap's and mmap's
+ * addresses grow).
  */
 #include "sys/vm.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The lowest address a pointer from the application may hold: the first
@@ -33,9 +36,36 @@ const struct vm_region *vm_find(const struct vm *vm, uint64_t addr)
 	return i < vm->n && vm->r[i].start <= addr ? &vm->r[i] : NULL;
 }
 
+/* Makes room for extra more regions, or returns -ENOMEM with nothing
+ * changed. */
+static int reserve(struct vm *vm, unsigned extra)
+{
+	if (extra > VM_MAX_REGIONS - vm->n)
+		return -ENOMEM;
+	if (vm->n + extra <= vm->cap)
+		return 0;
+	unsigned cap = vm->cap ? vm->cap : 16;
+	while (cap < vm->n + extra)
+		cap *= 2;
+	if (cap > VM_MAX_REGIONS)
+		cap = VM_MAX_REGIONS;
+	struct vm_region *r = realloc(vm->r, cap * sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	vm->r = r;
+	vm->cap = cap;
+	return 0;
+}
+
+void vm_free(struct vm *vm)
+{
+	free(vm->r);
+	*vm = (struct vm){ 0 };
+}
+
 static int open_slot(struct vm *vm, unsigned at)
 {
-	if (vm->n == VM_MAX_REGIONS)
+	if (reserve(vm, 1))
 		return -ENOMEM;
 	memmove(&vm->r[at + 1], &vm->r[at], (vm->n - at) * sizeof(vm->r[0]));
 	vm->n++;
@@ -105,7 +135,7 @@ static unsigned splits_needed(const struct vm *vm, uint64_t start, uint64_t end,
 /* Splits so that start and end fall on region boundaries (for kind). */
 static int cut(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind)
 {
-	if (vm->n + splits_needed(vm, start, end, kind) > VM_MAX_REGIONS)
+	if (reserve(vm, splits_needed(vm, start, end, kind)))
 		return -ENOMEM;
 	unsigned i = first_ending_after(vm, start);
 	if (i < vm->n && vm->r[i].kind == kind && vm->r[i].start < start)

@@ -13,7 +13,10 @@
 #include <stdint.h>
 
 #define VM_PAGE 4096ull
-#define VM_MAX_REGIONS 1024
+/* At most as many regions as Linux allows a process by default
+ * (vm.max_map_count): the list grows with what the application maps, and
+ * a mapping past this bound answers -ENOMEM as it would on Linux. */
+#define VM_MAX_REGIONS 65530
 
 /* Protections: PROT_READ, PROT_WRITE, PROT_EXEC (sys/linux.h values). */
 enum vm_kind {
@@ -29,19 +32,21 @@ struct vm_region {
 	enum vm_kind kind;
 };
 
+/* A zeroed struct vm is empty; the array grows on the heap as regions
+ * are added (vm_free gives it back). */
 struct vm {
-	struct vm_region r[VM_MAX_REGIONS];
-	unsigned n;
+	struct vm_region *r;
+	unsigned n, cap;
 };
 
 /* Adds [start, end), which must overlap no region. Returns 0, -EINVAL or
- * -ENOMEM (no room in the list). */
+ * -ENOMEM (VM_MAX_REGIONS reached, or no memory for the list). */
 int vm_insert(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind);
 
 /* Removes [start, end) from every region of the given kind, splitting
  * regions that extend beyond it; other kinds are left alone. Calls
  * removed(start, end, ctx) for each piece taken out, before it goes.
- * Returns 0 or -ENOMEM (a split needed room the list does not have; then
+ * Returns 0 or -ENOMEM (a split needed room the list cannot have; then
  * nothing changed). */
 int vm_remove(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind,
 	      void (*removed)(uint64_t start, uint64_t end, void *ctx), void *ctx);
@@ -60,5 +65,8 @@ const struct vm_region *vm_find(const struct vm *vm, uint64_t addr);
  * in need: not NULL, no wrap-around, canonical, and covered by regions
  * that allow it. A length of 0 is always fine. */
 bool vm_access_ok(const struct vm *vm, uint64_t p, uint64_t len, unsigned need);
+
+/* Frees the list; vm is empty afterwards. */
+void vm_free(struct vm *vm);
 
 #endif

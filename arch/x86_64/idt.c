@@ -25,7 +25,7 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate");
 
 #define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate: IF cleared on entry */
-#define STUB_SIZE 16
+#define STUB_SIZE 8
 
 extern const char trap_stubs_start[];
 

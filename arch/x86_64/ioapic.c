@@ -6,6 +6,7 @@
 #include "arch/x86_64/ioapic.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "kernel/console.h"
 #include "arch/x86_64/cpu.h"
@@ -19,11 +20,13 @@
 #define REDIR_LEVEL (1u << 15)
 #define REDIR_ACTIVE_LOW (1u << 13)
 
-static struct {
+/* Every I/O APIC the MADT lists that answers, each with as many pins as
+ * its version register says. */
+static struct ioapic {
 	volatile uint32_t *mmio;
 	uint32_t gsi_base;
 	unsigned npins;
-} ioapics[ACPI_MAX_IOAPICS];
+} * ioapics;
 static unsigned count;
 
 static uint32_t rd(volatile uint32_t *m, uint32_t reg)
@@ -40,7 +43,14 @@ static void wr(volatile uint32_t *m, uint32_t reg, uint32_t v)
 
 int ioapic_init(const struct acpi_info *info)
 {
-	for (unsigned i = 0; i < info->nioapics && count < ACPI_MAX_IOAPICS; i++) {
+	if (info->nioapics == 0)
+		return 0;
+	ioapics = calloc(info->nioapics, sizeof(*ioapics));
+	if (ioapics == NULL) {
+		kwarn("ioapic: no memory for %u I/O APICs; none used\n", info->nioapics);
+		return 0;
+	}
+	for (unsigned i = 0; i < info->nioapics; i++) {
 		volatile uint32_t *m = mmio_map(info->ioapic[i].phys, 4096);
 		if (m == NULL)
 			continue;

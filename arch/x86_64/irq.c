@@ -6,6 +6,7 @@
 #include "arch/x86_64/irq.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "kernel/acpi.h"
 #include "kernel/console.h"
@@ -71,97 +72,118 @@ void irq_free_vector(int vector)
 	irq_restore(irq);
 }
 
-/* Lines routed from I/O APIC pins, each with the handlers sharing it. */
-#define MAX_LINES 24
-#define MAX_SHARING 8
+/* Lines routed from I/O APIC pins, each with the handlers sharing it: as
+ * many lines as drivers attach (at most one per pin of the I/O APICs the
+ * MADT lists; ioapic_route refuses a GSI none of them serves) and as many
+ * sharers per line as devices wired to it, both lists on the heap. The
+ * lists change with interrupts off; a handler walks them as they are. */
+struct sharer {
+	struct sharer *next;
+	irq_handler_fn fn;
+	void *ctx;
+};
 
-static struct line {
-	bool used, level, active_low;
+struct line {
+	struct line *next;
+	bool level, active_low;
 	uint32_t gsi;
 	int vector;
-	unsigned n;
-	struct {
-		irq_handler_fn fn;
-		void *ctx;
-	} h[MAX_SHARING];
-} lines[MAX_LINES];
+	struct sharer *sharers;
+};
+
+static struct line *lines;
 
 static void on_line(void *ctx)
 {
 	struct line *l = ctx;
-	for (unsigned i = 0; i < l->n; i++)
-		l->h[i].fn(l->h[i].ctx);
+	for (struct sharer *s = l->sharers; s; s = s->next)
+		s->fn(s->ctx);
+}
+
+static struct line *find_line(uint32_t gsi)
+{
+	for (struct line *l = lines; l; l = l->next)
+		if (l->gsi == gsi)
+			return l;
+	return NULL;
 }
 
 int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn, void *ctx)
 {
-	bool irq = irq_save();
-	struct line *l = NULL, *free_line = NULL;
-	for (unsigned i = 0; i < MAX_LINES; i++) {
-		if (lines[i].used && lines[i].gsi == gsi)
-			l = &lines[i];
-		else if (!lines[i].used && free_line == NULL)
-			free_line = &lines[i];
+	/* Allocated first, since the heap is not for interrupts-off code;
+	 * given back when the line already exists. */
+	struct sharer *s = malloc(sizeof(*s));
+	struct line *fresh = malloc(sizeof(*fresh));
+	if (s == NULL || fresh == NULL) {
+		free(s);
+		free(fresh);
+		return -ENOMEM;
 	}
+	*s = (struct sharer){ .fn = fn, .ctx = ctx };
+	bool irq = irq_save();
 	int ret;
+	struct line *l = find_line(gsi);
 	if (l) {
-		if (l->level != level || l->active_low != active_low)
+		if (l->level != level || l->active_low != active_low) {
 			ret = -EBUSY;
-		else if (l->n == MAX_SHARING)
-			ret = -ENOSPC;
-		else {
-			l->h[l->n].fn = fn;
-			l->h[l->n].ctx = ctx;
-			l->n++;
+		} else {
+			s->next = l->sharers;
+			l->sharers = s;
+			s = NULL;
 			ret = l->vector;
 		}
-		irq_restore(irq);
-		return ret;
-	}
-	if (free_line == NULL) {
-		irq_restore(irq);
-		return -ENOSPC;
-	}
-	l = free_line;
-	int v = irq_alloc_vector(on_line, l);
-	if (v < 0) {
-		irq_restore(irq);
-		return v;
-	}
-	*l = (struct line){ .used = true, .level = level, .active_low = active_low, .gsi = gsi, .vector = v, .n = 1 };
-	l->h[0].fn = fn;
-	l->h[0].ctx = ctx;
-	ret = ioapic_route(gsi, (uint8_t)v, level, active_low, lapic_id());
-	if (ret) {
-		irq_free_vector(v);
-		l->used = false;
 	} else {
-		ret = v;
+		l = fresh;
+		ret = irq_alloc_vector(on_line, l);
+		if (ret >= 0) {
+			*l = (struct line){
+				.level = level, .active_low = active_low, .gsi = gsi, .vector = ret, .sharers = s
+			};
+			int err = ioapic_route(gsi, (uint8_t)ret, level, active_low, lapic_id());
+			if (err) {
+				irq_free_vector(ret);
+				ret = err;
+			} else {
+				l->next = lines;
+				lines = l;
+				fresh = NULL;
+				s = NULL;
+			}
+		}
 	}
 	irq_restore(irq);
+	free(s);
+	free(fresh);
 	return ret;
 }
 
 void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
 {
+	struct sharer *gone = NULL;
+	struct line *empty = NULL;
 	bool irq = irq_save();
-	for (unsigned i = 0; i < MAX_LINES; i++) {
-		struct line *l = &lines[i];
-		if (!l->used || l->gsi != gsi)
+	for (struct line **lp = &lines; *lp; lp = &(*lp)->next) {
+		struct line *l = *lp;
+		if (l->gsi != gsi)
 			continue;
-		for (unsigned k = 0; k < l->n; k++) {
-			if (l->h[k].fn != fn || l->h[k].ctx != ctx)
-				continue;
-			l->h[k] = l->h[--l->n];
-			break;
+		for (struct sharer **sp = &l->sharers; *sp; sp = &(*sp)->next) {
+			if ((*sp)->fn == fn && (*sp)->ctx == ctx) {
+				gone = *sp;
+				*sp = gone->next;
+				break;
+			}
 		}
-		if (l->n == 0) {
+		if (l->sharers == NULL) {
 			ioapic_mask(gsi, true);
 			irq_free_vector(l->vector);
-			l->used = false;
+			*lp = l->next;
+			empty = l;
 		}
+		break;
 	}
 	irq_restore(irq);
+	free(gone);
+	free(empty);
 }
 
 int irq_alloc_msi(irq_handler_fn fn, void *ctx, struct msi_msg *msg)

@@ -29,15 +29,22 @@
 	.section .text
 	.code64
 
-	/* Local labels: 256 names would only bloat the symbol table. */
+	/* Local labels: 256 names would only bloat the symbol table.
+	 * Eight bytes a stub: a push of the vector as a sign-extended
+	 * byte (two bytes) and a jump (five). A vector without an error
+	 * code goes through trap_stub_noerr, which puts the zero in place
+	 * of the error code and the vector below it, as one stub of
+	 * sixteen bytes would have pushed them. */
 	.macro stub v
-	.balign 16
+	.balign 8
 .Ltrap_stub_\v:
-	.if !HAS_ERROR(\v)
-	pushq $0
-	.endif
-	pushq $\v
+	pushq $((\v ^ 0x80) - 0x80)
+	.if HAS_ERROR(\v)
 	jmp trap_common
+	.else
+	jmp trap_stub_noerr
+	.endif
+	.balign 8
 	.endm
 
 	.globl trap_stubs_start
@@ -48,6 +55,12 @@ trap_stubs_start:
 	stub %v
 	.set v, v + 1
 	.endr
+
+trap_stub_noerr:
+	pushq (%rsp)                    /* the vector, one slot lower */
+	movq $0, 8(%rsp)                /* the error code the CPU did not push */
+	andq $0xff, (%rsp)              /* the vector pushed as a signed byte */
+	jmp trap_common
 
 	.balign 16
 trap_common:

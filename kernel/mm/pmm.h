@@ -13,6 +13,9 @@
 #define PAGE_SIZE 4096u
 #define PAGE_SHIFT 12
 
+/* The reserved ranges are the kernel's own (page 0, low memory, the
+ * bitmap, the image: mm.c), recorded before there is a heap; no input
+ * adds to them. */
 #define PMM_MAX_RESERVED 32
 
 struct pmm {

@@ -256,10 +256,12 @@ boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --appe
 # (SYSCALL_FAST) and the full one.
 boot_test musl-registers 0 'mtest: registers done, 0 failures' -- --kernel "$M" --append "registers"
 # Terminal, time, identities, limits, dup, environment (defaults and
-# env.NAME=VALUE), thread-locals, the 8 MiB stack, floating point.
-boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' \
-	'HOME=/ PATH=/usr/local/bin:/usr/bin:/bin TERM=vt100 GREETING=hi there' 'mtest: 4.500 3.0' \
-	-- --kernel "$M" --append "env.GREETING='hi there' env.TERM=vt100 -- basics"
+# env.NAME=VALUE, as many as the command line holds: 100 more here),
+# thread-locals, the 8 MiB stack, floating point.
+MANY_ENV=$(for i in $(seq 100); do printf 'env.V%d=%d ' "$i" "$i"; done)
+boot_test musl-basics 0 'mtest: basics done, 0 failures' 'mtest: through dup' 'mtest: through descriptor 5002' \
+	'HOME=/ PATH=/usr/local/bin:/usr/bin:/bin TERM=vt100 GREETING=hi there' 'mtest: 104 environment variables, V100=100' \
+	'mtest: 4.500 3.0' -- --kernel "$M" --append "env.GREETING='hi there' env.TERM=vt100 $MANY_ENV-- basics"
 # mallocng on brk, mmap, mprotect, mremap, madvise, munmap.
 boot_test musl-malloc 0 'mtest: malloc stress: [0-9]+ bytes in 6 rounds, 0 failures' -- --kernel "$M" --append "malloc"
 # PROT_NONE is enforced by the page tables.

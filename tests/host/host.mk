@@ -125,6 +125,26 @@ test_readiness_SRCS := tests/host/test_readiness.c sys/fd.c sys/pipe.c sys/epoll
 HOST_TESTS += auxv
 test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
 
+# The compressed symbol table for backtraces: the generator's output for a
+# made-up listing, read back by the kernel's lookup. The text's bounds are
+# the listing's (absolute symbols: no PIE).
+HOST_TESTS += ksyms
+test_ksyms_SRCS := tests/host/test_ksyms.c kernel/ksyms.c
+test_ksyms_OBJS := $(HOST_BUILD)/ksyms_test.S
+test_ksyms_LDFLAGS := -no-pie -Wl,--defsym,__text_start=0x100000 -Wl,--defsym,__text_end=0x1000000
+$(HOST_BUILD)/ksyms_test.S: tests/host/ksyms_listing.c tests/host/ksyms_listing.h tools/gen-ksyms.sh tools/bpe.awk
+	@mkdir -p $(dir $@)
+	$(say) GEN $@
+	$(Q)$(HOSTCC) -std=c11 -O1 -Wall -Wextra -Werror -I. -o $(HOST_BUILD)/ksyms_listing tests/host/ksyms_listing.c
+	$(Q)$(HOST_BUILD)/ksyms_listing | tools/gen-ksyms.sh - > $@
+
+# The system calls' names, decoded from the generated table; the flag
+# finds that table (it is a compile flag, on the line that also links).
+HOST_TESTS += names
+test_names_SRCS := tests/host/test_names.c sys/names.c
+test_names_LDFLAGS := -I$(BUILD)/gen
+$(HOST_BUILD)/test_names: $(BUILD)/gen/syscall_nr.h
+
 # Every test above gets its rule here.
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)

@@ -179,7 +179,7 @@ static uint32_t put_table(uint64_t phys, const char *sig, uint8_t rev, const voi
 
 /* A table body under construction. */
 struct buf {
-	uint8_t b[4096];
+	uint8_t b[8192];
 	size_t n;
 };
 
@@ -1160,6 +1160,7 @@ static void madt_limits(void **state)
 		madt_ioapic(&b, (uint8_t)i, 0xfec00000 + 0x1000 * i, 24 * i);
 	for (unsigned i = 0; i < ACPI_MAX_OVERRIDES + 4; i++)
 		madt_override(&b, 0, (uint8_t)i, 100 + i, (uint16_t)i);
+	madt_override(&b, 0, 3, 999, 0); /* IRQ 3 again */
 	uint64_t at = AT_FREE;
 	put_table(at, "APIC", 5, b.b, b.n);
 	const uint64_t e[] = { at };
@@ -1168,9 +1169,14 @@ static void madt_limits(void **state)
 	assert_int_equal(info.ncpus, ACPI_MAX_CPUS);
 	for (unsigned i = 0; i < ACPI_MAX_CPUS; i++)
 		assert_int_equal(info.cpu_apic_id[i], i % 2 ? i : 1000 + i);
+	/* Every I/O APIC ID once: the three past 255 repeat IDs 0 to 2 and
+	 * are ignored, the first of each counts. */
 	assert_int_equal(info.nioapics, ACPI_MAX_IOAPICS);
 	assert_int_equal(info.ioapic[ACPI_MAX_IOAPICS - 1].phys, 0xfec00000 + 0x1000 * (ACPI_MAX_IOAPICS - 1));
+	assert_int_equal(info.ioapic[0].phys, 0xfec00000);
+	/* One per ISA IRQ: sources past 15 name no ISA IRQ. */
 	assert_int_equal(info.noverrides, ACPI_MAX_OVERRIDES);
+	assert_int_equal(info.override[3].gsi, 103);
 	assert_int_equal(info.override[ACPI_MAX_OVERRIDES - 1].gsi, 100 + ACPI_MAX_OVERRIDES - 1);
 }
 

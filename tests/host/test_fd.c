@@ -1,7 +1,8 @@
 /*
  * The descriptor table (sys/fd.c): lowest-free allocation, references
  * shared by dup, dup2 over an open descriptor, the last close calling the
- * object's close exactly once, limits.
+ * object's close exactly once, the soft limit and raising it, a table
+ * that grows to thousands of descriptors.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -51,7 +52,7 @@ static void install_lowest_free(void **state)
 	assert_int_equal(fd_close(t, 0), 0);
 	assert_int_equal(fd_install(t, b, 0), 0); /* the hole first */
 	assert_int_equal(fd_install(t, b, -1), -EINVAL);
-	assert_int_equal(fd_install(t, b, FD_MAX), -EINVAL);
+	assert_int_equal(fd_install(t, b, FD_NOFILE_SOFT), -EINVAL);
 	file_put(a);
 	file_put(b);
 	assert_int_equal(closes, 0); /* the table still holds both */
@@ -62,7 +63,8 @@ static void install_lowest_free(void **state)
 	assert_int_equal(closes, 2);
 	assert_int_equal(fd_close(t, 1), -EBADF);
 	assert_int_equal(fd_close(t, -1), -EBADF);
-	assert_int_equal(fd_close(t, FD_MAX), -EBADF);
+	assert_int_equal(fd_close(t, FD_NOFILE_SOFT), -EBADF);
+	fd_table_release(t);
 	free(t);
 }
 
@@ -88,6 +90,7 @@ static void dup_shares(void **state)
 	assert_int_equal(closes, 0);
 	file_put(held);
 	assert_int_equal(closes, 1);
+	fd_table_release(t);
 	free(t);
 }
 
@@ -107,14 +110,68 @@ static void dup2_replaces(void **state)
 	assert_int_equal(fd_dup2(t, 1, 1), 1);
 	assert_int_equal(a->refs, 2);
 	assert_int_equal(fd_dup2(t, 7, 2), -EBADF);
-	assert_int_equal(fd_dup2(t, 0, FD_MAX), -EBADF);
+	assert_int_equal(fd_dup2(t, 0, FD_NOFILE_SOFT), -EBADF);
 	assert_int_equal(fd_dup2(t, 0, -1), -EBADF);
-	assert_int_equal(fd_dup2(t, 0, FD_MAX - 1), FD_MAX - 1);
-	/* Full: nothing at or above FD_MAX - 1 is free. */
-	assert_int_equal(fd_dup(t, 0, FD_MAX - 1), -EMFILE);
-	for (int fd = 0; fd < FD_MAX; fd++)
+	assert_int_equal(fd_dup2(t, 0, FD_NOFILE_SOFT - 1), FD_NOFILE_SOFT - 1);
+	/* Full: nothing at or above FD_NOFILE_SOFT - 1 is free. */
+	assert_int_equal(fd_dup(t, 0, FD_NOFILE_SOFT - 1), -EMFILE);
+	for (int fd = 0; fd < FD_NOFILE_SOFT; fd++)
 		fd_close(t, fd);
 	assert_int_equal(closes, 2);
+	fd_table_release(t);
+	free(t);
+}
+
+/* The soft limit bounds new descriptors; raised, the table grows to
+ * thousands of them (as a server raising RLIMIT_NOFILE at start does). */
+#define MANY 5000
+static void raised_limit(void **state)
+{
+	struct fd_table *t = new_table();
+	struct file *a = new_file();
+	assert_int_equal(fd_limit(t), FD_NOFILE_SOFT);
+	for (int i = 0; i < FD_NOFILE_SOFT; i++)
+		assert_int_equal(fd_install(t, a, 0), i);
+	assert_int_equal(fd_install(t, a, 0), -EMFILE);
+	assert_int_equal(fd_set_limit(t, FD_NOFILE_HARD + 1ul), -EINVAL);
+	assert_int_equal(fd_set_limit(t, FD_NOFILE_HARD), 0);
+	assert_int_equal(fd_limit(t), FD_NOFILE_HARD);
+	for (int i = FD_NOFILE_SOFT; i < MANY; i++)
+		assert_int_equal(fd_install(t, a, 0), i);
+	assert_int_equal(a->refs, MANY + 1);
+	for (int i = 0; i < MANY; i++) {
+		struct file *f = fd_get(t, i);
+		assert_ptr_equal(f, a);
+		file_put(f);
+	}
+	assert_null(fd_get(t, MANY));
+	/* dup2 far above what is open grows the table to it. */
+	assert_int_equal(fd_dup2(t, 7, FD_NOFILE_HARD - 1), FD_NOFILE_HARD - 1);
+	assert_int_equal(fd_dup2(t, 7, FD_NOFILE_HARD), -EBADF);
+	assert_int_equal(fd_install(t, a, MANY + 10), MANY + 10);
+	/* A hole is found again. */
+	assert_int_equal(fd_close(t, 4321), 0);
+	assert_int_equal(fd_install(t, a, 0), 4321);
+	/* Lowered below what is open: those stay usable, new ones refused. */
+	assert_int_equal(fd_set_limit(t, 100), 0);
+	assert_int_equal(fd_install(t, a, 0), -EMFILE);
+	assert_int_equal(fd_install(t, a, 100), -EINVAL);
+	assert_int_equal(fd_dup2(t, 0, 200), -EBADF);
+	struct file *f = fd_get(t, 4999);
+	assert_ptr_equal(f, a);
+	file_put(f);
+	assert_int_equal(fd_close(t, 4999), 0);
+	assert_int_equal(fd_install(t, a, 0), -EMFILE);
+	/* Zero, as Linux allows: nothing can be opened. */
+	assert_int_equal(fd_set_limit(t, 0), 0);
+	assert_int_equal(fd_install(t, a, 0), -EMFILE);
+	assert_int_equal(fd_install(t, a, 1), -EINVAL);
+	assert_int_equal(fd_set_limit(t, 100), 0);
+	file_put(a);
+	assert_int_equal(closes, 0);
+	fd_table_release(t);
+	assert_int_equal(closes, 1);
+	assert_int_equal(fd_limit(t), 100);
 	free(t);
 }
 
@@ -124,6 +181,7 @@ int main(void)
 		cmocka_unit_test(install_lowest_free),
 		cmocka_unit_test(dup_shares),
 		cmocka_unit_test(dup2_replaces),
+		cmocka_unit_test(raised_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,14 @@ static int reset(void **state)
 	return 0;
 }
 
+static int release(void **state)
+{
+	vm_free(&vm);
+	assert_int_equal(vm.n, 0);
+	assert_null(vm.r);
+	return 0;
+}
+
 static void access_rules(void **state)
 {
 	assert_int_equal(vm_insert(&vm, BASE, BASE + 4 * PG, R | W, VM_ANON), 0);
@@ -126,7 +134,7 @@ static void full_list(void **state)
 	/* A split needs a slot: refused whole, nothing changed. */
 	struct removed_log l = { 0 };
 	assert_int_equal(vm_insert(&vm, 0, 0, R, VM_ANON), -EINVAL);
-	memset(&vm, 0, sizeof(vm));
+	vm_free(&vm);
 	for (unsigned i = 0; i < VM_MAX_REGIONS - 1; i++)
 		assert_int_equal(vm_insert(&vm, BASE + 2 * i * PG, BASE + (2 * i + 1) * PG, i % 2 ? R : W, VM_ANON), 0);
 	assert_int_equal(vm_insert(&vm, 0x200000000ull, 0x200004000ull, R, VM_ANON), 0);
@@ -134,6 +142,50 @@ static void full_list(void **state)
 	assert_int_equal(l.n, 0);
 	assert_true(vm_access_ok(&vm, 0x200000000ull, 4 * PG, R));
 	assert_int_equal(vm_protect(&vm, 0x200001000ull, 0x200002000ull, W, VM_ANON), -ENOMEM);
+}
+
+/* Far more regions than a small fixed table would hold: mapped in a
+ * scattered order (so inserts land in the middle of the list), then each
+ * split in three by a protection of its middle page, then unmapped. */
+#define MANY 5000
+static void many_regions(void **state)
+{
+	rng_state = seed_from_env("vm-many", 0x6d616e79);
+	static unsigned order[MANY];
+	for (unsigned i = 0; i < MANY; i++)
+		order[i] = i;
+	for (unsigned i = MANY - 1; i > 0; i--) {
+		unsigned j = (unsigned)below(i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	/* Region i: pages [4i, 4i + 3), a gap page after it. */
+	for (unsigned k = 0; k < MANY; k++) {
+		uint64_t s = BASE + 4ull * order[k] * PG;
+		assert_int_equal(vm_insert(&vm, s, s + 3 * PG, R | W, VM_ANON), 0);
+	}
+	assert_int_equal(vm.n, MANY);
+	for (unsigned k = 0; k < MANY; k++) {
+		uint64_t s = BASE + 4ull * order[k] * PG;
+		assert_int_equal(vm_protect(&vm, s + PG, s + 2 * PG, R, VM_ANON), 0);
+	}
+	assert_int_equal(vm.n, 3 * MANY);
+	for (unsigned i = 0; i < MANY; i++) {
+		uint64_t s = BASE + 4ull * i * PG;
+		assert_true(vm_access_ok(&vm, s, PG, R | W));
+		assert_false(vm_access_ok(&vm, s + PG, PG, W));
+		assert_true(vm_access_ok(&vm, s + PG, PG, R));
+		assert_true(vm_access_ok(&vm, s + 2 * PG, PG, R | W));
+		assert_false(vm_access_ok(&vm, s + 3 * PG, 1, 0));
+		assert_int_equal(vm_find(&vm, s + PG)->prot, R);
+	}
+	for (unsigned i = 1; i < vm.n; i++)
+		assert_true(vm.r[i - 1].end <= vm.r[i].start);
+	for (unsigned k = 0; k < MANY; k++) {
+		uint64_t s = BASE + 4ull * order[k] * PG;
+		assert_int_equal(vm_remove(&vm, s, s + 3 * PG, VM_ANON, NULL, NULL), 0);
+	}
+	assert_int_equal(vm.n, 0);
 }
 
 /* Random inserts, removals and protections against a model with one
@@ -202,9 +254,12 @@ static void random_against_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(access_rules, reset),	     cmocka_unit_test_setup(contiguous_regions, reset),
-		cmocka_unit_test_setup(remove_and_protect, reset),   cmocka_unit_test_setup(full_list, reset),
-		cmocka_unit_test_setup(random_against_model, reset),
+		cmocka_unit_test_setup_teardown(access_rules, reset, release),
+		cmocka_unit_test_setup_teardown(contiguous_regions, reset, release),
+		cmocka_unit_test_setup_teardown(remove_and_protect, reset, release),
+		cmocka_unit_test_setup_teardown(full_list, reset, release),
+		cmocka_unit_test_setup_teardown(many_regions, reset, release),
+		cmocka_unit_test_setup_teardown(random_against_model, reset, release),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

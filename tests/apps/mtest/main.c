@@ -112,10 +112,31 @@ static int test_basics(void)
 	CHECK(write(fd, "mtest: through dup\n", 19) == 19);
 	CHECK(close(fd) == 0 && close(fd) == -1 && errno == EBADF);
 	CHECK(dup2(2, 9) == 9 && close(9) == 0);
+	/* RLIMIT_NOFILE as Debian gives it; raised to the hard limit as
+	 * servers do at start, then thousands of descriptors. */
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 1024 && rl.rlim_max == 524288);
+	CHECK(dup2(1, 1024) == -1 && errno == EBADF);
+	rl.rlim_cur = rl.rlim_max;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_max++;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == -1 && errno == EPERM);
+	int last = -1;
+	for (int i = 0; i < 5000; i++)
+		last = dup(1);
+	CHECK(last == 5002);
+	CHECK(write(last, "mtest: through descriptor 5002\n", 31) == 31);
+	for (int i = 3; i <= last; i++)
+		close(i);
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 524288);
 	/* Environment and arguments. */
 	const char *home = getenv("HOME"), *path = getenv("PATH");
 	printf("mtest: HOME=%s PATH=%s TERM=%s GREETING=%s\n", home ? home : "(none)", path ? path : "(none)",
 	       getenv("TERM") ? getenv("TERM") : "(none)", getenv("GREETING") ? getenv("GREETING") : "(none)");
+	extern char **environ;
+	int envc = 0;
+	while (environ[envc])
+		envc++;
+	printf("mtest: %d environment variables, V100=%s\n", envc, getenv("V100") ? getenv("V100") : "(none)");
 	/* Thread-local storage from the image's PT_TLS. */
 	CHECK(tls_counter == 41 && tls_zeroed[63] == 0);
 	tls_counter++;
