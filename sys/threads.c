@@ -116,6 +116,9 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 		*(int *)ptid = tid;
 	if (flags & CLONE_CHILD_SETTID)
 		*(int *)ctid = tid;
+	/* Linux's clone: the signal mask is inherited, nothing is pending,
+	 * no alternate stack (musl blocks every signal around the call). */
+	t->sig.blocked = sched_current()->sig.blocked;
 	sched_set_preemptible(t, true);
 	thread_detach(t); /* nobody joins it: musl waits on the cleared tid */
 	return tid;
