@@ -28,7 +28,7 @@ static uint64_t real_interval;
 
 static void on_real_timer(struct timer *tm, void *ctx)
 {
-	signal_send_process(SIGALRM, SI_KERNEL);
+	signal_send_process(SIGALRM, LINUX_SI_KERNEL);
 	if (real_interval == 0) {
 		real_deadline = 0;
 		return;

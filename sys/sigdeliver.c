@@ -45,7 +45,7 @@ static void regs_to_sigcontext(const struct trap_frame *f, struct linux_sigconte
 
 /* An interrupted call that a handler follows: -EINTR, or restarted (the
  * `syscall` instruction again, with its number back in rax) when the
- * handler has SA_RESTART and the call allows it. */
+ * handler has LINUX_SA_RESTART and the call allows it. */
 static void fix_interrupted_call(struct trap_frame *f, long nr, bool restart)
 {
 	long r = (long)f->rax;
@@ -65,7 +65,7 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 	struct thread *t = sched_current();
 	uint64_t alt_sp = t->sig.altstack_sp, alt_size = t->sig.altstack_size;
 	bool on_alt = sig_on_altstack(f->rsp, alt_sp, alt_size);
-	bool use_alt = (act->flags & SA_ONSTACK) && alt_size != 0 && !on_alt;
+	bool use_alt = (act->flags & LINUX_SA_ONSTACK) && alt_size != 0 && !on_alt;
 	uint64_t fpstate;
 	uint64_t addr = sig_frame_place(f->rsp, use_alt, alt_sp, alt_size, &fpstate);
 	if (!user_writable_ok((void *)addr, fpstate + SIG_FPSTATE_SIZE - addr)) {
@@ -76,17 +76,17 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 	uint64_t old_mask = t->sig.mask_saved ? t->sig.saved_mask : t->sig.blocked;
 	struct linux_rt_sigframe fr;
 	memset(&fr, 0, sizeof(fr));
-	fr.pretcode = (act->flags & SA_RESTORER) ? act->restorer : 0;
+	fr.pretcode = (act->flags & LINUX_SA_RESTORER) ? act->restorer : 0;
 	fr.uc.uc_stack.ss_sp = alt_sp;
 	fr.uc.uc_stack.ss_size = alt_size;
-	fr.uc.uc_stack.ss_flags = on_alt ? SS_ONSTACK : alt_size == 0 ? SS_DISABLE : 0;
+	fr.uc.uc_stack.ss_flags = on_alt ? LINUX_SS_ONSTACK : alt_size == 0 ? LINUX_SS_DISABLE : 0;
 	regs_to_sigcontext(f, &fr.uc.uc_mcontext);
 	fr.uc.uc_mcontext.oldmask = old_mask;
 	fr.uc.uc_mcontext.fpstate = fpstate;
 	fr.uc.uc_sigmask = old_mask;
 	fr.info.si_signo = sig;
 	fr.info.si_code = code;
-	if (code == SI_USER || code == SI_TKILL)
+	if (code == LINUX_SI_USER || code == LINUX_SI_TKILL)
 		fr.info.u.kill.pid = 1;
 	fpu_signal_save((void *)fpstate);
 	memcpy((void *)addr, &fr, sizeof(fr));
@@ -101,7 +101,7 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 
 	t->sig.blocked = sig_handler_mask(old_mask, act->mask, act->flags, sig);
 	t->sig.mask_saved = false;
-	if (act->flags & SA_RESETHAND)
+	if (act->flags & LINUX_SA_RESETHAND)
 		signal_actions[sig].handler = SIG_DFL;
 }
 
@@ -120,7 +120,7 @@ static void deliver(struct trap_frame *f, long nr)
 			continue;
 		if (act.handler == SIG_DFL)
 			signal_die(sig);
-		fix_interrupted_call(f, nr, act.flags & SA_RESTART);
+		fix_interrupted_call(f, nr, act.flags & LINUX_SA_RESTART);
 		setup_frame(f, sig, code, &act);
 		signal_update_work(t);
 		return;

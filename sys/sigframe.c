@@ -19,7 +19,7 @@ int sig_next(uint64_t pending, uint64_t blocked)
 uint64_t sig_handler_mask(uint64_t old_mask, uint64_t sa_mask, uint64_t sa_flags, int sig)
 {
 	uint64_t m = old_mask | sa_mask;
-	if (!(sa_flags & SA_NODEFER))
+	if (!(sa_flags & LINUX_SA_NODEFER))
 		m |= sig_bit(sig);
 	return m & ~SIG_UNBLOCKABLE;
 }

@@ -74,24 +74,24 @@ struct linux_rt_sigframe {
 _Static_assert(offsetof(struct linux_rt_sigframe, uc) == 8, "uc after the return address");
 _Static_assert(offsetof(struct linux_rt_sigframe, info) == 312, "info after uc");
 
-#define SA_NOCLDSTOP 0x1u
-#define SA_SIGINFO 0x4u
-#define SA_ONSTACK 0x08000000u
-#define SA_RESTART 0x10000000u
-#define SA_NODEFER 0x40000000u
-#define SA_RESETHAND 0x80000000u
-#define SA_RESTORER 0x04000000u
+#define LINUX_SA_NOCLDSTOP 0x1u
+#define LINUX_SA_SIGINFO 0x4u
+#define LINUX_SA_ONSTACK 0x08000000u
+#define LINUX_SA_RESTART 0x10000000u
+#define LINUX_SA_NODEFER 0x40000000u
+#define LINUX_SA_RESETHAND 0x80000000u
+#define LINUX_SA_RESTORER 0x04000000u
 
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
-#define MINSIGSTKSZ 2048
+#define LINUX_SS_ONSTACK 1
+#define LINUX_SS_DISABLE 2
+#define LINUX_MINSIGSTKSZ 2048
 
-#define SI_USER 0
-#define SI_KERNEL 0x80
-#define SI_TKILL (-6)
+#define LINUX_SI_USER 0
+#define LINUX_SI_KERNEL 0x80
+#define LINUX_SI_TKILL (-6)
 
 /* The kernel's internal answers of an interrupted call (never seen by
- * the application): restart when the handler has SA_RESTART (or when no
+ * the application): restart when the handler has LINUX_SA_RESTART (or when no
  * handler runs), or only when no handler runs. */
 #define ERESTARTSYS 512
 #define ERESTARTNOHAND 514
@@ -110,7 +110,7 @@ static inline uint64_t sig_bit(int sig) { return 1ull << (sig - 1); }
 int sig_next(uint64_t pending, uint64_t blocked);
 
 /* The mask while the handler of sig runs: its sa_mask, plus sig itself
- * unless SA_NODEFER, never SIGKILL or SIGSTOP, added to the old mask. */
+ * unless LINUX_SA_NODEFER, never SIGKILL or SIGSTOP, added to the old mask. */
 uint64_t sig_handler_mask(uint64_t old_mask, uint64_t sa_mask, uint64_t sa_flags, int sig);
 
 /* Where the frame goes for a handler: below the red zone of rsp, or at
@@ -120,7 +120,7 @@ uint64_t sig_handler_mask(uint64_t old_mask, uint64_t sa_mask, uint64_t sa_flags
  * (the ABI's state right after a call). Returns the frame's address. */
 uint64_t sig_frame_place(uint64_t rsp, bool use_alt, uint64_t alt_sp, uint64_t alt_size, uint64_t *fpstate);
 
-/* Whether the alternate stack is in use at rsp (SS_ONSTACK of
+/* Whether the alternate stack is in use at rsp (LINUX_SS_ONSTACK of
  * sigaltstack's answer). */
 bool sig_on_altstack(uint64_t rsp, uint64_t alt_sp, uint64_t alt_size);
 

@@ -145,7 +145,7 @@ int signal_raise_self(int sig)
 		return -EINVAL;
 	bool irq = sched_lock();
 	if (!discard(sig))
-		post_thread(t, sig, SI_USER);
+		post_thread(t, sig, LINUX_SI_USER);
 	sched_unlock(irq);
 	return 0;
 }
@@ -314,7 +314,7 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 		memset(info, 0, sizeof(*info));
 		info->si_signo = sig;
 		info->si_code = code;
-		if (code == SI_USER || code == SI_TKILL)
+		if (code == LINUX_SI_USER || code == LINUX_SI_TKILL)
 			info->u.kill.pid = PROCESS_PID;
 	}
 	return sig;
@@ -334,18 +334,18 @@ static long sys_sigaltstack(long a0, long a1, long a2, long a3, long a4, long a5
 		return -EFAULT;
 	struct linux_stack prev = {
 		.ss_sp = t->sig.altstack_sp,
-		.ss_flags = on				? SS_ONSTACK
-			    : t->sig.altstack_size == 0 ? SS_DISABLE
+		.ss_flags = on				? LINUX_SS_ONSTACK
+			    : t->sig.altstack_size == 0 ? LINUX_SS_DISABLE
 							: 0,
 		.ss_size = t->sig.altstack_size,
 	};
 	if (ss) {
 		if (on)
 			return -EPERM;
-		if (ss->ss_flags == SS_DISABLE) {
+		if (ss->ss_flags == LINUX_SS_DISABLE) {
 			t->sig.altstack_sp = t->sig.altstack_size = 0;
-		} else if (ss->ss_flags == 0 || ss->ss_flags == SS_ONSTACK) {
-			if (ss->ss_size < MINSIGSTKSZ)
+		} else if (ss->ss_flags == 0 || ss->ss_flags == LINUX_SS_ONSTACK) {
+			if (ss->ss_size < LINUX_MINSIGSTKSZ)
 				return -ENOMEM;
 			t->sig.altstack_sp = ss->ss_sp;
 			t->sig.altstack_size = ss->ss_size;
@@ -368,13 +368,13 @@ static long sys_kill(long a0, long a1, long a2, long a3, long a4, long a5)
 		return -ESRCH;
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	return sig == 0 ? 0 : signal_send_process(sig, SI_USER);
+	return sig == 0 ? 0 : signal_send_process(sig, LINUX_SI_USER);
 }
 SYSCALL(SYS_kill, sys_kill);
 
 static long sys_tkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	return send_thread((int)a0, (int)a1, SI_TKILL);
+	return send_thread((int)a0, (int)a1, LINUX_SI_TKILL);
 }
 SYSCALL(SYS_tkill, sys_tkill);
 
@@ -382,6 +382,6 @@ static long sys_tgkill(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	if (a0 != PROCESS_PID)
 		return a0 <= 0 ? -EINVAL : -ESRCH;
-	return send_thread((int)a1, (int)a2, SI_TKILL);
+	return send_thread((int)a1, (int)a2, LINUX_SI_TKILL);
 }
 SYSCALL(SYS_tgkill, sys_tgkill);

@@ -113,6 +113,10 @@ test_vm_SRCS := tests/host/test_vm.c sys/vm.c
 HOST_TESTS += fd
 test_fd_SRCS := tests/host/test_fd.c sys/fd.c
 
+# Signal delivery's pure logic and the frame against glibc's ucontext_t.
+HOST_TESTS += sigframe
+test_sigframe_SRCS := tests/host/test_sigframe.c sys/sigframe.c
+
 HOST_TESTS += auxv
 test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
 
