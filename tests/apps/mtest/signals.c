@@ -201,6 +201,36 @@ static void test_sigtimedwait(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* SA_RESTART: a futex wait interrupted by a handler starts again (and
+ * then finds the word changed: EAGAIN); without it, EINTR. */
+static volatile uint32_t futex_word;
+static void on_alarm_change(int sig)
+{
+	(void)sig;
+	futex_word = 1;
+}
+
+static int interrupted_futex_wait(int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm_change;
+	sa.sa_flags = flags;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	futex_word = 0;
+	struct itimerval once = { { 0, 0 }, { 0, 50000 } };
+	CHECK(setitimer(ITIMER_REAL, &once, NULL) == 0);
+	long r = syscall(SYS_futex, &futex_word, 128 /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */, 0, NULL, NULL, 0);
+	return r == -1 ? errno : 0;
+}
+
+static void test_restart(void)
+{
+	int without = interrupted_futex_wait(0), with = interrupted_futex_wait(SA_RESTART);
+	CHECK(without == EINTR && with == EAGAIN);
+	printf("mtest: futex wait interrupted: errno %d without SA_RESTART, %d with\n", without, with);
+}
+
 int test_signals(void)
 {
 	test_raise_kill();
@@ -210,6 +240,7 @@ int test_signals(void)
 	test_context_edit();
 	test_sigtimedwait();
 	test_tgkill();
+	test_restart();
 	printf("mtest: signals done, %d failures\n", failures);
 	return failures != 0;
 }
