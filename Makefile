@@ -109,6 +109,7 @@ SYS_SRCS := \
 	sys/sigframe.c \
 	sys/sigdeliver.c \
 	sys/itimer.c \
+	sys/ptimer.c \
 	sys/misc.c \
 	sys/futex.c \
 	sys/threads.c

@@ -84,10 +84,7 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 	fr.uc.uc_mcontext.oldmask = old_mask;
 	fr.uc.uc_mcontext.fpstate = fpstate;
 	fr.uc.uc_sigmask = old_mask;
-	fr.info.si_signo = sig;
-	fr.info.si_code = code;
-	if (code == LINUX_SI_USER || code == LINUX_SI_TKILL)
-		fr.info.u.kill.pid = 1;
+	signal_fill_info(&fr.info, sig, code);
 	fpu_signal_save((void *)fpstate);
 	memcpy((void *)addr, &fr, sizeof(fr));
 

@@ -89,6 +89,7 @@ _Static_assert(offsetof(struct linux_rt_sigframe, info) == 312, "info after uc")
 #define LINUX_SI_USER 0
 #define LINUX_SI_KERNEL 0x80
 #define LINUX_SI_TKILL (-6)
+#define LINUX_SI_TIMER (-2)
 
 /* The kernel's internal answers of an interrupted call (never seen by
  * the application): restart when the handler has LINUX_SA_RESTART (or when no

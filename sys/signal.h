@@ -23,6 +23,10 @@ int signal_raise_self(int sig);
  * si_code code; safe from interrupt handlers (the interval timers). */
 int signal_send_process(int sig, int code);
 
+/* A timer's signal (SI_TIMER, with the timer's id and sigev_value) to
+ * thread tid, or to the process when tid is 0; from interrupt handlers. */
+int signal_send_timer(int sig, int tid, int timer, uint64_t value);
+
 /* Whether a signal waits for the calling thread: a blocking call returns
  * -EINTR (or -ERESTARTSYS) when this becomes true. */
 static inline bool signal_pending_current(void) { return sched_current()->sig_work != 0; }
@@ -47,6 +51,8 @@ void signal_update_work(struct thread *t);
  * si_code. Interrupts disabled. */
 int signal_take(struct thread *t, int sig);
 bool signal_ignored(int sig, uint64_t handler);
+/* The siginfo of signal sig taken with si_code code. */
+void signal_fill_info(struct linux_siginfo *info, int sig, int code);
 const char *signal_name(int sig);
 /* The default action "terminate" (or a frame that cannot be written):
  * the VM ends with KERNEL_EXIT_SIGNAL and a line naming sig. */

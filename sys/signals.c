@@ -138,6 +138,35 @@ static int send_thread(int tid, int sig, int code)
 	return t ? 0 : -ESRCH;
 }
 
+/* The value and timer of the last SI_TIMER signal of each number, for
+ * its siginfo (Linux queues one per timer; Keel keeps the last). */
+static uint64_t timer_value[LINUX_NSIG + 1];
+static int timer_id[LINUX_NSIG + 1];
+
+int signal_send_timer(int sig, int tid, int timer, uint64_t value)
+{
+	if (sig < 1 || sig > LINUX_NSIG)
+		return -EINVAL;
+	bool irq = sched_lock();
+	timer_value[sig] = value;
+	timer_id[sig] = timer;
+	sched_unlock(irq);
+	return tid ? send_thread(tid, sig, LINUX_SI_TIMER) : signal_send_process(sig, LINUX_SI_TIMER);
+}
+
+void signal_fill_info(struct linux_siginfo *info, int sig, int code)
+{
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = code;
+	if (code == LINUX_SI_USER || code == LINUX_SI_TKILL) {
+		info->u.kill.pid = PROCESS_PID;
+	} else if (code == LINUX_SI_TIMER) {
+		info->u.timer.tid = timer_id[sig];
+		info->u.timer.value = timer_value[sig];
+	}
+}
+
 int signal_raise_self(int sig)
 {
 	struct thread *t = sched_current();
@@ -310,13 +339,8 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 	sched_unlock(irq);
 	if (r)
 		return r;
-	if (info) {
-		memset(info, 0, sizeof(*info));
-		info->si_signo = sig;
-		info->si_code = code;
-		if (code == LINUX_SI_USER || code == LINUX_SI_TKILL)
-			info->u.kill.pid = PROCESS_PID;
-	}
+	if (info)
+		signal_fill_info(info, sig, code);
 	return sig;
 }
 SYSCALL(SYS_rt_sigtimedwait, sys_rt_sigtimedwait);

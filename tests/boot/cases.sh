@@ -290,9 +290,11 @@ boot_test musl-signals 0 'mtest: kill and raise: si_signo 10, si_code -6' 'block
 	'futex wait interrupted: errno 4 without SA_RESTART, 11 with' \
 	'mtest: signals done, 0 failures' -- --kernel "$M" --append "signals"
 # SIGALRM: alarm(1) interrupting a loop without system calls, a periodic
-# setitimer, nanosleep ended early with the time left, sigsuspend.
+# setitimer, nanosleep ended early with the time left, sigsuspend,
+# timer_create with SIGEV_SIGNAL and its value.
 boot_test musl-signal-timers 0 'mtest: alarm interrupted a busy loop after [0-9]+ spins' \
 	'mtest: setitimer: [0-9]+ ticks in [0-9]+ ms' 'nanosleep interrupted after [0-9]+ ms, 1\.[0-9]+ s left' \
+	'mtest: timer_create: [0-9]+ signals, si_code -2, value 77' \
 	'mtest: signal timers done, 0 failures' -- --kernel "$M" --append "signal-timers"
 # Default actions: SIGTERM ends the VM naming it; abort() ends it even
 # when a SIGABRT handler returns.

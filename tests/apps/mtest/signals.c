@@ -44,6 +44,7 @@ static volatile sig_atomic_t got_sig, got_code, got_pid, got_count, got_tid;
 static volatile uintptr_t got_stack;
 static volatile double got_fp;
 static volatile uint64_t got_rip;
+static volatile int got_value;
 
 static void on_info(int sig, siginfo_t *info, void *ucv)
 {
@@ -52,6 +53,8 @@ static void on_info(int sig, siginfo_t *info, void *ucv)
 	got_code = info->si_code;
 	got_pid = info->si_pid;
 	got_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (info->si_code == SI_TIMER)
+		got_value = info->si_value.sival_int;
 	got_count++;
 	got_tid = (sig_atomic_t)syscall(SYS_gettid);
 	int local;
@@ -320,6 +323,28 @@ int test_signal_timers(void)
 	sigset_t after;
 	sigprocmask(SIG_SETMASK, &old, &after);
 	CHECK(sigismember(&after, SIGALRM));
+	/* timer_create with SIGEV_SIGNAL: SIGUSR1 every 10 ms with the
+	 * timer's value, 3 times, then deleted. */
+	set_handler(SIGUSR1, on_info, 0);
+	struct sigevent ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGUSR1;
+	ev.sigev_value.sival_int = 77;
+	timer_t tm;
+	CHECK(timer_create(CLOCK_MONOTONIC, &ev, &tm) == 0);
+	struct itimerspec its = { { 0, 10000000 }, { 0, 10000000 } }, cur_its;
+	got_count = 0;
+	got_value = 0;
+	t0 = now_ns();
+	CHECK(timer_settime(tm, 0, &its, NULL) == 0);
+	while (got_count < 3 && now_ns() - t0 < 5000000000ull)
+		;
+	CHECK(timer_gettime(tm, &cur_its) == 0 && cur_its.it_interval.tv_nsec == 10000000);
+	CHECK(timer_delete(tm) == 0);
+	CHECK(got_count >= 3 && got_code == SI_TIMER && got_value == 77);
+	printf("mtest: timer_create: %d signals, si_code %d, value %d\n", (int)got_count, (int)got_code,
+	       (int)got_value);
 	printf("mtest: signal timers done, %d failures\n", failures);
 	return failures != 0;
 }
