@@ -86,6 +86,7 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 	fr.uc.uc_sigmask = old_mask;
 	signal_fill_info(&fr.info, sig, code);
 	fpu_signal_save((void *)fpstate);
+	fpu_signal_reset();
 	memcpy((void *)addr, &fr, sizeof(fr));
 
 	f->rsp = addr;

@@ -212,6 +212,12 @@ void fpu_signal_save(void *area)
 	memset((uint8_t *)area + 464, 0, FXSAVE_SIZE - 464);
 }
 
+void fpu_signal_reset(void)
+{
+	if (sched_current()->fpu_used)
+		state_restore(initial_state);
+}
+
 void fpu_signal_restore(const void *area)
 {
 	uint32_t mask = mxcsr_mask();

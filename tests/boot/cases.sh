@@ -281,11 +281,12 @@ boot_test musl-thread-abort 127 'mtest: abort in thread 1' 'killed by signal 6 \
 # mallocng shared by 8 threads at once.
 boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed or missing, [0-9]+ preemptions, 0 failures' \
 	-- --kernel "$M" --append "malloc-threads"
-# Signals delivered to handlers: kill and raise with SA_SIGINFO, a mask
+# Signals delivered to handlers: kill and raise with SA_SIGINFO (the
+# handler starting from the default FPU state, the caller's back after), a mask
 # holding one back until unblocked, the alternate stack, SA_RESETHAND,
 # a handler editing the saved context, sigwaitinfo, tgkill to a thread
 # waiting in pause, SA_RESTART restarting a futex wait.
-boot_test musl-signals 0 'mtest: kill and raise: si_signo 10, si_code -6' 'blocked, then delivered at unblock: 1' \
+boot_test musl-signals 0 'MXCSR 0x1f80 in the handler, 0x7f80 after it' 'mtest: kill and raise: si_signo 10, si_code -6' 'blocked, then delivered at unblock: 1' \
 	'handler on the alternate stack: yes' 'handler edited rax: 4242' 'tgkill reached thread [0-9]+ in pause' \
 	'futex wait interrupted: errno 4 without SA_RESTART, 11 with' \
 	'mtest: signals done, 0 failures' -- --kernel "$M" --append "signals"

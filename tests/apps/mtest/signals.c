@@ -45,6 +45,7 @@ static volatile uintptr_t got_stack;
 static volatile double got_fp;
 static volatile uint64_t got_rip;
 static volatile int got_value;
+static volatile unsigned got_mxcsr;
 
 static void on_info(int sig, siginfo_t *info, void *ucv)
 {
@@ -63,6 +64,7 @@ static void on_info(int sig, siginfo_t *info, void *ucv)
 	 * come back at rt_sigreturn. */
 	volatile double x = 1.5;
 	got_fp = x * 3.0;
+	got_mxcsr = __builtin_ia32_stmxcsr();
 }
 
 static void set_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
@@ -83,6 +85,15 @@ static void test_raise_kill(void)
 	CHECK(kill(getpid(), SIGUSR1) == 0);
 	CHECK(got_sig == SIGUSR1 && got_code == SI_USER && got_pid == getpid());
 	CHECK(before * 2 == 4.5 && got_fp == 4.5);
+	/* A rounding mode set here: the handler starts from the default
+	 * MXCSR, and the mode is back after it. */
+	unsigned mxcsr = __builtin_ia32_stmxcsr();
+	__builtin_ia32_ldmxcsr(mxcsr | 0x6000); /* round toward zero */
+	CHECK(kill(getpid(), SIGUSR1) == 0);
+	unsigned after = __builtin_ia32_stmxcsr();
+	__builtin_ia32_ldmxcsr(mxcsr);
+	CHECK(got_mxcsr == 0x1f80 && (after & 0x6000) == 0x6000);
+	printf("mtest: MXCSR 0x%x in the handler, 0x%x after it\n", got_mxcsr, after);
 	got_sig = 0;
 	CHECK(raise(SIGUSR1) == 0);
 	CHECK(got_sig == SIGUSR1 && got_code == SI_TKILL);
