@@ -285,9 +285,10 @@ boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed 
 # handler starting from the default FPU state, the caller's back after), a mask
 # holding one back until unblocked, the alternate stack, SA_RESETHAND,
 # a handler editing the saved context, sigwaitinfo, tgkill to a thread
-# waiting in pause, SA_RESTART restarting a futex wait.
+# waiting in pause and to one spinning, SA_RESTART restarting a futex wait.
 boot_test musl-signals 0 'MXCSR 0x1f80 in the handler, 0x7f80 after it' 'mtest: kill and raise: si_signo 10, si_code -6' 'blocked, then delivered at unblock: 1' \
 	'handler on the alternate stack: yes' 'handler edited rax: 4242' 'tgkill reached thread [0-9]+ in pause' \
+	'tgkill reached a spinning thread: yes' \
 	'futex wait interrupted: errno 4 without SA_RESTART, 11 with' \
 	'mtest: signals done, 0 failures' -- --kernel "$M" --append "signals"
 # SIGALRM: alarm(1) interrupting a loop without system calls, a periodic

@@ -177,6 +177,37 @@ static void *thread_wait(void *arg)
 	return (void *)(intptr_t)(r == -1 && errno == EINTR);
 }
 
+/* A thread spinning without system calls: preempted, it takes the
+ * signal when it next resumes application code. */
+static volatile int spin_seen;
+static void *thread_spin(void *arg)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL); /* blocked in its creator */
+	*(volatile int *)arg = (int)syscall(SYS_gettid);
+	unsigned long n = 0;
+	while (got_tid != *(volatile int *)arg && n < 4000000000ul)
+		n++;
+	spin_seen = got_tid == *(volatile int *)arg;
+	return NULL;
+}
+
+static void test_tgkill_spinning(void)
+{
+	volatile int tid = 0;
+	pthread_t th;
+	got_tid = 0;
+	CHECK(pthread_create(&th, NULL, thread_spin, (void *)&tid) == 0);
+	while (tid == 0)
+		sched_yield();
+	CHECK(pthread_kill(th, SIGUSR1) == 0);
+	CHECK(pthread_join(th, NULL) == 0);
+	CHECK(spin_seen);
+	printf("mtest: tgkill reached a spinning thread: %s\n", spin_seen ? "yes" : "no");
+}
+
 static void test_tgkill(void)
 {
 	set_handler(SIGUSR1, on_info, 0);
@@ -197,8 +228,9 @@ static void test_tgkill(void)
 	void *ok;
 	CHECK(pthread_join(th, &ok) == 0 && ok == (void *)1);
 	CHECK(got_tid == tid && got_tid != (sig_atomic_t)syscall(SYS_gettid));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	printf("mtest: tgkill reached thread %d in pause\n", (int)got_tid);
+	test_tgkill_spinning();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void test_sigtimedwait(void)
