@@ -110,6 +110,10 @@ SYS_SRCS := \
 	sys/memory.c \
 	sys/time.c \
 	sys/signals.c \
+	sys/sigframe.c \
+	sys/sigdeliver.c \
+	sys/itimer.c \
+	sys/ptimer.c \
 	sys/misc.c \
 	sys/futex.c \
 	sys/threads.c

@@ -224,6 +224,26 @@ int waitq_wait(struct waitq *q, uint64_t deadline)
 	return t->wake_result;
 }
 
+int waitq_wait_interruptible(struct waitq *q, uint64_t deadline)
+{
+	struct thread *t = current;
+	if (t->sig_work)
+		return -EINTR;
+	t->wait_interruptible = true;
+	int r = waitq_wait(q, deadline);
+	t->wait_interruptible = false;
+	return r;
+}
+
+void sched_interrupt(struct thread *t)
+{
+	if (t->state != THREAD_BLOCKED || !t->wait_interruptible || t->waiting_on == NULL)
+		return;
+	wq_remove(t);
+	t->wake_result = -EINTR;
+	make_runnable(t);
+}
+
 struct thread *waitq_first(const struct waitq *q) { return q->head; }
 
 unsigned waitq_wake_one(struct waitq *q)
@@ -391,6 +411,14 @@ void sleep_ns(uint64_t ns)
 	while (waitq_wait(&nobody, deadline) == 0)
 		; /* nobody wakes this queue: only the deadline ends the wait */
 	arch_irq_restore(s);
+}
+
+struct thread *sched_thread_find(bool (*match)(const struct thread *t, const void *ctx), const void *ctx)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->state != THREAD_EXITED && match(t, ctx))
+			return t;
+	return NULL;
 }
 
 struct thread *sched_guard_owner(uint64_t addr)

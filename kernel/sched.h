@@ -38,6 +38,19 @@ enum thread_state {
 	THREAD_EXITED,
 };
 
+/* The system-call layer's per-thread signal state (sys/signals.c); the
+ * scheduler only holds it. */
+struct thread_signals {
+	uint64_t blocked, pending; /* bit n-1 for signal n */
+	uint64_t saved_mask;	   /* rt_sigsuspend's mask to put back */
+	bool mask_saved;
+	bool restore; /* rt_sigreturn: rcx and r11 below go back too */
+	uint64_t restore_rcx, restore_r11;
+	uint64_t altstack_sp, altstack_size;
+	uint64_t waitset; /* rt_sigtimedwait's set, which wakes it blocked */
+	int8_t code[64];  /* si_code of each pending signal */
+};
+
 struct thread {
 	uint64_t saved_sp; /* the arch layer's: the stack pointer while switched out */
 	void *arch;	   /* the arch layer's, for host tests */
@@ -77,6 +90,14 @@ struct thread {
 	void *syscall_frame;
 	uint32_t *clear_child_tid;
 	int tid;
+	/* Nonzero when the way back to the application has work (a signal
+	 * to deliver, a context to restore): the one word the system-call
+	 * exit tests. Set and cleared by the system-call layer only. */
+	uint32_t sig_work;
+	/* Whether the thread sleeps in waitq_wait_interruptible, which
+	 * sched_interrupt may end early. */
+	bool wait_interruptible;
+	struct thread_signals sig;
 };
 
 /* The boot context becomes the thread "boot", on the given stack (whose
@@ -105,6 +126,17 @@ void sched_interrupt_exit(void);
 
 /* The thread whose stack guard page holds addr, or NULL. */
 struct thread *sched_guard_owner(uint64_t addr);
+
+/* The first live thread (newest first) for which match(t, ctx) holds,
+ * or NULL. Interrupts disabled. */
+struct thread *sched_thread_find(bool (*match)(const struct thread *t, const void *ctx), const void *ctx);
+
+/* Like waitq_wait (interrupts disabled), but answers -EINTR at once when
+ * the caller's sig_work is set, and when sched_interrupt ends the wait. */
+int waitq_wait_interruptible(struct waitq *q, uint64_t deadline);
+/* Ends t's wait with -EINTR when it sleeps in waitq_wait_interruptible;
+ * otherwise does nothing. Interrupts disabled; safe from handlers. */
+void sched_interrupt(struct thread *t);
 
 /* Counts since boot, for reports and tests. */
 extern unsigned long sched_switches, sched_idle_halts, sched_preemptions;

@@ -19,10 +19,13 @@
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/timer.h"
+#include "kernel/sched.h"
 #include "kernel/waitq.h"
 #include "sys/ldisc.h"
 #include "sys/linux.h"
 #include "sys/process.h"
+#include "sys/sigframe.h"
+#include "sys/signal.h"
 
 #define O_NONBLOCK 04000
 /* How often a blocked read looks at the serial port again when the port
@@ -126,7 +129,7 @@ static void raise_if(int sig)
 {
 
 	if (sig)
-		signal_self(sig);
+		signal_raise_self(sig);
 }
 
 /* The discipline brought up to date, for a caller that only looks. */
@@ -161,10 +164,14 @@ static long tty_read(struct file *f, void *buf, size_t len)
 				if (next < deadline)
 					deadline = next;
 			}
-			/* A signal to raise first: it may end the process. */
-			if (!tty.kicked && sig == 0)
-				waitq_wait(&tty.readers, deadline);
+			/* A signal to raise first: it may end the process. A
+			 * signal for the caller ends the wait, and the read is
+			 * restarted after its handler or fails with EINTR. */
 			done = false; /* woken or timed out: look again */
+			if (!tty.kicked && sig == 0 && waitq_wait_interruptible(&tty.readers, deadline) == -EINTR) {
+				r = -ERESTARTSYS;
+				done = true;
+			}
 		}
 		sched_unlock(irq);
 		raise_if(sig);

@@ -13,6 +13,7 @@
 
 #include "kernel/clock.h"
 #include "kernel/sync.h"
+#include "kernel/sched.h"
 #include "kernel/waitq.h"
 
 struct epitem {
@@ -189,8 +190,12 @@ int epoll_wait_until(struct file *f, struct epoll_event *out, int max, uint64_t 
 		bool irq = sched_lock();
 		int r = 0;
 		if (ep->rd_head == NULL)
-			r = waitq_wait(&ep->waiters, deadline);
+			r = waitq_wait_interruptible(&ep->waiters, deadline);
 		sched_unlock(irq);
+		/* A signal ends the wait with EINTR, handler or not (Linux never
+		 * restarts epoll_wait). */
+		if (r == -EINTR)
+			return -EINTR;
 		if (r == -ETIMEDOUT || clock_ns() >= deadline)
 			return epoll_collect(f, out, max);
 	}

@@ -8,6 +8,7 @@
 #include "sys/linux.h"
 #include "sys/pipe.h"
 #include "sys/process.h"
+#include "sys/signal.h"
 #include "sys/syscall.h"
 
 #define O_RDONLY 0
@@ -175,7 +176,7 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_fcntl, sys_fcntl);
 
-static void raise_sigpipe(void) { signal_self(SIGPIPE); }
+static void raise_sigpipe(void) { signal_raise_self(SIGPIPE); }
 
 static long do_pipe2(int *fds, long flags)
 {

@@ -72,10 +72,11 @@ int futex_wait(const uint32_t *uaddr, uint32_t val, uint32_t bitset, uint64_t de
 	}
 	struct futex_waiter w = { .addr = uaddr, .bitset = bitset };
 	bucket_append(bucket_of(uaddr), &w);
-	int r = waitq_wait(&w.q, deadline);
+	int r = waitq_wait_interruptible(&w.q, deadline);
 	if (!w.woken) {
-		/* Timed out (or the deadline had passed already): still queued,
-		 * under the address a requeue may have moved it to. */
+		/* Timed out, interrupted by a signal (-EINTR), or the deadline
+		 * had passed already: still queued, under the address a requeue
+		 * may have moved it to. */
 		bucket_remove(bucket_of(w.addr), &w);
 		r = r ? r : -ETIMEDOUT;
 	} else {

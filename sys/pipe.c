@@ -10,6 +10,7 @@
  * most the ring's size.
  */
 #include "sys/pipe.h"
+#include "sys/sigframe.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "kernel/clock.h"
+#include "kernel/sched.h"
 #include "kernel/waitq.h"
 
 #define O_NONBLOCK 04000
@@ -100,7 +102,12 @@ static long pipe_read(struct file *f, void *buf, size_t len)
 			r = -EAGAIN;
 			break;
 		}
-		waitq_wait(&p->readers, DEADLINE_NEVER);
+		/* A signal ends the wait: restarted after its handler
+		 * (SA_RESTART) or EINTR, as Linux. */
+		if (waitq_wait_interruptible(&p->readers, DEADLINE_NEVER) == -EINTR) {
+			r = -ERESTARTSYS;
+			break;
+		}
 	}
 	sched_unlock(irq);
 	return r;
@@ -130,7 +137,10 @@ static long pipe_write(struct file *f, const void *buf, size_t len)
 			r = -EAGAIN;
 			break;
 		}
-		waitq_wait(&p->writers, DEADLINE_NEVER);
+		if (waitq_wait_interruptible(&p->writers, DEADLINE_NEVER) == -EINTR) {
+			r = -ERESTARTSYS;
+			break;
+		}
 	}
 	sched_unlock(irq);
 	if (r == -EPIPE && pipe_broken_hook)

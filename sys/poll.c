@@ -9,10 +9,12 @@
 #include <stdlib.h>
 
 #include "kernel/clock.h"
+#include "kernel/sched.h"
 #include "kernel/waitq.h"
 #include "sys/epoll.h"
 #include "sys/linux.h"
 #include "sys/process.h"
+#include "sys/sigframe.h"
 #include "sys/syscall.h"
 
 #define O_CLOEXEC 02000000
@@ -48,7 +50,8 @@ static void poll_item_notify(struct file_watch *w, unsigned events)
 }
 
 /* Fills each item's revents, waiting until one has some or the deadline
- * passes. Returns how many have events. */
+ * passes. Returns how many have events, or -ERESTARTNOHAND when a signal
+ * ended the wait. */
 static int poll_items(struct poll_item *items, size_t n, uint64_t deadline)
 {
 	struct poll_call call = { 0 };
@@ -73,9 +76,16 @@ static int poll_items(struct poll_item *items, size_t n, uint64_t deadline)
 		if (count > 0 || clock_ns() >= deadline)
 			break;
 		bool irq = sched_lock();
+		int w = 0;
 		if (!call.woken)
-			waitq_wait(&call.q, deadline);
+			w = waitq_wait_interruptible(&call.q, deadline);
 		sched_unlock(irq);
+		/* A signal ends poll and select with EINTR after its handler
+		 * (ERESTARTNOHAND: restarted only when no handler ran). */
+		if (w == -EINTR) {
+			count = -ERESTARTNOHAND;
+			break;
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (items[i].file)
@@ -128,7 +138,10 @@ static long do_poll(struct pollfd *fds, uint64_t nfds, uint64_t deadline)
 		if (fds[i].fd < 0)
 			items[i].events = 0;
 	}
-	poll_items(items, nfds, deadline);
+	if (poll_items(items, nfds, deadline) < 0) {
+		put_items(items, nfds);
+		return -ERESTARTNOHAND; /* a signal: EINTR after its handler */
+	}
 	int count = 0;
 	for (uint64_t i = 0; i < nfds; i++) {
 		fds[i].revents = fds[i].fd < 0 ? 0 : (int16_t)items[i].revents;
@@ -192,7 +205,10 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 		items[n].events = ev;
 		items[n++].fd = fd;
 	}
-	poll_items(items, n, deadline);
+	if (poll_items(items, n, deadline) < 0) {
+		put_items(items, n);
+		return -ERESTARTNOHAND; /* a signal: the sets are left as they were */
+	}
 	for (int s = 0; s < 3; s++)
 		for (size_t w = 0; sets[s] && w < bytes / 8; w++)
 			sets[s][w] = 0;

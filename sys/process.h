@@ -29,10 +29,6 @@ int app_apply_prot(uint64_t p, uint64_t len, unsigned prot);
 /* Ends the VM with the application's exit status (Linux's, 0-255). */
 __attribute__((noreturn)) void app_exit(int status);
 
-/* Sends sig to the process itself, as kill(getpid(), sig) (sys/signals.c):
- * 0 or -EINVAL; a default action that terminates ends the VM. */
-long signal_self(int sig);
-
 /* The console on descriptors 0, 1 and 2 (sys/console.c). */
 void console_files_init(struct fd_table *t);
 

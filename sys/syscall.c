@@ -16,6 +16,7 @@
 #include "kernel/init.h"
 #include "kernel/panic.h"
 #include "sys/linux.h"
+#include "sys/signal.h"
 
 #define TABLE_SIZE SYSCALL_TABLE_SIZE
 _Static_assert(SYSCALL_NAMES_MAX <= TABLE_SIZE, "every Linux system call has a slot");
@@ -85,4 +86,8 @@ void syscall_dispatch(struct syscall_frame *f)
 	preempt_enable();
 	irq_disable();
 	t->syscall_frame = outer;
+	/* One load and a branch when no signal waits: the slow path leaves
+	 * by iretq with the signal's frame built, or the context restored. */
+	if (t->sig_work)
+		signal_syscall_exit(f, nr);
 }

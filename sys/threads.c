@@ -17,6 +17,7 @@
 #include "sys/futex.h"
 #include "sys/linux.h"
 #include "sys/process.h"
+#include "sys/sigframe.h"
 #include "sys/syscall.h"
 
 /* <linux/sched.h> */
@@ -116,6 +117,9 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 		*(int *)ptid = tid;
 	if (flags & CLONE_CHILD_SETTID)
 		*(int *)ctid = tid;
+	/* Linux's clone: the signal mask is inherited, nothing is pending,
+	 * no alternate stack (musl blocks every signal around the call). */
+	t->sig.blocked = sched_current()->sig.blocked;
 	sched_set_preemptible(t, true);
 	thread_detach(t); /* nobody joins it: musl waits on the cleared tid */
 	return tid;
@@ -203,7 +207,14 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 		err = futex_deadline((const struct timespec_abi *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
 		if (err)
 			return err;
-		return futex_wait(addr, (uint32_t)val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)val3, deadline);
+		err = futex_wait(addr, (uint32_t)val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)val3, deadline);
+		/* Interrupted by a signal: Linux restarts the wait after a
+		 * handler with SA_RESTART when starting again waits as long
+		 * (no timeout, or FUTEX_WAIT_BITSET's absolute one); a relative
+		 * timeout would start anew, so that wait ends with -EINTR. */
+		if (err == -EINTR && (timeout == 0 || cmd == FUTEX_WAIT_BITSET))
+			return -ERESTARTSYS;
+		return err;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		return futex_wake(addr, (int)val, cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : (uint32_t)val3);

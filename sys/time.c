@@ -79,16 +79,23 @@ static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL_FAST(SYS_time, sys_time);
 
-/* A relative or absolute sleep; rem (when given) gets what is left,
- * always nothing since sleeps are not interrupted by signals yet. */
+/* A relative or absolute sleep, which a signal ends with -EINTR; rem
+ * (when given) then gets what was left (Linux writes it only then). */
 static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
 {
-	uint64_t now = clock_ns();
-	if (deadline > now)
-		sleep_ns(deadline - now);
-	if (rem)
-		*rem = (struct linux_timespec){ 0, 0 };
-	return 0;
+	struct waitq nobody = { 0, 0 };
+	bool irq = sched_lock();
+	int r;
+	while ((r = waitq_wait_interruptible(&nobody, deadline)) == 0)
+		; /* nobody wakes this queue */
+	sched_unlock(irq);
+	if (r != -EINTR)
+		return 0;
+	if (rem) {
+		uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
+		*rem = (struct linux_timespec){ (int64_t)(left / NS), (int64_t)(left % NS) };
+	}
+	return -EINTR;
 }
 
 static long read_timespec(const struct linux_timespec *ts, uint64_t *ns)

@@ -180,6 +180,67 @@ bool fpu_first_use(void)
 	return true;
 }
 
+/* Bits of MXCSR the CPU accepts (FXSAVE's MXCSR_MASK; 0xffbf when it
+ * reports 0, Intel SDM vol. 1, 11.6.6). */
+static uint32_t mxcsr_mask(void)
+{
+	static uint32_t mask;
+	if (mask == 0) {
+		uint8_t area[FXSAVE_SIZE] __attribute__((aligned(16)));
+		bool irq = irq_save();
+		bool ts = ts_set;
+		set_ts(false);
+		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+		set_ts(ts);
+		irq_restore(irq);
+		memcpy(&mask, area + FX_MXCSR + 4, sizeof(mask));
+		if (mask == 0)
+			mask = 0xffbf;
+	}
+	return mask;
+}
+
+void fpu_signal_save(void *area)
+{
+	struct thread *t = sched_current();
+	bool irq = irq_save();
+	if (t->fpu_used)
+		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+	else
+		memcpy(area, initial_state, FXSAVE_SIZE);
+	irq_restore(irq);
+	memset((uint8_t *)area + 464, 0, FXSAVE_SIZE - 464);
+}
+
+void fpu_signal_reset(void)
+{
+	if (sched_current()->fpu_used)
+		state_restore(initial_state);
+}
+
+void fpu_signal_restore(const void *area)
+{
+	uint32_t mask = mxcsr_mask();
+	uint8_t copy[FXSAVE_SIZE] __attribute__((aligned(16)));
+	memcpy(copy, area, FXSAVE_SIZE);
+	uint32_t mxcsr;
+	memcpy(&mxcsr, copy + FX_MXCSR, sizeof(mxcsr));
+	mxcsr &= mask;
+	memcpy(copy + FX_MXCSR, &mxcsr, sizeof(mxcsr));
+	struct thread *t = sched_current();
+	if (t->fpu_area == NULL)
+		return;
+	bool irq = irq_save();
+	if (!t->fpu_used) {
+		/* First the whole initial state (the AVX part too), as #NM would. */
+		set_ts(false);
+		state_restore(t->fpu_area);
+		t->fpu_used = true;
+	}
+	__asm__ volatile("fxrstor64 (%0)" ::"r"(copy) : "memory");
+	irq_restore(irq);
+}
+
 void arch_set_fs_base(uint64_t base)
 {
 	bool irq = irq_save();

@@ -38,6 +38,21 @@ void fpu_switch(struct thread *from, struct thread *to);
  * false when the fault is not that (the report follows). */
 bool fpu_first_use(void);
 
+/* Signals: the running thread's x87 and SSE state in FXSAVE's 512-byte
+ * format (what Linux's signal frame points to), area 16-byte aligned;
+ * its initial state when the thread never used the FPU. Bytes 464-511
+ * (software-available) are zeroed: no extended state follows. */
+void fpu_signal_save(void *area);
+/* The handler of a signal starts from the initial state (as Linux's
+ * fpu__clear_user_states): MXCSR and the x87 control word as at start,
+ * whatever the interrupted code had set. Nothing to do for a thread
+ * that never used the FPU. Interrupts disabled. */
+void fpu_signal_reset(void);
+/* Loads the running thread's x87 and SSE state from such an image, with
+ * MXCSR's reserved bits cleared (FXRSTOR would fault on them). The AVX
+ * upper halves are left as they are. Interrupts disabled. */
+void fpu_signal_restore(const void *area);
+
 /* arch_set_fs_base and arch_get_fs_base are here, declared in
  * kernel/sched.h for the layers above. */
 

@@ -106,6 +106,26 @@ void trap_clear_handler(unsigned vector)
 	irq_restore(irq);
 }
 
+void (*trap_app_exit_hook)(struct trap_frame *f);
+
+/* The system-call exit's last two instructions (syscall.S), where
+ * interrupts are already enabled but the stack is still the kernel's. */
+extern const char syscall_exit_pop_rsp[] __attribute__((weak)), syscall_exit_jump[] __attribute__((weak));
+
+/* Whether f interrupted application code, after moving an interrupt that
+ * struck between the system-call exit's popfq and its popq %rsp to the
+ * equivalent state one instruction later (rsp the application's), so a
+ * signal that came due there is not left pending while the thread spins.
+ * (Weak: an image without the system-call layer has neither.) */
+static bool struck_app_code(struct trap_frame *f)
+{
+	if (f->rip == (uintptr_t)syscall_exit_pop_rsp) {
+		f->rsp = *(const uint64_t *)(uintptr_t)f->rsp;
+		f->rip = (uintptr_t)syscall_exit_jump;
+	}
+	return f->rsp < trap_kstack_bottom || f->rsp >= trap_kstack_top;
+}
+
 /* Interrupts on vectors nobody claimed: counted, acknowledged, ignored. */
 unsigned long trap_unhandled_count;
 unsigned long trap_irq_count;
@@ -131,4 +151,9 @@ void trap_dispatch(struct trap_frame *f)
 	/* On the interrupted thread's own stack (traps.S moved there), so
 	 * switching away from it here is safe. */
 	sched_interrupt_exit();
+	/* Back on this thread (perhaps after other threads ran): signals for
+	 * it are delivered before it resumes application code. */
+	struct thread *t = sched_current();
+	if (t->sig_work && trap_app_exit_hook && t->preempt_count == 0 && struck_app_code(f))
+		trap_app_exit_hook(f);
 }

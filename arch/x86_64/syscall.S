@@ -126,7 +126,11 @@ syscall_return_to_app:
 	 * `popq %rsp` then loads. Nothing is written to the application's
 	 * stack, whose red zone may hold data. */
 	popfq
+	.globl syscall_exit_pop_rsp
+syscall_exit_pop_rsp:
 	popq %rsp
+	.globl syscall_exit_jump
+syscall_exit_jump:
 	jmp *%rcx
 
 /* app_enter(sp, fn, a0, a1, a2): calls fn(a0, a1, a2) on stack sp. */

@@ -52,6 +52,16 @@ void app_crash_report(struct trap_frame *f) __attribute__((noreturn));
 extern uintptr_t trap_kstack_bottom, trap_kstack_top;
 void trap_set_kernel_stack(uintptr_t bottom, uintptr_t top);
 
+/* Loads every register from f and returns by iretq (traps.S); f on the
+ * running thread's kernel stack, interrupts disabled. */
+__attribute__((noreturn)) void trap_return(const struct trap_frame *f);
+
+/* Called at the end of an interrupt that struck application code (not
+ * the kernel stack, no preempt_disable held) of a thread whose sig_work
+ * is set: the system-call layer delivers signals there by editing f.
+ * NULL when no such layer is linked. */
+extern void (*trap_app_exit_hook)(struct trap_frame *f);
+
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;
 

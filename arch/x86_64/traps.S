@@ -104,6 +104,16 @@ trap_common:
 	 * walk from the saved frame instead, so rbp is simply cleared. */
 	xor %ebp, %ebp
 	call trap_dispatch
+	jmp .Ltrap_pop
+
+	/* void trap_return(const struct trap_frame *f): loads every register
+	 * from f and returns by iretq, as an interrupt's exit does. f must
+	 * be on the running thread's kernel stack (the exit runs below it). */
+	.globl trap_return
+	.type trap_return, @function
+trap_return:
+	movq %rdi, %rsp
+.Ltrap_pop:
 	popq %r15
 	popq %r14
 	popq %r13

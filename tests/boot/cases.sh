@@ -286,6 +286,31 @@ boot_test musl-thread-abort 127 'mtest: abort in thread 1' 'killed by signal 6 \
 # mallocng shared by 8 threads at once.
 boot_test musl-malloc-threads 0 'mtest: malloc from 8 threads: 0 blocks changed or missing, [0-9]+ preemptions, 0 failures' \
 	-- --kernel "$M" --append "malloc-threads"
+# Signals delivered to handlers: kill and raise with SA_SIGINFO (the
+# handler starting from the default FPU state, the caller's back after), a mask
+# holding one back until unblocked, the alternate stack, SA_RESETHAND,
+# a handler editing the saved context, sigwaitinfo, tgkill to a thread
+# waiting in pause and to one spinning, SA_RESTART restarting a futex wait.
+boot_test musl-signals 0 'MXCSR 0x1f80 in the handler, 0x7f80 after it' 'mtest: kill and raise: si_signo 10, si_code -6' 'blocked, then delivered at unblock: 1' \
+	'handler on the alternate stack: yes' 'handler edited rax: 4242' 'tgkill reached thread [0-9]+ in pause' \
+	'tgkill reached a spinning thread: yes' \
+	'futex wait interrupted: errno 4 without SA_RESTART, 11 with' \
+	'mtest: signals done, 0 failures' -- --kernel "$M" --append "signals"
+# SIGALRM: alarm(1) interrupting a loop without system calls, a periodic
+# setitimer, nanosleep ended early with the time left, sigsuspend,
+# timer_create with SIGEV_SIGNAL and its value.
+boot_test musl-signal-timers 0 'mtest: alarm interrupted a busy loop after [0-9]+ spins' \
+	'mtest: setitimer: [0-9]+ ticks in [0-9]+ ms' 'nanosleep interrupted after [0-9]+ ms, 1\.[0-9]+ s left' \
+	'mtest: timer_create: [0-9]+ signals, si_code -2, value 77' \
+	'mtest: signal timers done, 0 failures' -- --kernel "$M" --append "signal-timers"
+# Blocking reads and waits ended by a signal: EINTR, or a restarted read
+# under SA_RESTART; poll, select and epoll_wait always EINTR.
+boot_test musl-signal-io 0 'mtest: signal-io done, 0 failures' -- --kernel "$M" --append "signal-io"
+# Default actions: SIGTERM ends the VM naming it; abort() ends it even
+# when a SIGABRT handler returns.
+boot_test musl-kill-term 127 'killed by signal 15 \(SIGTERM\)' '!survived' -- --kernel "$M" --append "kill-term"
+boot_test musl-abort-handled 127 'SIGABRT handler ran, returning' 'killed by signal 6 \(SIGABRT\)' \
+	-- --kernel "$M" --append "abort-handled"
 # Standard input from the serial port.
 script_test musl-stdin tests/boot/t-musl-stdin.sh
 # Pipes (blocking, O_NONBLOCK, EOF, EPIPE, F_SETPIPE_SZ, the dup family);

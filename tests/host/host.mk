@@ -122,6 +122,10 @@ HOST_TESTS += readiness
 test_readiness_SRCS := tests/host/test_readiness.c sys/fd.c sys/pipe.c sys/epoll.c tests/host/sched_host.c \
 	kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# Signal delivery's pure logic and the frame against glibc's ucontext_t.
+HOST_TESTS += sigframe
+test_sigframe_SRCS := tests/host/test_sigframe.c sys/sigframe.c
+
 HOST_TESTS += auxv
 test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
 

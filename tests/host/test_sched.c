@@ -433,6 +433,56 @@ static void spurious_wakeups(void **state)
 	assert_int_equal(sched_idle_halts - halts, 4);
 }
 
+/* --- interruptible waits (signals) ------------------------------------------------- */
+
+static int wait_interruptibly(void *arg)
+{
+	struct waitq q = { 0, 0 };
+	bool irq = sched_lock();
+	int r = waitq_wait_interruptible(&q, *(uint64_t *)arg);
+	sched_unlock(irq);
+	return r;
+}
+
+static int wait_plainly(void *arg)
+{
+	struct waitq q = { 0, 0 };
+	bool irq = sched_lock();
+	int r = waitq_wait(&q, *(uint64_t *)arg);
+	sched_unlock(irq);
+	return r;
+}
+
+static void interrupt_ends_wait(void **state)
+{
+	uint64_t deadline = T0 + 1000;
+	struct thread *a = spawn("intr", wait_interruptibly, &deadline);
+	struct thread *b = spawn("plain", wait_plainly, &deadline);
+	thread_yield(); /* both block */
+	assert_int_equal(a->state, THREAD_BLOCKED);
+	bool irq = sched_lock();
+	a->sig_work = 1;
+	sched_interrupt(a);
+	sched_interrupt(b); /* not interruptible: still waiting */
+	sched_unlock(irq);
+	assert_int_equal(join(a), -EINTR);
+	assert_int_equal(host_clock(), T0); /* at once, not at the deadline */
+	assert_int_equal(join(b), -ETIMEDOUT);
+	assert_int_equal(host_clock(), T0 + 1000);
+
+	/* Work already there: no wait at all. */
+	deadline = DEADLINE_NEVER;
+	thread_self()->sig_work = 1;
+	assert_int_equal(wait_interruptibly(&deadline), -EINTR);
+	thread_self()->sig_work = 0;
+
+	/* A thread that runs (not blocked) is left alone. */
+	irq = sched_lock();
+	sched_interrupt(thread_self());
+	sched_unlock(irq);
+	assert_int_equal(thread_self()->state, THREAD_RUNNABLE);
+}
+
 /* --- semaphores -------------------------------------------------------------------- */
 
 static void sem_post_before_wait(void **state)
@@ -1441,6 +1491,7 @@ int main(void)
 		TEST(sleep_in_deadline_order),
 		TEST(sleep_saturates),
 		TEST(spurious_wakeups),
+		TEST(interrupt_ends_wait),
 		TEST(sem_post_before_wait),
 		TEST(sem_hand_off),
 		TEST(sem_waiters_fifo),

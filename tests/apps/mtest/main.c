@@ -27,6 +27,7 @@
 #include "mtest.h"
 #include "pthreads.h"
 #include "registers.h"
+#include "signals.h"
 
 static int failures;
 
@@ -311,6 +312,16 @@ int main(int argc, char **argv)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
+	if (strcmp(what, "signals") == 0)
+		return test_signals();
+	if (strcmp(what, "signal-timers") == 0)
+		return test_signal_timers();
+	if (strcmp(what, "abort-handled") == 0)
+		test_abort_handled();
+	if (strcmp(what, "signal-io") == 0)
+		return test_signal_io();
+	if (strcmp(what, "kill-term") == 0)
+		return test_kill_term();
 	if (strcmp(what, "abort") == 0) {
 		printf("mtest: calling abort\n");
 		abort();
