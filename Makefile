@@ -102,6 +102,8 @@ SYS_SRCS := \
 	sys/ldisc.c \
 	sys/console.c \
 	sys/pipe.c \
+	sys/devnode.c \
+	sys/devnodes.c \
 	sys/epoll.c \
 	sys/poll.c \
 	sys/auxv.c \
