@@ -97,6 +97,7 @@ SYS_SRCS := \
 	sys/syscall.c \
 	sys/names.c \
 	sys/uaccess.c \
+	sys/ustring.c \
 	sys/vm.c \
 	sys/fd.c \
 	sys/ldisc.c \

@@ -5,8 +5,6 @@
  * The calling thread's own stack counts too: a thread of the kernel's API
  * (thread_create) runs application code on it.
  */
-#include <errno.h>
-
 #include "kernel/sched.h"
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -28,26 +26,4 @@ bool user_range_ok(const void *p, size_t len)
 bool user_writable_ok(const void *p, size_t len)
 {
 	return on_own_stack(p, len) || vm_access_ok(&app_vm, (uintptr_t)p, len, PROT_READ | PROT_WRITE);
-}
-
-long user_string_copy(char *dst, const char *src, size_t max)
-{
-	/* A page at a time: the string may end just before an unmapped page,
-	 * so only what is read gets checked. */
-	size_t n = 0;
-	while (n < max) {
-		uintptr_t a = (uintptr_t)src + n;
-		size_t chunk = 4096 - (a & 4095);
-		if (chunk > max - n)
-			chunk = max - n;
-		if (!user_range_ok((const void *)a, chunk))
-			return -EFAULT;
-		for (size_t i = 0; i < chunk; i++) {
-			dst[n] = src[n];
-			if (dst[n] == '\0')
-				return (long)n;
-			n++;
-		}
-	}
-	return -ENAMETOOLONG;
 }

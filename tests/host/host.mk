@@ -117,6 +117,9 @@ test_fd_SRCS := tests/host/test_fd.c sys/fd.c tests/host/sched_host.c kernel/sch
 HOST_TESTS += devnode
 test_devnode_SRCS := tests/host/test_devnode.c sys/devnode.c
 
+HOST_TESTS += ustring
+test_ustring_SRCS := tests/host/test_ustring.c sys/ustring.c
+
 HOST_TESTS += ldisc
 test_ldisc_SRCS := tests/host/test_ldisc.c sys/ldisc.c
 
