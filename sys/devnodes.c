@@ -29,6 +29,7 @@
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EACCESS 0x200
+#define AT_NO_AUTOMOUNT 0x800 /* nothing is mounted on demand: ignored */
 #define AT_EMPTY_PATH 0x1000
 #define F_OK 0
 #define X_OK 1
@@ -225,7 +226,7 @@ SYSCALL(SYS_creat, sys_creat);
  * descriptor table unless nofollow. */
 static long stat_at(int dirfd, const char *upath, int flags, struct linux_stat *st)
 {
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
 	const struct devnode *n, *parent;
 	long r = lookup_at(dirfd, upath, (flags & AT_EMPTY_PATH) != 0, &n, &parent);

@@ -250,6 +250,8 @@ static void raw_calls(void)
 	CHECK(syscall(SYS_stat, "/dev", kst) == 0 && S_ISDIR(kst[6]));
 	CHECK(syscall(SYS_lstat, "/dev/stdout", kst) == 0 && S_ISLNK(kst[6]));
 	CHECK(syscall(SYS_stat, "/dev/stdout", kst) == 0 && S_ISCHR(kst[6]));
+	CHECK(syscall(SYS_newfstatat, AT_FDCWD, "/dev/null", kst, AT_NO_AUTOMOUNT) == 0 && S_ISCHR(kst[6]));
+	CHECK(ERR(syscall(SYS_newfstatat, AT_FDCWD, "/dev/null", kst, 0x4)) == EINVAL);
 	CHECK(syscall(SYS_faccessat2, AT_FDCWD, "/dev/null", W_OK, AT_EACCESS) == 0);
 	CHECK(ERR(syscall(SYS_faccessat2, AT_FDCWD, "/dev/null", X_OK, 0)) == EACCES);
 	CHECK(syscall(SYS_faccessat, AT_FDCWD, "dev", X_OK) == 0);
