@@ -97,11 +97,14 @@ SYS_SRCS := \
 	sys/syscall.c \
 	sys/names.c \
 	sys/uaccess.c \
+	sys/ustring.c \
 	sys/vm.c \
 	sys/fd.c \
 	sys/ldisc.c \
 	sys/console.c \
 	sys/pipe.c \
+	sys/devnode.c \
+	sys/devnodes.c \
 	sys/epoll.c \
 	sys/poll.c \
 	sys/auxv.c \

@@ -21,6 +21,7 @@
 #include "kernel/timer.h"
 #include "kernel/sched.h"
 #include "kernel/waitq.h"
+#include "sys/kstat.h"
 #include "sys/ldisc.h"
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -276,12 +277,27 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 	}
 }
 
+/* ttyS0's numbers (4, 64), whichever port carries the console. */
+static int tty_stat(struct file *f, struct linux_stat *st)
+{
+	(void)f;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = linux_makedev(0, 5);
+	st->st_ino = 100; /* past the device nodes' (sys/devnode.c) */
+	st->st_nlink = 1;
+	st->st_mode = LINUX_S_IFCHR | 0620;
+	st->st_rdev = linux_makedev(4, 64);
+	st->st_blksize = 1024;
+	return 0;
+}
+
 static const struct file_ops tty_ops = {
 	.kind = "console",
 	.read = tty_read,
 	.write = tty_write,
 	.poll = tty_poll,
 	.ioctl = tty_ioctl,
+	.stat = tty_stat,
 	.close = NULL, /* static: never freed */
 };
 
@@ -295,4 +311,10 @@ void console_files_init(struct fd_table *t)
 	for (int fd = 0; fd < 3; fd++)
 		fd_install(t, &tty.file, fd);
 	file_put(&tty.file); /* the descriptors hold it now */
+}
+
+struct file *console_file(void)
+{
+	file_get(&tty.file);
+	return &tty.file;
 }

@@ -17,8 +17,19 @@ void file_init(struct file *f, const struct file_ops *ops, void *priv)
 	f->ops = ops;
 	f->refs = 1;
 	f->flags = 0;
+	f->access = FILE_READ | FILE_WRITE;
 	f->priv = priv;
 	f->watches = NULL;
+}
+
+unsigned char file_access_from_flags(int flags)
+{
+	switch (flags & 03) {
+	case 0: return FILE_READ;
+	case 1: return FILE_WRITE;
+	case 2: return FILE_READ | FILE_WRITE;
+	default: return 0; /* Linux's 3: ioctl only */
+	}
 }
 
 void file_get(struct file *f) { f->refs++; }

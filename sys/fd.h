@@ -29,6 +29,7 @@
 #define FD_POLLRDHUP 0x2000
 
 struct file;
+struct linux_stat; /* sys/kstat.h */
 
 /*
  * Readiness: whoever waits for a file (poll, select, an epoll set) hangs a
@@ -62,6 +63,9 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned long request, void *arg);
 	/* fcntl commands of one kind of file (F_SETPIPE_SZ); -EINVAL if NULL. */
 	long (*fcntl)(struct file *f, int cmd, unsigned long arg);
+	/* fstat: what the object is (sys/kstat.h); NULL gives a generic
+	 * answer (sys/devnodes.c). */
+	int (*stat)(struct file *f, struct linux_stat *st);
 	/* At the last reference: frees what the object holds. */
 	void (*close)(struct file *f);
 };
@@ -69,7 +73,8 @@ struct file_ops {
 struct file {
 	const struct file_ops *ops;
 	unsigned refs;
-	int flags; /* O_* status flags (O_NONBLOCK, O_APPEND) */
+	int flags;	      /* O_* status flags (O_NONBLOCK, O_APPEND) */
+	unsigned char access; /* FILE_READ | FILE_WRITE: what open allowed */
 	void *priv;
 	struct file_watch *watches;
 };
@@ -85,7 +90,15 @@ struct fd_table {
 	bool limit_set; /* else the limit is FD_NOFILE_SOFT */
 };
 
-/* A new object with one reference, the caller's. */
+/* The access mode of an open (O_RDONLY, O_WRONLY, O_RDWR): read on a
+ * descriptor opened write-only answers -EBADF, as Linux. */
+#define FILE_READ 1
+#define FILE_WRITE 2
+/* FILE_READ | FILE_WRITE for Linux's access mode in flags (O_ACCMODE). */
+unsigned char file_access_from_flags(int flags);
+
+/* A new object with one reference, the caller's, open for reading and
+ * writing (what its ops allow). */
 void file_init(struct file *f, const struct file_ops *ops, void *priv);
 void file_get(struct file *f);
 /* Drops a reference; the last one calls ops->close. */

@@ -31,7 +31,7 @@ struct fd_table app_fds;
 
 static long do_read(struct file *f, void *buf, size_t len)
 {
-	if (!f->ops->read)
+	if (!f->ops->read || !(f->access & FILE_READ))
 		return -EBADF;
 	if (!user_writable_ok(buf, len))
 		return -EFAULT;
@@ -40,7 +40,7 @@ static long do_read(struct file *f, void *buf, size_t len)
 
 static long do_write(struct file *f, const void *buf, size_t len)
 {
-	if (!f->ops->write)
+	if (!f->ops->write || !(f->access & FILE_WRITE))
 		return -EBADF;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
@@ -163,7 +163,11 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 	case F_GETFL:
 		/* The access mode follows from what the object does: a pipe's
 		 * read end is O_RDONLY, its write end O_WRONLY. */
-		r = f->flags | (f->ops->read && f->ops->write ? O_RDWR : f->ops->write ? O_WRONLY : O_RDONLY);
+		{
+			bool rd = f->ops->read && (f->access & FILE_READ),
+			     wr = f->ops->write && (f->access & FILE_WRITE);
+			r = f->flags | (rd && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY);
+		}
 		break;
 	case F_SETFL:
 		f->flags = (int)(a2 & (O_APPEND | O_NONBLOCK));

@@ -113,18 +113,11 @@ static uint64_t weak_random(void)
 }
 
 /* Random bytes from the CPU (RDRAND), else virtio-rng through the
- * kernel, else weak_random; GRND_NONBLOCK never blocks since none of
- * them does. */
-static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
+ * kernel, else weak_random: none of them blocks, so neither does
+ * getrandom nor a read of /dev/urandom. */
+void random_fill(void *out, size_t len)
 {
-	uint8_t *buf = (uint8_t *)a0;
-	size_t len = (size_t)a1;
-	if (a2 & ~(long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
-		return -EINVAL;
-	if (len > 33554431)
-		len = 33554431; /* Linux's cap for one call */
-	if (!user_writable_ok(buf, len))
-		return -EFAULT;
+	uint8_t *buf = out;
 	size_t done = 0;
 	while (done < len) {
 		uint64_t v;
@@ -145,7 +138,20 @@ static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 		memcpy(buf + done, &v, n);
 		done += n;
 	}
-	return (long)done;
+}
+
+static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	uint8_t *buf = (uint8_t *)a0;
+	size_t len = (size_t)a1;
+	if (a2 & ~(long)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if (len > 33554431)
+		len = 33554431; /* Linux's cap for one call */
+	if (!user_writable_ok(buf, len))
+		return -EFAULT;
+	random_fill(buf, len);
+	return (long)len;
 }
 SYSCALL(SYS_getrandom, sys_getrandom);
 

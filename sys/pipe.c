@@ -20,6 +20,7 @@
 #include "kernel/clock.h"
 #include "kernel/sched.h"
 #include "kernel/waitq.h"
+#include "sys/kstat.h"
 
 #define O_NONBLOCK 04000
 
@@ -224,11 +225,25 @@ static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 	}
 }
 
+/* A FIFO on pipefs (its device 0:12); the pipe's address is its inode
+ * number, unique while it lives. */
+static int pipe_stat(struct file *f, struct linux_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = linux_makedev(0, 12);
+	st->st_ino = (uint64_t)(uintptr_t)f->priv >> 4;
+	st->st_nlink = 1;
+	st->st_mode = LINUX_S_IFIFO | 0600;
+	st->st_blksize = 4096;
+	return 0;
+}
+
 static const struct file_ops pipe_read_ops = {
 	.kind = "pipe",
 	.read = pipe_read,
 	.poll = pipe_read_poll,
 	.fcntl = pipe_fcntl,
+	.stat = pipe_stat,
 	.close = pipe_read_close,
 };
 
@@ -237,6 +252,7 @@ static const struct file_ops pipe_write_ops = {
 	.write = pipe_write,
 	.poll = pipe_write_poll,
 	.fcntl = pipe_fcntl,
+	.stat = pipe_stat,
 	.close = pipe_write_close,
 };
 

@@ -20,6 +20,10 @@ extern struct fd_table app_fds;
  * unmapped addresses, and wrap-around all answer false. */
 bool user_range_ok(const void *p, size_t len);
 bool user_writable_ok(const void *p, size_t len);
+/* Copies the application's NUL-ended string src into dst (max bytes
+ * with the NUL): its length, -EFAULT, or -ENAMETOOLONG when it does not
+ * fit. */
+long user_string_copy(char *dst, const char *src, size_t max);
 
 /* The application's memory: its image's regions and the main stack. */
 void app_memory_init(void);
@@ -31,5 +35,12 @@ __attribute__((noreturn)) void app_exit(int status);
 
 /* The console on descriptors 0, 1 and 2 (sys/console.c). */
 void console_files_init(struct fd_table *t);
+/* The console's open file with a new reference for the caller
+ * (/dev/tty, /dev/console). */
+struct file *console_file(void);
+
+/* Fills buf with random bytes as getrandom does (sys/misc.c): never
+ * blocks. buf is the kernel's or already checked. */
+void random_fill(void *buf, size_t len);
 
 #endif

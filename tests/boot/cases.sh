@@ -319,6 +319,11 @@ script_test musl-stdin tests/boot/t-musl-stdin.sh
 boot_test musl-pipe 0 'mtest: pipe done, 0 failures' -- --kernel "$M" --append "pipe"
 boot_test musl-poll 0 'mtest: poll done, 0 failures' -- --kernel "$M" --append "poll"
 boot_test musl-epoll 0 'mtest: epoll done, 0 failures' -- --kernel "$M" --append "epoll"
+# The names under /dev, "/" and "/dev" as directories, the stat family
+# and access; a missing file is ENOENT, not a call Keel lacks.
+boot_test musl-devnodes 0 'mtest: devnodes done, 0 failures' 'mtest: through /dev/tty' \
+	'mtest: through /dev/console' 'mtest: through /dev/stdout' '!not implemented' '!FAILED' \
+	-- --kernel "$M" --append "devnodes"
 # The console as a terminal typed at from the host: line editing, ^D,
 # raw mode with VMIN and VTIME, ^C.
 script_test musl-tty tests/boot/t-musl-tty.sh

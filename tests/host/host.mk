@@ -113,6 +113,13 @@ test_vm_SRCS := tests/host/test_vm.c sys/vm.c
 HOST_TESTS += fd
 test_fd_SRCS := tests/host/test_fd.c sys/fd.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# The names before there is a filesystem: the lookup, the open flags, stat.
+HOST_TESTS += devnode
+test_devnode_SRCS := tests/host/test_devnode.c sys/devnode.c
+
+HOST_TESTS += ustring
+test_ustring_SRCS := tests/host/test_ustring.c sys/ustring.c
+
 HOST_TESTS += ldisc
 test_ldisc_SRCS := tests/host/test_ldisc.c sys/ldisc.c
 

@@ -175,13 +175,28 @@ static void raised_limit(void **state)
 	free(t);
 }
 
+/* The access mode of an open: what read and write then allow. */
+static void access_from_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(file_access_from_flags(0), FILE_READ);
+	assert_int_equal(file_access_from_flags(1), FILE_WRITE);
+	assert_int_equal(file_access_from_flags(2), FILE_READ | FILE_WRITE);
+	assert_int_equal(file_access_from_flags(3), 0);
+	assert_int_equal(file_access_from_flags(04000 | 02000000 | 1), FILE_WRITE); /* O_NONBLOCK, O_CLOEXEC */
+	struct file *f = new_file();
+	assert_int_equal(f->access, FILE_READ | FILE_WRITE); /* pipes and the console: both */
+	closes = 0;
+	file_put(f);
+	assert_int_equal(closes, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(install_lowest_free),
-		cmocka_unit_test(dup_shares),
-		cmocka_unit_test(dup2_replaces),
-		cmocka_unit_test(raised_limit),
+		cmocka_unit_test(install_lowest_free), cmocka_unit_test(dup_shares),
+		cmocka_unit_test(dup2_replaces),       cmocka_unit_test(raised_limit),
+		cmocka_unit_test(access_from_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,6 +308,8 @@ int main(int argc, char **argv)
 		return test_epoll();
 	if (strcmp(what, "tty") == 0)
 		return test_tty();
+	if (strcmp(what, "devnodes") == 0)
+		return test_devnodes();
 	if (strcmp(what, "registers") == 0)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)

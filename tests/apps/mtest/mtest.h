@@ -6,5 +6,6 @@ int test_pipe(void);
 int test_poll(void);
 int test_epoll(void);
 int test_tty(void);
+int test_devnodes(void);
 
 #endif
