@@ -265,6 +265,9 @@ static void input_byte(uint8_t c)
 	input_len++;
 }
 
+/* Whether the ring takes another byte: else the UART keeps it. */
+static bool input_room(void) { return input_len < INPUT_RING; }
+
 static void on_serial_byte(int c)
 {
 	input_byte((uint8_t)c);
@@ -290,6 +293,8 @@ int console_getc(void)
 		c = input_ring[input_head];
 		input_head = (input_head + 1) % INPUT_RING;
 		input_len--;
+		if (input_by_irq)
+			serial_rx_resume(); /* room again for what the UART holds */
 	} else if (!input_by_irq) {
 		c = serial_read_byte();
 	}
@@ -325,6 +330,6 @@ KERNEL_OPTION("serial-polled", set_serial_polled);
 
 static void console_input_init(void)
 {
-	input_by_irq = !serial_polled && serial_enable_rx_interrupt(on_serial_byte) == 0;
+	input_by_irq = !serial_polled && serial_enable_rx_interrupt(on_serial_byte, input_room) == 0;
 }
 INIT_CALL(INIT_CORE, console_input_init);

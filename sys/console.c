@@ -18,6 +18,7 @@
 
 #include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/option.h"
 #include "kernel/timer.h"
 #include "kernel/sched.h"
 #include "kernel/waitq.h"
@@ -111,7 +112,9 @@ static int tty_pump(void)
 {
 	int c, sig = 0;
 	tty.kicked = false;
-	while ((c = console_getc()) >= 0) {
+	/* What the discipline cannot keep yet stays in the console's ring
+	 * (and behind it, in the UART and the host), not dropped. */
+	while (ldisc_can_take(&tty.ld) && (c = console_getc()) >= 0) {
 
 		ldisc_input(&tty.ld, (uint8_t)c, clock_ns());
 		if (tty.ld.echo_len) {
@@ -301,9 +304,27 @@ static const struct file_ops tty_ops = {
 	.close = NULL, /* static: never freed */
 };
 
+/* "tty.echo=off": the terminal starts as after `stty -echo`. For input
+ * that a program pipes into the console (a CI job typing commands at an
+ * appliance), whose copy would mix with what the application prints. */
+static bool start_without_echo;
+
+static void set_tty_echo(const char *v)
+{
+	if (strcmp(v, "off") == 0)
+		start_without_echo = true;
+	else if (strcmp(v, "on") == 0)
+		start_without_echo = false;
+	else
+		kwarn("keel: tty.echo=%s is neither on nor off (ignored)\n", v);
+}
+KERNEL_OPTION("tty.echo=", set_tty_echo);
+
 void console_files_init(struct fd_table *t)
 {
 	ldisc_init(&tty.ld);
+	if (start_without_echo)
+		tty.ld.t.c_lflag &= ~(uint32_t)ECHO;
 	tty.ws = (struct linux_winsize){ .ws_row = 24, .ws_col = 80 };
 	tty.pgrp = 1;
 	file_init(&tty.file, &tty_ops, NULL);

@@ -260,3 +260,15 @@ size_t ldisc_read(struct ldisc *l, uint8_t *out, size_t len)
 	}
 	return n;
 }
+
+bool ldisc_can_take(const struct ldisc *l)
+{
+	if (!lflag(l, ICANON))
+		return l->len < LDISC_BUF;
+	/* A line too long for the buffer must still be able to end, as with
+	 * n_tty: with no complete line to read, input is taken (and what does
+	 * not fit dropped) until a line ends. */
+	if (l->committed == 0)
+		return true;
+	return l->len < LDISC_BUF - 1 && l->lines < LDISC_LINES;
+}

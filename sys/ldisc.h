@@ -97,6 +97,11 @@ struct ldisc {
  * with echo, ICRNL, OPOST|ONLCR, the usual control characters. */
 void ldisc_init(struct ldisc *l);
 
+/* Whether another byte typed now would be kept: the taker leaves input
+ * where it is (the console's ring, the UART, the host) while this says
+ * no, as Linux throttles a tty whose reader is behind. */
+bool ldisc_can_take(const struct ldisc *l);
+
 /* One byte typed, at now_ns. */
 void ldisc_input(struct ldisc *l, uint8_t c, uint64_t now_ns);
 

@@ -14,7 +14,6 @@
 #define COM1 0x3f8
 #define REG_DATA 0
 #define REG_IER 1
-#define REG_FCR 2
 #define REG_LCR 3
 #define REG_MCR 4
 #define REG_LSR 5
@@ -46,7 +45,11 @@ void serial_init(void)
 	outb(COM1 + REG_DATA, 1); /* divisor 1: 115200 baud */
 	outb(COM1 + REG_IER, 0);
 	outb(COM1 + REG_LCR, LCR_8N1);
-	outb(COM1 + REG_FCR, 0xc7); /* FIFOs on and cleared, 14-byte threshold */
+	/* The FIFOs are left as the firmware set them: turning them on or
+	 * off clears them, and input typed before the kernel started (QEMU
+	 * hands it over as soon as the UART can hold it) would be lost.
+	 * Without a FIFO the UART holds one byte and the host keeps the
+	 * rest until it is read. */
 	outb(COM1 + REG_MCR, MCR_DTR_RTS_OUT2);
 	present = true;
 }
@@ -99,17 +102,38 @@ int serial_read_byte(void)
 #define RX_BURST 256
 
 static void (*rx_fn)(int c);
+static bool (*rx_room)(void);
+static bool rx_throttled;
 
 static void on_rx_interrupt(void *ctx)
 {
 	(void)ctx;
 	/* Reading the data register clears the receive interrupt (data
 	 * ready and character timeout alike). */
-	for (int i = 0; i < RX_BURST && (inb(COM1 + REG_LSR) & LSR_DATA_READY); i++)
+	for (int i = 0; i < RX_BURST && (inb(COM1 + REG_LSR) & LSR_DATA_READY); i++) {
+		if (!rx_room()) {
+			/* Nowhere to put it: the byte stays in the UART, and the
+			 * interrupt is off until serial_rx_resume. */
+			rx_throttled = true;
+			outb(COM1 + REG_IER, 0);
+			return;
+		}
 		rx_fn(inb(COM1 + REG_DATA));
+	}
 }
 
-int serial_enable_rx_interrupt(void (*fn)(int c))
+void serial_rx_resume(void)
+{
+	if (!rx_throttled)
+		return;
+	bool irq = irq_save();
+	rx_throttled = false;
+	outb(COM1 + REG_IER, IER_RX_DATA);
+	on_rx_interrupt(NULL);
+	irq_restore(irq);
+}
+
+int serial_enable_rx_interrupt(void (*fn)(int c), bool (*room)(void))
 {
 	if (!present)
 		return -1;
@@ -119,6 +143,7 @@ int serial_enable_rx_interrupt(void (*fn)(int c))
 	uint32_t gsi = acpi_isa_irq_to_gsi(&acpi, COM1_ISA_IRQ, &flags);
 	bool level = ((flags >> 2) & 3) == 3, active_low = (flags & 3) == 3;
 	rx_fn = fn;
+	rx_room = room;
 	int v = irq_attach_gsi(gsi, level, active_low, on_rx_interrupt, NULL);
 	if (v < 0)
 		return v;

@@ -161,6 +161,44 @@ static void a_full_buffer_keeps_room_to_end_the_line(void **state)
 	assert_int_equal(buf[LDISC_BUF - 1], '\n');
 }
 
+/* The taker stops while the discipline is full (the rest waits upstream),
+ * but a line that cannot fit must still be able to end. */
+static void full_discipline_throttles_the_taker(void **state)
+{
+	l.t.c_lflag &= ~(uint32_t)ECHO;
+	assert_true(ldisc_can_take(&l));
+	char line[64];
+	memset(line, 'x', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	line[sizeof(line) - 1] = 0;
+	while (ldisc_can_take(&l))
+		type(line);
+	/* Every line kept whole: nothing was dropped. */
+	unsigned lines = 0;
+	for (;;) {
+		uint8_t buf[LDISC_BUF];
+		size_t n = ldisc_read(&l, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		assert_int_equal(n, sizeof(line) - 1);
+		lines++;
+	}
+	assert_true(lines * (sizeof(line) - 1) > LDISC_BUF - sizeof(line));
+	assert_true(ldisc_can_take(&l));
+	/* One unfinished line as long as the buffer: still taking, so that
+	 * its newline can come. */
+	for (int i = 0; i < LDISC_BUF + 10; i++)
+		type("y");
+	assert_true(ldisc_can_take(&l));
+	type("\n");
+	/* Raw mode stops at a full buffer. */
+	setup(state);
+	raw_mode(1, 0);
+	for (int i = 0; i < LDISC_BUF; i++)
+		type("z");
+	assert_false(ldisc_can_take(&l));
+}
+
 static void raw_mode_hands_bytes_over(void **state)
 {
 	type("pending");
@@ -236,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup(isig_raises_and_flushes, setup),
 		cmocka_unit_test_setup(input_flags, setup),
 		cmocka_unit_test_setup(a_full_buffer_keeps_room_to_end_the_line, setup),
+		cmocka_unit_test_setup(full_discipline_throttles_the_taker, setup),
 		cmocka_unit_test_setup(raw_mode_hands_bytes_over, setup),
 		cmocka_unit_test_setup(vmin_and_vtime, setup),
 		cmocka_unit_test_setup(tcsetsf_flushes_and_back_to_canonical, setup),
