@@ -5,23 +5,28 @@
 # RUNS runs (default 10), runs of the two alternating; and, from hello's
 # own log, the time from the kernel's first instruction to main (TSC).
 #
-#   bench/boot.sh [--runs N] [--no-uefi]
+#   bench/boot.sh [--runs N] [--no-uefi] [--app NAME]
+#
+# --app times another application (default hello, the musl program;
+# khello is the kernel alone, on its own C library, without drivers or
+# system calls).
 #
 # Prints a Markdown table. Runs under TCG, as every test here does.
 set -eu
 cd "$(dirname "$0")/.."
 
-runs=10 uefi=1
+runs=10 uefi=1 app=hello
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--no-uefi) uefi=0; shift ;;
-	*) echo "usage: bench/boot.sh [--runs N] [--no-uefi]" >&2; exit 2 ;;
+	--app) app=$2; shift 2 ;;
+	*) echo "usage: bench/boot.sh [--runs N] [--no-uefi] [--app NAME]" >&2; exit 2 ;;
 	esac
 done
 
 tools/install-deps.sh test >/dev/null
-make -s APP=hello all >/dev/null
+make -s APP=$app all >/dev/null
 out=build/bench
 mkdir -p "$out/iso/boot/grub"
 gcc -c bench/floor.S -o "$out/floor.o"
@@ -60,8 +65,8 @@ bench_path() {
 		for a in "$@"; do
 			fargs+=("${a//@ELF@/$out/floor.elf}")
 			fargs[-1]=${fargs[-1]//@ISO@/$out/floor.iso}
-			hargs+=("${a//@ELF@/build/hello.elf}")
-			hargs[-1]=${hargs[-1]//@ISO@/build/hello.iso}
+			hargs+=("${a//@ELF@/build/$app.elf}")
+			hargs[-1]=${hargs[-1]//@ISO@/build/$app.iso}
 		done
 		if [[ " $* " == *" -drive "* ]]; then
 			cp "$ovmf_vars" "$out/vars.fd"
@@ -71,7 +76,7 @@ bench_path() {
 			cp "$ovmf_vars" "$out/vars.fd"
 		fi
 		hello_t+=("$(time_once "$out/hello.log" "${hargs[@]}")")
-		grep -q 'keel: exit status 0' "$out/hello.log" || { echo "hello failed on $name:" >&2; cat "$out/hello.log" >&2; exit 1; }
+		grep -q 'keel: exit status 0' "$out/hello.log" || { echo "$app failed on $name:" >&2; cat "$out/hello.log" >&2; exit 1; }
 		guest_us+=("$(sed -n 's/.*booted in \([0-9]*\) us.*/\1/p' "$out/hello.log" | tr -d '\r')")
 	done
 	local f h g
@@ -84,7 +89,7 @@ bench_path() {
 
 echo "Boot to exit under TCG, median of $runs runs ($(qemu-system-x86_64 --version | head -1))"
 echo
-echo "| path | floor (ms) | hello (ms) | hello / floor | hello in-guest, first instruction to main (us) |"
+echo "| path | floor (ms) | $app (ms) | $app / floor | $app in-guest, first instruction to main (us) |"
 echo "|---|---|---|---|---|"
 bench_path "PVH -kernel, -M microvm (pit=on, no ACPI)" -M microvm,x-option-roms=off,rtc=off,pit=on,pic=off,acpi=off -kernel @ELF@
 bench_path "PVH -kernel, -M pc" -M pc -kernel @ELF@
@@ -96,5 +101,5 @@ if [ $uefi = 1 ]; then
 		-drive "if=pflash,format=raw,unit=1,file=$out/vars.fd" -cdrom @ISO@
 fi
 echo
-size=$(stat -c %s build/hello.stripped.elf)
-echo "hello image: $(stat -c %s build/hello.elf) bytes, stripped $size bytes ($((size / 1024)) KiB)"
+size=$(stat -c %s build/$app.stripped.elf)
+echo "$app image: $(stat -c %s build/$app.elf) bytes, stripped $size bytes ($((size / 1024)) KiB)"

@@ -244,6 +244,9 @@ M=build/mtest.elf
 # hello is a musl program: printf to stdout, its status the VM's.
 boot_test musl-status 7 'mtest: exiting with 7$' 'keel: exit status 7' -- --kernel "$M" --append "status 7"
 boot_test musl-hello-grub-bios 0 'hello from Keel: 1 argument$' 'keel: exit status 0' -- --iso "$HI" --machine pc
+# The kernel alone (its own C library, no drivers, no system calls), the
+# image bench/boot.sh sizes and times beside hello.
+boot_test khello-pvh 0 'hello from Keel: 1 argument' 'keel: exit status 0' -- --kernel build/khello.elf --machine pc
 # The kernel's symbols are its own: an application defining malloc, memcpy
 # and the kernel's internal names links, and both allocators work.
 boot_test own-malloc 0 'ownmalloc: copied by the application; copied by the application' \
@@ -332,3 +335,10 @@ script_test musl-tty tests/boot/t-musl-tty.sh
 script_test musl-tty-polled tests/boot/t-musl-tty.sh serial-polled
 # Standard input typed on a virtio console's port 0.
 script_test musl-virtconsole-stdin tests/boot/t-musl-virtconsole-stdin.sh
+
+# --- programs from Debian's source packages, built unmodified on musl --------------
+
+# Lua 5.4 and the sqlite3 shell, their input typed at the console and
+# their output compared with the same sources built for Linux on the host.
+script_test lua-basics tests/boot/t-lua.sh basics.lua
+script_test sqlite-rows tests/boot/t-sqlite.sh rows.sql

@@ -37,3 +37,10 @@ wait_for_line() {
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+
+# What the application printed: the console's lines between the kernel's
+# "main after" and "main ran" lines (run it with tty.echo=off when input
+# is typed, so the console does not show the input too).
+app_output() {
+	tr -d '\r' <"$1" | sed -n '/^keel: main after /,/^keel: main ran /{/^keel: main after /d;/^keel: main ran /d;p}'
+}

@@ -4,6 +4,8 @@
 .bail on
 .headers off
 .mode list
+-- No filesystem yet: the sorter's temporary files stay in memory too.
+PRAGMA temp_store = MEMORY;
 CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, x REAL, name TEXT);
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
