@@ -70,9 +70,10 @@ syscall_entry:
 	popq %rsi
 	popq %rdi
 	popq %rcx
-	popfq
-	popq %rsp
-	jmp *%rcx
+	/* The exit's last three instructions are the full path's: an
+	 * interrupt let in by popfq finds the one place where the kernel
+	 * knows how to deliver a signal that came due (arch/x86_64/idt.c). */
+	jmp syscall_exit_popf
 3:
 	/* struct syscall_frame, from its last field to its first. */
 	pushq syscall_app_rsp(%rip)
@@ -125,6 +126,7 @@ syscall_return_to_app:
 	 * the kernel stack, below the application's stack pointer, which
 	 * `popq %rsp` then loads. Nothing is written to the application's
 	 * stack, whose red zone may hold data. */
+syscall_exit_popf:
 	popfq
 	.globl syscall_exit_pop_rsp
 syscall_exit_pop_rsp:
