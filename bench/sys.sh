@@ -38,7 +38,7 @@ tools/linux-build.sh sysbench lua sqlite3 timeit >/dev/null
 
 # The SQL as one argument (the shell runs it, no console input), less
 # its dot-commands, whose effect the options give.
-sql=$(grep -v '^\.' tests/boot/sqlite/rows.sql)
+sql=$(grep -v -e '^\.' -e '^--' tests/boot/sqlite/rows.sql)
 lua_script=$(grep -v '^--' bench/progs/bench.lua)
 SQL_ARGS=(-batch -bail -list -noheader :memory:)
 
@@ -60,6 +60,7 @@ median() { grep -v "^$" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print
 field() { sed -n "s/^bench: $1 \([0-9.]*\) ns.*/\1/p" "$2" | tr -d '\r'; }
 
 declare -A host linux keel
+for m in getpid switch wake lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do
 	echo "run $((r + 1)) of $runs" >&2
 	build/linux/sysbench $N $ROUNDS >"$out/host.$r"
@@ -77,8 +78,11 @@ for ((r = 0; r < runs; r++)); do
 		keel[$m]+="$(field $m "$out/keel-sys.$r") "
 	done
 	# Milliseconds each program ran, in each guest.
-	linux[lua]+="$(sed -n '/linux: lua begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
-	linux[sqlite3]+="$(sed -n '/linux: sqlite3 begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
+	# Only runs that did their work count, on either side.
+	grep -aq '^bench.lua: checksum' "$out/linux.$r" &&
+		linux[lua]+="$(sed -n '/linux: lua begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
+	grep -aq '^sqlite rows: ok' "$out/linux.$r" &&
+		linux[sqlite3]+="$(sed -n '/linux: sqlite3 begins/,/timeit:/s/^timeit: \([0-9]*\) us/\1/p' "$out/linux.$r") "
 	grep -aq '^bench.lua: checksum' "$out/keel-lua.$r" && keel[lua]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-lua.$r" | tr -d '\r') "
 	grep -aq '^sqlite rows: ok' "$out/keel-sqlite.$r" && keel[sqlite3]+="$(sed -n 's/^keel: main ran \([0-9]*\) us.*/\1/p' "$out/keel-sqlite.$r" | tr -d '\r') "
 done
