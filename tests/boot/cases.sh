@@ -4,7 +4,8 @@
 #
 # passes when run-qemu.sh returns STATUS and every PATTERN (an extended
 # regular expression; !PATTERN must not appear) is in the serial output.
-# Every test runs under TCG (see DEVELOPERS.md on this machine's KVM).
+# Every test runs under TCG: where /dev/kvm is an instruction emulator (as on
+# the machines these tests were written on) it is far slower than TCG.
 
 H=build/hello.elf
 HI=build/hello.iso
