@@ -27,7 +27,7 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --append "CMDLINE"  the kernel command line ("kernel opts -- app args", or
                       just the app's args). With --iso it reaches the kernel
                       through QEMU's fw_cfg and replaces the one in grub.cfg.
-  --accel kvm|tcg     default: kvm when /dev/kvm is usable, else tcg
+  --accel kvm|tcg     default: kvm when /dev/kvm is usable (not kvm_pvm), else tcg
   --machine TYPE      pc, q35 (default) or microvm
   --cpu MODEL         a QEMU CPU model (default: QEMU's default for the machine)
   --mem SIZE          guest memory, e.g. 128M (default) or 6G
@@ -96,7 +96,10 @@ qemu=$(command -v qemu-system-x86_64) || {
 }
 
 if [ -z "$accel" ]; then
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+	# KVM on a real host. kvm_pvm is not one: a nested instruction
+	# emulator, far slower than TCG, that stops at SSE and x87
+	# instructions, which applications use.
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then accel=kvm; else accel=tcg; fi
 fi
 case $accel in kvm | tcg) ;; *) die_usage "--accel is kvm or tcg" ;; esac
 
