@@ -97,7 +97,15 @@ SYSCALL(SYS_brk, sys_brk);
 
 /* --- mmap and friends -------------------------------------------------------- */
 
-static bool bad_range(uint64_t addr, uint64_t len) { return (addr & (PAGE - 1)) != 0 || len == 0 || len > MAX_MAP; }
+/* The application's addresses are canonical lower-half ones: a range
+ * that reaches past them (or wraps past 2^64) is nobody's. */
+#define USER_TOP (1ull << 47)
+static bool beyond_user(uint64_t addr, uint64_t len) { return addr >= USER_TOP || len > USER_TOP - addr; }
+
+static bool bad_range(uint64_t addr, uint64_t len)
+{
+	return (addr & (PAGE - 1)) != 0 || len == 0 || len > MAX_MAP || beyond_user(addr, len);
+}
 
 static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -115,6 +123,8 @@ static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
 		 * rest of the address space is the kernel's. */
 		if (addr & (PAGE - 1))
 			return -EINVAL;
+		if (beyond_user(addr, len))
+			return -ENOMEM;
 		if ((flags & MAP_FIXED_NOREPLACE) || !vm_covered(&app_vm, addr, addr + len, VM_ANON))
 			return -ENOMEM;
 		if (vm_protect(&app_vm, addr, addr + len, prot, VM_ANON))
@@ -156,6 +166,8 @@ static long sys_mprotect(long a0, long a1, long a2, long a3, long a4, long a5)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	if (beyond_user(addr, len))
+		return -ENOMEM;
 	int err = vm_protect(&app_vm, addr, addr + len, prot, VM_ANON);
 	if (err)
 		return err;

@@ -168,6 +168,9 @@ int vm_remove(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind,
 
 bool vm_covered(const struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind)
 {
+	/* A range that wraps past the top covers nothing of the application. */
+	if (end < start)
+		return false;
 	uint64_t at = start;
 	for (unsigned i = first_ending_after(vm, start); at < end; i++) {
 		if (i >= vm->n || vm->r[i].start > at || vm->r[i].kind != kind)
@@ -184,9 +187,9 @@ static bool joinable(const struct vm_region *a, const struct vm_region *b)
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind)
 {
-	if (start >= end)
+	if (start == end)
 		return 0;
-	if (!vm_covered(vm, start, end, kind) || cut(vm, start, end, kind))
+	if (end < start || !vm_covered(vm, start, end, kind) || cut(vm, start, end, kind))
 		return -ENOMEM;
 	unsigned first = first_ending_after(vm, start), i = first;
 	for (; i < vm->n && vm->r[i].start < end; i++)

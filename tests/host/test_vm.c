@@ -125,6 +125,19 @@ static void remove_and_protect(void **state)
 	assert_int_equal(vm_protect(&vm, BASE + 10 * PG, BASE + 11 * PG, R | W, VM_ANON), -ENOMEM);
 }
 
+/* A range whose end wraps past 2^64 (mprotect(addr, -addr)) covers
+ * nothing and protects nothing: before, it passed as empty and the caller
+ * went on to change the whole address space. */
+static void wrapped_ranges(void **state)
+{
+	assert_int_equal(vm_insert(&vm, BASE, BASE + 4 * PG, R | W, VM_ANON), 0);
+	uint64_t wrapped_end = BASE - PG; /* BASE + (2^64 - PG) */
+	assert_false(vm_covered(&vm, BASE, wrapped_end, VM_ANON));
+	assert_int_equal(vm_protect(&vm, BASE, wrapped_end, 0, VM_ANON), -ENOMEM);
+	assert_true(vm_access_ok(&vm, BASE, 4 * PG, R | W));
+	assert_int_equal(vm_protect(&vm, BASE, BASE, 0, VM_ANON), 0);
+}
+
 static void full_list(void **state)
 {
 	/* Every other page, so that nothing merges. */
@@ -257,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(access_rules, reset, release),
 		cmocka_unit_test_setup_teardown(contiguous_regions, reset, release),
 		cmocka_unit_test_setup_teardown(remove_and_protect, reset, release),
+		cmocka_unit_test_setup_teardown(wrapped_ranges, reset, release),
 		cmocka_unit_test_setup_teardown(full_list, reset, release),
 		cmocka_unit_test_setup_teardown(many_regions, reset, release),
 		cmocka_unit_test_setup_teardown(random_against_model, reset, release),

@@ -73,6 +73,12 @@ static int test_efault(void)
 	CHECK(write(1, (void *)-4096L, 4) == -1 && errno == EFAULT);
 	CHECK(read(0, (void *)ro, sizeof(ro)) == -1 && errno == EFAULT);
 	CHECK(clock_gettime(CLOCK_MONOTONIC, (struct timespec *)8) == -1 && errno == EFAULT);
+	/* Ranges that wrap past 2^64 or leave the lower half: nobody's. */
+	CHECK(mprotect((void *)0x1000, (size_t)-0x1000, PROT_NONE) == -1 && errno == ENOMEM);
+	CHECK(munmap((void *)0x1000, (size_t)-0x2000) == -1 && errno == EINVAL);
+	CHECK(mmap((void *)-0x10000L, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		  MAP_FAILED &&
+	      errno == ENOMEM);
 	struct iovec iov[2] = { { "ab", 2 }, { NULL, 3 } };
 	CHECK(writev(1, iov, 2) == 2);
 	CHECK(write(1, "\n", 1) == 1);
