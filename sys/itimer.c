@@ -44,8 +44,10 @@ static void on_real_timer(struct timer *tm, void *ctx)
 
 static uint64_t tv_ns(const struct linux_timeval *tv)
 {
+	/* Beyond half the clock's range saturates, so that now + value
+	 * cannot wrap and fire at once. */
 	uint64_t s = (uint64_t)tv->tv_sec;
-	if (s > UINT64_MAX / NS - 1)
+	if (s >= UINT64_MAX / 2 / NS)
 		return UINT64_MAX / 2;
 	return s * NS + (uint64_t)tv->tv_usec * 1000;
 }

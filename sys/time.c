@@ -138,8 +138,9 @@ static long sys_clock_nanosleep(long a0, long a1, long a2, long a3, long a4, lon
 	if (rem && !(a1 & TIMER_ABSTIME) && !user_writable_ok(rem, sizeof(*rem)))
 		return -EFAULT;
 	if (a1 & TIMER_ABSTIME) {
-		/* A time of day: the same instant on the monotonic clock. */
-		uint64_t offset = clock_of(a0) - clock_ns();
+		/* A time of day: the same instant on the monotonic clock (the
+		 * monotonic clocks are that clock). */
+		uint64_t offset = a0 == CLOCK_REALTIME || a0 == CLOCK_REALTIME_COARSE ? wallclock_ns() - clock_ns() : 0;
 		return sleep_until(ns > offset ? ns - offset : 0, NULL);
 	}
 	uint64_t now = clock_ns();

@@ -259,6 +259,8 @@ boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --appe
 # Every register but rax, rcx and r11 survives a call, on the quick path
 # (SYSCALL_FAST) and the full one.
 boot_test musl-registers 0 'mtest: registers done, 0 failures' -- --kernel "$M" --append "registers"
+# clock_nanosleep to an absolute time on the monotonic, realtime and boot clocks.
+boot_test musl-abs-sleep 0 'mtest: abs-sleep done, 0 failures' -- --kernel "$M" --append "abs-sleep"
 # Terminal, time, identities, limits, dup, environment (defaults and
 # env.NAME=VALUE, as many as the command line holds: 100 more here),
 # thread-locals, the 8 MiB stack, floating point.

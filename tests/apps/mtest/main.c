@@ -282,6 +282,29 @@ static __attribute__((noinline)) void smash(const char *s, size_t n)
 	printf("mtest: copied %s\n", buf);
 }
 
+/* Absolute sleeps end at their time on each clock, not at once. */
+static int test_abs_sleep(void)
+{
+	static const clockid_t clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
+	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
+		struct timespec start, until, end;
+		clock_gettime(clocks[i], &start);
+		until = start;
+		until.tv_nsec += 50000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		CHECK(clock_nanosleep(clocks[i], TIMER_ABSTIME, &until, NULL) == 0);
+		clock_gettime(clocks[i], &end);
+		long long ms = (end.tv_sec - start.tv_sec) * 1000LL + (end.tv_nsec - start.tv_nsec) / 1000000;
+		printf("mtest: absolute sleep on clock %d: %lld ms\n", (int)clocks[i], ms);
+		CHECK(ms >= 49 && ms < 1000);
+	}
+	printf("mtest: abs-sleep done, %d failures\n", failures);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "basics";
@@ -316,6 +339,8 @@ int main(int argc, char **argv)
 		return test_tty();
 	if (strcmp(what, "devnodes") == 0)
 		return test_devnodes();
+	if (strcmp(what, "abs-sleep") == 0)
+		return test_abs_sleep();
 	if (strcmp(what, "registers") == 0)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
