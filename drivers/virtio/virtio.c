@@ -176,7 +176,7 @@ static void queue_free(struct virtio_device *vd, struct virtqueue *vq)
 	free(vq);
 }
 
-void virtio_detach(struct virtio_device *vd)
+bool virtio_detach(struct virtio_device *vd)
 {
 	/* Section 2.4: after a reset the device uses none of its queues, and
 	 * raises no interrupt; only then may their memory go. */
@@ -205,6 +205,7 @@ void virtio_detach(struct virtio_device *vd)
 	vd->broken = true;
 	/* Section 3.1.1: the driver gave up on the device. */
 	vd->ops->set_status(vd, VIRTIO_STATUS_FAILED);
+	return reset;
 }
 
 int virtio_finish(struct virtio_device *vd)

@@ -153,8 +153,10 @@ void virtio_fail(struct virtio_device *vd, const char *why);
  * reset does not finish may still write its rings: they are then left
  * allocated (a leak, reported) rather than handed to someone else. The
  * exit of every driver's attach that failed after virtio_negotiate.
+ * Returns whether the device reset: only then may the driver free the
+ * buffers it had given the device.
  */
-void virtio_detach(struct virtio_device *vd);
+bool virtio_detach(struct virtio_device *vd);
 
 /* Runs every queue's interrupt handler and the configuration handler:
  * what an interrupt that does not say which (shared MSI-X, INTx, polling)

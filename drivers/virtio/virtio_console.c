@@ -588,9 +588,12 @@ static int vtcon_attach(struct virtio_device *vd)
 	return 0;
 
 fail:
-	/* The device reset first: then nothing of it points at the buffers. */
-	virtio_detach(vd);
+	/* The device reset first: then nothing of it points at the buffers.
+	 * A device that did not reset may still write them: left to it. */
+	bool reset = virtio_detach(vd);
 	vd->driver = NULL;
+	if (!reset)
+		return err;
 	dma_uncarve(c->ctrl_rxbuf, CTRL_BUFS, CTRL_BUF_SIZE);
 	dma_uncarve(&c->ctrl_txbuf, 1, sizeof(struct virtio_console_control));
 	pools_trim();

@@ -127,8 +127,10 @@ static int vtrnd_attach(struct virtio_device *vd)
 	return 0;
 
 fail:
-	/* The device reset first: then nothing of it points at r->buf. */
-	virtio_detach(vd);
+	/* The device reset first: then nothing of it points at r->buf. A
+	 * device that did not reset may still write there: left to it. */
+	if (!virtio_detach(vd))
+		return err;
 	if (r->buf)
 		dma_free_pages(r->buf, REQUEST_BYTES);
 	free(r);
