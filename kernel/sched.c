@@ -154,7 +154,8 @@ static void schedule(void)
 		/* A new slice for the next thread. An armed timer stays where
 		 * it is (on_slice_end) while application threads take turns;
 		 * a kernel thread, which is never preempted, needs none. */
-		slice_start = clock_ns();
+		if (next->preemptible)
+			slice_start = clock_ns();
 		if (slice_armed && !next->preemptible) {
 			slice_armed = false;
 			arch_timer_cancel(&slice_timer);
