@@ -216,10 +216,9 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 	for (size_t i = 0; i < n; i++) {
 		int fd = items[i].fd;
 		unsigned r = items[i].revents;
-		unsigned masks[3] = { SELECT_IN, SELECT_OUT, SELECT_EX };
-		unsigned asked[3] = { SELECT_IN, SELECT_OUT, SELECT_EX };
+		static const unsigned masks[3] = { SELECT_IN, SELECT_OUT, SELECT_EX };
 		for (int s = 0; s < 3; s++) {
-			if (sets[s] && (items[i].events & asked[s]) == asked[s] && (r & masks[s])) {
+			if (sets[s] && (items[i].events & masks[s]) == masks[s] && (r & masks[s])) {
 				sets[s][fd / 64] |= 1ull << (fd % 64);
 				count++;
 			}

@@ -192,16 +192,14 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 		return -EINVAL;
 	if (!user_range_ok(addr, sizeof(*addr)))
 		return -EFAULT;
-	/* Keel has no wall clock of its own to wait on. */
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+	/* Waits are timed on the monotonic clock only (musl asks no other). */
+	if (op & FUTEX_CLOCK_REALTIME)
 		return -ENOSYS;
 	uint64_t deadline;
 	int err;
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if (op & FUTEX_CLOCK_REALTIME)
-			return -ENOSYS;
 		if (timeout && !user_range_ok((const void *)timeout, sizeof(struct timespec_abi)))
 			return -EFAULT;
 		err = futex_deadline((const struct timespec_abi *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);

@@ -81,13 +81,10 @@ static long vtrnd_read(struct entropy_source *src, void *out, size_t len, uint64
 	}
 	r->pending = false;
 	r->silence_reported = false;
-	/* The device's word for how much it wrote: at most what it was
-	 * given, and at most what the caller has room for (a request left
-	 * from a timed-out read may have been larger than this one). */
-	if (got > r->pending_len) {
-		virtqueue_break(r->vq, "the device wrote more than the buffer holds");
-		return -EIO;
-	}
+	/* The device's word for how much it wrote, which the virtqueue
+	 * engine has checked against the buffer: at most what the caller has
+	 * room for (a request left from a timed-out read may have been larger
+	 * than this one). */
 	if (got > len)
 		got = (uint32_t)len;
 	memcpy(out, r->buf, got);
