@@ -140,6 +140,11 @@ DRIVERS_virtio-rng := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_r
 DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
 ALL_DRIVERS := virtio-rng virtio-console
 
+# Layers and drivers that bring their own source lists (net/, fs/ and
+# the like) add them to KERNEL_SRCS, SYS_SRCS and the DRIVERS_ lists in a
+# sources.mk of their own folder.
+include $(sort $(wildcard */sources.mk */*/sources.mk))
+
 LIB_SRCS := \
 	lib/string.c \
 	lib/ctype.c \

@@ -345,3 +345,8 @@ script_test musl-virtconsole-stdin tests/boot/t-musl-virtconsole-stdin.sh
 # their output compared with the same sources built for Linux on the host.
 script_test lua-basics tests/boot/t-lua.sh basics.lua
 script_test sqlite-rows tests/boot/t-sqlite.sh rows.sql
+
+# Subjects with cases of their own (tests/boot/cases-*.sh).
+for cases_file in tests/boot/cases-*.sh; do
+	[ -f "$cases_file" ] && source "$cases_file"
+done

@@ -13,6 +13,7 @@ HOST_LDLIBS := -lcmocka
 HOST_BUILD := $(BUILD)/host
 
 HOST_TESTS :=
+HOST_TOOLS :=
 include tests/host/lib.mk
 
 HOST_TESTS += cmdline
@@ -156,6 +157,10 @@ test_names_SRCS := tests/host/test_names.c sys/names.c
 test_names_LDFLAGS := -I$(BUILD)/gen
 $(HOST_BUILD)/test_names: $(BUILD)/gen/syscall_nr.h
 
+# Tests of a subject kept in a file of their own (tests/host/*-tests.mk)
+# add to HOST_TESTS and HOST_TOOLS the same way.
+include $(sort $(wildcard tests/host/*-tests.mk))
+
 # Every test above gets its rule here.
 define host_test_rule
 $(HOST_BUILD)/test_$(1): $$(test_$(1)_SRCS) $$(test_$(1)_OBJS)
@@ -168,7 +173,7 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 host-tests: $(addprefix $(HOST_BUILD)/test_,$(HOST_TESTS))
 
 # Host programs the boot tests drive the images with.
-HOST_TOOLS := sockecho
+HOST_TOOLS += sockecho
 $(HOST_BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(say) HOSTCC $@
