@@ -15,13 +15,17 @@ void sock_ready_init(struct sock_ready *r, bool stream)
 	*r = (struct sock_ready){ .send = !stream, .connected = !stream };
 }
 
-bool sock_ready_event(struct sock_ready *r, enum sock_evt evt)
+bool sock_ready_event(struct sock_ready *r, enum sock_evt evt, unsigned len)
 {
 	switch (evt) {
-	case SOCK_EVT_RCVPLUS: r->rcv++; return true;
+	case SOCK_EVT_RCVPLUS:
+		r->rcv++;
+		r->bytes += len;
+		return true;
 	case SOCK_EVT_RCVMINUS:
 		if (r->rcv > 0)
 			r->rcv--;
+		r->bytes = len < r->bytes ? r->bytes - len : 0;
 		return false;
 	case SOCK_EVT_SENDPLUS:
 		r->send = true;

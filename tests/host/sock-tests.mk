@@ -9,3 +9,6 @@ test_sockopt_SRCS := tests/host/test_sockopt.c sys/sockopt.c
 HOST_TESTS += sockready
 test_sockready_SRCS := tests/host/test_sockready.c sys/sockready.c sys/fd.c sys/epoll.c tests/host/sched_host.c \
 	kernel/sched.c kernel/sync.c kernel/timerq.c
+
+HOST_TESTS += sockerr
+test_sockerr_SRCS := tests/host/test_sockerr.c sys/sockerr.c

@@ -31,7 +31,7 @@ static void fresh_stream_is_hung_up_and_writable(void **state)
 	/* A connect under way: nothing until it ends. */
 	r.connecting = true;
 	assert_int_equal(sock_ready_poll(&r), 0);
-	assert_true(sock_ready_event(&r, SOCK_EVT_SENDPLUS));
+	assert_true(sock_ready_event(&r, SOCK_EVT_SENDPLUS, 0));
 	assert_false(r.connecting);
 	assert_true(r.connected);
 	assert_int_equal(sock_ready_poll(&r), OUT);
@@ -41,16 +41,19 @@ static void data_counts_messages(void **state)
 {
 	sock_ready_init(&r, true);
 	r.connected = r.send = true;
-	assert_true(sock_ready_event(&r, SOCK_EVT_RCVPLUS));
-	assert_true(sock_ready_event(&r, SOCK_EVT_RCVPLUS));
+	assert_true(sock_ready_event(&r, SOCK_EVT_RCVPLUS, 100));
+	assert_true(sock_ready_event(&r, SOCK_EVT_RCVPLUS, 30));
+	assert_int_equal(r.bytes, 130);
 	assert_int_equal(sock_ready_poll(&r), IN | OUT);
-	assert_false(sock_ready_event(&r, SOCK_EVT_RCVMINUS));
+	assert_false(sock_ready_event(&r, SOCK_EVT_RCVMINUS, 100));
+	assert_int_equal(r.bytes, 30);
 	assert_int_equal(sock_ready_poll(&r), IN | OUT);
-	assert_false(sock_ready_event(&r, SOCK_EVT_RCVMINUS));
+	assert_false(sock_ready_event(&r, SOCK_EVT_RCVMINUS, 30));
 	assert_int_equal(sock_ready_poll(&r), OUT);
 	/* A stray minus never goes below zero. */
-	sock_ready_event(&r, SOCK_EVT_RCVMINUS);
+	sock_ready_event(&r, SOCK_EVT_RCVMINUS, 5);
 	assert_int_equal(r.rcv, 0);
+	assert_int_equal(r.bytes, 0);
 	/* Data the layer holds keeps the socket readable. */
 	r.held = true;
 	assert_int_equal(sock_ready_poll(&r), IN | OUT);
@@ -61,9 +64,9 @@ static void send_buffer_full_and_drained(void **state)
 {
 	sock_ready_init(&r, true);
 	r.connected = r.send = true;
-	assert_false(sock_ready_event(&r, SOCK_EVT_SENDMINUS));
+	assert_false(sock_ready_event(&r, SOCK_EVT_SENDMINUS, 0));
 	assert_int_equal(sock_ready_poll(&r), 0);
-	assert_true(sock_ready_event(&r, SOCK_EVT_SENDPLUS));
+	assert_true(sock_ready_event(&r, SOCK_EVT_SENDPLUS, 0));
 	assert_int_equal(sock_ready_poll(&r), OUT);
 }
 
@@ -86,9 +89,9 @@ static void an_error_reports_everything(void **state)
 	sock_ready_init(&r, true);
 	r.connecting = true;
 	/* err_tcp's order: ERROR, then RCVPLUS and SENDPLUS. */
-	assert_true(sock_ready_event(&r, SOCK_EVT_ERROR));
-	sock_ready_event(&r, SOCK_EVT_RCVPLUS);
-	sock_ready_event(&r, SOCK_EVT_SENDPLUS);
+	assert_true(sock_ready_event(&r, SOCK_EVT_ERROR, 0));
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
+	sock_ready_event(&r, SOCK_EVT_SENDPLUS, 0);
 	assert_int_equal(sock_ready_poll(&r), FD_POLLERR | FD_POLLHUP | IN | FD_POLLRDHUP | OUT);
 	/* SO_ERROR takes the error; the connection stays gone. */
 	r.error = false;
@@ -100,9 +103,9 @@ static void listening_counts_connections(void **state)
 	sock_ready_init(&r, true);
 	r.listening = true;
 	assert_int_equal(sock_ready_poll(&r), 0);
-	sock_ready_event(&r, SOCK_EVT_RCVPLUS);
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
 	assert_int_equal(sock_ready_poll(&r), IN);
-	sock_ready_event(&r, SOCK_EVT_RCVMINUS);
+	sock_ready_event(&r, SOCK_EVT_RCVMINUS, 0);
 	assert_int_equal(sock_ready_poll(&r), 0);
 }
 
@@ -110,7 +113,7 @@ static void datagram_is_writable_at_once(void **state)
 {
 	sock_ready_init(&r, false);
 	assert_int_equal(sock_ready_poll(&r), OUT);
-	sock_ready_event(&r, SOCK_EVT_RCVPLUS);
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
 	assert_int_equal(sock_ready_poll(&r), IN | OUT);
 }
 
@@ -125,7 +128,7 @@ static const struct file_ops fake_ops = { .kind = "socket", .poll = fake_poll, .
 /* What the socket layer's netconn callback does. */
 static void event(enum sock_evt evt)
 {
-	if (sock_ready_event(&r, evt))
+	if (sock_ready_event(&r, evt, 0))
 		file_notify(&sock_file, sock_ready_poll(&r));
 }
 
