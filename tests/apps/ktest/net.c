@@ -1,0 +1,284 @@
+/*
+ * Boot tests of network devices without a network stack: on each
+ * interface, an ARP request for QEMU's user-network gateway (10.0.2.2)
+ * from the address that network gives a guest (10.0.2.15), its reply,
+ * then ICMP echo requests to the gateway (which the user network answers
+ * itself), sent as scatter-gather lists, and their replies checked byte
+ * for byte.
+ */
+#include <errno.h>
+#include <keel.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/netdev.h"
+#include "kernel/sync.h"
+#include "ktest.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define WAIT_NS (5ull * 1000 * 1000 * 1000)
+#define QLEN 16
+
+static const uint8_t my_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
+
+struct rxq_entry {
+	uint32_t len;
+	uint8_t data[1536];
+};
+
+/* What the interface under test received (copied, then released at once)
+ * and sent. */
+struct net_ctx {
+	struct netdev *nd;
+	struct sem rx, tx;
+	struct rxq_entry q[QLEN];
+	unsigned head, tail;
+	unsigned long rx_frames, rx_too_long, tx_done, tx_failed;
+	bool link_changed;
+};
+
+static void on_rx(struct netdev *nd, struct net_rxframe *f)
+{
+	struct net_ctx *c = nd->stack_ctx;
+	c->rx_frames++;
+	if (c->tail - c->head < QLEN && f->len <= sizeof(c->q[0].data)) {
+		struct rxq_entry *e = &c->q[c->tail % QLEN];
+		uint32_t at = 0;
+		for (unsigned i = 0; i < f->nsegs; i++) {
+			memcpy(e->data + at, f->segs[i].addr, f->segs[i].len);
+			at += f->segs[i].len;
+		}
+		e->len = at;
+		c->tail++;
+		sem_post(&c->rx);
+	} else if (f->len > sizeof(c->q[0].data)) {
+		c->rx_too_long++;
+	}
+	f->release(f);
+}
+
+static void on_tx_done(struct netdev *nd, void *cookie, int status)
+{
+	struct net_ctx *c = nd->stack_ctx;
+	c->tx_done++;
+	if (status)
+		c->tx_failed++;
+	sem_post(&c->tx);
+}
+
+static void on_link(struct netdev *nd, bool up) { ((struct net_ctx *)nd->stack_ctx)->link_changed = true; }
+
+static const struct netdev_stack stack = { on_rx, on_tx_done, on_link };
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* The Internet checksum (RFC 1071) over pieces. */
+static uint32_t sum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += get16(p + i);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+static uint16_t sum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Sends the segments and waits for their completion. */
+static int send_frame(struct net_ctx *c, const struct net_seg *segs, unsigned nsegs)
+{
+	unsigned long before = c->tx_done;
+	int err;
+	uint64_t deadline = keel_clock_ns() + WAIT_NS;
+	while ((err = netdev_transmit(c->nd, segs, nsegs, NULL, c)) == -EAGAIN && keel_clock_ns() < deadline)
+		sem_timedwait(&c->tx, 10000000);
+	if (err) {
+		printf("ktest: %s: transmit failed: %d\n", c->nd->reg.name, err);
+		return -1;
+	}
+	while (c->tx_done == before && keel_clock_ns() < deadline)
+		sem_timedwait(&c->tx, 10000000);
+	if (c->tx_done == before) {
+		printf("ktest: %s: no transmit completion\n", c->nd->reg.name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next received frame that match() accepts, within WAIT_NS; others
+ * are skipped. */
+static struct rxq_entry *wait_frame(struct net_ctx *c, bool (*match)(const struct rxq_entry *e, const void *arg),
+				    const void *arg)
+{
+	uint64_t deadline = keel_clock_ns() + WAIT_NS;
+	for (;;) {
+		while (c->head != c->tail) {
+			struct rxq_entry *e = &c->q[c->head % QLEN];
+			c->head++;
+			if (match(e, arg))
+				return e;
+		}
+		uint64_t now = keel_clock_ns();
+		if (now >= deadline)
+			return NULL;
+		sem_timedwait(&c->rx, deadline - now);
+	}
+}
+
+static bool is_arp_reply(const struct rxq_entry *e, const void *arg)
+{
+	const uint8_t *p = e->data;
+	return e->len >= 42 && get16(p + 12) == ETH_P_ARP && get16(p + 20) == 2 && memcmp(p + 28, gw_ip, 4) == 0 &&
+	       memcmp(p + 38, my_ip, 4) == 0;
+}
+
+struct echo {
+	uint16_t id, seq;
+	const uint8_t *payload;
+	size_t len;
+};
+
+static bool is_echo_reply(const struct rxq_entry *e, const void *arg)
+{
+	const struct echo *x = arg;
+	const uint8_t *p = e->data;
+	if (e->len < 42 || get16(p + 12) != ETH_P_IP || p[23] != 1 || memcmp(p + 26, gw_ip, 4) != 0)
+		return false;
+	unsigned ihl = (p[14] & 15u) * 4;
+	const uint8_t *icmp = p + 14 + ihl;
+	if (14 + ihl + 8 > e->len || icmp[0] != 0 || get16(icmp + 4) != x->id || get16(icmp + 6) != x->seq)
+		return false;
+	return 14 + ihl + 8 + x->len <= e->len && memcmp(icmp + 8, x->payload, x->len) == 0;
+}
+
+static int test_interface(struct netdev *nd)
+{
+	static struct net_ctx ctx;
+	struct net_ctx *c = &ctx;
+	memset(c, 0, sizeof(*c));
+	c->nd = nd;
+	sem_init(&c->rx, 0);
+	sem_init(&c->tx, 0);
+	const char *name = nd->reg.name;
+	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, features %#x, %u segments\n", name, nd->mac[0],
+	       nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down", nd->features,
+	       nd->max_tx_segs);
+	int err = netdev_open(nd, &stack, c);
+	if (err) {
+		printf("ktest: %s: open failed: %d\n", name, err);
+		return 1;
+	}
+	int failed = 1;
+
+	/* ARP: who has 10.0.2.2? In two segments: Ethernet, then ARP. */
+	static uint8_t eth[14], arp[28];
+	memset(eth, 0xff, 6);
+	memcpy(eth + 6, nd->mac, 6);
+	put16(eth + 12, ETH_P_ARP);
+	put16(arp, 1);
+	put16(arp + 2, ETH_P_IP);
+	arp[4] = 6;
+	arp[5] = 4;
+	put16(arp + 6, 1);
+	memcpy(arp + 8, nd->mac, 6);
+	memcpy(arp + 14, my_ip, 4);
+	memset(arp + 18, 0, 6);
+	memcpy(arp + 24, gw_ip, 4);
+	struct net_seg arp_segs[] = { { eth, sizeof(eth) }, { arp, sizeof(arp) } };
+	uint64_t t0 = keel_clock_ns();
+	if (send_frame(c, arp_segs, 2))
+		goto out;
+	struct rxq_entry *e = wait_frame(c, is_arp_reply, NULL);
+	if (e == NULL) {
+		printf("ktest: %s: no ARP reply (%lu frames received)\n", name, c->rx_frames);
+		goto out;
+	}
+	uint8_t gw_mac[6];
+	memcpy(gw_mac, e->data + 22, 6);
+	printf("ktest: %s: ARP: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x (%lu us)\n", name, gw_mac[0], gw_mac[1],
+	       gw_mac[2], gw_mac[3], gw_mac[4], gw_mac[5], (unsigned long)((keel_clock_ns() - t0) / 1000));
+
+	/* ICMP echo, small and near the MTU, in three segments: Ethernet
+	 * and IP headers, ICMP header, payload. */
+	static const size_t sizes[] = { 56, 1000, 1472 };
+	static uint8_t hdr[34], icmp[8], payload[1472];
+	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t len = sizes[k];
+		for (size_t i = 0; i < len; i++)
+			payload[i] = (uint8_t)(i * 7 + k);
+		memcpy(hdr, gw_mac, 6);
+		memcpy(hdr + 6, nd->mac, 6);
+		put16(hdr + 12, ETH_P_IP);
+		uint8_t *ip = hdr + 14;
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(20 + 8 + len));
+		put16(ip + 4, (uint16_t)(0x100 + k));
+		ip[8] = 64;
+		ip[9] = 1;
+		memcpy(ip + 12, my_ip, 4);
+		memcpy(ip + 16, gw_ip, 4);
+		put16(ip + 10, sum_fold(sum_add(0, ip, 20)));
+		struct echo x = { 0x4b45, (uint16_t)(k + 1), payload, len };
+		memset(icmp, 0, sizeof(icmp));
+		icmp[0] = 8;
+		put16(icmp + 4, x.id);
+		put16(icmp + 6, x.seq);
+		put16(icmp + 2, sum_fold(sum_add(sum_add(0, icmp, 8), payload, len)));
+		struct net_seg segs[] = { { hdr, sizeof(hdr) }, { icmp, sizeof(icmp) }, { payload, (uint32_t)len } };
+		t0 = keel_clock_ns();
+		if (send_frame(c, segs, 3))
+			goto out;
+		if (wait_frame(c, is_echo_reply, &x) == NULL) {
+			printf("ktest: %s: no echo reply to seq %u (%zu bytes; %lu frames received)\n", name, x.seq,
+			       len, c->rx_frames);
+			goto out;
+		}
+		printf("ktest: %s: echo reply seq %u, %zu bytes, in %lu us\n", name, x.seq, len,
+		       (unsigned long)((keel_clock_ns() - t0) / 1000));
+	}
+	failed = 0;
+out:
+	netdev_close(nd);
+	printf("ktest: %s: %s: rx %lu packets %lu errors %lu dropped, tx %lu packets %lu errors, %lu completions\n",
+	       name, failed ? "FAIL" : "ok", nd->stats.rx_packets, nd->stats.rx_errors, nd->stats.rx_dropped,
+	       nd->stats.tx_packets, nd->stats.tx_errors, c->tx_done);
+	return failed;
+}
+
+static int count_one(struct netdev *nd, void *arg)
+{
+	struct netdev **list = arg;
+	for (unsigned i = 0; i < 8; i++)
+		if (list[i] == NULL) {
+			list[i] = nd;
+			break;
+		}
+	return 0;
+}
+
+/* ktest net [N]: every interface (N of them expected, 1 by default). */
+int ktest_net(int argc, char **argv)
+{
+	unsigned want = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 1;
+	struct netdev *list[8] = { 0 };
+	netdev_foreach(count_one, list);
+	unsigned n = 0, failed = 0;
+	while (n < 8 && list[n])
+		failed += test_interface(list[n++]) != 0;
+	printf("ktest: net: %u interfaces (%u expected), %u failed\n", n, want, failed);
+	return n == want && failed == 0 ? 0 : 1;
+}
