@@ -1,0 +1,16 @@
+# The socket system calls over lwIP's netconn API, in images with the
+# network stack (KEEL_NET := yes); the Makefile adds them to SYS_SRCS
+# once the application's app.mk has said. The pure parts are host-tested
+# (tests/host/sock-tests.mk).
+SYS_NET_SRCS := \
+	sys/sockaddr.c \
+	sys/sockopt.c \
+	sys/sockready.c \
+	sys/sockerr.c \
+	sys/sockconn.c \
+	sys/socket.c \
+	sys/socketcalls.c
+
+# Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
+# for a family it was built without.
+SYS_NONET_SRCS := sys/nosocket.c
