@@ -348,15 +348,17 @@ int vfs_open(const char *base, const char *path, int flags, uint32_t mode, struc
 	}
 	if (flags & VFS_O_DIRECTORY)
 		return -ENOTDIR;
+	/* Only a regular file's data is the filesystem's: a device node
+	 * opens for writing on a read-only filesystem, as on Linux. */
+	struct vfs_attr a;
+	if ((r = vfs_getattr(p->node, &a)))
+		return r;
+	if ((a.mode & VFS_S_IFMT) != VFS_S_IFREG)
+		return 0;
 	if ((writing || (flags & VFS_O_TRUNC)) && p->node.mnt->fs->read_only)
 		return -EROFS;
-	if (flags & VFS_O_TRUNC) {
-		struct vfs_attr a;
-		if ((r = vfs_getattr(p->node, &a)))
-			return r;
-		if ((a.mode & VFS_S_IFMT) == VFS_S_IFREG && a.size != 0)
-			return vfs_truncate(p->node, 0);
-	}
+	if ((flags & VFS_O_TRUNC) && a.size != 0)
+		return vfs_truncate(p->node, 0);
 	return 0;
 }
 
