@@ -1,0 +1,4 @@
+# The file system calls over the VFS, against /tmp and a root in memory:
+# every call and its errors (tests/apps/mtest/fsfiles.c).
+boot_test musl-files 0 'mtest: files done, 0 failures' '!not implemented' '!FAILED' \
+	-- --kernel "$M" --append "files"
