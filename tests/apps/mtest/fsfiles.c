@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -266,6 +267,43 @@ static void misc(void)
 	CHECK(ERR(mkdir("/tmp/../tmp/./", 0755)) == EEXIST);
 }
 
+/* A file's private mapping: a copy of its bytes, zeros past its end. */
+static void mappings(void)
+{
+	int fd = open("/tmp/m", O_RDWR | O_CREAT, 0600);
+	char page[5000];
+	for (int i = 0; i < 5000; i++)
+		page[i] = (char)(i % 251);
+	CHECK(write(fd, page, 5000) == 5000);
+	char *p = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		CHECK(memcmp(p, page, 5000) == 0 && p[5000] == 0 && p[8191] == 0);
+		munmap(p, 8192);
+	}
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 4096);
+	CHECK(p != MAP_FAILED);
+	if (p != MAP_FAILED) {
+		CHECK(memcmp(p, page + 4096, 904) == 0);
+		p[0] = 'X'; /* the copy's, not the file's */
+		char c;
+		CHECK(pread(fd, &c, 1, 4096) == 1 && c == page[4096]);
+		munmap(p, 4096);
+	}
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED && p[1] == page[1]);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED && errno == EINVAL);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0) == MAP_FAILED && errno == EBADF);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 1, 0) == MAP_FAILED && errno == ENODEV);
+	close(fd);
+	fd = open("/tmp/m", O_WRONLY);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == EACCES);
+	close(fd);
+	unlink("/tmp/m");
+}
+
 /* Lots of data through stdio: what a program's output file sees. */
 static void bulk(void)
 {
@@ -294,6 +332,7 @@ int test_fsfiles(void)
 	renames();
 	locks();
 	misc();
+	mappings();
 	bulk();
 	printf("mtest: files done, %d failures\n", failures);
 	return failures ? 1 : 0;
