@@ -35,6 +35,17 @@
 #define UTIME_OMIT ((1l << 30) - 2l)
 
 static char cwd[VFS_PATH_MAX] = "/";
+/* The file mode creation mask, as a program started by a Linux login
+ * or service manager gets it. */
+static unsigned umask_bits = 022;
+
+static long sys_umask(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	unsigned old = umask_bits;
+	umask_bits = (unsigned)a0 & 0777;
+	return old;
+}
+SYSCALL(SYS_umask, sys_umask);
 
 /* A path from the application and the directory it starts from. */
 struct upath {
@@ -117,7 +128,7 @@ static long do_openat(int dirfd, const char *upath, int flags, unsigned mode)
 	if (r == 0 && (p = malloc(sizeof(*p))) == NULL)
 		r = -ENOMEM;
 	if (r == 0)
-		r = vfs_open(base_of(&u), u.path, flags, mode, p);
+		r = vfs_open(base_of(&u), u.path, flags, mode & ~umask_bits, p);
 	struct file *f = NULL;
 	if (r == 0)
 		r = fsfile_open(p, flags, &f);
@@ -379,7 +390,7 @@ static long mkdir_at(int dirfd, const char *upath, unsigned mode)
 	struct upath u;
 	long r = get_path(dirfd, upath, false, &u);
 	if (r == 0)
-		r = vfs_mkdir(base_of(&u), u.path, mode);
+		r = vfs_mkdir(base_of(&u), u.path, mode & ~umask_bits);
 	put_path(&u);
 	return r;
 }

@@ -182,10 +182,8 @@ static long sys_lseek(long a0, long a1, long a2, long a3, long a4, long a5)
 		r = -EINVAL;
 		goto out;
 	}
-	if (vf->dir && base + off != 0 && base + off != (int64_t)vf->pos) {
-		r = -EINVAL; /* a directory's position is a cookie: only rewinding makes sense */
-		goto out;
-	}
+	/* A directory's position is a d_off getdents64 gave (telldir,
+	 * seekdir): the filesystem's cookies stay valid across changes. */
 	vf->pos = (uint64_t)(base + off);
 	r = (long)vf->pos;
 out:

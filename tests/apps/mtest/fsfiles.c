@@ -130,6 +130,15 @@ static void directories(const char *dir)
 	if (d) {
 		rewinddir(d);
 		CHECK(readdir(d) != NULL);
+		long at = telldir(d);
+		char first[256];
+		e = readdir(d);
+		snprintf(first, sizeof(first), "%s", e ? e->d_name : "");
+		while (readdir(d) != NULL)
+			;
+		seekdir(d, at);
+		e = readdir(d);
+		CHECK(e && strcmp(e->d_name, first) == 0);
 		closedir(d);
 	}
 
@@ -265,6 +274,13 @@ static void misc(void)
 	name[299] = '\0';
 	CHECK(ERR(open(name, O_RDWR | O_CREAT, 0600)) == ENAMETOOLONG);
 	CHECK(ERR(mkdir("/tmp/../tmp/./", 0755)) == EEXIST);
+	/* The creation mask: 022 at start, as on Linux. */
+	CHECK(umask(077) == 022);
+	fd = open("/tmp/u", O_RDWR | O_CREAT, 0666);
+	CHECK(fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0600);
+	close(fd);
+	unlink("/tmp/u");
+	CHECK(umask(022) == 077);
 }
 
 /* A file's private mapping: a copy of its bytes, zeros past its end. */
