@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # A virtio-blk disk through the kernel's block device API (ktest blk):
 #
-#   t-blk.sh rw modern|legacy on|off 512|4096   the pattern written over a
-#       16 MiB image, read back, many requests in flight, a 4 MiB request,
-#       flush and write-zeroes; the host then checks the image's bytes
+#   t-blk.sh rw modern|legacy on|off 512|4096 [IRQ]   the pattern written
+#       over a 16 MiB image, read back, many requests in flight, a 4 MiB
+#       request, flush and write-zeroes; the host then checks the image's
+#       bytes. IRQ: the kernel's virtio.irq (msix, msix-shared, msi, intx, poll)
 #   t-blk.sh ro                                 a read-only drive: writes
 #       refused with EROFS, the image unchanged
 #   t-blk.sh ioerr                              writes at one sector failed
 #       by QEMU (blkdebug): -EIO to the caller, the kernel goes on
+#   t-blk.sh resize                             the disk grown from the QEMU
+#       monitor: the kernel logs the new capacity and the guest uses it
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
-mode=${1:-rw} transport=${2:-modern} indirect=${3:-on} lbs=${4:-512}
+mode=${1:-rw} transport=${2:-modern} indirect=${3:-on} lbs=${4:-512} irq=${5:-}
 img=$tmp/disk.img
 truncate -s 16M "$img"
 
@@ -35,8 +38,25 @@ ioerr)
 	drive="file=blkdebug:$tmp/blkdebug.conf:$img,if=none,id=d0,format=raw" ;;
 esac
 
-./run-qemu.sh --kernel "$KTEST" --accel tcg --machine q35 --timeout 120 --append "blk vda $mode" \
-	-- -drive "$drive" -device "$dev" </dev/null >"$tmp/out" 2>&1
+append="blk vda $mode"
+[ -n "$irq" ] && append="virtio.irq=$irq -- $append"
+qemu=(-drive "$drive" -device "$dev")
+[ "$mode" = resize ] && qemu+=(-monitor "unix:$tmp/mon,server=on,wait=off")
+./run-qemu.sh --kernel "$KTEST" --accel tcg --machine q35 --timeout 120 --append "$append" \
+	-- "${qemu[@]}" </dev/null >"$tmp/out" 2>&1 &
+qemu_job=$!
+if [ "$mode" = resize ]; then
+	wait_for_line "$tmp/out" 'waiting for a capacity change' 60 || fail "the guest did not get to the resize"
+	python3 - "$tmp/mon" <<'PY' || fail "the monitor did not take block_resize"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'block_resize d0 32M\n')
+time.sleep(0.5)
+s.close()
+PY
+fi
+wait $qemu_job
 rc=$?
 cat "$tmp/out"
 [ $rc = 0 ] || fail "exit status $rc"
@@ -75,6 +95,11 @@ ro)
 	grep -q 'ktest blk: read-only: write -30, read 0, flush 0, first byte 0x5a' "$tmp/out" ||
 		fail "a write to a read-only disk was not refused with EROFS"
 	cmp -s "$img" "$tmp/before.img" || fail "the read-only image changed"
+	;;
+resize)
+	grep -q 'vda: capacity changed from 32768 to 65536 sectors' "$tmp/out" || fail "the kernel did not log the new capacity"
+	grep -q 'ktest blk: capacity 65536 sectors, was 32768; the last 4 KiB written 0, read back 0, first wrong byte -1' \
+		"$tmp/out" || fail "the guest did not use the new capacity"
 	;;
 ioerr)
 	grep -q 'ktest blk: write 0, write at sector 2048 -5, write after 0, read 0' "$tmp/out" ||

@@ -216,7 +216,7 @@ static void describe(struct blkdev *bd)
 	       bd->features & BLKDEV_F_WRITE_ZEROES ? "yes" : "no", bd->queue_depth);
 }
 
-/* ktest blk DISK [rw|ro|ioerr] */
+/* ktest blk DISK [rw|ro|ioerr|resize] */
 int ktest_blk(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "vda";
@@ -247,6 +247,22 @@ int ktest_blk(int argc, char **argv)
 		       ok, bad, again, r, bd->errors);
 		printf("ktest blk: the kernel is alive after the write error\n");
 		return ok == 0 && bad == -EIO && again == 0 && r == 0 ? 0 : 1;
+	}
+	if (strcmp(mode, "resize") == 0) {
+		/* The host grows the disk (block_resize) once it reads this. */
+		printf("ktest blk: waiting for a capacity change\n");
+		uint64_t was = bd->sectors;
+		for (int i = 0; i < 6000 && bd->sectors == was; i++)
+			keel_sleep_ns(10 * 1000 * 1000);
+		uint64_t end = bd->sectors * 512;
+		pattern(buf, end - 4096, 4096, 3);
+		int w = end > was * 512 ? blkdev_write(bd, end - 4096, buf, 4096, TIMEOUT_NS) : -EINVAL;
+		memset(buf, 0, 4096);
+		int r = end > was * 512 ? blkdev_read(bd, end - 4096, buf, 4096, TIMEOUT_NS) : -EINVAL;
+		printf("ktest blk: capacity %lu sectors, was %lu; the last 4 KiB written %d, read back %d, first wrong "
+		       "byte %ld\n",
+		       (unsigned long)bd->sectors, (unsigned long)was, w, r, mismatch(buf, end - 4096, 4096, 3));
+		return w == 0 && r == 0 && mismatch(buf, end - 4096, 4096, 3) < 0 ? 0 : 1;
 	}
 	int fail = whole_disk(bd, bytes, 0);
 	fail |= many_in_flight(bd, bytes, bd->queue_depth, 0);
