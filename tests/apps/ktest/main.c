@@ -98,6 +98,7 @@ static const struct ktest tests[] = {
 	{ "rng-silent", "keel_getrandom from a device that never answers", ktest_rng_silent },
 	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
 	{ "port-stall", "NAME: write to a port whose host stopped reading", ktest_port_stall },
+	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
 };
 
 int main(int argc, char **argv)
