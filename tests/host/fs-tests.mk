@@ -5,3 +5,6 @@ KFS_TEST_SRCS := $(FS_HOST_SRCS) tools/keelfs/hostdisk.c tests/host/kfs_util.c
 
 HOST_TESTS += keelfs
 test_keelfs_SRCS := tests/host/test_keelfs.c $(KFS_TEST_SRCS)
+
+HOST_TESTS += keelfs_crash
+test_keelfs_crash_SRCS := tests/host/test_keelfs_crash.c tests/host/crashdisk.c $(KFS_TEST_SRCS)

@@ -146,7 +146,8 @@ int kfs_digest(struct vfs_fs *fs, uint64_t ino, uint64_t *digest)
 	int rc = fs->ops->readdir(fs, ino, 0, collect, &l);
 	if (rc)
 		goto out;
-	qsort(l.e, l.n, sizeof(*l.e), by_name);
+	if (l.n)
+		qsort(l.e, l.n, sizeof(*l.e), by_name);
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		struct vfs_attr a;
 		h = mix(h, l.e[i].name, strlen(l.e[i].name) + 1);
