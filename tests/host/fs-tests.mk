@@ -8,3 +8,6 @@ test_keelfs_SRCS := tests/host/test_keelfs.c $(KFS_TEST_SRCS)
 
 HOST_TESTS += keelfs_crash
 test_keelfs_crash_SRCS := tests/host/test_keelfs_crash.c tests/host/crashdisk.c $(KFS_TEST_SRCS)
+
+HOST_TESTS += keelfs_model
+test_keelfs_model_SRCS := tests/host/test_keelfs_model.c $(KFS_TEST_SRCS)
