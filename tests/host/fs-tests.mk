@@ -11,3 +11,4 @@ test_keelfs_crash_SRCS := tests/host/test_keelfs_crash.c tests/host/crashdisk.c 
 
 HOST_TESTS += keelfs_model
 test_keelfs_model_SRCS := tests/host/test_keelfs_model.c $(KFS_TEST_SRCS)
+host-tests: $(BUILD)/keelfs
