@@ -82,12 +82,26 @@ struct kfs {
 	uint8_t *scratch; /* a block's worth */
 };
 
-#define KFS_DELETE_RESERVE 32u /* blocks that removals may use and creations may not */
-#define KFS_OP_BLOCKS 32u      /* the most a metadata operation allocates */
-#define KFS_DIRTY_MAX 4096u    /* dirty blocks that force a commit after an operation */
+#define KFS_DIRTY_MAX 4096u /* dirty blocks that force a commit after an operation */
 
 static inline struct kfs *kfs_of(struct vfs_fs *fs) { return fs->priv; }
 static inline bool kfs_bit(const uint64_t *map, uint64_t b) { return map[b >> 6] >> (b & 63) & 1; }
+/* The most blocks one metadata operation allocates: copies of the paths
+ * to two inodes (the table may grow a level), and of a directory's path
+ * with a new block. A rename needs twice as many. */
+static inline uint64_t kfs_op_blocks(const struct kfs *k)
+{
+	return 2 * (k->sb.inodes.height + 2u) + KFS_MAX_HEIGHT + 2u;
+}
+
+/* Blocks that removals may use and creations may not, so that a full
+ * disk can always be emptied: an operation's worth and a little more. */
+static inline uint64_t kfs_delete_reserve(const struct kfs *k)
+{
+	uint64_t extra = k->nblocks / 64;
+	return kfs_op_blocks(k) + (extra < 16 ? extra : 16);
+}
+
 static inline int64_t kfs_now(struct kfs *k) { return k->disk->ops->now_ns ? k->disk->ops->now_ns(k->disk) : 0; }
 
 /* fs/kfs_block.c: checksums, the cache, the allocator, the trees. */
@@ -114,6 +128,9 @@ int kfs_tree_truncate(struct kfs *k, struct kfs_tree *t, uint64_t keep, uint64_t
 
 /* fs/kfs_dir.c: inodes and directory entries. */
 int kfs_inode_read(struct kfs *k, uint64_t ino, struct kfs_inode *out);
+bool kfs_inode_sane(const struct kfs *k, const struct kfs_inode *in);
+/* The most inodes the table can hold: a bound on any walk of them. */
+static inline uint64_t kfs_max_inodes(const struct kfs *k) { return k->nblocks * KFS_INODES_PER_BLOCK; }
 int kfs_inode_write(struct kfs *k, uint64_t ino, struct kfs_inode **ip);
 int kfs_inode_new(struct kfs *k, uint32_t mode, uint64_t *ino, struct kfs_inode **ip);
 int kfs_inode_free(struct kfs *k, uint64_t ino);

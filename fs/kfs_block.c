@@ -252,7 +252,7 @@ void kfs_free(struct kfs *k, uint64_t block)
 int kfs_reserve(struct kfs *k, uint64_t need, bool removal)
 {
 	for (int tries = 0; tries < 2; tries++) {
-		uint64_t keep = k->commit_reserve + (removal ? 0 : KFS_DELETE_RESERVE);
+		uint64_t keep = k->commit_reserve + (removal ? 0 : kfs_delete_reserve(k));
 		if (k->free_blocks >= keep + need)
 			return 0;
 		if (!k->pinned_count || tries)
@@ -266,7 +266,10 @@ int kfs_reserve(struct kfs *k, uint64_t need, bool removal)
 
 /* --- trees ---------------------------------------------------------------------------- */
 
-uint64_t kfs_leaf_capacity(unsigned height) { return UINT64_C(1) << (KFS_PTR_SHIFT * height); }
+uint64_t kfs_leaf_capacity(unsigned height)
+{
+	return height < 8 ? UINT64_C(1) << (KFS_PTR_SHIFT * height) : UINT64_MAX;
+}
 
 static struct kfs_ptr *ptr_at(struct kfs_cblock *cb, unsigned i) { return (struct kfs_ptr *)cb->data + i; }
 
@@ -404,7 +407,9 @@ static int free_subtree(struct kfs *k, struct kfs_ptr p, unsigned h, uint64_t *n
 {
 	int rc = 0;
 
-	if (!p.block)
+	/* A block that is not in use was freed already: a damaged tree that
+	 * names a block twice is freed once, and not walked again. */
+	if (!p.block || p.block >= k->nblocks || !kfs_bit(k->used, p.block))
 		return 0;
 	if (h > 0) {
 		struct kfs_cblock *cb;

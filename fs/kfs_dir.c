@@ -28,7 +28,22 @@ int kfs_inode_read(struct kfs *k, uint64_t ino, struct kfs_inode *out)
 	memcpy(out, cb->data + (ino % KFS_INODES_PER_BLOCK) * KFS_INODE_SIZE, sizeof(*out));
 	if (out->ino == 0)
 		return -ENOENT;
-	return out->ino == ino ? 0 : -EIO;
+	return out->ino == ino && kfs_inode_sane(k, out) ? 0 : -EIO;
+}
+
+/* What every use of an inode relies on: a known type, a tree no higher
+ * than the format allows, and a directory's blocks all present (so its
+ * size bounds the work of a search by the disk's size). */
+bool kfs_inode_sane(const struct kfs *k, const struct kfs_inode *in)
+{
+	uint32_t type = in->mode & KFS_S_IFMT;
+	if ((type != KFS_S_IFDIR && type != KFS_S_IFREG) || in->tree.height > KFS_MAX_HEIGHT)
+		return false;
+	if (in->blocks > k->nblocks)
+		return false;
+	if (type == KFS_S_IFDIR && (in->size % KFS_BLOCK_SIZE || in->size / KFS_BLOCK_SIZE > in->blocks))
+		return false;
+	return true;
 }
 
 /* The record of inode ino, writable until the next commit. */
@@ -44,7 +59,7 @@ int kfs_inode_write(struct kfs *k, uint64_t ino, struct kfs_inode **ip)
 	*ip = (struct kfs_inode *)(cb->data + (ino % KFS_INODES_PER_BLOCK) * KFS_INODE_SIZE);
 	if ((*ip)->ino != ino)
 		return (*ip)->ino ? -EIO : -ENOENT;
-	return 0;
+	return kfs_inode_sane(k, *ip) ? 0 : -EIO;
 }
 
 /* A new inode: numbers are handed out in order and never reused, so an

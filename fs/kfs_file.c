@@ -79,7 +79,7 @@ static int data_target(struct kfs *k, struct kfs_inode *ip, struct kfs_ptr *slot
 		return 0;
 	}
 	/* Growth never eats into the reserve that lets removals work. */
-	if (k->free_blocks < k->commit_reserve + KFS_DELETE_RESERVE + 2 * KFS_MAX_HEIGHT)
+	if (k->free_blocks < k->commit_reserve + kfs_delete_reserve(k) + kfs_op_blocks(k))
 		return -ENOSPC;
 	int rc = kfs_alloc(k, false, block);
 	if (rc)
@@ -192,7 +192,7 @@ long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, 
 		return -EFBIG;
 	if (!len)
 		return 0;
-	rc = kfs_reserve(k, 2 * KFS_MAX_HEIGHT + 1, false);
+	rc = kfs_reserve(k, kfs_op_blocks(k), false);
 	if (rc)
 		return rc;
 	rc = kfs_inode_write(k, ino, &ip);
@@ -240,7 +240,7 @@ int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size)
 
 	if (size >= KFS_MAX_FILE_SIZE)
 		return -EFBIG;
-	int rc = kfs_reserve(k, 2 * KFS_MAX_HEIGHT + 2, true);
+	int rc = kfs_reserve(k, kfs_op_blocks(k), true);
 	if (rc)
 		return rc;
 	rc = kfs_inode_write(k, ino, &ip);

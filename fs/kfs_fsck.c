@@ -13,8 +13,11 @@
 #include "fs/keelfs.h"
 #include "fs/kfs.h"
 
-/* Inode numbers fsck can follow: beyond, it reports the table too big. */
-#define FSCK_MAX_INODES (UINT64_C(1) << 26)
+struct fsck_inode {
+	uint64_t ino; /* 0: an empty slot */
+	uint32_t refs, subdirs;
+	bool orphan;
+};
 
 struct fsck {
 	struct kfs *k;
@@ -22,13 +25,31 @@ struct fsck {
 	void *arg;
 	long problems;
 	uint64_t *reached; /* a bit per block */
-	uint32_t *refs;	   /* directory entries naming each inode */
-	uint32_t *subdirs; /* each directory's entries that are directories */
-	uint8_t *live;	   /* each inode's record is in use */
+	/* The live inodes, by number (open addressing): how many directory
+	 * entries name each, and how many of a directory's are directories. */
+	struct fsck_inode *inodes;
+	uint64_t slots, ninodes;
 	uint64_t max_ino;
 	uint64_t entries_seen; /* in the directory being checked */
 	bool dry;	       /* the first pass, which only learns which inodes live */
 };
+
+static struct fsck_inode *inode_slot(struct fsck *f, uint64_t ino)
+{
+	uint64_t i = (ino * UINT64_C(0x9e3779b97f4a7c15)) & (f->slots - 1);
+	while (f->inodes[i].ino && f->inodes[i].ino != ino)
+		i = (i + 1) & (f->slots - 1);
+	return &f->inodes[i];
+}
+
+/* The live inode ino, or NULL. */
+static struct fsck_inode *inode_find(struct fsck *f, uint64_t ino)
+{
+	if (!f->inodes || !ino)
+		return NULL;
+	struct fsck_inode *fi = inode_slot(f, ino);
+	return fi->ino ? fi : NULL;
+}
 
 static void problem(struct fsck *f, const char *fmt, ...) __attribute__((__format__(__printf__, 2, 3)));
 static void problem(struct fsck *f, const char *fmt, ...)
@@ -50,14 +71,14 @@ static void problem(struct fsck *f, const char *fmt, ...)
  * range, or reached before: two owners). */
 static bool reach(struct fsck *f, uint64_t b, const char *what, uint64_t owner)
 {
-	if (f->dry)
-		return b >= KFS_SUPER_SLOTS && b < f->k->nblocks;
 	if (b < KFS_SUPER_SLOTS || b >= f->k->nblocks) {
 		problem(f, "%s %llu points to block %llu, outside the filesystem", what, (unsigned long long)owner,
 			(unsigned long long)b);
 		return false;
 	}
 	if (kfs_bit(f->reached, b)) {
+		if (f->dry)
+			return false;
 		problem(f, "block %llu is used twice (again by %s %llu)", (unsigned long long)b, what,
 			(unsigned long long)owner);
 		return false;
@@ -117,14 +138,16 @@ static void check_dir_block(struct fsck *f, uint64_t dir, uint64_t idx, const ui
 		if (memchr(blk + off + KFS_DIRENT_HEADER, '/', de->name_len) ||
 		    memchr(blk + off + KFS_DIRENT_HEADER, 0, de->name_len))
 			problem(f, "directory %llu: a name holds '/' or NUL", (unsigned long long)dir);
-		if (de->ino >= f->max_ino || !f->live[de->ino]) {
+		struct fsck_inode *target = inode_find(f, de->ino);
+		if (!target) {
 			problem(f, "directory %llu: entry '%.*s' names inode %llu, which is free",
 				(unsigned long long)dir, de->name_len, (const char *)blk + off + KFS_DIRENT_HEADER,
 				(unsigned long long)de->ino);
 			continue;
 		}
-		f->refs[de->ino]++;
-		f->subdirs[dir] += de->type == VFS_DT_DIR;
+		target->refs++;
+		if (de->type == VFS_DT_DIR)
+			inode_find(f, dir)->subdirs++;
 		f->entries_seen++;
 	}
 }
@@ -162,8 +185,13 @@ static void mark_inodes(struct fsck *f, uint64_t owner, uint64_t idx, const uint
 		uint64_t ino = idx * KFS_INODES_PER_BLOCK + i;
 		if (!in[i].ino)
 			continue;
-		if (in[i].ino == ino && ino < f->max_ino)
-			f->live[ino] = 1;
+		if (in[i].ino != ino || ino >= f->max_ino)
+			continue;
+		if (!f->inodes) {
+			f->ninodes++; /* counting, before the table is made */
+			continue;
+		}
+		inode_slot(f, ino)->ino = ino;
 	}
 }
 
@@ -179,7 +207,7 @@ static void check_inodes(struct fsck *f, uint64_t owner, uint64_t idx, const uin
 		if (in[i].ino != ino || ino >= f->max_ino)
 			problem(f, "inode slot %llu holds inode %llu", (unsigned long long)ino,
 				(unsigned long long)in[i].ino);
-		else if (f->live[ino])
+		else if (inode_find(f, ino))
 			check_inode(f, ino, &in[i]);
 	}
 }
@@ -193,31 +221,30 @@ static void check_links(struct fsck *f)
 	uint64_t steps = 0;
 	for (uint64_t o = k->sb.orphan_head; o; steps++) {
 		struct kfs_inode in;
-		if (steps > k->sb.inode_count || o >= f->max_ino || !f->live[o] || kfs_inode_read(k, o, &in) ||
-		    in.nlink) {
+		struct fsck_inode *fi = inode_find(f, o);
+		if (steps > kfs_max_inodes(k) || !fi || fi->orphan || kfs_inode_read(k, o, &in) || in.nlink) {
 			problem(f, "the orphan list is damaged at inode %llu", (unsigned long long)o);
 			break;
 		}
-		f->refs[o] = UINT32_MAX; /* accounted for */
+		fi->orphan = true;
 		o = in.orphan_next;
 	}
-	for (uint64_t ino = 1; ino < f->max_ino; ino++) {
+	for (uint64_t i = 0; i < f->slots; i++) {
+		struct fsck_inode *fi = &f->inodes[i];
 		struct kfs_inode in;
-		if (!f->live[ino])
+		if (!fi->ino)
 			continue;
 		live++;
-		if (kfs_inode_read(k, ino, &in))
+		if (kfs_inode_read(k, fi->ino, &in) || fi->orphan)
 			continue;
 		bool dir = (in.mode & KFS_S_IFMT) == KFS_S_IFDIR;
-		if (f->refs[ino] == UINT32_MAX)
-			continue;
-		uint32_t want = ino == KFS_ROOT_INO ? 0 : 1;
-		if (f->refs[ino] != want)
-			problem(f, "inode %llu is named by %u entries, not %u%s", (unsigned long long)ino, f->refs[ino],
-				want, f->refs[ino] ? "" : " (lost)");
-		uint64_t nlink = dir ? 2 + (uint64_t)f->subdirs[ino] : 1;
+		uint32_t want = fi->ino == KFS_ROOT_INO ? 0 : 1;
+		if (fi->refs != want)
+			problem(f, "inode %llu is named by %u entries, not %u%s", (unsigned long long)fi->ino, fi->refs,
+				want, fi->refs ? "" : " (lost)");
+		uint64_t nlink = dir ? 2 + (uint64_t)fi->subdirs : 1;
 		if (in.nlink != nlink)
-			problem(f, "inode %llu has %u links, not %llu", (unsigned long long)ino, in.nlink,
+			problem(f, "inode %llu has %u links, not %llu", (unsigned long long)fi->ino, in.nlink,
 				(unsigned long long)nlink);
 	}
 	if (live != k->sb.inode_count)
@@ -246,36 +273,39 @@ long keelfs_fsck(struct fs_disk *disk, keelfs_report_fn report, void *arg)
 		return rc;
 	struct kfs *k = f.k;
 	f.max_ino = k->sb.next_ino;
-	if (f.max_ino > FSCK_MAX_INODES) {
-		problem(&f, "the inode table is too big to check (%llu inodes)", (unsigned long long)f.max_ino);
-		kfs_destroy(k);
-		return f.problems;
-	}
-	f.reached = calloc((k->nblocks + 63) / 64, 8);
-	f.refs = calloc(f.max_ino, sizeof(*f.refs));
-	f.subdirs = calloc(f.max_ino, sizeof(*f.subdirs));
-	f.live = calloc(f.max_ino, 1);
-	if (!f.reached || !f.refs || !f.subdirs || !f.live) {
+	uint64_t words = (k->nblocks + 63) / 64;
+	f.reached = calloc(words, 8);
+	if (!f.reached) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	f.reached[0] |= 3; /* the superblocks */
-	uint64_t itable = (f.max_ino + KFS_INODES_PER_BLOCK - 1) / KFS_INODES_PER_BLOCK;
+	uint64_t itable = k->sb.next_ino / KFS_INODES_PER_BLOCK + 1;
+	/* First the live inodes: counted, then put in a table of twice as
+	 * many slots (the walks only learn, reporting nothing). */
 	f.dry = true;
 	walk(&f, &k->sb.inodes.root, k->sb.inodes.height, 0, "the inode table", 0, itable, mark_inodes);
+	for (f.slots = 16; f.slots < 2 * f.ninodes; f.slots *= 2)
+		;
+	f.inodes = calloc(f.slots, sizeof(*f.inodes));
+	if (!f.inodes) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(f.reached, 0, words * 8);
+	walk(&f, &k->sb.inodes.root, k->sb.inodes.height, 0, "the inode table", 0, itable, mark_inodes);
 	f.dry = false;
+	memset(f.reached, 0, words * 8);
+	f.reached[0] |= 3; /* the superblocks */
 	walk(&f, &k->sb.bitmap.root, k->sb.bitmap.height, 0, "the bitmap", 0, k->nleaves, NULL);
 	walk(&f, &k->sb.inodes.root, k->sb.inodes.height, 0, "the inode table", 0, itable, check_inodes);
-	if (!f.live[KFS_ROOT_INO])
+	if (!inode_find(&f, KFS_ROOT_INO))
 		problem(&f, "the root directory is missing");
 	check_links(&f);
 	check_bitmap(&f);
 	rc = 0;
 out:
 	free(f.reached);
-	free(f.refs);
-	free(f.subdirs);
-	free(f.live);
+	free(f.inodes);
 	kfs_destroy(k);
 	return rc ? rc : f.problems;
 }

@@ -83,7 +83,7 @@ static int kfs_create(struct vfs_fs *fs, uint64_t dir, const char *name, size_t 
 	rc = kfs_dir_find(k, &d, name, len, &existing, NULL);
 	if (rc != -ENOENT)
 		return rc ? rc : -EEXIST;
-	rc = kfs_reserve(k, KFS_OP_BLOCKS, false);
+	rc = kfs_reserve(k, kfs_op_blocks(k), false);
 	if (rc)
 		return rc;
 	rc = kfs_inode_new(k, type | (mode & 07777), ino, &ip);
@@ -120,7 +120,7 @@ static int drop_inode(struct kfs *k, uint64_t ino)
 static int orphan_unlist(struct kfs *k, uint64_t ino)
 {
 	uint64_t *link = &k->sb.orphan_head;
-	for (uint64_t steps = 0; *link && steps <= k->sb.inode_count; steps++) {
+	for (uint64_t steps = 0; *link && steps <= kfs_max_inodes(k); steps++) {
 		struct kfs_inode *ip;
 		if (*link == ino) {
 			struct kfs_inode in;
@@ -156,7 +156,7 @@ static int remove_name(struct vfs_fs *fs, uint64_t dir, const char *name, size_t
 		return want_dir ? -ENOTDIR : -EISDIR;
 	if (want_dir && victim.entries)
 		return -ENOTEMPTY;
-	rc = kfs_reserve(k, KFS_OP_BLOCKS, true);
+	rc = kfs_reserve(k, kfs_op_blocks(k), true);
 	if (!rc)
 		rc = kfs_dir_remove(k, dir, name, len);
 	if (!rc)
@@ -216,7 +216,7 @@ static int kfs_rename(struct vfs_fs *fs, uint64_t olddir, const char *oldname, s
 		if (is_dir(&dst) && dst.entries)
 			return -ENOTEMPTY;
 	}
-	rc = kfs_reserve(k, 2 * KFS_OP_BLOCKS, replace);
+	rc = kfs_reserve(k, 2 * kfs_op_blocks(k), replace);
 	if (rc)
 		return rc;
 	/* The new name first, so a failure leaves the old one. */
@@ -310,7 +310,7 @@ static int kfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int6
 	struct kfs_inode *ip;
 	int rc = may_change(k);
 	if (!rc)
-		rc = kfs_reserve(k, KFS_OP_BLOCKS, false);
+		rc = kfs_reserve(k, kfs_op_blocks(k), false);
 	if (!rc)
 		rc = kfs_inode_write(k, ino, &ip);
 	if (rc)
@@ -327,7 +327,7 @@ static int kfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int6
 static int kfs_statfs(struct vfs_fs *fs, struct vfs_statfs *st)
 {
 	struct kfs *k = kfs_of(fs);
-	uint64_t keep = k->commit_reserve + KFS_DELETE_RESERVE;
+	uint64_t keep = k->commit_reserve + kfs_delete_reserve(k);
 	uint64_t avail = k->free_blocks + k->pinned_count;
 	*st = (struct vfs_statfs){
 		.magic = KEELFS_MAGIC,
@@ -411,7 +411,7 @@ static int free_orphans(struct kfs *k)
 	for (uint64_t steps = 0; k->sb.orphan_head; steps++) {
 		struct kfs_inode in;
 		uint64_t ino = k->sb.orphan_head;
-		if (steps > k->sb.inode_count || kfs_inode_read(k, ino, &in) || in.nlink)
+		if (steps > kfs_max_inodes(k) || kfs_inode_read(k, ino, &in) || in.nlink)
 			return -EUCLEAN;
 		k->sb.orphan_head = in.orphan_next;
 		int rc = kfs_inode_free(k, ino);
