@@ -78,6 +78,7 @@ int *__errno_location(void);
 #define EHOSTUNREACH 113
 #define EALREADY 114
 #define EINPROGRESS 115
+#define EUCLEAN 117
 #define ECANCELED 125
 
 #endif
