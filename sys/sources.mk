@@ -14,3 +14,7 @@ SYS_NET_SRCS := \
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.
 SYS_NONET_SRCS := sys/nosocket.c
+
+# The file system calls over the VFS: the open file, the calls by path,
+# record locks, and the tree mounted at boot.
+SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fslock.c sys/fsroot.c

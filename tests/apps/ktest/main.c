@@ -99,6 +99,7 @@ static const struct ktest tests[] = {
 	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
 	{ "port-stall", "NAME: write to a port whose host stopped reading", ktest_port_stall },
 	{ "net", "[N]: ARP and ICMP echo with the user network's gateway on each of N interfaces", ktest_net },
+	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
 };
 
 int main(int argc, char **argv)

@@ -7,5 +7,6 @@ int test_poll(void);
 int test_epoll(void);
 int test_tty(void);
 int test_devnodes(void);
+int test_fsfiles(void);
 
 #endif
