@@ -39,7 +39,7 @@ static struct early {
 	struct netconn *conn;
 	int rcv;
 	unsigned long bytes;
-	bool error;
+	bool error, fin;
 } early[EARLY_SIZE];
 static bool early_overflowed;
 
@@ -82,6 +82,7 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 		if (e && evt == NETCONN_EVT_RCVPLUS) {
 			e->rcv++;
 			e->bytes += len;
+			e->fin |= len == 0;
 		} else if (e && evt == NETCONN_EVT_RCVMINUS) {
 			e->rcv -= e->rcv > 0;
 			e->bytes = len < e->bytes ? e->bytes - len : 0;
@@ -187,6 +188,7 @@ struct sock *sock_adopt(struct netconn *conn, int domain)
 	if (e) {
 		s->ready.rcv = e->rcv;
 		s->ready.bytes = e->bytes;
+		s->ready.fin = e->fin;
 		e->conn = NULL;
 	} else if (early_overflowed) {
 		s->ready.rcv = 1;

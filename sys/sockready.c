@@ -12,7 +12,7 @@
 
 void sock_ready_init(struct sock_ready *r, bool stream)
 {
-	*r = (struct sock_ready){ .send = !stream, .connected = !stream };
+	*r = (struct sock_ready){ .send = !stream, .connected = !stream, .stream = stream };
 }
 
 bool sock_ready_event(struct sock_ready *r, enum sock_evt evt, unsigned len)
@@ -21,6 +21,10 @@ bool sock_ready_event(struct sock_ready *r, enum sock_evt evt, unsigned len)
 	case SOCK_EVT_RCVPLUS:
 		r->rcv++;
 		r->bytes += len;
+		/* lwIP queues a stream's FIN (and an error) as a message of no
+		 * bytes; Linux shows POLLRDHUP from the FIN's arrival on. */
+		if (r->stream && !r->listening && len == 0)
+			r->fin = true;
 		return true;
 	case SOCK_EVT_RCVMINUS:
 		if (r->rcv > 0)
@@ -56,7 +60,7 @@ unsigned sock_ready_poll(const struct sock_ready *r)
 	/* As Linux's tcp_poll: POLLHUP once both directions are shut (or
 	 * the connection is gone), POLLRDHUP and POLLIN once the reading
 	 * side ended. */
-	bool rd_done = r->eof || r->rd_shut || r->reset;
+	bool rd_done = r->fin || r->eof || r->rd_shut || r->reset;
 	if ((rd_done && r->wr_shut) || r->reset)
 		ev |= FD_POLLHUP;
 	if (rd_done)

@@ -25,13 +25,15 @@ struct sock_ready {
 	bool send;	     /* room to send */
 	bool error;	     /* an error the application has not taken (SO_ERROR, a call) */
 	bool held;	     /* the layer holds received data lwIP already gave it */
+	bool fin;	     /* the peer's FIN arrived (a stream's message of no bytes) */
 	bool eof;	     /* the peer's FIN was read: reads answer 0 from now on */
-	bool rd_shut;	     /* shutdown(SHUT_RD) */
-	bool wr_shut;	     /* shutdown(SHUT_WR) */
-	bool connecting;     /* a connect under way: not yet writable */
-	bool connected;	     /* a datagram socket, or a stream that has (had) a peer */
-	bool listening;	     /* rcv counts connections waiting for accept */
-	bool reset;	     /* the connection is gone (reset, aborted, timed out) */
+	bool stream;
+	bool rd_shut;	 /* shutdown(SHUT_RD) */
+	bool wr_shut;	 /* shutdown(SHUT_WR) */
+	bool connecting; /* a connect under way: not yet writable */
+	bool connected;	 /* a datagram socket, or a stream that has (had) a peer */
+	bool listening;	 /* rcv counts connections waiting for accept */
+	bool reset;	 /* the connection is gone (reset, aborted, timed out) */
 };
 
 /* A fresh socket: a datagram socket may send at once, a stream socket

@@ -70,6 +70,26 @@ static void send_buffer_full_and_drained(void **state)
 	assert_int_equal(sock_ready_poll(&r), OUT);
 }
 
+static void fin_shows_before_it_is_read(void **state)
+{
+	sock_ready_init(&r, true);
+	r.connected = r.send = true;
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 10);
+	assert_int_equal(sock_ready_poll(&r), IN | OUT);
+	/* lwIP's FIN: a message of no bytes. */
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
+	assert_int_equal(sock_ready_poll(&r), IN | FD_POLLRDHUP | OUT);
+	/* A listening socket's connections are messages of no bytes too. */
+	sock_ready_init(&r, true);
+	r.listening = true;
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
+	assert_false(r.fin);
+	/* So is an empty datagram. */
+	sock_ready_init(&r, false);
+	sock_ready_event(&r, SOCK_EVT_RCVPLUS, 0);
+	assert_int_equal(sock_ready_poll(&r), IN | OUT);
+}
+
 static void eof_and_shutdown(void **state)
 {
 	sock_ready_init(&r, true);
@@ -125,10 +145,11 @@ static unsigned fake_poll(struct file *f) { return sock_ready_poll(f->priv); }
 static void fake_close(struct file *f) {}
 static const struct file_ops fake_ops = { .kind = "socket", .poll = fake_poll, .close = fake_close };
 
-/* What the socket layer's netconn callback does. */
+/* What the socket layer's netconn callback does, for a message of one
+ * byte. */
 static void event(enum sock_evt evt)
 {
-	if (sock_ready_event(&r, evt, 0))
+	if (sock_ready_event(&r, evt, 1))
 		file_notify(&sock_file, sock_ready_poll(&r));
 }
 
@@ -229,6 +250,7 @@ int main(void)
 		cmocka_unit_test(fresh_stream_is_hung_up_and_writable),
 		cmocka_unit_test(data_counts_messages),
 		cmocka_unit_test(send_buffer_full_and_drained),
+		cmocka_unit_test(fin_shows_before_it_is_read),
 		cmocka_unit_test(eof_and_shutdown),
 		cmocka_unit_test(an_error_reports_everything),
 		cmocka_unit_test(listening_counts_connections),
