@@ -9,7 +9,8 @@ SYS_NET_SRCS := \
 	sys/sockerr.c \
 	sys/sockconn.c \
 	sys/socket.c \
-	sys/socketcalls.c
+	sys/socketcalls.c \
+	sys/netfiles.c
 
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.
