@@ -22,6 +22,10 @@
 /* Segments of a received frame passed on without a copy; a frame of
  * more (a large merged frame) is copied. */
 #define NET_IF_RX_SEGS_MAX 4
+/* lwIP reads each header (Ethernet, IP, TCP or UDP) from one pbuf: a
+ * frame whose first segment holds less than this (or than the whole
+ * frame) is copied. */
+#define NET_IF_RX_HEAD_MIN 128
 /* Segments of a sent frame; a longer pbuf chain is copied into one. */
 #define NET_IF_TX_SEGS_MAX 16
 /* Frames held back while the device's queue is full (-EAGAIN), sent
