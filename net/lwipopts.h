@@ -115,6 +115,10 @@ void keel_lwip_mark_tcpip_thread(void);
 #define LWIP_ND6_NUM_DESTINATIONS 32
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* Reassembly keeps a pointer in each fragment's 8-byte header, which a
+ * 64-bit pointer overflows: it copies the header aside instead (lwIP
+ * asserts this on its first reassembly timer tick). */
+#define IPV6_FRAG_COPYHEADER 1
 
 /* --- TCP ----------------------------------------------------------------------------------- */
 #define TCP_MSS 1460

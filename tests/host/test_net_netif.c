@@ -673,6 +673,16 @@ static void test_link(void **state)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* lwIP's timers (ARP, reassembly, ND6, TCP, DHCP's) run for a while
+ * without tripping any of its assertions. */
+static void test_timers_run(void **state)
+{
+	for (int i = 0; i < 30; i++)
+		sleep_ns(200 * MS);
+	settle();
+	assert_true(netif_is_up(net_if_netif(dev_a.glue)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +696,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
 		cmocka_unit_test_setup(test_tx_csum_offload, setup),
 		cmocka_unit_test_setup(test_link, setup),
+		cmocka_unit_test_setup(test_timers_run, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
