@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "kernel/netdev.h"
+#include "kernel/random.h"
 #include "kernel/thread.h"
 #include "lwip/api.h"
 #include "lwip/etharp.h"
@@ -48,10 +49,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	abort();
 }
 
-bool cpu_has_rdrand(void);
-bool cpu_rdrand64(uint64_t *v);
-bool cpu_has_rdrand(void) { return false; }
-bool cpu_rdrand64(uint64_t *v) { return false; }
+bool cpu_random64(uint64_t *v) { return false; }
 
 /* --- a fake device ----------------------------------------------------------------------------- */
 
