@@ -78,7 +78,7 @@ struct rx_desc {
 	struct rx_seg seg[NET_IF_RX_SEGS_MAX];
 };
 
-LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 4 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
+LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
 LWIP_MEMPOOL_DECLARE(KEEL_TX_REQ, 1024, sizeof(struct tx_req), "keel tx frames")
 
 static bool pools_ready;

@@ -24,6 +24,7 @@
 #include "kernel/thread.h"
 #include "lwip/api.h"
 #include "lwip/etharp.h"
+#include "lwip/opt.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "net/csum.h"
@@ -221,6 +222,27 @@ static size_t udp(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint
 	return ipv4(f, mac, src, dst, 17, u, len);
 }
 
+/* A TCP segment from port 40000 with the flags, numbers and payload given. */
+static size_t tcp_seg(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port,
+		      uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data, size_t len)
+{
+	static uint8_t t[2048];
+	memset(t, 0, 20);
+	put16(t, 40000);
+	put16(t + 2, port);
+	put16(t + 4, (uint16_t)(seq >> 16));
+	put16(t + 6, (uint16_t)seq);
+	put16(t + 8, (uint16_t)(ack >> 16));
+	put16(t + 10, (uint16_t)ack);
+	t[12] = 0x50;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	if (len)
+		memcpy(t + 20, data, len);
+	put16(t + 16, (uint16_t)~rfc1071(t, 20 + len, pseudo_sum(src, dst, 6, 20 + len)));
+	return ipv4(f, mac, src, dst, 6, t, 20 + len);
+}
+
 static size_t tcp_syn(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port)
 {
 	uint8_t t[20] = { 0 };
@@ -391,9 +413,14 @@ static void test_lend_bound(void **state)
 {
 	enum { N = NET_IF_RX_LEND_MAX + 8 };
 	static struct rxf r[N];
-	struct netconn *c = netconn_new(NETCONN_UDP);
-	assert_non_null(c);
-	assert_int_equal(netconn_bind(c, IP4_ADDR_ANY, 7777), ERR_OK);
+	/* Three sockets, so that no socket's queue overflows first. */
+	enum { SOCKS = 3 };
+	struct netconn *c[SOCKS];
+	for (int k = 0; k < SOCKS; k++) {
+		c[k] = netconn_new(NETCONN_UDP);
+		assert_non_null(c[k]);
+		assert_int_equal(netconn_bind(c[k], IP4_ADDR_ANY, (u16_t)(7770 + k)), ERR_OK);
+	}
 	struct net_if_stats before, after;
 	net_if_stats(dev_a.glue, &before);
 	uint8_t f[512];
@@ -402,7 +429,8 @@ static void test_lend_bound(void **state)
 		 * two segments too. */
 		char text[400];
 		snprintf(text, sizeof(text), "d%d%0300d", i, 0);
-		deliver(&dev_a, &r[i], f, udp(f, MAC_A, PEER_A, IP_A, 7777, text, false), 1 + i % 2, 0);
+		deliver(&dev_a, &r[i], f, udp(f, MAC_A, PEER_A, IP_A, (uint16_t)(7770 + i % SOCKS), text, false),
+			1 + i % 2, 0);
 		if (i % 16 == 15)
 			settle();
 	}
@@ -414,9 +442,9 @@ static void test_lend_bound(void **state)
 	for (int i = 0; i < N; i++)
 		assert_int_equal(r[i].released, i < NET_IF_RX_LEND_MAX ? 0 : 1);
 	/* Reading gives the data of the driver's buffer, in order. */
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3 * SOCKS; i++) {
 		struct netbuf *b;
-		assert_int_equal(netconn_recv(c, &b), ERR_OK);
+		assert_int_equal(netconn_recv(c[i % SOCKS], &b), ERR_OK);
 		char text[400], want[400];
 		u16_t len = netbuf_copy(b, text, sizeof(text) - 1);
 		text[len] = '\0';
@@ -425,7 +453,8 @@ static void test_lend_bound(void **state)
 		netbuf_delete(b);
 		assert_int_equal(r[i].released, 1);
 	}
-	assert_int_equal(netconn_delete(c), ERR_OK);
+	for (int k = 0; k < SOCKS; k++)
+		assert_int_equal(netconn_delete(c[k]), ERR_OK);
 	settle();
 	for (int i = 0; i < N; i++)
 		assert_int_equal(r[i].released, 1);
@@ -652,6 +681,87 @@ static void test_tx_csum_offload(void **state)
 	assert_int_equal(r[1].released, 1);
 }
 
+/* --- hostile TCP input ------------------------------------------------------------------------ */
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+#define SEG 1000
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+
+/* A peer that sends a hundred segments past a hole holds at most
+ * TCP_OOSEQ_MAX_PBUFS of its frames in the out-of-order queue; once the
+ * hole is filled, the data reads back in order, and every frame comes
+ * back to the driver exactly once. */
+static void test_tcp_ooseq_bounded(void **state)
+{
+	enum { N = 100 };
+	static struct rxf r[N + 3];
+	static uint8_t f[2048], data[SEG];
+	struct netconn *l = netconn_new(NETCONN_TCP);
+	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 80), ERR_OK);
+	assert_int_equal(netconn_listen(l), ERR_OK);
+	uint32_t seq = 1000;
+	deliver(&dev_b, &r[N], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_SYN, seq, 0, NULL, 0), 1, 0);
+	settle();
+	assert_int_equal(dev_b.nsent, 1);
+	const uint8_t *synack = dev_b.sent[0].data + 34;
+	assert_int_equal(synack[13], TCP_SYN | TCP_ACK);
+	uint32_t iss = get32(synack + 4);
+	seq++;
+	deliver(&dev_b, &r[N + 1], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
+	settle();
+	struct netconn *c;
+	assert_int_equal(netconn_accept(l, &c), ERR_OK);
+	/* The first segment is missing: the rest wait in the out-of-order
+	 * queue, up to its bound; lwIP drops the others. */
+	for (int k = 0; k < N; k++) {
+		memset(data, 'a' + (k + 1) % 26, SEG);
+		deliver(&dev_b, &r[k], f,
+			tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq + (uint32_t)(k + 1) * SEG, iss + 1, data, SEG),
+			1 + k % 2, 0);
+		if (k % 16 == 15)
+			settle();
+	}
+	settle();
+	assert_true(net_if_rx_lent(dev_b.glue) <= TCP_OOSEQ_MAX_PBUFS);
+	assert_true(net_if_rx_lent(dev_b.glue) >= TCP_OOSEQ_MAX_PBUFS / 2);
+	unsigned held = 0;
+	for (int k = 0; k < N; k++) {
+		assert_true(r[k].released <= 1);
+		held += r[k].released == 0;
+	}
+	assert_int_equal(held, net_if_rx_lent(dev_b.glue));
+	/* The hole filled: what was kept reads back in order. */
+	memset(data, 'a', SEG);
+	deliver(&dev_b, &r[N + 2], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq, iss + 1, data, SEG), 1, 0);
+	settle();
+	netconn_set_recvtimeout(c, 10);
+	size_t got = 0;
+	struct netbuf *b;
+	while (netconn_recv(c, &b) == ERR_OK) {
+		void *p;
+		u16_t len;
+		do {
+			netbuf_data(b, &p, &len);
+			for (u16_t i = 0; i < len; i++)
+				assert_int_equal(((uint8_t *)p)[i], 'a' + (int)((got + i) / SEG) % 26);
+			got += len;
+		} while (netbuf_next(b) >= 0);
+		netbuf_delete(b);
+	}
+	assert_int_equal(got % SEG, 0);
+	assert_true(got >= (1 + TCP_OOSEQ_MAX_PBUFS / 2) * SEG);
+	netconn_delete(c);
+	netconn_delete(l);
+	settle();
+	complete_all(&dev_b);
+	settle();
+	for (int k = 0; k < N + 3; k++)
+		assert_int_equal(r[k].released, 1);
+	assert_int_equal(net_if_rx_lent(dev_b.glue), 0);
+}
+
 /* --- the link ------------------------------------------------------------------------------------ */
 
 static void test_link(void **state)
@@ -693,6 +803,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_queue_full, setup),
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
 		cmocka_unit_test_setup(test_tx_csum_offload, setup),
+		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
 		cmocka_unit_test_setup(test_link, setup),
 		cmocka_unit_test_setup(test_timers_run, setup),
 	};
