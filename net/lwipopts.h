@@ -66,7 +66,7 @@ void keel_lwip_mark_tcpip_thread(void);
 #define MEMP_NUM_TCPIP_MSG_INPKT TCPIP_MBOX_SIZE
 #define MEMP_NUM_ARP_QUEUE 64
 #define MEMP_NUM_REASSDATA 16
-#define MEMP_NUM_FRAG_PBUF 32
+#define MEMP_NUM_FRAG_PBUF 128 /* a 64 KiB datagram is 45 fragments, all in flight at once */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 #define MEMP_NUM_ND6_QUEUE 32
 /* Pool buffers: received frames are the driver's own buffers (net/netif.c),
@@ -115,9 +115,9 @@ void keel_lwip_mark_tcpip_thread(void);
 #define LWIP_ND6_NUM_DESTINATIONS 32
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
-/* Reassembly keeps a pointer in each fragment's 8-byte header, which a
- * 64-bit pointer overflows: it copies the header aside instead (lwIP
- * asserts this on its first reassembly timer tick). */
+/* Reassembly keeps its bookkeeping in the fragment header's place, which
+ * a 64-bit pointer does not fit (ip6_frag.c asserts it at the first
+ * reassembly timer tick): keep a copy of the header instead. */
 #define IPV6_FRAG_COPYHEADER 1
 
 /* --- TCP ----------------------------------------------------------------------------------- */
