@@ -4,7 +4,8 @@
  * from the address that network gives a guest (10.0.2.15), its reply,
  * then ICMP echo requests to the gateway (which the user network answers
  * itself), sent as scatter-gather lists, and their replies checked byte
- * for byte.
+ * for byte. The test is the network stack here: it reaches the netdev
+ * class directly. Frames are polled for every 100 us.
  */
 #include <errno.h>
 #include <keel.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 
 #include "kernel/netdev.h"
-#include "kernel/sync.h"
 #include "ktest.h"
 
 #define ETH_P_IP 0x0800
@@ -34,7 +34,6 @@ struct rxq_entry {
  * and sent. */
 struct net_ctx {
 	struct netdev *nd;
-	struct sem rx, tx;
 	struct rxq_entry q[QLEN];
 	unsigned head, tail;
 	unsigned long rx_frames, rx_too_long, tx_done, tx_failed;
@@ -54,7 +53,6 @@ static void on_rx(struct netdev *nd, struct net_rxframe *f)
 		}
 		e->len = at;
 		c->tail++;
-		sem_post(&c->rx);
 	} else if (f->len > sizeof(c->q[0].data)) {
 		c->rx_too_long++;
 	}
@@ -67,7 +65,6 @@ static void on_tx_done(struct netdev *nd, void *cookie, int status)
 	c->tx_done++;
 	if (status)
 		c->tx_failed++;
-	sem_post(&c->tx);
 }
 
 static void on_link(struct netdev *nd, bool up) { ((struct net_ctx *)nd->stack_ctx)->link_changed = true; }
@@ -104,13 +101,13 @@ static int send_frame(struct net_ctx *c, const struct net_seg *segs, unsigned ns
 	int err;
 	uint64_t deadline = keel_clock_ns() + WAIT_NS;
 	while ((err = netdev_transmit(c->nd, segs, nsegs, NULL, c)) == -EAGAIN && keel_clock_ns() < deadline)
-		sem_timedwait(&c->tx, 10000000);
+		keel_sleep_ns(100000);
 	if (err) {
 		printf("ktest: %s: transmit failed: %d\n", c->nd->reg.name, err);
 		return -1;
 	}
 	while (c->tx_done == before && keel_clock_ns() < deadline)
-		sem_timedwait(&c->tx, 10000000);
+		keel_sleep_ns(100000);
 	if (c->tx_done == before) {
 		printf("ktest: %s: no transmit completion\n", c->nd->reg.name);
 		return -1;
@@ -134,7 +131,7 @@ static struct rxq_entry *wait_frame(struct net_ctx *c, bool (*match)(const struc
 		uint64_t now = keel_clock_ns();
 		if (now >= deadline)
 			return NULL;
-		sem_timedwait(&c->rx, deadline - now);
+		keel_sleep_ns(100000);
 	}
 }
 
@@ -170,8 +167,6 @@ static int test_interface(struct netdev *nd)
 	struct net_ctx *c = &ctx;
 	memset(c, 0, sizeof(*c));
 	c->nd = nd;
-	sem_init(&c->rx, 0);
-	sem_init(&c->tx, 0);
 	const char *name = nd->reg.name;
 	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, features %#x, %u segments\n", name, nd->mac[0],
 	       nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down", nd->features,
