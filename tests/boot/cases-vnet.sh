@@ -28,3 +28,13 @@ net_case net-legacy-split-header pc 'virtio-net0: .*legacy interface' ',disable-
 boot_test net-two-nics 0 'ktest: net: 2 interfaces \(2 expected\), 0 failed' 'ktest: eth0: ok' 'ktest: eth1: ok' \
 	'!device fault' -- --kernel "$K" --machine q35 --append "net 2" -- -netdev user,id=n0 -netdev user,id=n1 \
 	-device virtio-net-pci,netdev=n0,romfile= -device virtio-net-pci,netdev=n1,romfile=
+
+# On a tap in a network namespace (root, ip and /dev/net/tun needed): the
+# host kernel's answers, the offloads QEMU's user network lacks, and
+# oversized frames from the host that the driver drops and names.
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v python3 >/dev/null && [ -c /dev/net/tun ]; then
+	script_test net-tap-q35 tests/boot/t-vnet-tap.sh q35
+	script_test net-tap-legacy-pc tests/boot/t-vnet-tap.sh pc ,disable-modern=on
+else
+	skip_test net-tap "needs root, ip, python3 and /dev/net/tun to make a tap in a network namespace"
+fi
