@@ -38,6 +38,8 @@ struct net_ctx {
 	struct rxq_entry q[QLEN];
 	unsigned head, tail;
 	unsigned long rx_frames, rx_too_long, tx_done, tx_failed;
+	/* Frames merged by the host's segmentation offload, and the largest. */
+	unsigned long rx_gso, rx_max_len, rx_max_segs;
 	bool link_changed;
 };
 
@@ -45,6 +47,12 @@ static void on_rx(struct netdev *nd, struct net_rxframe *f)
 {
 	struct net_ctx *c = nd->stack_ctx;
 	c->rx_frames++;
+	if (f->off.gso_type != NET_GSO_NONE)
+		c->rx_gso++;
+	if (f->len > c->rx_max_len) {
+		c->rx_max_len = f->len;
+		c->rx_max_segs = f->nsegs;
+	}
 	if (c->tail - c->head < QLEN && f->len <= sizeof(c->q[0].data)) {
 		struct rxq_entry *e = &c->q[c->tail % QLEN];
 		uint32_t at = 0;
@@ -263,9 +271,10 @@ static int csum_offload_probe(struct net_ctx *c, const uint8_t *gw_mac)
 	return 0;
 }
 
-/* With hostile set, between two rounds the host sends malformed frames:
- * the test waits (at most 30 s) until the driver dropped hostile of them. */
-static int test_interface(struct netdev *nd, unsigned long hostile)
+/* With hostile set, between two rounds the host sends malformed frames
+ * and lro merged TCP segments: the test waits (at most 30 s) until the
+ * driver dropped hostile frames and handed up lro merged ones. */
+static int test_interface(struct netdev *nd, unsigned long hostile, unsigned long lro)
 {
 	static struct net_ctx ctx;
 	struct net_ctx *c = &ctx;
@@ -318,10 +327,12 @@ static int test_interface(struct netdev *nd, unsigned long hostile)
 		unsigned long errors = nd->stats.rx_errors;
 		printf("ktest: %s: ready for malformed frames\n", name);
 		uint64_t deadline = keel_clock_ns() + 30000000000ull;
-		while (nd->stats.rx_errors < errors + hostile && keel_clock_ns() < deadline)
+		while ((nd->stats.rx_errors < errors + hostile || c->rx_gso < lro) && keel_clock_ns() < deadline)
 			keel_sleep_ns(1000000);
 		printf("ktest: %s: %lu malformed frames dropped\n", name, nd->stats.rx_errors - errors);
-		if (nd->stats.rx_errors < errors + hostile)
+		printf("ktest: %s: %lu merged segments received; the largest frame %lu bytes in %lu buffers\n", name,
+		       c->rx_gso, c->rx_max_len, c->rx_max_segs);
+		if (nd->stats.rx_errors < errors + hostile || c->rx_gso < lro)
 			goto out;
 		if (echo_round(c, gw_mac, 1))
 			goto out;
@@ -354,7 +365,7 @@ int ktest_net(int argc, char **argv)
 	netdev_foreach(count_one, list);
 	unsigned n = 0, failed = 0;
 	while (n < 8 && list[n])
-		failed += test_interface(list[n++], 0) != 0;
+		failed += test_interface(list[n++], 0, 0) != 0;
 	printf("ktest: net: %u interfaces (%u expected), %u failed\n", n, want, failed);
 	return n == want && failed == 0 ? 0 : 1;
 }
@@ -372,13 +383,14 @@ static int parse_ip(const char *s, uint8_t ip[4])
 	return 0;
 }
 
-/* ktest net-tap MY-IP GATEWAY-IP [HOSTILE]: eth0 on a host's tap, whose
- * kernel answers; with HOSTILE, waits for that many malformed frames from
- * the host between two rounds of echoes. */
+/* ktest net-tap MY-IP GATEWAY-IP [HOSTILE [LRO]]: eth0 on a host's tap,
+ * whose kernel answers; with HOSTILE, waits for that many malformed frames
+ * (and LRO merged TCP segments) from the host between two rounds of
+ * echoes. */
 int ktest_net_tap(int argc, char **argv)
 {
 	if (argc < 3 || parse_ip(argv[1], my_ip) || parse_ip(argv[2], gw_ip)) {
-		printf("ktest: net-tap MY-IP GATEWAY-IP [HOSTILE]\n");
+		printf("ktest: net-tap MY-IP GATEWAY-IP [HOSTILE [LRO]]\n");
 		return 2;
 	}
 	struct netdev *nd = netdev_find("eth0");
@@ -386,5 +398,5 @@ int ktest_net_tap(int argc, char **argv)
 		printf("ktest: net-tap: no eth0\n");
 		return 1;
 	}
-	return test_interface(nd, argc > 3 ? strtoul(argv[3], NULL, 0) : 0);
+	return test_interface(nd, argc > 3 ? strtoul(argv[3], NULL, 0) : 0, argc > 4 ? strtoul(argv[4], NULL, 0) : 0);
 }
