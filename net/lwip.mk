@@ -11,3 +11,9 @@ $(LWIP_OBJ)/%.o: $(LWIP_DIR)/src/%.c $(FLAGS_STAMP) net/lwipopts.h net/arch/cc.h
 	@mkdir -p $(dir $@)
 	$(say) CC lwip/$*.c
 	$(Q)$(CC) $(KCFLAGS) $(LWIP_INCLUDES) $(LWIP_NOWARN) -c $< -o $@
+
+# A keel application with networking (a test that reaches inside) may use
+# lwIP's headers too.
+ifeq ($(APP_LIBC),keel)
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
+endif

@@ -187,6 +187,27 @@ static void status_changed(struct netif *netif, netif_nsc_reason_t reason, const
 }
 NETIF_DECLARE_EXT_CALLBACK(ext_callback)
 
+/* The DNS servers in use; under the core lock. */
+static unsigned dns_servers(struct netcfg_addr *out, unsigned max)
+{
+	unsigned n = 0;
+	for (u8_t i = 0; i < DNS_MAX_SERVERS && n < max; i++) {
+		const ip_addr_t *d = dns_getserver(i);
+		if (ip_addr_isany(d))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		if (IP_IS_V4(d)) {
+			out[n].family = 4;
+			memcpy(out[n].bytes, &ip_2_ip4(d)->addr, 4);
+		} else {
+			out[n].family = 6;
+			memcpy(out[n].bytes, ip_2_ip6(d)->addr, 16);
+		}
+		n++;
+	}
+	return n;
+}
+
 /* Prints what each interface has; under the core lock. */
 static void print_addresses(void)
 {
@@ -208,17 +229,21 @@ static void print_addresses(void)
 		for (int k = 0; k < LWIP_IPV6_NUM_ADDRESSES; k++) {
 			if (ip6_addr_isinvalid(netif_ip6_addr_state(n, k)))
 				continue;
-			char t[IP6ADDR_STRLEN_MAX];
-			ip6addr_ntoa_r(netif_ip6_addr(n, k), t, sizeof(t));
+			/* As RFC 5952 writes it (lwIP's own text is in capitals). */
+			struct netcfg_addr a6 = { .family = 6 };
+			memcpy(a6.bytes, netif_ip6_addr(n, k)->addr, 16);
+			char t[NETCFG_ADDR_TEXT_MAX];
+			netcfg_format_addr(&a6, t, sizeof(t));
 			kinfo("net: en%u: inet6 %s%s\n", n->num, t,
 			      ip6_addr_istentative(netif_ip6_addr_state(n, k)) ? " (tentative)" : "");
 		}
 	}
-	char t[IPADDR_STRLEN_MAX];
-	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
-		const ip_addr_t *d = dns_getserver(i);
-		if (!ip_addr_isany(d))
-			kinfo("net: dns %s\n", ipaddr_ntoa_r(d, t, sizeof(t)));
+	struct netcfg_addr dns[DNS_MAX_SERVERS];
+	unsigned ndns = dns_servers(dns, DNS_MAX_SERVERS);
+	for (unsigned i = 0; i < ndns; i++) {
+		char t[NETCFG_ADDR_TEXT_MAX];
+		netcfg_format_addr(&dns[i], t, sizeof(t));
+		kinfo("net: dns %s\n", t);
 	}
 }
 
@@ -259,27 +284,6 @@ INIT_CALL(INIT_LATE, net_start);
 bool net_running(void) { return running; }
 
 /* --- generated files --- */
-
-/* The DNS servers in use; under the core lock. */
-static unsigned dns_servers(struct netcfg_addr *out, unsigned max)
-{
-	unsigned n = 0;
-	for (u8_t i = 0; i < DNS_MAX_SERVERS && n < max; i++) {
-		const ip_addr_t *d = dns_getserver(i);
-		if (ip_addr_isany(d))
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		if (IP_IS_V4(d)) {
-			out[n].family = 4;
-			memcpy(out[n].bytes, &ip_2_ip4(d)->addr, 4);
-		} else {
-			out[n].family = 6;
-			memcpy(out[n].bytes, ip_2_ip6(d)->addr, 16);
-		}
-		n++;
-	}
-	return n;
-}
 
 size_t net_resolv_conf_text(char *buf, size_t size)
 {

@@ -2,8 +2,8 @@
  * One lwIP netif per network device (net/netif.h).
  *
  * Receive: the driver's thread hands a frame over (netdev_stack.rx); each
- * of its segments becomes a custom pbuf over the driver's buffer, chained,
- * and the chain goes to the tcpip thread's mailbox (tcpip_inpkt). When
+ * of its segments becomes a custom pbuf over the driver's buffer, chained
+ * (unless it must be copied: net/netif.h), and the chain goes to the tcpip thread's mailbox (tcpip_inpkt). When
  * lwIP frees the last of them, wherever and whenever that happens, the
  * frame goes back to the driver (f->release), exactly once.
  *
@@ -78,7 +78,7 @@ struct rx_desc {
 	struct rx_seg seg[NET_IF_RX_SEGS_MAX];
 };
 
-LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 4 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
+LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
 LWIP_MEMPOOL_DECLARE(KEEL_TX_REQ, 1024, sizeof(struct tx_req), "keel tx frames")
 
 static bool pools_ready;
@@ -115,7 +115,8 @@ static void rx_seg_free(struct pbuf *p)
  * descriptor). */
 static struct pbuf *rx_lend(struct net_if *g, struct net_rxframe *f)
 {
-	if (f->nsegs > NET_IF_RX_SEGS_MAX)
+	if (f->nsegs > NET_IF_RX_SEGS_MAX ||
+	    f->segs[0].len < (f->len < NET_IF_RX_HEAD_MIN ? f->len : NET_IF_RX_HEAD_MIN))
 		return NULL;
 	SYS_ARCH_DECL_PROTECT(lev);
 	SYS_ARCH_PROTECT(lev);
@@ -239,11 +240,13 @@ static void tx_drop(struct net_if *g, struct tx_req *req)
 static void tx_flush_deferred(struct net_if *g)
 {
 	while (g->deferred) {
-		struct tx_req *req = g->deferred;
+		struct tx_req *req = g->deferred, *next = req->next;
+		/* The device may complete the frame before tx_try returns,
+		 * and the completion reuses req->next. */
 		int err = tx_try(g, req);
 		if (err == -EAGAIN)
 			return;
-		g->deferred = req->next;
+		g->deferred = next;
 		if (g->deferred == NULL)
 			g->deferred_tail = NULL;
 		g->ndeferred--;

@@ -17,11 +17,17 @@
 /* Frames one interface may lend lwIP at once (in sockets' queues, in
  * TCP's out-of-order queue) before further frames are copied and given
  * back at once: the driver's receive ring must not run dry because an
- * application does not read. */
-#define NET_IF_RX_LEND_MAX 128
+ * application does not read. Twice a 256-entry ring: virtio-net refills
+ * its ring from a pool of its own up to four rings' worth. Descriptors
+ * for twice this many frames are shared by all interfaces. */
+#define NET_IF_RX_LEND_MAX 512
 /* Segments of a received frame passed on without a copy; a frame of
  * more (a large merged frame) is copied. */
 #define NET_IF_RX_SEGS_MAX 4
+/* lwIP reads each header (Ethernet, IP, TCP or UDP) from one pbuf: a
+ * frame whose first segment holds less than this (or than the whole
+ * frame) is copied. */
+#define NET_IF_RX_HEAD_MIN 128
 /* Segments of a sent frame; a longer pbuf chain is copied into one. */
 #define NET_IF_TX_SEGS_MAX 16
 /* Frames held back while the device's queue is full (-EAGAIN), sent

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "arch/x86_64/random.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/entropy.h"
 #include "kernel/panic.h"
+#include "kernel/random.h"
 #include "kernel/thread.h"
 #include "kernel/waitq.h"
 #include "lwip/err.h"
@@ -201,20 +201,18 @@ void keel_lwip_free(void *p) { free(p); }
 
 extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
-/* A splitmix64 sequence from a seed of the entropy sources, RDRAND and
- * the clock, each output also mixed with RDRAND where the CPU has it:
- * lwIP draws ports, sequence numbers and DHCP transaction ids, which must
- * be hard to guess but need no cryptographic strength, and must never
- * make the tcpip thread wait on a device. */
+/* A splitmix64 sequence, seeded by the entropy sources, the CPU's
+ * generator and the clock, and stirred with the clock at each draw: lwIP
+ * draws ports, sequence numbers and DHCP transaction ids, which must be
+ * hard to guess but need no cryptographic strength, and must never make
+ * the tcpip thread wait on a device. */
 static uint64_t rand_state;
 static bool rand_seeded;
 
-/* The seed: the clock, RDRAND, and (from a thread that may wait on
- * them, keel_lwip_seed) the entropy sources. */
 static uint64_t rand_seed(uint64_t extra)
 {
 	uint64_t seed = clock_ns() * UINT64_C(0x9e3779b97f4a7c15) ^ extra, v;
-	if (cpu_has_rdrand() && cpu_rdrand64(&v))
+	if (cpu_random64(&v))
 		seed ^= v;
 	return seed;
 }
@@ -226,17 +224,15 @@ uint32_t keel_lwip_rand(void)
 		rand_state = rand_seed(0);
 		rand_seeded = true;
 	}
-	uint64_t z = (rand_state += UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t z = (rand_state += UINT64_C(0x9e3779b97f4a7c15) ^ (clock_ns() & 0xffff));
 	sched_unlock(irq);
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	z ^= z >> 31;
-	uint64_t hw;
-	if (cpu_has_rdrand() && cpu_rdrand64(&hw))
-		z ^= hw;
 	return (uint32_t)(z ^ (z >> 32));
 }
 
+/* From a thread, before lwIP starts: the entropy sources may wait. */
 void keel_lwip_seed(void)
 {
 	uint64_t v = 0;

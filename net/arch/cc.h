@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* x86-64 (a host's own headers may have said so already). */
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
-#define LWIP_NO_UNISTD_H 1
+#endif
 
 /* lwIP's diagnostics (LWIP_PLATFORM_DIAG(("fmt", args))) on the console;
  * a failed assertion is a broken invariant of the stack: a panic. */

@@ -4,7 +4,8 @@
  * from the address that network gives a guest (10.0.2.15), its reply,
  * then ICMP echo requests to the gateway (which the user network answers
  * itself), sent as scatter-gather lists, and their replies checked byte
- * for byte.
+ * for byte. The test is the network stack here: it reaches the netdev
+ * class directly. Frames are polled for every 100 us.
  */
 #include <errno.h>
 #include <keel.h>
@@ -15,7 +16,6 @@
 #include <string.h>
 
 #include "kernel/netdev.h"
-#include "kernel/sync.h"
 #include "ktest.h"
 
 #define ETH_P_IP 0x0800
@@ -23,7 +23,8 @@
 #define WAIT_NS (5ull * 1000 * 1000 * 1000)
 #define QLEN 16
 
-static const uint8_t my_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
+/* QEMU's user network by default; ktest net-tap names others. */
+static uint8_t my_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
 
 struct rxq_entry {
 	uint32_t len;
@@ -34,10 +35,11 @@ struct rxq_entry {
  * and sent. */
 struct net_ctx {
 	struct netdev *nd;
-	struct sem rx, tx;
 	struct rxq_entry q[QLEN];
 	unsigned head, tail;
 	unsigned long rx_frames, rx_too_long, tx_done, tx_failed;
+	/* Frames merged by the host's segmentation offload, and the largest. */
+	unsigned long rx_gso, rx_max_len, rx_max_segs;
 	bool link_changed;
 };
 
@@ -45,6 +47,12 @@ static void on_rx(struct netdev *nd, struct net_rxframe *f)
 {
 	struct net_ctx *c = nd->stack_ctx;
 	c->rx_frames++;
+	if (f->off.gso_type != NET_GSO_NONE)
+		c->rx_gso++;
+	if (f->len > c->rx_max_len) {
+		c->rx_max_len = f->len;
+		c->rx_max_segs = f->nsegs;
+	}
 	if (c->tail - c->head < QLEN && f->len <= sizeof(c->q[0].data)) {
 		struct rxq_entry *e = &c->q[c->tail % QLEN];
 		uint32_t at = 0;
@@ -54,7 +62,6 @@ static void on_rx(struct netdev *nd, struct net_rxframe *f)
 		}
 		e->len = at;
 		c->tail++;
-		sem_post(&c->rx);
 	} else if (f->len > sizeof(c->q[0].data)) {
 		c->rx_too_long++;
 	}
@@ -67,7 +74,6 @@ static void on_tx_done(struct netdev *nd, void *cookie, int status)
 	c->tx_done++;
 	if (status)
 		c->tx_failed++;
-	sem_post(&c->tx);
 }
 
 static void on_link(struct netdev *nd, bool up) { ((struct net_ctx *)nd->stack_ctx)->link_changed = true; }
@@ -104,13 +110,13 @@ static int send_frame(struct net_ctx *c, const struct net_seg *segs, unsigned ns
 	int err;
 	uint64_t deadline = keel_clock_ns() + WAIT_NS;
 	while ((err = netdev_transmit(c->nd, segs, nsegs, NULL, c)) == -EAGAIN && keel_clock_ns() < deadline)
-		sem_timedwait(&c->tx, 10000000);
+		keel_sleep_ns(100000);
 	if (err) {
 		printf("ktest: %s: transmit failed: %d\n", c->nd->reg.name, err);
 		return -1;
 	}
 	while (c->tx_done == before && keel_clock_ns() < deadline)
-		sem_timedwait(&c->tx, 10000000);
+		keel_sleep_ns(100000);
 	if (c->tx_done == before) {
 		printf("ktest: %s: no transmit completion\n", c->nd->reg.name);
 		return -1;
@@ -134,7 +140,7 @@ static struct rxq_entry *wait_frame(struct net_ctx *c, bool (*match)(const struc
 		uint64_t now = keel_clock_ns();
 		if (now >= deadline)
 			return NULL;
-		sem_timedwait(&c->rx, deadline - now);
+		keel_sleep_ns(100000);
 	}
 }
 
@@ -164,14 +170,116 @@ static bool is_echo_reply(const struct rxq_entry *e, const void *arg)
 	return 14 + ihl + 8 + x->len <= e->len && memcmp(icmp + 8, x->payload, x->len) == 0;
 }
 
-static int test_interface(struct netdev *nd)
+/* An IPv4 header for proto and payload bytes after it, behind an Ethernet
+ * header to the gateway. */
+static void ip_header(struct net_ctx *c, uint8_t *hdr, const uint8_t *gw_mac, uint8_t proto, size_t payload,
+		      uint16_t id)
+{
+	memcpy(hdr, gw_mac, 6);
+	memcpy(hdr + 6, c->nd->mac, 6);
+	put16(hdr + 12, ETH_P_IP);
+	uint8_t *ip = hdr + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + payload));
+	put16(ip + 4, id);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, my_ip, 4);
+	memcpy(ip + 16, gw_ip, 4);
+	put16(ip + 10, sum_fold(sum_add(0, ip, 20)));
+}
+
+/* ICMP echo, small and near the MTU, in three segments: Ethernet and IP
+ * headers, ICMP header, payload. round tells rounds apart. */
+static int echo_round(struct net_ctx *c, const uint8_t *gw_mac, unsigned round)
+{
+	static const size_t sizes[] = { 56, 1000, 1472 };
+	static uint8_t hdr[34], icmp[8], payload[1472];
+	const char *name = c->nd->reg.name;
+	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t len = sizes[k];
+		for (size_t i = 0; i < len; i++)
+			payload[i] = (uint8_t)(i * 7 + k + round);
+		uint16_t seq = (uint16_t)(round * 10 + k + 1);
+		ip_header(c, hdr, gw_mac, 1, 8 + len, (uint16_t)(0x100 + seq));
+		struct echo x = { 0x4b45, seq, payload, len };
+		memset(icmp, 0, sizeof(icmp));
+		icmp[0] = 8;
+		put16(icmp + 4, x.id);
+		put16(icmp + 6, x.seq);
+		put16(icmp + 2, sum_fold(sum_add(sum_add(0, icmp, 8), payload, len)));
+		struct net_seg segs[] = { { hdr, sizeof(hdr) }, { icmp, sizeof(icmp) }, { payload, (uint32_t)len } };
+		uint64_t t0 = keel_clock_ns();
+		if (send_frame(c, segs, 3))
+			return -1;
+		if (wait_frame(c, is_echo_reply, &x) == NULL) {
+			printf("ktest: %s: no echo reply to seq %u (%zu bytes; %lu frames received)\n", name, seq, len,
+			       c->rx_frames);
+			return -1;
+		}
+		printf("ktest: %s: echo reply seq %u, %zu bytes, in %lu us\n", name, seq, len,
+		       (unsigned long)((keel_clock_ns() - t0) / 1000));
+	}
+	return 0;
+}
+
+static bool is_port_unreachable(const struct rxq_entry *e, const void *arg)
+{
+	const uint8_t *p = e->data;
+	if (e->len < 14 + 20 + 8 + 20 + 8 || get16(p + 12) != ETH_P_IP || p[23] != 1)
+		return false;
+	unsigned ihl = (p[14] & 15u) * 4;
+	const uint8_t *icmp = p + 14 + ihl;
+	/* Type 3 code 3, quoting our datagram: its ports. */
+	return 14 + ihl + 8 + 20 + 8 <= e->len && icmp[0] == 3 && icmp[1] == 3 && get16(icmp + 8 + 20) == 40000 &&
+	       get16(icmp + 8 + 22) == 9;
+}
+
+/* Transmit checksum offload: a UDP datagram to a closed port of the host
+ * whose checksum field holds only the pseudo-header's sum, for the device
+ * to complete. A host that gets it whole answers "port unreachable"; one
+ * that got a wrong checksum drops it silently. */
+static int csum_offload_probe(struct net_ctx *c, const uint8_t *gw_mac)
+{
+	static uint8_t hdr[34], udp[8 + 32];
+	ip_header(c, hdr, gw_mac, 17, sizeof(udp), 0x4242);
+	memset(udp, 0x61, sizeof(udp));
+	put16(udp, 40000);
+	put16(udp + 2, 9);
+	put16(udp + 4, sizeof(udp));
+	uint8_t pseudo[12];
+	memcpy(pseudo, my_ip, 4);
+	memcpy(pseudo + 4, gw_ip, 4);
+	pseudo[8] = 0;
+	pseudo[9] = 17;
+	put16(pseudo + 10, sizeof(udp));
+	put16(udp + 6, (uint16_t)~sum_fold(sum_add(0, pseudo, 12)));
+	struct net_seg segs[] = { { hdr, sizeof(hdr) }, { udp, sizeof(udp) } };
+	struct net_offload off = { .flags = NET_OFF_CSUM_PARTIAL, .csum_start = 34, .csum_offset = 6 };
+	unsigned long before = c->tx_done;
+	if (netdev_transmit(c->nd, segs, 2, &off, c) != 0)
+		return -1;
+	uint64_t deadline = keel_clock_ns() + WAIT_NS;
+	while (c->tx_done == before && keel_clock_ns() < deadline)
+		keel_sleep_ns(100000);
+	if (wait_frame(c, is_port_unreachable, NULL) == NULL) {
+		printf("ktest: %s: no answer to a datagram with its checksum offloaded\n", c->nd->reg.name);
+		return -1;
+	}
+	printf("ktest: %s: a datagram with its checksum offloaded reached the host whole\n", c->nd->reg.name);
+	return 0;
+}
+
+/* With hostile set, between two rounds the host sends malformed frames
+ * and lro merged TCP segments: the test waits (at most 30 s) until the
+ * driver dropped hostile frames and handed up lro merged ones. */
+static int test_interface(struct netdev *nd, unsigned long hostile, unsigned long lro)
 {
 	static struct net_ctx ctx;
 	struct net_ctx *c = &ctx;
 	memset(c, 0, sizeof(*c));
 	c->nd = nd;
-	sem_init(&c->rx, 0);
-	sem_init(&c->tx, 0);
 	const char *name = nd->reg.name;
 	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, features %#x, %u segments\n", name, nd->mac[0],
 	       nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down", nd->features,
@@ -183,7 +291,7 @@ static int test_interface(struct netdev *nd)
 	}
 	int failed = 1;
 
-	/* ARP: who has 10.0.2.2? In two segments: Ethernet, then ARP. */
+	/* ARP: who has the gateway? In two segments: Ethernet, then ARP. */
 	static uint8_t eth[14], arp[28];
 	memset(eth, 0xff, 6);
 	memcpy(eth + 6, nd->mac, 6);
@@ -208,47 +316,26 @@ static int test_interface(struct netdev *nd)
 	}
 	uint8_t gw_mac[6];
 	memcpy(gw_mac, e->data + 22, 6);
-	printf("ktest: %s: ARP: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x (%lu us)\n", name, gw_mac[0], gw_mac[1],
-	       gw_mac[2], gw_mac[3], gw_mac[4], gw_mac[5], (unsigned long)((keel_clock_ns() - t0) / 1000));
-
-	/* ICMP echo, small and near the MTU, in three segments: Ethernet
-	 * and IP headers, ICMP header, payload. */
-	static const size_t sizes[] = { 56, 1000, 1472 };
-	static uint8_t hdr[34], icmp[8], payload[1472];
-	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t len = sizes[k];
-		for (size_t i = 0; i < len; i++)
-			payload[i] = (uint8_t)(i * 7 + k);
-		memcpy(hdr, gw_mac, 6);
-		memcpy(hdr + 6, nd->mac, 6);
-		put16(hdr + 12, ETH_P_IP);
-		uint8_t *ip = hdr + 14;
-		memset(ip, 0, 20);
-		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(20 + 8 + len));
-		put16(ip + 4, (uint16_t)(0x100 + k));
-		ip[8] = 64;
-		ip[9] = 1;
-		memcpy(ip + 12, my_ip, 4);
-		memcpy(ip + 16, gw_ip, 4);
-		put16(ip + 10, sum_fold(sum_add(0, ip, 20)));
-		struct echo x = { 0x4b45, (uint16_t)(k + 1), payload, len };
-		memset(icmp, 0, sizeof(icmp));
-		icmp[0] = 8;
-		put16(icmp + 4, x.id);
-		put16(icmp + 6, x.seq);
-		put16(icmp + 2, sum_fold(sum_add(sum_add(0, icmp, 8), payload, len)));
-		struct net_seg segs[] = { { hdr, sizeof(hdr) }, { icmp, sizeof(icmp) }, { payload, (uint32_t)len } };
-		t0 = keel_clock_ns();
-		if (send_frame(c, segs, 3))
+	printf("ktest: %s: ARP: %u.%u.%u.%u is at %02x:%02x:%02x:%02x:%02x:%02x (%lu us)\n", name, gw_ip[0], gw_ip[1],
+	       gw_ip[2], gw_ip[3], gw_mac[0], gw_mac[1], gw_mac[2], gw_mac[3], gw_mac[4], gw_mac[5],
+	       (unsigned long)((keel_clock_ns() - t0) / 1000));
+	if (echo_round(c, gw_mac, 0))
+		goto out;
+	if ((nd->features & NETDEV_F_TX_CSUM) && csum_offload_probe(c, gw_mac))
+		goto out;
+	if (hostile) {
+		unsigned long errors = nd->stats.rx_errors;
+		printf("ktest: %s: ready for malformed frames\n", name);
+		uint64_t deadline = keel_clock_ns() + 30000000000ull;
+		while ((nd->stats.rx_errors < errors + hostile || c->rx_gso < lro) && keel_clock_ns() < deadline)
+			keel_sleep_ns(1000000);
+		printf("ktest: %s: %lu malformed frames dropped\n", name, nd->stats.rx_errors - errors);
+		printf("ktest: %s: %lu merged segments received; the largest frame %lu bytes in %lu buffers\n", name,
+		       c->rx_gso, c->rx_max_len, c->rx_max_segs);
+		if (nd->stats.rx_errors < errors + hostile || c->rx_gso < lro)
 			goto out;
-		if (wait_frame(c, is_echo_reply, &x) == NULL) {
-			printf("ktest: %s: no echo reply to seq %u (%zu bytes; %lu frames received)\n", name, x.seq,
-			       len, c->rx_frames);
+		if (echo_round(c, gw_mac, 1))
 			goto out;
-		}
-		printf("ktest: %s: echo reply seq %u, %zu bytes, in %lu us\n", name, x.seq, len,
-		       (unsigned long)((keel_clock_ns() - t0) / 1000));
 	}
 	failed = 0;
 out:
@@ -278,7 +365,38 @@ int ktest_net(int argc, char **argv)
 	netdev_foreach(count_one, list);
 	unsigned n = 0, failed = 0;
 	while (n < 8 && list[n])
-		failed += test_interface(list[n++]) != 0;
+		failed += test_interface(list[n++], 0, 0) != 0;
 	printf("ktest: net: %u interfaces (%u expected), %u failed\n", n, want, failed);
 	return n == want && failed == 0 ? 0 : 1;
+}
+
+static int parse_ip(const char *s, uint8_t ip[4])
+{
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v > 255 || (i < 3 ? *end != '.' : *end != 0))
+			return -1;
+		ip[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return 0;
+}
+
+/* ktest net-tap MY-IP GATEWAY-IP [HOSTILE [LRO]]: eth0 on a host's tap,
+ * whose kernel answers; with HOSTILE, waits for that many malformed frames
+ * (and LRO merged TCP segments) from the host between two rounds of
+ * echoes. */
+int ktest_net_tap(int argc, char **argv)
+{
+	if (argc < 3 || parse_ip(argv[1], my_ip) || parse_ip(argv[2], gw_ip)) {
+		printf("ktest: net-tap MY-IP GATEWAY-IP [HOSTILE [LRO]]\n");
+		return 2;
+	}
+	struct netdev *nd = netdev_find("eth0");
+	if (nd == NULL) {
+		printf("ktest: net-tap: no eth0\n");
+		return 1;
+	}
+	return test_interface(nd, argc > 3 ? strtoul(argv[3], NULL, 0) : 0, argc > 4 ? strtoul(argv[4], NULL, 0) : 0);
 }
