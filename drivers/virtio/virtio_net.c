@@ -508,10 +508,10 @@ static const struct netdev_ops vtnet_ops = { .open = vtnet_open, .stop = vtnet_s
 
 /* --- attach --- */
 
-static const uint64_t wanted_features = VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC |
-					VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 | VIRTIO_NET_F_HOST_TSO4 |
-					VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS |
-					VIRTIO_F_ANY_LAYOUT | VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC;
+static const uint64_t wanted_features =
+    VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |
+    VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MTU |
+    VIRTIO_F_ANY_LAYOUT | VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC;
 
 /* What of features can be used together (section 5.1.3.1): segmentation
  * needs the checksum offload of its direction; large frames in, without
@@ -524,6 +524,24 @@ static uint64_t usable_features(uint64_t f)
 	if (!(f & VIRTIO_NET_F_GUEST_CSUM) || !(f & VIRTIO_NET_F_MRG_RXBUF))
 		f &= ~(VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6);
 	return f;
+}
+
+/* The MTU the device advises (VIRTIO_NET_F_MTU, section 5.1.4.2), when it
+ * lies between the smallest IPv4 allows and what a receive buffer holds
+ * without mergeable buffers (any, with them); 1,500 otherwise. */
+static uint32_t device_mtu(struct vtnet *n)
+{
+	uint16_t mtu;
+	if (!virtio_has(n->vd, VIRTIO_NET_F_MTU) ||
+	    virtio_config_read(n->vd, offsetof(struct virtio_net_config, mtu), &mtu, sizeof(mtu)) != 0)
+		return 1500;
+	uint32_t most = n->mrg ? 65535u - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN
+			       : RX_BUF_SIZE - n->hdr_len - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN;
+	if (mtu < 68 || mtu > most) {
+		kwarn("%s: the device's MTU %u is outside 68..%u; 1500 is used\n", n->vd->name, mtu, most);
+		return 1500;
+	}
+	return mtu;
 }
 
 static void random_mac(struct vtnet *n, uint8_t mac[NETDEV_ETH_ALEN])
@@ -587,7 +605,7 @@ static int vtnet_attach(struct virtio_device *vd)
 	snprintf(nd->reg.name, sizeof(nd->reg.name), "eth%u", eth_count);
 	nd->ops = &vtnet_ops;
 	nd->driver = n;
-	nd->mtu = 1500;
+	nd->mtu = device_mtu(n);
 	nd->max_tx_segs = VQ_INDIRECT_MAX - 1;
 	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs > n->txq->size - 1u)
 		nd->max_tx_segs = n->txq->size - 1u;

@@ -194,7 +194,9 @@ static void ip_header(struct net_ctx *c, uint8_t *hdr, const uint8_t *gw_mac, ui
  * headers, ICMP header, payload. round tells rounds apart. */
 static int echo_round(struct net_ctx *c, const uint8_t *gw_mac, unsigned round)
 {
-	static const size_t sizes[] = { 56, 1000, 1472 };
+	/* The last fills a frame to the MTU (1,500 unless the device says). */
+	size_t full = c->nd->mtu < 1500 ? c->nd->mtu - 28 : 1472;
+	const size_t sizes[] = { 56, 1000 < full ? 1000 : full / 2, full };
 	static uint8_t hdr[34], icmp[8], payload[1472];
 	const char *name = c->nd->reg.name;
 	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -341,9 +343,9 @@ static int test_interface(struct netdev *nd, unsigned long hostile, unsigned lon
 	memset(c, 0, sizeof(*c));
 	c->nd = nd;
 	const char *name = nd->reg.name;
-	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, features %#x, %u segments\n", name, nd->mac[0],
-	       nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down", nd->features,
-	       nd->max_tx_segs);
+	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, MTU %u, features %#x, %u segments\n", name,
+	       nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down",
+	       nd->mtu, nd->features, nd->max_tx_segs);
 	int err = netdev_open(nd, &stack, c);
 	if (err) {
 		printf("ktest: %s: open failed: %d\n", name, err);
