@@ -1,6 +1,7 @@
 /*
- * The virtio-net driver (drivers/virtio/virtio_net.c, built in here so
- * its static functions can be called) over the fake transport, with the
+ * The virtio-net driver (drivers/virtio/virtio_net.c and virtio_net_rx.c,
+ * built in here so their static functions can be called) over the fake
+ * transport, with the
  * netdev class (kernel/netdev.c) above it and the simulated device below:
  * frames over one, two and many mergeable buffers, offload headers, every
  * lie a device can tell about a received frame, buffers back in the ring
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include "drivers/virtio/virtio_net.c"
+#include "drivers/virtio/virtio_net_rx.c"
 #include "tests/host/virtio_fake.h"
 
 /* --- what the driver needs of the kernel beyond the fake's ---------------------------- */
