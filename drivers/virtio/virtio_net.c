@@ -165,6 +165,8 @@ static void on_queue(struct virtqueue *vq) { sem_post(&((struct vtnet *)vq->owne
 static void on_config(struct virtio_device *vd)
 {
 	struct vtnet *n = vd->driver;
+	if (n == NULL)
+		return;
 	n->config_changed = true;
 	sem_post(&n->work);
 }
@@ -362,8 +364,10 @@ fail:
 			if (n->rxq->slot[i].head)
 				posted[nposted++] = n->rxq->slot[i].cookie;
 	}
-	vd->driver = NULL;
+	/* The handler first: a configuration interrupt may come until the
+	 * transport's interrupts are released. */
 	vd->on_config_change = NULL;
+	vd->driver = NULL;
 	if (!virtio_detach(vd) || (n->rx_posted && posted == NULL))
 		return err; /* left to the device */
 	for (unsigned i = 0; i < nposted; i++)
