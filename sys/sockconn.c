@@ -10,7 +10,7 @@
  * listening socket has events before accept() makes it a socket; they
  * are counted in the early table and handed over on accept.
  */
-#include "sys/socket.h"
+#include "sys/sock.h"
 
 #include <errno.h>
 #include <stdlib.h>

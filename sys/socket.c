@@ -6,7 +6,7 @@
  * pieces as lwIP's send buffer takes (NETCONN_COPY), and a full buffer
  * waits for lwIP's SENDPLUS. A datagram is one netbuf each way.
  */
-#include "sys/socket.h"
+#include "sys/sock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "kernel/sched.h"
 #include "lwip/api.h"
 #include "sys/kstat.h"
+#include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/sockerr.h"
 
@@ -31,6 +32,8 @@ static bool can_read(const struct sock *s)
 	const struct sock_ready *r = &s->ready;
 	return sock_ready_can_read(r) || s->held_dgram || r->eof || r->rd_shut || r->reset || s->error;
 }
+
+static bool not_connecting(const struct sock *s) { return !s->ready.connecting; }
 
 static bool can_send(const struct sock *s)
 {
@@ -74,6 +77,12 @@ static long recv_stream(struct sock *s, struct sock_io *io)
 	bool peek = io->flags & LINUX_MSG_PEEK;
 	size_t done = 0, taken = 0;
 	long r = 0;
+	/* A connect under way: the read waits for it, as Linux's. */
+	if (s->ready.connecting) {
+		r = sock_wait(s, not_connecting, nonblock, s->opts.rcvtimeo_us);
+		if (r < 0)
+			return r;
+	}
 	if (!s->ready.connected || s->ready.listening)
 		return -ENOTCONN;
 	while (done < io->total) {
@@ -347,6 +356,18 @@ static long sock_file_write(struct file *f, const void *buf, size_t len)
 	return sock_send(f->priv, &io, NULL);
 }
 
+static long sock_file_readv(struct file *f, const struct linux_iovec *iov, size_t count, size_t total)
+{
+	struct sock_io io = { .iov = iov, .count = count, .total = total };
+	return sock_recv(f->priv, &io);
+}
+
+static long sock_file_writev(struct file *f, const struct linux_iovec *iov, size_t count, size_t total)
+{
+	struct sock_io io = { .iov = iov, .count = count, .total = total };
+	return sock_send(f->priv, &io, NULL);
+}
+
 static unsigned sock_file_poll(struct file *f)
 {
 	struct sock *s = f->priv;
@@ -364,6 +385,8 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 	int v;
 	switch (request) {
 	case FIONBIO:
+		if (!user_range_ok(arg, sizeof(v)))
+			return -EFAULT;
 		memcpy(&v, arg, sizeof(v));
 		if (v)
 			f->flags |= LINUX_SOCK_NONBLOCK;
@@ -379,6 +402,8 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 		else
 			v = (int)s->ready.bytes; /* Linux: the next datagram; here all of them */
 		sched_unlock(irq);
+		if (!user_writable_ok(arg, sizeof(v)))
+			return -EFAULT;
 		memcpy(arg, &v, sizeof(v));
 		return 0;
 	}
@@ -406,5 +431,7 @@ const struct file_ops sock_ops = {
 	.poll = sock_file_poll,
 	.ioctl = sock_file_ioctl,
 	.stat = sock_file_stat,
+	.readv = sock_file_readv,
+	.writev = sock_file_writev,
 	.close = sock_file_close,
 };

@@ -13,7 +13,7 @@
 #include "lwip/tcpip.h"
 #include "sys/process.h"
 #include "sys/signal.h"
-#include "sys/socket.h"
+#include "sys/sock.h"
 #include "sys/sockerr.h"
 #include "sys/syscall.h"
 
@@ -565,6 +565,12 @@ static void apply_opts(struct sock *s)
 		else
 			ip_reset_option(pcb, SOF_BROADCAST);
 	}
+#if LWIP_SO_LINGER
+	/* SO_LINGER with no time: close resets the connection, as Linux.
+	 * A lingering close with time left goes on in the background (lwIP
+	 * cannot linger for a non-blocking netconn). */
+	s->conn->linger = s->opts.linger_on && s->opts.linger_s == 0 ? 0 : -1;
+#endif
 	if (s->opts.stream && s->conn->pcb.tcp && s->conn->pcb.tcp->state != LISTEN) {
 		struct tcp_pcb *tpcb = s->conn->pcb.tcp;
 		if (s->opts.nodelay)

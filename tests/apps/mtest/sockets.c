@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,8 +42,9 @@ static int failures;
 		}                                                                                                      \
 	} while (0)
 
-static volatile sig_atomic_t sigpipes;
+static volatile sig_atomic_t sigpipes, alarms;
 static void on_sigpipe(int sig) { sigpipes += sig == SIGPIPE; }
+static void on_alarm(int sig) { alarms += sig == SIGALRM; }
 
 static struct sockaddr_in loopback4(int port)
 {
@@ -111,6 +113,18 @@ static void stream_basics(void)
 	struct timeval tv = { 0, 100000 };
 	CHECK(setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
 	CHECK(recv(client, buf, 1, 0) == -1 && errno == EAGAIN);
+
+	/* A signal ends a blocking wait: EINTR without SA_RESTART (with a
+	 * timeout set, Linux never restarts). */
+	tv = (struct timeval){ 0, 0 };
+	CHECK(setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	sigaction(SIGALRM, &sa, &old);
+	struct itimerval it = { .it_value = { 0, 50000 } };
+	alarms = 0;
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	CHECK(recv(client, buf, 1, 0) == -1 && errno == EINTR && alarms == 1);
+	sigaction(SIGALRM, &old, NULL);
 
 	/* shutdown(SHUT_WR): the peer reads end of file and POLLRDHUP. */
 	CHECK(shutdown(client, SHUT_WR) == 0);
@@ -231,6 +245,14 @@ static void datagrams(void)
 	CHECK(sendmsg(a, &out, 0) == 4);
 	CHECK(poll(&pf, 1, 5000) == 1);
 	CHECK(recv(b, buf, sizeof(buf), 0) == 4 && memcmp(buf, "abcd", 4) == 0);
+	/* writev and readv move one datagram. */
+	struct iovec wv[3] = { { "xy", 2 }, { "", 0 }, { "z", 1 } };
+	CHECK(connect(a, (struct sockaddr *)&sb, sizeof(sb)) == 0);
+	CHECK(writev(a, wv, 3) == 3);
+	CHECK(poll(&pf, 1, 5000) == 1);
+	char r1[2], r2[8];
+	struct iovec rv[2] = { { r1, 2 }, { r2, sizeof(r2) } };
+	CHECK(readv(b, rv, 2) == 3 && memcmp(r1, "xy", 2) == 0 && r2[0] == 'z');
 	/* A connected datagram socket sends without an address. */
 	CHECK(connect(a, (struct sockaddr *)&sb, sizeof(sb)) == 0);
 	CHECK(send(a, "y", 1, 0) == 1);

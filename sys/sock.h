@@ -9,8 +9,8 @@
  * O_NONBLOCK, MSG_DONTWAIT, SO_RCVTIMEO/SO_SNDTIMEO and signals, and a
  * blocked call never holds lwIP's core lock.
  */
-#ifndef KEEL_SYS_SOCKET_H
-#define KEEL_SYS_SOCKET_H
+#ifndef KEEL_SYS_SOCK_H
+#define KEEL_SYS_SOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>
