@@ -50,6 +50,10 @@ int devfs_open(uint64_t ino, int flags, struct file **out);
 int devfs_stat(uint64_t ino, bool follow, struct linux_stat *st);
 /* What readlink says of ino: its target, or NULL for what is no link. */
 const char *devfs_link_target(uint64_t ino);
+/* Unmounts every filesystem, writing back what is pending: the end of
+ * the application (sys/fsroot.c). */
+void fs_shutdown(void);
+
 /* The wall clock at boot, in seconds. */
 int64_t boot_wall_sec(void);
 

@@ -88,6 +88,19 @@ static void open_and_io(const char *dir)
 	CHECK(ERR(open(path, O_RDWR | O_CREAT, 0600)) == ENOENT);
 	snprintf(path, sizeof(path), "%s/new/", dir);
 	CHECK(ERR(open(path, O_RDWR | O_CREAT, 0600)) == EISDIR);
+	/* One write of more than a block into a new file, read back. */
+	snprintf(path, sizeof(path), "%s/big", dir);
+	static char big[20000], back[20000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7 + 3);
+	static const size_t sizes[] = { 4097, 5000, 8191, 8192, 8193, 20000 };
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(write(fd, big, sizes[i]) == (ssize_t)sizes[i]);
+		CHECK(pread(fd, back, sizeof(back), 0) == (ssize_t)sizes[i] && memcmp(back, big, sizes[i]) == 0);
+		close(fd);
+	}
+	CHECK(unlink(path) == 0);
 	/* A file unlinked while open lives on until it is closed. */
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	fd = open(path, O_RDWR | O_CREAT, 0600);
@@ -281,6 +294,14 @@ static void misc(void)
 	close(fd);
 	unlink("/tmp/u");
 	CHECK(umask(022) == 077);
+	/* Owners: everything is root's. */
+	fd = open("/tmp/o", O_RDWR | O_CREAT, 0600);
+	CHECK(fchown(fd, 0, 0) == 0 && fchown(fd, -1, -1) == 0 && ERR(fchown(fd, 1000, 0)) == EPERM);
+	CHECK(chown("/tmp/o", 0, -1) == 0 && ERR(chown("/tmp/nope", 0, 0)) == ENOENT);
+	CHECK(ERR(fchown(99, 0, 0)) == EBADF);
+	CHECK(fstat(fd, &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+	close(fd);
+	unlink("/tmp/o");
 }
 
 /* A file's private mapping: a copy of its bytes, zeros past its end. */

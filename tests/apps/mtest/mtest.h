@@ -8,5 +8,6 @@ int test_epoll(void);
 int test_tty(void);
 int test_devnodes(void);
 int test_fsfiles(void);
+int test_fstree(int argc, char **argv);
 
 #endif
