@@ -50,7 +50,7 @@ long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void
 		}
 		/* Whole blocks: as many as lie one after the other on the
 		 * disk, in one request, then each checked. */
-		struct kfs_ptr run[FS_DISK_MAX_REQUEST];
+		struct kfs_ptr *run = k->read_run;
 		uint32_t count = 1;
 		run[0] = leaf;
 		while (count < FS_DISK_MAX_REQUEST && len - done >= (size_t)(count + 1) * KFS_BLOCK_SIZE) {
