@@ -12,3 +12,8 @@ test_keelfs_crash_SRCS := tests/host/test_keelfs_crash.c tests/host/crashdisk.c 
 HOST_TESTS += keelfs_model
 test_keelfs_model_SRCS := tests/host/test_keelfs_model.c $(KFS_TEST_SRCS)
 host-tests: $(BUILD)/keelfs
+
+# The host tool as a user runs it.
+HOST_TESTS += keelfs_tool
+test_keelfs_tool_SRCS := tests/host/test_keelfs_tool.c
+$(HOST_BUILD)/test_keelfs_tool: $(BUILD)/keelfs
