@@ -99,13 +99,14 @@ struct kfs_inode {
  * is free space. A removed entry is merged into the one before it in its
  * block, or freed when it is the first; a new one is carved from the
  * slack at the end of an entry. Entries never move, so their positions
- * (block * 4096 + offset) serve as readdir's cookies. The header is
- * followed by name_len bytes of name, then padding up to rec_len. */
+ * (block * 4096 + offset) serve as readdir's cookies. */
 struct __attribute__((packed, aligned(4))) kfs_dirent {
 	uint64_t ino;
 	uint16_t rec_len;
 	uint8_t name_len;
 	uint8_t type; /* VFS_DT_REG or VFS_DT_DIR */
+
+	/* name_len bytes of name follow, then padding to rec_len */
 };
 
 #define KFS_DIRENT_HEADER 12u

@@ -208,10 +208,16 @@ long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, 
 		size_t n = KFS_BLOCK_SIZE - boff;
 		if (n > len - done)
 			n = len - done;
-		if (n == KFS_BLOCK_SIZE)
+		if (n == KFS_BLOCK_SIZE) {
 			rc = put_block(k, ip, idx, in + done, r);
-		else
-			rc = patch_block(k, ip, idx, boff, in + done, n, false);
+		} else {
+			/* A partial block may grow the tree, which moves the
+			 * slots the pending run points into: the run goes
+			 * first. */
+			rc = run_flush(k, r);
+			if (!rc)
+				rc = patch_block(k, ip, idx, boff, in + done, n, false);
+		}
 		if (rc)
 			break;
 		done += n;
