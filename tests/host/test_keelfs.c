@@ -346,6 +346,16 @@ static void test_full_disk(void **state)
 			break;
 	}
 	assert_int_equal(fs->ops->statfs(fs, &st), 0);
+	/* A full disk still shrinks a file to a size within a block (which
+	 * rewrites that block). */
+	uint64_t half = total / 2 + 123;
+	assert_int_equal(fs->ops->truncate(fs, ino, half), 0);
+	struct vfs_attr at;
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.size, half);
+	uint8_t tail[200];
+	assert_int_equal(fs->ops->read(fs, ino, half - 100, tail, sizeof(tail)), 100);
+	assert_int_equal(tail[99], 0x5a);
 	remount(e);
 	fs = e->fs;
 	/* Removing the big file makes room again at once. */
