@@ -17,3 +17,8 @@ host-tests: $(BUILD)/keelfs
 HOST_TESTS += keelfs_tool
 test_keelfs_tool_SRCS := tests/host/test_keelfs_tool.c
 $(HOST_BUILD)/test_keelfs_tool: $(BUILD)/keelfs
+
+# KeelFS's kernel disk on the block device class over a fake device.
+HOST_TESTS += blkdisk
+test_blkdisk_SRCS := tests/host/test_blkdisk.c fs/blkdisk.c $(FS_HOST_SRCS) tests/host/sched_host.c kernel/blkdev.c \
+	kernel/devreg.c kernel/sched.c kernel/sync.c kernel/timerq.c
