@@ -38,6 +38,8 @@ WHITEBOX=(
 	"tests/apps/ktest/faults.c|drivers/virtio/virtio.h"   # writes a used element the engine must refuse
 	"tests/apps/ktest/blk.c|kernel/blkdev.h"              # the raw disk, below any filesystem
 	"tests/apps/ktest/blk.c|kernel/sync.h"                # a semaphore posted from completions in interrupt handlers
+	"tests/apps/ktest/blk_bench.c|kernel/blkdev.h"        # the raw disk's speed, below any filesystem
+	"tests/apps/ktest/blk_bench.c|kernel/sync.h"          # a semaphore posted from completions in interrupt handlers
 )
 
 bad=0

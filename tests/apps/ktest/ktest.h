@@ -36,5 +36,6 @@ int ktest_rng_silent(int argc, char **argv);
 int ktest_device_fault(int argc, char **argv);
 int ktest_port_stall(int argc, char **argv);
 int ktest_blk(int argc, char **argv);
+int ktest_blk_bench(int argc, char **argv);
 
 #endif

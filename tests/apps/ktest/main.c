@@ -99,6 +99,7 @@ static const struct ktest tests[] = {
 	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
 	{ "port-stall", "NAME: write to a port whose host stopped reading", ktest_port_stall },
 	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
+	{ "blk-bench", "DISK [MIB] [OPS]: time sequential and random requests", ktest_blk_bench },
 };
 
 int main(int argc, char **argv)
