@@ -19,6 +19,7 @@
 #define O_WRONLY 1
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -129,6 +130,9 @@ static long do_openat(int dirfd, const char *upath, int flags, unsigned mode)
 		r = -ENOMEM;
 	if (r == 0)
 		r = vfs_open(base_of(&u), u.path, flags, mode & ~umask_bits, p);
+	/* The only links are /dev's: O_NOFOLLOW refuses them, as Linux. */
+	if (r == 0 && (flags & O_NOFOLLOW) && p->node.mnt->fs == &devfs && devfs_link_target(p->node.ino))
+		r = -ELOOP;
 	struct file *f = NULL;
 	if (r == 0)
 		r = fsfile_open(p, flags, &f);

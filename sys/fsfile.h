@@ -15,6 +15,9 @@ struct vfs_file {
 	struct file file;
 	struct vfs_node node;
 	bool dir;
+	/* Held around every use of pos: threads sharing the descriptor
+	 * each see a transfer whole, as Linux's f_pos_lock makes it. */
+	struct mutex lock;
 	uint64_t pos; /* a directory's: 0 ".", 1 "..", then the cookie + 2 */
 	char *path;   /* canonical: a directory is a base for *at() calls */
 };

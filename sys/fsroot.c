@@ -62,6 +62,12 @@ static struct vfs_fs *disk_root(void)
 	struct vfs_fs *fs = NULL;
 	if (r == 0)
 		r = keelfs_mount(&root_disk, root_read_only || bd->read_only, &fs);
+	if (r == -EINVAL && !root_option) {
+		/* A first disk that was not asked for and holds no KeelFS is
+		 * the application's own business (a raw disk). */
+		kinfo("fs: %s holds no KeelFS; the root is in memory\n", name);
+		return NULL;
+	}
 	if (r) {
 		kwarn("fs: cannot mount %s at /: %d%s%s; the root is in memory\n", name, r,
 		      root_disk.error[0] ? ", " : "", root_disk.error);

@@ -271,7 +271,8 @@ static void misc(void)
 	CHECK(ERR(unlink("/etc/hosts")) == EROFS);
 	CHECK(ERR(access("/etc/hosts", W_OK)) == EROFS);
 	CHECK(ERR(mkdir("/dev/x", 0755)) == EROFS);
-	int fd = open("/dev/null", O_WRONLY | O_TRUNC);
+	CHECK(ERR(open("/dev/stdin", O_RDONLY | O_NOFOLLOW)) == ELOOP);
+	int fd = open("/dev/null", O_WRONLY | O_TRUNC | O_NOFOLLOW);
 	CHECK(fd >= 0);
 	close(fd);
 	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 5 } };
