@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +307,74 @@ static void misc(void)
 	unlink("/tmp/o");
 }
 
+/* Threads sharing descriptors: appends never overwrite each other, and
+ * a thread waiting in F_OFD_SETLKW gets the lock when another releases
+ * it. */
+static int shared_fd;
+
+static void *appender(void *arg)
+{
+	char line[11];
+	snprintf(line, sizeof(line), "thread %c.\n", (char)(uintptr_t)arg);
+	for (int i = 0; i < 500; i++)
+		if (write(shared_fd, line, 10) != 10)
+			return (void *)1;
+	return NULL;
+}
+
+static volatile int unlocked;
+
+static void *unlocker(void *arg)
+{
+	usleep(50000);
+	unlocked = 1;
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	fcntl((int)(intptr_t)arg, F_OFD_SETLK, &fl);
+	return NULL;
+}
+
+static void threads(void)
+{
+	shared_fd = open("/tmp/shared", O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0600);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, appender, (void *)(uintptr_t)('a' + i));
+	int bad = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += r != NULL;
+	}
+	CHECK(bad == 0);
+	struct stat st;
+	CHECK(fstat(shared_fd, &st) == 0 && st.st_size == 4 * 500 * 10);
+	close(shared_fd);
+	FILE *f = fopen("/tmp/shared", "r");
+	char line[32];
+	int counts[4] = { 0 }, lines = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		if (strlen(line) == 10 && strncmp(line, "thread ", 7) == 0 && line[7] >= 'a' && line[7] <= 'd')
+			counts[line[7] - 'a']++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(lines == 2000 && counts[0] == 500 && counts[1] == 500 && counts[2] == 500 && counts[3] == 500);
+
+	int a = open("/tmp/shared", O_RDWR), b = open("/tmp/shared", O_RDWR);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	CHECK(fcntl(a, F_OFD_SETLK, &fl) == 0);
+	pthread_t u;
+	pthread_create(&u, NULL, unlocker, (void *)(intptr_t)a);
+	CHECK(fcntl(b, F_OFD_SETLKW, &fl) == 0 && unlocked);
+	pthread_join(u, NULL);
+	CHECK(ERR(fcntl(a, F_OFD_SETLK, &fl)) == EAGAIN);
+	close(b); /* its lock goes with its description */
+	CHECK(fcntl(a, F_OFD_SETLK, &fl) == 0);
+	close(a);
+	unlink("/tmp/shared");
+}
+
 /* A file's private mapping: a copy of its bytes, zeros past its end. */
 static void mappings(void)
 {
@@ -371,6 +441,7 @@ int test_fsfiles(void)
 	locks();
 	misc();
 	mappings();
+	threads();
 	bulk();
 	printf("mtest: files done, %d failures\n", failures);
 	return failures ? 1 : 0;
