@@ -19,6 +19,7 @@
 #define O_WRONLY 1
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -129,6 +130,9 @@ static long do_openat(int dirfd, const char *upath, int flags, unsigned mode)
 		r = -ENOMEM;
 	if (r == 0)
 		r = vfs_open(base_of(&u), u.path, flags, mode & ~umask_bits, p);
+	/* The only links are /dev's: O_NOFOLLOW refuses them, as Linux. */
+	if (r == 0 && (flags & O_NOFOLLOW) && p->node.mnt->fs == &devfs && devfs_link_target(p->node.ino))
+		r = -ELOOP;
 	struct file *f = NULL;
 	if (r == 0)
 		r = fsfile_open(p, flags, &f);
@@ -603,6 +607,54 @@ static long sys_utimensat(long a0, long a1, long a2, long a3, long a4, long a5)
 	return r;
 }
 SYSCALL(SYS_utimensat, sys_utimensat);
+
+/* --- owners ------------------------------------------------------------------- */
+
+/* Everything belongs to root (uid and gid 0), and nothing records
+ * another owner: giving a file to root, or leaving an owner as it is
+ * (-1), succeeds as it does for Linux's root; another owner is -EPERM. */
+static long chown_at(int dirfd, const char *upath, long uid, long gid, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct linux_stat st;
+	long r = stat_at(dirfd, upath, flags, &st);
+	if (r)
+		return r;
+	bool root_only =
+	    ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) && ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX);
+	return root_only ? 0 : -EPERM;
+}
+
+static long sys_chown(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return chown_at(AT_FDCWD, (const char *)a0, a1, a2, 0);
+}
+SYSCALL(SYS_chown, sys_chown);
+
+static long sys_lchown(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return chown_at(AT_FDCWD, (const char *)a0, a1, a2, AT_SYMLINK_NOFOLLOW);
+}
+SYSCALL(SYS_lchown, sys_lchown);
+
+static long sys_fchownat(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return chown_at((int)a0, (const char *)a1, a2, a3, (int)a4);
+}
+SYSCALL(SYS_fchownat, sys_fchownat);
+
+static long sys_fchown(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get(&app_fds, (int)a0);
+	if (f == NULL)
+		return -EBADF;
+	file_put(f);
+	bool root_only =
+	    ((uint32_t)a1 == 0 || (uint32_t)a1 == UINT32_MAX) && ((uint32_t)a2 == 0 || (uint32_t)a2 == UINT32_MAX);
+	return root_only ? 0 : -EPERM;
+}
+SYSCALL(SYS_fchown, sys_fchown);
 
 /* --- the working directory ----------------------------------------------------- */
 
