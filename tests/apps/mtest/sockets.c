@@ -141,8 +141,23 @@ static void stream_basics(void)
 	sigpipes = 0;
 	CHECK(write(client, "x", 1) == -1 && errno == EPIPE && sigpipes == 1);
 	signal(SIGPIPE, SIG_DFL);
-	close(client);
+
+	/* The server ends its side too (shutdown, not close): an orderly
+	 * end, which lwIP reports to it as an error of its own (ERR_CLSD)
+	 * when the last ACK comes; Linux shows no error. */
+	CHECK(shutdown(server, SHUT_WR) == 0);
+	pf = (struct pollfd){ client, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 5000) == 1 && (pf.revents & POLLIN) && !(pf.revents & POLLERR));
+	CHECK(read(client, buf, sizeof(buf)) == 0);
+	usleep(100000); /* the last ACK, then lwIP forgets the connection */
+	pf = (struct pollfd){ server, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP) && !(pf.revents & POLLERR));
+	int err = -1;
+	socklen_t elen = sizeof(err);
+	CHECK(getsockopt(server, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0);
+	CHECK(read(server, buf, sizeof(buf)) == 0);
 	close(server);
+	close(client);
 	close(lfd);
 }
 
