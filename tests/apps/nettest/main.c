@@ -34,6 +34,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/raw.h"
 #include "lwip/tcpip.h"
+#include "net/netif.h"
 
 #define ECHO_ID 0x4b4c
 #define REPLY_WAIT_NS (3ull * 1000 * 1000 * 1000)
@@ -195,6 +196,20 @@ static int echo(int port, long bytes)
 	netconn_delete(l);
 	printf("nettest: echoed %ld of %ld bytes in %lu ms%s\n", echoed, bytes, (unsigned long)(us / 1000),
 	       err == ERR_OK ? "" : " (the connection failed)");
+	/* What the glue did: frames lent or copied, checksums left to the
+	 * device. */
+	struct net_if_stats st;
+	LOCK_TCPIP_CORE();
+	struct net_if *g = net_if_of(netif_find("en0"));
+	if (g)
+		net_if_stats(g, &st);
+	UNLOCK_TCPIP_CORE();
+	if (g)
+		printf(
+		    "nettest: en0 rx lent %lu copied %lu dropped %lu, tx sent %lu copied %lu deferred %lu dropped %lu "
+		    "failed %lu, TCP checksums offloaded %lu\n",
+		    st.rx_lent, st.rx_copied, st.rx_dropped, st.tx_sent, st.tx_copied, st.tx_deferred, st.tx_dropped,
+		    st.tx_failed, st.tx_csum_offloaded);
 	return echoed == bytes ? 0 : 1;
 }
 
