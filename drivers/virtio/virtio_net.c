@@ -10,7 +10,8 @@
  * many, up to rx_limit buffers in all. A released buffer goes back to the
  * ring when it has room, else to the pool. Everything the device wrote
  * is checked before use: a frame that does not add up is dropped,
- * counted as an error and its kind named once in the log.
+ * counted as an error and its kind named once in the log. (The receive
+ * ring is virtio_net_rx.c's.)
  *
  * Transmit: the header in a descriptor of its own (from a table, one per
  * ring entry) followed by the stack's segments, without a copy.
@@ -24,325 +25,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtio_net.h"
 #include "drivers/virtio/virtio_net_hdr.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
-#include "kernel/devfault.h"
 #include "kernel/entropy.h"
 #include "kernel/mm/dma.h"
-#include "kernel/netdev.h"
-#include "kernel/sync.h"
 #include "kernel/thread.h"
 
-#define RX_QUEUE 0
-#define TX_QUEUE 1
-/* Two buffers to a page; a full-sized frame and its header fit in one. */
-#define RX_BUF_SIZE 2048u
-/* The most buffers a frame may span: 65,535 bytes of IP, the Ethernet
- * and VLAN headers and the virtio header, in RX_BUF_SIZE pieces, with
- * room to spare. A device that says more is lying. */
-#define RX_MAX_FRAME_BUFS 40u
-/* Buffers lent to the stack or posted, at most, as a multiple of the
- * ring's capacity. */
-#define RX_LIMIT_RINGS 4u
 /* Frames handled in one round before the thread lets others run. */
 #define RX_BUDGET 256u
 /* How often an idle thread looks at the device's status. */
 #define IDLE_CHECK_NS 1000000000ull
 
-/* What a device may write wrong in a received frame, each named once. */
-enum vtnet_fault {
-	VTNET_FAULT_SHORT,	 /* shorter than the virtio and Ethernet headers */
-	VTNET_FAULT_NUM_BUFFERS, /* num_buffers 0, beyond the ring or beyond what was posted */
-	VTNET_FAULT_LEN,	 /* a used length beyond its buffer */
-	VTNET_FAULT_OFFLOAD,	 /* flags, gso_type or checksum offsets that do not hold */
-	VTNET_FAULT_OVERSIZE,	 /* longer than the MTU without segmentation offload */
-	VTNET_NFAULTS
-};
-
-static const char *const fault_names[VTNET_NFAULTS] = {
-	[VTNET_FAULT_SHORT] = "a frame shorter than its headers",
-	[VTNET_FAULT_NUM_BUFFERS] = "a num_buffers that does not match the buffers posted",
-	[VTNET_FAULT_LEN] = "a used length beyond its buffer",
-	[VTNET_FAULT_OFFLOAD] = "an offload header that does not hold",
-	[VTNET_FAULT_OVERSIZE] = "a frame longer than the MTU without segmentation",
-};
-
-struct vtnet_tx {
-	void *cookie; /* the stack's, while the frame is the device's */
-	uint16_t next_free;
-	bool busy;
-};
-
-struct vtnet {
-	struct netdev nd;
-	struct virtio_device *vd;
-	struct virtqueue *rxq, *txq;
-	unsigned hdr_len; /* 10 or 12 */
-	bool mrg, rx_split;
-	struct dma_pool *rx_pool;
-	/* Buffers in the ring, the most it holds, lent to the stack, and the
-	 * bound of the first and the last together. */
-	unsigned rx_posted, rx_target, rx_held, rx_limit;
-
-	struct vtnet_tx *tx; /* txq->size of them */
-	struct virtio_net_hdr *tx_hdr;
-	uint64_t tx_hdr_phys;
-	size_t tx_hdr_bytes;
-	uint16_t tx_free, tx_nfree;
-
-	struct sem work; /* posted by the interrupt handlers */
-	volatile bool config_changed;
-	bool broken_reported;
-	unsigned fault_reported; /* 1 << enum vtnet_fault */
-	unsigned long faults[VTNET_NFAULTS];
-	unsigned long rx_nomem;
-	struct thread *thread;
-};
-
-/* A received frame lent to the stack: its segments, then the buffers. */
-struct vtnet_rxframe {
-	struct net_rxframe f;
-	struct vtnet *n;
-	unsigned nbufs;
-	void **bufs;
-	struct net_seg seg[];
-};
-
 static unsigned eth_count;
-
-/* --- faults --- */
-
-static void rx_fault(struct vtnet *n, enum vtnet_fault f, unsigned long got)
-{
-	n->faults[f]++;
-	n->nd.stats.rx_errors++;
-	/* The virtqueue engine counted a length beyond its buffer already. */
-	if (f != VTNET_FAULT_LEN)
-		device_fault_count();
-	if (n->fault_reported & (1u << f))
-		return;
-	n->fault_reported |= 1u << f;
-	kwarn("%s (%s, %s): dropped %s (%lu); further ones are only counted\n", n->nd.reg.name, n->vd->name,
-	      n->vd->location, fault_names[f], got);
-}
-
-/* --- receive --- */
-
-static int rx_post(struct vtnet *n, void *buf)
-{
-	uint64_t phys = dma_pool_phys(n->rx_pool, buf);
-	struct vq_seg seg[2] = { { phys, RX_BUF_SIZE }, { 0, 0 } };
-	unsigned nsegs = 1;
-	if (n->rx_split) {
-		/* A legacy device without ANY_LAYOUT wants the header in a
-		 * descriptor of its own (section 5.1.6.5, legacy
-		 * interface); the data follows in the same memory. */
-		seg[0].len = n->hdr_len;
-		seg[1].addr = phys + n->hdr_len;
-		seg[1].len = RX_BUF_SIZE - n->hdr_len;
-		nsegs = 2;
-	}
-	int err = virtqueue_enqueue(n->rxq, buf, seg, 0, nsegs);
-	if (err == 0)
-		n->rx_posted++;
-	return err;
-}
-
-/* A buffer the driver holds again: back into the ring when it has room,
- * else to the pool. Returns whether it went into the ring. */
-static bool rx_recycle(struct vtnet *n, void *buf)
-{
-	if (n->rx_posted < n->rx_target && rx_post(n, buf) == 0)
-		return true;
-	dma_pool_free(n->rx_pool, buf);
-	return false;
-}
-
-/* Fresh buffers into the ring up to its capacity, while the buffers out
- * stay within rx_limit; one notification for all. */
-static void rx_fill(struct vtnet *n)
-{
-	bool posted = false;
-	while (n->rx_posted < n->rx_target && n->rx_posted + n->rx_held < n->rx_limit) {
-		uint64_t phys;
-		void *buf = dma_pool_alloc(n->rx_pool, &phys);
-		if (buf == NULL)
-			break;
-		if (rx_post(n, buf) != 0) {
-			dma_pool_free(n->rx_pool, buf);
-			break;
-		}
-		posted = true;
-	}
-	if (posted)
-		virtqueue_kick(n->rxq);
-}
-
-static void rx_release(struct net_rxframe *f)
-{
-	struct vtnet_rxframe *fr = (struct vtnet_rxframe *)f;
-	struct vtnet *n = fr->n;
-	bool posted = false;
-	for (unsigned i = 0; i < fr->nbufs; i++)
-		posted |= rx_recycle(n, fr->bufs[i]);
-	n->rx_held -= fr->nbufs;
-	free(fr);
-	if (posted)
-		virtqueue_kick(n->rxq);
-}
-
-/* The offload header of a received frame of len bytes (after the header)
- * in Keel's terms; -EINVAL when it does not hold. Only what was
- * negotiated may appear. */
-static int rx_offload(const struct vtnet *n, const struct virtio_net_hdr *h, uint32_t len, struct net_offload *off)
-{
-	memset(off, 0, sizeof(*off));
-	uint8_t known =
-	    virtio_has(n->vd, VIRTIO_NET_F_GUEST_CSUM) ? VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID : 0;
-	if (h->flags & ~known)
-		return -EINVAL;
-	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if ((uint32_t)h->csum_start + h->csum_offset + 2 > len)
-			return -EINVAL;
-		off->flags = NET_OFF_CSUM_PARTIAL;
-		off->csum_start = h->csum_start;
-		off->csum_offset = h->csum_offset;
-	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
-		off->flags = NET_OFF_CSUM_VALID;
-	}
-	switch (h->gso_type) {
-	case VIRTIO_NET_HDR_GSO_NONE: return 0;
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		if (!virtio_has(n->vd, VIRTIO_NET_F_GUEST_TSO4))
-			return -EINVAL;
-		off->gso_type = NET_GSO_TCPV4;
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		if (!virtio_has(n->vd, VIRTIO_NET_F_GUEST_TSO6))
-			return -EINVAL;
-		off->gso_type = NET_GSO_TCPV6;
-		break;
-	default: return -EINVAL; /* UDP, UDP_L4 and ECN were not negotiated */
-	}
-	if (h->gso_size == 0 || h->hdr_len > len)
-		return -EINVAL;
-	off->gso_size = h->gso_size;
-	off->hdr_len = h->hdr_len;
-	return 0;
-}
-
-/* The next used buffer and its length; *clamped when the engine cut a
- * length the device reported beyond the buffer. */
-static void *rx_dequeue(struct vtnet *n, uint32_t *len, bool *clamped)
-{
-	unsigned long before = n->rxq->clamped_lengths;
-	void *buf = virtqueue_dequeue(n->rxq, len);
-	if (buf) {
-		n->rx_posted--;
-		*clamped |= n->rxq->clamped_lengths != before;
-	}
-	return buf;
-}
-
-static void rx_drop(struct vtnet *n, void **bufs, unsigned nbufs)
-{
-	bool posted = false;
-	for (unsigned i = 0; i < nbufs; i++)
-		posted |= rx_recycle(n, bufs[i]);
-	if (posted)
-		virtqueue_kick(n->rxq);
-}
-
-/* Takes one frame from the ring and hands it up (or drops it); returns
- * false when there was none. */
-static bool rx_one(struct vtnet *n)
-{
-	void *bufs[RX_MAX_FRAME_BUFS];
-	uint32_t lens[RX_MAX_FRAME_BUFS];
-	bool clamped = false;
-	bufs[0] = rx_dequeue(n, &lens[0], &clamped);
-	if (bufs[0] == NULL)
-		return false;
-	unsigned nbufs = 1;
-	if (lens[0] < n->hdr_len) {
-		rx_fault(n, VTNET_FAULT_SHORT, lens[0]);
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-	/* Device memory read once: the header is copied, then checked. */
-	struct virtio_net_hdr h = { 0 };
-	memcpy(&h, bufs[0], n->hdr_len);
-	if (n->mrg) {
-		/* The rest of the frame is in the buffers the device used
-		 * next, published with this one (section 5.1.6.4.2). */
-		unsigned want = h.num_buffers;
-		if (want == 0 || want > RX_MAX_FRAME_BUFS || want - 1 > n->rx_posted) {
-			rx_fault(n, VTNET_FAULT_NUM_BUFFERS, want);
-			rx_drop(n, bufs, nbufs);
-			return true;
-		}
-		while (nbufs < want) {
-			bufs[nbufs] = rx_dequeue(n, &lens[nbufs], &clamped);
-			if (bufs[nbufs] == NULL)
-				break;
-			nbufs++;
-		}
-		if (nbufs < want) {
-			rx_fault(n, VTNET_FAULT_NUM_BUFFERS, want);
-			rx_drop(n, bufs, nbufs);
-			return true;
-		}
-	}
-	if (clamped) {
-		rx_fault(n, VTNET_FAULT_LEN, lens[0]);
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-	uint32_t len = lens[0] - n->hdr_len;
-	for (unsigned i = 1; i < nbufs; i++)
-		len += lens[i];
-	if (len < NETDEV_ETH_HLEN) {
-		rx_fault(n, VTNET_FAULT_SHORT, len);
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-	struct net_offload off;
-	if (rx_offload(n, &h, len, &off) != 0) {
-		rx_fault(n, VTNET_FAULT_OFFLOAD, h.gso_type << 8 | h.flags);
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-	if (off.gso_type == NET_GSO_NONE && len > n->nd.mtu + NETDEV_ETH_HLEN + NETDEV_VLAN_HLEN) {
-		rx_fault(n, VTNET_FAULT_OVERSIZE, len);
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-
-	struct vtnet_rxframe *fr = malloc(sizeof(*fr) + nbufs * (sizeof(struct net_seg) + sizeof(void *)));
-	if (fr == NULL) {
-		n->rx_nomem++;
-		n->nd.stats.rx_dropped++;
-		rx_drop(n, bufs, nbufs);
-		return true;
-	}
-	fr->n = n;
-	fr->nbufs = nbufs;
-	fr->bufs = (void **)(fr->seg + nbufs);
-	unsigned nsegs = 0;
-	for (unsigned i = 0; i < nbufs; i++) {
-		fr->bufs[i] = bufs[i];
-		uint32_t skip = i == 0 ? n->hdr_len : 0;
-		/* A buffer holding only the header carries no segment. */
-		if (lens[i] > skip)
-			fr->seg[nsegs++] = (struct net_seg){ (char *)bufs[i] + skip, lens[i] - skip };
-	}
-	fr->f = (struct net_rxframe){ .segs = fr->seg, .nsegs = nsegs, .len = len, .off = off, .release = rx_release };
-	n->rx_held += nbufs;
-	netdev_input(&n->nd, &fr->f);
-	return true;
-}
 
 /* --- transmit --- */
 
@@ -435,9 +131,9 @@ static bool vtnet_poll(struct vtnet *n)
 	tx_reclaim(n);
 	virtqueue_disable_intr(n->rxq);
 	unsigned done = 0;
-	while (done < RX_BUDGET && rx_one(n))
+	while (done < RX_BUDGET && vtnet_rx_one(n))
 		done++;
-	rx_fill(n);
+	vtnet_rx_fill(n);
 	/* Interrupts back on, and a last look for what came meanwhile. */
 	bool more = virtqueue_enable_intr(n->rxq) || done == RX_BUDGET;
 	return more && !n->rxq->broken;
@@ -469,6 +165,8 @@ static void on_queue(struct virtqueue *vq) { sem_post(&((struct vtnet *)vq->owne
 static void on_config(struct virtio_device *vd)
 {
 	struct vtnet *n = vd->driver;
+	if (n == NULL)
+		return;
 	n->config_changed = true;
 	sem_post(&n->work);
 }
@@ -508,10 +206,10 @@ static const struct netdev_ops vtnet_ops = { .open = vtnet_open, .stop = vtnet_s
 
 /* --- attach --- */
 
-static const uint64_t wanted_features = VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC |
-					VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 | VIRTIO_NET_F_HOST_TSO4 |
-					VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS |
-					VIRTIO_F_ANY_LAYOUT | VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC;
+static const uint64_t wanted_features =
+    VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 |
+    VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MTU |
+    VIRTIO_F_ANY_LAYOUT | VIRTIO_RING_F_EVENT_IDX | VIRTIO_RING_F_INDIRECT_DESC;
 
 /* What of features can be used together (section 5.1.3.1): segmentation
  * needs the checksum offload of its direction; large frames in, without
@@ -524,6 +222,24 @@ static uint64_t usable_features(uint64_t f)
 	if (!(f & VIRTIO_NET_F_GUEST_CSUM) || !(f & VIRTIO_NET_F_MRG_RXBUF))
 		f &= ~(VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6);
 	return f;
+}
+
+/* The MTU the device advises (VIRTIO_NET_F_MTU, section 5.1.4.2), when it
+ * lies between the smallest IPv4 allows and what a receive buffer holds
+ * without mergeable buffers (any, with them); 1,500 otherwise. */
+static uint32_t device_mtu(struct vtnet *n)
+{
+	uint16_t mtu;
+	if (!virtio_has(n->vd, VIRTIO_NET_F_MTU) ||
+	    virtio_config_read(n->vd, offsetof(struct virtio_net_config, mtu), &mtu, sizeof(mtu)) != 0)
+		return 1500;
+	uint32_t most = n->mrg ? 65535u - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN
+			       : RX_BUF_SIZE - n->hdr_len - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN;
+	if (mtu < 68 || mtu > most) {
+		kwarn("%s: the device's MTU %u is outside 68..%u; 1500 is used\n", n->vd->name, mtu, most);
+		return 1500;
+	}
+	return mtu;
 }
 
 static void random_mac(struct vtnet *n, uint8_t mac[NETDEV_ETH_ALEN])
@@ -587,7 +303,7 @@ static int vtnet_attach(struct virtio_device *vd)
 	snprintf(nd->reg.name, sizeof(nd->reg.name), "eth%u", eth_count);
 	nd->ops = &vtnet_ops;
 	nd->driver = n;
-	nd->mtu = 1500;
+	nd->mtu = device_mtu(n);
 	nd->max_tx_segs = VQ_INDIRECT_MAX - 1;
 	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs > n->txq->size - 1u)
 		nd->max_tx_segs = n->txq->size - 1u;
@@ -614,7 +330,7 @@ static int vtnet_attach(struct virtio_device *vd)
 	err = virtio_finish(vd);
 	if (err)
 		goto fail;
-	rx_fill(n);
+	vtnet_rx_fill(n);
 	if (n->rx_posted == 0) {
 		err = -ENOMEM;
 		goto fail;
@@ -648,8 +364,10 @@ fail:
 			if (n->rxq->slot[i].head)
 				posted[nposted++] = n->rxq->slot[i].cookie;
 	}
-	vd->driver = NULL;
+	/* The handler first: a configuration interrupt may come until the
+	 * transport's interrupts are released. */
 	vd->on_config_change = NULL;
+	vd->driver = NULL;
 	if (!virtio_detach(vd) || (n->rx_posted && posted == NULL))
 		return err; /* left to the device */
 	for (unsigned i = 0; i < nposted; i++)

@@ -18,6 +18,10 @@ net_case net-no-mrg-rxbuf q35 'virtio-net0: .*modern interface' ',mrg_rxbuf=off'
 net_case net-no-event-idx q35 'virtio-net0: .*modern interface' ',event_idx=off'
 net_case net-no-csum q35 'virtio-net0: .*modern interface' ',csum=off,guest_csum=off'
 net_case net-no-guest-tso4 q35 'virtio-net0: .*modern interface' ',guest_tso4=off'
+# The MTU the device advises: the largest echo fills it.
+boot_test net-host-mtu 0 'ktest: net: 1 interfaces \(1 expected\), 0 failed' 'ktest: eth0: .*MTU 1400' \
+	'ktest: eth0: echo reply seq 3, 1372 bytes' -- --kernel "$K" --machine q35 --append "net 1" -- "${NET_USER[@]}" \
+	-device virtio-net-pci,netdev=n0,romfile=,host_mtu=1400
 net_case net-no-indirect q35 'virtio-net0: .*modern interface' ',indirect_desc=off'
 # Legacy without mergeable buffers: the 10-byte header; without
 # ANY_LAYOUT besides, the header in a descriptor of its own.

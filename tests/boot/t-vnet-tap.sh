@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # virtio-net on a tap in a network namespace made for the test, whose
 # kernel answers ARP and ping and passes the device's offloads (checksum,
-# segmentation) through: the exchange of ktest net-tap, a datagram whose
-# checksum the device completes, then frames longer than the MTU sent
-# from the host into the tap with a packet socket, which the driver drops,
-# counts and names once, and a TCP segment of 6,000 bytes the host hands
-# in whole (its segmentation offload: GUEST_TSO4, which the driver takes
-# with mergeable buffers), received over several buffers; then a second
-# round of echoes that still works.
+# segmentation) through: the exchange of ktest net-tap; a datagram whose
+# checksum the device completes; a 6,000-byte TCP segment sent with
+# segmentation offload that the host acknowledges whole; frames longer
+# than the MTU sent from the host into the tap with a packet socket, which
+# the driver drops, counts and names once; a TCP segment of 6,000 bytes
+# the host hands in whole (its segmentation offload: GUEST_TSO4, which the
+# driver takes with mergeable buffers), received over several buffers;
+# then a second round of echoes that still works.
 #
 # Frames shorter than the Ethernet header or with a malformed virtio
 # header cannot be made from the host (its kernel and QEMU write those
@@ -85,4 +86,6 @@ if [ "$merged" -gt 0 ]; then
 fi
 [ "$(grep -c 'dropped a frame longer than the MTU' "$tmp/out")" = 1 ] || fail "the drops were not named exactly once"
 grep -q 'checksum offloaded reached the host whole' "$tmp/out" || fail "transmit checksum offload was not tried"
+grep -q 'TCP segment with segmentation offloaded reached the host whole' "$tmp/out" ||
+	fail "transmit segmentation offload was not tried"
 echo PASS

@@ -1,6 +1,7 @@
 /*
- * The virtio-net driver (drivers/virtio/virtio_net.c, built in here so
- * its static functions can be called) over the fake transport, with the
+ * The virtio-net driver (drivers/virtio/virtio_net.c and virtio_net_rx.c,
+ * built in here so their static functions can be called) over the fake
+ * transport, with the
  * netdev class (kernel/netdev.c) above it and the simulated device below:
  * frames over one, two and many mergeable buffers, offload headers, every
  * lie a device can tell about a received frame, buffers back in the ring
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include "drivers/virtio/virtio_net.c"
+#include "drivers/virtio/virtio_net_rx.c"
 #include "tests/host/virtio_fake.h"
 
 /* --- what the driver needs of the kernel beyond the fake's ---------------------------- */
@@ -461,6 +463,43 @@ static void rx_legacy_header(void **state)
 	down_net(n);
 }
 
+/* The MTU the device advises, within what the buffers take. */
+static void mtu_from_config(void **state)
+{
+	uint16_t mtu = 9000;
+	fresh_net(false, ALL_OFFERED | VIRTIO_NET_F_MTU, true);
+	memcpy(fk.config + 10, &mtu, 2);
+	assert_int_equal(vtnet_attach(&vd), 0);
+	struct vtnet *n = vd.driver;
+	assert_int_equal(n->nd.mtu, 9000);
+	assert_int_equal(netdev_open(&n->nd, &test_stack, NULL), 0);
+	vdev_sim_fetch(&fk.sim[RX_QUEUE]);
+	/* A jumbo frame without segmentation is no longer oversized. */
+	make_frame(9014, 6);
+	assert_int_equal(dev_rx(n, (struct virtio_net_hdr){ 0 }, frame, 9014), 5);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(gather(got[0], out), 9014);
+	assert_memory_equal(out, frame, 9014);
+	down_net(n);
+
+	/* Without mergeable buffers a frame must fit one buffer. */
+	fresh_net(false, VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MTU, true);
+	memcpy(fk.config + 10, &mtu, 2);
+	assert_int_equal(vtnet_attach(&vd), 0);
+	n = vd.driver;
+	assert_int_equal(n->nd.mtu, 1500);
+	assert_non_null(strstr(log_text, "MTU 9000 is outside 68..2018"));
+	down_net(n);
+
+	mtu = 60;
+	fresh_net(false, ALL_OFFERED | VIRTIO_NET_F_MTU, true);
+	memcpy(fk.config + 10, &mtu, 2);
+	assert_int_equal(vtnet_attach(&vd), 0);
+	n = vd.driver;
+	assert_int_equal(n->nd.mtu, 1500);
+	down_net(n);
+}
+
 /* What a hostile device writes: each frame dropped, counted as an
  * error and a device fault, named once per kind; its buffers back in
  * the ring; the next honest frame still arrives. */
@@ -893,14 +932,15 @@ static void interrupts_only_wake(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(attach_negotiates),   cmocka_unit_test(attach_drops_lone_features),
-		cmocka_unit_test(attach_unwinds),      cmocka_unit_test(rx_one_buffer),
-		cmocka_unit_test(rx_mergeable),	       cmocka_unit_test(rx_offloads),
-		cmocka_unit_test(rx_legacy_header),    cmocka_unit_test(rx_hostile),
-		cmocka_unit_test(rx_broken_queue),     cmocka_unit_test(rx_ring_kept_full),
-		cmocka_unit_test(rx_closed),	       cmocka_unit_test(tx_chain_layout),
-		cmocka_unit_test(tx_full_recovers),    cmocka_unit_test(tx_stop_bounded),
-		cmocka_unit_test(link_follows_config), cmocka_unit_test(interrupts_only_wake),
+		cmocka_unit_test(attach_negotiates),	cmocka_unit_test(attach_drops_lone_features),
+		cmocka_unit_test(attach_unwinds),	cmocka_unit_test(rx_one_buffer),
+		cmocka_unit_test(rx_mergeable),		cmocka_unit_test(rx_offloads),
+		cmocka_unit_test(rx_legacy_header),	cmocka_unit_test(mtu_from_config),
+		cmocka_unit_test(rx_hostile),		cmocka_unit_test(rx_broken_queue),
+		cmocka_unit_test(rx_ring_kept_full),	cmocka_unit_test(rx_closed),
+		cmocka_unit_test(tx_chain_layout),	cmocka_unit_test(tx_full_recovers),
+		cmocka_unit_test(tx_stop_bounded),	cmocka_unit_test(link_follows_config),
+		cmocka_unit_test(interrupts_only_wake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

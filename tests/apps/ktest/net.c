@@ -194,7 +194,9 @@ static void ip_header(struct net_ctx *c, uint8_t *hdr, const uint8_t *gw_mac, ui
  * headers, ICMP header, payload. round tells rounds apart. */
 static int echo_round(struct net_ctx *c, const uint8_t *gw_mac, unsigned round)
 {
-	static const size_t sizes[] = { 56, 1000, 1472 };
+	/* The last fills a frame to the MTU (1,500 unless the device says). */
+	size_t full = c->nd->mtu < 1500 ? c->nd->mtu - 28 : 1472;
+	const size_t sizes[] = { 56, 1000 < full ? 1000 : full / 2, full };
 	static uint8_t hdr[34], icmp[8], payload[1472];
 	const char *name = c->nd->reg.name;
 	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -271,6 +273,66 @@ static int csum_offload_probe(struct net_ctx *c, const uint8_t *gw_mac)
 	return 0;
 }
 
+static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
+
+/* A reset for our TCP port 40002 acknowledging up to *arg. */
+static bool is_reset(const struct rxq_entry *e, const void *arg)
+{
+	const uint8_t *p = e->data;
+	if (e->len < 14 + 20 + 20 || get16(p + 12) != ETH_P_IP || p[23] != 6)
+		return false;
+	unsigned ihl = (p[14] & 15u) * 4;
+	const uint8_t *tcp = p + 14 + ihl;
+	return 14 + ihl + 20 <= e->len && get16(tcp + 2) == 40002 && (tcp[13] & 0x04) &&
+	       get32(tcp + 8) == *(const uint32_t *)arg;
+}
+
+/* Transmit segmentation offload: one TCP segment of 6,000 bytes to a
+ * closed port of the host, for the device to cut (or the host to take
+ * whole). The host resets it acknowledging every byte it got of it: the
+ * whole payload, when the segment arrived whole. */
+static int tso_probe(struct net_ctx *c, const uint8_t *gw_mac)
+{
+	enum { TOTAL = 6000, HDRS = 54, PAYLOAD = TOTAL - HDRS };
+	static uint8_t hdr[HDRS], payload[PAYLOAD];
+	for (unsigned i = 0; i < PAYLOAD; i++)
+		payload[i] = (uint8_t)(i * 5);
+	ip_header(c, hdr, gw_mac, 6, TOTAL - 34, 0x4343);
+	uint8_t *tcp = hdr + 34;
+	memset(tcp, 0, 20);
+	put16(tcp, 40002);
+	put16(tcp + 2, 9);
+	put16(tcp + 4, 0);
+	put16(tcp + 6, 1000); /* sequence 1000 */
+	tcp[12] = 0x50;
+	tcp[13] = 0x08; /* PSH, no ACK: the reset acknowledges sequence + length */
+	put16(tcp + 14, 65535);
+	uint8_t pseudo[12];
+	memcpy(pseudo, my_ip, 4);
+	memcpy(pseudo + 4, gw_ip, 4);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	put16(pseudo + 10, TOTAL - 34);
+	put16(tcp + 16, (uint16_t)~sum_fold(sum_add(0, pseudo, 12)));
+	struct net_seg segs[] = { { hdr, HDRS }, { payload, PAYLOAD } };
+	struct net_offload off = { .flags = NET_OFF_CSUM_PARTIAL,
+				   .csum_start = 34,
+				   .csum_offset = 16,
+				   .gso_type = NET_GSO_TCPV4,
+				   .gso_size = 1448,
+				   .hdr_len = HDRS };
+	if (netdev_transmit(c->nd, segs, 2, &off, c) != 0)
+		return -1;
+	uint32_t want = 1000 + PAYLOAD;
+	if (wait_frame(c, is_reset, &want) == NULL) {
+		printf("ktest: %s: no reset acknowledging a whole 6000-byte segment\n", c->nd->reg.name);
+		return -1;
+	}
+	printf("ktest: %s: a 6000-byte TCP segment with segmentation offloaded reached the host whole\n",
+	       c->nd->reg.name);
+	return 0;
+}
+
 /* With hostile set, between two rounds the host sends malformed frames
  * and lro merged TCP segments: the test waits (at most 30 s) until the
  * driver dropped hostile frames and handed up lro merged ones. */
@@ -281,9 +343,9 @@ static int test_interface(struct netdev *nd, unsigned long hostile, unsigned lon
 	memset(c, 0, sizeof(*c));
 	c->nd = nd;
 	const char *name = nd->reg.name;
-	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, features %#x, %u segments\n", name, nd->mac[0],
-	       nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down", nd->features,
-	       nd->max_tx_segs);
+	printf("ktest: %s: %02x:%02x:%02x:%02x:%02x:%02x, link %s, MTU %u, features %#x, %u segments\n", name,
+	       nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->link_up ? "up" : "down",
+	       nd->mtu, nd->features, nd->max_tx_segs);
 	int err = netdev_open(nd, &stack, c);
 	if (err) {
 		printf("ktest: %s: open failed: %d\n", name, err);
@@ -322,6 +384,8 @@ static int test_interface(struct netdev *nd, unsigned long hostile, unsigned lon
 	if (echo_round(c, gw_mac, 0))
 		goto out;
 	if ((nd->features & NETDEV_F_TX_CSUM) && csum_offload_probe(c, gw_mac))
+		goto out;
+	if ((nd->features & NETDEV_F_TSO4) && tso_probe(c, gw_mac))
 		goto out;
 	if (hostile) {
 		unsigned long errors = nd->stats.rx_errors;
