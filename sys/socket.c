@@ -394,13 +394,24 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 			f->flags &= ~LINUX_SOCK_NONBLOCK;
 		return 0;
 	case FIONREAD: {
+		/* A datagram socket answers the next datagram's size, as
+		 * Linux: it is taken from lwIP and held for the next read. */
+		if (!s->opts.stream && s->held_dgram == NULL && s->ready.rcv > 0) {
+			struct netbuf *buf;
+			if (netconn_recv_udp_raw_netbuf_flags(s->conn, &buf, NETCONN_DONTBLOCK) == ERR_OK) {
+				bool irq = sched_lock();
+				s->held_dgram = buf;
+				s->ready.held = true;
+				sched_unlock(irq);
+			}
+		}
 		bool irq = sched_lock();
 		if (s->opts.stream)
 			v = (int)(s->ready.bytes + (s->held ? s->held->tot_len - s->held_off : 0));
 		else if (s->held_dgram)
 			v = s->held_dgram->p->tot_len;
 		else
-			v = (int)s->ready.bytes; /* Linux: the next datagram; here all of them */
+			v = 0;
 		sched_unlock(irq);
 		if (!user_writable_ok(arg, sizeof(v)))
 			return -EFAULT;

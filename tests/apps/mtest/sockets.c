@@ -254,6 +254,16 @@ static void datagrams(void)
 	CHECK(sendto(a, "0123456789", 10, 0, (struct sockaddr *)&sb, sizeof(sb)) == 10);
 	CHECK(poll(&pf, 1, 5000) == 1);
 	CHECK(recv(b, buf, 2, MSG_TRUNC) == 10);
+	/* FIONREAD: the next datagram's size, not all that waits. */
+	CHECK(sendto(a, "abc", 3, 0, (struct sockaddr *)&sb, sizeof(sb)) == 3);
+	CHECK(sendto(a, "defgh", 5, 0, (struct sockaddr *)&sb, sizeof(sb)) == 5);
+	usleep(50000);
+	int avail = -1;
+	CHECK(ioctl(b, FIONREAD, &avail) == 0 && avail == 3);
+	CHECK(recv(b, buf, sizeof(buf), 0) == 3 && memcmp(buf, "abc", 3) == 0);
+	CHECK(ioctl(b, FIONREAD, &avail) == 0 && avail == 5);
+	CHECK(recv(b, buf, sizeof(buf), 0) == 5);
+	CHECK(ioctl(b, FIONREAD, &avail) == 0 && avail == 0);
 	/* Two buffers, one datagram. */
 	struct iovec two[2] = { { "ab", 2 }, { "cd", 2 } };
 	struct msghdr out = { .msg_name = &sb, .msg_namelen = sizeof(sb), .msg_iov = two, .msg_iovlen = 2 };
