@@ -59,6 +59,9 @@ struct sock {
 	struct netbuf *held_dgram;
 	bool bound;
 	bool udp_connected;
+	/* A receive or a send under way: the held data and lwIP's calls
+	 * belong to one thread at a time (interrupts off around them). */
+	bool rx_busy, tx_busy;
 };
 
 /* What a transfer moves: the application's buffers, already checked. */
@@ -94,6 +97,11 @@ struct sock *sock_from_file(struct file *f);
  * -EINTR for a signal (-EINTR when a timeout was set, as Linux's
  * sock_intr_errno). timeout_us 0: for ever. */
 int sock_wait(struct sock *s, bool (*ready)(const struct sock *s), bool nonblock, uint64_t timeout_us);
+/* Takes *busy (s->rx_busy or s->tx_busy) for the calling thread,
+ * waiting while another thread has it: 0, or -ERESTARTSYS for a
+ * signal. sock_unbusy gives it back. */
+int sock_busy(struct sock *s, bool *busy);
+void sock_unbusy(struct sock *s, bool *busy);
 /* Takes the pending error (SO_ERROR): a positive errno, or 0. */
 int sock_take_error(struct sock *s);
 /* Tells the socket's waiters and watchers to look again. */

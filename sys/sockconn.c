@@ -224,6 +224,30 @@ void sock_changed(struct sock *s)
 	sched_unlock(irq);
 }
 
+int sock_busy(struct sock *s, bool *busy)
+{
+	int r = 0;
+	bool irq = sched_lock();
+	while (*busy) {
+		if (waitq_wait_interruptible(&s->waiters, DEADLINE_NEVER) == -EINTR) {
+			r = -ERESTARTSYS;
+			break;
+		}
+	}
+	if (r == 0)
+		*busy = true;
+	sched_unlock(irq);
+	return r;
+}
+
+void sock_unbusy(struct sock *s, bool *busy)
+{
+	bool irq = sched_lock();
+	*busy = false;
+	waitq_wake_all(&s->waiters);
+	sched_unlock(irq);
+}
+
 int sock_take_error(struct sock *s)
 {
 	bool irq = sched_lock();

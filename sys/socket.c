@@ -216,7 +216,12 @@ long sock_recv(struct sock *s, struct sock_io *io)
 {
 	io->out_flags = 0;
 	io->has_addr = false;
-	return s->opts.stream ? recv_stream(s, io) : recv_dgram(s, io);
+	long r = sock_busy(s, &s->rx_busy);
+	if (r)
+		return r;
+	r = s->opts.stream ? recv_stream(s, io) : recv_dgram(s, io);
+	sock_unbusy(s, &s->rx_busy);
+	return r;
 }
 
 /* EPIPE, with SIGPIPE unless MSG_NOSIGNAL, as Linux's sk_stream_error. */
@@ -335,9 +340,14 @@ static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_add
 
 long sock_send(struct sock *s, struct sock_io *io, const struct sock_addr *to)
 {
-	if (s->opts.stream)
-		return to && !s->ready.connected ? -EPIPE : send_stream(s, io);
-	return send_dgram(s, io, to);
+	if (s->opts.stream && to && !s->ready.connected)
+		return -EPIPE;
+	long r = sock_busy(s, &s->tx_busy);
+	if (r)
+		return r;
+	r = s->opts.stream ? send_stream(s, io) : send_dgram(s, io, to);
+	sock_unbusy(s, &s->tx_busy);
+	return r;
 }
 
 /* --- the file ------------------------------------------------------------------------ */
@@ -397,13 +407,18 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 		/* A datagram socket answers the next datagram's size, as
 		 * Linux: it is taken from lwIP and held for the next read. */
 		if (!s->opts.stream && s->held_dgram == NULL && s->ready.rcv > 0) {
+			long r = sock_busy(s, &s->rx_busy);
+			if (r)
+				return r;
 			struct netbuf *buf;
-			if (netconn_recv_udp_raw_netbuf_flags(s->conn, &buf, NETCONN_DONTBLOCK) == ERR_OK) {
+			if (s->held_dgram == NULL &&
+			    netconn_recv_udp_raw_netbuf_flags(s->conn, &buf, NETCONN_DONTBLOCK) == ERR_OK) {
 				bool irq = sched_lock();
 				s->held_dgram = buf;
 				s->ready.held = true;
 				sched_unlock(irq);
 			}
+			sock_unbusy(s, &s->rx_busy);
 		}
 		bool irq = sched_lock();
 		if (s->opts.stream)

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,46 @@ static void epoll_mixed(void)
 	close(lfd);
 }
 
+struct reader {
+	int fd;
+	char got[4];
+	ssize_t n;
+};
+
+static void *read_four(void *arg)
+{
+	struct reader *r = arg;
+	r->n = recv(r->fd, r->got, sizeof(r->got), MSG_WAITALL);
+	return NULL;
+}
+
+/* Two threads receive on one socket at once: each gets a whole request
+ * of its own, nothing lost or duplicated. */
+static void two_readers(void)
+{
+	int port, client;
+	int lfd = listener(&port);
+	int server = connected_pair(lfd, port, &client);
+	struct reader r[2] = { { .fd = server }, { .fd = server } };
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, read_four, &r[i]) == 0);
+	usleep(50000);
+	CHECK(write(client, "aa", 2) == 2);
+	usleep(20000);
+	CHECK(write(client, "aabb", 4) == 4);
+	usleep(20000);
+	CHECK(write(client, "bb", 2) == 2);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(r[0].n == 4 && r[1].n == 4);
+	CHECK((memcmp(r[0].got, "aaaa", 4) == 0 && memcmp(r[1].got, "bbbb", 4) == 0) ||
+	      (memcmp(r[0].got, "bbbb", 4) == 0 && memcmp(r[1].got, "aaaa", 4) == 0));
+	close(client);
+	close(server);
+	close(lfd);
+}
+
 /* A full send buffer: EAGAIN, then EPOLLOUT once the peer reads. */
 static void flow_control(void)
 {
@@ -423,6 +464,7 @@ int test_sockets(void)
 	datagrams();
 	dual_stack();
 	epoll_mixed();
+	two_readers();
 	flow_control();
 	reset_by_peer();
 	printf("mtest: sockets done, %d failures\n", failures);
