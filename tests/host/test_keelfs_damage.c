@@ -161,6 +161,47 @@ static void test_write_errors_broken(void **state)
 	env_free(e);
 }
 
+/* An operation that meets a damaged block after it began changing
+ * things fails with -EIO and the mount stops committing: the disk keeps
+ * its last whole state rather than half an operation. */
+static void test_eio_midway_stops_commits(void **state)
+{
+	struct env *e = env_new(256, false);
+	struct vfs_fs *fs = e->fs;
+	uint8_t data[KFS_BLOCK_SIZE];
+	uint64_t ino;
+
+	memset(data, 0x66, sizeof(data));
+	assert_int_equal(kfs_put(fs, "/keep", "kept", 4), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, "f", 1, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(fs->ops->write(fs, ino, 0, data, sizeof(data)), sizeof(data));
+	assert_int_equal(keelfs_sync(fs), 0);
+	uint64_t hit = 0;
+	for (uint64_t b = 2; b < 256 && !hit; b++) {
+		uint8_t *p = ramdisk_block(&e->disk, b);
+		if (p && p[0] == 0x66 && p[4095] == 0x66)
+			hit = b;
+	}
+	assert_true(hit);
+	ramdisk_block(&e->disk, hit)[7] ^= 4;
+	/* A write of part of the block reads it first, after copying the
+	 * file's inode: -EIO, and nothing more is written. */
+	assert_int_equal(fs->ops->write(fs, ino, 10, "x", 1), -EIO);
+	assert_int_equal(kfs_put(fs, "/later", "1", 1), -EIO);
+	assert_int_equal(keelfs_sync(fs), -EIO);
+	assert_int_equal(fs->ops->unmount(fs), -EIO);
+	e->fs = NULL;
+	assert_int_equal(fsck_problems(&e->disk), 1); /* the damaged block, nothing else */
+	assert_int_equal(keelfs_mount(&e->disk, false, &e->fs), 0);
+	uint8_t *back;
+	size_t len;
+	assert_int_equal(kfs_get(e->fs, "/keep", &back, &len), 0);
+	free(back);
+	assert_int_equal(kfs_path(e->fs, "/later", &ino), -ENOENT);
+	assert_int_equal(e->fs->ops->unlink(e->fs, e->fs->root, "f", 1), 0);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_mount_refuses),
 		cmocka_unit_test(test_orphans),
 		cmocka_unit_test(test_write_errors_broken),
+		cmocka_unit_test(test_eio_midway_stops_commits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
