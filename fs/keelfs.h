@@ -8,6 +8,9 @@
  * commit: at fsync, at keelfs_sync, at unmount, after KEELFS_COMMIT_NS
  * since the last one, or when too much is waiting. A commit holds whole
  * operations only, so each survives a crash entirely or not at all.
+ * When a damaged block or the disk fails an operation midway, the mount
+ * commits nothing more (its operations answer -EIO): the disk keeps its
+ * last whole state.
  */
 #ifndef KEEL_FS_KEELFS_H
 #define KEEL_FS_KEELFS_H

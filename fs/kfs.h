@@ -77,7 +77,10 @@ struct kfs {
 	struct kfs_hold *holds;
 	size_t nholds, holds_cap;
 
-	bool pending;	/* changes since the last commit */
+	bool pending; /* changes since the last commit */
+	/* Blocks changed, allocated or freed: counted, so that an operation
+	 * that fails with -EIO after changing something is known. */
+	uint64_t changes, op_changes;
 	bool shrinking; /* a truncation is rewriting its last block: it may use the removal reserve */
 	int64_t last_commit_ns;
 	uint8_t *scratch;	  /* a block's worth */

@@ -218,6 +218,7 @@ int kfs_alloc(struct kfs *k, bool for_commit, uint64_t *block)
 			if (n == 0 && b < k->alloc_cursor % k->nblocks)
 				continue;
 			kfs_mark_used(k, b);
+			k->changes++;
 			bit_set(k->fresh, b);
 			k->free_blocks--;
 			k->alloc_cursor = b + 1;
@@ -234,6 +235,7 @@ void kfs_free(struct kfs *k, uint64_t block)
 	if (block < KFS_SUPER_SLOTS || block >= k->nblocks || !kfs_bit(k->used, block))
 		return; /* a corrupt pointer: fsck reports it */
 	bit_clear(k->used, block);
+	k->changes++;
 	k->leaf_dirty[block / KFS_BITS_PER_BLOCK] = 1;
 	if (kfs_bit(k->fresh, block)) {
 		bit_clear(k->fresh, block);
@@ -328,6 +330,7 @@ static int kfs_cow(struct kfs *k, struct kfs_ptr *p, bool for_commit, uint64_t *
 	struct kfs_cblock *old, *cb;
 	int rc;
 
+	k->changes++;
 	if (!p->block) {
 		rc = alloc_meta(k, for_commit, nblocks, &cb);
 		if (rc)

@@ -176,6 +176,11 @@ int kfs_commit(struct kfs *k)
  * old, so that a crash loses little that was never fsynced. */
 int kfs_op_done(struct kfs *k, int rc)
 {
+	/* A block that failed its checksum (or the disk failing) in the
+	 * middle of an operation may leave it half done in memory: nothing
+	 * more is committed, so the disk keeps the last whole state. */
+	if (rc == -EIO && k->changes != k->op_changes)
+		k->broken = true;
 	if (k->broken || k->read_only)
 		return rc;
 	int64_t now = kfs_now(k);

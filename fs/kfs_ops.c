@@ -18,9 +18,10 @@
 
 static bool is_dir(const struct kfs_inode *in) { return (in->mode & KFS_S_IFMT) == KFS_S_IFDIR; }
 
-/* The checks every change makes first. */
+/* The checks every change makes first; the start of an operation. */
 static int may_change(struct kfs *k)
 {
+	k->op_changes = k->changes;
 	if (k->broken)
 		return -EIO;
 	return k->read_only ? -EROFS : 0;
@@ -269,7 +270,7 @@ static long kfs_write(struct vfs_fs *fs, uint64_t ino, uint64_t off, const void 
 	if (is_dir(&in))
 		return -EISDIR;
 	long n = kfs_file_write(k, ino, off, buf, len);
-	int orc = kfs_op_done(k, 0);
+	int orc = kfs_op_done(k, n < 0 ? (int)n : 0);
 	return n >= 0 && orc ? orc : n;
 }
 
