@@ -172,7 +172,11 @@ APP_LIBC := musl
 APP_FPU_SRCS :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
+# The network stack (net/: lwIP and its glue) only goes into images
+# whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
+KEEL_NET := no
 -include $(APP_DIR)/app.mk
+$(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
@@ -222,7 +226,7 @@ ifeq ($(APP_LIBC),musl)
 KEEL_SYSCALLS := yes
 endif
 KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(if $(filter yes,$(KEEL_SYSCALLS)),$(SYS_SRCS)) \
-	$(DRIVER_SRCS) $(LIB_SRCS))
+	$(DRIVER_SRCS) $(LIB_SRCS) $(if $(filter yes,$(KEEL_NET)),$(NET_SRCS))) $(if $(filter yes,$(KEEL_NET)),$(NET_OBJS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(APP_OBJS)
 
 IMAGE := $(BUILD)/$(APP).elf
@@ -272,6 +276,11 @@ $(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
 # each thread's FPU state (arch/x86_64/fpu.c).
 FPU_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only,$(KCFLAGS)) -msse2 -mfpmath=sse
 $(patsubst %,$(KOBJ)/$(APP_DIR)/%.o,$(APP_FPU_SRCS)): KCFLAGS := $(FPU_CFLAGS)
+
+# lwIP's objects and the flags of the files that use its headers.
+ifeq ($(KEEL_NET),yes)
+include net/lwip.mk
+endif
 # --- linking ------------------------------------------------------------------
 #
 # The kernel (with its C library) becomes one relocatable object whose
