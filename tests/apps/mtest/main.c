@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "mtest.h"
 #include "pthreads.h"
 #include "registers.h"
@@ -345,6 +346,10 @@ int main(int argc, char **argv)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
+	if (strcmp(what, "faults") == 0)
+		return test_faults();
+	if (strcmp(what, "fault-default") == 0)
+		return test_fault_default();
 	if (strcmp(what, "signals") == 0)
 		return test_signals();
 	if (strcmp(what, "signal-timers") == 0)
