@@ -142,6 +142,12 @@ static long do_poll(struct pollfd *fds, uint64_t nfds, uint64_t deadline)
 		put_items(items, nfds);
 		return -ERESTARTNOHAND; /* a signal: EINTR after its handler */
 	}
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected the array. */
+	if (nfds && !user_writable_ok(fds, nfds * sizeof(*fds))) {
+		put_items(items, nfds);
+		return -EFAULT;
+	}
 	int count = 0;
 	for (uint64_t i = 0; i < nfds; i++) {
 		fds[i].revents = fds[i].fd < 0 ? 0 : (int16_t)items[i].revents;
@@ -209,6 +215,14 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 		put_items(items, n);
 		return -ERESTARTNOHAND; /* a signal: the sets are left as they were */
 	}
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected them. */
+	for (int s = 0; s < 3; s++) {
+		if (sets[s] && bytes && !user_writable_ok(sets[s], bytes)) {
+			put_items(items, n);
+			return -EFAULT;
+		}
+	}
 	for (int s = 0; s < 3; s++)
 		for (size_t w = 0; sets[s] && w < bytes / 8; w++)
 			sets[s][w] = 0;
@@ -251,8 +265,15 @@ static long sys_select(long a0, long a1, long a2, long a3, long a4, long a5)
 		deadline = s > UINT64_MAX / NS_PER_S - 1 ? DEADLINE_NEVER : deadline_after(s * NS_PER_S + us * 1000);
 	}
 	long r = do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
-	if (tv && deadline != DEADLINE_NEVER)
-		time_left(deadline, &tv->tv_sec, &tv->tv_usec, 1000);
+	/* As Linux: a timeval that cannot take the time left any more (gone
+	 * during the wait) is left alone, and the call, which could then
+	 * not be restarted with the right timeout, is not. */
+	if (tv && deadline != DEADLINE_NEVER) {
+		if (user_writable_ok(tv, sizeof(*tv)))
+			time_left(deadline, &tv->tv_sec, &tv->tv_usec, 1000);
+		else if (r == -ERESTARTNOHAND)
+			r = -EINTR;
+	}
 	return r;
 }
 SYSCALL(SYS_select, sys_select);

@@ -339,6 +339,10 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 	sched_unlock(irq);
 	if (r)
 		return r;
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected it. The signal is taken, as on Linux. */
+	if (info && !user_writable_ok(info, sizeof(*info)))
+		return -EFAULT;
 	if (info)
 		signal_fill_info(info, sig, code);
 	return sig;

@@ -91,6 +91,10 @@ static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
 	sched_unlock(irq);
 	if (r != -EINTR)
 		return 0;
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected it. */
+	if (rem && !user_writable_ok(rem, sizeof(*rem)))
+		return -EFAULT;
 	if (rem) {
 		uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
 		*rem = (struct linux_timespec){ (int64_t)(left / NS), (int64_t)(left % NS) };

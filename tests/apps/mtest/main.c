@@ -29,6 +29,7 @@
 #include "pthreads.h"
 #include "registers.h"
 #include "signals.h"
+#include "vanish.h"
 
 static int failures;
 
@@ -346,6 +347,8 @@ int main(int argc, char **argv)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
+	if (strcmp(what, "vanish") == 0)
+		return test_vanish();
 	if (strcmp(what, "faults") == 0)
 		return test_faults();
 	if (strcmp(what, "fault-default") == 0)
