@@ -2,8 +2,9 @@
  * Waiting for descriptors: poll, ppoll, select, pselect6 and the epoll
  * calls, all on the readiness of sys/fd.h. poll and select hang a watch
  * on each file for the length of the call and sleep until one notifies or
- * the deadline passes; epoll keeps its watches (sys/epoll.c). Signal masks
- * are accepted and ignored: no signal is delivered to a handler yet.
+ * the deadline passes; epoll keeps its watches (sys/epoll.c). ppoll,
+ * pselect6 and epoll_pwait apply their signal mask for the wait, as
+ * rt_sigsuspend does (sys/signals.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/sigframe.h"
+#include "sys/signal.h"
 #include "sys/syscall.h"
 
 #define O_CLOEXEC 02000000
@@ -171,7 +173,14 @@ static long sys_ppoll(long a0, long a1, long a2, long a3, long a4, long a5)
 	if (a3 && a4 != SIGSET_SIZE)
 		return -EINVAL;
 	long err = timespec_deadline((const struct linux_timespec *)a2, &deadline);
-	return err ? err : do_poll((struct pollfd *)a0, (uint64_t)a1, deadline);
+	if (!err && a3)
+		err = signal_mask_for_wait((const uint64_t *)a3, (size_t)a4);
+	if (err)
+		return err;
+	long r = do_poll((struct pollfd *)a0, (uint64_t)a1, deadline);
+	if (a3)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_ppoll, sys_ppoll);
 
@@ -286,13 +295,18 @@ static long sys_pselect6(long a0, long a1, long a2, long a3, long a4, long a5)
 		return err;
 	/* The sixth argument: { const sigset_t *mask; size_t size }. */
 	const uint64_t *sig = (const uint64_t *)a5;
+	const uint64_t *mask = NULL;
 	if (sig) {
 		if (!user_range_ok(sig, 2 * sizeof(*sig)))
 			return -EFAULT;
-		if (sig[0] && sig[1] != SIGSET_SIZE)
-			return -EINVAL;
+		mask = (const uint64_t *)sig[0];
+		if (mask && (err = signal_mask_for_wait(mask, (size_t)sig[1])) != 0)
+			return err;
 	}
-	return do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
+	long r = do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
+	if (mask)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_pselect6, sys_pselect6);
 
@@ -375,8 +389,14 @@ SYSCALL(SYS_epoll_wait, sys_epoll_wait);
 
 static long sys_epoll_pwait(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (a4 && a5 != SIGSET_SIZE)
-		return -EINVAL;
-	return do_epoll_wait(a0, (struct epoll_event *)a1, (int)a2, ms_deadline(a3));
+	if (a4) {
+		int err = signal_mask_for_wait((const uint64_t *)a4, (size_t)a5);
+		if (err)
+			return err;
+	}
+	long r = do_epoll_wait(a0, (struct epoll_event *)a1, (int)a2, ms_deadline(a3));
+	if (a4)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_epoll_pwait, sys_epoll_pwait);

@@ -271,10 +271,9 @@ static long wait_for_signal(void)
 static long sys_pause(long a0, long a1, long a2, long a3, long a4, long a5) { return wait_for_signal(); }
 SYSCALL(SYS_pause, sys_pause);
 
-static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long a5)
+int signal_mask_for_wait(const uint64_t *set, size_t size)
 {
-	const uint64_t *set = (const uint64_t *)a0;
-	if (a1 != SIGSET_SIZE)
+	if (size != SIGSET_SIZE)
 		return -EINVAL;
 	if (!user_range_ok(set, sizeof(*set)))
 		return -EFAULT;
@@ -287,7 +286,26 @@ static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long 
 	t->sig.blocked = *set & ~SIG_UNBLOCKABLE;
 	signal_update_work(t);
 	sched_unlock(irq);
-	return wait_for_signal();
+	return 0;
+}
+
+void signal_mask_after_wait(long ret)
+{
+	struct thread *t = sched_current();
+	bool irq = sched_lock();
+	bool interrupted = ret == -EINTR || ret == -ERESTARTNOHAND || ret == -ERESTARTSYS;
+	if (t->sig.mask_saved && !(interrupted && t->sig_work)) {
+		t->sig.blocked = t->sig.saved_mask;
+		t->sig.mask_saved = false;
+		signal_update_work(t);
+	}
+	sched_unlock(irq);
+}
+
+static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	int err = signal_mask_for_wait((const uint64_t *)a0, (size_t)a1);
+	return err ? err : wait_for_signal();
 }
 SYSCALL(SYS_rt_sigsuspend, sys_rt_sigsuspend);
 

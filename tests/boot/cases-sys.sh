@@ -17,3 +17,14 @@ boot_test musl-fault-default 126 'raised SIGFPE \(code 1, address 0x[0-9a-f]+\) 
 boot_test musl-vanish 0 'mtest: pipe read: errno 14' 'mtest: poll: errno 14' 'mtest: select: errno 14' \
 	'mtest: epoll_wait: errno 14' 'mtest: nanosleep rem: errno 14' 'mtest: sigtimedwait info: errno 14' \
 	'mtest: vanish done, 0 failures' -- --kernel "$M" --append "vanish"
+# The signal masks of ppoll, pselect6 and epoll_pwait, in force for the
+# wait only: a signal the mask unblocks ends it (EINTR, handler run, the
+# old mask back); one it blocks waits for the call's end.
+boot_test musl-pmask 0 \
+	'ppoll: a signal its mask unblocks: EINTR, handled 1, blocked again after: yes' \
+	'ppoll: a signal its mask blocks: timed out, handled 1 after the call' \
+	'pselect6: a signal its mask unblocks: EINTR, handled 1, blocked again after: yes' \
+	'pselect6: a signal its mask blocks: timed out, handled 1 after the call' \
+	'epoll_pwait: a signal its mask unblocks: EINTR, handled 1, blocked again after: yes' \
+	'epoll_pwait: a signal its mask blocks: timed out, handled 1 after the call' \
+	'mtest: pmask done, 0 failures' -- --kernel "$M" --append "pmask"

@@ -26,6 +26,7 @@
 
 #include "faults.h"
 #include "mtest.h"
+#include "pmask.h"
 #include "pthreads.h"
 #include "registers.h"
 #include "signals.h"
@@ -347,6 +348,8 @@ int main(int argc, char **argv)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
+	if (strcmp(what, "pmask") == 0)
+		return test_pmask();
 	if (strcmp(what, "vanish") == 0)
 		return test_vanish();
 	if (strcmp(what, "faults") == 0)
