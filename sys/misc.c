@@ -102,7 +102,9 @@ static uint64_t weak_random(void)
 	static uint64_t state;
 	static bool warned;
 	if (!warned) {
-		kwarn("getrandom: no RDRAND and no virtio-rng: bytes from the TSC, unfit for keys\n");
+		kwarn(
+		    "random: no RDRAND and no virtio-rng: AT_RANDOM and getrandom's bytes come from the TSC, unfit for "
+		    "keys\n");
 		warned = true;
 	}
 	state += rdtsc() + 0x9e3779b97f4a7c15ull;

@@ -18,11 +18,11 @@
 #include "sys/sigframe.h"
 #include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define O_CLOEXEC 02000000
 #define SIGSET_SIZE 8
 #define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 
 struct pollfd {
 	int32_t fd;
@@ -113,12 +113,9 @@ static long timespec_deadline(const struct linux_timespec *ts, uint64_t *deadlin
 	}
 	if (!user_range_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	struct linux_timespec t = *ts;
-	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= (int64_t)NS_PER_S)
+	uint64_t ns;
+	if (timespec_to_ns(ts, &ns))
 		return -EINVAL;
-	uint64_t ns = (uint64_t)t.tv_sec > UINT64_MAX / NS_PER_S - 1
-			  ? UINT64_MAX
-			  : (uint64_t)t.tv_sec * NS_PER_S + (uint64_t)t.tv_nsec;
 	*deadline = deadline_after(ns);
 	return 0;
 }
@@ -251,14 +248,6 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 	return count;
 }
 
-/* Linux writes the time left back into select's timeval. */
-static void time_left(uint64_t deadline, int64_t *sec, int64_t *sub, uint64_t unit)
-{
-	uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
-	*sec = (int64_t)(left / NS_PER_S);
-	*sub = (int64_t)(left % NS_PER_S / unit);
-}
-
 static long sys_select(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	struct linux_timeval *tv = (struct linux_timeval *)a4;
@@ -266,20 +255,20 @@ static long sys_select(long a0, long a1, long a2, long a3, long a4, long a5)
 	if (tv) {
 		if (!user_writable_ok(tv, sizeof(*tv)))
 			return -EFAULT;
-		if (tv->tv_sec < 0 || tv->tv_usec < 0)
+		uint64_t ns;
+		if (select_timeval_to_ns(tv, &ns))
 			return -EINVAL;
-		/* Linux folds excess microseconds into seconds. */
-		uint64_t us = (uint64_t)tv->tv_usec, s = (uint64_t)tv->tv_sec + us / 1000000;
-		us %= 1000000;
-		deadline = s > UINT64_MAX / NS_PER_S - 1 ? DEADLINE_NEVER : deadline_after(s * NS_PER_S + us * 1000);
+		deadline = deadline_after(ns);
 	}
 	long r = do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
 	/* As Linux: a timeval that cannot take the time left any more (gone
 	 * during the wait) is left alone, and the call, which could then
 	 * not be restarted with the right timeout, is not. */
-	if (tv && deadline != DEADLINE_NEVER) {
+	if (tv) {
+		/* Linux writes the time left back into the timeval. */
+		uint64_t now = clock_ns();
 		if (user_writable_ok(tv, sizeof(*tv)))
-			time_left(deadline, &tv->tv_sec, &tv->tv_usec, 1000);
+			*tv = ns_to_timeval(deadline > now ? deadline - now : 0);
 		else if (r == -ERESTARTNOHAND)
 			r = -EINTR;
 	}

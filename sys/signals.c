@@ -24,6 +24,7 @@
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define SIGSET_SIZE 8
 #define SIGCHLD 17
@@ -321,11 +322,9 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 		return -EFAULT;
 	uint64_t deadline = DEADLINE_NEVER;
 	if (ts) {
-		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+		uint64_t ns;
+		if (timespec_to_ns(ts, &ns))
 			return -EINVAL;
-		uint64_t ns = (uint64_t)ts->tv_sec > UINT64_MAX / 1000000000 - 1
-				  ? UINT64_MAX
-				  : (uint64_t)ts->tv_sec * 1000000000 + (uint64_t)ts->tv_nsec;
 		deadline = deadline_after(ns);
 	}
 	uint64_t want = *set & ~SIG_UNBLOCKABLE;
