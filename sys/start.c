@@ -140,7 +140,7 @@ int app_run(const struct cmdline *cl)
 	s.argv = cl->argv;
 	s.envc = build_env(cl, env);
 	s.envp = env;
-	random_fill(s.random, sizeof(s.random));
+	random_fill_quiet(s.random, sizeof(s.random));
 	unsigned n = 0;
 	s.aux[n][0] = AT_PAGESZ, s.aux[n++][1] = VM_PAGE;
 	s.aux[n][0] = AT_CLKTCK, s.aux[n++][1] = 100;
