@@ -28,3 +28,5 @@ boot_test musl-pmask 0 \
 	'epoll_pwait: a signal its mask unblocks: EINTR, handled 1, blocked again after: yes' \
 	'epoll_pwait: a signal its mask blocks: timed out, handled 1 after the call' \
 	'mtest: pmask done, 0 failures' -- --kernel "$M" --append "pmask"
+# The same for a console read, the line typed on the host afterwards.
+script_test musl-vanish-tty tests/boot/t-musl-vanish-tty.sh

@@ -352,6 +352,8 @@ int main(int argc, char **argv)
 		return test_pmask();
 	if (strcmp(what, "vanish") == 0)
 		return test_vanish();
+	if (strcmp(what, "vanish-tty") == 0)
+		return test_vanish_tty();
 	if (strcmp(what, "faults") == 0)
 		return test_faults();
 	if (strcmp(what, "fault-default") == 0)

@@ -8,5 +8,7 @@
  * sigtimedwait's info made read-only by another thread while the call
  * waits: EFAULT each time. */
 int test_vanish(void);
+/* A console read whose buffer goes while it waits for a line. */
+int test_vanish_tty(void);
 
 #endif
