@@ -6,10 +6,13 @@ set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
 {
-	# Long after the guest's helper thread took the buffer away.
-	sleep 2
+	# Once the read waits, and well after the guest's helper thread took
+	# the buffer away 30 ms into it (no echo: it would mix with the
+	# guest's lines).
+	wait_for_line "$tmp/out" '^mtest: reading the console' 60
+	sleep 1
 	printf 'typed\n'
-} | ./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 60 --append "vanish-tty" >"$tmp/out" 2>&1
+} | ./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 60 --append "tty.echo=off -- vanish-tty" >"$tmp/out" 2>&1
 rc=$?
 tr -d '\r' <"$tmp/out" >"$tmp/clean"
 cat "$tmp/clean"
