@@ -180,6 +180,11 @@ $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must b
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
+# System-call families an application never calls may stay out of its
+# image: app.mk may set KEEL_SYSCALLS_OUT to files of SYS_SRCS, whose calls
+# then answer -ENOSYS (logged once by name, as any call Keel lacks).
+$(foreach f,$(KEEL_SYSCALLS_OUT),$(if $(filter $(f),$(SYS_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in SYS_SRCS)))
+SYS_SRCS := $(filter-out $(KEEL_SYSCALLS_OUT),$(SYS_SRCS))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 
 # --- flags -------------------------------------------------------------------
@@ -314,7 +319,9 @@ APP_PART := $(BUILD)/$(APP)/app.o
 endif
 LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
 
-$(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt
+# app.mk chooses the parts (drivers, system-call families): a change to it
+# relinks even when it only removed some.
+$(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(LD) -r -z noexecstack -o $@.all $(KERNEL_PART)

@@ -150,13 +150,18 @@ static long tty_read(struct file *f, void *buf, size_t len)
 	if (len == 0)
 		return 0;
 	uint64_t start = clock_ns();
+	bool slept = false;
 	for (;;) {
 		bool irq = sched_lock();
 		int sig = tty_pump();
 		uint64_t deadline;
 		long r = 0;
 		bool done = true;
-		if (ldisc_read_verdict(&tty.ld, len, start, clock_ns(), &deadline) == LDISC_READ) {
+		/* The caller checked buf before the wait; meanwhile another
+		 * thread may have unmapped or protected it. */
+		if (slept && !user_writable_ok(buf, len)) {
+			r = -EFAULT;
+		} else if (ldisc_read_verdict(&tty.ld, len, start, clock_ns(), &deadline) == LDISC_READ) {
 			r = (long)ldisc_read(&tty.ld, buf, len);
 		} else if (f->flags & O_NONBLOCK) {
 			/* What there is, in raw mode; never a partial line. */
@@ -172,6 +177,7 @@ static long tty_read(struct file *f, void *buf, size_t len)
 			 * signal for the caller ends the wait, and the read is
 			 * restarted after its handler or fails with EINTR. */
 			done = false; /* woken or timed out: look again */
+			slept = true;
 			if (!tty.kicked && sig == 0 && waitq_wait_interruptible(&tty.readers, deadline) == -EINTR) {
 				r = -ERESTARTSYS;
 				done = true;

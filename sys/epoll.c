@@ -15,6 +15,7 @@
 #include "kernel/sync.h"
 #include "kernel/sched.h"
 #include "kernel/waitq.h"
+#include "sys/process.h"
 
 struct epitem {
 	struct file_watch watch; /* first: a watch is its item */
@@ -196,6 +197,10 @@ int epoll_wait_until(struct file *f, struct epoll_event *out, int max, uint64_t 
 		 * restarts epoll_wait). */
 		if (r == -EINTR)
 			return -EINTR;
+		/* The caller checked out before the wait; meanwhile another
+		 * thread may have unmapped or protected it. */
+		if (!user_writable_ok(out, (size_t)max * sizeof(*out)))
+			return -EFAULT;
 		if (r == -ETIMEDOUT || clock_ns() >= deadline)
 			return epoll_collect(f, out, max);
 	}

@@ -13,6 +13,7 @@
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define NS 1000000000ull
 #define ITIMER_REAL 0
@@ -40,21 +41,6 @@ static void on_real_timer(struct timer *tm, void *ctx)
 	if (real_deadline <= now)
 		real_deadline = now + real_interval;
 	timer_arm(&real_timer, real_deadline, on_real_timer, NULL);
-}
-
-static uint64_t tv_ns(const struct linux_timeval *tv)
-{
-	/* Beyond half the clock's range saturates, so that now + value
-	 * cannot wrap and fire at once. */
-	uint64_t s = (uint64_t)tv->tv_sec;
-	if (s >= UINT64_MAX / 2 / NS)
-		return UINT64_MAX / 2;
-	return s * NS + (uint64_t)tv->tv_usec * 1000;
-}
-
-static struct linux_timeval ns_tv(uint64_t ns)
-{
-	return (struct linux_timeval){ (int64_t)(ns / NS), (int64_t)(ns % NS / 1000) };
 }
 
 /* The time left and the interval, then (when value is not NULL) arms
@@ -87,15 +73,14 @@ static long sys_setitimer(long a0, long a1, long a2, long a3, long a4, long a5)
 		return -EFAULT;
 	uint64_t value = 0, interval = 0, left, old_interval;
 	if (nv) {
-		if (nv->value.tv_sec < 0 || nv->value.tv_usec < 0 || nv->value.tv_usec >= 1000000 ||
-		    nv->interval.tv_sec < 0 || nv->interval.tv_usec < 0 || nv->interval.tv_usec >= 1000000)
+		/* Beyond half the clock's range saturates (sys/timeval.h), so
+		 * that now + value cannot wrap and fire at once. */
+		if (timeval_to_ns(&nv->value, &value) || timeval_to_ns(&nv->interval, &interval))
 			return -EINVAL;
-		value = tv_ns(&nv->value);
-		interval = tv_ns(&nv->interval);
 	}
 	real_timer_swap(nv ? &value : NULL, interval, &left, &old_interval);
 	if (ov)
-		*ov = (struct linux_itimerval){ ns_tv(old_interval), ns_tv(left) };
+		*ov = (struct linux_itimerval){ ns_to_timeval(old_interval), ns_to_timeval(left) };
 	return 0;
 }
 SYSCALL(SYS_setitimer, sys_setitimer);
@@ -109,7 +94,7 @@ static long sys_getitimer(long a0, long a1, long a2, long a3, long a4, long a5)
 		return -EFAULT;
 	uint64_t left, interval;
 	real_timer_swap(NULL, 0, &left, &interval);
-	*v = (struct linux_itimerval){ ns_tv(interval), ns_tv(left) };
+	*v = (struct linux_itimerval){ ns_to_timeval(interval), ns_to_timeval(left) };
 	return 0;
 }
 SYSCALL(SYS_getitimer, sys_getitimer);

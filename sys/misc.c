@@ -100,12 +100,13 @@ SYSCALL_FAST(SYS_uname, sys_uname);
 
 /* The last resort when the machine has neither RDRAND nor virtio-rng:
  * SplitMix64 over the TSC, which varies from boot to boot but is no
- * secret. Said once on the console. */
-static uint64_t weak_random(void)
+ * secret. Said once on the console when the application asks (not for
+ * AT_RANDOM, drawn at every start). */
+static uint64_t weak_random(bool warn)
 {
 	static uint64_t state;
 	static bool warned;
-	if (!warned) {
+	if (warn && !warned) {
 		kwarn("getrandom: no RDRAND and no virtio-rng: bytes from the TSC, unfit for keys\n");
 		warned = true;
 	}
@@ -119,7 +120,7 @@ static uint64_t weak_random(void)
 /* Random bytes from the CPU (RDRAND), else virtio-rng through the
  * kernel, else weak_random: none of them blocks, so neither does
  * getrandom nor a read of /dev/urandom. */
-void random_fill(void *out, size_t len)
+static void fill(void *out, size_t len, bool warn)
 {
 	uint8_t *buf = out;
 	size_t done = 0;
@@ -137,12 +138,16 @@ void random_fill(void *out, size_t len)
 			done += (size_t)r;
 	}
 	while (done < len) {
-		uint64_t v = weak_random();
+		uint64_t v = weak_random(warn);
 		size_t n = len - done < 8 ? len - done : 8;
 		memcpy(buf + done, &v, n);
 		done += n;
 	}
 }
+
+void random_fill(void *buf, size_t len) { fill(buf, len, true); }
+
+void random_fill_quiet(void *buf, size_t len) { fill(buf, len, false); }
 
 static long sys_getrandom(long a0, long a1, long a2, long a3, long a4, long a5)
 {

@@ -21,6 +21,7 @@
 #include "kernel/sched.h"
 #include "kernel/waitq.h"
 #include "sys/kstat.h"
+#include "sys/process.h"
 
 #define O_NONBLOCK 04000
 
@@ -89,8 +90,15 @@ static long pipe_read(struct file *f, void *buf, size_t len)
 		return 0;
 	bool irq = sched_lock();
 	long r;
+	bool slept = false;
 	for (;;) {
 		if (p->len > 0) {
+			/* The caller checked buf before the wait; meanwhile another
+			 * thread may have unmapped or protected it. */
+			if (slept && !user_writable_ok(buf, len)) {
+				r = -EFAULT;
+				break;
+			}
 			r = (long)take(p, buf, len);
 			pipe_changed(p);
 			break;
@@ -109,6 +117,7 @@ static long pipe_read(struct file *f, void *buf, size_t len)
 			r = -ERESTARTSYS;
 			break;
 		}
+		slept = true;
 	}
 	sched_unlock(irq);
 	return r;

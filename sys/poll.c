@@ -2,8 +2,9 @@
  * Waiting for descriptors: poll, ppoll, select, pselect6 and the epoll
  * calls, all on the readiness of sys/fd.h. poll and select hang a watch
  * on each file for the length of the call and sleep until one notifies or
- * the deadline passes; epoll keeps its watches (sys/epoll.c). Signal masks
- * are accepted and ignored: no signal is delivered to a handler yet.
+ * the deadline passes; epoll keeps its watches (sys/epoll.c). ppoll,
+ * pselect6 and epoll_pwait apply their signal mask for the wait, as
+ * rt_sigsuspend does (sys/signals.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,12 +16,13 @@
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/sigframe.h"
+#include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define O_CLOEXEC 02000000
 #define SIGSET_SIZE 8
 #define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 
 struct pollfd {
 	int32_t fd;
@@ -111,12 +113,9 @@ static long timespec_deadline(const struct linux_timespec *ts, uint64_t *deadlin
 	}
 	if (!user_range_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	struct linux_timespec t = *ts;
-	if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= (int64_t)NS_PER_S)
+	uint64_t ns;
+	if (timespec_to_ns(ts, &ns))
 		return -EINVAL;
-	uint64_t ns = (uint64_t)t.tv_sec > UINT64_MAX / NS_PER_S - 1
-			  ? UINT64_MAX
-			  : (uint64_t)t.tv_sec * NS_PER_S + (uint64_t)t.tv_nsec;
 	*deadline = deadline_after(ns);
 	return 0;
 }
@@ -142,6 +141,12 @@ static long do_poll(struct pollfd *fds, uint64_t nfds, uint64_t deadline)
 		put_items(items, nfds);
 		return -ERESTARTNOHAND; /* a signal: EINTR after its handler */
 	}
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected the array. */
+	if (nfds && !user_writable_ok(fds, nfds * sizeof(*fds))) {
+		put_items(items, nfds);
+		return -EFAULT;
+	}
 	int count = 0;
 	for (uint64_t i = 0; i < nfds; i++) {
 		fds[i].revents = fds[i].fd < 0 ? 0 : (int16_t)items[i].revents;
@@ -165,7 +170,14 @@ static long sys_ppoll(long a0, long a1, long a2, long a3, long a4, long a5)
 	if (a3 && a4 != SIGSET_SIZE)
 		return -EINVAL;
 	long err = timespec_deadline((const struct linux_timespec *)a2, &deadline);
-	return err ? err : do_poll((struct pollfd *)a0, (uint64_t)a1, deadline);
+	if (!err && a3)
+		err = signal_mask_for_wait((const uint64_t *)a3, (size_t)a4);
+	if (err)
+		return err;
+	long r = do_poll((struct pollfd *)a0, (uint64_t)a1, deadline);
+	if (a3)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_ppoll, sys_ppoll);
 
@@ -209,6 +221,14 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 		put_items(items, n);
 		return -ERESTARTNOHAND; /* a signal: the sets are left as they were */
 	}
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected them. */
+	for (int s = 0; s < 3; s++) {
+		if (sets[s] && bytes && !user_writable_ok(sets[s], bytes)) {
+			put_items(items, n);
+			return -EFAULT;
+		}
+	}
 	for (int s = 0; s < 3; s++)
 		for (size_t w = 0; sets[s] && w < bytes / 8; w++)
 			sets[s][w] = 0;
@@ -228,14 +248,6 @@ static long do_select(int nfds, uint64_t *in, uint64_t *out, uint64_t *ex, uint6
 	return count;
 }
 
-/* Linux writes the time left back into select's timeval. */
-static void time_left(uint64_t deadline, int64_t *sec, int64_t *sub, uint64_t unit)
-{
-	uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
-	*sec = (int64_t)(left / NS_PER_S);
-	*sub = (int64_t)(left % NS_PER_S / unit);
-}
-
 static long sys_select(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	struct linux_timeval *tv = (struct linux_timeval *)a4;
@@ -243,16 +255,23 @@ static long sys_select(long a0, long a1, long a2, long a3, long a4, long a5)
 	if (tv) {
 		if (!user_writable_ok(tv, sizeof(*tv)))
 			return -EFAULT;
-		if (tv->tv_sec < 0 || tv->tv_usec < 0)
+		uint64_t ns;
+		if (select_timeval_to_ns(tv, &ns))
 			return -EINVAL;
-		/* Linux folds excess microseconds into seconds. */
-		uint64_t us = (uint64_t)tv->tv_usec, s = (uint64_t)tv->tv_sec + us / 1000000;
-		us %= 1000000;
-		deadline = s > UINT64_MAX / NS_PER_S - 1 ? DEADLINE_NEVER : deadline_after(s * NS_PER_S + us * 1000);
+		deadline = deadline_after(ns);
 	}
 	long r = do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
-	if (tv && deadline != DEADLINE_NEVER)
-		time_left(deadline, &tv->tv_sec, &tv->tv_usec, 1000);
+	/* As Linux: a timeval that cannot take the time left any more (gone
+	 * during the wait) is left alone, and the call, which could then
+	 * not be restarted with the right timeout, is not. */
+	if (tv) {
+		/* Linux writes the time left back into the timeval. */
+		uint64_t now = clock_ns();
+		if (user_writable_ok(tv, sizeof(*tv)))
+			*tv = ns_to_timeval(deadline > now ? deadline - now : 0);
+		else if (r == -ERESTARTNOHAND)
+			r = -EINTR;
+	}
 	return r;
 }
 SYSCALL(SYS_select, sys_select);
@@ -265,13 +284,18 @@ static long sys_pselect6(long a0, long a1, long a2, long a3, long a4, long a5)
 		return err;
 	/* The sixth argument: { const sigset_t *mask; size_t size }. */
 	const uint64_t *sig = (const uint64_t *)a5;
+	const uint64_t *mask = NULL;
 	if (sig) {
 		if (!user_range_ok(sig, 2 * sizeof(*sig)))
 			return -EFAULT;
-		if (sig[0] && sig[1] != SIGSET_SIZE)
-			return -EINVAL;
+		mask = (const uint64_t *)sig[0];
+		if (mask && (err = signal_mask_for_wait(mask, (size_t)sig[1])) != 0)
+			return err;
 	}
-	return do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
+	long r = do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, deadline);
+	if (mask)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_pselect6, sys_pselect6);
 
@@ -354,8 +378,14 @@ SYSCALL(SYS_epoll_wait, sys_epoll_wait);
 
 static long sys_epoll_pwait(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (a4 && a5 != SIGSET_SIZE)
-		return -EINVAL;
-	return do_epoll_wait(a0, (struct epoll_event *)a1, (int)a2, ms_deadline(a3));
+	if (a4) {
+		int err = signal_mask_for_wait((const uint64_t *)a4, (size_t)a5);
+		if (err)
+			return err;
+	}
+	long r = do_epoll_wait(a0, (struct epoll_event *)a1, (int)a2, ms_deadline(a3));
+	if (a4)
+		signal_mask_after_wait(r);
+	return r;
 }
 SYSCALL(SYS_epoll_pwait, sys_epoll_pwait);

@@ -42,5 +42,7 @@ struct file *console_file(void);
 /* Fills buf with random bytes as getrandom does (sys/misc.c): never
  * blocks. buf is the kernel's or already checked. */
 void random_fill(void *buf, size_t len);
+/* The same without the warning of weak bytes: AT_RANDOM at every start. */
+void random_fill_quiet(void *buf, size_t len);
 
 #endif

@@ -17,8 +17,8 @@
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
-#define NS 1000000000ull
 #define PTIMER_MAX 32
 #define SIGEV_SIGNAL 0
 #define SIGEV_NONE 1
@@ -114,28 +114,11 @@ static long sys_timer_create(long a0, long a1, long a2, long a3, long a4, long a
 }
 SYSCALL(SYS_timer_create, sys_timer_create);
 
-static uint64_t ts_ns(const struct linux_timespec *ts)
-{
-	if ((uint64_t)ts->tv_sec > UINT64_MAX / NS / 2)
-		return UINT64_MAX / 2;
-	return (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
-}
-
-static struct linux_timespec ns_ts(uint64_t ns)
-{
-	return (struct linux_timespec){ (int64_t)(ns / NS), (int64_t)(ns % NS) };
-}
-
-static bool ts_valid(const struct linux_timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (int64_t)NS;
-}
-
 static struct linux_itimerspec current_value(const struct ptimer *p)
 {
 	uint64_t now = clock_ns();
 	uint64_t left = p->deadline == 0 ? 0 : p->deadline > now ? p->deadline - now : 1;
-	return (struct linux_itimerspec){ ns_ts(p->interval), ns_ts(left) };
+	return (struct linux_itimerspec){ ns_to_timespec(p->interval), ns_to_timespec(left) };
 }
 
 static long sys_timer_settime(long a0, long a1, long a2, long a3, long a4, long a5)
@@ -147,7 +130,8 @@ static long sys_timer_settime(long a0, long a1, long a2, long a3, long a4, long 
 	if (!user_range_ok(nv, sizeof(*nv)) || (ov && !user_writable_ok(ov, sizeof(*ov))))
 		return -EFAULT;
 	struct linux_itimerspec v = *nv;
-	if (!ts_valid(&v.value) || !ts_valid(&v.interval))
+	uint64_t value, interval;
+	if (timespec_to_ns(&v.value, &value) || timespec_to_ns(&v.interval, &interval))
 		return -EINVAL;
 	bool irq = sched_lock();
 	struct ptimer *p = lookup(a0);
@@ -158,9 +142,9 @@ static long sys_timer_settime(long a0, long a1, long a2, long a3, long a4, long 
 	struct linux_itimerspec old = current_value(p);
 	timer_cancel(&p->timer);
 	p->deadline = 0;
-	p->interval = ts_ns(&v.interval);
+	p->interval = interval;
 	p->overrun = p->last_overrun = 0;
-	uint64_t value = ts_ns(&v.value), now = clock_ns();
+	uint64_t now = clock_ns();
 	if (value != 0) {
 		if (a1 & TIMER_ABSTIME) {
 			/* An absolute time on the timer's clock, moved to the

@@ -20,6 +20,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/console.h"
 #include "kernel/init.h"
@@ -59,8 +60,16 @@ static void fix_interrupted_call(struct trap_frame *f, long nr, bool restart)
 	}
 }
 
-/* Builds sig's frame for handler act and points f at the handler. */
-static void setup_frame(struct trap_frame *f, int sig, int code, const struct linux_sigaction *act)
+/* What a CPU exception adds to its signal's frame: si_addr, and the
+ * trap number, error code and CR2 of uc_mcontext. */
+struct fault {
+	uint64_t addr, trapno, err, cr2;
+};
+
+/* Builds sig's frame for handler act and points f at the handler; fault
+ * is NULL but for a signal raised by a CPU exception. */
+static void setup_frame(struct trap_frame *f, int sig, int code, const struct linux_sigaction *act,
+			const struct fault *fault)
 {
 	struct thread *t = sched_current();
 	uint64_t alt_sp = t->sig.altstack_sp, alt_size = t->sig.altstack_size;
@@ -85,6 +94,12 @@ static void setup_frame(struct trap_frame *f, int sig, int code, const struct li
 	fr.uc.uc_mcontext.fpstate = fpstate;
 	fr.uc.uc_sigmask = old_mask;
 	signal_fill_info(&fr.info, sig, code);
+	if (fault) {
+		fr.info.u.fault.addr = fault->addr;
+		fr.uc.uc_mcontext.trapno = fault->trapno;
+		fr.uc.uc_mcontext.err = fault->err;
+		fr.uc.uc_mcontext.cr2 = fault->cr2;
+	}
 	fpu_signal_save((void *)fpstate);
 	fpu_signal_reset();
 	memcpy((void *)addr, &fr, sizeof(fr));
@@ -119,7 +134,7 @@ static void deliver(struct trap_frame *f, long nr)
 		if (act.handler == SIG_DFL)
 			signal_die(sig);
 		fix_interrupted_call(f, nr, act.flags & LINUX_SA_RESTART);
-		setup_frame(f, sig, code, &act);
+		setup_frame(f, sig, code, &act, NULL);
 		signal_update_work(t);
 		return;
 	}
@@ -188,7 +203,46 @@ void signal_syscall_exit(struct syscall_frame *sf, long nr)
 
 static void signal_trap_exit(struct trap_frame *f) { deliver(f, -1); }
 
-static void signal_init(void) { trap_app_exit_hook = signal_trap_exit; }
+/* A CPU exception: when it struck the application's code and the
+ * application has a handler for its signal, the handler gets a frame in
+ * f (which the exception's iretq then enters), as Linux's force_sig_fault;
+ * the handler may fix the cause (mprotect) and return to retry the
+ * instruction, or leave by siglongjmp. Returns false for the kernel's
+ * own faults, musl's deliberate crash (a_crash), and a signal with no
+ * handler, blocked or ignored (Linux then resets it to its default
+ * action): the exception's report follows and the VM ends. */
+static bool signal_exception(struct trap_frame *f)
+{
+	unsigned v = (unsigned)f->vector;
+	uint64_t rip = v == 3 ? f->rip - 1 : f->rip; /* int3 reports the next instruction */
+	if (rip < (uintptr_t)__app_text_start || rip >= (uintptr_t)__app_text_end)
+		return false;
+	if (v == 3 && app_hlt_site(f->rip))
+		return false;
+	struct fault fault = { .trapno = v, .err = f->error_code, .cr2 = v == 14 ? read_cr2() : 0 };
+	int code;
+	int sig = sig_from_exception(v, f->error_code, v == 14 && vm_find(&app_vm, fault.cr2) != NULL, &code);
+	if (sig == 0)
+		return false;
+	fault.addr = v == 14 ? fault.cr2 : (v == 0 || v == 1 || v == 6) ? f->rip : 0;
+	struct thread *t = sched_current();
+	struct linux_sigaction act = signal_actions[sig];
+	if (act.handler == SIG_DFL || act.handler == SIG_IGN || (t->sig.blocked & sig_bit(sig))) {
+		kprintf("\nkeel: the application raised %s (code %d, address %#lx) and has no handler for it:"
+			" the default action ends the VM\n",
+			signal_name(sig), code, (unsigned long)fault.addr);
+		return false;
+	}
+	setup_frame(f, sig, code, &act, &fault);
+	signal_update_work(t);
+	return true;
+}
+
+static void signal_init(void)
+{
+	trap_app_exit_hook = signal_trap_exit;
+	trap_app_fault_hook = signal_exception;
+}
 INIT_CALL(INIT_ARCH, signal_init);
 
 /* The frame a handler returned from: its return address was popped, so

@@ -60,3 +60,35 @@ bool sig_canonical(uint64_t addr)
 	uint64_t top = addr >> 47;
 	return top == 0 || top == 0x1ffff;
 }
+
+#define PF_PRESENT 1u
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+
+int sig_from_exception(unsigned vector, uint64_t err, bool in_region, int *code)
+{
+	*code = LINUX_SI_KERNEL;
+	switch (vector) {
+	case 0: *code = LINUX_FPE_INTDIV; return SIGFPE;
+	case 1: *code = LINUX_TRAP_TRACE; return SIGTRAP;
+	case 3: return SIGTRAP;
+	case 4:	 /* #OF */
+	case 5:	 /* #BR */
+	case 10: /* #TS */
+	case 13: /* #GP */ return SIGSEGV;
+	case 6: *code = LINUX_ILL_ILLOPN; return SIGILL;
+	case 11: /* #NP */
+	case 12: /* #SS */ return SIGBUS;
+	case 14: *code = (err & PF_PRESENT) || in_region ? LINUX_SEGV_ACCERR : LINUX_SEGV_MAPERR; return SIGSEGV;
+	case 16: /* #MF */
+	case 19: /* #XM */
+		/* Linux derives the code from the FPU's status; 0 when it cannot. */
+		*code = 0;
+		return SIGFPE;
+	case 17: *code = LINUX_BUS_ADRALN; return SIGBUS;
+	default: return 0;
+	}
+}

@@ -57,6 +57,9 @@ struct linux_siginfo {
 			int32_t tid, overrun;
 			uint64_t value;
 		} timer;
+		struct {
+			uint64_t addr; /* si_addr of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+		} fault;
 		uint8_t bytes[112];
 	} u;
 };
@@ -87,6 +90,14 @@ _Static_assert(offsetof(struct linux_rt_sigframe, info) == 312, "info after uc")
 #define LINUX_MINSIGSTKSZ 2048
 
 #define LINUX_SI_USER 0
+/* si_code of the signals a CPU exception raises (Linux's
+ * include/uapi/asm-generic/siginfo.h). */
+#define LINUX_ILL_ILLOPN 2
+#define LINUX_FPE_INTDIV 1
+#define LINUX_SEGV_MAPERR 1
+#define LINUX_SEGV_ACCERR 2
+#define LINUX_BUS_ADRALN 1
+#define LINUX_TRAP_TRACE 2
 #define LINUX_SI_KERNEL 0x80
 #define LINUX_SI_TKILL (-6)
 #define LINUX_SI_TIMER (-2)
@@ -130,6 +141,17 @@ bool sig_on_altstack(uint64_t rsp, uint64_t alt_sp, uint64_t alt_size);
  * TF...) as they are now, so a handler cannot make the kernel's next
  * iretq a task return or mask interrupts. */
 uint64_t sig_sanitize_rflags(uint64_t from_frame, uint64_t current);
+
+/* The signal a CPU exception in the application's code raises, as
+ * Linux's arch/x86/kernel/traps.c and fault.c: #DE SIGFPE (FPE_INTDIV),
+ * #UD SIGILL (ILL_ILLOPN), #DB and #BP SIGTRAP, #NP, #SS and #AC SIGBUS,
+ * #PF SIGSEGV (SEGV_ACCERR when the page is present or the address lies
+ * in one of the application's regions, whose protection forbade the
+ * access; else SEGV_MAPERR), #GP, #TS, #OF and #BR SIGSEGV, #MF and #XM
+ * SIGFPE; others (NMI, #DF, #MC) are the machine's, never the
+ * application's: 0. err is the CPU's error code, in_region whether the
+ * faulting address belongs to the application. *code gets si_code. */
+int sig_from_exception(unsigned vector, uint64_t err, bool in_region, int *code);
 
 /* Whether addr is canonical (48-bit): a rip or rsp rt_sigreturn may load. */
 bool sig_canonical(uint64_t addr);

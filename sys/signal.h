@@ -6,6 +6,7 @@
 #define KEEL_SYS_SIGNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sys/linux.h"
@@ -30,6 +31,18 @@ int signal_send_timer(int sig, int tid, int timer, uint64_t value);
 /* Whether a signal waits for the calling thread: a blocking call returns
  * -EINTR (or -ERESTARTSYS) when this becomes true. */
 static inline bool signal_pending_current(void) { return sched_current()->sig_work != 0; }
+
+/* The mask of a wait that takes one (rt_sigsuspend, ppoll, pselect6,
+ * epoll_pwait): the application's sigset at set (size bytes) replaces
+ * the calling thread's mask for the wait, atomically with respect to
+ * signals sent meanwhile. Returns 0, -EINVAL or -EFAULT. */
+int signal_mask_for_wait(const uint64_t *set, size_t size);
+/* After that wait, which answered ret: the old mask back, as Linux's
+ * restore_saved_sigmask_unless(ret == -EINTR); a wait a signal ended
+ * keeps the wait's mask until that signal's delivery, whose frame gets
+ * the old mask (rt_sigreturn restores it), or which restores it itself
+ * when no handler runs. */
+void signal_mask_after_wait(long ret);
 
 /* The slow part of the system-call exit, taken when the thread's
  * sig_work is set (interrupts disabled, f the call's frame, nr its

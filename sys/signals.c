@@ -24,6 +24,7 @@
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define SIGSET_SIZE 8
 #define SIGCHLD 17
@@ -271,10 +272,9 @@ static long wait_for_signal(void)
 static long sys_pause(long a0, long a1, long a2, long a3, long a4, long a5) { return wait_for_signal(); }
 SYSCALL(SYS_pause, sys_pause);
 
-static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long a5)
+int signal_mask_for_wait(const uint64_t *set, size_t size)
 {
-	const uint64_t *set = (const uint64_t *)a0;
-	if (a1 != SIGSET_SIZE)
+	if (size != SIGSET_SIZE)
 		return -EINVAL;
 	if (!user_range_ok(set, sizeof(*set)))
 		return -EFAULT;
@@ -287,7 +287,26 @@ static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long 
 	t->sig.blocked = *set & ~SIG_UNBLOCKABLE;
 	signal_update_work(t);
 	sched_unlock(irq);
-	return wait_for_signal();
+	return 0;
+}
+
+void signal_mask_after_wait(long ret)
+{
+	struct thread *t = sched_current();
+	bool irq = sched_lock();
+	bool interrupted = ret == -EINTR || ret == -ERESTARTNOHAND || ret == -ERESTARTSYS;
+	if (t->sig.mask_saved && !(interrupted && t->sig_work)) {
+		t->sig.blocked = t->sig.saved_mask;
+		t->sig.mask_saved = false;
+		signal_update_work(t);
+	}
+	sched_unlock(irq);
+}
+
+static long sys_rt_sigsuspend(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	int err = signal_mask_for_wait((const uint64_t *)a0, (size_t)a1);
+	return err ? err : wait_for_signal();
 }
 SYSCALL(SYS_rt_sigsuspend, sys_rt_sigsuspend);
 
@@ -303,11 +322,9 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 		return -EFAULT;
 	uint64_t deadline = DEADLINE_NEVER;
 	if (ts) {
-		if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+		uint64_t ns;
+		if (timespec_to_ns(ts, &ns))
 			return -EINVAL;
-		uint64_t ns = (uint64_t)ts->tv_sec > UINT64_MAX / 1000000000 - 1
-				  ? UINT64_MAX
-				  : (uint64_t)ts->tv_sec * 1000000000 + (uint64_t)ts->tv_nsec;
 		deadline = deadline_after(ns);
 	}
 	uint64_t want = *set & ~SIG_UNBLOCKABLE;
@@ -339,6 +356,10 @@ static long sys_rt_sigtimedwait(long a0, long a1, long a2, long a3, long a4, lon
 	sched_unlock(irq);
 	if (r)
 		return r;
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected it. The signal is taken, as on Linux. */
+	if (info && !user_writable_ok(info, sizeof(*info)))
+		return -EFAULT;
 	if (info)
 		signal_fill_info(info, sig, code);
 	return sig;

@@ -14,7 +14,6 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/random.h"
 #include "arch/x86_64/syscall.h"
 #include "kernel/clock.h"
 #include "kernel/exit.h"
@@ -22,7 +21,6 @@
 #include "kernel/thread.h"
 #include "kernel/app.h"
 #include "kernel/console.h"
-#include "kernel/entropy.h"
 #include "kernel/option.h"
 #include "kernel/mm/mm.h"
 #include "kernel/panic.h"
@@ -30,9 +28,6 @@
 #include "sys/auxv.h"
 #include "sys/linux.h"
 #include "sys/process.h"
-
-/* The entropy registry, when the image has a driver that feeds it. */
-extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 #define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
@@ -95,22 +90,6 @@ static void check_env_option(const char *var)
 }
 KERNEL_OPTION("env.", check_env_option);
 
-static void fill_random(uint8_t out[16])
-{
-	for (int i = 0; i < 2; i++) {
-		uint64_t v;
-		if (!cpu_rdrand64(&v)) {
-			/* No RDRAND: virtio-rng when the image has it, and the
-			 * TSC mixed in whatever happens. */
-			v = rdtsc() * 0x9e3779b97f4a7c15ull;
-			uint64_t r = 0;
-			if (entropy_getrandom && entropy_getrandom(&r, sizeof(r)) == (long)sizeof(r))
-				v ^= r;
-		}
-		memcpy(out + 8 * i, &v, 8);
-	}
-}
-
 void app_memory_init(void)
 {
 	const unsigned r = PROT_READ, rw = PROT_READ | PROT_WRITE;
@@ -161,7 +140,7 @@ int app_run(const struct cmdline *cl)
 	s.argv = cl->argv;
 	s.envc = build_env(cl, env);
 	s.envp = env;
-	fill_random(s.random);
+	random_fill_quiet(s.random, sizeof(s.random));
 	unsigned n = 0;
 	s.aux[n][0] = AT_PAGESZ, s.aux[n++][1] = VM_PAGE;
 	s.aux[n][0] = AT_CLKTCK, s.aux[n++][1] = 100;

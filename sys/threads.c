@@ -19,6 +19,7 @@
 #include "sys/process.h"
 #include "sys/sigframe.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 /* <linux/sched.h> */
 #define CLONE_VM 0x00000100
@@ -53,10 +54,6 @@
 /* A kernel stack for system calls and interrupts only: the application
  * runs on the stack it passed to clone. */
 #define CLONE_KERNEL_STACK (32 * 1024)
-
-struct timespec_abi {
-	long tv_sec, tv_nsec;
-};
 
 static int last_tid;
 
@@ -166,21 +163,18 @@ SYSCALL_FAST(SYS_gettid, sys_gettid);
 /* A timeout of futex(2): relative for FUTEX_WAIT, an absolute time on
  * CLOCK_MONOTONIC (Keel's clock since boot) for FUTEX_WAIT_BITSET.
  * Returns 0 and *deadline, or -EINVAL for a malformed time. */
-static int futex_deadline(const struct timespec_abi *ts, bool absolute, uint64_t *deadline)
+static int futex_deadline(const struct linux_timespec *ts, bool absolute, uint64_t *deadline)
 {
 	if (ts == NULL) {
 		*deadline = DEADLINE_NEVER;
 		return 0;
 	}
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+	uint64_t ns;
+	if (timespec_to_ns(ts, &ns))
 		return -EINVAL;
-	uint64_t base = absolute ? 0 : clock_ns();
-	uint64_t limit = DEADLINE_NEVER - 1 - base;
-	uint64_t sec = (uint64_t)ts->tv_sec;
-	if (sec > limit / 1000000000u || sec * 1000000000u > limit - (uint64_t)ts->tv_nsec)
-		*deadline = DEADLINE_NEVER - 1;
-	else
-		*deadline = base + sec * 1000000000u + (uint64_t)ts->tv_nsec;
+	/* Saturated at half the clock's range: the sum cannot wrap, and
+	 * stays below DEADLINE_NEVER (a timed wait, however long). */
+	*deadline = (absolute ? 0 : clock_ns()) + ns;
 	return 0;
 }
 
@@ -200,9 +194,9 @@ static long sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, 
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if (timeout && !user_range_ok((const void *)timeout, sizeof(struct timespec_abi)))
+		if (timeout && !user_range_ok((const void *)timeout, sizeof(struct linux_timespec)))
 			return -EFAULT;
-		err = futex_deadline((const struct timespec_abi *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
+		err = futex_deadline((const struct linux_timespec *)timeout, cmd == FUTEX_WAIT_BITSET, &deadline);
 		if (err)
 			return err;
 		err = futex_wait(addr, (uint32_t)val, cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : (uint32_t)val3, deadline);

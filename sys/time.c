@@ -15,6 +15,7 @@
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define NS 1000000000ll
 
@@ -31,9 +32,7 @@ static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long 
 	struct linux_timespec *ts = (struct linux_timespec *)a1;
 	if (!user_writable_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	uint64_t ns = clock_of(a0);
-	ts->tv_sec = (int64_t)(ns / NS);
-	ts->tv_nsec = (int64_t)(ns % NS);
+	*ts = ns_to_timespec(clock_of(a0));
 	return 0;
 }
 SYSCALL_FAST(SYS_clock_gettime, sys_clock_gettime);
@@ -58,9 +57,7 @@ static long sys_gettimeofday(long a0, long a1, long a2, long a3, long a4, long a
 	if (tv) {
 		if (!user_writable_ok(tv, sizeof(*tv)))
 			return -EFAULT;
-		uint64_t ns = wallclock_ns();
-		tv->tv_sec = (int64_t)(ns / NS);
-		tv->tv_usec = (int64_t)(ns % NS / 1000);
+		*tv = ns_to_timeval(wallclock_ns());
 	}
 	return 0;
 }
@@ -91,9 +88,13 @@ static long sleep_until(uint64_t deadline, struct linux_timespec *rem)
 	sched_unlock(irq);
 	if (r != -EINTR)
 		return 0;
+	/* Checked before the wait; meanwhile another thread may have
+	 * unmapped or protected it. */
+	if (rem && !user_writable_ok(rem, sizeof(*rem)))
+		return -EFAULT;
 	if (rem) {
 		uint64_t now = clock_ns(), left = deadline > now ? deadline - now : 0;
-		*rem = (struct linux_timespec){ (int64_t)(left / NS), (int64_t)(left % NS) };
+		*rem = ns_to_timespec(left);
 	}
 	return -EINTR;
 }
@@ -102,12 +103,7 @@ static long read_timespec(const struct linux_timespec *ts, uint64_t *ns)
 {
 	if (!user_range_ok(ts, sizeof(*ts)))
 		return -EFAULT;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= NS)
-		return -EINVAL;
-	/* Beyond 292 years saturates. */
-	*ns =
-	    (uint64_t)ts->tv_sec > UINT64_MAX / NS - 1 ? UINT64_MAX : (uint64_t)ts->tv_sec * NS + (uint64_t)ts->tv_nsec;
-	return 0;
+	return timespec_to_ns(ts, ns);
 }
 
 static long sys_nanosleep(long a0, long a1, long a2, long a3, long a4, long a5)

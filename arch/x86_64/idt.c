@@ -107,6 +107,7 @@ void trap_clear_handler(unsigned vector)
 }
 
 void (*trap_app_exit_hook)(struct trap_frame *f);
+bool (*trap_app_fault_hook)(struct trap_frame *f);
 
 /* The system-call exit's last two instructions (syscall.S), where
  * interrupts are already enabled but the stack is still the kernel's. */
@@ -135,6 +136,8 @@ void trap_dispatch(struct trap_frame *f)
 	unsigned v = (unsigned)f->vector;
 	if (v < TRAP_FIRST_IRQ) {
 		if (v == TRAP_DEVICE_NOT_AVAILABLE && fpu_first_use())
+			return;
+		if (trap_app_fault_hook && trap_app_fault_hook(f))
 			return;
 		exception_report(f);
 	}

@@ -5,6 +5,7 @@
 #ifndef KEEL_TRAP_H
 #define KEEL_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What arch/x86_64/traps.S pushes, lowest address first, followed by what the
@@ -61,6 +62,12 @@ __attribute__((noreturn)) void trap_return(const struct trap_frame *f);
  * is set: the system-call layer delivers signals there by editing f.
  * NULL when no such layer is linked. */
 extern void (*trap_app_exit_hook)(struct trap_frame *f);
+
+/* Called for a CPU exception (vectors 0-31 but #NM) before its report:
+ * the system-call layer turns one that struck the application's code
+ * into a signal for its handler by editing f, and returns true; false
+ * lets the report end the VM. NULL when no such layer is linked. */
+extern bool (*trap_app_fault_hook)(struct trap_frame *f);
 
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;

@@ -34,6 +34,13 @@ static unsigned broken;
 
 static void count_broken(void) { broken++; }
 
+/* The application's memory as the files see it after a wait (sys/uaccess.c
+ * in the kernel): every buffer is the application's but the one a test
+ * takes away meanwhile, as another thread's munmap or mprotect would. */
+static const void *taken_away;
+
+bool user_writable_ok(const void *p, size_t len) { return len == 0 || p != taken_away; }
+
 static int setup(void **state)
 {
 	if (!host_reset(T0))
@@ -152,6 +159,36 @@ static void pipe_blocks_a_reader_until_data_and_eof(void **state)
 	assert_int_equal(thread_join(r, &status), 0);
 	assert_int_equal(status, 0);
 	assert_int_equal(thread_join(w, NULL), 0);
+}
+
+static char vanishing[16];
+
+static int read_into_vanishing(void *arg) { return (int)rd->ops->read(rd, vanishing, sizeof(vanishing)); }
+
+static int take_away_then_write(void *arg)
+{
+	sleep_ns(10 * MS);
+	taken_away = arg;
+	HOST_CHECK(put_str(wr, "hello") == 5);
+	return 0;
+}
+
+/* A buffer checked before the wait and gone after it: EFAULT, and the
+ * data stays in the pipe for the next reader. */
+static void pipe_reader_whose_buffer_goes_gets_efault(void **state)
+{
+	struct thread *r, *w;
+	taken_away = NULL;
+	assert_int_equal(thread_create(&r, "reader", read_into_vanishing, NULL, 0), 0);
+	assert_int_equal(thread_create(&w, "writer", take_away_then_write, vanishing, 0), 0);
+	int status = 0;
+	assert_int_equal(thread_join(r, &status), 0);
+	assert_int_equal(status, -EFAULT);
+	assert_int_equal(thread_join(w, NULL), 0);
+	taken_away = NULL;
+	char buf[8];
+	assert_int_equal(rd->ops->read(rd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
 }
 
 static int drain_later(void *arg)
@@ -373,6 +410,22 @@ static void a_wait_wakes_when_a_file_becomes_ready(void **state)
 	assert_int_equal(thread_join(t, NULL), 0);
 }
 
+static struct epoll_event vanishing_events[4];
+
+/* The events array checked before the wait and gone after it: EFAULT. */
+static void a_wait_whose_buffer_goes_gets_efault(void **state)
+{
+	assert_int_equal(ctl(EPOLL_CTL_ADD, 3, rd, EPOLLIN, 9), 0);
+	struct thread *t;
+	taken_away = NULL;
+	assert_int_equal(thread_create(&t, "writer", take_away_then_write, vanishing_events, 0), 0);
+	assert_int_equal(epoll_wait_until(ep, vanishing_events, 4, DEADLINE_NEVER), -EFAULT);
+	assert_int_equal(thread_join(t, NULL), 0);
+	taken_away = NULL;
+	/* Level-triggered: still there for the next wait. */
+	assert_int_equal(epoll_wait_until(ep, vanishing_events, 4, DEADLINE_NEVER), 1);
+}
+
 #define PIPE_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define EP_TEST(f) cmocka_unit_test_setup_teardown(f, ep_setup, ep_teardown)
 
@@ -384,6 +437,7 @@ int main(void)
 		PIPE_TEST(pipe_eof_and_epipe),
 		PIPE_TEST(pipe_blocks_a_reader_until_data_and_eof),
 		PIPE_TEST(pipe_blocks_a_writer_until_room),
+		PIPE_TEST(pipe_reader_whose_buffer_goes_gets_efault),
 		PIPE_TEST(watchers_hear_every_change),
 		EP_TEST(level_triggered_reports_while_ready),
 		EP_TEST(edge_triggered_reports_once_per_change),
@@ -395,6 +449,7 @@ int main(void)
 		EP_TEST(nesting_is_pollable_and_cycles_are_refused),
 		EP_TEST(a_wait_times_out_at_its_deadline),
 		EP_TEST(a_wait_wakes_when_a_file_becomes_ready),
+		EP_TEST(a_wait_whose_buffer_goes_gets_efault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,12 +133,42 @@ static void sigreturn_checks(void **state)
 	assert_false(sig_canonical(0xfff0000000000000ull));
 }
 
+static void exception_signals(void **state)
+{
+	(void)state;
+	int code;
+	assert_int_equal(sig_from_exception(0, 0, false, &code), 8);
+	assert_int_equal(code, LINUX_FPE_INTDIV);
+	assert_int_equal(sig_from_exception(6, 0, false, &code), 4);
+	assert_int_equal(code, LINUX_ILL_ILLOPN);
+	assert_int_equal(sig_from_exception(3, 0, false, &code), 5);
+	assert_int_equal(code, LINUX_SI_KERNEL);
+	assert_int_equal(sig_from_exception(13, 0, false, &code), 11);
+	assert_int_equal(code, LINUX_SI_KERNEL);
+	assert_int_equal(sig_from_exception(17, 0, false, &code), 7);
+	assert_int_equal(code, LINUX_BUS_ADRALN);
+	assert_int_equal(sig_from_exception(12, 0, false, &code), 7);
+	/* A page fault: unmapped and outside every region, or a PROT_NONE
+	 * region (not present, but the application's), or present. */
+	assert_int_equal(sig_from_exception(14, 2, false, &code), 11);
+	assert_int_equal(code, LINUX_SEGV_MAPERR);
+	assert_int_equal(sig_from_exception(14, 2, true, &code), 11);
+	assert_int_equal(code, LINUX_SEGV_ACCERR);
+	assert_int_equal(sig_from_exception(14, 3, false, &code), 11);
+	assert_int_equal(code, LINUX_SEGV_ACCERR);
+	/* The machine's own: never a signal. */
+	assert_int_equal(sig_from_exception(2, 0, false, &code), 0);
+	assert_int_equal(sig_from_exception(8, 0, false, &code), 0);
+	assert_int_equal(sig_from_exception(18, 0, false, &code), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gregs_in_libc_order), cmocka_unit_test(next_signal),
 		cmocka_unit_test(handler_mask),	       cmocka_unit_test(frame_placement),
 		cmocka_unit_test(altstack_membership), cmocka_unit_test(sigreturn_checks),
+		cmocka_unit_test(exception_signals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,10 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "mtest.h"
+#include "pmask.h"
 #include "pthreads.h"
 #include "registers.h"
 #include "signals.h"
+#include "vanish.h"
 
 static int failures;
 
@@ -353,6 +356,16 @@ int main(int argc, char **argv)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)
 		return test_prot_none();
+	if (strcmp(what, "pmask") == 0)
+		return test_pmask();
+	if (strcmp(what, "vanish") == 0)
+		return test_vanish();
+	if (strcmp(what, "vanish-tty") == 0)
+		return test_vanish_tty();
+	if (strcmp(what, "faults") == 0)
+		return test_faults();
+	if (strcmp(what, "fault-default") == 0)
+		return test_fault_default();
 	if (strcmp(what, "signals") == 0)
 		return test_signals();
 	if (strcmp(what, "signal-timers") == 0)
