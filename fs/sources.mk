@@ -15,3 +15,6 @@ SYS_SRCS += $(FS_SRCS)
 
 # The same sources, without the kernel's disk, for the host tool and tests.
 FS_HOST_SRCS := $(filter-out fs/blkdisk.c,$(FS_SRCS))
+
+# The VFS and the filesystems without a disk, for the system-call layer.
+SYS_SRCS += fs/vfs.c fs/ramfs.c fs/genfs.c fs/locks.c kernel/genfile.c

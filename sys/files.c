@@ -1,10 +1,11 @@
 /*
  * Descriptor system calls over the table of sys/fd.c: read, write and
- * their vector forms, close, the dup family, ioctl, fcntl, lseek. What a
+ * their vector forms, close, the dup family, ioctl, fcntl. What a
  * descriptor does is its object's (struct file_ops).
  */
 #include <errno.h>
 
+#include "sys/fsfile.h"
 #include "sys/linux.h"
 #include "sys/pipe.h"
 #include "sys/process.h"
@@ -107,7 +108,15 @@ SYSCALL(SYS_readv, sys_readv);
 static long sys_writev(long a0, long a1, long a2, long a3, long a4, long a5) { return vector_io(a0, a1, a2, true); }
 SYSCALL(SYS_writev, sys_writev);
 
-static long sys_close(long a0, long a1, long a2, long a3, long a4, long a5) { return fd_close(&app_fds, (int)a0); }
+static long sys_close(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get(&app_fds, (int)a0);
+	if (f == NULL)
+		return -EBADF;
+	fsfile_fd_closing(f); /* the process's record locks on it go */
+	file_put(f);
+	return fd_close(&app_fds, (int)a0);
+}
 SYSCALL(SYS_close, sys_close);
 
 static long sys_dup(long a0, long a1, long a2, long a3, long a4, long a5) { return fd_dup(&app_fds, (int)a0, 0); }
@@ -218,13 +227,3 @@ SYSCALL(SYS_pipe2, sys_pipe2);
 
 static long sys_pipe(long a0, long a1, long a2, long a3, long a4, long a5) { return do_pipe2((int *)a0, 0); }
 SYSCALL(SYS_pipe, sys_pipe);
-
-static long sys_lseek(long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	struct file *f = fd_get(&app_fds, (int)a0);
-	if (f == NULL)
-		return -EBADF;
-	file_put(f);
-	return -ESPIPE; /* the console; files bring their own */
-}
-SYSCALL(SYS_lseek, sys_lseek);

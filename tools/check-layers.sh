@@ -38,6 +38,10 @@ WHITEBOX=(
 	"tests/apps/ktest/faults.c|drivers/virtio/virtio.h"   # writes a used element the engine must refuse
 	"tests/apps/ktest/net.c|kernel/netdev.h"              # the network stack's place, before there is one
 	"tests/apps/nettest/main.c|net/netif.h"              # the glue's counters: which offloads a boot used
+	"tests/apps/ktest/blk.c|kernel/blkdev.h"              # the raw disk, below any filesystem
+	"tests/apps/ktest/blk.c|kernel/sync.h"                # a semaphore posted from completions in interrupt handlers
+	"tests/apps/ktest/blk_bench.c|kernel/blkdev.h"        # the raw disk's speed, below any filesystem
+	"tests/apps/ktest/blk_bench.c|kernel/sync.h"          # a semaphore posted from completions in interrupt handlers
 )
 
 bad=0

@@ -3,7 +3,7 @@
 # same sources as its Keel image: the reference the boot tests compare a
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
-#   tools/linux-build.sh NAME...    lua, sqlite3, sysbench, timeit
+#   tools/linux-build.sh NAME...    lua, sqlite3, sysbench, timeit, blkbench
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
@@ -37,6 +37,7 @@ for name in "$@"; do
 		;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
 	timeit) "${CC[@]}" -o "$bin" bench/progs/timeit.c ;;
+	blkbench) "${CC[@]}" -o "$bin" bench/progs/blkbench.c -lpthread ;;
 	*)
 		echo "linux-build: no recipe for '$name'" >&2
 		exit 2

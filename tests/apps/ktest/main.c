@@ -102,6 +102,8 @@ static const struct ktest tests[] = {
 	{ "net-tap",
 	  "MY GW [N [L]]: the same on a tap; N malformed frames and L merged segments from the host between rounds",
 	  ktest_net_tap },
+	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
+	{ "blk-bench", "DISK [MIB] [OPS]: time sequential and random requests", ktest_blk_bench },
 };
 
 int main(int argc, char **argv)

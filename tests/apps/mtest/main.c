@@ -340,6 +340,10 @@ int main(int argc, char **argv)
 		return test_epoll();
 	if (strcmp(what, "tty") == 0)
 		return test_tty();
+	if (strcmp(what, "tree") == 0)
+		return test_fstree(argc, argv);
+	if (strcmp(what, "files") == 0)
+		return test_fsfiles();
 	if (strcmp(what, "devnodes") == 0)
 		return test_devnodes();
 	if (strcmp(what, "abs-sleep") == 0)

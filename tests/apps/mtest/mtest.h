@@ -7,5 +7,7 @@ int test_poll(void);
 int test_epoll(void);
 int test_tty(void);
 int test_devnodes(void);
+int test_fsfiles(void);
+int test_fstree(int argc, char **argv);
 
 #endif
