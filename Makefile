@@ -375,6 +375,17 @@ test: deps
 	@tools/install-deps.sh test
 	@tests/run.sh
 
+# --- the host tool for KeelFS images ---------------------------------------------
+
+# build/keelfs (tools/keelfs/), built from the filesystem's own sources.
+.PHONY: keelfs
+keelfs: $(BUILD)/keelfs
+$(BUILD)/keelfs: tools/keelfs/keelfs.c tools/keelfs/hostdisk.c $(FS_HOST_SRCS) $(wildcard fs/*.h tools/keelfs/*.h)
+	@mkdir -p $(dir $@)
+	$(say) HOSTCC $@
+	$(Q)$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -D_GNU_SOURCE -o $@ \
+		$(filter %.c,$^)
+
 # --- host unit tests ----------------------------------------------------------
 
 include tests/host/host.mk

@@ -35,6 +35,7 @@ int *__errno_location(void);
 #define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
@@ -74,6 +75,7 @@ int *__errno_location(void);
 #define EHOSTUNREACH 113
 #define EALREADY 114
 #define EINPROGRESS 115
+#define EUCLEAN 117
 #define ECANCELED 125
 
 #endif
