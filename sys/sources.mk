@@ -1,3 +1,9 @@
+# Sources of the system-call layer kept out of the Makefile's list.
+SYS_SRCS += sys/timeval.c
+# The file system calls over the VFS: the open file, the calls by path,
+# record locks, and the tree mounted at boot.
+SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
+
 # The socket system calls over lwIP's netconn API, in images with the
 # network stack (KEEL_NET := yes); the Makefile adds them to SYS_SRCS
 # once the application's app.mk has said. The pure parts are host-tested
@@ -15,10 +21,3 @@ SYS_NET_SRCS := \
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.
 SYS_NONET_SRCS := sys/nosocket.c
-
-# The file system calls over the VFS: the open file, the calls by path,
-# record locks, and the tree mounted at boot.
-SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
-
-# Sources of the system-call layer kept out of the Makefile's list.
-SYS_SRCS += sys/timeval.c

@@ -36,12 +36,12 @@ WHITEBOX=(
 	"tests/apps/ktest/devices.c|kernel/mm/dma.h"         # DMA pools on the real page allocator
 	"tests/apps/ktest/protection.c|arch/x86_64/paging.h"  # mmio_map must refuse to map over the kernel
 	"tests/apps/ktest/faults.c|drivers/virtio/virtio.h"   # writes a used element the engine must refuse
+	"tests/apps/ktest/net.c|kernel/netdev.h"              # the network stack's place, before there is one
+	"tests/apps/nettest/main.c|net/netif.h"              # the glue's counters: which offloads a boot used
 	"tests/apps/ktest/blk.c|kernel/blkdev.h"              # the raw disk, below any filesystem
 	"tests/apps/ktest/blk.c|kernel/sync.h"                # a semaphore posted from completions in interrupt handlers
-	"tests/apps/ktest/net.c|kernel/netdev.h"              # the network stack's place, before there is one
 	"tests/apps/ktest/blk_bench.c|kernel/blkdev.h"        # the raw disk's speed, below any filesystem
 	"tests/apps/ktest/blk_bench.c|kernel/sync.h"          # a semaphore posted from completions in interrupt handlers
-	"tests/apps/nettest/main.c|net/netif.h"              # the glue's counters: which offloads a boot used
 )
 
 bad=0

@@ -1,7 +1,7 @@
 # Boot tests of virtio-blk disks (tests/boot/t-blk.sh), sourced by cases.sh:
 # each interface with and without indirect descriptors, with 512- and
 # 4096-byte logical blocks; each interrupt mode; a read-only drive; a write
-# error from the host; a disk grown while in use.
+# error from the host; a disk grown while in use; two disks, named in order.
 for transport in modern legacy; do
 	for indirect in on off; do
 		for lbs in 512 4096; do
@@ -16,3 +16,4 @@ done
 script_test blk-read-only tests/boot/t-blk.sh ro
 script_test blk-write-error tests/boot/t-blk.sh ioerr
 script_test blk-resize tests/boot/t-blk.sh resize
+script_test blk-two-disks tests/boot/t-blk.sh two

@@ -11,6 +11,8 @@
 #       by QEMU (blkdebug): -EIO to the caller, the kernel goes on
 #   t-blk.sh resize                             the disk grown from the QEMU
 #       monitor: the kernel logs the new capacity and the guest uses it
+#   t-blk.sh two                                rw on the second of two disks,
+#       vdb (named in the order found); the first, vda, left as it was
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
@@ -38,9 +40,16 @@ ioerr)
 	drive="file=blkdebug:$tmp/blkdebug.conf:$img,if=none,id=d0,format=raw" ;;
 esac
 
-append="blk vda $mode"
+disk=vda nr=0 qemu=()
+if [ "$mode" = two ]; then
+	# Another disk first, in the slot before: it is found first.
+	truncate -s 8M "$tmp/other.img"
+	qemu+=(-drive "file=$tmp/other.img,if=none,id=d1,format=raw" -device virtio-blk-pci,drive=d1,serial=OTHER)
+	disk=vdb nr=1 mode=rw
+fi
+append="blk $disk $mode"
 [ -n "$irq" ] && append="virtio.irq=$irq -- $append"
-qemu=(-drive "$drive" -device "$dev")
+qemu+=(-drive "$drive" -device "$dev")
 [ "$mode" = resize ] && qemu+=(-monitor "unix:$tmp/mon,server=on,wait=off")
 ./run-qemu.sh --kernel "$KTEST" --accel tcg --machine q35 --timeout 120 --append "$append" \
 	-- "${qemu[@]}" </dev/null >"$tmp/out" 2>&1 &
@@ -60,11 +69,16 @@ wait $qemu_job
 rc=$?
 cat "$tmp/out"
 [ $rc = 0 ] || fail "exit status $rc"
-grep -Eq "^vda: virtio-blk0, 32768 sectors of 512 bytes, $lbs-byte blocks, serial KEEL-DISK-7" "$tmp/out" ||
-	fail "the disk was not announced with its size, block size and serial"
+grep -Eq "^$disk: virtio-blk$nr, 32768 sectors of 512 bytes, $lbs-byte blocks, serial KEEL-DISK-7" "$tmp/out" ||
+	fail "the disk was not announced as $disk with its size, block size and serial"
 want_iface=modern
 [ "$transport" = legacy ] && want_iface=legacy
-grep -q "virtio-blk0: .*, $want_iface interface" "$tmp/out" || fail "not the $want_iface interface"
+grep -q "virtio-blk$nr: .*, $want_iface interface" "$tmp/out" || fail "not the $want_iface interface"
+if [ $nr = 1 ]; then
+	grep -q '^vda: virtio-blk0, 16384 sectors of 512 bytes, 512-byte blocks, serial OTHER' "$tmp/out" ||
+		fail "the first disk was not vda"
+	cmp -s "$tmp/other.img" <(head -c 8M /dev/zero) || fail "the other disk was written"
+fi
 
 case $mode in
 rw)

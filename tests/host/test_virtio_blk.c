@@ -612,6 +612,58 @@ static void never_answers(void **state)
 	blk_release();
 }
 
+/* A device that keeps a request and then does not reset either: the
+ * wait still ends at its bound, both requests are given back, and the
+ * disk refuses the next ones rather than hang. */
+static void never_answers_nor_resets(void **state)
+{
+	device(false, FEATURES);
+	struct blkdev *bd = attached();
+	static uint8_t a[4096], b[4096];
+	struct blk_seg sa = { a, 4096 }, sb = { b, 4096 };
+	int other = 0;
+	struct blkreq ra = { .op = BLK_READ, .sector = 0, .segs = &sa, .nsegs = 1, .done = count_done, .ctx = &other };
+	dones = 0;
+	behaviour = SILENT;
+	assert_int_equal(blkdev_submit(bd, &ra), 0);
+	fk.reset_stuck = true;
+	struct blkreq rb = { .op = BLK_WRITE, .sector = 8, .segs = &sb, .nsegs = 1 };
+	assert_int_equal(blkdev_submit_wait(bd, &rb, SEC), -ETIMEDOUT);
+	assert_int_equal(other, -EIO);
+	assert_non_null(strstr(log_text, "vda: the device did not reset"));
+	assert_true(vd.broken);
+	assert_int_equal(blkdev_read(bd, 0, a, 4096, SEC), -EIO);
+	/* Given up for good: its memory stays with it (a leak, by design). */
+	struct vtblk *vb = vb_of();
+	assert_int_equal(blkdev_unregister(&vb->bd), 0);
+	fk.reset_stuck = false;
+	virtio_detach(&vd);
+	vtblk_free(vb);
+}
+
+/* NEEDS_RESET announced by a configuration interrupt: the device is
+ * reset, the requests it held fail with -EIO at once. */
+static void needs_reset(void **state)
+{
+	device(false, FEATURES);
+	struct blkdev *bd = attached();
+	static uint8_t a[4096];
+	struct blk_seg sa = { a, 4096 };
+	int result = 0;
+	struct blkreq ra = { .op = BLK_READ, .sector = 0, .segs = &sa, .nsegs = 1, .done = count_done, .ctx = &result };
+	dones = 0;
+	behaviour = SILENT;
+	assert_int_equal(blkdev_submit(bd, &ra), 0);
+	device_runs();
+	assert_int_equal(dones, 0);
+	fk.status |= VIRTIO_STATUS_NEEDS_RESET;
+	virtio_dispatch(&vd, 2);
+	assert_int_equal(dones, 1);
+	assert_int_equal(result, -EIO);
+	assert_int_equal(blkdev_read(bd, 0, a, 4096, SEC), -EIO);
+	blk_release();
+}
+
 /* A request still waiting for room in the ring is taken back without a
  * reset. */
 static void abort_pending(void **state)
@@ -672,7 +724,8 @@ int main(void)
 		cmocka_unit_test(many_in_flight),  cmocka_unit_test(flush_discard_write_zeroes),
 		cmocka_unit_test(read_only),	   cmocka_unit_test(blocks_of_4096),
 		cmocka_unit_test(lying_device),	   cmocka_unit_test(unknown_id),
-		cmocka_unit_test(never_answers),   cmocka_unit_test(abort_pending),
+		cmocka_unit_test(never_answers),   cmocka_unit_test(never_answers_nor_resets),
+		cmocka_unit_test(needs_reset),	   cmocka_unit_test(abort_pending),
 		cmocka_unit_test(capacity_change), cmocka_unit_test(names_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,5 +7,5 @@
 # resolver through the user network).
 KEEL_DRIVERS := virtio-console virtio-blk virtio-net
 KEEL_NET := yes
-APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c faults.c vanish.c pmask.c fsfiles.c fstree.c \
+APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c faults.c vanish.c pmask.c \
 	sockets.c
