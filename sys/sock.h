@@ -109,6 +109,15 @@ void sock_changed(struct sock *s);
 /* Whether a call on s must not wait: O_NONBLOCK or MSG_DONTWAIT. */
 bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 
+/* --- sys/socketcalls.c --- */
+
+/* The socket at fd with a reference (file_put(*f) after), or -EBADF /
+ * -ENOTSOCK. */
+long sock_get(long fd, struct file **f, struct sock **s);
+/* Writes a to the application's (addr, *lenp) as accept, recvfrom and
+ * getsockname do: truncated to *lenp, *lenp set to the full length. */
+long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp);
+
 /* --- sys/socket.c --- */
 
 long sock_send(struct sock *s, struct sock_io *io, const struct sock_addr *to);

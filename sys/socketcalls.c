@@ -1,6 +1,7 @@
 /*
  * The socket system calls: socket, bind, listen, accept4, connect, the
- * send and receive family, shutdown, the names, the options. Each finds
+ * send and receive family, shutdown (the names and the options are in
+ * sys/sockoptcalls.c). Each finds
  * its socket through the descriptor table (-ENOTSOCK for another kind of
  * file) and works through the netconn; data moves in sys/socket.c.
  */
@@ -37,9 +38,7 @@ struct linux_msghdr {
 };
 _Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
 
-/* The socket at fd with a reference (file_put(*f) after), or -EBADF /
- * -ENOTSOCK. */
-static long get_sock(long fd, struct file **f, struct sock **s)
+long sock_get(long fd, struct file **f, struct sock **s)
 {
 	*f = fd_get(&app_fds, (int)fd);
 	if (*f == NULL)
@@ -69,9 +68,7 @@ static long read_addr(const struct sock *s, long addr, long len, bool allow_unsp
 	return r;
 }
 
-/* Writes a to the application's (addr, *lenp) as accept, recvfrom and
- * getsockname do: truncated to *lenp, *lenp set to the full length. */
-static long write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp)
+long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp)
 {
 	if (addr == 0)
 		return 0;
@@ -129,7 +126,7 @@ static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	struct sock_addr a;
@@ -165,7 +162,7 @@ static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	if (!s->opts.stream) {
@@ -198,7 +195,7 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 		return -EINVAL;
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	if (!s->ready.listening) {
@@ -257,7 +254,7 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 	struct sock_addr peer = { 0 };
 	if (netconn_peer(conn, &ip, &port) == ERR_OK)
 		sock_ip_from(&ip, port, &peer);
-	r = write_addr(ns, &peer, addr, lenp);
+	r = sock_write_addr(ns, &peer, addr, lenp);
 	file_put(f);
 	if (r) {
 		file_put(&ns->file);
@@ -329,7 +326,7 @@ static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	struct sock_addr a;
@@ -390,7 +387,7 @@ static long do_send(long fd, struct sock_io *io, long addr, long addrlen)
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	struct sock_addr to;
@@ -408,14 +405,14 @@ static long do_recv(long fd, struct sock_io *io, long addr, long lenp)
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	r = check_buffers(io, true);
 	if (r == 0)
 		r = sock_recv(s, io);
 	if (r >= 0 && io->has_addr) {
-		long w = write_addr(s, &io->addr, addr, lenp);
+		long w = sock_write_addr(s, &io->addr, addr, lenp);
 		if (w)
 			r = w;
 	} else if (r >= 0 && addr && lenp && user_writable_ok((void *)lenp, 4)) {
@@ -483,7 +480,7 @@ static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
 {
 	struct file *f;
 	struct sock *s;
-	long r = get_sock(fd, &f, &s);
+	long r = sock_get(fd, &f, &s);
 	if (r)
 		return r;
 	if (how < SHUT_RD || how > SHUT_RDWR) {
@@ -509,142 +506,3 @@ static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
 	return r;
 }
 SYSCALL(SYS_shutdown, sys_shutdown);
-
-static long get_name(long fd, long addr, long lenp, bool local)
-{
-	struct file *f;
-	struct sock *s;
-	long r = get_sock(fd, &f, &s);
-	if (r)
-		return r;
-	struct sock_addr a = { .v6 = s->opts.domain == LINUX_AF_INET6 };
-	ip_addr_t ip;
-	u16_t port;
-	if (!local && (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected)) {
-		r = -ENOTCONN;
-	} else if (netconn_getaddr(s->conn, &ip, &port, local) == ERR_OK) {
-		sock_ip_from(&ip, port, &a);
-	} else if (!local) {
-		r = -ENOTCONN;
-	}
-	/* An unbound socket's name is the wildcard, port 0. */
-	if (r == 0)
-		r = write_addr(s, &a, addr, lenp);
-	file_put(f);
-	return r;
-}
-
-static long sys_getsockname(long fd, long addr, long lenp, long a3, long a4, long a5)
-{
-	return get_name(fd, addr, lenp, true);
-}
-SYSCALL(SYS_getsockname, sys_getsockname);
-
-static long sys_getpeername(long fd, long addr, long lenp, long a3, long a4, long a5)
-{
-	return get_name(fd, addr, lenp, false);
-}
-SYSCALL(SYS_getpeername, sys_getpeername);
-
-/* What an option changes in lwIP's control block, under the core lock. */
-static void apply_opts(struct sock *s)
-{
-	LOCK_TCPIP_CORE();
-	struct ip_pcb *pcb = s->conn->pcb.ip;
-	if (pcb) {
-		if (s->opts.reuseaddr)
-			ip_set_option(pcb, SOF_REUSEADDR);
-		else
-			ip_reset_option(pcb, SOF_REUSEADDR);
-		if (s->opts.keepalive)
-			ip_set_option(pcb, SOF_KEEPALIVE);
-		else
-			ip_reset_option(pcb, SOF_KEEPALIVE);
-		if (s->opts.broadcast)
-			ip_set_option(pcb, SOF_BROADCAST);
-		else
-			ip_reset_option(pcb, SOF_BROADCAST);
-	}
-#if LWIP_SO_LINGER
-	/* SO_LINGER with no time: close resets the connection, as Linux.
-	 * A lingering close with time left goes on in the background (lwIP
-	 * cannot linger for a non-blocking netconn). */
-	s->conn->linger = s->opts.linger_on && s->opts.linger_s == 0 ? 0 : -1;
-#endif
-	if (s->opts.stream && s->conn->pcb.tcp && s->conn->pcb.tcp->state != LISTEN) {
-		struct tcp_pcb *tpcb = s->conn->pcb.tcp;
-		if (s->opts.nodelay)
-			tcp_nagle_disable(tpcb);
-		else
-			tcp_nagle_enable(tpcb);
-#if LWIP_TCP_KEEPALIVE
-		tpcb->keep_idle = (u32_t)s->opts.keepidle_s * 1000;
-		tpcb->keep_intvl = (u32_t)s->opts.keepintvl_s * 1000;
-		tpcb->keep_cnt = (u32_t)s->opts.keepcnt;
-#endif
-	}
-	UNLOCK_TCPIP_CORE();
-}
-
-static long sys_setsockopt(long fd, long level, long name, long val, long len, long a5)
-{
-	struct file *f;
-	struct sock *s;
-	long r = get_sock(fd, &f, &s);
-	if (r)
-		return r;
-	uint8_t buf[16] = { 0 };
-	if (len < 0) {
-		r = -EINVAL;
-	} else if (len && !user_range_ok((const void *)val, (size_t)len)) {
-		r = -EFAULT;
-	} else {
-		memcpy(buf, (const void *)val, (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf));
-		if (level == LINUX_IPPROTO_IPV6 && name == LINUX_IPV6_V6ONLY && s->bound)
-			r = -EINVAL; /* Linux: only before bind */
-		else
-			r = sockopt_set(&s->opts, (int)level, (int)name, buf, (uint32_t)len);
-		if (r == 0)
-			apply_opts(s);
-	}
-	file_put(f);
-	return r;
-}
-SYSCALL(SYS_setsockopt, sys_setsockopt);
-
-static long sys_getsockopt(long fd, long level, long name, long val, long lenp, long a5)
-{
-	struct file *f;
-	struct sock *s;
-	long r = get_sock(fd, &f, &s);
-	if (r)
-		return r;
-	int32_t len;
-	uint8_t buf[16];
-	if (!user_writable_ok((void *)lenp, sizeof(len))) {
-		file_put(f);
-		return -EFAULT;
-	}
-	memcpy(&len, (const void *)lenp, sizeof(len));
-	uint32_t n = len < 0 ? 0 : (uint32_t)len < sizeof(buf) ? (uint32_t)len : sizeof(buf);
-	if (len < 0)
-		r = -EINVAL;
-	else if (level == LINUX_SOL_SOCKET && name == LINUX_SO_ERROR)
-		sockopt_put_int(sock_take_error(s), buf, &n);
-	else if (level == LINUX_SOL_SOCKET && name == LINUX_SO_ACCEPTCONN)
-		sockopt_put_int(s->ready.listening, buf, &n);
-	else
-		r = sockopt_get(&s->opts, (int)level, (int)name, buf, &n);
-	if (r == 0) {
-		if (!user_writable_ok((void *)val, n)) {
-			r = -EFAULT;
-		} else {
-			memcpy((void *)val, buf, n);
-			len = (int32_t)n;
-			memcpy((void *)lenp, &len, sizeof(len));
-		}
-	}
-	file_put(f);
-	return r;
-}
-SYSCALL(SYS_getsockopt, sys_getsockopt);

@@ -16,6 +16,7 @@ SYS_NET_SRCS := \
 	sys/sockconn.c \
 	sys/socket.c \
 	sys/socketcalls.c \
+	sys/sockoptcalls.c \
 	sys/netfiles.c
 
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
