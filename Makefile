@@ -230,6 +230,9 @@ KOBJ := $(BUILD)/obj
 ifeq ($(APP_LIBC),musl)
 KEEL_SYSCALLS := yes
 endif
+# The socket calls go with the network stack; an image without it gets
+# their stand-ins (sys/sources.mk).
+SYS_SRCS += $(if $(filter yes,$(KEEL_NET)),$(SYS_NET_SRCS),$(SYS_NONET_SRCS))
 KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(if $(filter yes,$(KEEL_SYSCALLS)),$(SYS_SRCS)) \
 	$(DRIVER_SRCS) $(LIB_SRCS) $(if $(filter yes,$(KEEL_NET)),$(NET_SRCS))) $(if $(filter yes,$(KEEL_NET)),$(NET_OBJS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(APP_OBJS)
@@ -270,6 +273,7 @@ $(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/g
 	$(Q)tools/gen-syscall-names.sh $< > $@
 $(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): $(BUILD)/gen/syscall_nr.h
 $(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): KCFLAGS += -I$(BUILD)/gen
+$(patsubst %,$(KOBJ)/%.o,$(SYS_NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
 
 # The stack protector's canary is set in start.c, which therefore must not
 # carry one of its own: a frame opened before the canary changes would

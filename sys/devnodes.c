@@ -67,10 +67,34 @@ static int node_stat(struct file *f, struct linux_stat *st)
 
 static void node_close(struct file *f) { free(f->priv); }
 
-static const struct file_ops null_ops = { "null", null_read, swallow, NULL, NULL, NULL, node_stat, node_close };
-static const struct file_ops zero_ops = { "zero", zero_read, swallow, NULL, NULL, NULL, node_stat, node_close };
-static const struct file_ops full_ops = { "full", zero_read, full_write, NULL, NULL, NULL, node_stat, node_close };
-static const struct file_ops random_ops = { "random", random_read, swallow, NULL, NULL, NULL, node_stat, node_close };
+static const struct file_ops null_ops = {
+	.kind = "null",
+	.read = null_read,
+	.write = swallow,
+	.stat = node_stat,
+	.close = node_close,
+};
+static const struct file_ops zero_ops = {
+	.kind = "zero",
+	.read = zero_read,
+	.write = swallow,
+	.stat = node_stat,
+	.close = node_close,
+};
+static const struct file_ops full_ops = {
+	.kind = "full",
+	.read = zero_read,
+	.write = full_write,
+	.stat = node_stat,
+	.close = node_close,
+};
+static const struct file_ops random_ops = {
+	.kind = "random",
+	.read = random_read,
+	.write = swallow,
+	.stat = node_stat,
+	.close = node_close,
+};
 
 /* The object a node opens to, with a reference for the caller. */
 static long node_open(const struct devnode *n, int flags, struct file **out)

@@ -70,8 +70,9 @@ static long sys_write(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_write, sys_write);
 
-/* readv and writev: each buffer in turn, stopping at a short transfer
- * (what Linux does for a terminal). */
+/* readv and writev: one transfer when the object has its own (sockets),
+ * else each buffer in turn, stopping at a short transfer (what Linux
+ * does for a terminal). */
 static long vector_io(long fd, long iov_addr, long count, bool writing)
 {
 	const struct linux_iovec *iov = (const struct linux_iovec *)iov_addr;
@@ -82,6 +83,25 @@ static long vector_io(long fd, long iov_addr, long count, bool writing)
 	struct file *f = fd_get(&app_fds, (int)fd);
 	if (f == NULL)
 		return -EBADF;
+	long (*whole)(struct file *, const struct linux_iovec *, size_t, size_t) =
+	    writing ? f->ops->writev : f->ops->readv;
+	if (whole) {
+		long r = (f->access & (writing ? FILE_WRITE : FILE_READ)) ? 0 : -EBADF;
+		size_t sum = 0;
+		for (long i = 0; i < count && r == 0; i++) {
+			const void *buf = (const void *)(uintptr_t)iov[i].base;
+			if (iov[i].len > MAX_RW || sum + iov[i].len > MAX_RW)
+				r = -EINVAL;
+			else if (iov[i].len &&
+				 !(writing ? user_range_ok(buf, iov[i].len) : user_writable_ok(buf, iov[i].len)))
+				r = -EFAULT;
+			sum += iov[i].len;
+		}
+		if (r == 0)
+			r = whole(f, iov, (size_t)count, sum);
+		file_put(f);
+		return r;
+	}
 	long total = 0, r = 0;
 	for (long i = 0; i < count; i++) {
 		if (iov[i].len > MAX_RW || (size_t)total + iov[i].len > MAX_RW) {

@@ -40,7 +40,7 @@ suite_done() { # name passed failed
 # --- build ----------------------------------------------------------------------
 echo "== build"
 build_pass=0 build_fail=0
-for target in "APP=hello" "APP=khello" "APP=ktest CMDLINE=-- args 'baked into grub.cfg' x" "APP=mtest" "APP=ownmalloc" "APP=lua" "APP=sqlite3" "APP=nettest"; do
+for target in "APP=hello" "APP=khello" "APP=ktest CMDLINE=-- args 'baked into grub.cfg' x" "APP=mtest" "APP=ownmalloc" "APP=lua" "APP=sqlite3" "APP=nettest" "APP=echo"; do
 	app=${target%% *}
 	app=${app#APP=}
 	cmdline=${target#* CMDLINE=}
