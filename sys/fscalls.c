@@ -27,7 +27,9 @@
 #define UTIME_NOW ((1l << 30) - 1l)
 #define UTIME_OMIT ((1l << 30) - 2l)
 
-char fs_cwd[VFS_PATH_MAX] = "/";
+/* "/" from the boot on (sys/fsroot.c sets it with the tree): an
+ * initialiser here would put all its 4 KiB in the image. */
+char fs_cwd[VFS_PATH_MAX];
 /* The file mode creation mask, as a program started by a Linux login
  * or service manager gets it. */
 static unsigned umask_bits = 022;
