@@ -22,7 +22,6 @@
 #include "kernel/wallclock.h"
 #include "sys/fsdisk.h"
 #include "sys/fsfile.h"
-#include "sys/fspath.h"
 
 /* root= is this file's, not the disk code's: root=ram means something
  * in every image, and root=vda in an image without disks deserves a
@@ -72,7 +71,6 @@ static void mount_at(const char *path, struct vfs_fs *fs)
 
 static void fs_root_init(void)
 {
-	strcpy(fs_cwd, "/");
 	genfile_register("/etc/hosts", default_hosts, true);
 	/* Like Linux's tmpfs, each RAM filesystem may fill half the memory. */
 	uint64_t half = mm_free_bytes() / 2;
