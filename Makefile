@@ -76,7 +76,6 @@ KERNEL_SRCS := \
 	kernel/sync.c \
 	kernel/devreg.c \
 	kernel/netdev.c \
-	kernel/blkdev.c \
 	kernel/chardev.c \
 	arch/x86_64/thread_arch.c \
 	arch/x86_64/switch.S \
@@ -127,6 +126,11 @@ SYS_SRCS := \
 # image without an entropy source has no entropy registry, and its
 # keel_getrandom (and getrandom(2) past RDRAND) finds no source.
 CLASS_entropy := kernel/entropy.c
+# Likewise disks: an image without a block driver has no block device
+# class, nor the disk filesystem and the mounting of a disk at / that
+# come with it in the system-call layer (SYS_DISK_SRCS, below): its root
+# is in memory.
+CLASS_disk := kernel/blkdev.c
 DRIVERS_pci := drivers/pci/pci.c drivers/pci/pci_irq.c drivers/pci/pci_names.c
 DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtqueue.c \
@@ -186,6 +190,7 @@ $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unk
 $(foreach f,$(KEEL_SYSCALLS_OUT),$(if $(filter $(f),$(SYS_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in SYS_SRCS)))
 SYS_SRCS := $(filter-out $(KEEL_SYSCALLS_OUT),$(SYS_SRCS))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
+SYS_SRCS += $(if $(filter $(CLASS_disk),$(DRIVER_SRCS)),$(SYS_DISK_SRCS))
 
 # --- flags -------------------------------------------------------------------
 

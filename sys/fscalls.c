@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/init.h"
 #include "kernel/wallclock.h"
 #include "sys/fsfile.h"
 #include "sys/fspath.h"
@@ -27,7 +28,13 @@
 #define UTIME_NOW ((1l << 30) - 1l)
 #define UTIME_OMIT ((1l << 30) - 2l)
 
-char fs_cwd[VFS_PATH_MAX] = "/";
+/* "/" from the boot on, set by fs_cwd_init rather than an initialiser,
+ * which would put all its 4 KiB in the image. */
+char fs_cwd[VFS_PATH_MAX];
+
+static void fs_cwd_init(void) { strcpy(fs_cwd, "/"); }
+INIT_CALL(INIT_CORE, fs_cwd_init);
+
 /* The file mode creation mask, as a program started by a Linux login
  * or service manager gets it. */
 static unsigned umask_bits = 022;

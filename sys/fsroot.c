@@ -4,77 +4,49 @@
  * files at /etc (kernel/genfile.h), mounted at boot before the
  * application runs, and unmounted (written back) when it exits.
  *
- * The root is KeelFS (fs/keelfs.h) on the disk named on the command line
- * (root=vda; "ro" mounts it read-only), or on the first disk when none
- * is named, or a RAM filesystem when there is no disk or root=ram. A disk
- * that was named and cannot be mounted (no KeelFS on it, a damaged
- * image, a failing device) leaves the root in memory, with a warning
- * that says why: the application runs, and nothing it writes reaches the
- * disk it did not get.
+ * The root is KeelFS on a disk (sys/fsdisk.c: root=vda, or the first
+ * disk) in images with a block driver, or a RAM filesystem: when the
+ * image has no disk driver, when there is no disk or it cannot be
+ * mounted, or with root=ram.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "fs/blkdisk.h"
 #include "fs/genfs.h"
-#include "fs/keelfs.h"
 #include "fs/ramfs.h"
-#include "kernel/blkdev.h"
 #include "kernel/console.h"
 #include "kernel/genfile.h"
 #include "kernel/init.h"
 #include "kernel/mm/mm.h"
 #include "kernel/wallclock.h"
+#include "sys/fsdisk.h"
 #include "sys/fsfile.h"
 
+/* root= is this file's, not the disk code's: root=ram means something
+ * in every image, and root=vda in an image without disks deserves a
+ * warning that says why it is not obeyed. */
 static const char *root_option;
-static bool root_read_only;
 
 static void set_root(const char *value) { root_option = value; }
 KERNEL_OPTION("root=", set_root);
-static void set_ro(const char *value) { root_read_only = true; }
-KERNEL_OPTION("ro", set_ro);
 
-static struct fs_disk root_disk;
+/* The disk code, with KeelFS, comes with the block drivers (Makefile:
+ * CLASS_disk), as the entropy registry comes with its sources: a weak
+ * reference, so that an image without a disk driver links none of it
+ * and finds this NULL. */
+extern __typeof__(fs_disk_root) fs_disk_root __attribute__((weak));
 
-static int first_disk(struct blkdev *bd, void *arg)
-{
-	*(struct blkdev **)arg = bd;
-	return 1;
-}
-
-/* KeelFS on the root disk, or NULL (and why, in the log). */
+/* The root on a disk, or NULL for one in memory. */
 static struct vfs_fs *disk_root(void)
 {
-	struct blkdev *bd = NULL;
+	if (root_option && strcmp(root_option, "ram") == 0)
+		return NULL;
+	if (fs_disk_root)
+		return fs_disk_root(root_option);
 	if (root_option)
-		bd = blkdev_find(root_option);
-	else
-		blkdev_foreach(first_disk, &bd);
-	if (bd == NULL) {
-		if (root_option)
-			kwarn("fs: root=%s: no such disk; the root is in memory\n", root_option);
-		return NULL;
-	}
-	const char *name = bd->reg.name;
-	int r = blkdisk_init(&root_disk, bd);
-	struct vfs_fs *fs = NULL;
-	if (r == 0)
-		r = keelfs_mount(&root_disk, root_read_only || bd->read_only, &fs);
-	if (r == -EINVAL && !root_option) {
-		/* A first disk that was not asked for and holds no KeelFS is
-		 * the application's own business (a raw disk). */
-		kinfo("fs: %s holds no KeelFS; the root is in memory\n", name);
-		return NULL;
-	}
-	if (r) {
-		kwarn("fs: cannot mount %s at /: %d%s%s; the root is in memory\n", name, r,
-		      root_disk.error[0] ? ", " : "", root_disk.error);
-		return NULL;
-	}
-	kinfo("fs: KeelFS on %s at /%s\n", name, fs->read_only ? ", read-only" : "");
-	return fs;
+		kwarn("fs: root=%s: this image has no disk driver; the root is in memory\n", root_option);
+	return NULL;
 }
 
 static int64_t now_ns(void) { return (int64_t)wallclock_ns(); }
@@ -102,9 +74,7 @@ static void fs_root_init(void)
 	genfile_register("/etc/hosts", default_hosts, true);
 	/* Like Linux's tmpfs, each RAM filesystem may fill half the memory. */
 	uint64_t half = mm_free_bytes() / 2;
-	struct vfs_fs *root = NULL, *tmp, *etc;
-	if (!root_option || strcmp(root_option, "ram") != 0)
-		root = disk_root();
+	struct vfs_fs *root = disk_root(), *tmp, *etc;
 	if (root == NULL && ramfs_create(half, now_ns, &root)) {
 		kwarn("fs: no root filesystem\n");
 		return;

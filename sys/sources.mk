@@ -22,3 +22,6 @@ SYS_NET_SRCS := \
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.
 SYS_NONET_SRCS := sys/nosocket.c
+# KeelFS on a disk at the root, in images with a block driver (Makefile:
+# CLASS_disk); sys/fsroot.c calls it when it is there.
+SYS_DISK_SRCS += sys/fsdisk.c

@@ -4,6 +4,7 @@
 DRIVERS_virtio-net := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_net.c drivers/virtio/virtio_net_rx.c
 ALL_DRIVERS += virtio-net
 
-# virtio-blk: disks as struct blkdev (kernel/blkdev.h), named vda, vdb, ...
-DRIVERS_virtio-blk := $(DRIVERS_virtio) drivers/virtio/virtio_blk.c drivers/virtio/virtio_blk_queue.c
+# virtio-blk: disks as struct blkdev (kernel/blkdev.h), named vda, vdb, ...;
+# with it the class, and KeelFS at the root of a musl application.
+DRIVERS_virtio-blk := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_blk.c drivers/virtio/virtio_blk_queue.c
 ALL_DRIVERS += virtio-blk

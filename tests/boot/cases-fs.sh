@@ -11,3 +11,6 @@ script_test fs-disk-tree tests/boot/t-fs-disk.sh tree
 # SQLite's database on KeelFS: 100,000 rows in a transaction, a reboot,
 # PRAGMA integrity_check.
 script_test fs-sqlite tests/boot/t-fs-sqlite.sh
+# An image without a disk driver links no disk code, and root=vda there
+# says so and leaves the root in memory.
+script_test hello-no-disk tests/boot/t-hello-no-disk.sh

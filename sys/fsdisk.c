@@ -1,0 +1,68 @@
+/*
+ * The root filesystem on a disk: KeelFS on the disk named on the
+ * command line (root=vda; "ro" mounts it read-only), or on the first
+ * disk when none is named. A disk that was named and cannot be mounted
+ * (no KeelFS on it, a damaged image, a failing device) leaves the root
+ * in memory, with a warning that says why: the application runs, and
+ * nothing it writes reaches the disk it did not get.
+ *
+ * Only images with a block driver hold this file (Makefile: CLASS_disk),
+ * and with it KeelFS and its disk: sys/fsroot.c calls it when present.
+ */
+#include "sys/fsdisk.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fs/blkdisk.h"
+#include "fs/keelfs.h"
+#include "fs/vfs.h"
+#include "kernel/blkdev.h"
+#include "kernel/console.h"
+#include "kernel/option.h"
+
+static bool root_read_only;
+
+static void set_ro(const char *value) { root_read_only = true; }
+KERNEL_OPTION("ro", set_ro);
+
+static struct fs_disk root_disk;
+
+static int first_disk(struct blkdev *bd, void *arg)
+{
+	*(struct blkdev **)arg = bd;
+	return 1;
+}
+
+struct vfs_fs *fs_disk_root(const char *name)
+{
+	struct blkdev *bd = NULL;
+	if (name)
+		bd = blkdev_find(name);
+	else
+		blkdev_foreach(first_disk, &bd);
+	if (bd == NULL) {
+		if (name)
+			kwarn("fs: root=%s: no such disk; the root is in memory\n", name);
+		return NULL;
+	}
+	const char *disk = bd->reg.name;
+	int r = blkdisk_init(&root_disk, bd);
+	struct vfs_fs *fs = NULL;
+	if (r == 0)
+		r = keelfs_mount(&root_disk, root_read_only || bd->read_only, &fs);
+	if (r == -EINVAL && !name) {
+		/* A first disk that was not asked for and holds no KeelFS is
+		 * the application's own business (a raw disk). */
+		kinfo("fs: %s holds no KeelFS; the root is in memory\n", disk);
+		return NULL;
+	}
+	if (r) {
+		kwarn("fs: cannot mount %s at /: %d%s%s; the root is in memory\n", disk, r,
+		      root_disk.error[0] ? ", " : "", root_disk.error);
+		return NULL;
+	}
+	kinfo("fs: KeelFS on %s at /%s\n", disk, fs->read_only ? ", read-only" : "");
+	return fs;
+}
