@@ -1,6 +1,6 @@
 /*
- * The process and the machine: exit, identities, the thread pointer
- * (arch_prctl), uname, randomness, resources, sysinfo.
+ * The process and the machine: exit, identities, the file-mode creation
+ * mask, the thread pointer (arch_prctl), uname, randomness, resources, sysinfo.
  */
 #include <errno.h>
 #include <string.h>
@@ -68,6 +68,19 @@ static long sys_getgid(long a0, long a1, long a2, long a3, long a4, long a5) { r
 SYSCALL_FAST(SYS_getgid, sys_getgid);
 static long sys_getegid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
 SYSCALL_FAST(SYS_getegid, sys_getegid);
+
+/* The file-mode creation mask: kept and answered as Linux does, for the
+ * calls that create files to apply (sys_umask_get). 022 is what a Linux
+ * process usually inherits. */
+static unsigned app_umask = 022;
+
+unsigned sys_umask_get(void) { return __atomic_load_n(&app_umask, __ATOMIC_RELAXED); }
+
+static long sys_umask(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return __atomic_exchange_n(&app_umask, (unsigned)a0 & 0777, __ATOMIC_RELAXED);
+}
+SYSCALL(SYS_umask, sys_umask);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {

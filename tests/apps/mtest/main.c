@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -113,6 +114,8 @@ static int test_basics(void)
 	struct sysinfo si;
 	CHECK(sysinfo(&si) == 0 && si.totalram > 0 && si.freeram <= si.totalram);
 	CHECK(sched_yield() == 0);
+	/* umask answers the previous mask, 022 at start as on Linux. */
+	CHECK(umask(077) == 022 && umask(0) == 077 && umask(022) == 0);
 	/* dup: the same console behind another descriptor. */
 	int fd = dup(1);
 	CHECK(fd == 3);
