@@ -8,7 +8,7 @@
 #                    against the guest's iperf3 server (apps/iperf)
 #   ping             ICMP echo round trip
 #   tcp echo         round trip of a 64-byte message through a TCP echo
-#                    server (tests/apps/echo; bench/progs/tcprr.c)
+#                    server (tests/apps/tcpecho; bench/progs/tcprr.c)
 #   redis SET, GET   redis-benchmark, 50 clients, one request at a time
 #                    and pipelined 16 deep (apps/redis)
 #
@@ -22,8 +22,8 @@
 #
 #   bench/net.sh [--runs N] [--secs S] [--only linux|keel] [--write]
 #
-# KEEL_NET holds the kernel options that give Keel its address (default
-# "net.ip=10.0.3.2/24 net.gw=10.0.3.1").
+# KEEL_NET_OPTS holds the kernel options that give Keel its address (default
+# "net.en0=ip=10.0.3.2/24,gw=10.0.3.1": the first NIC, static).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/linux-guest.sh
@@ -41,7 +41,7 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench/net.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
 
 HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
-KEEL_NET=${KEEL_NET:-"net.ip=$GUEST_IP/24 net.gw=$HOST_IP"}
+KEEL_NET_OPTS=${KEEL_NET_OPTS:-"net.en0=ip=$GUEST_IP/24,gw=$HOST_IP"}
 REDIS_ARGS="--save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0"
 REDIS_N=20000 REDIS_PIPE_N=100000 ECHO_N=2000
 out=build/bench/net
@@ -61,21 +61,21 @@ fi
 tools/install-deps.sh test >/dev/null
 
 echo "building the images and their Linux builds..." >&2
-for app in redis iperf echo; do make -s APP=$app all >/dev/null; done
-tools/linux-build.sh redis-server iperf3 echo >/dev/null
+for app in redis iperf tcpecho; do make -s APP=$app all >/dev/null; done
+tools/linux-build.sh redis-server iperf3 tcpecho >/dev/null
 gcc -O2 -Wall -Wextra -o "$out/tcprr" bench/progs/tcprr.c
 
 # One Linux guest per program, as Keel has one image per program.
-declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [echo]="/echo 7")
-declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [echo]="7")
-declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [echo]='echo: listening on port')
-for app in redis iperf echo; do
+declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [tcpecho]="/tcpecho 7")
+declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [tcpecho]="7")
+declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [tcpecho]='tcpecho: listening on port')
+for app in redis iperf tcpecho; do
 	{
 		linux_guest_net_init "$GUEST_IP/24" "$HOST_IP"
 		echo "${linux_cmd[$app]}"
 	} >"$out/linux-$app.init"
 	linux_guest_initramfs "$out/linux-$app.cpio.gz" "$out/linux-$app.init" --modules "virtio_pci virtio_net" \
-		build/linux/redis-server=redis-server build/linux/iperf3=iperf3 build/linux/echo=echo
+		build/linux/redis-server=redis-server build/linux/iperf3=iperf3 build/linux/tcpecho=tcpecho
 done
 
 # The namespace and its tap; removed, with the guest, however the script ends.
@@ -109,7 +109,7 @@ guest_start() {
 			-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1 &
 	else
 		ip netns exec "$ns" qemu-system-x86_64 "${qemu_opts[@]}" -kernel "build/$app.elf" \
-			-append "$KEEL_NET -- ${keel_args[$app]}" </dev/null >"$log" 2>&1 &
+			-append "$KEEL_NET_OPTS -- ${keel_args[$app]}" </dev/null >"$log" 2>&1 &
 	fi
 	guest=$!
 	local start=$SECONDS
@@ -152,14 +152,14 @@ for ((r = 0; r < runs; r++)); do
 			add "$side" iperf_out "$(iperf_mbps "$out/$side-iperf-out.$r.json")"
 			guest_stop
 		else
-			note[$side]+="iperf: $why; "
+			note[$side,iperf]=$why
 		fi
-		if guest_start "$side" echo "$out/$side-echo.$r.log"; then
+		if guest_start "$side" tcpecho "$out/$side-tcpecho.$r.log"; then
 			in_ns "$out/tcprr" "$GUEST_IP" 7 "$ECHO_N" 64 >"$out/$side-tcprr.$r" 2>&1 || true
 			add "$side" echo "$(sed -n 's/.* median \([0-9.]*\) us.*/\1/p' "$out/$side-tcprr.$r")"
 			guest_stop
 		else
-			note[$side]+="echo: $why; "
+			note[$side,tcpecho]=$why
 		fi
 		if guest_start "$side" redis "$out/$side-redis.$r.log"; then
 			in_ns redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n $REDIS_N -t set,get --csv \
@@ -172,7 +172,7 @@ for ((r = 0; r < runs; r++)); do
 			add "$side" get_p16 "$(bench_rps "$out/$side-redis-p16.$r.csv" GET)"
 			guest_stop
 		else
-			note[$side]+="redis: $why; "
+			note[$side,redis]=$why
 		fi
 	done
 done
@@ -211,7 +211,9 @@ table=$(
 header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, virtio-net on a tap (vhost off) in a network namespace, iperf3 for ${secs} s, redis-benchmark -n $REDIS_N (pipelined: -n $REDIS_PIPE_N), $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 notes=""
 for side in $sides; do
-	[ -n "${note[$side]:-}" ] && notes+="- $side did not serve: ${note[$side]%; }"$'\n'
+	for app in iperf tcpecho redis; do
+		[ -n "${note[$side,$app]:-}" ] && notes+="- $side, $app: did not serve (${note[$side,$app]})"$'\n'
+	done
 done
 echo "$header"
 echo

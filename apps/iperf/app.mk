@@ -8,6 +8,8 @@
 #   make APP=iperf                                build/iperf.elf, build/iperf.iso
 #   run-qemu.sh --kernel build/iperf.elf --append "-- -s"
 KEEL_DRIVERS := virtio-rng virtio-console $(filter virtio-net,$(ALL_DRIVERS))
+# The network stack (net/), in the images that can have one.
+KEEL_NET := yes
 
 ifeq ($(strip $(CMDLINE)),)
 export KEEL_ISO_CMDLINE := -- -s

@@ -12,6 +12,8 @@
 # Persistence would fork a child to write the snapshot: the command line
 # turns it off ("--save" with no value is Redis's "save nothing").
 KEEL_DRIVERS := virtio-rng virtio-console $(filter virtio-net,$(ALL_DRIVERS))
+# The network stack (net/), in the images that can have one.
+KEEL_NET := yes
 
 REDIS_ARGS := --save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0
 ifeq ($(strip $(CMDLINE)),)

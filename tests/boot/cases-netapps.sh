@@ -20,3 +20,22 @@ if [ -f build/iperf.elf ]; then
 else
 	skip_test iperf "build/iperf.elf was not built"
 fi
+
+# Serving Debian's clients on the host, over virtio-net on a tap in a
+# network namespace: only for images with the network stack (lwIP's
+# thread in their symbols), and where the test can make the namespace.
+netapp_serve_case() { # NAME APP CLIENT...
+	local name=$1 app=$2
+	shift 2
+	if ! grep -q ' tcpip_thread$' "build/$app.syms" 2>/dev/null; then
+		skip_test "$name" "build/$app.elf has no network stack"
+	elif [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; then
+		skip_test "$name" "needs root, ip and /dev/net/tun to make a tap in a network namespace"
+	elif ! command -v "$@" >/dev/null; then
+		skip_test "$name" "needs $* on the host (Debian's redis-tools, iperf3)"
+	else
+		script_test "$name" tests/boot/t-netapp-serve.sh "$app"
+	fi
+}
+if [ -f build/redis.elf ]; then netapp_serve_case redis-serve redis redis-cli redis-benchmark; fi
+if [ -f build/iperf.elf ]; then netapp_serve_case iperf-serve iperf iperf3; fi

@@ -14,7 +14,8 @@ shift 3
 # The calls a program makes for networking, which the socket layer answers.
 socket_calls='socket|socketpair|bind|listen|accept|accept4|connect|getsockname|getpeername|setsockopt|getsockopt|shutdown|sendto|recvfrom|sendmsg|recvmsg|sendmmsg|recvmmsg'
 
-./run-qemu.sh --kernel "$image" --accel tcg --timeout 90 --append "-- $*" </dev/null >"$tmp/out" 2>&1 &
+./run-qemu.sh --kernel "$image" --accel tcg --timeout 90 --serial-log "$tmp/serial.log" --append "-- $*" \
+	</dev/null >"$tmp/out" 2>&1 &
 qemu=$!
 for _ in $(seq 1 900); do
 	grep -Eaq -- "$ready|keel: exit status" "$tmp/out" && break
@@ -23,7 +24,8 @@ done
 served=0
 if grep -Eaq -- "$ready" "$tmp/out"; then
 	served=1
-	kill "$qemu" 2>/dev/null
+	# QEMU itself: run-qemu.sh would leave it running.
+	kill "$(qemu_pid_with "$tmp/serial.log")" 2>/dev/null
 fi
 wait "$qemu"
 rc=$?

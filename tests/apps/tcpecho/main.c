@@ -5,8 +5,8 @@
  * of an application's own in it (bench/net.sh). The same source runs as a
  * Keel application and, built for Linux with musl, in the Linux guest.
  *
- *   echo [PORT [CONNECTIONS]]   default port 7; serves forever, or
- *                               CONNECTIONS connections and exits 0
+ *   tcpecho [PORT [CONNECTIONS]]   default port 7; serves forever, or
+ *                                  CONNECTIONS connections and exits 0
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -50,24 +50,24 @@ int main(int argc, char **argv)
 	long connections = argc > 2 ? atol(argv[2]) : -1;
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
 	if (ls < 0) {
-		perror("echo: socket");
+		perror("tcpecho: socket");
 		return 1;
 	}
 	int one = 1;
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
 	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 16) < 0) {
-		perror("echo: bind/listen");
+		perror("tcpecho: bind/listen");
 		return 1;
 	}
-	printf("echo: listening on port %d\n", port);
+	printf("tcpecho: listening on port %d\n", port);
 	fflush(stdout);
 	for (long served = 0; connections < 0 || served < connections; served++) {
 		int fd = accept(ls, NULL, NULL);
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("echo: accept");
+			perror("tcpecho: accept");
 			return 1;
 		}
 		/* Each message goes back at once, not held for a fuller segment. */
