@@ -39,10 +39,6 @@ void console_files_init(struct fd_table *t);
  * (/dev/tty, /dev/console). */
 struct file *console_file(void);
 
-/* The mask umask(2) sets (sys/misc.c): permission bits a call that
- * creates a file clears from the mode it is given. */
-unsigned sys_umask_get(void);
-
 /* Fills buf with random bytes as getrandom does (sys/misc.c): never
  * blocks. buf is the kernel's or already checked. */
 void random_fill(void *buf, size_t len);
