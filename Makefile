@@ -172,7 +172,11 @@ APP_LIBC := musl
 APP_FPU_SRCS :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
+# The network stack (net/: lwIP and its glue) only goes into images
+# whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
+KEEL_NET := no
 -include $(APP_DIR)/app.mk
+$(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
@@ -221,8 +225,11 @@ KOBJ := $(BUILD)/obj
 ifeq ($(APP_LIBC),musl)
 KEEL_SYSCALLS := yes
 endif
+# The socket calls go with the network stack; an image without it gets
+# their stand-ins (sys/sources.mk).
+SYS_SRCS += $(if $(filter yes,$(KEEL_NET)),$(SYS_NET_SRCS),$(SYS_NONET_SRCS))
 KERNEL_OBJS := $(patsubst %,$(KOBJ)/%.o,$(BOOT_SRCS) $(KERNEL_SRCS) $(if $(filter yes,$(KEEL_SYSCALLS)),$(SYS_SRCS)) \
-	$(DRIVER_SRCS) $(LIB_SRCS))
+	$(DRIVER_SRCS) $(LIB_SRCS) $(if $(filter yes,$(KEEL_NET)),$(NET_SRCS))) $(if $(filter yes,$(KEEL_NET)),$(NET_OBJS))
 APP_OBJS := $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)) $(APP_OBJS)
 
 IMAGE := $(BUILD)/$(APP).elf
@@ -261,6 +268,7 @@ $(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/g
 	$(Q)tools/gen-syscall-names.sh $< > $@
 $(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): $(BUILD)/gen/syscall_nr.h
 $(patsubst %,$(KOBJ)/%.o,$(SYS_SRCS)): KCFLAGS += -I$(BUILD)/gen
+$(patsubst %,$(KOBJ)/%.o,$(SYS_NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
 
 # The stack protector's canary is set in start.c, which therefore must not
 # carry one of its own: a frame opened before the canary changes would
@@ -272,6 +280,11 @@ $(KOBJ)/arch/x86_64/start.c.o: KCFLAGS += -fno-stack-protector
 # each thread's FPU state (arch/x86_64/fpu.c).
 FPU_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-80387 -mgeneral-regs-only,$(KCFLAGS)) -msse2 -mfpmath=sse
 $(patsubst %,$(KOBJ)/$(APP_DIR)/%.o,$(APP_FPU_SRCS)): KCFLAGS := $(FPU_CFLAGS)
+
+# lwIP's objects and the flags of the files that use its headers.
+ifeq ($(KEEL_NET),yes)
+include net/lwip.mk
+endif
 # --- linking ------------------------------------------------------------------
 #
 # The kernel (with its C library) becomes one relocatable object whose
@@ -374,6 +387,17 @@ run: deps
 test: deps
 	@tools/install-deps.sh test
 	@tests/run.sh
+
+# --- the host tool for KeelFS images ---------------------------------------------
+
+# build/keelfs (tools/keelfs/), built from the filesystem's own sources.
+.PHONY: keelfs
+keelfs: $(BUILD)/keelfs
+$(BUILD)/keelfs: tools/keelfs/keelfs.c tools/keelfs/hostdisk.c $(FS_HOST_SRCS) $(wildcard fs/*.h tools/keelfs/*.h)
+	@mkdir -p $(dir $@)
+	$(say) HOSTCC $@
+	$(Q)$(HOSTCC) -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -D_GNU_SOURCE -o $@ \
+		$(filter %.c,$^)
 
 # --- host unit tests ----------------------------------------------------------
 

@@ -35,6 +35,9 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --serial-log FILE   also write the serial console to FILE
   --disk FILE         attach FILE as a virtio-blk disk (may repeat)
   --device SPEC       add a QEMU -device (may repeat)
+  --net user[,OPTS]   attach a virtio-net device on QEMU's user network (slirp);
+                      OPTS are -netdev user's, e.g. hostfwd=tcp:127.0.0.1:8080-:80
+                      (may repeat: one device each)
   --no-debug-exit     leave out the isa-debug-exit device (the kernel then
                       powers off through ACPI: the status is lost)
   --dry-run           print the QEMU command instead of running it
@@ -73,6 +76,12 @@ while [ $# -gt 0 ]; do
 		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n")
 		shift 2 ;;
 	--device) [ $# -ge 2 ] || die_usage "--device needs a spec"; extra+=(-device "$2"); shift 2 ;;
+	--net)
+		[ $# -ge 2 ] || die_usage "--net needs user[,OPTS]"
+		case $2 in user | user,*) ;; *) die_usage "--net supports user[,OPTS]" ;; esac
+		n=${#extra[@]}
+		extra+=(-netdev "$2,id=net$n" -device "virtio-net-pci,netdev=net$n")
+		shift 2 ;;
 	--no-debug-exit) debug_exit=0; shift ;;
 	--dry-run) dry_run=1; shift ;;
 	-h | --help) usage; exit 0 ;;

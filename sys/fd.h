@@ -29,7 +29,8 @@
 #define FD_POLLRDHUP 0x2000
 
 struct file;
-struct linux_stat; /* sys/kstat.h */
+struct linux_stat;  /* sys/kstat.h */
+struct linux_iovec; /* sys/linux.h */
 
 /*
  * Readiness: whoever waits for a file (poll, select, an epoll set) hangs a
@@ -66,6 +67,11 @@ struct file_ops {
 	/* fstat: what the object is (sys/kstat.h); NULL gives a generic
 	 * answer (sys/devnodes.c). */
 	int (*stat)(struct file *f, struct linux_stat *st);
+	/* readv and writev as one transfer (a datagram socket sends one
+	 * message of all the buffers); NULL: each buffer in turn through
+	 * read or write. The count buffers are checked and hold total bytes. */
+	long (*readv)(struct file *f, const struct linux_iovec *iov, size_t count, size_t total);
+	long (*writev)(struct file *f, const struct linux_iovec *iov, size_t count, size_t total);
 	/* At the last reference: frees what the object holds. */
 	void (*close)(struct file *f);
 };

@@ -1,10 +1,11 @@
 /*
  * Descriptor system calls over the table of sys/fd.c: read, write and
- * their vector forms, close, the dup family, ioctl, fcntl, lseek. What a
+ * their vector forms, close, the dup family, ioctl, fcntl. What a
  * descriptor does is its object's (struct file_ops).
  */
 #include <errno.h>
 
+#include "sys/fsfile.h"
 #include "sys/linux.h"
 #include "sys/pipe.h"
 #include "sys/process.h"
@@ -69,8 +70,9 @@ static long sys_write(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_write, sys_write);
 
-/* readv and writev: each buffer in turn, stopping at a short transfer
- * (what Linux does for a terminal). */
+/* readv and writev: one transfer when the object has its own (sockets),
+ * else each buffer in turn, stopping at a short transfer (what Linux
+ * does for a terminal). */
 static long vector_io(long fd, long iov_addr, long count, bool writing)
 {
 	const struct linux_iovec *iov = (const struct linux_iovec *)iov_addr;
@@ -81,6 +83,25 @@ static long vector_io(long fd, long iov_addr, long count, bool writing)
 	struct file *f = fd_get(&app_fds, (int)fd);
 	if (f == NULL)
 		return -EBADF;
+	long (*whole)(struct file *, const struct linux_iovec *, size_t, size_t) =
+	    writing ? f->ops->writev : f->ops->readv;
+	if (whole) {
+		long r = (f->access & (writing ? FILE_WRITE : FILE_READ)) ? 0 : -EBADF;
+		size_t sum = 0;
+		for (long i = 0; i < count && r == 0; i++) {
+			const void *buf = (const void *)(uintptr_t)iov[i].base;
+			if (iov[i].len > MAX_RW || sum + iov[i].len > MAX_RW)
+				r = -EINVAL;
+			else if (iov[i].len &&
+				 !(writing ? user_range_ok(buf, iov[i].len) : user_writable_ok(buf, iov[i].len)))
+				r = -EFAULT;
+			sum += iov[i].len;
+		}
+		if (r == 0)
+			r = whole(f, iov, (size_t)count, sum);
+		file_put(f);
+		return r;
+	}
 	long total = 0, r = 0;
 	for (long i = 0; i < count; i++) {
 		if (iov[i].len > MAX_RW || (size_t)total + iov[i].len > MAX_RW) {
@@ -107,7 +128,15 @@ SYSCALL(SYS_readv, sys_readv);
 static long sys_writev(long a0, long a1, long a2, long a3, long a4, long a5) { return vector_io(a0, a1, a2, true); }
 SYSCALL(SYS_writev, sys_writev);
 
-static long sys_close(long a0, long a1, long a2, long a3, long a4, long a5) { return fd_close(&app_fds, (int)a0); }
+static long sys_close(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get(&app_fds, (int)a0);
+	if (f == NULL)
+		return -EBADF;
+	fsfile_fd_closing(f); /* the process's record locks on it go */
+	file_put(f);
+	return fd_close(&app_fds, (int)a0);
+}
 SYSCALL(SYS_close, sys_close);
 
 static long sys_dup(long a0, long a1, long a2, long a3, long a4, long a5) { return fd_dup(&app_fds, (int)a0, 0); }
@@ -218,13 +247,3 @@ SYSCALL(SYS_pipe2, sys_pipe2);
 
 static long sys_pipe(long a0, long a1, long a2, long a3, long a4, long a5) { return do_pipe2((int *)a0, 0); }
 SYSCALL(SYS_pipe, sys_pipe);
-
-static long sys_lseek(long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	struct file *f = fd_get(&app_fds, (int)a0);
-	if (f == NULL)
-		return -EBADF;
-	file_put(f);
-	return -ESPIPE; /* the console; files bring their own */
-}
-SYSCALL(SYS_lseek, sys_lseek);

@@ -1,6 +1,6 @@
 /*
- * Memory system calls for anonymous memory: brk, mmap, munmap, mprotect,
- * mremap, madvise. Pages come from the page allocator (mapped at their
+ * Memory system calls: brk, mmap (anonymous memory, and private copies of
+ * files), munmap, mprotect, mremap, madvise. Pages come from the page allocator (mapped at their
  * own address, as all RAM is) and go back to it; the protections asked
  * for are the page tables' own, so touching PROT_NONE memory faults.
  * musl's mallocng uses every one of them.
@@ -10,6 +10,7 @@
 
 #include "arch/x86_64/paging.h"
 #include "kernel/mm/mm.h"
+#include "sys/fsfile.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
@@ -107,16 +108,27 @@ static bool bad_range(uint64_t addr, uint64_t len)
 	return (addr & (PAGE - 1)) != 0 || len == 0 || len > MAX_MAP || beyond_user(addr, len);
 }
 
-static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
+/* New pages of a mapping, still writable by the kernel: zeros, then the
+ * file's bytes from off when the mapping is a file's (what lies past
+ * its end stays zero). */
+static long fill(uint64_t p, uint64_t len, struct vfs_file *vf, uint64_t off)
 {
-	uint64_t addr = (uint64_t)a0, len = (uint64_t)a1;
-	unsigned prot = (unsigned)a2, flags = (unsigned)a3;
-	if (len == 0 || len > MAX_MAP || (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
-	    ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED))
-		return -EINVAL;
-	/* Files come with the filesystem. */
-	if (!(flags & MAP_ANONYMOUS))
-		return -ENODEV;
+	memset((void *)(uintptr_t)p, 0, len);
+	if (vf == NULL)
+		return 0;
+	for (uint64_t done = 0; done < len;) {
+		long n = vfs_read(vf->node, off + done, (void *)(uintptr_t)(p + done), len - done);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static long map(uint64_t addr, uint64_t len, unsigned prot, unsigned flags, struct vfs_file *vf, uint64_t off)
+{
 	len = page_up(len);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		/* Only over the application's own anonymous memory: the
@@ -129,9 +141,10 @@ static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
 			return -ENOMEM;
 		if (vm_protect(&app_vm, addr, addr + len, prot, VM_ANON))
 			return -ENOMEM;
-		zero_pages(addr, len, PROT_NONE);
+		paging_map(addr, len, MAP_WRITE);
+		long r = fill(addr, len, vf, off);
 		app_apply_prot(addr, len, prot);
-		return (long)addr;
+		return r ? r : (long)addr;
 	}
 	uint64_t p = mm_alloc_pages(len / PAGE);
 	if (p == 0)
@@ -140,12 +153,48 @@ static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
 		mm_free_pages(p, len / PAGE);
 		return -ENOMEM;
 	}
-	memset((void *)(uintptr_t)p, 0, len);
-	if (app_apply_prot(p, len, prot)) {
+	long r = fill(p, len, vf, off);
+	if (r || app_apply_prot(p, len, prot)) {
 		vm_remove(&app_vm, p, p + len, VM_ANON, release, NULL);
-		return -ENOMEM;
+		return r ? r : -ENOMEM;
 	}
 	return (long)p;
+}
+
+/*
+ * A file's mapping is a private copy of its bytes: MAP_PRIVATE as Linux
+ * has it, except that the copy is made at once, so later writes to the
+ * file do not show through pages not yet written. A shared mapping is
+ * the same copy when it cannot be written; a shared writable one would
+ * have to write back, which Keel does not do: -ENODEV.
+ */
+static long sys_mmap(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	uint64_t addr = (uint64_t)a0, len = (uint64_t)a1, off = (uint64_t)a5;
+	unsigned prot = (unsigned)a2, flags = (unsigned)a3;
+	if (len == 0 || len > MAX_MAP || (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+	    ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED))
+		return -EINVAL;
+	if (flags & MAP_ANONYMOUS)
+		return map(addr, len, prot, flags, NULL, 0);
+	if (off & (PAGE - 1))
+		return -EINVAL;
+	struct file *f = fd_get(&app_fds, (int)a4);
+	if (f == NULL)
+		return -EBADF;
+	struct vfs_file *vf = fsfile_of(f);
+	long r;
+	if (vf == NULL || vf->dir)
+		r = -ENODEV;
+	else if (!(f->access & FILE_READ) ||
+		 ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) && !(f->access & FILE_WRITE)))
+		r = -EACCES;
+	else if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE))
+		r = -ENODEV;
+	else
+		r = map(addr, len, prot, flags, vf, off);
+	file_put(f);
+	return r;
 }
 SYSCALL(SYS_mmap, sys_mmap);
 

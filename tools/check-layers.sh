@@ -36,6 +36,9 @@ WHITEBOX=(
 	"tests/apps/ktest/devices.c|kernel/mm/dma.h"         # DMA pools on the real page allocator
 	"tests/apps/ktest/protection.c|arch/x86_64/paging.h"  # mmio_map must refuse to map over the kernel
 	"tests/apps/ktest/faults.c|drivers/virtio/virtio.h"   # writes a used element the engine must refuse
+	"tests/apps/ktest/blk.c|kernel/blkdev.h"              # the raw disk, below any filesystem
+	"tests/apps/ktest/blk.c|kernel/sync.h"                # a semaphore posted from completions in interrupt handlers
+	"tests/apps/ktest/net.c|kernel/netdev.h"              # the network stack's place, before there is one
 )
 
 bad=0

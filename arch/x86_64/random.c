@@ -5,6 +5,7 @@
 #include "arch/x86_64/random.h"
 
 #include "arch/x86_64/cpu.h"
+#include "kernel/random.h"
 
 #define RDRAND_RETRIES 10
 
@@ -38,3 +39,5 @@ bool cpu_rdseed64(uint64_t *v)
 	}
 	return false;
 }
+
+bool cpu_random64(uint64_t *v) { return cpu_rdrand64(v); }

@@ -9,6 +9,9 @@ FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_TARGETS := fuzz_used_ring fuzz_pci_caps
 fuzz_used_ring_SRCS := tests/fuzz/fuzz_used_ring.c drivers/virtio/virtqueue.c
 fuzz_pci_caps_SRCS := tests/fuzz/fuzz_pci_caps.c drivers/virtio/virtio_pci_caps.c
+# KeelFS's mount, lookups and fsck on damaged images.
+FUZZ_TARGETS += fuzz_keelfs
+fuzz_keelfs_SRCS := tests/fuzz/fuzz_keelfs.c $(FS_HOST_SRCS) tools/keelfs/hostdisk.c
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

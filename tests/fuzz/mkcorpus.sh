@@ -80,3 +80,42 @@ vcap "$d/unusable" 0xec 00 13 02 04 '\x00\x38\x00\x00' '\x00\x08\x00\x00'
 at "$d/unusable" 0x5c '\x00\x40\x00\x00'
 # No capability list at all.
 head -c 304 /dev/zero >"$d/empty"
+
+# --- fuzz_keelfs ----------------------------------------------------------------------
+# Images of 64 blocks from the host tool (make keelfs), as records of
+# [block] [length, 16 bits little-endian] [the block without its trailing
+# zeros] after a byte of flags (fuzz_keelfs.c).
+d=corpus/fuzz_keelfs
+rm -rf "$d"
+mkdir -p "$d"
+keelfs=../../build/keelfs
+[ -x "$keelfs" ] || { echo "mkcorpus: build $keelfs first (make keelfs)" >&2; exit 1; }
+work=$(mktemp -d)
+records() { # FLAGS IMAGE OUT
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+flags, image, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+data = open(image, "rb").read()
+rec = bytes([flags])
+for b in range(len(data) // 4096):
+    blk = data[b * 4096:(b + 1) * 4096].rstrip(b"\0")
+    if blk:
+        rec += struct.pack("<BH", b, len(blk)) + blk
+open(out, "wb").write(rec)
+PY
+}
+"$keelfs" mkfs "$work/empty" 256K
+records 0 "$work/empty" "$d/empty"
+records 3 "$work/empty" "$d/empty-changed"
+printf 'hello' >"$work/hello"
+head -c 1000 /dev/zero | tr '\0' 'x' >"$work/big"
+"$keelfs" mkfs "$work/tree" 256K
+"$keelfs" mkdir "$work/tree" /a/b
+"$keelfs" put "$work/tree" "$work/hello" /a/hello
+"$keelfs" put "$work/tree" "$work/hello" /a/b/c
+"$keelfs" put "$work/tree" "$work/big" /big
+"$keelfs" rm "$work/tree" /a/b/c
+records 0 "$work/tree" "$d/tree"
+records 1 "$work/tree" "$d/tree-fixed"
+records 3 "$work/tree" "$d/tree-changed"
+rm -rf "$work"

@@ -27,6 +27,7 @@ fi
 targets=(
 	"fuzz_used_ring 600000"
 	"fuzz_pci_caps 1500000"
+	"fuzz_keelfs 6000"
 )
 
 for t in "${targets[@]}"; do

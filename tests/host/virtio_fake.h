@@ -37,7 +37,7 @@ struct fake {
 	unsigned long notifies[NQ];
 	unsigned long notifies_before_ok;
 	uint8_t isr;
-	uint8_t config[16];
+	uint8_t config[64];
 	unsigned irq_setups;
 };
 

@@ -35,5 +35,8 @@ int ktest_dma_pool(int argc, char **argv);
 int ktest_rng_silent(int argc, char **argv);
 int ktest_device_fault(int argc, char **argv);
 int ktest_port_stall(int argc, char **argv);
+int ktest_net(int argc, char **argv);
+int ktest_blk(int argc, char **argv);
+int ktest_net_tap(int argc, char **argv);
 
 #endif

@@ -98,6 +98,11 @@ static const struct ktest tests[] = {
 	{ "rng-silent", "keel_getrandom from a device that never answers", ktest_rng_silent },
 	{ "device-fault", "a virtio-rng device writes a used id past its queue", ktest_device_fault },
 	{ "port-stall", "NAME: write to a port whose host stopped reading", ktest_port_stall },
+	{ "net", "[N]: ARP and ICMP echo with the user network's gateway on each of N interfaces", ktest_net },
+	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
+	{ "net-tap",
+	  "MY GW [N [L]]: the same on a tap; N malformed frames and L merged segments from the host between rounds",
+	  ktest_net_tap },
 };
 
 int main(int argc, char **argv)

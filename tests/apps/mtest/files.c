@@ -194,7 +194,7 @@ static void errors(void)
 	CHECK(stat("/etc/passwd", &st) == -1 && errno == ENOENT);
 	CHECK(ERR(open("/dev/null", O_RDONLY | O_DIRECTORY)) == ENOTDIR);
 	CHECK(ERR(open("/dev/null", O_WRONLY | O_CREAT | O_EXCL, 0666)) == EEXIST);
-	CHECK(ERR(open("/newfile", O_WRONLY | O_CREAT, 0666)) == EROFS);
+	CHECK(ERR(open("/etc/newfile", O_WRONLY | O_CREAT, 0666)) == EROFS);
 	CHECK(ERR(creat("/dev/newfile", 0666)) == EROFS);
 	CHECK(ERR(open("/no/newfile", O_WRONLY | O_CREAT, 0666)) == ENOENT);
 	CHECK(ERR(open("/dev/null/", O_RDONLY)) == ENOTDIR);

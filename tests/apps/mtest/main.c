@@ -353,6 +353,12 @@ int main(int argc, char **argv)
 		return test_epoll();
 	if (strcmp(what, "tty") == 0)
 		return test_tty();
+	if (strcmp(what, "files") == 0)
+		return test_fsfiles();
+	if (strcmp(what, "sockets") == 0)
+		return test_sockets();
+	if (strcmp(what, "resolve") == 0)
+		return test_resolve(argc - 2, argv + 2);
 	if (strcmp(what, "devnodes") == 0)
 		return test_devnodes();
 	if (strcmp(what, "abs-sleep") == 0)

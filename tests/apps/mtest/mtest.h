@@ -7,5 +7,8 @@ int test_poll(void);
 int test_epoll(void);
 int test_tty(void);
 int test_devnodes(void);
+int test_fsfiles(void);
+int test_sockets(void);
+int test_resolve(int argc, char **argv);
 
 #endif

@@ -1,0 +1,19 @@
+# lwIP's objects for an image with networking (KEEL_NET := yes in app.mk).
+LWIP_DIR := $(shell tools/fetch-source.sh lwip)
+ifeq ($(LWIP_DIR),)
+$(error net: cannot fetch Debian's source package lwip (tools/fetch-source.sh))
+endif
+
+$(patsubst %,$(KOBJ)/%.o,$(NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
+
+# lwIP with the kernel's flags, less the warnings net/sources.mk lists.
+$(LWIP_OBJ)/%.o: $(LWIP_DIR)/src/%.c $(FLAGS_STAMP) net/lwipopts.h net/arch/cc.h net/arch/sys_arch.h
+	@mkdir -p $(dir $@)
+	$(say) CC lwip/$*.c
+	$(Q)$(CC) $(KCFLAGS) $(LWIP_INCLUDES) $(LWIP_NOWARN) -c $< -o $@
+
+# A keel application with networking (a test that reaches inside) may use
+# lwIP's headers too.
+ifeq ($(APP_LIBC),keel)
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
+endif

@@ -1,0 +1,34 @@
+/*
+ * The network stack's start and what it offers the rest of the kernel
+ * (net/net.c): lwIP's tcpip thread, an interface per network device
+ * configured from the command line (net/netcfg.h), and the text of
+ * /etc/resolv.conf and /etc/hosts from the configuration in use.
+ */
+#ifndef KEEL_NET_NET_H
+#define KEEL_NET_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* How long the boot waits for DHCP before the application starts,
+ * unless "net.wait=SECONDS" says otherwise. */
+#define NET_WAIT_DEFAULT_S 5
+
+/* Whether the stack is running (an image with networking, after boot). */
+bool net_running(void);
+
+/* /etc/resolv.conf and /etc/hosts now (DNS servers from DHCP, router
+ * advertisements or the command line; the interfaces' addresses), as
+ * snprintf: the whole length is returned, what fits is written. For the
+ * filesystem's generated files. From a thread; takes the core lock. */
+size_t net_resolv_conf_text(char *buf, size_t size);
+size_t net_hosts_text(char *buf, size_t size);
+
+/* The host name /etc/hosts gives the interfaces' addresses. */
+#define NET_HOSTNAME "keel"
+
+/* Seeds lwIP's random numbers from the entropy sources (net/sys_arch.c);
+ * from a thread, before the stack starts. */
+void keel_lwip_seed(void);
+
+#endif

@@ -1,0 +1,484 @@
+/*
+ * One lwIP netif per network device (net/netif.h).
+ *
+ * Receive: the driver's thread hands a frame over (netdev_stack.rx); each
+ * of its segments becomes a custom pbuf over the driver's buffer, chained
+ * (unless it must be copied: net/netif.h), and the chain goes to the tcpip thread's mailbox (tcpip_inpkt). When
+ * lwIP frees the last of them, wherever and whenever that happens, the
+ * frame goes back to the driver (f->release), exactly once.
+ *
+ * Transmit: lwIP calls linkoutput under the core lock with a pbuf chain,
+ * which goes down as one segment per pbuf; the chain is referenced until
+ * the device says it is done. Completions may come from an interrupt
+ * handler: they are queued and freed in the tcpip thread.
+ *
+ * Checksums: a device that checks received frames (NET_OFF_CSUM_VALID or
+ * _PARTIAL) spares lwIP its TCP and UDP checks for those frames; one that
+ * computes TCP checksums on transmit gets them (net/csum.c).
+ */
+#include "net/netif.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/waitq.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/memp.h"
+#include "lwip/sys.h"
+#include "lwip/tcpip.h"
+#include "net/csum.h"
+#include "netif/ethernet.h"
+
+/* pbuf flags lwIP leaves free: set on the first pbuf of a received frame. */
+#define PBUF_FLAG_KEEL_FROM_DEVICE 0x40u
+#define PBUF_FLAG_KEEL_CSUM_OK 0x80u
+
+/* The checks a device's validation makes unnecessary. */
+#define CHECKS_L4 (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
+
+struct tx_req {
+	struct tx_req *next;
+	struct pbuf *p;
+};
+
+struct net_if {
+	struct netif netif;
+	struct netdev *nd;
+	bool tx_csum;  /* the device computes TCP checksums */
+	bool attached; /* between attach and detach */
+	u16_t chksum_base;
+
+	/* Under SYS_ARCH_PROTECT: frames lent, freed from any thread. */
+	unsigned rx_lent;
+
+	/* Under the core lock. */
+	struct tx_req *deferred, *deferred_tail;
+	unsigned ndeferred;
+
+	/* Under sched_lock: completions, from any context. */
+	struct tx_req *done;
+	bool reap_pending;
+	struct tcpip_callback_msg *reap_msg;
+
+	struct net_if_stats stats;
+};
+
+/* A received frame lent to lwIP: one custom pbuf per segment. */
+struct rx_desc;
+struct rx_seg {
+	struct pbuf_custom pc;
+	struct rx_desc *desc;
+};
+struct rx_desc {
+	struct net_if *g;
+	struct net_rxframe *f;
+	unsigned live; /* segment pbufs not yet freed, under SYS_ARCH_PROTECT */
+	struct rx_seg seg[NET_IF_RX_SEGS_MAX];
+};
+
+LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
+LWIP_MEMPOOL_DECLARE(KEEL_TX_REQ, 1024, sizeof(struct tx_req), "keel tx frames")
+
+static bool pools_ready;
+
+static void pools_init(void)
+{
+	if (pools_ready)
+		return;
+	LWIP_MEMPOOL_INIT(KEEL_RX_DESC);
+	LWIP_MEMPOOL_INIT(KEEL_TX_REQ);
+	pools_ready = true;
+}
+
+/* --- receive --------------------------------------------------------------------------------- */
+
+static void rx_seg_free(struct pbuf *p)
+{
+	struct rx_seg *s = (struct rx_seg *)p;
+	struct rx_desc *d = s->desc;
+	SYS_ARCH_DECL_PROTECT(lev);
+	SYS_ARCH_PROTECT(lev);
+	bool last = --d->live == 0;
+	if (last)
+		d->g->rx_lent--;
+	SYS_ARCH_UNPROTECT(lev);
+	if (!last)
+		return;
+	d->f->release(d->f);
+	LWIP_MEMPOOL_FREE(KEEL_RX_DESC, d);
+}
+
+/* The frame as a chain of custom pbufs over its segments, or NULL when
+ * it must be copied (too many segments, too many frames lent, no
+ * descriptor). */
+static struct pbuf *rx_lend(struct net_if *g, struct net_rxframe *f)
+{
+	if (f->nsegs > NET_IF_RX_SEGS_MAX ||
+	    f->segs[0].len < (f->len < NET_IF_RX_HEAD_MIN ? f->len : NET_IF_RX_HEAD_MIN))
+		return NULL;
+	SYS_ARCH_DECL_PROTECT(lev);
+	SYS_ARCH_PROTECT(lev);
+	bool room = g->rx_lent < NET_IF_RX_LEND_MAX;
+	if (room)
+		g->rx_lent++;
+	SYS_ARCH_UNPROTECT(lev);
+	if (!room)
+		return NULL;
+	struct rx_desc *d = LWIP_MEMPOOL_ALLOC(KEEL_RX_DESC);
+	if (d == NULL) {
+		SYS_ARCH_PROTECT(lev);
+		g->rx_lent--;
+		SYS_ARCH_UNPROTECT(lev);
+		return NULL;
+	}
+	d->g = g;
+	d->f = f;
+	d->live = 0;
+	struct pbuf *head = NULL;
+	for (unsigned i = 0; i < f->nsegs; i++) {
+		if (f->segs[i].len == 0)
+			continue;
+		struct rx_seg *s = &d->seg[d->live++];
+		s->desc = d;
+		s->pc.custom_free_function = rx_seg_free;
+		struct pbuf *p = pbuf_alloced_custom(PBUF_RAW, (u16_t)f->segs[i].len, PBUF_REF, &s->pc, f->segs[i].addr,
+						     (u16_t)f->segs[i].len);
+		if (head)
+			pbuf_cat(head, p);
+		else
+			head = p;
+	}
+	return head;
+}
+
+/* A copy in pool buffers; the frame goes back to the driver at once. */
+static struct pbuf *rx_copy(struct net_if *g, struct net_rxframe *f)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)f->len, PBUF_POOL);
+	if (p) {
+		u16_t at = 0;
+		for (unsigned i = 0; i < f->nsegs; i++) {
+			pbuf_take_at(p, f->segs[i].addr, (u16_t)f->segs[i].len, at);
+			at = (u16_t)(at + f->segs[i].len);
+		}
+	}
+	f->release(f);
+	return p;
+}
+
+static void glue_rx(struct netdev *nd, struct net_rxframe *f)
+{
+	struct net_if *g = nd->stack_ctx;
+	if (f->len > 0xffff || !g->attached) {
+		g->stats.rx_dropped++;
+		f->release(f);
+		return;
+	}
+	uint8_t off = f->off.flags;
+	struct pbuf *p = rx_lend(g, f);
+	if (p) {
+		g->stats.rx_lent++;
+	} else {
+		p = rx_copy(g, f);
+		g->stats.rx_copied++;
+		if (p == NULL) {
+			g->stats.rx_dropped++;
+			return;
+		}
+	}
+	p->flags |= PBUF_FLAG_KEEL_FROM_DEVICE;
+	if (off & (NET_OFF_CSUM_VALID | NET_OFF_CSUM_PARTIAL))
+		p->flags |= PBUF_FLAG_KEEL_CSUM_OK;
+	if (tcpip_inpkt(p, &g->netif, ethernet_input) != ERR_OK) {
+		g->stats.rx_dropped++;
+		pbuf_free(p);
+	}
+}
+
+int net_if_ip_input_hook(struct pbuf *p, struct netif *netif)
+{
+	struct net_if *g = net_if_of(netif);
+	if (g == NULL)
+		return 0;
+	u16_t flags = g->chksum_base;
+	/* A frame the device checked, or a packet that never left memory
+	 * (looped back to the interface's own address, sent without a TCP
+	 * checksum when the device computes it). */
+	if ((p->flags & PBUF_FLAG_KEEL_CSUM_OK) || !(p->flags & PBUF_FLAG_KEEL_FROM_DEVICE))
+		flags &= (u16_t)~CHECKS_L4;
+	p->flags &= (u8_t) ~(PBUF_FLAG_KEEL_CSUM_OK | PBUF_FLAG_KEEL_FROM_DEVICE);
+	NETIF_SET_CHECKSUM_CTRL(netif, flags);
+	return 0;
+}
+
+/* --- transmit -------------------------------------------------------------------------------- */
+
+/* Hands the frame of req to the device. Returns 0 (taken), -EAGAIN
+ * (queue full: req kept), or another error (req to be dropped). */
+static int tx_try(struct net_if *g, struct tx_req *req)
+{
+	struct net_seg segs[NET_IF_TX_SEGS_MAX];
+	unsigned n = 0;
+	for (struct pbuf *q = req->p; q; q = q->next)
+		if (q->len)
+			segs[n++] = (struct net_seg){ q->payload, q->len };
+	struct net_offload off = { 0 };
+	if (g->tx_csum && netcsum_prepare_tcp(segs, n, &off))
+		g->stats.tx_csum_offloaded++;
+	return netdev_transmit(g->nd, segs, n, &off, req);
+}
+
+static void tx_drop(struct net_if *g, struct tx_req *req)
+{
+	pbuf_free(req->p);
+	LWIP_MEMPOOL_FREE(KEEL_TX_REQ, req);
+}
+
+/* Sends what waited for room, in order, until the device is full again. */
+static void tx_flush_deferred(struct net_if *g)
+{
+	while (g->deferred) {
+		struct tx_req *req = g->deferred, *next = req->next;
+		/* The device may complete the frame before tx_try returns,
+		 * and the completion reuses req->next. */
+		int err = tx_try(g, req);
+		if (err == -EAGAIN)
+			return;
+		g->deferred = next;
+		if (g->deferred == NULL)
+			g->deferred_tail = NULL;
+		g->ndeferred--;
+		if (err) {
+			g->stats.tx_failed++;
+			tx_drop(g, req);
+		} else {
+			g->stats.tx_sent++;
+		}
+	}
+}
+
+/* Frees what the device finished with; under the core lock. */
+static void tx_reap(struct net_if *g)
+{
+	bool irq = sched_lock();
+	struct tx_req *done = g->done;
+	g->done = NULL;
+	g->reap_pending = false;
+	sched_unlock(irq);
+	while (done) {
+		struct tx_req *next = done->next;
+		tx_drop(g, done);
+		done = next;
+	}
+	tx_flush_deferred(g);
+}
+
+static void tx_reap_callback(void *ctx) { tx_reap(ctx); }
+
+/* From a thread or an interrupt handler. */
+static void glue_tx_done(struct netdev *nd, void *cookie, int status)
+{
+	struct net_if *g = nd->stack_ctx;
+	struct tx_req *req = cookie;
+	bool irq = sched_lock();
+	req->next = g->done;
+	g->done = req;
+	bool post = !g->reap_pending;
+	g->reap_pending = true;
+	sched_unlock(irq);
+	/* One message in flight at a time; when the mailbox is full, the
+	 * next transmit or the periodic check reaps instead. */
+	if (post && tcpip_callbackmsg_trycallback_fromisr(g->reap_msg) != ERR_OK) {
+		irq = sched_lock();
+		g->reap_pending = false;
+		sched_unlock(irq);
+	}
+}
+
+#define REAP_CHECK_MS 100
+
+static void reap_check(void *ctx)
+{
+	struct net_if *g = ctx;
+	if (!g->attached)
+		return;
+	if (g->done || g->deferred)
+		tx_reap(g);
+	sys_timeout(REAP_CHECK_MS, reap_check, g);
+}
+
+static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct net_if *g = net_if_of(netif);
+	if (g->done)
+		tx_reap(g);
+	struct tx_req *req = LWIP_MEMPOOL_ALLOC(KEEL_TX_REQ);
+	if (req == NULL) {
+		g->stats.tx_dropped++;
+		return ERR_MEM;
+	}
+	unsigned n = 0;
+	for (struct pbuf *q = p; q; q = q->next)
+		n += q->len != 0;
+	if (n > NET_IF_TX_SEGS_MAX || n > g->nd->max_tx_segs) {
+		/* One contiguous copy. */
+		req->p = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+		if (req->p == NULL) {
+			LWIP_MEMPOOL_FREE(KEEL_TX_REQ, req);
+			g->stats.tx_dropped++;
+			return ERR_MEM;
+		}
+		g->stats.tx_copied++;
+	} else {
+		pbuf_ref(p);
+		req->p = p;
+	}
+	req->next = NULL;
+	int err = g->deferred ? -EAGAIN : tx_try(g, req);
+	if (err == 0) {
+		g->stats.tx_sent++;
+		return ERR_OK;
+	}
+	if (err == -EAGAIN && g->ndeferred < NET_IF_TX_DEFER_MAX) {
+		if (g->deferred_tail)
+			g->deferred_tail->next = req;
+		else
+			g->deferred = req;
+		g->deferred_tail = req;
+		g->ndeferred++;
+		g->stats.tx_deferred++;
+		return ERR_OK;
+	}
+	if (err == -EAGAIN)
+		g->stats.tx_dropped++;
+	else
+		g->stats.tx_failed++;
+	tx_drop(g, req);
+	return err == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* --- link and set-up ------------------------------------------------------------------------- */
+
+static void glue_link_changed(struct netdev *nd, bool up)
+{
+	struct net_if *g = nd->stack_ctx;
+	LOCK_TCPIP_CORE();
+	if (g->attached) {
+		if (up)
+			netif_set_link_up(&g->netif);
+		else
+			netif_set_link_down(&g->netif);
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
+static const struct netdev_stack glue_stack = {
+	.rx = glue_rx,
+	.tx_done = glue_tx_done,
+	.link_changed = glue_link_changed,
+};
+
+static err_t glue_netif_init(struct netif *netif)
+{
+	struct net_if *g = netif->state;
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, g->nd->mac, ETH_HWADDR_LEN);
+	netif->mtu = (u16_t)(g->nd->mtu > 0xffff ? 0xffff : g->nd->mtu);
+	netif->mtu6 = netif->mtu;
+	netif->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = glue_linkoutput;
+	g->chksum_base = NETIF_CHECKSUM_ENABLE_ALL;
+	if (g->tx_csum)
+		g->chksum_base &= (u16_t)~NETIF_CHECKSUM_GEN_TCP;
+	NETIF_SET_CHECKSUM_CTRL(netif, g->chksum_base);
+	return ERR_OK;
+}
+
+int net_if_attach(struct netdev *nd, struct net_if **out)
+{
+	struct net_if *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return -ENOMEM;
+	g->nd = nd;
+	g->tx_csum = (nd->features & NETDEV_F_TX_CSUM) != 0;
+	LOCK_TCPIP_CORE();
+	pools_init();
+	g->reap_msg = tcpip_callbackmsg_new(tx_reap_callback, g);
+	if (g->reap_msg == NULL || netif_add(&g->netif, NULL, NULL, NULL, g, glue_netif_init, tcpip_input) == NULL) {
+		if (g->reap_msg)
+			tcpip_callbackmsg_delete(g->reap_msg);
+		UNLOCK_TCPIP_CORE();
+		free(g);
+		return -ENOMEM;
+	}
+	g->attached = true;
+	UNLOCK_TCPIP_CORE();
+	/* Outside the lock: the driver may hand frames up before open
+	 * returns, and those take the lock. */
+	int err = netdev_open(nd, &glue_stack, g);
+	LOCK_TCPIP_CORE();
+	if (err) {
+		g->attached = false;
+		netif_remove(&g->netif);
+		tcpip_callbackmsg_delete(g->reap_msg);
+		UNLOCK_TCPIP_CORE();
+		free(g);
+		return err;
+	}
+	if (nd->link_up)
+		netif_set_link_up(&g->netif);
+	sys_timeout(REAP_CHECK_MS, reap_check, g);
+	UNLOCK_TCPIP_CORE();
+	*out = g;
+	return 0;
+}
+
+void net_if_detach(struct net_if *g)
+{
+	LOCK_TCPIP_CORE();
+	g->attached = false;
+	sys_untimeout(reap_check, g);
+	netif_set_down(&g->netif);
+	netif_remove(&g->netif);
+	UNLOCK_TCPIP_CORE();
+	/* Frames in flight complete during close. */
+	netdev_close(g->nd);
+	LOCK_TCPIP_CORE();
+	tx_reap(g);
+	while (g->deferred) {
+		struct tx_req *req = g->deferred;
+		g->deferred = req->next;
+		tx_drop(g, req);
+	}
+	g->deferred_tail = NULL;
+	g->ndeferred = 0;
+	UNLOCK_TCPIP_CORE();
+	/* Frames still lent come back through rx_seg_free, which needs g:
+	 * it is never freed (hot-unplug is rare; a few hundred bytes). */
+}
+
+struct netif *net_if_netif(struct net_if *g) { return &g->netif; }
+struct netdev *net_if_netdev(struct net_if *g) { return g->nd; }
+
+struct net_if *net_if_of(struct netif *netif)
+{
+	return netif && netif->linkoutput == glue_linkoutput ? (struct net_if *)netif->state : NULL;
+}
+
+void net_if_stats(struct net_if *g, struct net_if_stats *out) { *out = g->stats; }
+
+unsigned net_if_rx_lent(struct net_if *g)
+{
+	SYS_ARCH_DECL_PROTECT(lev);
+	SYS_ARCH_PROTECT(lev);
+	unsigned n = g->rx_lent;
+	SYS_ARCH_UNPROTECT(lev);
+	return n;
+}

@@ -1,0 +1,650 @@
+/*
+ * The socket system calls: socket, bind, listen, accept4, connect, the
+ * send and receive family, shutdown, the names, the options. Each finds
+ * its socket through the descriptor table (-ENOTSOCK for another kind of
+ * file) and works through the netconn; data moves in sys/socket.c.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kernel/sched.h"
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "sys/process.h"
+#include "sys/signal.h"
+#include "sys/sock.h"
+#include "sys/sockerr.h"
+#include "sys/syscall.h"
+
+#define MAX_RW 0x7ffff000ul
+#define ESOCKTNOSUPPORT 94 /* Linux's, missing from the kernel's errno.h */
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define SOCK_TYPE_MASK 0xf
+#define O_CLOEXEC 02000000
+
+/* Linux's struct msghdr on x86-64. */
+struct linux_msghdr {
+	uint64_t name;
+	int32_t namelen;
+	uint64_t iov;
+	uint64_t iovlen;
+	uint64_t control;
+	uint64_t controllen;
+	int32_t flags;
+};
+_Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
+
+/* The socket at fd with a reference (file_put(*f) after), or -EBADF /
+ * -ENOTSOCK. */
+static long get_sock(long fd, struct file **f, struct sock **s)
+{
+	*f = fd_get(&app_fds, (int)fd);
+	if (*f == NULL)
+		return -EBADF;
+	*s = sock_from_file(*f);
+	if (*s == NULL) {
+		file_put(*f);
+		return -ENOTSOCK;
+	}
+	return 0;
+}
+
+/* Reads the application's address into a: 0, 1 (AF_UNSPEC, when
+ * allowed) or -errno. */
+static long read_addr(const struct sock *s, long addr, long len, bool allow_unspec, struct sock_addr *a)
+{
+	uint8_t buf[sizeof(struct linux_sockaddr_in6)];
+	if (len < 0 || (unsigned long)len > 128)
+		return -EINVAL;
+	size_t n = (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf);
+	if (!user_range_ok((const void *)addr, (size_t)len))
+		return -EFAULT;
+	memcpy(buf, (const void *)addr, n);
+	int r = sockaddr_parse(buf, (uint32_t)n, s->opts.domain, allow_unspec, a);
+	if (r == 0 && !a->v6 && s->opts.domain == LINUX_AF_INET6 && s->opts.v6only)
+		return -ENETUNREACH; /* a v4-mapped peer for a v6-only socket */
+	return r;
+}
+
+/* Writes a to the application's (addr, *lenp) as accept, recvfrom and
+ * getsockname do: truncated to *lenp, *lenp set to the full length. */
+static long write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp)
+{
+	if (addr == 0)
+		return 0;
+	int32_t cap;
+	if (!user_writable_ok((void *)lenp, sizeof(cap)))
+		return -EFAULT;
+	memcpy(&cap, (const void *)lenp, sizeof(cap));
+	if (cap < 0)
+		return -EINVAL;
+	if (!user_writable_ok((void *)addr, (size_t)cap))
+		return -EFAULT;
+	int32_t full = (int32_t)sockaddr_format(a, s->opts.domain, (void *)addr, (uint32_t)cap);
+	memcpy((void *)lenp, &full, sizeof(full));
+	return 0;
+}
+
+static long install(struct sock *s, int flags)
+{
+	s->file.flags = flags & LINUX_SOCK_NONBLOCK;
+	int fd = fd_install(&app_fds, &s->file, 0);
+	if (fd >= 0)
+		app_fds.cloexec[fd] = (flags & LINUX_SOCK_CLOEXEC) != 0;
+	file_put(&s->file); /* the table holds it now, or nobody */
+	return fd;
+}
+
+static long sys_socket(long domain, long type, long protocol, long a3, long a4, long a5)
+{
+	int kind = (int)(type & SOCK_TYPE_MASK);
+	if (type & ~(long)(SOCK_TYPE_MASK | LINUX_SOCK_NONBLOCK | LINUX_SOCK_CLOEXEC))
+		return -EINVAL;
+	if (domain != LINUX_AF_INET && domain != LINUX_AF_INET6)
+		return -EAFNOSUPPORT;
+	if (kind != LINUX_SOCK_STREAM && kind != LINUX_SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	bool stream = kind == LINUX_SOCK_STREAM;
+	if (protocol != 0 && protocol != (stream ? LINUX_IPPROTO_TCP : LINUX_IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	struct sock *s;
+	int r = sock_create((int)domain, stream, &s);
+	if (r)
+		return r;
+	return install(s, (int)type);
+}
+SYSCALL(SYS_socket, sys_socket);
+
+static long sys_socketpair(long domain, long type, long protocol, long sv, long a4, long a5)
+{
+	/* Only AF_UNIX has pairs, and Keel has no AF_UNIX. */
+	return domain == LINUX_AF_UNIX ? -EAFNOSUPPORT : -EOPNOTSUPP;
+}
+SYSCALL(SYS_socketpair, sys_socketpair);
+
+static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	struct sock_addr a;
+	ip_addr_t ip;
+	r = read_addr(s, addr, len, false, &a);
+	if (r == 0)
+		r = sock_ip_to(&a, &ip);
+	if (r == 0 && s->bound)
+		r = -EINVAL;
+	if (r == 0) {
+#if LWIP_IPV6
+		/* The dual-stack wildcard: lwIP binds IP_ANY_TYPE for ::
+		 * unless the netconn is v6-only. */
+		if (s->opts.domain == LINUX_AF_INET6)
+			netconn_set_ipv6only(s->conn, s->opts.v6only);
+#endif
+		if (s->opts.reuseaddr) {
+			LOCK_TCPIP_CORE();
+			if (s->conn->pcb.ip)
+				ip_set_option(s->conn->pcb.ip, SOF_REUSEADDR);
+			UNLOCK_TCPIP_CORE();
+		}
+		err_t err = netconn_bind(s->conn, &ip, a.port);
+		r = err == ERR_OK ? 0 : -sock_errno(err, false);
+		s->bound = r == 0;
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_bind, sys_bind);
+
+static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	if (!s->opts.stream) {
+		r = -EOPNOTSUPP;
+	} else if (s->ready.connected) {
+		r = -EINVAL;
+	} else {
+		/* lwIP counts the backlog in a byte; Linux caps it at somaxconn. */
+		u8_t b = backlog < 1 ? 1 : backlog > 255 ? 255 : (u8_t)backlog;
+		err_t err = netconn_listen_with_backlog(s->conn, b);
+		r = err == ERR_OK ? 0 : -sock_errno(err, false);
+		if (r == 0) {
+			bool irq = sched_lock();
+			s->ready.listening = true;
+			s->bound = true;
+			sched_unlock(irq);
+			sock_changed(s);
+		}
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_listen, sys_listen);
+
+static bool has_connection(const struct sock *s) { return s->ready.rcv > 0 || s->error; }
+
+static long do_accept(long fd, long addr, long lenp, long flags)
+{
+	if (flags & ~(long)(LINUX_SOCK_NONBLOCK | LINUX_SOCK_CLOEXEC))
+		return -EINVAL;
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	if (!s->ready.listening) {
+		file_put(f);
+		return -EINVAL;
+	}
+	struct netconn *conn = NULL;
+	for (;;) {
+		r = sock_wait(s, has_connection, sock_is_nonblocking(s, 0), s->opts.rcvtimeo_us);
+		if (r)
+			break;
+		int e = sock_take_error(s);
+		if (e) {
+			r = -e;
+			break;
+		}
+		err_t err = netconn_accept(s->conn, &conn);
+		if (err == ERR_OK)
+			break;
+		if (err == ERR_WOULDBLOCK) {
+			bool irq = sched_lock();
+			s->ready.rcv = 0;
+			sched_unlock(irq);
+			continue;
+		}
+		/* A connection that failed before it was taken: Linux's
+		 * accept answers ECONNABORTED and the next one is taken. */
+		r = -ECONNABORTED;
+		break;
+	}
+	if (r) {
+		file_put(f);
+		return r;
+	}
+	struct sock *ns = sock_adopt(conn, s->opts.domain);
+	if (ns == NULL) {
+		file_put(f);
+		return -ENOMEM;
+	}
+	/* Options a listening socket passes on, as Linux's. */
+	ns->opts.nodelay = s->opts.nodelay;
+	ns->opts.keepalive = s->opts.keepalive;
+	ns->opts.rcvtimeo_us = s->opts.rcvtimeo_us;
+	ns->opts.sndtimeo_us = s->opts.sndtimeo_us;
+	if (ns->opts.nodelay || ns->opts.keepalive) {
+		LOCK_TCPIP_CORE();
+		if (conn->pcb.tcp && ns->opts.nodelay)
+			tcp_nagle_disable(conn->pcb.tcp);
+		if (conn->pcb.tcp && ns->opts.keepalive)
+			ip_set_option(conn->pcb.tcp, SOF_KEEPALIVE);
+		UNLOCK_TCPIP_CORE();
+	}
+	ns->bound = true;
+	ip_addr_t ip;
+	u16_t port = 0;
+	struct sock_addr peer = { 0 };
+	if (netconn_peer(conn, &ip, &port) == ERR_OK)
+		sock_ip_from(&ip, port, &peer);
+	r = write_addr(ns, &peer, addr, lenp);
+	file_put(f);
+	if (r) {
+		file_put(&ns->file);
+		return r;
+	}
+	return install(ns, (int)flags);
+}
+
+static long sys_accept4(long fd, long addr, long lenp, long flags, long a4, long a5)
+{
+	return do_accept(fd, addr, lenp, flags);
+}
+SYSCALL(SYS_accept4, sys_accept4);
+
+static long sys_accept(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return do_accept(fd, addr, lenp, 0);
+}
+SYSCALL(SYS_accept, sys_accept);
+
+static bool connect_ended(const struct sock *s) { return !s->ready.connecting; }
+
+static long connect_stream(struct sock *s, const struct sock_addr *a)
+{
+	if (s->ready.connecting)
+		return -EALREADY;
+	if (s->ready.listening)
+		return -EISCONN;
+	if (s->ready.connected) {
+		if (!s->ready.reset)
+			return -EISCONN;
+		int e = sock_take_error(s);
+		return e ? -e : -EISCONN;
+	}
+	ip_addr_t ip;
+	long r = sock_ip_to(a, &ip);
+	if (r)
+		return r;
+	bool irq = sched_lock();
+	s->ready.connecting = true;
+	s->ready.send = false;
+	sched_unlock(irq);
+	err_t err = netconn_connect(s->conn, &ip, a->port);
+	if (err != ERR_OK && err != ERR_INPROGRESS) {
+		irq = sched_lock();
+		s->ready.connecting = false;
+		sched_unlock(irq);
+		return -sock_errno(err, true);
+	}
+	s->bound = true;
+	if (err == ERR_OK && s->ready.connecting) {
+		/* Done at once (no handshake to wait for). */
+		irq = sched_lock();
+		s->ready.connecting = false;
+		s->ready.connected = s->ready.send = true;
+		sched_unlock(irq);
+	}
+	/* A signal or a timeout leaves the connect running, as Linux. */
+	r = sock_wait(s, connect_ended, sock_is_nonblocking(s, 0), s->opts.sndtimeo_us);
+	if (r == -EAGAIN)
+		return -EINPROGRESS;
+	if (r)
+		return r == -ERESTARTSYS ? -EINTR : r;
+	int e = sock_take_error(s);
+	return e ? -e : 0;
+}
+
+static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	struct sock_addr a;
+	r = read_addr(s, addr, len, !s->opts.stream, &a);
+	if (r == 1) {
+		/* AF_UNSPEC: a datagram socket forgets its peer. */
+		netconn_disconnect(s->conn);
+		s->udp_connected = false;
+		r = 0;
+	} else if (r == 0 && s->opts.stream) {
+		r = connect_stream(s, &a);
+	} else if (r == 0) {
+		ip_addr_t ip;
+		r = sock_ip_to(&a, &ip);
+		if (r == 0) {
+			err_t err = netconn_connect(s->conn, &ip, a.port);
+			r = err == ERR_OK ? 0 : -sock_errno(err, true);
+			s->udp_connected = r == 0;
+			s->bound |= r == 0;
+		}
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_connect, sys_connect);
+
+/* Checks the application's iovecs and sums them into io. */
+static long read_iov(struct sock_io *io, long iov, long count)
+{
+	const struct linux_iovec *v = (const struct linux_iovec *)iov;
+	if (count < 0 || count > IOV_MAX)
+		return -EMSGSIZE;
+	if (count && !user_range_ok(v, (size_t)count * sizeof(*v)))
+		return -EFAULT;
+	io->iov = v;
+	io->count = (size_t)count;
+	io->total = 0;
+	for (long i = 0; i < count; i++) {
+		if (v[i].len > MAX_RW || io->total + v[i].len > MAX_RW)
+			return -EINVAL;
+		io->total += v[i].len;
+	}
+	return 0;
+}
+
+static long check_buffers(const struct sock_io *io, bool writing)
+{
+	for (size_t i = 0; i < io->count; i++) {
+		const void *p = (const void *)(uintptr_t)io->iov[i].base;
+		if (io->iov[i].len &&
+		    !(writing ? user_writable_ok(p, io->iov[i].len) : user_range_ok(p, io->iov[i].len)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long do_send(long fd, struct sock_io *io, long addr, long addrlen)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	struct sock_addr to;
+	bool has_to = addr != 0 && !(s->opts.stream && s->ready.connected);
+	r = check_buffers(io, false);
+	if (r == 0 && has_to)
+		r = read_addr(s, addr, addrlen, false, &to);
+	if (r == 0)
+		r = sock_send(s, io, has_to ? &to : NULL);
+	file_put(f);
+	return r;
+}
+
+static long do_recv(long fd, struct sock_io *io, long addr, long lenp)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	r = check_buffers(io, true);
+	if (r == 0)
+		r = sock_recv(s, io);
+	if (r >= 0 && io->has_addr) {
+		long w = write_addr(s, &io->addr, addr, lenp);
+		if (w)
+			r = w;
+	} else if (r >= 0 && addr && lenp && user_writable_ok((void *)lenp, 4)) {
+		/* A stream has no source to report: the length becomes 0. */
+		memset((void *)lenp, 0, 4);
+	}
+	file_put(f);
+	return r;
+}
+
+static long sys_sendto(long fd, long buf, long len, long flags, long addr, long addrlen)
+{
+	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
+	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
+	if ((unsigned long)len > MAX_RW)
+		io.total = iov.len = MAX_RW;
+	return do_send(fd, &io, addr, addrlen);
+}
+SYSCALL(SYS_sendto, sys_sendto);
+
+static long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long lenp)
+{
+	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
+	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
+	if ((unsigned long)len > MAX_RW)
+		io.total = iov.len = MAX_RW;
+	return do_recv(fd, &io, addr, lenp);
+}
+SYSCALL(SYS_recvfrom, sys_recvfrom);
+
+static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	struct linux_msghdr m;
+	if (!user_range_ok((const void *)msg, sizeof(m)))
+		return -EFAULT;
+	memcpy(&m, (const void *)msg, sizeof(m));
+	struct sock_io io = { .flags = (int)flags };
+	long r = read_iov(&io, (long)m.iov, (long)m.iovlen);
+	if (r)
+		return r;
+	return do_send(fd, &io, (long)m.name, m.namelen);
+}
+SYSCALL(SYS_sendmsg, sys_sendmsg);
+
+static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	struct linux_msghdr *m = (struct linux_msghdr *)msg;
+	if (!user_writable_ok(m, sizeof(*m)))
+		return -EFAULT;
+	struct sock_io io = { .flags = (int)(flags & ~LINUX_MSG_CMSG_CLOEXEC) };
+	long r = read_iov(&io, (long)m->iov, (long)m->iovlen);
+	if (r)
+		return r;
+	r = do_recv(fd, &io, m->name ? (long)m->name : 0, (long)&m->namelen);
+	if (r >= 0) {
+		/* No ancillary data is ever given. */
+		m->controllen = 0;
+		m->flags = io.out_flags;
+	}
+	return r;
+}
+SYSCALL(SYS_recvmsg, sys_recvmsg);
+
+static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	if (how < SHUT_RD || how > SHUT_RDWR) {
+		r = -EINVAL;
+	} else if (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected) {
+		r = -ENOTCONN;
+	} else {
+		bool rd = how != SHUT_WR, wr = how != SHUT_RD;
+		/* Only the writing side goes to lwIP (a FIN): lwIP's shut_rx
+		 * would answer later data with a reset, which Linux does not. */
+		if (wr && s->opts.stream && !s->ready.wr_shut && !s->ready.reset) {
+			err_t err = netconn_shutdown(s->conn, 0, 1);
+			if (err != ERR_OK && err != ERR_CONN && err != ERR_CLSD)
+				r = -sock_errno(err, false);
+		}
+		bool irq = sched_lock();
+		s->ready.rd_shut |= rd;
+		s->ready.wr_shut |= wr;
+		sched_unlock(irq);
+		sock_changed(s);
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_shutdown, sys_shutdown);
+
+static long get_name(long fd, long addr, long lenp, bool local)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	struct sock_addr a = { .v6 = s->opts.domain == LINUX_AF_INET6 };
+	ip_addr_t ip;
+	u16_t port;
+	if (!local && (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected)) {
+		r = -ENOTCONN;
+	} else if (netconn_getaddr(s->conn, &ip, &port, local) == ERR_OK) {
+		sock_ip_from(&ip, port, &a);
+	} else if (!local) {
+		r = -ENOTCONN;
+	}
+	/* An unbound socket's name is the wildcard, port 0. */
+	if (r == 0)
+		r = write_addr(s, &a, addr, lenp);
+	file_put(f);
+	return r;
+}
+
+static long sys_getsockname(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return get_name(fd, addr, lenp, true);
+}
+SYSCALL(SYS_getsockname, sys_getsockname);
+
+static long sys_getpeername(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return get_name(fd, addr, lenp, false);
+}
+SYSCALL(SYS_getpeername, sys_getpeername);
+
+/* What an option changes in lwIP's control block, under the core lock. */
+static void apply_opts(struct sock *s)
+{
+	LOCK_TCPIP_CORE();
+	struct ip_pcb *pcb = s->conn->pcb.ip;
+	if (pcb) {
+		if (s->opts.reuseaddr)
+			ip_set_option(pcb, SOF_REUSEADDR);
+		else
+			ip_reset_option(pcb, SOF_REUSEADDR);
+		if (s->opts.keepalive)
+			ip_set_option(pcb, SOF_KEEPALIVE);
+		else
+			ip_reset_option(pcb, SOF_KEEPALIVE);
+		if (s->opts.broadcast)
+			ip_set_option(pcb, SOF_BROADCAST);
+		else
+			ip_reset_option(pcb, SOF_BROADCAST);
+	}
+#if LWIP_SO_LINGER
+	/* SO_LINGER with no time: close resets the connection, as Linux.
+	 * A lingering close with time left goes on in the background (lwIP
+	 * cannot linger for a non-blocking netconn). */
+	s->conn->linger = s->opts.linger_on && s->opts.linger_s == 0 ? 0 : -1;
+#endif
+	if (s->opts.stream && s->conn->pcb.tcp && s->conn->pcb.tcp->state != LISTEN) {
+		struct tcp_pcb *tpcb = s->conn->pcb.tcp;
+		if (s->opts.nodelay)
+			tcp_nagle_disable(tpcb);
+		else
+			tcp_nagle_enable(tpcb);
+#if LWIP_TCP_KEEPALIVE
+		tpcb->keep_idle = (u32_t)s->opts.keepidle_s * 1000;
+		tpcb->keep_intvl = (u32_t)s->opts.keepintvl_s * 1000;
+		tpcb->keep_cnt = (u32_t)s->opts.keepcnt;
+#endif
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
+static long sys_setsockopt(long fd, long level, long name, long val, long len, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	uint8_t buf[16] = { 0 };
+	if (len < 0) {
+		r = -EINVAL;
+	} else if (len && !user_range_ok((const void *)val, (size_t)len)) {
+		r = -EFAULT;
+	} else {
+		memcpy(buf, (const void *)val, (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf));
+		if (level == LINUX_IPPROTO_IPV6 && name == LINUX_IPV6_V6ONLY && s->bound)
+			r = -EINVAL; /* Linux: only before bind */
+		else
+			r = sockopt_set(&s->opts, (int)level, (int)name, buf, (uint32_t)len);
+		if (r == 0)
+			apply_opts(s);
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_setsockopt, sys_setsockopt);
+
+static long sys_getsockopt(long fd, long level, long name, long val, long lenp, long a5)
+{
+	struct file *f;
+	struct sock *s;
+	long r = get_sock(fd, &f, &s);
+	if (r)
+		return r;
+	int32_t len;
+	uint8_t buf[16];
+	if (!user_writable_ok((void *)lenp, sizeof(len))) {
+		file_put(f);
+		return -EFAULT;
+	}
+	memcpy(&len, (const void *)lenp, sizeof(len));
+	uint32_t n = len < 0 ? 0 : (uint32_t)len < sizeof(buf) ? (uint32_t)len : sizeof(buf);
+	if (len < 0)
+		r = -EINVAL;
+	else if (level == LINUX_SOL_SOCKET && name == LINUX_SO_ERROR)
+		sockopt_put_int(sock_take_error(s), buf, &n);
+	else if (level == LINUX_SOL_SOCKET && name == LINUX_SO_ACCEPTCONN)
+		sockopt_put_int(s->ready.listening, buf, &n);
+	else
+		r = sockopt_get(&s->opts, (int)level, (int)name, buf, &n);
+	if (r == 0) {
+		if (!user_writable_ok((void *)val, n)) {
+			r = -EFAULT;
+		} else {
+			memcpy((void *)val, buf, n);
+			len = (int32_t)n;
+			memcpy((void *)lenp, &len, sizeof(len));
+		}
+	}
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_getsockopt, sys_getsockopt);

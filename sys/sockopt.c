@@ -1,0 +1,218 @@
+/*
+ * Option checks as Linux's sock_setsockopt, do_tcp_setsockopt and
+ * do_ipv6_setsockopt make them: an int option needs at least an int,
+ * buffer sizes are doubled and clamped, timeouts are a struct timeval
+ * whose microseconds must be below a second.
+ */
+#include "sys/sockopt.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sys/sockaddr.h"
+
+/* Linux's struct timeval and struct linger on x86-64. */
+struct linux_timeval {
+	int64_t tv_sec, tv_usec;
+};
+struct linux_linger {
+	int32_t l_onoff, l_linger;
+};
+
+/* Linux's TCP_DEFAULT keepalive: two hours idle, 75 s apart, 9 probes. */
+#define KEEPIDLE_DEFAULT 7200
+#define KEEPINTVL_DEFAULT 75
+#define KEEPCNT_DEFAULT 9
+#define MAX_TCP_KEEPIDLE 32767
+#define MAX_TCP_KEEPINTVL 32767
+#define MAX_TCP_KEEPCNT 127
+
+void sockopt_init(struct sock_opts *o, int domain, bool stream)
+{
+	*o = (struct sock_opts){
+		.domain = domain,
+		.stream = stream,
+		/* tcp_rmem[1] and tcp_wmem[1]; UDP gets the core defaults. */
+		.rcvbuf = stream ? 131072 : SOCKOPT_BUF_MAX,
+		.sndbuf = stream ? 16384 : SOCKOPT_BUF_MAX,
+		.keepidle_s = KEEPIDLE_DEFAULT,
+		.keepintvl_s = KEEPINTVL_DEFAULT,
+		.keepcnt = KEEPCNT_DEFAULT,
+	};
+}
+
+static int set_timeout(uint64_t *us, const void *val, uint32_t len)
+{
+	struct linux_timeval tv;
+	if (len < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		/* Linux takes a negative time as "do not wait at all"; the
+		 * nearest Keel keeps is the shortest wait. */
+		*us = 1;
+		return 0;
+	}
+	if ((uint64_t)tv.tv_sec > UINT64_MAX / 1000000 - 1)
+		*us = 0; /* beyond any deadline: for ever */
+	else
+		*us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	return 0;
+}
+
+static int set_buf(int *buf, int v, int min)
+{
+	/* Linux keeps twice what is asked (room for its bookkeeping) and
+	 * reports that. */
+	unsigned u = v < 0 ? 0 : (unsigned)v;
+	if (u > SOCKOPT_BUF_MAX)
+		u = SOCKOPT_BUF_MAX;
+	u *= 2;
+	*buf = u < (unsigned)min ? min : (int)u;
+	return 0;
+}
+
+static int set_socket(struct sock_opts *o, int name, const void *val, uint32_t len)
+{
+	/* Linux's sk_setsockopt refuses a length below an int first. */
+	if (len < sizeof(int))
+		return -EINVAL;
+	if (name == LINUX_SO_RCVTIMEO)
+		return set_timeout(&o->rcvtimeo_us, val, len);
+	if (name == LINUX_SO_SNDTIMEO)
+		return set_timeout(&o->sndtimeo_us, val, len);
+	if (name == LINUX_SO_LINGER) {
+		struct linux_linger l;
+		if (len < sizeof(l))
+			return -EINVAL;
+		memcpy(&l, val, sizeof(l));
+		o->linger_on = l.l_onoff != 0;
+		o->linger_s = l.l_linger < 0 ? 0 : l.l_linger;
+		return 0;
+	}
+	int v;
+	if (len < sizeof(v))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(v));
+	switch (name) {
+	case LINUX_SO_REUSEADDR: o->reuseaddr = v != 0; return 0;
+	case LINUX_SO_REUSEPORT: o->reuseport = v != 0; return 0;
+	case LINUX_SO_KEEPALIVE: o->keepalive = v != 0; return 0;
+	case LINUX_SO_BROADCAST: o->broadcast = v != 0; return 0;
+	case LINUX_SO_RCVBUF: return set_buf(&o->rcvbuf, v, SOCKOPT_RCVBUF_MIN);
+	case LINUX_SO_SNDBUF: return set_buf(&o->sndbuf, v, SOCKOPT_SNDBUF_MIN);
+	default: return -ENOPROTOOPT;
+	}
+}
+
+static int set_tcp(struct sock_opts *o, int name, const void *val, uint32_t len)
+{
+	int v;
+	if (!o->stream)
+		return -ENOPROTOOPT;
+	if (len < sizeof(v))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(v));
+	switch (name) {
+	case LINUX_TCP_NODELAY: o->nodelay = v != 0; return 0;
+	case LINUX_TCP_KEEPIDLE:
+		if (v < 1 || v > MAX_TCP_KEEPIDLE)
+			return -EINVAL;
+		o->keepidle_s = v;
+		return 0;
+	case LINUX_TCP_KEEPINTVL:
+		if (v < 1 || v > MAX_TCP_KEEPINTVL)
+			return -EINVAL;
+		o->keepintvl_s = v;
+		return 0;
+	case LINUX_TCP_KEEPCNT:
+		if (v < 1 || v > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		o->keepcnt = v;
+		return 0;
+	default: return -ENOPROTOOPT;
+	}
+}
+
+int sockopt_set(struct sock_opts *o, int level, int name, const void *val, uint32_t len)
+{
+	switch (level) {
+	case LINUX_SOL_SOCKET: return set_socket(o, name, val, len);
+	case LINUX_IPPROTO_TCP: return set_tcp(o, name, val, len);
+	case LINUX_IPPROTO_IPV6: {
+		int v;
+		if (o->domain != LINUX_AF_INET6 || name != LINUX_IPV6_V6ONLY)
+			return -ENOPROTOOPT;
+		if (len < sizeof(v))
+			return -EINVAL;
+		memcpy(&v, val, sizeof(v));
+		o->v6only = v != 0;
+		return 0;
+	}
+	default: return -ENOPROTOOPT;
+	}
+}
+
+void sockopt_put_int(int v, void *out, uint32_t *len)
+{
+	if (*len > sizeof(v))
+		*len = sizeof(v);
+	memcpy(out, &v, *len);
+}
+
+static void put_bytes(const void *v, uint32_t size, void *out, uint32_t *len)
+{
+	if (*len > size)
+		*len = size;
+	memcpy(out, v, *len);
+}
+
+static void put_timeout(uint64_t us, void *out, uint32_t *len)
+{
+	struct linux_timeval tv = { (int64_t)(us / 1000000), (int64_t)(us % 1000000) };
+	put_bytes(&tv, sizeof(tv), out, len);
+}
+
+int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint32_t *len)
+{
+	int v;
+	if (level == LINUX_SOL_SOCKET) {
+		switch (name) {
+		case LINUX_SO_RCVTIMEO: put_timeout(o->rcvtimeo_us, out, len); return 0;
+		case LINUX_SO_SNDTIMEO: put_timeout(o->sndtimeo_us, out, len); return 0;
+		case LINUX_SO_LINGER: {
+			struct linux_linger l = { o->linger_on, o->linger_s };
+			put_bytes(&l, sizeof(l), out, len);
+			return 0;
+		}
+		case LINUX_SO_REUSEADDR: v = o->reuseaddr; break;
+		case LINUX_SO_REUSEPORT: v = o->reuseport; break;
+		case LINUX_SO_KEEPALIVE: v = o->keepalive; break;
+		case LINUX_SO_BROADCAST: v = o->broadcast; break;
+		case LINUX_SO_RCVBUF: v = o->rcvbuf; break;
+		case LINUX_SO_SNDBUF: v = o->sndbuf; break;
+		case LINUX_SO_TYPE: v = o->stream ? 1 : 2; break; /* SOCK_STREAM, SOCK_DGRAM */
+		case LINUX_SO_DOMAIN: v = o->domain; break;
+		case LINUX_SO_PROTOCOL: v = o->stream ? LINUX_IPPROTO_TCP : LINUX_IPPROTO_UDP; break;
+		default: return -ENOPROTOOPT;
+		}
+	} else if (level == LINUX_IPPROTO_TCP) {
+		if (!o->stream)
+			return -ENOPROTOOPT;
+		switch (name) {
+		case LINUX_TCP_NODELAY: v = o->nodelay; break;
+		case LINUX_TCP_KEEPIDLE: v = o->keepidle_s; break;
+		case LINUX_TCP_KEEPINTVL: v = o->keepintvl_s; break;
+		case LINUX_TCP_KEEPCNT: v = o->keepcnt; break;
+		default: return -ENOPROTOOPT;
+		}
+	} else if (level == LINUX_IPPROTO_IPV6 && o->domain == LINUX_AF_INET6 && name == LINUX_IPV6_V6ONLY) {
+		v = o->v6only;
+	} else {
+		return -ENOPROTOOPT;
+	}
+	sockopt_put_int(v, out, len);
+	return 0;
+}

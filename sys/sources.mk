@@ -1,0 +1,21 @@
+# The socket system calls over lwIP's netconn API, in images with the
+# network stack (KEEL_NET := yes); the Makefile adds them to SYS_SRCS
+# once the application's app.mk has said. The pure parts are host-tested
+# (tests/host/sock-tests.mk).
+SYS_NET_SRCS := \
+	sys/sockaddr.c \
+	sys/sockopt.c \
+	sys/sockready.c \
+	sys/sockerr.c \
+	sys/sockconn.c \
+	sys/socket.c \
+	sys/socketcalls.c \
+	sys/netfiles.c
+
+# Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
+# for a family it was built without.
+SYS_NONET_SRCS := sys/nosocket.c
+
+# The file system calls over the VFS: the open file, the calls by path,
+# record locks, and the tree mounted at boot.
+SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fslock.c sys/fsroot.c

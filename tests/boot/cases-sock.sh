@@ -1,0 +1,13 @@
+# Sockets: the system calls over the loopback (mtest sockets), the echo
+# application with real clients on the host through QEMU's user network,
+# and the resolver through the generated /etc files and the user
+# network's DNS.
+# Without a network device the stack still runs (the loopback).
+boot_test musl-sockets 0 'mtest: sockets done, 0 failures' -- --kernel build/mtest.elf --timeout 60 --append "sockets"
+boot_test musl-sockets-with-net 0 'mtest: sockets done, 0 failures' 'net: en0 is eth0' \
+	-- --kernel build/mtest.elf --timeout 60 --net user --append "sockets"
+script_test sock-echo-stream tests/boot/t-sock-echo.sh stream 64
+script_test sock-echo-udp tests/boot/t-sock-echo.sh udp 1000
+script_test sock-echo-many tests/boot/t-sock-echo.sh many 200
+script_test sock-echo-ipv4 tests/boot/t-sock-echo.sh ipv4 0
+script_test sock-resolve tests/boot/t-sock-resolve.sh

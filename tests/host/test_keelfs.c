@@ -1,0 +1,551 @@
+/*
+ * KeelFS (fs/kfs_*.c) on the host: CRC32C against known values, every
+ * operation and every error, a full disk and its recovery, many files,
+ * a sparse 1 GiB file, deep directories, damaged blocks read as -EIO and
+ * found by fsck, damaged images refused by mount; on a RAM disk and on
+ * an image file.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fs/crc32c.h"
+#include "fs/keelfs.h"
+#include "fs/keelfs_format.h"
+#include "tests/host/kfs_util.h"
+#include "tools/keelfs/hostdisk.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+struct env {
+	struct fs_disk disk;
+	struct vfs_fs *fs;
+	bool file;
+	char path[64];
+};
+
+static int fsck_problems(struct fs_disk *disk) { return (int)keelfs_fsck(disk, NULL, NULL); }
+
+static void remount(struct env *e)
+{
+	assert_int_equal(e->fs->ops->unmount(e->fs), 0);
+	assert_int_equal(fsck_problems(&e->disk), 0);
+	assert_int_equal(keelfs_mount(&e->disk, false, &e->fs), 0);
+}
+
+static struct env *env_new(uint64_t blocks, bool file)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	e->file = file;
+	if (file) {
+		snprintf(e->path, sizeof(e->path), "/tmp/keelfs-test-%d.img", getpid());
+		unlink(e->path);
+		assert_int_equal(filedisk_open(&e->disk, e->path, true, blocks * KFS_BLOCK_SIZE, false), 0);
+	} else {
+		assert_int_equal(ramdisk_open(&e->disk, blocks), 0);
+	}
+	assert_int_equal(keelfs_mkfs(&e->disk), 0);
+	assert_int_equal(keelfs_mount(&e->disk, false, &e->fs), 0);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	if (e->fs) {
+		assert_int_equal(e->fs->ops->unmount(e->fs), 0);
+		assert_int_equal(fsck_problems(&e->disk), 0);
+	}
+	if (e->file) {
+		filedisk_close(&e->disk);
+		unlink(e->path);
+	} else {
+		ramdisk_close(&e->disk);
+	}
+	free(e);
+}
+
+static void test_crc32c_vectors(void **state)
+{
+	uint8_t zeros[32] = { 0 }, ones[32], inc[32];
+	memset(ones, 0xff, sizeof(ones));
+	for (int i = 0; i < 32; i++)
+		inc[i] = (uint8_t)i;
+	assert_int_equal(crc32c(0, "123456789", 9), 0xe3069283);
+	/* RFC 3720, B.4. */
+	assert_int_equal(crc32c(0, zeros, 32), 0x8a9136aa);
+	assert_int_equal(crc32c(0, ones, 32), 0x62a8ab43);
+	assert_int_equal(crc32c(0, inc, 32), 0x46dd794e);
+	/* In pieces, at every alignment, the same as whole. */
+	uint8_t big[1000];
+	for (int i = 0; i < 1000; i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	uint32_t whole = crc32c(0, big, sizeof(big));
+	for (size_t cut = 0; cut < 40; cut++)
+		assert_int_equal(crc32c(crc32c(0, big, cut), big + cut, sizeof(big) - cut), whole);
+}
+
+static void basic_ops(struct env *e)
+{
+	struct vfs_fs *fs = e->fs;
+	uint64_t a, d, x;
+	struct vfs_attr at;
+	char buf[64];
+
+	assert_int_equal(fs->ops->create(fs, fs->root, "a", 1, VFS_S_IFREG | 0644, &a), 0);
+	assert_int_equal(fs->ops->write(fs, a, 0, "hello world", 11), 11);
+	assert_int_equal(fs->ops->read(fs, a, 6, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "world", 5);
+	assert_int_equal(fs->ops->create(fs, fs->root, "d", 1, VFS_S_IFDIR | 0755, &d), 0);
+	assert_int_equal(fs->ops->getattr(fs, fs->root, &at), 0);
+	assert_int_equal(at.nlink, 3);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "a", 1, d, "b", 1), 0);
+	assert_int_equal(fs->ops->lookup(fs, fs->root, "a", 1, &x), -ENOENT);
+	assert_int_equal(kfs_path(fs, "/d/b", &x), 0);
+	assert_int_equal(x, a);
+	assert_int_equal(fs->ops->truncate(fs, a, 5), 0);
+	assert_int_equal(fs->ops->truncate(fs, a, 8000), 0);
+	assert_int_equal(fs->ops->getattr(fs, a, &at), 0);
+	assert_int_equal(at.size, 8000);
+	assert_int_equal(fs->ops->read(fs, a, 0, buf, sizeof(buf)), sizeof(buf));
+	assert_memory_equal(buf, "hello\0\0\0", 8);
+	assert_int_equal(fs->ops->fsync(fs, a, false), 0);
+	remount(e);
+	fs = e->fs;
+	assert_int_equal(kfs_path(fs, "/d/b", &x), 0);
+	assert_int_equal(x, a);
+	assert_int_equal(fs->ops->read(fs, a, 0, buf, 5), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(fs->ops->unlink(fs, d, "b", 1), 0);
+	assert_int_equal(fs->ops->rmdir(fs, fs->root, "d", 1), 0);
+	assert_int_equal(fs->ops->getattr(fs, fs->root, &at), 0);
+	assert_int_equal(at.nlink, 2);
+	assert_int_equal(fs->ops->getattr(fs, a, &at), -ENOENT);
+}
+
+static void test_ops_ram(void **state)
+{
+	struct env *e = env_new(1024, false);
+	basic_ops(e);
+	env_free(e);
+}
+
+static void test_ops_file(void **state)
+{
+	struct env *e = env_new(1024, true);
+	basic_ops(e);
+	env_free(e);
+}
+
+static void test_errors(void **state)
+{
+	struct env *e = env_new(1024, false);
+	struct vfs_fs *fs = e->fs;
+	uint64_t f, d, d2, x;
+	char longname[300];
+
+	memset(longname, 'n', sizeof(longname));
+	assert_int_equal(fs->ops->create(fs, fs->root, "f", 1, VFS_S_IFREG | 0644, &f), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, "d", 1, VFS_S_IFDIR | 0755, &d), 0);
+	assert_int_equal(fs->ops->create(fs, d, "x", 1, VFS_S_IFREG | 0644, &x), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, "d2", 2, VFS_S_IFDIR | 0755, &d2), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, "f", 1, VFS_S_IFREG | 0644, &x), -EEXIST);
+	assert_int_equal(fs->ops->create(fs, fs->root, "d", 1, VFS_S_IFDIR | 0755, &x), -EEXIST);
+	assert_int_equal(fs->ops->lookup(fs, fs->root, "nope", 4, &x), -ENOENT);
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "nope", 4), -ENOENT);
+	assert_int_equal(fs->ops->rmdir(fs, fs->root, "nope", 4), -ENOENT);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "nope", 4, fs->root, "x", 1), -ENOENT);
+	assert_int_equal(fs->ops->lookup(fs, f, "x", 1, &x), -ENOTDIR);
+	assert_int_equal(fs->ops->create(fs, f, "x", 1, VFS_S_IFREG, &x), -ENOTDIR);
+	assert_int_equal(fs->ops->rmdir(fs, fs->root, "f", 1), -ENOTDIR);
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "d", 1), -EISDIR);
+	assert_int_equal(fs->ops->rmdir(fs, fs->root, "d", 1), -ENOTEMPTY);
+	assert_int_equal(fs->ops->read(fs, d, 0, longname, 1), -EISDIR);
+	assert_int_equal(fs->ops->write(fs, d, 0, "x", 1), -EISDIR);
+	assert_int_equal(fs->ops->truncate(fs, d, 0), -EISDIR);
+	/* rename's: a directory over a file, a file over a directory, a
+	 * directory over one that is not empty, into itself. */
+	assert_int_equal(fs->ops->rename(fs, fs->root, "d2", 2, fs->root, "f", 1), -ENOTDIR);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "f", 1, fs->root, "d", 1), -EISDIR);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "d2", 2, fs->root, "d", 1), -ENOTEMPTY);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "d", 1, d, "y", 1), -EINVAL);
+	/* Names: 255 bytes fit, 256 do not. */
+	assert_int_equal(fs->ops->create(fs, fs->root, longname, 255, VFS_S_IFREG, &x), 0);
+	assert_int_equal(fs->ops->lookup(fs, fs->root, longname, 255, &x), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, longname, 256, VFS_S_IFREG, &x), -ENAMETOOLONG);
+	assert_int_equal(fs->ops->lookup(fs, fs->root, longname, 256, &x), -ENAMETOOLONG);
+	assert_int_equal(fs->ops->write(fs, f, UINT64_MAX - 10, "x", 1), -EFBIG);
+	/* Replacing: a file over a file, an empty directory over one. */
+	assert_int_equal(fs->ops->rename(fs, fs->root, longname, 255, fs->root, "f", 1), 0);
+	assert_int_equal(fs->ops->getattr(fs, f, &(struct vfs_attr){ 0 }), -ENOENT);
+	assert_int_equal(fs->ops->unlink(fs, d, "x", 1), 0);
+	assert_int_equal(fs->ops->rename(fs, fs->root, "d2", 2, fs->root, "d", 1), 0);
+	assert_int_equal(kfs_path(fs, "/d", &x), 0);
+	assert_int_equal(x, d2);
+	struct vfs_attr at;
+	assert_int_equal(fs->ops->getattr(fs, fs->root, &at), 0);
+	assert_int_equal(at.nlink, 3);
+	env_free(e);
+}
+
+static int count_entries(void *arg, const char *name, size_t len, uint64_t ino, unsigned dtype, uint64_t next)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static void test_many_files(void **state)
+{
+	struct env *e = env_new(4096, false);
+	struct vfs_fs *fs = e->fs;
+	char name[32];
+	uint64_t ino, first = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		int n = snprintf(name, sizeof(name), "file-%05d", i);
+		assert_int_equal(fs->ops->create(fs, fs->root, name, (size_t)n, VFS_S_IFREG | 0644, &ino), 0);
+		assert_int_equal(fs->ops->write(fs, ino, 0, name, (size_t)n), n);
+		if (!first)
+			first = ino;
+		assert_true(ino >= first + (uint64_t)i);
+	}
+	remount(e);
+	fs = e->fs;
+	size_t count = 0;
+	assert_int_equal(fs->ops->readdir(fs, fs->root, 0, count_entries, &count), 0);
+	assert_int_equal(count, 3000);
+	for (int i = 0; i < 3000; i += 7) {
+		int n = snprintf(name, sizeof(name), "file-%05d", i);
+		char buf[32];
+		assert_int_equal(fs->ops->lookup(fs, fs->root, name, (size_t)n, &ino), 0);
+		assert_int_equal(fs->ops->read(fs, ino, 0, buf, sizeof(buf)), n);
+		assert_memory_equal(buf, name, (size_t)n);
+	}
+	for (int i = 0; i < 3000; i += 2) {
+		int n = snprintf(name, sizeof(name), "file-%05d", i);
+		assert_int_equal(fs->ops->unlink(fs, fs->root, name, (size_t)n), 0);
+	}
+	count = 0;
+	assert_int_equal(fs->ops->readdir(fs, fs->root, 0, count_entries, &count), 0);
+	assert_int_equal(count, 1500);
+	env_free(e);
+}
+
+/* Stops after 3 entries; listing again from the last cookie goes on. */
+struct pager {
+	size_t seen, limit;
+	uint64_t cookie;
+	char names[64][16];
+};
+
+static int page_fn(void *arg, const char *name, size_t len, uint64_t ino, unsigned dtype, uint64_t next)
+{
+	struct pager *p = arg;
+	if (p->seen == p->limit)
+		return 1;
+	memcpy(p->names[p->seen], name, len);
+	p->names[p->seen][len] = 0;
+	p->seen++;
+	p->cookie = next;
+	return 0;
+}
+
+static void test_readdir_cookies(void **state)
+{
+	struct env *e = env_new(256, false);
+	struct vfs_fs *fs = e->fs;
+	uint64_t ino;
+	char name[16];
+
+	for (int i = 0; i < 20; i++) {
+		int n = snprintf(name, sizeof(name), "e%02d", i);
+		assert_int_equal(fs->ops->create(fs, fs->root, name, (size_t)n, VFS_S_IFREG, &ino), 0);
+	}
+	struct pager p = { .limit = 3 };
+	assert_int_equal(fs->ops->readdir(fs, fs->root, 0, page_fn, &p), 0);
+	assert_int_equal(p.seen, 3);
+	/* Removing entries already listed moves nothing after them. */
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "e01", 3), 0);
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "e02", 3), 0);
+	p.limit = 64;
+	assert_int_equal(fs->ops->readdir(fs, fs->root, p.cookie, page_fn, &p), 0);
+	assert_int_equal(p.seen, 20);
+	assert_string_equal(p.names[3], "e03");
+	assert_string_equal(p.names[19], "e19");
+	env_free(e);
+}
+
+static void test_full_disk(void **state)
+{
+	struct env *e = env_new(512, false);
+	struct vfs_fs *fs = e->fs;
+	uint8_t *buf = malloc(MIB);
+	uint64_t ino, total = 0;
+	struct vfs_statfs st;
+
+	memset(buf, 0x5a, MIB);
+	assert_int_equal(fs->ops->create(fs, fs->root, "big", 3, VFS_S_IFREG, &ino), 0);
+	for (;;) {
+		long n = fs->ops->write(fs, ino, total, buf, MIB);
+		if (n < 0) {
+			assert_int_equal(n, -ENOSPC);
+			break;
+		}
+		total += (uint64_t)n;
+	}
+	assert_true(total > 256 * KFS_BLOCK_SIZE);
+	/* Small creations fail too, and the disk stays consistent. */
+	char name[16];
+	int made = 0;
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(name, sizeof(name), "s%d", i);
+		uint64_t s;
+		int rc = fs->ops->create(fs, fs->root, name, (size_t)n, VFS_S_IFREG, &s);
+		if (rc) {
+			assert_int_equal(rc, -ENOSPC);
+			break;
+		}
+		made++;
+		if (fs->ops->write(fs, s, 0, buf, KFS_BLOCK_SIZE) < 0)
+			break;
+	}
+	assert_int_equal(fs->ops->statfs(fs, &st), 0);
+	remount(e);
+	fs = e->fs;
+	/* Removing the big file makes room again at once. */
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "big", 3), 0);
+	assert_int_equal(fs->ops->create(fs, fs->root, "again", 5, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(fs->ops->write(fs, ino, 0, buf, MIB), MIB);
+	free(buf);
+	env_free(e);
+}
+
+static void test_sparse_gib(void **state)
+{
+	struct env *e = env_new(4096, false); /* 16 MiB */
+	struct vfs_fs *fs = e->fs;
+	uint64_t ino, gib = UINT64_C(1) << 30;
+	char buf[16];
+	struct vfs_attr at;
+
+	assert_int_equal(fs->ops->create(fs, fs->root, "sparse", 6, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(fs->ops->write(fs, ino, 12345, "start", 5), 5);
+	assert_int_equal(fs->ops->write(fs, ino, gib - 3, "end", 3), 3);
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.size, gib);
+	assert_true(at.blocks < 64);
+	remount(e);
+	fs = e->fs;
+	assert_int_equal(fs->ops->read(fs, ino, gib - 3, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "end", 3);
+	assert_int_equal(fs->ops->read(fs, ino, gib / 2, buf, 8), 8);
+	assert_memory_equal(buf, "\0\0\0\0\0\0\0\0", 8);
+	assert_int_equal(fs->ops->truncate(fs, ino, 20000), 0);
+	assert_int_equal(fs->ops->read(fs, ino, 12345, buf, 5), 5);
+	assert_memory_equal(buf, "start", 5);
+	env_free(e);
+}
+
+static void test_deep_dirs(void **state)
+{
+	struct env *e = env_new(1024, false);
+	struct vfs_fs *fs = e->fs;
+	char path[4096] = "";
+	uint64_t ino;
+
+	for (int i = 0; i < 200; i++)
+		strcat(path, "/deep");
+	assert_int_equal(kfs_mkdir_p(fs, path), 0);
+	strcat(path, "/leaf");
+	assert_int_equal(kfs_put(fs, path, "bottom", 6), 0);
+	remount(e);
+	assert_int_equal(kfs_path(e->fs, path, &ino), 0);
+	env_free(e);
+}
+
+static void test_large_writes_batched(void **state)
+{
+	struct env *e = env_new(2048, false);
+	struct vfs_fs *fs = e->fs;
+	uint8_t *buf = malloc(4 * MIB), *back = malloc(4 * MIB);
+	uint64_t ino;
+
+	for (size_t i = 0; i < 4 * MIB; i++)
+		buf[i] = (uint8_t)(i * 31 + i / 4096);
+	assert_int_equal(fs->ops->create(fs, fs->root, "seq", 3, VFS_S_IFREG, &ino), 0);
+	struct ramdisk_stats *st = ramdisk_stats(&e->disk);
+	uint64_t writes = st->writes;
+	assert_int_equal(fs->ops->write(fs, ino, 0, buf, 4 * MIB), 4 * MIB);
+	/* 1024 blocks in a handful of requests, the largest 1 MiB. */
+	assert_true(st->writes - writes < 16);
+	assert_int_equal(st->largest_write, FS_DISK_MAX_REQUEST);
+	remount(e);
+	fs = e->fs;
+	uint64_t reads = ramdisk_stats(&e->disk)->reads;
+	assert_int_equal(fs->ops->read(fs, ino, 0, back, 4 * MIB), 4 * MIB);
+	assert_true(ramdisk_stats(&e->disk)->reads - reads < 32);
+	assert_memory_equal(buf, back, 4 * MIB);
+	free(buf);
+	free(back);
+	env_free(e);
+}
+
+/* A block that changed behind the filesystem's back (a torn or lost
+ * write) reads as -EIO, and fsck names it. */
+static void test_damage_detected(void **state)
+{
+	struct env *e = env_new(256, false);
+	struct vfs_fs *fs = e->fs;
+	uint8_t data[3 * KFS_BLOCK_SIZE], back[3 * KFS_BLOCK_SIZE];
+	uint64_t ino;
+	struct vfs_attr at;
+
+	memset(data, 0x77, sizeof(data));
+	assert_int_equal(fs->ops->create(fs, fs->root, "victim", 6, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(fs->ops->write(fs, ino, 0, data, sizeof(data)), sizeof(data));
+	assert_int_equal(fs->ops->unmount(fs), 0);
+	e->fs = NULL;
+	/* Find the file's second data block: the block holding 0x77s. */
+	uint64_t hit = 0;
+	int seen = 0;
+	for (uint64_t b = 2; b < 256 && !hit; b++) {
+		uint8_t *p = ramdisk_block(&e->disk, b);
+		if (p && p[0] == 0x77 && p[4095] == 0x77 && ++seen == 2)
+			hit = b;
+	}
+	assert_true(hit);
+	ramdisk_block(&e->disk, hit)[100] ^= 1;
+	assert_int_equal(fsck_problems(&e->disk), 1);
+	assert_int_equal(keelfs_mount(&e->disk, false, &fs), 0);
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(fs->ops->read(fs, ino, KFS_BLOCK_SIZE, back, 10), -EIO);
+	assert_int_equal(fs->ops->read(fs, ino, 0, back, sizeof(back)), KFS_BLOCK_SIZE);
+	assert_int_equal(fs->ops->read(fs, ino, 2 * KFS_BLOCK_SIZE, back, 10), 10);
+	/* Rewriting the block whole heals the file. */
+	assert_int_equal(fs->ops->write(fs, ino, KFS_BLOCK_SIZE, data, KFS_BLOCK_SIZE), KFS_BLOCK_SIZE);
+	assert_int_equal(fs->ops->read(fs, ino, 0, back, sizeof(back)), sizeof(back));
+	e->fs = fs;
+	env_free(e);
+}
+
+static void test_mount_refuses(void **state)
+{
+	struct fs_disk disk;
+	struct vfs_fs *fs;
+
+	assert_int_equal(ramdisk_open(&disk, 256), 0);
+	assert_int_equal(keelfs_mount(&disk, false, &fs), -EINVAL);
+	assert_non_null(strstr(disk.error, "no KeelFS superblock"));
+	assert_int_equal(keelfs_mkfs(&disk), 0);
+	/* Damage the live superblock: the mount falls back to none (mkfs
+	 * wrote one), and says both are damaged. */
+	ramdisk_block(&disk, 1)[40] ^= 0x10;
+	assert_int_equal(keelfs_mount(&disk, false, &fs), -EUCLEAN);
+	assert_non_null(strstr(disk.error, "damaged"));
+	ramdisk_block(&disk, 1)[40] ^= 0x10;
+	assert_int_equal(keelfs_mount(&disk, false, &fs), 0);
+	assert_int_equal(fs->ops->unmount(fs), 0);
+	/* Each later commit leaves the previous one in the other slot: with
+	 * the newest damaged, the one before mounts. */
+	assert_int_equal(keelfs_mount(&disk, false, &fs), 0);
+	assert_int_equal(kfs_put(fs, "/one", "1", 1), 0);
+	assert_int_equal(keelfs_sync(fs), 0);
+	assert_int_equal(kfs_put(fs, "/two", "2", 1), 0);
+	assert_int_equal(fs->ops->unmount(fs), 0);
+	ramdisk_block(&disk, 1)[8] ^= 1; /* generation 3 */
+	assert_int_equal(keelfs_mount(&disk, true, &fs), 0);
+	uint64_t ino;
+	assert_int_equal(kfs_path(fs, "/one", &ino), 0);
+	assert_int_equal(kfs_path(fs, "/two", &ino), -ENOENT);
+	assert_int_equal(kfs_put(fs, "/three", "3", 1), -EROFS);
+	assert_int_equal(fs->ops->unmount(fs), 0);
+	ramdisk_close(&disk);
+	/* Too small, and blocks of another size. */
+	assert_int_equal(ramdisk_open(&disk, 8), 0);
+	assert_int_equal(keelfs_mkfs(&disk), -EINVAL);
+	disk.block_size = 512;
+	assert_int_equal(keelfs_mount(&disk, false, &fs), -EINVAL);
+	ramdisk_close(&disk);
+}
+
+/* An inode unlinked while held lives until released; after a crash
+ * with it still held, the next mount frees it. */
+static void test_orphans(void **state)
+{
+	struct env *e = env_new(256, false);
+	struct vfs_fs *fs = e->fs;
+	uint64_t ino, ino2;
+	char buf[8];
+
+	assert_int_equal(kfs_put(fs, "/held", "data", 4), 0);
+	assert_int_equal(kfs_path(fs, "/held", &ino), 0);
+	fs->ops->hold(fs, ino);
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "held", 4), 0);
+	assert_int_equal(fs->ops->read(fs, ino, 0, buf, 8), 4);
+	assert_int_equal(kfs_path(fs, "/held", &ino2), -ENOENT);
+	fs->ops->release(fs, ino);
+	assert_int_equal(fs->ops->read(fs, ino, 0, buf, 8), -ENOENT);
+
+	assert_int_equal(kfs_put(fs, "/held2", "data", 4), 0);
+	assert_int_equal(kfs_path(fs, "/held2", &ino), 0);
+	fs->ops->hold(fs, ino);
+	assert_int_equal(fs->ops->unlink(fs, fs->root, "held2", 5), 0);
+	assert_int_equal(keelfs_sync(fs), 0);
+	/* A crash: the disk as it is now, mounted elsewhere. */
+	struct fs_disk copy;
+	uint8_t blk[KFS_BLOCK_SIZE];
+	assert_int_equal(ramdisk_open(&copy, e->disk.block_count), 0);
+	for (uint64_t b = 0; b < e->disk.block_count; b++) {
+		assert_int_equal(e->disk.ops->read(&e->disk, b, 1, blk), 0);
+		assert_int_equal(copy.ops->write(&copy, b, 1, blk), 0);
+	}
+	assert_int_equal(fsck_problems(&copy), 0);
+	struct vfs_fs *again;
+	assert_int_equal(keelfs_mount(&copy, false, &again), 0);
+	assert_int_equal(again->ops->read(again, ino, 0, buf, 8), -ENOENT);
+	assert_int_equal(again->ops->unmount(again), 0);
+	assert_int_equal(fsck_problems(&copy), 0);
+	ramdisk_close(&copy);
+	/* The first mount still reads it until its release. */
+	assert_int_equal(fs->ops->read(fs, ino, 0, buf, 8), 4);
+	fs->ops->release(fs, ino);
+	assert_int_equal(fs->ops->read(fs, ino, 0, buf, 8), -ENOENT);
+	env_free(e);
+}
+
+static void test_write_errors_broken(void **state)
+{
+	struct env *e = env_new(256, false);
+	struct vfs_fs *fs = e->fs;
+	assert_int_equal(kfs_put(fs, "/a", "1", 1), 0);
+	ramdisk_stats(&e->disk)->fail_writes = true;
+	assert_int_equal(keelfs_sync(fs), -EIO);
+	assert_int_equal(kfs_put(fs, "/b", "1", 1), -EIO);
+	ramdisk_stats(&e->disk)->fail_writes = false;
+	assert_int_equal(fs->ops->unmount(fs), -EIO);
+	e->fs = NULL;
+	assert_int_equal(fsck_problems(&e->disk), 0);
+	env_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c_vectors),	cmocka_unit_test(test_ops_ram),
+		cmocka_unit_test(test_ops_file),	cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_many_files),	cmocka_unit_test(test_readdir_cookies),
+		cmocka_unit_test(test_full_disk),	cmocka_unit_test(test_sparse_gib),
+		cmocka_unit_test(test_deep_dirs),	cmocka_unit_test(test_large_writes_batched),
+		cmocka_unit_test(test_damage_detected), cmocka_unit_test(test_mount_refuses),
+		cmocka_unit_test(test_orphans),		cmocka_unit_test(test_write_errors_broken),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

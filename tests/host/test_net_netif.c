@@ -1,0 +1,811 @@
+/*
+ * The netif glue (net/netif.c) with lwIP itself, its tcpip thread on the
+ * host scheduler through Keel's port (net/sys_arch.c), and two fake
+ * network devices, one with checksum offloads: received frames lent
+ * without a copy and given back exactly once whatever lwIP does with
+ * them, the lending bound, sent pbuf chains as segments held until the
+ * device is done, a full device queue, checksum offloads both ways, and
+ * the link.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernel/netdev.h"
+#include "kernel/random.h"
+#include "kernel/thread.h"
+#include "lwip/api.h"
+#include "lwip/etharp.h"
+#include "lwip/opt.h"
+#include "lwip/tcpip.h"
+#include "lwip/udp.h"
+#include "net/csum.h"
+#include "net/netif.h"
+#include "tests/host/sched_host.h"
+
+#define T0 UINT64_C(1000000000)
+#define MS UINT64_C(1000000)
+
+/* --- what the port needs of the kernel ----------------------------------------------------- */
+
+int kvprintf(const char *fmt, va_list ap);
+int kvprintf(const char *fmt, va_list ap) { return vprintf(fmt, ap); }
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "panic at %s:%d: ", file, line);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+bool cpu_random64(uint64_t *v) { return false; }
+
+/* --- a fake device ----------------------------------------------------------------------------- */
+
+#define SENT_MAX 256
+
+struct sent {
+	uint8_t data[2048];
+	uint32_t len;
+	unsigned nsegs;
+	struct net_offload off;
+	void *cookie;
+	bool done;
+};
+
+struct fakedev {
+	struct netdev nd;
+	struct net_if *glue;
+	unsigned eagain; /* the next transmits that find the queue full */
+	bool later;	 /* completions wait for complete() */
+	struct sent sent[SENT_MAX];
+	unsigned nsent;
+};
+
+static int fake_open(struct netdev *nd) { return 0; }
+static void fake_stop(struct netdev *nd)
+{
+	struct fakedev *d = nd->driver;
+	for (unsigned i = 0; i < d->nsent; i++)
+		if (!d->sent[i].done) {
+			d->sent[i].done = true;
+			netdev_tx_complete(nd, d->sent[i].cookie, -EIO);
+		}
+}
+
+static int fake_transmit(struct netdev *nd, const struct net_seg *segs, unsigned nsegs, const struct net_offload *off,
+			 void *cookie)
+{
+	struct fakedev *d = nd->driver;
+	if (d->eagain) {
+		d->eagain--;
+		return -EAGAIN;
+	}
+	HOST_CHECK(d->nsent < SENT_MAX);
+	struct sent *s = &d->sent[d->nsent++];
+	s->len = 0;
+	for (unsigned i = 0; i < nsegs; i++) {
+		HOST_CHECK(s->len + segs[i].len <= sizeof(s->data));
+		memcpy(s->data + s->len, segs[i].addr, segs[i].len);
+		s->len += segs[i].len;
+	}
+	s->nsegs = nsegs;
+	s->off = *off;
+	s->cookie = cookie;
+	s->done = !d->later;
+	if (s->done)
+		netdev_tx_complete(nd, cookie, 0);
+	return 0;
+}
+
+static const struct netdev_ops fake_ops = { .open = fake_open, .stop = fake_stop, .transmit = fake_transmit };
+
+/* Completes every frame still with the device, as from an interrupt. */
+static void complete_all(struct fakedev *d)
+{
+	for (unsigned i = 0; i < d->nsent; i++)
+		if (!d->sent[i].done) {
+			d->sent[i].done = true;
+			netdev_tx_complete(&d->nd, d->sent[i].cookie, 0);
+		}
+}
+
+/* Lets the tcpip thread take what waits for it. */
+static void settle(void)
+{
+	for (int i = 0; i < 8; i++)
+		thread_yield();
+}
+
+/* --- frames ------------------------------------------------------------------------------------ */
+
+static const uint8_t PEER_MAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0xa, 0x01 };
+static const uint8_t MAC_B[6] = { 0x02, 0, 0, 0, 0xb, 0x01 };
+static const uint8_t IP_A[4] = { 10, 0, 0, 1 }, PEER_A[4] = { 10, 0, 0, 2 };
+static const uint8_t IP_B[4] = { 10, 1, 0, 1 }, PEER_B[4] = { 10, 1, 0, 2 };
+
+static uint16_t rfc1071(const uint8_t *a, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i < n; i++)
+		sum += (i & 1) ? a[i] : (uint32_t)a[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static size_t eth(uint8_t *f, const uint8_t dst[6], uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, PEER_MAC, 6);
+	put16(f + 12, type);
+	return 14;
+}
+
+static size_t arp_request(uint8_t *f, const uint8_t *peer_ip, const uint8_t *target_ip)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	size_t n = eth(f, bcast, 0x0806);
+	uint8_t *a = f + n;
+	memset(a, 0, 28);
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, PEER_MAC, 6);
+	memcpy(a + 14, peer_ip, 4);
+	memcpy(a + 24, target_ip, 4);
+	return n + 28;
+}
+
+/* An IPv4 packet from src to dst with the l4 bytes given, its header
+ * checksum right. */
+static size_t ipv4(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+		   const uint8_t *l4, size_t l4_len)
+{
+	size_t n = eth(f, mac, 0x0800);
+	uint8_t *ip = f + n;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + l4_len));
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	put16(ip + 10, (uint16_t)~rfc1071(ip, 20, 0));
+	memcpy(ip + 20, l4, l4_len);
+	return n + 20 + l4_len;
+}
+
+static uint32_t pseudo_sum(const uint8_t *src, const uint8_t *dst, uint8_t proto, size_t len)
+{
+	uint8_t p[12];
+	memcpy(p, src, 4);
+	memcpy(p + 4, dst, 4);
+	p[8] = 0;
+	p[9] = proto;
+	put16(p + 10, (uint16_t)len);
+	return rfc1071(p, 12, 0);
+}
+
+static size_t udp(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port,
+		  const char *payload, bool bad_csum)
+{
+	uint8_t u[512];
+	size_t len = 8 + strlen(payload);
+	put16(u, 5000);
+	put16(u + 2, port);
+	put16(u + 4, (uint16_t)len);
+	put16(u + 6, 0);
+	memcpy(u + 8, payload, strlen(payload));
+	uint16_t c = (uint16_t)~rfc1071(u, len, pseudo_sum(src, dst, 17, len));
+	put16(u + 6, (uint16_t)((c ? c : 0xffff) ^ (bad_csum ? 0x0101 : 0)));
+	return ipv4(f, mac, src, dst, 17, u, len);
+}
+
+/* A TCP segment from port 40000 with the flags, numbers and payload given. */
+static size_t tcp_seg(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port,
+		      uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *data, size_t len)
+{
+	static uint8_t t[2048];
+	memset(t, 0, 20);
+	put16(t, 40000);
+	put16(t + 2, port);
+	put16(t + 4, (uint16_t)(seq >> 16));
+	put16(t + 6, (uint16_t)seq);
+	put16(t + 8, (uint16_t)(ack >> 16));
+	put16(t + 10, (uint16_t)ack);
+	t[12] = 0x50;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	if (len)
+		memcpy(t + 20, data, len);
+	put16(t + 16, (uint16_t)~rfc1071(t, 20 + len, pseudo_sum(src, dst, 6, 20 + len)));
+	return ipv4(f, mac, src, dst, 6, t, 20 + len);
+}
+
+static size_t tcp_syn(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port)
+{
+	uint8_t t[20] = { 0 };
+	put16(t, 40000);
+	put16(t + 2, port);
+	t[7] = 1; /* seq 1 */
+	t[12] = 0x50;
+	t[13] = 0x02; /* SYN */
+	put16(t + 14, 8192);
+	put16(t + 16, (uint16_t)~rfc1071(t, 20, pseudo_sum(src, dst, 6, 20)));
+	return ipv4(f, mac, src, dst, 6, t, 20);
+}
+
+/* A received frame in the driver's buffers, cut into nsegs pieces. */
+struct rxf {
+	struct net_rxframe f;
+	struct net_seg segs[8];
+	uint8_t buf[2048];
+	unsigned released;
+};
+
+static void rx_release(struct net_rxframe *f)
+{
+	struct rxf *r = (struct rxf *)((char *)f - offsetof(struct rxf, f));
+	r->released++;
+}
+
+static void deliver(struct fakedev *d, struct rxf *r, const uint8_t *frame, size_t len, unsigned nsegs,
+		    uint8_t off_flags)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->buf, frame, len);
+	size_t at = 0;
+	for (unsigned i = 0; i < nsegs; i++) {
+		size_t n = i + 1 == nsegs ? len - at : (len / nsegs);
+		r->segs[i] = (struct net_seg){ r->buf + at, (uint32_t)n };
+		at += n;
+	}
+	r->f.segs = r->segs;
+	r->f.nsegs = nsegs;
+	r->f.len = (uint32_t)len;
+	r->f.off.flags = off_flags;
+	r->f.release = rx_release;
+	netdev_input(&d->nd, &r->f);
+}
+
+/* --- set-up: the stack and two devices, once for every test ---------------------------------------- */
+
+static struct fakedev dev_a, dev_b;
+
+static void make_dev(struct fakedev *d, const char *name, const uint8_t mac[6], unsigned features, const uint8_t ip[4])
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->nd.reg.name, sizeof(d->nd.reg.name), "%s", name);
+	d->nd.ops = &fake_ops;
+	d->nd.driver = d;
+	memcpy(d->nd.mac, mac, 6);
+	d->nd.mtu = 1500;
+	d->nd.features = features;
+	d->nd.max_tx_segs = 4;
+	d->nd.link_up = true;
+	assert_int_equal(netdev_register(&d->nd), 0);
+	assert_int_equal(net_if_attach(&d->nd, &d->glue), 0);
+	ip4_addr_t a, m, gw;
+	IP4_ADDR(&a, ip[0], ip[1], ip[2], ip[3]);
+	IP4_ADDR(&m, 255, 255, 255, 0);
+	ip4_addr_set_zero(&gw);
+	LOCK_TCPIP_CORE();
+	netif_set_addr(net_if_netif(d->glue), &a, &m, &gw);
+	netif_set_up(net_if_netif(d->glue));
+	UNLOCK_TCPIP_CORE();
+	settle();
+}
+
+static int group_setup(void **state)
+{
+	if (!host_reset(T0))
+		return -1;
+	tcpip_init(NULL, NULL);
+	settle();
+	make_dev(&dev_a, "eth0", MAC_A, 0, IP_A);
+	make_dev(&dev_b, "eth1", MAC_B, NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM, IP_B);
+	/* Both peers' addresses learnt (each request answered). */
+	static struct rxf r;
+	uint8_t f[128];
+	deliver(&dev_a, &r, f, arp_request(f, PEER_A, IP_A), 1, 0);
+	settle();
+	deliver(&dev_b, &r, f, arp_request(f, PEER_B, IP_B), 1, 0);
+	settle();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	/* Every test starts with nothing lent, nothing held, a fresh log. */
+	settle();
+	complete_all(&dev_a);
+	complete_all(&dev_b);
+	settle();
+	dev_a.nsent = dev_b.nsent = 0;
+	dev_a.eagain = dev_b.eagain = 0;
+	dev_a.later = dev_b.later = false;
+	return net_if_rx_lent(dev_a.glue) || net_if_rx_lent(dev_b.glue) ? -1 : 0;
+}
+
+/* --- receive ------------------------------------------------------------------------------------- */
+
+static void test_arp_reply(void **state)
+{
+	static struct rxf r;
+	uint8_t f[128];
+	size_t n = arp_request(f, PEER_A, IP_A);
+	/* In two segments, the cut inside the ARP header. */
+	deliver(&dev_a, &r, f, n, 2, 0);
+	settle();
+	assert_int_equal(r.released, 1);
+	assert_int_equal(dev_a.nsent, 1);
+	struct sent *s = &dev_a.sent[0];
+	assert_memory_equal(s->data, PEER_MAC, 6);
+	assert_memory_equal(s->data + 6, MAC_A, 6);
+	assert_int_equal(s->data[12] << 8 | s->data[13], 0x0806);
+	assert_int_equal(s->data[14 + 7], 2); /* a reply */
+	assert_memory_equal(s->data + 14 + 14, IP_A, 4);
+	assert_int_equal(net_if_rx_lent(dev_a.glue), 0);
+	assert_int_equal(dev_b.nsent, 0); /* the other NIC stays out of it */
+}
+
+static void test_dropped_frames_released_once(void **state)
+{
+	static struct rxf r[4];
+	uint8_t f[256];
+	/* An ethertype nobody speaks; an IP header whose checksum is wrong;
+	 * UDP to a port nobody listens on (answered with ICMP); a frame of
+	 * three segments, the middle one empty. */
+	size_t n = eth(f, MAC_A, 0x88b5);
+	memset(f + n, 0xab, 50);
+	deliver(&dev_a, &r[0], f, n + 50, 1, 0);
+	n = udp(f, MAC_A, PEER_A, IP_A, 9999, "x", false);
+	f[14 + 10] ^= 0xff;
+	deliver(&dev_a, &r[1], f, n, 1, 0);
+	n = udp(f, MAC_A, PEER_A, IP_A, 9999, "nobody", false);
+	deliver(&dev_a, &r[2], f, n, 3, 0);
+	n = udp(f, MAC_A, PEER_A, IP_A, 9999, "again", false);
+	deliver(&dev_a, &r[3], f, 0, 0, 0); /* an empty frame: the class refuses it */
+	assert_int_equal(r[3].released, 1);
+	memset(&r[3], 0, sizeof(r[3]));
+	memcpy(r[3].buf, f, n);
+	r[3].segs[0] = (struct net_seg){ r[3].buf, 20 };
+	r[3].segs[1] = (struct net_seg){ r[3].buf + 20, 0 };
+	r[3].segs[2] = (struct net_seg){ r[3].buf + 20, (uint32_t)n - 20 };
+	r[3].f = (struct net_rxframe){ .segs = r[3].segs, .nsegs = 3, .len = (uint32_t)n, .release = rx_release };
+	netdev_input(&dev_a.nd, &r[3].f);
+	settle();
+	complete_all(&dev_a);
+	settle();
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(r[i].released, 1);
+	/* Two ICMP port unreachables went out. */
+	assert_int_equal(dev_a.nsent, 2);
+	assert_int_equal(dev_a.sent[0].data[14 + 9], 1);
+	assert_int_equal(net_if_rx_lent(dev_a.glue), 0);
+}
+
+/* Datagrams a socket holds keep their frames lent, up to the bound;
+ * beyond it frames are copied and given back at once; every frame comes
+ * back exactly once when the socket reads or closes. */
+static void test_lend_bound(void **state)
+{
+	enum { N = NET_IF_RX_LEND_MAX + 8 };
+	static struct rxf r[N];
+	/* Three sockets, so that no socket's queue overflows first. */
+	enum { SOCKS = 3 };
+	struct netconn *c[SOCKS];
+	for (int k = 0; k < SOCKS; k++) {
+		c[k] = netconn_new(NETCONN_UDP);
+		assert_non_null(c[k]);
+		assert_int_equal(netconn_bind(c[k], IP4_ADDR_ANY, (u16_t)(7770 + k)), ERR_OK);
+	}
+	struct net_if_stats before, after;
+	net_if_stats(dev_a.glue, &before);
+	uint8_t f[512];
+	for (int i = 0; i < N; i++) {
+		/* Long enough that half of it holds every header: lent in
+		 * two segments too. */
+		char text[400];
+		snprintf(text, sizeof(text), "d%d%0300d", i, 0);
+		deliver(&dev_a, &r[i], f, udp(f, MAC_A, PEER_A, IP_A, (uint16_t)(7770 + i % SOCKS), text, false),
+			1 + i % 2, 0);
+		if (i % 16 == 15)
+			settle();
+	}
+	settle();
+	net_if_stats(dev_a.glue, &after);
+	assert_int_equal(net_if_rx_lent(dev_a.glue), NET_IF_RX_LEND_MAX);
+	assert_int_equal(after.rx_lent - before.rx_lent, NET_IF_RX_LEND_MAX);
+	assert_int_equal(after.rx_copied - before.rx_copied, N - NET_IF_RX_LEND_MAX);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(r[i].released, i < NET_IF_RX_LEND_MAX ? 0 : 1);
+	/* Reading gives the data of the driver's buffer, in order. */
+	for (int i = 0; i < 3 * SOCKS; i++) {
+		struct netbuf *b;
+		assert_int_equal(netconn_recv(c[i % SOCKS], &b), ERR_OK);
+		char text[400], want[400];
+		u16_t len = netbuf_copy(b, text, sizeof(text) - 1);
+		text[len] = '\0';
+		snprintf(want, sizeof(want), "d%d%0300d", i, 0);
+		assert_string_equal(text, want);
+		netbuf_delete(b);
+		assert_int_equal(r[i].released, 1);
+	}
+	for (int k = 0; k < SOCKS; k++)
+		assert_int_equal(netconn_delete(c[k]), ERR_OK);
+	settle();
+	for (int i = 0; i < N; i++)
+		assert_int_equal(r[i].released, 1);
+	assert_int_equal(net_if_rx_lent(dev_a.glue), 0);
+}
+
+/* A device that checked a frame spares lwIP its UDP and TCP checks: a
+ * datagram with a wrong checksum is taken when the device says it is
+ * valid, dropped otherwise. */
+static void test_rx_csum_valid(void **state)
+{
+	static struct rxf r[3];
+	struct netconn *c = netconn_new(NETCONN_UDP);
+	assert_int_equal(netconn_bind(c, IP4_ADDR_ANY, 7778), ERR_OK);
+	netconn_set_recvtimeout(c, 10);
+	uint8_t f[256];
+	deliver(&dev_b, &r[0], f, udp(f, MAC_B, PEER_B, IP_B, 7778, "unchecked", true), 1, 0);
+	deliver(&dev_b, &r[1], f, udp(f, MAC_B, PEER_B, IP_B, 7778, "valid", true), 1, NET_OFF_CSUM_VALID);
+	deliver(&dev_b, &r[2], f, udp(f, MAC_B, PEER_B, IP_B, 7778, "partial", true), 1, NET_OFF_CSUM_PARTIAL);
+	settle();
+	assert_int_equal(r[0].released, 1);
+	const char *want[] = { "valid", "partial" };
+	for (int i = 0; i < 2; i++) {
+		struct netbuf *b;
+		assert_int_equal(netconn_recv(c, &b), ERR_OK);
+		char text[16];
+		u16_t len = netbuf_copy(b, text, sizeof(text) - 1);
+		text[len] = '\0';
+		assert_string_equal(text, want[i]);
+		netbuf_delete(b);
+	}
+	struct netbuf *b;
+	assert_int_equal(netconn_recv(c, &b), ERR_TIMEOUT);
+	/* The check stays on for the next frame without the flag. */
+	deliver(&dev_b, &r[0], f, udp(f, MAC_B, PEER_B, IP_B, 7778, "bad again", true), 1, 0);
+	settle();
+	assert_int_equal(netconn_recv(c, &b), ERR_TIMEOUT);
+	netconn_delete(c);
+	settle();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r[i].released, 1);
+}
+
+/* --- transmit ---------------------------------------------------------------------------------- */
+
+/* Sends payload (a chain of pieces) as UDP to the peer of d; lwIP's
+ * answer in *result, or checked to be ERR_OK when result is NULL. */
+static struct pbuf *send_udp_err(struct fakedev *d, const char *const *pieces, unsigned n, err_t *result)
+{
+	struct pbuf *head = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)strlen(pieces[i]), PBUF_RAM);
+		HOST_CHECK(p != NULL);
+		memcpy(p->payload, pieces[i], strlen(pieces[i]));
+		if (head)
+			pbuf_cat(head, p);
+		else
+			head = p;
+	}
+	LOCK_TCPIP_CORE();
+	struct udp_pcb *pcb = udp_new();
+	ip_addr_t dst;
+	const uint8_t *peer = d == &dev_a ? PEER_A : PEER_B;
+	IP_ADDR4(&dst, peer[0], peer[1], peer[2], peer[3]);
+	err_t err = udp_sendto(pcb, head, &dst, 9000);
+	udp_remove(pcb);
+	UNLOCK_TCPIP_CORE();
+	if (result)
+		*result = err;
+	else
+		HOST_CHECK(err == ERR_OK);
+	return head;
+}
+
+static struct pbuf *send_udp(struct fakedev *d, const char *const *pieces, unsigned n)
+{
+	return send_udp_err(d, pieces, n, NULL);
+}
+
+static void test_tx_chain_as_segments(void **state)
+{
+	dev_a.later = true;
+	const char *pieces[] = { "hello, ", "world" };
+	struct pbuf *p = send_udp(&dev_a, pieces, 2);
+	assert_int_equal(dev_a.nsent, 1);
+	struct sent *s = &dev_a.sent[0];
+	/* Headers (Ethernet, IP, UDP) in a pbuf of their own, then each piece. */
+	assert_int_equal(s->nsegs, 3);
+	assert_int_equal(s->len, 14 + 20 + 8 + 12);
+	assert_memory_equal(s->data + 42, "hello, world", 12);
+	assert_memory_equal(s->data, PEER_MAC, 6);
+	/* The device has the pbufs until it completes: ours and the glue's. */
+	assert_int_equal(p->ref, 2);
+	complete_all(&dev_a);
+	settle();
+	assert_int_equal(p->ref, 1);
+	pbuf_free(p);
+}
+
+static void test_tx_long_chain_copied(void **state)
+{
+	struct net_if_stats before, after;
+	net_if_stats(dev_a.glue, &before);
+	dev_a.later = true;
+	const char *pieces[] = { "a", "bc", "def", "ghij" }; /* 5 segments, the device takes 4 */
+	struct pbuf *p = send_udp(&dev_a, pieces, 4);
+	assert_int_equal(dev_a.nsent, 1);
+	assert_int_equal(dev_a.sent[0].nsegs, 1);
+	assert_memory_equal(dev_a.sent[0].data + 42, "abcdefghij", 10);
+	/* A copy went down: the originals are free at once. */
+	assert_int_equal(p->ref, 1);
+	net_if_stats(dev_a.glue, &after);
+	assert_int_equal(after.tx_copied - before.tx_copied, 1);
+	pbuf_free(p);
+	complete_all(&dev_a);
+	settle();
+}
+
+static void test_tx_queue_full(void **state)
+{
+	struct net_if_stats before, after;
+	net_if_stats(dev_a.glue, &before);
+	/* One frame with the device, then the queue is full: two more wait
+	 * and go, in order, when the first completes. */
+	dev_a.later = true;
+	const char *one[] = { "first" }, *two[] = { "second" }, *three[] = { "third" };
+	pbuf_free(send_udp(&dev_a, one, 1));
+	dev_a.eagain = 1;
+	struct pbuf *p2 = send_udp(&dev_a, two, 1);
+	struct pbuf *p3 = send_udp(&dev_a, three, 1);
+	assert_int_equal(dev_a.nsent, 1);
+	assert_int_equal(dev_a.eagain, 0); /* the third did not jump the queue */
+	assert_int_equal(p2->ref, 2);
+	complete_all(&dev_a);
+	settle();
+	assert_int_equal(dev_a.nsent, 3);
+	assert_memory_equal(dev_a.sent[1].data + 42, "second", 6);
+	assert_memory_equal(dev_a.sent[2].data + 42, "third", 5);
+	complete_all(&dev_a);
+	settle();
+	assert_int_equal(p2->ref, 1);
+	assert_int_equal(p3->ref, 1);
+	pbuf_free(p2);
+	pbuf_free(p3);
+	net_if_stats(dev_a.glue, &after);
+	assert_int_equal(after.tx_deferred - before.tx_deferred, 2);
+
+	/* Without a completion to wait for, the periodic check retries. */
+	dev_a.nsent = 0;
+	dev_a.later = false;
+	dev_a.eagain = 1;
+	const char *four[] = { "fourth" };
+	pbuf_free(send_udp(&dev_a, four, 1));
+	assert_int_equal(dev_a.nsent, 0);
+	sleep_ns(200 * MS);
+	settle();
+	assert_int_equal(dev_a.nsent, 1);
+	assert_memory_equal(dev_a.sent[0].data + 42, "fourth", 6);
+}
+
+static void test_tx_queue_full_bounded(void **state)
+{
+	struct net_if_stats before, after;
+	net_if_stats(dev_a.glue, &before);
+	dev_a.eagain = 100000;
+	enum { N = NET_IF_TX_DEFER_MAX + 5 };
+	static struct pbuf *p[N];
+	const char *x[] = { "x" };
+	for (int i = 0; i < N; i++) {
+		err_t err;
+		p[i] = send_udp_err(&dev_a, x, 1, &err);
+		/* Past the bound, the frame is dropped and lwIP told. */
+		assert_int_equal(err, i < NET_IF_TX_DEFER_MAX ? ERR_OK : ERR_MEM);
+	}
+	net_if_stats(dev_a.glue, &after);
+	assert_int_equal(after.tx_deferred - before.tx_deferred, NET_IF_TX_DEFER_MAX);
+	assert_int_equal(after.tx_dropped - before.tx_dropped, 5);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(p[i]->ref, i < NET_IF_TX_DEFER_MAX ? 2 : 1);
+	dev_a.eagain = 0;
+	sleep_ns(200 * MS);
+	settle();
+	assert_int_equal(dev_a.nsent, NET_IF_TX_DEFER_MAX);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(p[i]->ref, 1);
+		pbuf_free(p[i]);
+	}
+}
+
+/* A SYN to a closed port is answered with a reset: its TCP checksum is
+ * the device's on B (the pseudo-header's sum in place, the descriptor
+ * saying where), lwIP's own on A. */
+static bool tcp_csum_ok(const uint8_t *frame)
+{
+	const uint8_t *ip = frame + 14;
+	size_t len = (size_t)(ip[2] << 8 | ip[3]) - 20;
+	return rfc1071(ip + 20, len, pseudo_sum(ip + 12, ip + 16, 6, len)) == 0xffff;
+}
+
+static void test_tx_csum_offload(void **state)
+{
+	static struct rxf r[2];
+	uint8_t f[128];
+	deliver(&dev_a, &r[0], f, tcp_syn(f, MAC_A, PEER_A, IP_A, 9), 1, 0);
+	deliver(&dev_b, &r[1], f, tcp_syn(f, MAC_B, PEER_B, IP_B, 9), 1, 0);
+	settle();
+	assert_int_equal(dev_a.nsent, 1);
+	assert_int_equal(dev_b.nsent, 1);
+	struct sent *a = &dev_a.sent[0], *b = &dev_b.sent[0];
+	assert_int_equal(a->data[14 + 9], 6);
+	assert_int_equal(a->data[14 + 20 + 13] & 0x04, 0x04); /* RST */
+	assert_int_equal(a->off.flags, 0);
+	assert_true(tcp_csum_ok(a->data));
+
+	assert_int_equal(b->data[14 + 20 + 13] & 0x04, 0x04);
+	assert_int_equal(b->off.flags, NET_OFF_CSUM_PARTIAL);
+	assert_int_equal(b->off.csum_start, 34);
+	assert_int_equal(b->off.csum_offset, 16);
+	assert_false(tcp_csum_ok(b->data));
+	struct net_seg seg = { b->data, b->len };
+	netcsum_complete(&seg, 1, &b->off);
+	assert_true(tcp_csum_ok(b->data));
+	assert_int_equal(r[0].released, 1);
+	assert_int_equal(r[1].released, 1);
+}
+
+/* --- hostile TCP input ------------------------------------------------------------------------ */
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+#define SEG 1000
+
+static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+
+/* A peer that sends a hundred segments past a hole holds at most
+ * TCP_OOSEQ_MAX_PBUFS of its frames in the out-of-order queue; once the
+ * hole is filled, the data reads back in order, and every frame comes
+ * back to the driver exactly once. */
+static void test_tcp_ooseq_bounded(void **state)
+{
+	enum { N = 100 };
+	static struct rxf r[N + 3];
+	static uint8_t f[2048], data[SEG];
+	struct netconn *l = netconn_new(NETCONN_TCP);
+	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 80), ERR_OK);
+	assert_int_equal(netconn_listen(l), ERR_OK);
+	uint32_t seq = 1000;
+	deliver(&dev_b, &r[N], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_SYN, seq, 0, NULL, 0), 1, 0);
+	settle();
+	assert_int_equal(dev_b.nsent, 1);
+	const uint8_t *synack = dev_b.sent[0].data + 34;
+	assert_int_equal(synack[13], TCP_SYN | TCP_ACK);
+	uint32_t iss = get32(synack + 4);
+	seq++;
+	deliver(&dev_b, &r[N + 1], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
+	settle();
+	struct netconn *c;
+	assert_int_equal(netconn_accept(l, &c), ERR_OK);
+	/* The first segment is missing: the rest wait in the out-of-order
+	 * queue, up to its bound; lwIP drops the others. */
+	for (int k = 0; k < N; k++) {
+		memset(data, 'a' + (k + 1) % 26, SEG);
+		deliver(&dev_b, &r[k], f,
+			tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq + (uint32_t)(k + 1) * SEG, iss + 1, data, SEG),
+			1 + k % 2, 0);
+		if (k % 16 == 15)
+			settle();
+	}
+	settle();
+	assert_true(net_if_rx_lent(dev_b.glue) <= TCP_OOSEQ_MAX_PBUFS);
+	assert_true(net_if_rx_lent(dev_b.glue) >= TCP_OOSEQ_MAX_PBUFS / 2);
+	unsigned held = 0;
+	for (int k = 0; k < N; k++) {
+		assert_true(r[k].released <= 1);
+		held += r[k].released == 0;
+	}
+	assert_int_equal(held, net_if_rx_lent(dev_b.glue));
+	/* The hole filled: what was kept reads back in order. */
+	memset(data, 'a', SEG);
+	deliver(&dev_b, &r[N + 2], f, tcp_seg(f, MAC_B, PEER_B, IP_B, 80, TCP_ACK, seq, iss + 1, data, SEG), 1, 0);
+	settle();
+	netconn_set_recvtimeout(c, 10);
+	size_t got = 0;
+	struct netbuf *b;
+	while (netconn_recv(c, &b) == ERR_OK) {
+		void *p;
+		u16_t len;
+		do {
+			netbuf_data(b, &p, &len);
+			for (u16_t i = 0; i < len; i++)
+				assert_int_equal(((uint8_t *)p)[i], 'a' + (int)((got + i) / SEG) % 26);
+			got += len;
+		} while (netbuf_next(b) >= 0);
+		netbuf_delete(b);
+	}
+	assert_int_equal(got % SEG, 0);
+	assert_true(got >= (1 + TCP_OOSEQ_MAX_PBUFS / 2) * SEG);
+	netconn_delete(c);
+	netconn_delete(l);
+	settle();
+	complete_all(&dev_b);
+	settle();
+	for (int k = 0; k < N + 3; k++)
+		assert_int_equal(r[k].released, 1);
+	assert_int_equal(net_if_rx_lent(dev_b.glue), 0);
+}
+
+/* --- the link ------------------------------------------------------------------------------------ */
+
+static void test_link(void **state)
+{
+	struct netif *n = net_if_netif(dev_b.glue);
+	assert_true(netif_is_link_up(n));
+	netdev_set_link(&dev_b.nd, false);
+	assert_false(netif_is_link_up(n));
+	netdev_set_link(&dev_b.nd, true);
+	assert_true(netif_is_link_up(n));
+	/* Two interfaces, each its own. */
+	assert_ptr_equal(net_if_of(n), dev_b.glue);
+	assert_ptr_equal(net_if_netdev(dev_a.glue), &dev_a.nd);
+	assert_ptr_not_equal(net_if_netif(dev_a.glue), n);
+	LOCK_TCPIP_CORE();
+	assert_null(net_if_of(netif_find("lo0")));
+	UNLOCK_TCPIP_CORE();
+}
+
+/* lwIP's timers (ARP, reassembly, ND6, TCP, DHCP's) run for a while
+ * without tripping any of its assertions. */
+static void test_timers_run(void **state)
+{
+	for (int i = 0; i < 30; i++)
+		sleep_ns(200 * MS);
+	settle();
+	assert_true(netif_is_up(net_if_netif(dev_a.glue)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_arp_reply, setup),
+		cmocka_unit_test_setup(test_dropped_frames_released_once, setup),
+		cmocka_unit_test_setup(test_lend_bound, setup),
+		cmocka_unit_test_setup(test_rx_csum_valid, setup),
+		cmocka_unit_test_setup(test_tx_chain_as_segments, setup),
+		cmocka_unit_test_setup(test_tx_long_chain_copied, setup),
+		cmocka_unit_test_setup(test_tx_queue_full, setup),
+		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
+		cmocka_unit_test_setup(test_tx_csum_offload, setup),
+		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
+		cmocka_unit_test_setup(test_link, setup),
+		cmocka_unit_test_setup(test_timers_run, setup),
+	};
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
