@@ -75,10 +75,12 @@ struct rx_desc {
 	struct net_if *g;
 	struct net_rxframe *f;
 	unsigned live; /* segment pbufs not yet freed, under SYS_ARCH_PROTECT */
-	struct rx_seg seg[NET_IF_RX_SEGS_MAX];
+	bool from_heap;
+	struct rx_seg seg[];
 };
+#define RX_DESC_SIZE(nsegs) (sizeof(struct rx_desc) + (nsegs) * sizeof(struct rx_seg))
 
-LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, sizeof(struct rx_desc), "keel rx frames")
+LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, RX_DESC_SIZE(NET_IF_RX_SEGS_POOLED), "keel rx frames")
 LWIP_MEMPOOL_DECLARE(KEEL_TX_REQ, 1024, sizeof(struct tx_req), "keel tx frames")
 
 static bool pools_ready;
@@ -107,7 +109,10 @@ static void rx_seg_free(struct pbuf *p)
 	if (!last)
 		return;
 	d->f->release(d->f);
-	LWIP_MEMPOOL_FREE(KEEL_RX_DESC, d);
+	if (d->from_heap)
+		free(d);
+	else
+		LWIP_MEMPOOL_FREE(KEEL_RX_DESC, d);
 }
 
 /* The frame as a chain of custom pbufs over its segments, or NULL when
@@ -126,7 +131,8 @@ static struct pbuf *rx_lend(struct net_if *g, struct net_rxframe *f)
 	SYS_ARCH_UNPROTECT(lev);
 	if (!room)
 		return NULL;
-	struct rx_desc *d = LWIP_MEMPOOL_ALLOC(KEEL_RX_DESC);
+	bool from_heap = f->nsegs > NET_IF_RX_SEGS_POOLED;
+	struct rx_desc *d = from_heap ? malloc(RX_DESC_SIZE(f->nsegs)) : LWIP_MEMPOOL_ALLOC(KEEL_RX_DESC);
 	if (d == NULL) {
 		SYS_ARCH_PROTECT(lev);
 		g->rx_lent--;
@@ -136,6 +142,7 @@ static struct pbuf *rx_lend(struct net_if *g, struct net_rxframe *f)
 	d->g = g;
 	d->f = f;
 	d->live = 0;
+	d->from_heap = from_heap;
 	struct pbuf *head = NULL;
 	for (unsigned i = 0; i < f->nsegs; i++) {
 		if (f->segs[i].len == 0)

@@ -22,8 +22,10 @@
  * for twice this many frames are shared by all interfaces. */
 #define NET_IF_RX_LEND_MAX 512
 /* Segments of a received frame passed on without a copy; a frame of
- * more (a large merged frame) is copied. */
-#define NET_IF_RX_SEGS_MAX 4
+ * more is copied. Up to NET_IF_RX_SEGS_POOLED, its descriptor comes from
+ * a pool; a longer one (a merged frame over many buffers) from the heap. */
+#define NET_IF_RX_SEGS_MAX 48
+#define NET_IF_RX_SEGS_POOLED 4
 /* lwIP reads each header (Ethernet, IP, TCP or UDP) from one pbuf: a
  * frame whose first segment holds less than this (or than the whole
  * frame) is copied. */

@@ -210,7 +210,7 @@ static uint32_t pseudo_sum(const uint8_t *src, const uint8_t *dst, uint8_t proto
 static size_t udp(uint8_t *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst, uint16_t port,
 		  const char *payload, bool bad_csum)
 {
-	uint8_t u[512];
+	uint8_t u[1600];
 	size_t len = 8 + strlen(payload);
 	put16(u, 5000);
 	put16(u + 2, port);
@@ -259,7 +259,7 @@ static size_t tcp_syn(uint8_t *f, const uint8_t *mac, const uint8_t *src, const 
 /* A received frame in the driver's buffers, cut into nsegs pieces. */
 struct rxf {
 	struct net_rxframe f;
-	struct net_seg segs[8];
+	struct net_seg segs[NET_IF_RX_SEGS_MAX + 2];
 	uint8_t buf[2048];
 	unsigned released;
 };
@@ -458,6 +458,55 @@ static void test_lend_bound(void **state)
 	settle();
 	for (int i = 0; i < N; i++)
 		assert_int_equal(r[i].released, 1);
+	assert_int_equal(net_if_rx_lent(dev_a.glue), 0);
+}
+
+/* A frame over many buffers (a merged one) is lent too, its descriptor
+ * from the heap; one of more segments than the glue takes is copied. */
+static void test_many_segments(void **state)
+{
+	static struct rxf r[2];
+	static uint8_t f[2048];
+	struct netconn *c = netconn_new(NETCONN_UDP);
+	assert_int_equal(netconn_bind(c, IP4_ADDR_ANY, 7780), ERR_OK);
+	struct net_if_stats before, after;
+	net_if_stats(dev_a.glue, &before);
+	char text[1400];
+	memset(text, 'm', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	size_t n = udp(f, MAC_A, PEER_A, IP_A, 7780, text, false);
+	/* The headers in the first segment, the rest in pieces of 20 bytes
+	 * (NET_IF_RX_SEGS_MAX + 1 of them in the second frame). */
+	for (int k = 0; k < 2; k++) {
+		unsigned nsegs = k == 0 ? 12 : NET_IF_RX_SEGS_MAX + 1;
+		memset(&r[k], 0, sizeof(r[k]));
+		memcpy(r[k].buf, f, n);
+		size_t head = n - (nsegs - 1) * 20;
+		r[k].segs[0] = (struct net_seg){ r[k].buf, (uint32_t)head };
+		for (unsigned i = 1; i < nsegs; i++)
+			r[k].segs[i] = (struct net_seg){ r[k].buf + head + (i - 1) * 20, 20 };
+		r[k].f = (struct net_rxframe){
+			.segs = r[k].segs, .nsegs = nsegs, .len = (uint32_t)n, .release = rx_release
+		};
+		netdev_input(&dev_a.nd, &r[k].f);
+	}
+	settle();
+	net_if_stats(dev_a.glue, &after);
+	assert_int_equal(after.rx_lent - before.rx_lent, 1);
+	assert_int_equal(after.rx_copied - before.rx_copied, 1);
+	assert_int_equal(r[0].released, 0);
+	assert_int_equal(r[1].released, 1);
+	for (int k = 0; k < 2; k++) {
+		struct netbuf *b;
+		char got[1400];
+		assert_int_equal(netconn_recv(c, &b), ERR_OK);
+		assert_int_equal(netbuf_copy(b, got, sizeof(got)), sizeof(text) - 1);
+		assert_memory_equal(got, text, sizeof(text) - 1);
+		netbuf_delete(b);
+	}
+	assert_int_equal(r[0].released, 1);
+	netconn_delete(c);
+	settle();
 	assert_int_equal(net_if_rx_lent(dev_a.glue), 0);
 }
 
@@ -797,6 +846,7 @@ int main(void)
 		cmocka_unit_test_setup(test_arp_reply, setup),
 		cmocka_unit_test_setup(test_dropped_frames_released_once, setup),
 		cmocka_unit_test_setup(test_lend_bound, setup),
+		cmocka_unit_test_setup(test_many_segments, setup),
 		cmocka_unit_test_setup(test_rx_csum_valid, setup),
 		cmocka_unit_test_setup(test_tx_chain_as_segments, setup),
 		cmocka_unit_test_setup(test_tx_long_chain_copied, setup),
