@@ -105,7 +105,8 @@ struct __attribute__((packed, aligned(4))) kfs_dirent {
 	uint16_t rec_len;
 	uint8_t name_len;
 	uint8_t type; /* VFS_DT_REG or VFS_DT_DIR */
-		      /* name_len bytes of name follow, then padding to rec_len */
+
+	/* name_len bytes of name follow, then padding to rec_len */
 };
 
 #define KFS_DIRENT_HEADER 12u

@@ -77,9 +77,11 @@ struct kfs {
 	struct kfs_hold *holds;
 	size_t nholds, holds_cap;
 
-	bool pending; /* changes since the last commit */
+	bool pending;	/* changes since the last commit */
+	bool shrinking; /* a truncation is rewriting its last block: it may use the removal reserve */
 	int64_t last_commit_ns;
-	uint8_t *scratch; /* a block's worth */
+	uint8_t *scratch;	  /* a block's worth */
+	struct kfs_ptr *read_run; /* FS_DISK_MAX_REQUEST pointers, for reads of runs */
 };
 
 #define KFS_DIRTY_MAX 4096u /* dirty blocks that force a commit after an operation */

@@ -50,7 +50,7 @@ long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void
 		}
 		/* Whole blocks: as many as lie one after the other on the
 		 * disk, in one request, then each checked. */
-		struct kfs_ptr run[FS_DISK_MAX_REQUEST];
+		struct kfs_ptr *run = k->read_run;
 		uint32_t count = 1;
 		run[0] = leaf;
 		while (count < FS_DISK_MAX_REQUEST && len - done >= (size_t)(count + 1) * KFS_BLOCK_SIZE) {
@@ -78,8 +78,10 @@ static int data_target(struct kfs *k, struct kfs_inode *ip, struct kfs_ptr *slot
 		*block = slot->block;
 		return 0;
 	}
-	/* Growth never eats into the reserve that lets removals work. */
-	if (k->free_blocks < k->commit_reserve + kfs_delete_reserve(k) + kfs_op_blocks(k))
+	/* Growth never eats into the reserve that lets removals work; a
+	 * truncation (which zeroes its last block's tail) may. */
+	uint64_t keep = k->commit_reserve + kfs_op_blocks(k) + (k->shrinking ? 0 : kfs_delete_reserve(k));
+	if (k->free_blocks < keep)
 		return -ENOSPC;
 	int rc = kfs_alloc(k, false, block);
 	if (rc)
@@ -192,7 +194,11 @@ long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, 
 		return -EFBIG;
 	if (!len)
 		return 0;
-	rc = kfs_reserve(k, kfs_op_blocks(k), false);
+	/* Room for the whole write if there is any (committing first to free
+	 * the pinned blocks when that helps), else for a short one. */
+	rc = kfs_reserve(k, len / KFS_BLOCK_SIZE + 2 + kfs_op_blocks(k), false);
+	if (rc == -ENOSPC)
+		rc = kfs_reserve(k, kfs_op_blocks(k), false);
 	if (rc)
 		return rc;
 	rc = kfs_inode_write(k, ino, &ip);
@@ -208,10 +214,16 @@ long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, 
 		size_t n = KFS_BLOCK_SIZE - boff;
 		if (n > len - done)
 			n = len - done;
-		if (n == KFS_BLOCK_SIZE)
+		if (n == KFS_BLOCK_SIZE) {
 			rc = put_block(k, ip, idx, in + done, r);
-		else
-			rc = patch_block(k, ip, idx, boff, in + done, n, false);
+		} else {
+			/* A partial block may grow the tree, which moves the
+			 * slots the pending run points into: the run goes
+			 * first. */
+			rc = run_flush(k, r);
+			if (!rc)
+				rc = patch_block(k, ip, idx, boff, in + done, n, false);
+		}
 		if (rc)
 			break;
 		done += n;
@@ -247,16 +259,19 @@ int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size)
 	if (rc)
 		return rc;
 	if (size < ip->size) {
-		uint64_t keep = (size + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE;
-		rc = kfs_tree_truncate(k, &ip->tree, keep, &ip->blocks);
-		if (rc)
-			return rc;
+		/* The new last block's tail first: when that fails, nothing
+		 * has changed yet. */
 		if (size % KFS_BLOCK_SIZE) {
 			uint32_t boff = size % KFS_BLOCK_SIZE;
+			k->shrinking = true;
 			rc = patch_block(k, ip, size / KFS_BLOCK_SIZE, boff, NULL, KFS_BLOCK_SIZE - boff, true);
+			k->shrinking = false;
 			if (rc)
 				return rc;
 		}
+		rc = kfs_tree_truncate(k, &ip->tree, (size + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE, &ip->blocks);
+		if (rc)
+			return rc;
 	}
 	ip->size = size;
 	ip->mtime_ns = ip->ctime_ns = kfs_now(k);

@@ -198,6 +198,7 @@ void kfs_destroy(struct kfs *k)
 	free(k->leaf_dirty);
 	free(k->holds);
 	free(k->scratch);
+	free(k->read_run);
 	free(k);
 }
 
@@ -216,10 +217,12 @@ static struct kfs *kfs_new(struct fs_disk *disk, uint64_t nblocks)
 	k->pinned = calloc(1, bytes);
 	k->leaf_dirty = calloc(k->nleaves, 1);
 	k->scratch = malloc(KFS_BLOCK_SIZE);
+	k->read_run = malloc(FS_DISK_MAX_REQUEST * sizeof(*k->read_run));
 	/* The bitmap's blocks and pointer blocks, copied at most once each
 	 * per commit, plus room for its tree to grow. */
 	k->commit_reserve = k->nleaves + k->nleaves / (KFS_PTRS_PER_BLOCK - 1) + KFS_MAX_HEIGHT + 2;
-	if (!k->used || !k->fresh || !k->pinned || !k->leaf_dirty || !k->scratch || kfs_cache_init(k, 2048)) {
+	if (!k->used || !k->fresh || !k->pinned || !k->leaf_dirty || !k->scratch || !k->read_run ||
+	    kfs_cache_init(k, 2048)) {
 		kfs_destroy(k);
 		return NULL;
 	}

@@ -87,8 +87,11 @@ static int kfs_create(struct vfs_fs *fs, uint64_t dir, const char *name, size_t 
 	if (rc)
 		return rc;
 	rc = kfs_inode_new(k, type | (mode & 07777), ino, &ip);
-	if (!rc)
-		rc = kfs_dir_add(k, dir, name, len, *ino, type == KFS_S_IFDIR ? VFS_DT_DIR : VFS_DT_REG);
+	if (rc)
+		return kfs_op_done(k, rc);
+	rc = kfs_dir_add(k, dir, name, len, *ino, type == KFS_S_IFDIR ? VFS_DT_DIR : VFS_DT_REG);
+	if (rc)
+		kfs_inode_free(k, *ino); /* no name: the inode goes too */
 	return kfs_op_done(k, rc);
 }
 
@@ -224,8 +227,14 @@ static int kfs_rename(struct vfs_fs *fs, uint64_t olddir, const char *oldname, s
 		rc = kfs_dir_set(k, newdir, newname, newlen, ino, type);
 	else
 		rc = kfs_dir_add(k, newdir, newname, newlen, ino, type);
-	if (!rc)
+	if (!rc) {
 		rc = kfs_dir_remove(k, olddir, oldname, oldlen);
+		/* The old name could not go: nor does the new one. */
+		if (rc && !replace)
+			kfs_dir_remove(k, newdir, newname, newlen);
+		else if (rc)
+			kfs_dir_set(k, newdir, newname, newlen, target, type);
+	}
 	if (!rc && replace)
 		rc = drop_inode(k, target);
 	if (!rc) {

@@ -46,8 +46,10 @@ struct vfs_node {
  * directory exists: 0, -EBUSY (something is mounted there already),
  * -ENOENT, -ENOTDIR, -ENOMEM. */
 int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out);
-/* Unmounts everything, children first (the host tests' clean slate). */
-void vfs_unmount_all(void);
+/* Unmounts everything, children first, each filesystem writing back
+ * what is pending: at the application's exit, and the host tests' clean
+ * slate. Returns 0 or the first error a filesystem gave. */
+int vfs_unmount_all(void);
 /* The root mount, or NULL. */
 struct vfs_mount *vfs_root(void);
 
@@ -98,6 +100,10 @@ int vfs_truncate_path(const char *base, const char *path, uint64_t size);
 int vfs_getattr(struct vfs_node n, struct vfs_attr *a);
 long vfs_read(struct vfs_node n, uint64_t off, void *buf, size_t len);
 long vfs_write(struct vfs_node n, uint64_t off, const void *buf, size_t len);
+/* O_APPEND's write: at the end of the file as it is under the mount's
+ * lock, so appends never overwrite each other; *end is the offset after
+ * what was written. */
+long vfs_append(struct vfs_node n, const void *buf, size_t len, uint64_t *end);
 int vfs_truncate(struct vfs_node n, uint64_t size);
 int vfs_fsync(struct vfs_node n, bool data_only);
 int vfs_statfs(struct vfs_node n, struct vfs_statfs *st);

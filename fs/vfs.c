@@ -59,6 +59,22 @@ long vfs_write(struct vfs_node n, uint64_t off, const void *buf, size_t len)
 	return LOCKED(n, n.mnt->fs->ops->write(n.mnt->fs, n.ino, off, buf, len));
 }
 
+long vfs_append(struct vfs_node n, const void *buf, size_t len, uint64_t *end)
+{
+	if (n.mnt->fs->read_only)
+		return -EROFS;
+	struct vfs_fs *fs = n.mnt->fs;
+	struct vfs_attr a;
+	mutex_lock(&n.mnt->lock);
+	long r = fs->ops->getattr(fs, n.ino, &a);
+	if (r == 0)
+		r = fs->ops->write(fs, n.ino, a.size, buf, len);
+	mutex_unlock(&n.mnt->lock);
+	if (r > 0)
+		*end = a.size + (uint64_t)r;
+	return r;
+}
+
 int vfs_truncate(struct vfs_node n, uint64_t size)
 {
 	if (n.mnt->fs->read_only)
@@ -293,15 +309,21 @@ int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out)
 	return 0;
 }
 
-void vfs_unmount_all(void)
+int vfs_unmount_all(void)
 {
+	int first = 0;
 	while (mounts) {
 		struct vfs_mount *m = mounts;
+		mutex_lock(&m->lock); /* after the operation under way, if any */
 		mounts = m->next;
-		m->fs->ops->unmount(m->fs);
+		int r = m->fs->ops->unmount(m->fs);
+		if (r && !first)
+			first = r;
+		mutex_unlock(&m->lock);
 		free(m);
 	}
 	next_mount_id = 0;
+	return first;
 }
 
 /* --- operations by name ------------------------------------------------------- */

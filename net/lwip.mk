@@ -6,6 +6,12 @@ endif
 
 $(patsubst %,$(KOBJ)/%.o,$(NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
 
+# make LWIP_DEBUG=1: lwIP's traces on the console (net/lwipopts.h); build
+# from clean when switching, since the objects do not record the flag.
+ifeq ($(LWIP_DEBUG),1)
+LWIP_INCLUDES += -DKEEL_LWIP_DEBUG
+endif
+
 # lwIP with the kernel's flags, less the warnings net/sources.mk lists.
 $(LWIP_OBJ)/%.o: $(LWIP_DIR)/src/%.c $(FLAGS_STAMP) net/lwipopts.h net/arch/cc.h net/arch/sys_arch.h
 	@mkdir -p $(dir $@)

@@ -199,6 +199,23 @@ int net_if_ip_input_hook(struct pbuf *p, struct netif *netif);
 /* --- statistics and debugging ---------------------------------------------------------------- */
 #define LWIP_STATS 0
 #define LWIP_STATS_DISPLAY 0
+/* make LWIP_DEBUG=1 prints lwIP's own traces of its core modules on the
+ * console (LWIP_PLATFORM_DIAG, arch/cc.h). */
+#ifdef KEEL_LWIP_DEBUG
+#define LWIP_DEBUG 1
+#define LWIP_DBG_MIN_LEVEL LWIP_DBG_LEVEL_ALL
+#define LWIP_DBG_TYPES_ON LWIP_DBG_ON
+#define NETIF_DEBUG LWIP_DBG_ON
+#define DHCP_DEBUG LWIP_DBG_ON
+#define TCP_DEBUG LWIP_DBG_ON
+#define TCP_INPUT_DEBUG LWIP_DBG_ON
+#define TCP_OUTPUT_DEBUG LWIP_DBG_ON
+#define UDP_DEBUG LWIP_DBG_ON
+#define IP_DEBUG LWIP_DBG_ON
+#define IP6_DEBUG LWIP_DBG_ON
+#define ETHARP_DEBUG LWIP_DBG_ON
+#define API_MSG_DEBUG LWIP_DBG_ON
+#endif
 #define LWIP_PROVIDE_ERRNO 0
 #define LWIP_ERRNO_STDINCLUDE 1
 

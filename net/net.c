@@ -90,9 +90,26 @@ static void to_lwip_addr(const struct netcfg_addr *a, ip_addr_t *out)
 	}
 }
 
+/* Name servers the command line gave (dns=): they replace whatever DHCP
+ * or router advertisements say, which lwIP's DNS module (one list for
+ * all interfaces) would otherwise take in their place. */
+static struct netcfg_addr cmdline_dns[DNS_MAX_SERVERS];
+static unsigned ncmdline_dns;
+
+static void add_cmdline_dns(const struct netcfg_addr *a)
+{
+	for (unsigned i = 0; i < ncmdline_dns; i++)
+		if (memcmp(&cmdline_dns[i], a, sizeof(*a)) == 0)
+			return;
+	if (ncmdline_dns < DNS_MAX_SERVERS)
+		cmdline_dns[ncmdline_dns++] = *a;
+}
+
 /* Under the core lock. */
 static void configure(struct netif *netif, unsigned index, const struct netcfg_if *c)
 {
+	/* DHCP tells the server the machine's name. */
+	netif_set_hostname(netif, NET_HOSTNAME);
 	netif_create_ip6_linklocal_address(netif, 1);
 	netif_set_ip6_autoconfig_enabled(netif, 1);
 	if (c && c->mode == NETCFG_STATIC) {
@@ -109,6 +126,7 @@ static void configure(struct netif *netif, unsigned index, const struct netcfg_i
 		ip_addr_t a;
 		to_lwip_addr(&c->dns[i], &a);
 		dns_setserver((u8_t)i, &a);
+		add_cmdline_dns(&c->dns[i]);
 	}
 	if (netif_default == NULL)
 		netif_set_default(netif);
@@ -191,6 +209,11 @@ NETIF_DECLARE_EXT_CALLBACK(ext_callback)
 static unsigned dns_servers(struct netcfg_addr *out, unsigned max)
 {
 	unsigned n = 0;
+	if (ncmdline_dns) {
+		for (; n < ncmdline_dns && n < max; n++)
+			out[n] = cmdline_dns[n];
+		return n;
+	}
 	for (u8_t i = 0; i < DNS_MAX_SERVERS && n < max; i++) {
 		const ip_addr_t *d = dns_getserver(i);
 		if (ip_addr_isany(d))

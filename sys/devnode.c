@@ -1,7 +1,6 @@
 /*
- * The table of names and the walk over it. The walk goes component by
- * component, as Linux's does, so "/dev/null/.." is -ENOTDIR and "/.."
- * is "/" without any string rewriting.
+ * The table of device nodes, "/" and "/dev" at its head, and the
+ * questions devfs asks of it.
  */
 #include "sys/devnode.h"
 
@@ -45,7 +44,12 @@ static unsigned index_of(const struct devnode *n) { return (unsigned)(n - devnod
 
 uint64_t devnode_ino(const struct devnode *n) { return ROOT_INO + index_of(n); }
 
-static const struct devnode *child(const struct devnode *dir, const char *name, size_t len)
+const struct devnode *devnode_by_ino(uint64_t ino)
+{
+	return ino >= ROOT_INO && ino - ROOT_INO < devnode_count ? &devnode_table[ino - ROOT_INO] : NULL;
+}
+
+const struct devnode *devnode_child(const struct devnode *dir, const char *name, size_t len)
 {
 	for (unsigned i = 1; i < devnode_count; i++) {
 		const struct devnode *c = &devnode_table[i];
@@ -53,74 +57,6 @@ static const struct devnode *child(const struct devnode *dir, const char *name, 
 			return c;
 	}
 	return NULL;
-}
-
-int devnode_walk(const char *path, const struct devnode **node, const struct devnode **parent)
-{
-	const struct devnode *cur = &devnode_table[0]; /* absolute or relative: the cwd is "/" */
-	*node = NULL;
-	*parent = NULL;
-	if (path[0] == '\0')
-		return -ENOENT;
-	const char *p = path;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		const char *end = strchr(p, '/');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > LINUX_NAME_MAX)
-			return -ENAMETOOLONG;
-		if (cur->kind != DEVNODE_DIR)
-			return -ENOTDIR;
-		if (len == 1 && p[0] == '.') {
-			/* stays */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			cur = &devnode_table[cur->parent];
-		} else {
-			const struct devnode *c = child(cur, p, len);
-			if (c == NULL) {
-				/* Missing as the last component: O_CREAT's case. */
-				bool last = true;
-				for (const char *q = p + len; *q; q++)
-					if (*q != '/')
-						last = false;
-				if (last)
-					*parent = cur;
-				return -ENOENT;
-			}
-			cur = c;
-		}
-		p += len;
-	}
-	/* A trailing slash (or "/." after a name) asks for a directory. */
-	size_t n = strlen(path);
-	if (cur->kind != DEVNODE_DIR && (path[n - 1] == '/' || (n >= 2 && path[n - 1] == '.' && path[n - 2] == '/')))
-		return -ENOTDIR;
-	*node = cur;
-	return 0;
-}
-
-int devnode_open_check(const struct devnode *n, int flags)
-{
-	if ((flags & (DEVNODE_O_CREAT | DEVNODE_O_EXCL)) == (DEVNODE_O_CREAT | DEVNODE_O_EXCL))
-		return -EEXIST;
-	if (n->kind == DEVNODE_DIR) {
-		if ((flags & DEVNODE_O_ACCMODE) != DEVNODE_O_RDONLY || (flags & DEVNODE_O_CREAT))
-			return -EISDIR;
-		return 0;
-	}
-	if (flags & DEVNODE_O_DIRECTORY)
-		return -ENOTDIR;
-	return 0;
-}
-
-int devnode_missing_error(const struct devnode *parent, int flags)
-{
-	/* Linux on a read-only root: creating in a directory that exists is
-	 * -EROFS; everything else that is missing is -ENOENT. */
-	return parent && (flags & DEVNODE_O_CREAT) ? -EROFS : -ENOENT;
 }
 
 void devnode_stat(const struct devnode *n, int64_t boot_sec, struct linux_stat *st)
@@ -153,61 +89,5 @@ void devnode_stat(const struct devnode *n, int64_t boot_sec, struct linux_stat *
 		st->st_nlink = 1;
 		st->st_size = (int64_t)strlen(n->target);
 		break;
-	}
-}
-
-/* Linux's struct linux_dirent64 header: the name follows, NUL-ended,
- * and the record is padded to 8 bytes. */
-struct dirent64_head {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-} __attribute__((packed));
-#define DT_CHR 2
-#define DT_DIR 4
-#define DT_LNK 10
-
-long devnode_getdents(const struct devnode *dir, uint64_t *pos, void *buf, size_t len)
-{
-	size_t used = 0;
-	for (;;) {
-		/* Entry *pos: ".", "..", then the children in table order. */
-		const struct devnode *e = NULL;
-		const char *name = NULL;
-		uint64_t k = *pos, next = *pos + 1;
-		if (k == 0) {
-			e = dir, name = ".";
-		} else if (k == 1) {
-			e = &devnode_table[dir->parent], name = "..";
-		} else {
-			for (uint64_t i = k - 1; i < devnode_count; i++) {
-				if (i > 0 && &devnode_table[devnode_table[i].parent] == dir) {
-					e = &devnode_table[i];
-					name = e->name;
-					next = i + 2;
-					break;
-				}
-			}
-		}
-		if (e == NULL)
-			return (long)used;
-		size_t reclen = (sizeof(struct dirent64_head) + strlen(name) + 1 + 7) & ~(size_t)7;
-		if (used + reclen > len)
-			return used ? (long)used : -EINVAL;
-		struct dirent64_head h = {
-			.d_ino = devnode_ino(e),
-			.d_off = (int64_t)next,
-			.d_reclen = (uint16_t)reclen,
-			.d_type = e->kind == DEVNODE_DIR    ? DT_DIR
-				  : e->kind == DEVNODE_CHAR ? DT_CHR
-							    : DT_LNK,
-		};
-		char *rec = (char *)buf + used;
-		memset(rec, 0, reclen);
-		memcpy(rec, &h, sizeof(h));
-		memcpy(rec + sizeof(h), name, strlen(name));
-		used += reclen;
-		*pos = next;
 	}
 }

@@ -125,13 +125,12 @@ static long node_open(const struct devnode *n, int flags, struct file **out)
 
 /* --- devfs: the table as a filesystem ------------------------------------------ */
 
-/* Inode numbers are devnode_ino's; "/dev" is the root. */
+/* Inode numbers are devnode_ino's; "/dev" is the root, "/" is none of
+ * devfs's. */
 static const struct devnode *by_ino(uint64_t ino)
 {
-	for (unsigned i = 1; i < devnode_count; i++)
-		if (devnode_ino(&devnode_table[i]) == ino)
-			return &devnode_table[i];
-	return NULL;
+	const struct devnode *n = devnode_by_ino(ino);
+	return n == &devnode_table[0] ? NULL : n;
 }
 
 int devfs_open(uint64_t ino, int flags, struct file **out)
@@ -139,7 +138,7 @@ int devfs_open(uint64_t ino, int flags, struct file **out)
 	const struct devnode *n = by_ino(ino);
 	if (n == NULL || n->kind == DEVNODE_DIR)
 		return -ENOENT;
-	if (flags & DEVNODE_O_DIRECTORY)
+	if (flags & VFS_O_DIRECTORY)
 		return -ENOTDIR;
 	return (int)node_open(n, flags, out);
 }
@@ -174,19 +173,15 @@ static unsigned dtype_of(const struct devnode *n)
 
 static int dfs_lookup(struct vfs_fs *fs, uint64_t dir, const char *name, size_t len, uint64_t *ino)
 {
-	const struct devnode *d = by_ino(dir);
+	const struct devnode *d = by_ino(dir), *c;
 	if (d == NULL)
 		return -ENOENT;
 	if (d->kind != DEVNODE_DIR)
 		return -ENOTDIR;
-	for (unsigned i = 1; i < devnode_count; i++) {
-		const struct devnode *c = &devnode_table[i];
-		if (&devnode_table[c->parent] == d && strlen(c->name) == len && memcmp(c->name, name, len) == 0) {
-			*ino = devnode_ino(c);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if ((c = devnode_child(d, name, len)) == NULL)
+		return -ENOENT;
+	*ino = devnode_ino(c);
+	return 0;
 }
 
 static int dfs_getattr(struct vfs_fs *fs, uint64_t ino, struct vfs_attr *a)

@@ -31,27 +31,29 @@ struct vfs_file *fsfile_of(struct file *f) { return f->ops == &fsfile_ops || f->
 static long file_read(struct file *f, void *buf, size_t len)
 {
 	struct vfs_file *vf = f->priv;
+	mutex_lock(&vf->lock);
 	long r = vfs_read(vf->node, vf->pos, buf, len);
 	if (r > 0)
 		vf->pos += (uint64_t)r;
+	mutex_unlock(&vf->lock);
 	return r;
 }
 
 static long file_write(struct file *f, const void *buf, size_t len)
 {
 	struct vfs_file *vf = f->priv;
+	long r;
+	mutex_lock(&vf->lock);
 	if (f->flags & O_APPEND) {
-		struct vfs_attr a;
-		int e = vfs_getattr(vf->node, &a);
-		if (e)
-			return e;
-		vf->pos = a.size;
+		r = vfs_append(vf->node, buf, len, &vf->pos);
+	} else if (vf->pos > (uint64_t)MAX_OFF - len) {
+		r = -EFBIG;
+	} else {
+		r = vfs_write(vf->node, vf->pos, buf, len);
+		if (r > 0)
+			vf->pos += (uint64_t)r;
 	}
-	if (vf->pos > (uint64_t)MAX_OFF - len)
-		return -EFBIG;
-	long r = vfs_write(vf->node, vf->pos, buf, len);
-	if (r > 0)
-		vf->pos += (uint64_t)r;
+	mutex_unlock(&vf->lock);
 	return r;
 }
 
@@ -120,6 +122,7 @@ int fsfile_open(const struct vfs_path *p, int flags, struct file **out)
 	vf->node = p->node;
 	vf->dir = p->is_dir;
 	vf->path = path;
+	mutex_init(&vf->lock);
 	vfs_hold(vf->node);
 	file_init(&vf->file, p->is_dir ? &fsdir_ops : &fsfile_ops, vf);
 	vf->file.flags = flags & (O_APPEND | O_NONBLOCK);
@@ -155,6 +158,7 @@ static long sys_lseek(long a0, long a1, long a2, long a3, long a4, long a5)
 		return r;
 	int64_t off = a1, base = 0;
 	struct vfs_attr a;
+	mutex_lock(&vf->lock);
 	switch (a2) {
 	case SEEK_SET: break;
 	case SEEK_CUR: base = (int64_t)vf->pos; break;
@@ -187,6 +191,7 @@ static long sys_lseek(long a0, long a1, long a2, long a3, long a4, long a5)
 	vf->pos = (uint64_t)(base + off);
 	r = (long)vf->pos;
 out:
+	mutex_unlock(&vf->lock);
 	file_put(&vf->file);
 	return r;
 }
@@ -369,7 +374,10 @@ static long fsfile_getdents(struct file *f, void *buf, size_t len)
 		return -ENOTDIR;
 	if (!user_writable_ok(buf, len))
 		return -EFAULT;
-	return getdents(vf, buf, len);
+	mutex_lock(&vf->lock);
+	long r = getdents(vf, buf, len);
+	mutex_unlock(&vf->lock);
+	return r;
 }
 
 static long sys_getdents64(long a0, long a1, long a2, long a3, long a4, long a5)
@@ -415,7 +423,11 @@ static long sys_sendfile(long a0, long a1, long a2, long a3, long a4, long a5)
 		r = -ENOMEM;
 		goto done;
 	}
+	/* The position is taken and put back under the file's lock, not
+	 * held in between: out may be the same file. */
+	mutex_lock(&in->lock);
 	uint64_t pos = uoff ? (uint64_t)*uoff : in->pos;
+	mutex_unlock(&in->lock);
 	long total = 0;
 	r = 0;
 	while ((size_t)total < count) {
@@ -435,10 +447,13 @@ static long sys_sendfile(long a0, long a1, long a2, long a3, long a4, long a5)
 		if (w < n)
 			break;
 	}
-	if (uoff)
+	if (uoff) {
 		*uoff = (int64_t)pos;
-	else
+	} else {
+		mutex_lock(&in->lock);
 		in->pos = pos;
+		mutex_unlock(&in->lock);
+	}
 	if (total > 0)
 		r = total;
 done:

@@ -15,6 +15,9 @@ struct vfs_file {
 	struct file file;
 	struct vfs_node node;
 	bool dir;
+	/* Held around every use of pos: threads sharing the descriptor
+	 * each see a transfer whole, as Linux's f_pos_lock makes it. */
+	struct mutex lock;
 	uint64_t pos; /* a directory's: 0 ".", 1 "..", then the cookie + 2 */
 	char *path;   /* canonical: a directory is a base for *at() calls */
 };
@@ -50,6 +53,10 @@ int devfs_open(uint64_t ino, int flags, struct file **out);
 int devfs_stat(uint64_t ino, bool follow, struct linux_stat *st);
 /* What readlink says of ino: its target, or NULL for what is no link. */
 const char *devfs_link_target(uint64_t ino);
+/* Unmounts every filesystem, writing back what is pending: the end of
+ * the application (sys/fsroot.c). */
+void fs_shutdown(void);
+
 /* The wall clock at boot, in seconds. */
 int64_t boot_wall_sec(void);
 

@@ -18,6 +18,7 @@
 #include "kernel/mm/mm.h"
 #include "sys/linux.h"
 #include "sys/process.h"
+#include "sys/fsfile.h"
 #include "sys/syscall.h"
 
 /* The entropy registry, when the image has a driver that feeds it. */
@@ -30,6 +31,9 @@ extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
 void app_exit(int status)
 {
+	/* What the application wrote reaches its disk, as a clean
+	 * shutdown of Linux makes sure. */
+	fs_shutdown();
 	/* Linux's status is the low byte; Keel's range for it is smaller. */
 	kernel_exit(status & 0xff);
 }

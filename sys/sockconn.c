@@ -92,9 +92,20 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 		sched_unlock(irq);
 		return;
 	}
-	if (evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK)
-		s->error = sock_errno(conn->pending_err, s->ready.connecting);
-	bool tell = sock_ready_event(&s->ready, (enum sock_evt)evt, len);
+	bool tell;
+	if (evt == NETCONN_EVT_ERROR && (conn->pending_err == ERR_CLSD || conn->pending_err == ERR_OK)) {
+		/* Both sides ended in order and lwIP let the connection go:
+		 * the last ACK of our FIN after the peer's (ERR_CLSD), or our
+		 * FIN after the peer's was read (lwIP closes the PCB and says
+		 * ERROR with no error). Linux shows no error, only a
+		 * connection that is over. */
+		s->ready.reset = true;
+		tell = true;
+	} else {
+		if (evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK)
+			s->error = sock_errno(conn->pending_err, s->ready.connecting);
+		tell = sock_ready_event(&s->ready, (enum sock_evt)evt, len);
+	}
 	waitq_wake_all(&s->waiters);
 	if (tell)
 		file_notify(&s->file, sock_ready_poll(&s->ready));

@@ -18,4 +18,4 @@ SYS_NONET_SRCS := sys/nosocket.c
 
 # The file system calls over the VFS: the open file, the calls by path,
 # record locks, and the tree mounted at boot.
-SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fslock.c sys/fsroot.c
+SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c

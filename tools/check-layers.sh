@@ -39,6 +39,8 @@ WHITEBOX=(
 	"tests/apps/ktest/blk.c|kernel/blkdev.h"              # the raw disk, below any filesystem
 	"tests/apps/ktest/blk.c|kernel/sync.h"                # a semaphore posted from completions in interrupt handlers
 	"tests/apps/ktest/net.c|kernel/netdev.h"              # the network stack's place, before there is one
+	"tests/apps/ktest/blk_bench.c|kernel/blkdev.h"        # the raw disk's speed, below any filesystem
+	"tests/apps/ktest/blk_bench.c|kernel/sync.h"          # a semaphore posted from completions in interrupt handlers
 	"tests/apps/nettest/main.c|net/netif.h"              # the glue's counters: which offloads a boot used
 )
 

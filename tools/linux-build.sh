@@ -4,7 +4,7 @@
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
 #   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
-#                                   tcpecho, sysbench, timeit
+#                                   tcpecho, sysbench, timeit, blkbench
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
@@ -50,6 +50,7 @@ for name in "$@"; do
 	tcpecho) "${CC[@]}" -o "$bin" tests/apps/tcpecho/main.c ;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
 	timeit) "${CC[@]}" -o "$bin" bench/progs/timeit.c ;;
+	blkbench) "${CC[@]}" -o "$bin" bench/progs/blkbench.c -lpthread ;;
 	*)
 		echo "linux-build: no recipe for '$name'" >&2
 		exit 2

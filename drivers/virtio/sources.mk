@@ -5,5 +5,5 @@ DRIVERS_virtio-net := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_n
 ALL_DRIVERS += virtio-net
 
 # virtio-blk: disks as struct blkdev (kernel/blkdev.h), named vda, vdb, ...
-DRIVERS_virtio-blk := $(DRIVERS_virtio) drivers/virtio/virtio_blk.c
+DRIVERS_virtio-blk := $(DRIVERS_virtio) drivers/virtio/virtio_blk.c drivers/virtio/virtio_blk_queue.c
 ALL_DRIVERS += virtio-blk

@@ -25,6 +25,9 @@ boot_test lwip-no-dhcp 0 'net: en0: no IPv4 address yet' 'net: en0: inet6 fe80::
 # to DHCP; one named after the driver's name applies as well.
 boot_test lwip-bad-setting 0 "net: ignoring net.en0=ip=10.0.2.15: ip= needs ADDRESS/PREFIX" "$NET_DHCP" -- \
 	--kernel "$NT" --net user --append "net.en0=ip=10.0.2.15 --"
+# Name servers from the command line win over DHCP's.
+boot_test lwip-dns-override 0 "$NET_DHCP" 'net: dns 9\.9\.9\.9' 'net: dns 2001:db8::53' '!net: dns 10\.0\.2\.3' -- \
+	--kernel "$NT" --net user --append "net.en0=dhcp,dns=9.9.9.9,dns=2001:db8::53 --"
 boot_test lwip-driver-name 0 "$NET_STATIC" -- \
 	--kernel "$NT" --net user --append "net.eth0=ip=10.0.2.15/24,gw=10.0.2.2 --"
 # Two NICs at once, each with its own user network and DHCP lease; one

@@ -12,3 +12,13 @@ test_keelfs_crash_SRCS := tests/host/test_keelfs_crash.c tests/host/crashdisk.c 
 HOST_TESTS += keelfs_model
 test_keelfs_model_SRCS := tests/host/test_keelfs_model.c $(KFS_TEST_SRCS)
 host-tests: $(BUILD)/keelfs
+
+# The host tool as a user runs it.
+HOST_TESTS += keelfs_tool
+test_keelfs_tool_SRCS := tests/host/test_keelfs_tool.c
+$(HOST_BUILD)/test_keelfs_tool: $(BUILD)/keelfs
+
+# KeelFS's kernel disk on the block device class over a fake device.
+HOST_TESTS += blkdisk
+test_blkdisk_SRCS := tests/host/test_blkdisk.c fs/blkdisk.c $(FS_HOST_SRCS) tests/host/sched_host.c kernel/blkdev.c \
+	kernel/devreg.c kernel/sched.c kernel/sync.c kernel/timerq.c

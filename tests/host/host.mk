@@ -114,7 +114,7 @@ test_vm_SRCS := tests/host/test_vm.c sys/vm.c
 HOST_TESTS += fd
 test_fd_SRCS := tests/host/test_fd.c sys/fd.c tests/host/sched_host.c kernel/sched.c kernel/sync.c kernel/timerq.c
 
-# The names before there is a filesystem: the lookup, the open flags, stat.
+# The device nodes of /dev: found by name and number, stat of each.
 HOST_TESTS += devnode
 test_devnode_SRCS := tests/host/test_devnode.c sys/devnode.c
 

@@ -202,6 +202,34 @@ static int count_entries(void *arg, const char *name, size_t len, uint64_t ino, 
 	return 0;
 }
 
+/* Writes of every length at offsets around block boundaries, into new
+ * files, read back whole. A whole block then a partial one once lost the
+ * whole block's checksum: the partial block grew the tree under the
+ * pending run of whole blocks. */
+static void test_writes_of_every_shape(void **state)
+{
+	struct env *e = env_new(1024, false);
+	struct vfs_fs *fs = e->fs;
+	static uint8_t data[3 * KFS_BLOCK_SIZE + 17], back[sizeof(data)];
+	static const size_t lens[] = { 1, 4095, 4096, 4097, 5000, 8191, 8192, 8193, sizeof(data) };
+	static const uint64_t offs[] = { 0, 1, 4095, 4096, 10000 };
+	uint64_t ino;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	for (unsigned o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+		for (unsigned l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+			assert_int_equal(fs->ops->create(fs, fs->root, "f", 1, VFS_S_IFREG, &ino), 0);
+			assert_int_equal(fs->ops->write(fs, ino, offs[o], data, lens[l]), (long)lens[l]);
+			memset(back, 0xee, sizeof(back));
+			assert_int_equal(fs->ops->read(fs, ino, offs[o], back, lens[l]), (long)lens[l]);
+			assert_memory_equal(back, data, lens[l]);
+			assert_int_equal(fs->ops->unlink(fs, fs->root, "f", 1), 0);
+		}
+	}
+	env_free(e);
+}
+
 static void test_many_files(void **state)
 {
 	struct env *e = env_new(4096, false);
@@ -318,6 +346,16 @@ static void test_full_disk(void **state)
 			break;
 	}
 	assert_int_equal(fs->ops->statfs(fs, &st), 0);
+	/* A full disk still shrinks a file to a size within a block (which
+	 * rewrites that block). */
+	uint64_t half = total / 2 + 123;
+	assert_int_equal(fs->ops->truncate(fs, ino, half), 0);
+	struct vfs_attr at;
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.size, half);
+	uint8_t tail[200];
+	assert_int_equal(fs->ops->read(fs, ino, half - 100, tail, sizeof(tail)), 100);
+	assert_int_equal(tail[99], 0x5a);
 	remount(e);
 	fs = e->fs;
 	/* Removing the big file makes room again at once. */
@@ -536,16 +574,139 @@ static void test_write_errors_broken(void **state)
 	env_free(e);
 }
 
+static int64_t fake_ns;
+static int64_t fake_now(struct fs_disk *disk) { return fake_ns; }
+
+/* Attributes, times, statfs, and the commit that time alone brings. */
+static void test_attrs_and_timed_commit(void **state)
+{
+	struct fs_disk disk;
+	struct fs_disk_ops ops;
+	struct vfs_fs *fs;
+	struct vfs_attr at;
+	struct vfs_statfs st, st2;
+	uint64_t ino;
+	static uint8_t block[3 * KFS_BLOCK_SIZE];
+
+	assert_int_equal(ramdisk_open(&disk, 1024), 0);
+	ops = *disk.ops;
+	ops.now_ns = fake_now;
+	disk.ops = &ops;
+	fake_ns = INT64_C(1700000000) * 1000000000;
+	assert_int_equal(keelfs_mkfs(&disk), 0);
+	assert_int_equal(keelfs_mount(&disk, false, &fs), 0);
+	assert_int_equal(fs->ops->statfs(fs, &st), 0);
+	assert_int_equal(st.magic, KEELFS_MAGIC);
+	assert_int_equal(st.block_size, KFS_BLOCK_SIZE);
+	assert_int_equal(st.blocks, 1024);
+	assert_int_equal(st.name_max, 255);
+
+	fake_ns += 1000;
+	assert_int_equal(fs->ops->create(fs, fs->root, "t", 1, VFS_S_IFREG | 0640, &ino), 0);
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.mode, VFS_S_IFREG | 0640);
+	assert_int_equal(at.mtime_ns, fake_ns);
+	assert_int_equal(at.ino, ino);
+	fake_ns += 1000;
+	assert_int_equal(fs->ops->write(fs, ino, KFS_BLOCK_SIZE, block, sizeof(block)), sizeof(block));
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.mtime_ns, fake_ns);
+	assert_int_equal(at.size, 4 * KFS_BLOCK_SIZE);
+	/* Three data blocks (the first is a hole) and a pointer block. */
+	assert_int_equal(at.blocks, 4 * (KFS_BLOCK_SIZE / 512));
+	assert_int_equal(fs->ops->set_times(fs, ino, 5, -1), 0);
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.atime_ns, 5);
+	assert_int_equal(at.mtime_ns, fake_ns);
+	assert_int_equal(fs->ops->statfs(fs, &st2), 0);
+	assert_true(st2.blocks_free + 3 <= st.blocks_free);
+
+	/* Nothing committed yet; five seconds later, the next operation
+	 * commits everything before it. */
+	uint64_t flushes = ramdisk_stats(&disk)->flushes;
+	assert_int_equal(fs->ops->create(fs, fs->root, "u", 1, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(ramdisk_stats(&disk)->flushes, flushes);
+	fake_ns += 6 * INT64_C(1000000000);
+	assert_int_equal(fs->ops->create(fs, fs->root, "v", 1, VFS_S_IFREG, &ino), 0);
+	assert_int_equal(ramdisk_stats(&disk)->flushes, flushes + 2);
+	struct vfs_fs *other;
+	assert_int_equal(keelfs_mount(&disk, true, &other), 0);
+	assert_int_equal(kfs_path(other, "/v", &ino), 0);
+	assert_int_equal(other->ops->unmount(other), 0);
+	assert_int_equal(fs->ops->unmount(fs), 0);
+	assert_int_equal(fsck_problems(&disk), 0);
+	ramdisk_close(&disk);
+}
+
+/* A disk filled with small files and directories until creations fail,
+ * then emptied: every block comes back. */
+static void test_fill_with_small_files(void **state)
+{
+	struct env *e = env_new(600, false);
+	struct vfs_fs *fs = e->fs;
+	struct vfs_statfs before, after;
+	char name[32];
+	uint64_t ino, dirs[4];
+	int made = 0;
+
+	assert_int_equal(fs->ops->statfs(fs, &before), 0);
+	for (int d = 0; d < 4; d++) {
+		snprintf(name, sizeof(name), "dir%d", d);
+		assert_int_equal(fs->ops->create(fs, fs->root, name, strlen(name), VFS_S_IFDIR | 0755, &dirs[d]), 0);
+	}
+	for (;; made++) {
+		int n = snprintf(name, sizeof(name), "small-file-%06d", made);
+		int rc = fs->ops->create(fs, dirs[made % 4], name, (size_t)n, VFS_S_IFREG, &ino);
+		if (rc) {
+			assert_int_equal(rc, -ENOSPC);
+			break;
+		}
+		long w = fs->ops->write(fs, ino, 0, name, (size_t)n);
+		if (w < 0) {
+			assert_int_equal(w, -ENOSPC);
+			break;
+		}
+	}
+	assert_true(made > 200);
+	remount(e);
+	fs = e->fs;
+	for (int i = 0; i <= made; i++) {
+		int n = snprintf(name, sizeof(name), "small-file-%06d", i);
+		int rc = fs->ops->unlink(fs, dirs[i % 4], name, (size_t)n);
+		assert_true(rc == 0 || (i == made && rc == -ENOENT));
+	}
+	for (int d = 0; d < 4; d++) {
+		snprintf(name, sizeof(name), "dir%d", d);
+		assert_int_equal(fs->ops->rmdir(fs, fs->root, name, strlen(name)), 0);
+	}
+	assert_int_equal(keelfs_sync(fs), 0);
+	assert_int_equal(fs->ops->statfs(fs, &after), 0);
+	/* The inode table keeps the blocks its slots use (numbers are never
+	 * reused); everything else is back. */
+	assert_true(after.blocks_free + (uint64_t)made / KFS_INODES_PER_BLOCK + 8 >= before.blocks_free);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32c_vectors),	cmocka_unit_test(test_ops_ram),
-		cmocka_unit_test(test_ops_file),	cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_many_files),	cmocka_unit_test(test_readdir_cookies),
-		cmocka_unit_test(test_full_disk),	cmocka_unit_test(test_sparse_gib),
-		cmocka_unit_test(test_deep_dirs),	cmocka_unit_test(test_large_writes_batched),
-		cmocka_unit_test(test_damage_detected), cmocka_unit_test(test_mount_refuses),
-		cmocka_unit_test(test_orphans),		cmocka_unit_test(test_write_errors_broken),
+		cmocka_unit_test(test_crc32c_vectors),
+		cmocka_unit_test(test_ops_ram),
+		cmocka_unit_test(test_ops_file),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_writes_of_every_shape),
+		cmocka_unit_test(test_many_files),
+		cmocka_unit_test(test_readdir_cookies),
+		cmocka_unit_test(test_full_disk),
+		cmocka_unit_test(test_sparse_gib),
+		cmocka_unit_test(test_deep_dirs),
+		cmocka_unit_test(test_large_writes_batched),
+		cmocka_unit_test(test_damage_detected),
+		cmocka_unit_test(test_mount_refuses),
+		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_write_errors_broken),
+		cmocka_unit_test(test_attrs_and_timed_commit),
+		cmocka_unit_test(test_fill_with_small_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

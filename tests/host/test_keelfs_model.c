@@ -144,7 +144,10 @@ static void one_op(struct vfs_fs *fs, struct mnode *root)
 	case 3: {
 		if (!n)
 			break;
+		/* Often at 0 or a block boundary, where trees start and grow. */
 		size_t off = next_rand() % (MAX_FILE - sizeof(buf)), cnt = 1 + next_rand() % sizeof(buf);
+		if (next_rand() % 3 == 0)
+			off = (next_rand() % 4) * 4096;
 		for (size_t i = 0; i < cnt; i++)
 			buf[i] = (uint8_t)next_rand();
 		long w = fs->ops->write(fs, n->ino, off, buf, cnt);

@@ -25,6 +25,7 @@
 #include "lwip/api.h"
 #include "lwip/etharp.h"
 #include "lwip/opt.h"
+#include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "net/csum.h"
@@ -830,6 +831,78 @@ static void test_link(void **state)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* --- the OS layer (net/sys_arch.c) ------------------------------------------------------------ */
+
+static sys_mbox_t later_mbox;
+static sys_sem_t later_sem;
+
+static int post_later(void *arg)
+{
+	sleep_ns(30 * MS);
+	if (arg)
+		sys_mbox_post(&later_mbox, arg);
+	else
+		sys_sem_signal(&later_sem);
+	return 0;
+}
+
+/* Mailboxes are real queues, one asked for with size 0 included; timed
+ * waits say how long they waited, or that they timed out. */
+static void test_sys_arch(void **state)
+{
+	sys_mbox_t mb;
+	assert_int_equal(sys_mbox_new(&mb, 0), ERR_OK);
+	assert_true(sys_mbox_valid(&mb));
+	static int item[SYS_MBOX_DEFAULT_SIZE + 1];
+	for (int i = 0; i < SYS_MBOX_DEFAULT_SIZE; i++)
+		assert_int_equal(sys_mbox_trypost(&mb, &item[i]), ERR_OK);
+	assert_int_equal(sys_mbox_trypost(&mb, &item[SYS_MBOX_DEFAULT_SIZE]), ERR_MEM);
+	for (int i = 0; i < SYS_MBOX_DEFAULT_SIZE; i++) {
+		void *m = NULL;
+		assert_int_equal(sys_arch_mbox_tryfetch(&mb, &m), 0);
+		assert_ptr_equal(m, &item[i]);
+	}
+	void *m = &item[0];
+	assert_int_equal(sys_arch_mbox_tryfetch(&mb, &m), SYS_MBOX_EMPTY);
+	/* A timed fetch on an empty mailbox times out after its bound. */
+	uint64_t t0 = host_clock();
+	assert_int_equal(sys_arch_mbox_fetch(&mb, &m, 50), SYS_ARCH_TIMEOUT);
+	assert_null(m);
+	assert_true(host_clock() - t0 >= 50 * MS);
+	sys_mbox_free(&mb);
+	assert_false(sys_mbox_valid(&mb));
+
+	/* A message that comes after 30 ms: the fetch says it waited 30. */
+	assert_int_equal(sys_mbox_new(&later_mbox, 4), ERR_OK);
+	struct thread *t;
+	assert_int_equal(thread_create(&t, "poster", post_later, &item[1], 0), 0);
+	assert_int_equal(sys_arch_mbox_fetch(&later_mbox, &m, 100), 30);
+	assert_ptr_equal(m, &item[1]);
+	thread_join(t, NULL);
+	/* Without a timeout it waits as long as it takes. */
+	assert_int_equal(thread_create(&t, "poster", post_later, &item[2], 0), 0);
+	assert_int_equal(sys_arch_mbox_fetch(&later_mbox, NULL, 0), 30);
+	thread_join(t, NULL);
+	sys_mbox_free(&later_mbox);
+
+	/* Semaphores the same way. */
+	assert_int_equal(sys_sem_new(&later_sem, 0), ERR_OK);
+	assert_int_equal(sys_arch_sem_wait(&later_sem, 20), SYS_ARCH_TIMEOUT);
+	assert_int_equal(thread_create(&t, "poster", post_later, NULL, 0), 0);
+	assert_int_equal(sys_arch_sem_wait(&later_sem, 0), 30);
+	thread_join(t, NULL);
+	sys_sem_signal(&later_sem);
+	assert_int_equal(sys_arch_sem_wait(&later_sem, 10), 0);
+	sys_sem_free(&later_sem);
+
+	/* The clock in milliseconds, and numbers that differ. */
+	u32_t now = sys_now();
+	sleep_ns(7 * MS);
+	assert_int_equal(sys_now() - now, 7);
+	uint32_t a = LWIP_RAND(), b = LWIP_RAND(), c = LWIP_RAND();
+	assert_false(a == b && b == c);
+}
+
 /* lwIP's timers (ARP, reassembly, ND6, TCP, DHCP's) run for a while
  * without tripping any of its assertions. */
 static void test_timers_run(void **state)
@@ -856,6 +929,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
 		cmocka_unit_test_setup(test_link, setup),
 		cmocka_unit_test_setup(test_timers_run, setup),
+		cmocka_unit_test_setup(test_sys_arch, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

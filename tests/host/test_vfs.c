@@ -200,6 +200,32 @@ static void sparse_and_truncate(void **state)
 	assert_int_equal(st.blocks_free, 64);
 }
 
+static void append_at_the_end(void **state)
+{
+	mkfile("/tmp/log", "abc");
+	struct vfs_node n = P.node;
+	uint64_t end = 0;
+	assert_int_equal(vfs_append(n, "de", 2, &end), 2);
+	assert_int_equal(end, 5);
+	/* Another writer moved the end: the next append follows it. */
+	assert_int_equal(vfs_write(n, 5, "XYZ", 3), 3);
+	assert_int_equal(vfs_append(n, "f", 1, &end), 1);
+	assert_int_equal(end, 9);
+	char buf[16];
+	assert_int_equal(vfs_read(n, 0, buf, sizeof(buf)), 9);
+	assert_memory_equal(buf, "abcdeXYZf", 9);
+	/* A read-only filesystem takes no append. */
+	assert_int_equal(vfs_resolve("/", "/tmp/log", &P), 0);
+	P.node.mnt->fs->read_only = true;
+	assert_int_equal(vfs_append(P.node, "g", 1, &end), -EROFS);
+	assert_int_equal(vfs_write(P.node, 0, "g", 1), -EROFS);
+	assert_int_equal(vfs_open("/", "/tmp/log", 1, 0, &P), -EROFS);
+	assert_int_equal(vfs_open("/", "/tmp/log", 0, 0, &P), 0);
+	assert_int_equal(vfs_mkdir("/", "/tmp/x", 0755), -EROFS);
+	assert_int_equal(vfs_unlink("/", "/tmp/log"), -EROFS);
+	P.node.mnt->fs->read_only = false;
+}
+
 static void held_after_unlink(void **state)
 {
 	mkfile("/tmp/h", "kept");
@@ -268,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(open_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(names, setup, teardown),
 		cmocka_unit_test_setup_teardown(sparse_and_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(append_at_the_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(held_after_unlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(readdir_cookies, setup, teardown),
 	};

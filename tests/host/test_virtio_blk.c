@@ -1,7 +1,7 @@
 /*
- * The virtio-blk driver (drivers/virtio/virtio_blk.c, built in here so its
- * static functions can be called) over the fake transport, under the
- * block device class (kernel/blkdev.c). The device is played here: it
+ * The virtio-blk driver (drivers/virtio/virtio_blk.c and virtio_blk_queue.c,
+ * built in here so their static functions can be called) over the fake
+ * transport, under the block device class (kernel/blkdev.c). The device is played here: it
  * reads each chain the simulated ring hands it as a virtio-blk request
  * over a RAM disk, or misbehaves as told.
  */
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "drivers/virtio/virtio_blk.c"
+#include "drivers/virtio/virtio_blk_queue.c"
 #include "tests/host/virtio_fake.h"
 
 /* --- what the driver and blkdev need of the kernel beyond the fake's -------------------- */
@@ -198,7 +199,7 @@ static void config_put(unsigned off, uint64_t v, unsigned len) { memcpy(fk.confi
 static void device(bool legacy, uint64_t features)
 {
 	fresh(legacy, features);
-	config_put(CFG_CAPACITY, DISK_BYTES / 512, 8);
+	config_put(VIRTIO_BLK_CFG_CAPACITY, DISK_BYTES / 512, 8);
 	memset(disk, 0, sizeof(disk));
 	/* A test that failed left its disk behind. */
 	struct blkdev *old = blkdev_find("vda");
@@ -267,11 +268,11 @@ static void attach_unwinds(void **state)
 	}
 	/* Impossible limits and a device that never answers GET_ID. */
 	device(false, FEATURES | VIRTIO_BLK_F_BLK_SIZE);
-	config_put(CFG_BLK_SIZE, 1000, 4);
+	config_put(VIRTIO_BLK_CFG_BLK_SIZE, 1000, 4);
 	assert_detached(vtblk_attach(&vd));
 	device(false, FEATURES | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX);
-	config_put(CFG_SIZE_MAX, 100, 4);
-	config_put(CFG_SEG_MAX, 2, 4);
+	config_put(VIRTIO_BLK_CFG_SIZE_MAX, 100, 4);
+	config_put(VIRTIO_BLK_CFG_SEG_MAX, 2, 4);
 	assert_detached(vtblk_attach(&vd));
 	device(false, FEATURES);
 	while_waiting = NULL;
@@ -316,8 +317,8 @@ static void modern_and_legacy(void **state)
 static void split_by_limits(void **state)
 {
 	device(false, FEATURES | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX);
-	config_put(CFG_SIZE_MAX, 4096, 4);
-	config_put(CFG_SEG_MAX, 3, 4);
+	config_put(VIRTIO_BLK_CFG_SIZE_MAX, 4096, 4);
+	config_put(VIRTIO_BLK_CFG_SEG_MAX, 3, 4);
 	struct blkdev *bd = attached();
 	static uint8_t buf[1 << 20];
 	pattern(buf, sizeof(buf), 11);
@@ -432,7 +433,7 @@ static void many_in_flight(void **state)
 static void flush_discard_write_zeroes(void **state)
 {
 	device(false, FEATURES);
-	config_put(CFG_MAX_DISCARD_SECTORS, 64, 4);
+	config_put(VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, 64, 4);
 	struct blkdev *bd = attached();
 	nseen = 0;
 	assert_int_equal(blkdev_flush(bd, SEC), 0);
@@ -493,8 +494,8 @@ static void read_only(void **state)
 static void blocks_of_4096(void **state)
 {
 	device(false, FEATURES | VIRTIO_BLK_F_BLK_SIZE);
-	config_put(CFG_BLK_SIZE, 4096, 4);
-	config_put(CFG_CAPACITY, DISK_BYTES / 512 + 5, 8); /* a partial block at the end is not used */
+	config_put(VIRTIO_BLK_CFG_BLK_SIZE, 4096, 4);
+	config_put(VIRTIO_BLK_CFG_CAPACITY, DISK_BYTES / 512 + 5, 8); /* a partial block at the end is not used */
 	struct blkdev *bd = attached();
 	assert_int_equal(bd->block_size, 4096);
 	assert_int_equal(bd->sectors, DISK_BYTES / 512);
@@ -638,7 +639,7 @@ static void capacity_change(void **state)
 {
 	device(false, FEATURES);
 	struct blkdev *bd = attached();
-	config_put(CFG_CAPACITY, 1000, 8);
+	config_put(VIRTIO_BLK_CFG_CAPACITY, 1000, 8);
 	virtio_dispatch(&vd, 2);
 	assert_int_equal(bd->sectors, 1000);
 	assert_non_null(strstr(log_text, "vda: capacity changed from 16384 to 1000 sectors"));

@@ -38,5 +38,6 @@ int ktest_port_stall(int argc, char **argv);
 int ktest_net(int argc, char **argv);
 int ktest_blk(int argc, char **argv);
 int ktest_net_tap(int argc, char **argv);
+int ktest_blk_bench(int argc, char **argv);
 
 #endif

@@ -103,6 +103,7 @@ static const struct ktest tests[] = {
 	{ "net-tap",
 	  "MY GW [N [L]]: the same on a tap; N malformed frames and L merged segments from the host between rounds",
 	  ktest_net_tap },
+	{ "blk-bench", "DISK [MIB] [OPS]: time sequential and random requests", ktest_blk_bench },
 };
 
 int main(int argc, char **argv)

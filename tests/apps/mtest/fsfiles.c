@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,19 @@ static void open_and_io(const char *dir)
 	CHECK(ERR(open(path, O_RDWR | O_CREAT, 0600)) == ENOENT);
 	snprintf(path, sizeof(path), "%s/new/", dir);
 	CHECK(ERR(open(path, O_RDWR | O_CREAT, 0600)) == EISDIR);
+	/* One write of more than a block into a new file, read back. */
+	snprintf(path, sizeof(path), "%s/big", dir);
+	static char big[20000], back[20000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7 + 3);
+	static const size_t sizes[] = { 4097, 5000, 8191, 8192, 8193, 20000 };
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(write(fd, big, sizes[i]) == (ssize_t)sizes[i]);
+		CHECK(pread(fd, back, sizeof(back), 0) == (ssize_t)sizes[i] && memcmp(back, big, sizes[i]) == 0);
+		close(fd);
+	}
+	CHECK(unlink(path) == 0);
 	/* A file unlinked while open lives on until it is closed. */
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	fd = open(path, O_RDWR | O_CREAT, 0600);
@@ -258,7 +273,8 @@ static void misc(void)
 	CHECK(ERR(unlink("/etc/hosts")) == EROFS);
 	CHECK(ERR(access("/etc/hosts", W_OK)) == EROFS);
 	CHECK(ERR(mkdir("/dev/x", 0755)) == EROFS);
-	int fd = open("/dev/null", O_WRONLY | O_TRUNC);
+	CHECK(ERR(open("/dev/stdin", O_RDONLY | O_NOFOLLOW)) == ELOOP);
+	int fd = open("/dev/null", O_WRONLY | O_TRUNC | O_NOFOLLOW);
 	CHECK(fd >= 0);
 	close(fd);
 	struct timespec ts[2] = { { 1000000000, 0 }, { 1200000000, 5 } };
@@ -281,6 +297,82 @@ static void misc(void)
 	close(fd);
 	unlink("/tmp/u");
 	CHECK(umask(022) == 077);
+	/* Owners: everything is root's. */
+	fd = open("/tmp/o", O_RDWR | O_CREAT, 0600);
+	CHECK(fchown(fd, 0, 0) == 0 && fchown(fd, -1, -1) == 0 && ERR(fchown(fd, 1000, 0)) == EPERM);
+	CHECK(chown("/tmp/o", 0, -1) == 0 && ERR(chown("/tmp/nope", 0, 0)) == ENOENT);
+	CHECK(ERR(fchown(99, 0, 0)) == EBADF);
+	CHECK(fstat(fd, &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+	close(fd);
+	unlink("/tmp/o");
+}
+
+/* Threads sharing descriptors: appends never overwrite each other, and
+ * a thread waiting in F_OFD_SETLKW gets the lock when another releases
+ * it. */
+static int shared_fd;
+
+static void *appender(void *arg)
+{
+	char line[11];
+	snprintf(line, sizeof(line), "thread %c.\n", (char)(uintptr_t)arg);
+	for (int i = 0; i < 500; i++)
+		if (write(shared_fd, line, 10) != 10)
+			return (void *)1;
+	return NULL;
+}
+
+static volatile int unlocked;
+
+static void *unlocker(void *arg)
+{
+	usleep(50000);
+	unlocked = 1;
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	fcntl((int)(intptr_t)arg, F_OFD_SETLK, &fl);
+	return NULL;
+}
+
+static void threads(void)
+{
+	shared_fd = open("/tmp/shared", O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0600);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, appender, (void *)(uintptr_t)('a' + i));
+	int bad = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += r != NULL;
+	}
+	CHECK(bad == 0);
+	struct stat st;
+	CHECK(fstat(shared_fd, &st) == 0 && st.st_size == 4 * 500 * 10);
+	close(shared_fd);
+	FILE *f = fopen("/tmp/shared", "r");
+	char line[32];
+	int counts[4] = { 0 }, lines = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		if (strlen(line) == 10 && strncmp(line, "thread ", 7) == 0 && line[7] >= 'a' && line[7] <= 'd')
+			counts[line[7] - 'a']++;
+	}
+	if (f)
+		fclose(f);
+	CHECK(lines == 2000 && counts[0] == 500 && counts[1] == 500 && counts[2] == 500 && counts[3] == 500);
+
+	int a = open("/tmp/shared", O_RDWR), b = open("/tmp/shared", O_RDWR);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	CHECK(fcntl(a, F_OFD_SETLK, &fl) == 0);
+	pthread_t u;
+	pthread_create(&u, NULL, unlocker, (void *)(intptr_t)a);
+	CHECK(fcntl(b, F_OFD_SETLKW, &fl) == 0 && unlocked);
+	pthread_join(u, NULL);
+	CHECK(ERR(fcntl(a, F_OFD_SETLK, &fl)) == EAGAIN);
+	close(b); /* its lock goes with its description */
+	CHECK(fcntl(a, F_OFD_SETLK, &fl) == 0);
+	close(a);
+	unlink("/tmp/shared");
 }
 
 /* A file's private mapping: a copy of its bytes, zeros past its end. */
@@ -349,6 +441,7 @@ int test_fsfiles(void)
 	locks();
 	misc();
 	mappings();
+	threads();
 	bulk();
 	printf("mtest: files done, %d failures\n", failures);
 	return failures ? 1 : 0;

@@ -353,6 +353,8 @@ int main(int argc, char **argv)
 		return test_epoll();
 	if (strcmp(what, "tty") == 0)
 		return test_tty();
+	if (strcmp(what, "tree") == 0)
+		return test_fstree(argc, argv);
 	if (strcmp(what, "files") == 0)
 		return test_fsfiles();
 	if (strcmp(what, "sockets") == 0)

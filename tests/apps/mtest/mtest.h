@@ -10,5 +10,6 @@ int test_devnodes(void);
 int test_fsfiles(void);
 int test_sockets(void);
 int test_resolve(int argc, char **argv);
+int test_fstree(int argc, char **argv);
 
 #endif

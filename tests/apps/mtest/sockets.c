@@ -141,8 +141,23 @@ static void stream_basics(void)
 	sigpipes = 0;
 	CHECK(write(client, "x", 1) == -1 && errno == EPIPE && sigpipes == 1);
 	signal(SIGPIPE, SIG_DFL);
-	close(client);
+
+	/* The server ends its side too (shutdown, not close): an orderly
+	 * end, which lwIP reports to it as an error of its own (ERR_CLSD)
+	 * when the last ACK comes; Linux shows no error. */
+	CHECK(shutdown(server, SHUT_WR) == 0);
+	pf = (struct pollfd){ client, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 5000) == 1 && (pf.revents & POLLIN) && !(pf.revents & POLLERR));
+	CHECK(read(client, buf, sizeof(buf)) == 0);
+	usleep(100000); /* the last ACK, then lwIP forgets the connection */
+	pf = (struct pollfd){ server, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP) && !(pf.revents & POLLERR));
+	int err = -1;
+	socklen_t elen = sizeof(err);
+	CHECK(getsockopt(server, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0);
+	CHECK(read(server, buf, sizeof(buf)) == 0);
 	close(server);
+	close(client);
 	close(lfd);
 }
 
@@ -336,6 +351,60 @@ static void epoll_mixed(void)
 	close(lfd);
 }
 
+/* A full send buffer: EAGAIN, then EPOLLOUT once the peer reads. */
+static void flow_control(void)
+{
+	int port, client;
+	int lfd = listener(&port);
+	int server = connected_pair(lfd, port, &client);
+	CHECK(fcntl(client, F_SETFL, O_NONBLOCK) == 0);
+	static char chunk[65536];
+	long sent = 0;
+	ssize_t n;
+	while ((n = send(client, chunk, sizeof(chunk), 0)) > 0 && sent < (64l << 20))
+		sent += n;
+	CHECK(n == -1 && errno == EAGAIN);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, out;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, client, &ev) == 0);
+	CHECK(epoll_wait(ep, &out, 1, 0) == 0);
+	long got = 0;
+	while (got < sent) {
+		ssize_t r = read(server, chunk, sizeof(chunk));
+		if (r <= 0)
+			break;
+		got += r;
+		if (got >= sent / 2)
+			break;
+	}
+	CHECK(epoll_wait(ep, &out, 1, 5000) == 1 && (out.events & EPOLLOUT));
+	printf("mtest: %ld bytes in flight filled the buffers\n", sent);
+	close(ep);
+	close(client);
+	close(server);
+	close(lfd);
+}
+
+/* Closing with data unread resets the connection: the peer's next
+ * receive answers ECONNRESET, a send after it EPIPE. */
+static void reset_by_peer(void)
+{
+	int port, client;
+	int lfd = listener(&port);
+	int server = connected_pair(lfd, port, &client);
+	CHECK(write(client, "unread", 6) == 6);
+	struct pollfd pf = { server, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 5000) == 1);
+	close(server);
+	pf = (struct pollfd){ client, POLLIN, 0 };
+	CHECK(poll(&pf, 1, 5000) == 1 && (pf.revents & (POLLERR | POLLHUP)));
+	char buf[8];
+	CHECK(recv(client, buf, sizeof(buf), 0) == -1 && errno == ECONNRESET);
+	CHECK(send(client, "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE);
+	close(client);
+	close(lfd);
+}
+
 int test_sockets(void)
 {
 	options();
@@ -344,6 +413,8 @@ int test_sockets(void)
 	datagrams();
 	dual_stack();
 	epoll_mixed();
+	flow_control();
+	reset_by_peer();
 	printf("mtest: sockets done, %d failures\n", failures);
 	return failures ? 1 : 0;
 }
