@@ -418,4 +418,6 @@ include tests/host/host.mk
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -path $(BUILD)/src -prune -o -type f -name '*.d' -print 2>/dev/null)
+# Not the dependency files of third-party builds run in a copy of their
+# source (build/APP/tree): those name their own folder's files.
+-include $(shell find $(BUILD) \( -path $(BUILD)/src -o -path '$(BUILD)/*/tree' \) -prune -o -type f -name '*.d' -print 2>/dev/null)

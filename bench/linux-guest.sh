@@ -11,9 +11,15 @@
 #   linux_guest_initramfs OUT INIT [--modules "m1 m2"] [SRC=DST ...]
 #                                          writes a gzip'd cpio archive to OUT
 #   In INIT, "keel_exit N" ends the VM with status N.
+#   linux_guest_net_init ADDRESS/PREFIX [GATEWAY]
+#                                          prints INIT lines that bring up
+#                                          the loopback and eth0 (virtio-net:
+#                                          give --modules "virtio_pci virtio_net")
 #
 # Run directly, it builds a guest that prints its uname and exits 0, and
-# boots it: bench/linux-guest.sh selftest
+# boots it: bench/linux-guest.sh selftest. "selftest-net" boots one with
+# virtio-net on QEMU's user network that fetches a page from the host
+# through it.
 set -euo pipefail
 
 linux_guest_kernel() {
@@ -85,13 +91,49 @@ INIT
 	rm -rf "$root"
 }
 
+linux_guest_net_init() {
+	local addr=$1 gw=${2:-}
+	echo "ip link set lo up"
+	echo "ip addr add $addr dev eth0 && ip link set eth0 up || echo 'linux-guest: no eth0'"
+	[ -n "$gw" ] && echo "ip route add default via $gw"
+	return 0
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	[ "${1:-}" = selftest ] || {
-		echo "usage: bench/linux-guest.sh selftest (or source it)" >&2
+	case ${1:-} in
+	selftest | selftest-net) ;;
+	*)
+		echo "usage: bench/linux-guest.sh selftest|selftest-net (or source it)" >&2
 		exit 2
-	}
+		;;
+	esac
 	cd "$(dirname "$0")/.."
 	mkdir -p build/bench
+	if [ "$1" = selftest-net ]; then
+		# QEMU's user network: the guest is 10.0.2.15, the host 10.0.2.2.
+		mkdir -p build/bench/www
+		echo "linux-guest: page from the host" >build/bench/www/index.html
+		python3 -m http.server 18080 --bind 127.0.0.1 --directory build/bench/www >/dev/null 2>&1 &
+		http=$!
+		trap 'kill $http 2>/dev/null' EXIT
+		{
+			linux_guest_net_init 10.0.2.15/24 10.0.2.2
+			echo 'wget -q -O - http://10.0.2.2:18080/index.html'
+			echo 'keel_exit 7'
+		} >build/bench/selftest-net.init
+		linux_guest_initramfs build/bench/selftest-net.cpio.gz build/bench/selftest-net.init --modules "virtio_pci virtio_net"
+		set +e
+		qemu-system-x86_64 -accel tcg -M q35 -m 256M -nodefaults -no-user-config -display none -no-reboot \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio \
+			-netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+			-kernel "$(linux_guest_kernel)" -initrd build/bench/selftest-net.cpio.gz \
+			-append "console=ttyS0 quiet panic=-1" </dev/null | tr -d '\r' | tee build/bench/selftest-net.log |
+			grep -E 'linux-guest|insmod'
+		rc=${PIPESTATUS[0]}
+		echo "qemu exit $rc (want $(((7 << 1) | 1)))"
+		[ "$rc" = $(((7 << 1) | 1)) ] && grep -q 'page from the host' build/bench/selftest-net.log
+		exit
+	fi
 	printf 'uname -sr\necho linux-guest: up\nkeel_exit 7\n' >build/bench/selftest.init
 	linux_guest_initramfs build/bench/selftest.cpio.gz build/bench/selftest.init --modules "virtio_net virtio_blk"
 	t0=$(date +%s%N)

@@ -27,6 +27,8 @@ void thread_yield(void);
 __attribute__((noreturn)) void thread_exit(int status);
 struct thread *thread_self(void);
 const char *thread_name(const struct thread *t);
+/* Renames t (copied; at most 15 bytes kept, as thread_create keeps them). */
+void thread_set_name(struct thread *t, const char *name);
 
 /* Sleeps at least ns nanoseconds (relative, as every kernel timeout). */
 void sleep_ns(uint64_t ns);

@@ -117,6 +117,22 @@ struct linux_sysinfo {
 	char reserved[4];
 };
 _Static_assert(sizeof(struct linux_sysinfo) == 112, "Linux's struct sysinfo on x86-64");
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_SELF 0
+#define RUSAGE_THREAD 1
+struct linux_rusage {
+	struct {
+		int64_t tv_sec, tv_usec;
+	} utime, stime;
+	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
+	    nivcsw;
+};
+_Static_assert(sizeof(struct linux_rusage) == 144, "Linux's struct rusage on x86-64");
+
+/* prctl: a thread's name. */
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_NAME_LEN 16
 
 /* getrandom. */
 #define GRND_NONBLOCK 1

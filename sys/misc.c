@@ -1,6 +1,7 @@
 /*
  * The process and the machine: exit, identities, the thread pointer
- * (arch_prctl), uname, randomness, resources, sysinfo.
+ * (arch_prctl), uname, randomness, resources and their use, sysinfo, a
+ * thread's name (prctl).
  */
 #include <errno.h>
 #include <string.h>
@@ -248,3 +249,58 @@ static long sys_sysinfo(long a0, long a1, long a2, long a3, long a4, long a5)
 	return 0;
 }
 SYSCALL(SYS_sysinfo, sys_sysinfo);
+
+/* The process is the whole machine: its CPU time is the time since boot,
+ * as CLOCK_PROCESS_CPUTIME_ID answers it (sys/time.c), all of it counted
+ * as user time (the kernel's share cannot be told apart in ring 0); a
+ * thread's is the same, and there are no children. */
+static long sys_getrusage(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct linux_rusage *ru = (struct linux_rusage *)a1;
+	if (a0 != RUSAGE_SELF && a0 != RUSAGE_THREAD && a0 != RUSAGE_CHILDREN)
+		return -EINVAL;
+	if (!user_writable_ok(ru, sizeof(*ru)))
+		return -EFAULT;
+	memset(ru, 0, sizeof(*ru));
+	if (a0 == RUSAGE_CHILDREN)
+		return 0;
+	uint64_t us = clock_ns() / 1000;
+	ru->utime.tv_sec = (int64_t)(us / 1000000);
+	ru->utime.tv_usec = (int64_t)(us % 1000000);
+	ru->maxrss = (int64_t)((mm_ram_bytes() - mm_free_bytes()) / 1024);
+	return 0;
+}
+SYSCALL(SYS_getrusage, sys_getrusage);
+
+/* The calling thread's name (servers name their helper threads), which
+ * fault reports show. Other options are not supported: -EINVAL, as Linux
+ * answers an option it does not know. */
+static long sys_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	char name[PR_NAME_LEN];
+	switch (a0) {
+	case PR_SET_NAME: {
+		/* Linux keeps the first 15 bytes of a longer name. */
+		const char *src = (const char *)a1;
+		size_t n = 0;
+		for (; n < PR_NAME_LEN - 1; n++) {
+			if (!user_range_ok(src + n, 1))
+				return -EFAULT;
+			if ((name[n] = src[n]) == '\0')
+				break;
+		}
+		name[n] = '\0';
+		thread_set_name(thread_self(), name);
+		return 0;
+	}
+	case PR_GET_NAME:
+		if (!user_writable_ok((void *)a1, PR_NAME_LEN))
+			return -EFAULT;
+		memset(name, 0, sizeof(name));
+		strncpy(name, thread_name(thread_self()), PR_NAME_LEN - 1);
+		memcpy((void *)a1, name, PR_NAME_LEN);
+		return 0;
+	default: return -EINVAL;
+	}
+}
+SYSCALL(SYS_prctl, sys_prctl);

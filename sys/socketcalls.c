@@ -235,7 +235,12 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 		file_put(f);
 		return -ENOMEM;
 	}
-	/* Options a listening socket passes on, as Linux's. */
+	/* Options a listening socket passes on, as Linux's. SO_REUSEADDR
+	 * too: lwIP's accepted control block inherits it, and a later
+	 * setsockopt must not clear it there, or the connection, lingering
+	 * in TIME_WAIT after close, keeps the port from a new listener
+	 * (iperf3 listens anew after each test). */
+	ns->opts.reuseaddr = s->opts.reuseaddr;
 	ns->opts.nodelay = s->opts.nodelay;
 	ns->opts.keepalive = s->opts.keepalive;
 	ns->opts.rcvtimeo_us = s->opts.rcvtimeo_us;

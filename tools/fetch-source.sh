@@ -54,6 +54,8 @@ if ! apt-get source --print-uris "$pkg" >/dev/null 2>&1; then
 fi
 
 work=$(mktemp -d "$dest/.fetch.XXXXXX")
+# A failed download (a mirror without the package's files) leaves nothing.
+trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get source -q "$pkg" >&2)
 dir=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)
 [ -n "$dir" ] || { echo "keel: apt-get source $pkg unpacked nothing" >&2; exit 1; }

@@ -3,11 +3,15 @@
 # same sources as its Keel image: the reference the boot tests compare a
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
-#   tools/linux-build.sh NAME...    lua, sqlite3, sysbench, timeit, blkbench
+#   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
+#                                   tcpecho, sysbench, timeit, blkbench
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
 # amalgamation that `make APP=sqlite3` generates, built first if needed.
+# redis-server and iperf3 are the programs their images' own builds link
+# for Linux from the very objects the images take (apps/redis/app.mk,
+# apps/iperf/app.mk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux
@@ -35,6 +39,15 @@ for name in "$@"; do
 				-Ibuild/sqlite3/src -o "$bin" build/sqlite3/src/sqlite3.c build/sqlite3/src/shell.c
 		fi
 		;;
+	redis-server)
+		make -s APP=redis build/redis/tree/src/redis-server >&2
+		cp build/redis/tree/src/redis-server "$bin"
+		;;
+	iperf3)
+		make -s APP=iperf build/iperf/obj/src/iperf3 >&2
+		cp build/iperf/obj/src/iperf3 "$bin"
+		;;
+	tcpecho) "${CC[@]}" -o "$bin" tests/apps/tcpecho/main.c ;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
 	timeit) "${CC[@]}" -o "$bin" bench/progs/timeit.c ;;
 	blkbench) "${CC[@]}" -o "$bin" bench/progs/blkbench.c -lpthread ;;

@@ -166,6 +166,14 @@ static void create_arguments(void **state)
 	assert_string_equal(thread_name(t), "thread");
 	join(t);
 	assert_string_equal(thread_name(thread_self()), "boot");
+	/* Renamed: a shorter name leaves nothing of the longer one, a longer
+	 * one is cut to 15 bytes. */
+	t = spawn("long-first-name", return_arg, NULL);
+	thread_set_name(t, "io");
+	assert_string_equal(thread_name(t), "io");
+	thread_set_name(t, "bio_lazy_free-and-more");
+	assert_string_equal(thread_name(t), "bio_lazy_free-a");
+	join(t);
 
 	/* Stack sizes: 0 is the default, the rest rounded up to pages. */
 	static const struct {

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -116,6 +118,20 @@ static int test_basics(void)
 	struct sysinfo si;
 	CHECK(sysinfo(&si) == 0 && si.totalram > 0 && si.freeram <= si.totalram);
 	CHECK(sched_yield() == 0);
+	/* umask answers the previous mask, 022 at start as on Linux. */
+	CHECK(umask(077) == 022 && umask(0) == 077 && umask(022) == 0);
+	/* A thread's name, cut to 15 bytes; an unknown option refused. */
+	char tname[16];
+	CHECK(prctl(PR_SET_NAME, "mtest-basics-and-more") == 0 && prctl(PR_GET_NAME, tname) == 0 &&
+	      strcmp(tname, "mtest-basics-an") == 0);
+	CHECK(prctl(9999, 0) == -1 && errno == EINVAL);
+	/* CPU time used goes forward. */
+	struct rusage ru1, ru2;
+	CHECK(getrusage(RUSAGE_SELF, &ru1) == 0 && getrusage(RUSAGE_SELF, &ru2) == 0);
+	CHECK(ru2.ru_utime.tv_sec * 1000000 + ru2.ru_utime.tv_usec >=
+		  ru1.ru_utime.tv_sec * 1000000 + ru1.ru_utime.tv_usec &&
+	      ru1.ru_utime.tv_sec + ru1.ru_utime.tv_usec > 0);
+	CHECK(getrusage(7, &ru1) == -1 && errno == EINVAL);
 	/* dup: the same console behind another descriptor. */
 	int fd = dup(1);
 	CHECK(fd == 3);

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# The network: Keel beside a Linux guest (Debian's kernel and busybox:
+# bench/linux-guest.sh) on the same QEMU options, each serving the same
+# programs built from the same sources with the same musl, measured by
+# Debian's clients on the host:
+#
+#   iperf3 in, out   TCP throughput host to guest, and guest to host (-R),
+#                    against the guest's iperf3 server (apps/iperf)
+#   ping             ICMP echo round trip
+#   tcp echo         round trip of a 64-byte message through a TCP echo
+#                    server (tests/apps/tcpecho; bench/progs/tcprr.c)
+#   redis SET, GET   redis-benchmark, 50 clients, one request at a time
+#                    and pipelined 16 deep (apps/redis)
+#
+# Both guests sit on a tap device in a network namespace this script
+# makes and removes (QEMU's user network drops connections under 50
+# clients; there is no vhost here: vhost=off). The guest is 10.0.3.2, the
+# host's end of the tap 10.0.3.1. A guest that does not come to serve
+# (a Keel image without a network stack) is reported as n/a, with the
+# reason from its log. Medians of RUNS boots (default 1). Needs root.
+# Prints a Markdown table; with --write, also puts it in bench/README.md.
+#
+#   bench/net.sh [--runs N] [--secs S] [--only linux|keel] [--write]
+#
+# KEEL_NET_OPTS holds the kernel options that give Keel its address (default
+# "net.en0=ip=10.0.3.2/24,gw=10.0.3.1": the first NIC, static).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/linux-guest.sh
+
+runs=1 secs=10 write=0 sides="linux keel"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--secs) secs=$2; shift 2 ;;
+	--only) sides=$2; shift 2 ;;
+	--write) write=1; shift ;;
+	*) echo "usage: bench/net.sh [--runs N] [--secs S] [--only linux|keel] [--write]" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || { echo "bench/net.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
+
+HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
+KEEL_NET_OPTS=${KEEL_NET_OPTS:-"net.en0=ip=$GUEST_IP/24,gw=$HOST_IP"}
+REDIS_ARGS="--save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0"
+REDIS_N=20000 REDIS_PIPE_N=100000 ECHO_N=2000
+out=build/bench/net
+mkdir -p "$out"
+
+# The host's clients, from Debian.
+missing=()
+command -v iperf3 >/dev/null || missing+=(iperf3)
+command -v redis-benchmark >/dev/null || missing+=(redis-tools)
+command -v ping >/dev/null || missing+=(iputils-ping)
+command -v ip >/dev/null || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing ${missing[*]}..." >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$out/apt.log" 2>&1 ||
+		{ tail "$out/apt.log"; exit 1; }
+fi
+tools/install-deps.sh test >/dev/null
+
+echo "building the images and their Linux builds..." >&2
+for app in redis iperf tcpecho; do make -s APP=$app all >/dev/null; done
+tools/linux-build.sh redis-server iperf3 tcpecho >/dev/null
+gcc -O2 -Wall -Wextra -o "$out/tcprr" bench/progs/tcprr.c
+
+# One Linux guest per program, as Keel has one image per program.
+declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [tcpecho]="/tcpecho 7")
+declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [tcpecho]="7")
+declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [tcpecho]='tcpecho: listening on port')
+for app in redis iperf tcpecho; do
+	{
+		linux_guest_net_init "$GUEST_IP/24" "$HOST_IP"
+		echo "${linux_cmd[$app]}"
+	} >"$out/linux-$app.init"
+	linux_guest_initramfs "$out/linux-$app.cpio.gz" "$out/linux-$app.init" --modules "virtio_pci virtio_net" \
+		build/linux/redis-server=redis-server build/linux/iperf3=iperf3 build/linux/tcpecho=tcpecho
+done
+
+# The namespace and its tap; removed, with the guest, however the script ends.
+ns=keel-net-$$
+guest=
+cleanup() {
+	[ -n "$guest" ] && kill "$guest" 2>/dev/null && wait "$guest" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+ip netns add "$ns"
+in_ns() { ip netns exec "$ns" "$@"; }
+in_ns ip link set lo up
+in_ns ip tuntap add dev tap0 mode tap
+in_ns ip addr add "$HOST_IP/24" dev tap0
+in_ns ip link set tap0 up
+
+qemu_opts=(-accel tcg -M q35 -m 256M -nodefaults -no-user-config -display none -no-reboot
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio
+	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off
+	-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+
+# guest_start SIDE APP LOG: boots the guest serving APP; true once it
+# says it serves, false (its reason in $why) when it stops or takes 180 s.
+why=
+guest_start() {
+	local side=$1 app=$2 log=$3
+	: >"$log"
+	if [ "$side" = linux ]; then
+		ip netns exec "$ns" qemu-system-x86_64 "${qemu_opts[@]}" -kernel "$(linux_guest_kernel)" -initrd "$out/linux-$app.cpio.gz" \
+			-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1 &
+	else
+		ip netns exec "$ns" qemu-system-x86_64 "${qemu_opts[@]}" -kernel "build/$app.elf" \
+			-append "$KEEL_NET_OPTS -- ${keel_args[$app]}" </dev/null >"$log" 2>&1 &
+	fi
+	guest=$!
+	local start=$SECONDS
+	while ! grep -aq -- "${ready[$app]}" "$log"; do
+		if ! kill -0 "$guest" 2>/dev/null || [ $((SECONDS - start)) -ge 180 ]; then
+			why=$(tr -d '\r' <"$log" | grep -a -m1 -E 'not implemented|error|Failed|panic|exit status' || echo "did not come to serve")
+			guest_stop
+			return 1
+		fi
+		sleep 0.2
+	done
+	# The guest's own ARP and the tap's link settle before the first measure.
+	in_ns ping -c 1 -W 5 "$GUEST_IP" >/dev/null 2>&1 || true
+}
+guest_stop() {
+	[ -n "$guest" ] && kill "$guest" 2>/dev/null
+	[ -n "$guest" ] && wait "$guest" 2>/dev/null
+	guest=
+	return 0
+}
+
+# Each measure's value of each run, per side; "-" where a run gave none.
+declare -A val
+measures=(iperf_in iperf_out ping echo set get set_p16 get_p16)
+add() { val[$1,$2]+="$3 "; }
+iperf_mbps() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null || true; }
+bench_rps() { sed -n "s/^\"$2\",\"\([0-9.]*\)\".*/\1/p" "$1" | head -1; }
+declare -A note
+
+for ((r = 0; r < runs; r++)); do
+	for side in $sides; do
+		echo "run $((r + 1)) of $runs: $side" >&2
+		# iperf3 both ways, and ping, against the iperf image.
+		if guest_start "$side" iperf "$out/$side-iperf.$r.log"; then
+			in_ns ping -c 50 -i 0.1 -q "$GUEST_IP" >"$out/$side-ping.$r" 2>&1 || true
+			add "$side" ping "$(sed -n 's|^rtt .* = [0-9.]*/\([0-9.]*\)/.*|\1|p' "$out/$side-ping.$r")"
+			in_ns iperf3 -c "$GUEST_IP" -t "$secs" -J >"$out/$side-iperf-in.$r.json" 2>&1 || true
+			add "$side" iperf_in "$(iperf_mbps "$out/$side-iperf-in.$r.json")"
+			in_ns iperf3 -c "$GUEST_IP" -t "$secs" -R -J >"$out/$side-iperf-out.$r.json" 2>&1 || true
+			add "$side" iperf_out "$(iperf_mbps "$out/$side-iperf-out.$r.json")"
+			guest_stop
+		else
+			note[$side,iperf]=$why
+		fi
+		if guest_start "$side" tcpecho "$out/$side-tcpecho.$r.log"; then
+			in_ns "$out/tcprr" "$GUEST_IP" 7 "$ECHO_N" 64 >"$out/$side-tcprr.$r" 2>&1 || true
+			add "$side" echo "$(sed -n 's/.* median \([0-9.]*\) us.*/\1/p' "$out/$side-tcprr.$r")"
+			guest_stop
+		else
+			note[$side,tcpecho]=$why
+		fi
+		if guest_start "$side" redis "$out/$side-redis.$r.log"; then
+			in_ns redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n $REDIS_N -t set,get --csv \
+				>"$out/$side-redis.$r.csv" 2>&1 || true
+			add "$side" set "$(bench_rps "$out/$side-redis.$r.csv" SET)"
+			add "$side" get "$(bench_rps "$out/$side-redis.$r.csv" GET)"
+			in_ns redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n $REDIS_PIPE_N -P 16 -t set,get --csv \
+				>"$out/$side-redis-p16.$r.csv" 2>&1 || true
+			add "$side" set_p16 "$(bench_rps "$out/$side-redis-p16.$r.csv" SET)"
+			add "$side" get_p16 "$(bench_rps "$out/$side-redis-p16.$r.csv" GET)"
+			guest_stop
+		else
+			note[$side,redis]=$why
+		fi
+	done
+done
+
+median() { grep -v "^$" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { printf '%s\n' ${val[$1,$2]:-} | median; }
+# Keel's advantage: its figure over Linux's where more is better, Linux's
+# over Keel's where less is; above 1 is Keel better.
+advantage() {
+	awk -v k="$1" -v l="$2" -v more="$3" 'BEGIN {
+		if (k == "n/a" || l == "n/a" || k == 0 || l == 0) { print "n/a"; exit }
+		printf "%.2fx", more ? k / l : l / k }'
+}
+label() {
+	case $1 in
+	iperf_in) echo "iperf3 host to guest (Mbit/s)" ;;
+	iperf_out) echo "iperf3 guest to host (Mbit/s)" ;;
+	ping) echo "ping round trip (ms)" ;;
+	echo) echo "TCP echo round trip, 64 bytes (us)" ;;
+	set) echo "redis SET, 50 clients (req/s)" ;;
+	get) echo "redis GET, 50 clients (req/s)" ;;
+	set_p16) echo "redis SET, 50 clients, pipelined 16 (req/s)" ;;
+	get_p16) echo "redis GET, 50 clients, pipelined 16 (req/s)" ;;
+	esac
+}
+more_is_better() { case $1 in ping | echo) echo 0 ;; *) echo 1 ;; esac; }
+
+table=$(
+	echo "| measure | Linux guest | Keel | Keel's advantage over the Linux guest |"
+	echo "|---|---|---|---|"
+	for m in "${measures[@]}"; do
+		l=$(med linux $m) k=$(med keel $m)
+		echo "| $(label $m) | $l | $k | $(advantage "$k" "$l" "$(more_is_better $m)") |"
+	done
+)
+header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, virtio-net on a tap (vhost off) in a network namespace, iperf3 for ${secs} s, redis-benchmark -n $REDIS_N (pipelined: -n $REDIS_PIPE_N), $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+notes=""
+for side in $sides; do
+	for app in iperf tcpecho redis; do
+		[ -n "${note[$side,$app]:-}" ] && notes+="- $side, $app: did not serve (${note[$side,$app]})"$'\n'
+	done
+done
+echo "$header"
+echo
+echo "$table"
+[ -n "$notes" ] && printf '\n%s' "$notes"
+if [ $write = 1 ]; then
+	python3 - "$header" "$table" "$notes" <<'PY'
+import sys, re
+header, table, notes = sys.argv[1], sys.argv[2], sys.argv[3]
+p = 'bench/README.md'
+s = open(p).read()
+section = "## Network: `bench/net.sh`\n\n" + \
+    "Keel beside a Linux guest (Debian's kernel, busybox) on the same QEMU options, each serving the " + \
+    "same programs built from the same sources with the same musl (iperf3 3.12, Redis 7.0.15, a TCP echo " + \
+    "server), measured from the host by Debian's iperf3, ping and redis-benchmark (ratios: above 1 is " + \
+    "Keel better).\n\n" + header + "\n\n" + table + "\n" + ("\n" + notes if notes else "")
+s = re.sub(r"## Network: `bench/net.sh`.*?(?=\n## |\Z)", lambda m: section, s, flags=re.S) \
+    if "## Network: `bench/net.sh`" in s else s.rstrip("\n") + "\n\n" + section
+open(p, 'w').write(s)
+PY
+fi

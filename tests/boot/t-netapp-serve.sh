@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# A network server built unmodified on musl serves Debian's clients on the
+# host, over virtio-net on a tap in a network namespace this script makes
+# (root, ip and /dev/net/tun needed; the guest is 10.0.3.2, the host's end
+# 10.0.3.1, set on the kernel command line):
+#
+#   t-netapp-serve.sh redis   redis-cli stores 10,000 keys in one pipe and
+#                             reads each back; redis-benchmark -q -n 10000
+#                             completes with no error
+#   t-netapp-serve.sh iperf   iperf3 sends for 5 s, then receives for 5 s
+set -u
+cd "$(dirname "$0")/../.."
+source tests/boot/lib.sh
+app=$1
+HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
+case $app in
+redis)
+	args="--save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0"
+	ready='Ready to accept connections'
+	need=(redis-cli redis-benchmark)
+	;;
+iperf)
+	args="-s"
+	ready='Server listening on 5201'
+	need=(iperf3)
+	;;
+*) fail "no such server: $app" ;;
+esac
+for c in "${need[@]}" ip; do
+	command -v "$c" >/dev/null || fail "$c is not installed"
+done
+
+ns=keel-serve-$$
+in_ns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns" || fail "cannot make a network namespace"
+# QEMU itself is stopped (run-qemu.sh would leave it running), then the
+# namespace removed.
+trap 'kill "$(qemu_pid_with "$tmp/serial.log")" 2>/dev/null; cleanup; ip netns del "$ns" 2>/dev/null' EXIT
+in_ns ip link set lo up
+in_ns ip tuntap add dev tap0 mode tap
+in_ns ip addr add "$HOST_IP/24" dev tap0
+in_ns ip link set tap0 up
+
+in_ns ./run-qemu.sh --kernel "build/$app.elf" --accel tcg --timeout 280 --mem 256M --serial-log "$tmp/serial.log" \
+	--append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP -- $args" -- \
+	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off -device virtio-net-pci,netdev=n0 \
+	</dev/null >"$tmp/out" 2>&1 &
+qemu=$!
+shown() { tr -d '\r' <"$tmp/out" | sed -n '/^keel: main after /,$p' | tail -30; }
+wait_for_line "$tmp/out" "$ready|keel: exit status" 120 || { shown; fail "the server did not start in 120 s"; }
+grep -aq -- "$ready" "$tmp/out" || { shown; fail "the server stopped"; }
+
+case $app in
+redis)
+	# 10,000 keys in one pipe, in Redis's own protocol.
+	for i in $(seq 1 10000); do
+		printf '*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$%d\r\nvalue:%d\r\n' $((4 + ${#i})) "$i" $((6 + ${#i})) "$i"
+	done >"$tmp/set.resp"
+	in_ns redis-cli -h "$GUEST_IP" --pipe <"$tmp/set.resp" >"$tmp/pipe" 2>&1 || { cat "$tmp/pipe"; shown; fail "redis-cli --pipe failed"; }
+	grep -q 'errors: 0, replies: 10000' "$tmp/pipe" || { cat "$tmp/pipe"; fail "the pipe's replies were not 10,000 without error"; }
+	n=$(in_ns redis-cli -h "$GUEST_IP" DBSIZE)
+	[ "$n" = 10000 ] || fail "DBSIZE is '$n', not 10000"
+	# Each key read back, one command per line.
+	seq 1 10000 | sed 's/^/GET key:/' | in_ns redis-cli -h "$GUEST_IP" >"$tmp/got" 2>&1
+	seq 1 10000 | sed 's/^/value:/' >"$tmp/want"
+	diff -q "$tmp/want" "$tmp/got" >/dev/null || { diff "$tmp/want" "$tmp/got" | head; fail "GET answered other values"; }
+	in_ns timeout 240 redis-benchmark -h "$GUEST_IP" -q -n 10000 >"$tmp/bench" 2>&1
+	rc=$?
+	tr '\r' '\n' <"$tmp/bench" | grep -a 'requests per second' >"$tmp/rps"
+	cat "$tmp/rps"
+	[ $rc = 0 ] || { tail -5 "$tmp/bench"; fail "redis-benchmark exited $rc"; }
+	grep -aiq -e error -e reset -e refused "$tmp/bench" && { grep -ai -e error -e reset -e refused "$tmp/bench" | head -3; fail "redis-benchmark met errors"; }
+	[ "$(wc -l <"$tmp/rps")" -ge 10 ] || fail "redis-benchmark finished only $(wc -l <"$tmp/rps") tests"
+	echo "PASS: 10,000 keys set through a pipe and read back, redis-benchmark -n 10000 without error"
+	;;
+iperf)
+	for dir in "" -R; do
+		in_ns timeout 60 iperf3 -c "$GUEST_IP" -t 5 $dir >"$tmp/iperf" 2>&1 || { cat "$tmp/iperf"; shown; fail "iperf3 -c $dir failed"; }
+		rate=$(grep -E 'receiver$' "$tmp/iperf" | tail -1)
+		echo "iperf3 $dir: $rate"
+		grep -Eq ' [0-9.]+ [KMG]bits/sec .*receiver$' "$tmp/iperf" || fail "iperf3 $dir reported no throughput"
+	done
+	echo "PASS: iperf3 for 5 s each way"
+	;;
+esac
+# The server is still there, and made no call Keel does not know.
+kill -0 $qemu 2>/dev/null || { shown; fail "the guest ended during the test"; }
+! grep -aq 'is not implemented' "$tmp/out" || { grep -a 'is not implemented' "$tmp/out"; fail "a system call Keel does not know"; }
+exit 0
