@@ -8,7 +8,7 @@
 #                    against the guest's iperf3 server (apps/iperf)
 #   ping             ICMP echo round trip
 #   tcp echo         round trip of a 64-byte message through a TCP echo
-#                    server (tests/apps/tcpecho; bench/progs/tcprr.c)
+#                    server (apps/echo; bench/progs/tcprr.c)
 #   redis SET, GET   redis-benchmark, 50 clients, one request at a time
 #                    and pipelined 16 deep (apps/redis)
 #
@@ -61,21 +61,21 @@ fi
 tools/install-deps.sh test >/dev/null
 
 echo "building the images and their Linux builds..." >&2
-for app in redis iperf tcpecho; do make -s APP=$app all >/dev/null; done
-tools/linux-build.sh redis-server iperf3 tcpecho >/dev/null
+for app in redis iperf echo; do make -s APP=$app all >/dev/null; done
+tools/linux-build.sh redis-server iperf3 echo-server >/dev/null
 gcc -O2 -Wall -Wextra -o "$out/tcprr" bench/progs/tcprr.c
 
 # One Linux guest per program, as Keel has one image per program.
-declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [tcpecho]="/tcpecho 7")
-declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [tcpecho]="7")
-declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [tcpecho]='tcpecho: listening on port')
-for app in redis iperf tcpecho; do
+declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [echo]="/echo-server 7")
+declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [echo]="7")
+declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [echo]='echo: ready on port')
+for app in redis iperf echo; do
 	{
 		linux_guest_net_init "$GUEST_IP/24" "$HOST_IP"
 		echo "${linux_cmd[$app]}"
 	} >"$out/linux-$app.init"
 	linux_guest_initramfs "$out/linux-$app.cpio.gz" "$out/linux-$app.init" --modules "virtio_pci virtio_net" \
-		build/linux/redis-server=redis-server build/linux/iperf3=iperf3 build/linux/tcpecho=tcpecho
+		build/linux/redis-server=redis-server build/linux/iperf3=iperf3 build/linux/echo-server=echo-server
 done
 
 # The namespace and its tap; removed, with the guest, however the script ends.
@@ -154,12 +154,12 @@ for ((r = 0; r < runs; r++)); do
 		else
 			note[$side,iperf]=$why
 		fi
-		if guest_start "$side" tcpecho "$out/$side-tcpecho.$r.log"; then
+		if guest_start "$side" echo "$out/$side-echo.$r.log"; then
 			in_ns "$out/tcprr" "$GUEST_IP" 7 "$ECHO_N" 64 >"$out/$side-tcprr.$r" 2>&1 || true
 			add "$side" echo "$(sed -n 's/.* median \([0-9.]*\) us.*/\1/p' "$out/$side-tcprr.$r")"
 			guest_stop
 		else
-			note[$side,tcpecho]=$why
+			note[$side,echo]=$why
 		fi
 		if guest_start "$side" redis "$out/$side-redis.$r.log"; then
 			in_ns redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n $REDIS_N -t set,get --csv \
@@ -211,7 +211,7 @@ table=$(
 header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, virtio-net on a tap (vhost off) in a network namespace, iperf3 for ${secs} s, redis-benchmark -n $REDIS_N (pipelined: -n $REDIS_PIPE_N), $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 notes=""
 for side in $sides; do
-	for app in iperf tcpecho redis; do
+	for app in iperf echo redis; do
 		[ -n "${note[$side,$app]:-}" ] && notes+="- $side, $app: did not serve (${note[$side,$app]})"$'\n'
 	done
 done

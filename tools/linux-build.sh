@@ -4,7 +4,7 @@
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
 #   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
-#                                   tcpecho, sysbench, timeit, blkbench
+#                                   echo-server, sysbench, timeit, blkbench
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
@@ -47,7 +47,7 @@ for name in "$@"; do
 		make -s APP=iperf build/iperf/obj/src/iperf3 >&2
 		cp build/iperf/obj/src/iperf3 "$bin"
 		;;
-	tcpecho) "${CC[@]}" -o "$bin" tests/apps/tcpecho/main.c ;;
+	echo-server) "${CC[@]}" -o "$bin" apps/echo/main.c ;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
 	timeit) "${CC[@]}" -o "$bin" bench/progs/timeit.c ;;
 	blkbench) "${CC[@]}" -o "$bin" bench/progs/blkbench.c -lpthread ;;

@@ -1,5 +1,5 @@
 /*
- * TCP round trips against an echo server (tests/apps/tcpecho): connects,
+ * TCP round trips against an echo server (apps/echo): connects,
  * then sends COUNT messages of SIZE bytes one after another, each once
  * the previous one has come back whole, and prints the round trip's
  * median, mean and 99th percentile. Runs on the host (bench/net.sh).
