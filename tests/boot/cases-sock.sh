@@ -11,3 +11,13 @@ script_test sock-echo-udp tests/boot/t-sock-echo.sh udp 1000
 script_test sock-echo-many tests/boot/t-sock-echo.sh many 200
 script_test sock-echo-ipv4 tests/boot/t-sock-echo.sh ipv4 0
 script_test sock-resolve tests/boot/t-sock-resolve.sh
+# The stream echo again over each way the virtio-net device can be set
+# up: each offload and ring feature switched off, one PCI interface only,
+# both machines.
+script_test sock-echo-no-mrg-rxbuf tests/boot/t-sock-echo.sh stream 8 mrg_rxbuf=off
+script_test sock-echo-no-event-idx tests/boot/t-sock-echo.sh stream 8 event_idx=off
+script_test sock-echo-no-csum tests/boot/t-sock-echo.sh stream 8 csum=off,guest_csum=off
+script_test sock-echo-no-guest-tso4 tests/boot/t-sock-echo.sh stream 8 guest_tso4=off
+script_test sock-echo-legacy tests/boot/t-sock-echo.sh stream 8 disable-modern=on
+script_test sock-echo-modern tests/boot/t-sock-echo.sh stream 8 disable-legacy=on
+script_test sock-echo-pc tests/boot/t-sock-echo.sh stream 8 "" pc

@@ -5,6 +5,10 @@
 #   t-sock-echo.sh udp COUNT      COUNT datagrams of mixed sizes echoed
 #   t-sock-echo.sh many COUNT     COUNT TCP connections open at once, all served
 #   t-sock-echo.sh ipv4 0         the IPv4-only server (echo -4) answers
+#   t-sock-echo.sh MODE COUNT DEVOPTS [MACHINE]
+#                                 the same with the virtio-net device's
+#                                 options (mrg_rxbuf=off, disable-modern=on...)
+#                                 and machine (pc, q35)
 #
 # Each run has a network namespace of its own (unshare -n): its ports
 # cannot clash with another test's, and its TCP has SYN cookies off. The
@@ -22,15 +26,20 @@ if [ -n "${KEEL_SOCK_NETNS:-}" ]; then
 	sysctl -q -w net.ipv4.tcp_syncookies=0
 fi
 source tests/boot/lib.sh
-mode=$1 count=$2
+mode=$1 count=$2 devopts=${3:-} machine=${4:-q35}
 args=7
 [ "$mode" = ipv4 ] && args="-4 7"
 
 # A free port of this namespace, for TCP and UDP alike.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 fwd="hostfwd=tcp:127.0.0.1:$port-:7,hostfwd=udp:127.0.0.1:$port-:7"
-./run-qemu.sh --kernel build/echo.elf --accel tcg --timeout 300 --serial-log "$tmp/serial.log" \
-	--net "user,$fwd" --append "$args" </dev/null >"$tmp/out" 2>&1 &
+if [ -n "$devopts" ]; then
+	net=(-- -netdev "user,id=n0,$fwd" -device "virtio-net-pci,netdev=n0,$devopts")
+else
+	net=(--net "user,$fwd")
+fi
+./run-qemu.sh --kernel build/echo.elf --accel tcg --timeout 300 --serial-log "$tmp/serial.log" --machine "$machine" \
+	--append "$args" "${net[@]}" </dev/null >"$tmp/out" 2>&1 &
 stop_qemu() {
 	local pid
 	pid=$(qemu_pid_with "$tmp/serial.log")
