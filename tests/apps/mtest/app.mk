@@ -3,4 +3,4 @@
 # descriptor tests in io.c, the names under /dev in files.c.
 # virtio-console: standard input from its port 0 (t-musl-virtconsole-stdin.sh).
 KEEL_DRIVERS := virtio-console virtio-blk
-APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c faults.c vanish.c pmask.c
+APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c

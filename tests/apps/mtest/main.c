@@ -344,6 +344,8 @@ int main(int argc, char **argv)
 		return test_fstree(argc, argv);
 	if (strcmp(what, "files") == 0)
 		return test_fsfiles();
+	if (strcmp(what, "fsync-loop") == 0 || strcmp(what, "fsync-verify") == 0 || strcmp(what, "write-eio") == 0)
+		return test_fscrash(argc, argv);
 	if (strcmp(what, "devnodes") == 0)
 		return test_devnodes();
 	if (strcmp(what, "abs-sleep") == 0)

@@ -9,5 +9,6 @@ int test_tty(void);
 int test_devnodes(void);
 int test_fsfiles(void);
 int test_fstree(int argc, char **argv);
+int test_fscrash(int argc, char **argv);
 
 #endif
