@@ -3,3 +3,4 @@
 # error from the disk under KeelFS; and the file tests over each
 # virtio-blk interface and option.
 script_test fs-crash-fsync tests/boot/t-fs-crash.sh 3
+script_test fs-write-error tests/boot/t-fs-eio.sh

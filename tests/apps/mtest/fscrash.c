@@ -137,6 +137,10 @@ static int write_eio(const char *dir, long size)
 	char path[256];
 	snprintf(path, sizeof(path), "%s/big", dir);
 	memset(buf, 0xa5, sizeof(buf));
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		printf("mtest: write-eio: mkdir %s: errno %d\n", dir, errno);
+		return 1;
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
 		printf("mtest: write-eio: open: errno %d\n", errno);
