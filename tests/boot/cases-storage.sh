@@ -12,3 +12,7 @@ for opts in "modern on 512" "legacy on 512" "modern off 512" "modern on 4096" "l
 	script_test fs-disk-tree-$transport-ind-$indirect-$lbs tests/boot/t-fs-disk.sh tree $transport $indirect $lbs
 done
 script_test fs-disk-files-legacy-ind-off-4096 tests/boot/t-fs-disk.sh files legacy off 4096
+# SQLite killed in a large transaction after a committed one, each way it
+# keeps a rollback journal (WAL is compiled out of apps/sqlite3).
+script_test fs-crash-sqlite-delete tests/boot/t-fs-sqlite-crash.sh delete
+script_test fs-crash-sqlite-truncate tests/boot/t-fs-sqlite-crash.sh truncate
