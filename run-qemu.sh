@@ -34,6 +34,9 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --timeout SECONDS   kill QEMU after this long (default: none)
   --serial-log FILE   also write the serial console to FILE
   --disk FILE         attach FILE as a virtio-blk disk (may repeat)
+  --disk-opts OPTS    more virtio-blk-pci properties for the --disk before it, e.g.
+                      disable-modern=on (legacy), indirect_desc=off,
+                      logical_block_size=4096,physical_block_size=4096
   --device SPEC       add a QEMU -device (may repeat)
   --net user[,OPTS]   attach a virtio-net device on QEMU's user network (slirp);
                       OPTS are -netdev user's, e.g. hostfwd=tcp:127.0.0.1:8080-:80
@@ -55,7 +58,7 @@ die_usage() {
 	exit $EXIT_USAGE
 }
 
-kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1
+disk_dev= kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -74,6 +77,12 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die_usage "--disk needs a file"
 		n=${#extra[@]}
 		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n")
+		disk_dev=$((n + 3))
+		shift 2 ;;
+	--disk-opts)
+		[ $# -ge 2 ] || die_usage "--disk-opts needs properties"
+		[ -n "$disk_dev" ] || die_usage "--disk-opts follows a --disk"
+		extra[disk_dev]+=",$2"
 		shift 2 ;;
 	--device) [ $# -ge 2 ] || die_usage "--device needs a spec"; extra+=(-device "$2"); shift 2 ;;
 	--net)

@@ -4,7 +4,8 @@
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
 #   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
-#                                   echo-server, sysbench, timeit, blkbench
+#                                   echo-server, sysbench, timeit, blkbench,
+#                                   filebench, speedtest1
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
@@ -51,6 +52,17 @@ for name in "$@"; do
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
 	timeit) "${CC[@]}" -o "$bin" bench/progs/timeit.c ;;
 	blkbench) "${CC[@]}" -o "$bin" bench/progs/blkbench.c -lpthread ;;
+	filebench) "${CC[@]}" -o "$bin" tests/apps/filebench/main.c ;;
+	speedtest1)
+		# SQLite's speedtest1 with the options of tests/apps/speedtest1/app.mk.
+		[ -f build/sqlite3/src/sqlite3.c ] || make -s APP=sqlite3 build/sqlite3/src/sqlite3.c >&2
+		src=$(tools/fetch-source.sh sqlite3)/test/speedtest1.c
+		if [ ! -x "$bin" ] || [ build/sqlite3/src/sqlite3.c -nt "$bin" ]; then
+			"${CC[@]}" -w -DSQLITE_THREADSAFE=0 -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_OMIT_LOAD_EXTENSION \
+				-DSQLITE_OMIT_WAL -DSQLITE_MAX_MMAP_SIZE=0 -DUSE_PREAD -DSQLITE_DEFAULT_MEMSTATUS=0 \
+				-Ibuild/sqlite3/src -o "$bin" build/sqlite3/src/sqlite3.c "$src"
+		fi
+		;;
 	*)
 		echo "linux-build: no recipe for '$name'" >&2
 		exit 2

@@ -7,19 +7,47 @@
 #     fsck finds the image clean.
 #   t-fs-disk.sh files: mtest's file system calls (fsfiles.c) with "/" on
 #     an empty KeelFS disk; fsck finds the image clean afterwards.
+#   t-fs-disk.sh tree|files TRANSPORT INDIRECT LBS: the same on a disk with
+#     the modern or legacy interface, indirect descriptors on or off, and
+#     512- or 4096-byte logical blocks; the kernel must have seen them so.
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
 KEELFS=build/keelfs
 [ -x $KEELFS ] || make -s keelfs >/dev/null || fail "cannot build $KEELFS"
+transport=${2:-} indirect=${3:-on} lbs=${4:-512}
+disk_opts=()
+if [ -n "$transport" ]; then
+	case $transport in
+	modern) opts=disable-legacy=on ;;
+	legacy) opts=disable-modern=on ;;
+	*) fail "unknown transport $transport" ;;
+	esac
+	[ "$indirect" = off ] && opts+=,indirect_desc=off
+	[ "$lbs" = 4096 ] && opts+=,logical_block_size=4096,physical_block_size=4096
+	disk_opts=(--disk-opts "$opts")
+fi
+
+# The disk as the kernel saw it, when the test chose its options.
+check_disk() {
+	[ -n "$transport" ] || return 0
+	tr -d '\r' <"$1" | grep -Eq "^vda: virtio-blk0, [0-9]+ sectors of 512 bytes, $lbs-byte blocks" ||
+		fail "the disk does not have $lbs-byte blocks"
+	tr -d '\r' <"$1" | grep -q "^virtio-blk0: .*, $transport interface" || fail "not the $transport interface"
+	if [ "$indirect" = off ]; then
+		features=$(tr -d '\r' <"$1" | sed -n 's/^virtio-blk0: .*features 0x\([0-9a-f]*\).*/\1/p')
+		[ -n "$features" ] && [ $((0x$features >> 28 & 1)) = 0 ] || fail "indirect descriptors were offered"
+	fi
+}
 
 if [ "${1:-tree}" = files ]; then
 	$KEELFS mkfs "$tmp/img" 64M >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
-	./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" \
+	./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" "${disk_opts[@]}" \
 		--append "root=vda -- files" >"$tmp/out" 2>&1
 	rc=$?
 	tr -d '\r' <"$tmp/out" | grep -q '^fs: KeelFS on vda at /$' || fail "the root is not KeelFS on vda"
+	check_disk "$tmp/out"
 	grep -q 'mtest: files done, 0 failures' "$tmp/out" && [ $rc = 0 ] || {
 		tr -d '\r' <"$tmp/out" | tail -30
 		fail "mtest files failed on KeelFS (exit status $rc)"
@@ -42,10 +70,11 @@ head -c 70000 /dev/urandom >"$src/a/b/c/deep"
 seq 1 50000 >"$src/d/numbers.txt"
 $KEELFS mkfs "$tmp/img" 64M "$tmp/root" >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
 
-./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" \
+./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" "${disk_opts[@]}" \
 	--append "root=vda -- tree /in /out" >"$tmp/out" 2>&1
 rc=$?
 tr -d '\r' <"$tmp/out" | grep -q '^fs: KeelFS on vda at /$' || fail "the root is not KeelFS on vda"
+check_disk "$tmp/out"
 grep -q 'mtest: tree done, 0 failures' "$tmp/out" || {
 	tr -d '\r' <"$tmp/out" | tail -30
 	fail "mtest tree failed"

@@ -2,10 +2,10 @@
 # command-line word (see main.c); the thread tests are in pthreads.c, the
 # descriptor tests in io.c, the names under /dev in files.c.
 # virtio-console: standard input from its port 0 (t-musl-virtconsole-stdin.sh).
-# virtio-blk: the disk filesystem tests (fstree.c). The network stack and
-# virtio-net for the socket tests in sockets.c (the loopback, and the
-# resolver through the user network).
+# virtio-blk: the disk filesystem tests (fstree.c, fscrash.c). The network
+# stack and virtio-net for the socket tests in sockets.c (the loopback, and
+# the resolver through the user network).
 KEEL_DRIVERS := virtio-console virtio-blk virtio-net
 KEEL_NET := yes
-APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c faults.c vanish.c pmask.c \
+APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c \
 	sockets.c

@@ -11,5 +11,6 @@ int test_fsfiles(void);
 int test_sockets(void);
 int test_resolve(int argc, char **argv);
 int test_fstree(int argc, char **argv);
+int test_fscrash(int argc, char **argv);
 
 #endif
