@@ -60,6 +60,7 @@ struct net_if {
 	/* Under sched_lock: completions, from any context. */
 	struct tx_req *done;
 	bool reap_pending;
+	bool in_linkoutput; /* the core lock's holder is in glue_linkoutput */
 	struct tcpip_callback_msg *reap_msg;
 
 	struct net_if_stats stats;
@@ -292,8 +293,10 @@ static void glue_tx_done(struct netdev *nd, void *cookie, int status)
 	bool irq = sched_lock();
 	req->next = g->done;
 	g->done = req;
-	bool post = !g->reap_pending;
-	g->reap_pending = true;
+	/* Completions that come within linkoutput (the driver reclaims as
+	 * it transmits) are reaped there, without a message. */
+	bool post = !g->reap_pending && !g->in_linkoutput;
+	g->reap_pending = g->reap_pending || post;
 	sched_unlock(irq);
 	/* One message in flight at a time; when the mailbox is full, the
 	 * next transmit or the periodic check reaps instead. */
@@ -316,11 +319,8 @@ static void reap_check(void *ctx)
 	sys_timeout(REAP_CHECK_MS, reap_check, g);
 }
 
-static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
+static err_t linkoutput_one(struct net_if *g, struct pbuf *p)
 {
-	struct net_if *g = net_if_of(netif);
-	if (g->done)
-		tx_reap(g);
 	struct tx_req *req = LWIP_MEMPOOL_ALLOC(KEEL_TX_REQ);
 	if (req == NULL) {
 		g->stats.tx_dropped++;
@@ -364,6 +364,24 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 		g->stats.tx_failed++;
 	tx_drop(g, req);
 	return err == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct net_if *g = net_if_of(netif);
+	if (g->done)
+		tx_reap(g);
+	bool irq = sched_lock();
+	g->in_linkoutput = true;
+	sched_unlock(irq);
+	err_t err = linkoutput_one(g, p);
+	irq = sched_lock();
+	g->in_linkoutput = false;
+	sched_unlock(irq);
+	/* What the driver reclaimed meanwhile, freed now. */
+	if (g->done)
+		tx_reap(g);
+	return err;
 }
 
 /* --- link and set-up ------------------------------------------------------------------------- */

@@ -14,7 +14,9 @@
  * ring is virtio_net_rx.c's.)
  *
  * Transmit: the header in a descriptor of its own (from a table, one per
- * ring entry) followed by the stack's segments, without a copy.
+ * ring entry) followed by the stack's segments, without a copy. Finished
+ * frames are reclaimed by the next transmit and by the thread's rounds;
+ * the device interrupts for them only while the ring is full.
  *
  * A thread per device does the work; interrupt handlers only wake it.
  * Kernel threads are cooperative and no handler touches a queue, so the
@@ -78,6 +80,16 @@ static void tx_header(const struct net_offload *off, struct virtio_net_hdr *h)
 	}
 }
 
+/* The ring is full: the device's next completion is to wake the thread,
+ * whose reclaim lets the stack send what waited. Returns -EAGAIN. */
+static int tx_full(struct vtnet *n)
+{
+	/* What completed before the interrupts were back on raises none. */
+	if (virtqueue_enable_intr(n->txq))
+		sem_post(&n->work);
+	return -EAGAIN;
+}
+
 static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigned nsegs, const struct net_offload *off,
 			  void *cookie)
 {
@@ -85,8 +97,15 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	if (n->vd->broken || n->txq->broken)
 		return -EIO;
 	tx_reclaim(n);
-	if (n->tx_nfree == 0 || nsegs + 1 > VQ_INDIRECT_MAX)
+	if (nsegs + 1 > VQ_INDIRECT_MAX)
 		return -EAGAIN;
+	if (n->tx_nfree == 0)
+		return tx_full(n);
+	/* While there is room, completions are reclaimed here and by the
+	 * thread's rounds (a TCP peer's acknowledgement arrives after what
+	 * it acknowledges), not announced by an interrupt each: under
+	 * emulation every interrupt and wakeup costs the sender. */
+	virtqueue_disable_intr(n->txq);
 	uint16_t i = n->tx_free;
 	struct vtnet_tx *t = &n->tx[i];
 	tx_header(off, &n->tx_hdr[i]);
@@ -96,7 +115,7 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 		seg[k + 1] = (struct vq_seg){ dma_phys(segs[k].addr), segs[k].len };
 	int err = virtqueue_enqueue(n->txq, t, seg, nsegs + 1, 0);
 	if (err == -ENOSPC)
-		return -EAGAIN;
+		return tx_full(n);
 	if (err)
 		return err == -EIO ? -EIO : -EINVAL;
 	n->tx_free = t->next_free;

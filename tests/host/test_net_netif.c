@@ -604,6 +604,19 @@ static void test_tx_chain_as_segments(void **state)
 	pbuf_free(p);
 }
 
+/* A device that finishes a frame within its transmit (a driver reclaims
+ * as it sends): the glue frees the frame before linkoutput returns,
+ * without a message to the tcpip thread. */
+static void test_tx_done_within_transmit_freed_there(void **state)
+{
+	const char *pieces[] = { "hello" };
+	struct pbuf *p = send_udp(&dev_a, pieces, 1);
+	assert_int_equal(dev_a.nsent, 1);
+	assert_true(dev_a.sent[0].done);
+	assert_int_equal(p->ref, 1);
+	pbuf_free(p);
+}
+
 static void test_tx_long_chain_copied(void **state)
 {
 	struct net_if_stats before, after;
@@ -922,6 +935,7 @@ int main(void)
 		cmocka_unit_test_setup(test_many_segments, setup),
 		cmocka_unit_test_setup(test_rx_csum_valid, setup),
 		cmocka_unit_test_setup(test_tx_chain_as_segments, setup),
+		cmocka_unit_test_setup(test_tx_done_within_transmit_freed_there, setup),
 		cmocka_unit_test_setup(test_tx_long_chain_copied, setup),
 		cmocka_unit_test_setup(test_tx_queue_full, setup),
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),

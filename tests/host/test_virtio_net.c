@@ -860,6 +860,41 @@ static void tx_full_recovers(void **state)
 	down_net(n);
 }
 
+/* Transmit completions raise no interrupt while the ring has room (the
+ * next transmit and the thread's rounds reclaim them); a full ring asks
+ * for one, with event indexes or with the flag. */
+static void tx_interrupts_only_when_full(void **state)
+{
+	for (int with_idx = 0; with_idx < 2; with_idx++) {
+		uint64_t offered = ALL_OFFERED & ~VIRTIO_RING_F_INDIRECT_DESC;
+		if (!with_idx)
+			offered &= ~VIRTIO_RING_F_EVENT_IDX;
+		struct vtnet *n = up_net(false, offered);
+		struct vdev_sim *d = &fk.sim[TX_QUEUE];
+		static uint8_t a[14], b[100];
+		struct net_seg segs[] = { { a, 14 }, { b, 100 } };
+		assert_int_equal(netdev_transmit(&n->nd, segs, 2, NULL, (void *)(uintptr_t)1), 0);
+		assert_int_equal(vdev_sim_fetch(d), 1);
+		vdev_sim_complete(d, 0, 0, NULL);
+		assert_false(vdev_sim_publish(d));
+		unsigned sent = 1;
+		int err;
+		while ((err = netdev_transmit(&n->nd, segs, 2, NULL, (void *)(uintptr_t)(sent + 1))) == 0)
+			sent++;
+		assert_int_equal(err, -EAGAIN);
+		assert_int_equal(ntx_done, 1);
+		assert_int_equal(vdev_sim_fetch(d), (int)sent - 1);
+		vdev_sim_complete(d, 0, 0, NULL);
+		assert_true(vdev_sim_publish(d));
+		vdev_sim_run(d);
+		vtnet_poll(n);
+		assert_int_equal(ntx_done, sent);
+		assert_null(d->error);
+		down_net(n);
+		ntx_done = 0;
+	}
+}
+
 /* Close waits (bounded) for frames in flight; a device that keeps them
  * is named. */
 static void tx_stop_bounded(void **state)
@@ -932,14 +967,23 @@ static void interrupts_only_wake(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(attach_negotiates),	cmocka_unit_test(attach_drops_lone_features),
-		cmocka_unit_test(attach_unwinds),	cmocka_unit_test(rx_one_buffer),
-		cmocka_unit_test(rx_mergeable),		cmocka_unit_test(rx_offloads),
-		cmocka_unit_test(rx_legacy_header),	cmocka_unit_test(mtu_from_config),
-		cmocka_unit_test(rx_hostile),		cmocka_unit_test(rx_broken_queue),
-		cmocka_unit_test(rx_ring_kept_full),	cmocka_unit_test(rx_closed),
-		cmocka_unit_test(tx_chain_layout),	cmocka_unit_test(tx_full_recovers),
-		cmocka_unit_test(tx_stop_bounded),	cmocka_unit_test(link_follows_config),
+		cmocka_unit_test(attach_negotiates),
+		cmocka_unit_test(attach_drops_lone_features),
+		cmocka_unit_test(attach_unwinds),
+		cmocka_unit_test(rx_one_buffer),
+		cmocka_unit_test(rx_mergeable),
+		cmocka_unit_test(rx_offloads),
+		cmocka_unit_test(rx_legacy_header),
+		cmocka_unit_test(mtu_from_config),
+		cmocka_unit_test(rx_hostile),
+		cmocka_unit_test(rx_broken_queue),
+		cmocka_unit_test(rx_ring_kept_full),
+		cmocka_unit_test(rx_closed),
+		cmocka_unit_test(tx_chain_layout),
+		cmocka_unit_test(tx_full_recovers),
+		cmocka_unit_test(tx_interrupts_only_when_full),
+		cmocka_unit_test(tx_stop_bounded),
+		cmocka_unit_test(link_follows_config),
 		cmocka_unit_test(interrupts_only_wake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
