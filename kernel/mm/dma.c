@@ -27,6 +27,16 @@ void *dma_alloc_pages(size_t bytes, uint64_t *phys)
 
 uint64_t dma_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
 
+/* Keel has one address space in which all RAM is mapped at its own
+ * address (arch/x86_64/paging.h): any range of it a caller can use is
+ * contiguous. This is where that changes if the mapping ever does. */
+bool dma_contiguous(const void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+	return true;
+}
+
 void dma_free_pages(void *p, size_t bytes)
 {
 	if (p)

@@ -35,6 +35,10 @@ void dma_free_pages(void *p, size_t bytes);
  * DMA pages), for a device to be given. Memory is physically contiguous
  * within what one allocation returned. */
 uint64_t dma_phys(const void *p);
+/* Whether [p, p + len), memory a caller may read and write, is one
+ * physically contiguous range, so that a device may be given it whole
+ * from dma_phys(p) on, without a bounce buffer. */
+bool dma_contiguous(const void *p, size_t len);
 
 /* --- pools of fixed-size buffers --- */
 

@@ -45,6 +45,12 @@ void *dma_alloc_pages(size_t bytes, uint64_t *phys)
 
 void dma_free_pages(void *p, size_t bytes) { free(p); }
 
+/* What the fake dma_contiguous says, so both of blkdisk's read paths run:
+ * straight into the caller's buffer and through the bounce buffer. */
+static bool contiguous;
+
+bool dma_contiguous(const void *p, size_t len) { return contiguous; }
+
 uint64_t wallclock_ns(void) { return UINT64_C(1700000000000000000); }
 
 #define DISK_BYTES (4u << 20)
@@ -55,6 +61,10 @@ struct fake {
 	bool fails;
 	unsigned long requests, flushes;
 	uint32_t largest;
+	/* Reads whose segment lay within [watch, watch + watch_len). */
+	const uint8_t *watch;
+	size_t watch_len;
+	unsigned long watched_reads;
 };
 
 static int fake_submit(struct blkdev *bd, struct blkreq *r)
@@ -69,6 +79,9 @@ static int fake_submit(struct blkdev *bd, struct blkreq *r)
 	if (r->op == BLK_FLUSH)
 		f->flushes++;
 	for (unsigned i = 0; i < r->nsegs && (r->op == BLK_READ || r->op == BLK_WRITE); i++) {
+		const uint8_t *addr = r->segs[i].addr;
+		if (r->op == BLK_READ && addr >= f->watch && addr < f->watch + f->watch_len)
+			f->watched_reads++;
 		if (r->op == BLK_READ)
 			memcpy(r->segs[i].addr, at, r->segs[i].len);
 		else
@@ -111,7 +124,7 @@ static void fake_free(struct fake *f)
 
 static int setup(void **state) { return host_reset(1000) ? 0 : -1; }
 
-static void roundtrip(uint32_t sector_size, bool cache)
+static void roundtrip(uint32_t sector_size, bool cache, bool direct)
 {
 	struct fake *f = fake_new(sector_size, cache);
 	struct fs_disk disk;
@@ -137,8 +150,17 @@ static void roundtrip(uint32_t sector_size, bool cache)
 	assert_int_equal(keelfs_fsck(&disk, NULL, NULL), 0);
 	assert_int_equal(keelfs_mount(&disk, true, &fs), 0);
 	assert_int_equal(fs->ops->lookup(fs, fs->root, "big", 3, &ino), 0);
+	contiguous = direct;
+	f->watch = back;
+	f->watch_len = sizeof(back);
 	assert_int_equal(fs->ops->read(fs, ino, 0, back, sizeof(back)), (long)sizeof(back));
 	assert_memory_equal(back, data, sizeof(data));
+	/* The device wrote into the reader's buffer only when allowed to. */
+	if (direct)
+		assert_true(f->watched_reads > 0);
+	else
+		assert_int_equal(f->watched_reads, 0);
+	f->watch = NULL;
 	struct vfs_attr at;
 	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
 	assert_int_equal(at.mtime_ns, (int64_t)wallclock_ns());
@@ -151,8 +173,9 @@ static void roundtrip(uint32_t sector_size, bool cache)
 	fake_free(f);
 }
 
-static void test_512_byte_sectors_with_cache(void **state) { roundtrip(512, true); }
-static void test_4096_byte_sectors_without_cache(void **state) { roundtrip(4096, false); }
+static void test_512_byte_sectors_with_cache(void **state) { roundtrip(512, true, false); }
+static void test_4096_byte_sectors_without_cache(void **state) { roundtrip(4096, false, false); }
+static void test_reads_straight_into_contiguous_buffers(void **state) { roundtrip(512, true, true); }
 
 static void test_refuses_large_sectors(void **state)
 {
@@ -169,6 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_512_byte_sectors_with_cache, setup),
 		cmocka_unit_test_setup(test_4096_byte_sectors_without_cache, setup),
+		cmocka_unit_test_setup(test_reads_straight_into_contiguous_buffers, setup),
 		cmocka_unit_test_setup(test_refuses_large_sectors, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
