@@ -290,6 +290,26 @@ SYSCALL(SYS_fsync, sys_fsync);
 static long sys_fdatasync(long a0, long a1, long a2, long a3, long a4, long a5) { return do_fsync(a0, true); }
 SYSCALL(SYS_fdatasync, sys_fdatasync);
 
+/* fadvise64: advice only, which Keel's filesystems have no use for (KeelFS
+ * reads whole runs of blocks anyway), so a valid call changes nothing and
+ * answers 0, as Linux's does for a file without a page cache; the errors
+ * are Linux's: a bad descriptor, a pipe, a negative length, unknown advice. */
+#define POSIX_FADV_NOREUSE 5
+static long sys_fadvise64(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get(&app_fds, (int)a0);
+	if (f == NULL)
+		return -EBADF;
+	long r = 0;
+	if (strcmp(f->ops->kind, "pipe") == 0)
+		r = -ESPIPE;
+	else if (a2 < 0 || a3 < 0 || a3 > POSIX_FADV_NOREUSE)
+		r = -EINVAL;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_fadvise64, sys_fadvise64);
+
 static long sys_ftruncate(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long r;

@@ -64,6 +64,13 @@ static void open_and_io(const char *dir)
 	CHECK(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0 && st.st_size == 5);
 	CHECK(ERR(ftruncate(fd, -1)) == EINVAL);
 	CHECK(fsync(fd) == 0 && fdatasync(fd) == 0);
+	CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) == 0 && posix_fadvise(fd, 0, 5, POSIX_FADV_DONTNEED) == 0);
+	CHECK(posix_fadvise(fd, 0, -1, POSIX_FADV_NORMAL) == EINVAL && posix_fadvise(fd, 0, 0, 99) == EINVAL);
+	CHECK(posix_fadvise(-1, 0, 0, POSIX_FADV_NORMAL) == EBADF);
+	int pfd[2];
+	CHECK(pipe(pfd) == 0 && posix_fadvise(pfd[0], 0, 0, POSIX_FADV_NORMAL) == ESPIPE);
+	close(pfd[0]);
+	close(pfd[1]);
 	CHECK(lseek(fd, 0, SEEK_DATA) == 0 && lseek(fd, 0, SEEK_HOLE) == 5);
 	CHECK(ERR(lseek(fd, 5, SEEK_DATA)) == ENXIO);
 	close(fd);
