@@ -247,25 +247,37 @@ int kfs_dir_add(struct kfs *k, uint64_t dir, const char *name, size_t len, uint6
 	return 0;
 }
 
-int kfs_dir_remove(struct kfs *k, uint64_t dir, const char *name, size_t len)
+/* The entry name in dir, found and made writable (its directory inode and
+ * block copied on write) for a change in place. */
+static int dir_entry_writable(struct kfs *k, uint64_t dir, const char *name, size_t len, struct kfs_inode **ip,
+			      struct dir_pos *pos, struct kfs_cblock **cb, struct kfs_dirent **de)
 {
-	struct kfs_inode copy, *ip;
-	struct dir_pos pos;
-	struct kfs_cblock *cb;
-
+	struct kfs_inode copy;
 	int rc = kfs_inode_read(k, dir, &copy);
 	if (rc)
 		return rc;
-	rc = dir_locate(k, &copy, name, len, &pos);
+	rc = dir_locate(k, &copy, name, len, pos);
 	if (rc)
 		return rc;
-	rc = kfs_inode_write(k, dir, &ip);
+	rc = kfs_inode_write(k, dir, ip);
 	if (rc)
 		return rc;
-	rc = kfs_tree_meta_leaf(k, &ip->tree, pos.block, false, &ip->blocks, &cb);
+	rc = kfs_tree_meta_leaf(k, &(*ip)->tree, pos->block, false, &(*ip)->blocks, cb);
 	if (rc)
 		return rc;
-	struct kfs_dirent *de = dirent_at(cb->data, pos.off);
+	*de = dirent_at((*cb)->data, pos->off);
+	return 0;
+}
+
+int kfs_dir_remove(struct kfs *k, uint64_t dir, const char *name, size_t len)
+{
+	struct kfs_inode *ip;
+	struct dir_pos pos;
+	struct kfs_cblock *cb;
+	struct kfs_dirent *de;
+	int rc = dir_entry_writable(k, dir, name, len, &ip, &pos, &cb, &de);
+	if (rc)
+		return rc;
 	if (pos.prev == UINT32_MAX) {
 		uint16_t rec = de->rec_len;
 		memset(cb->data + pos.off, 0, rec);
@@ -286,23 +298,13 @@ int kfs_dir_remove(struct kfs *k, uint64_t dir, const char *name, size_t len)
  * an existing name). */
 int kfs_dir_set(struct kfs *k, uint64_t dir, const char *name, size_t len, uint64_t ino, uint8_t type)
 {
-	struct kfs_inode copy, *ip;
+	struct kfs_inode *ip;
 	struct dir_pos pos;
 	struct kfs_cblock *cb;
-
-	int rc = kfs_inode_read(k, dir, &copy);
+	struct kfs_dirent *de;
+	int rc = dir_entry_writable(k, dir, name, len, &ip, &pos, &cb, &de);
 	if (rc)
 		return rc;
-	rc = dir_locate(k, &copy, name, len, &pos);
-	if (rc)
-		return rc;
-	rc = kfs_inode_write(k, dir, &ip);
-	if (rc)
-		return rc;
-	rc = kfs_tree_meta_leaf(k, &ip->tree, pos.block, false, &ip->blocks, &cb);
-	if (rc)
-		return rc;
-	struct kfs_dirent *de = dirent_at(cb->data, pos.off);
 	de->ino = ino;
 	de->type = type;
 	ip->mtime_ns = ip->ctime_ns = kfs_now(k);

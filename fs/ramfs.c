@@ -147,18 +147,27 @@ static void remove_entry(struct ramfs *r, struct rnode *d, struct dirent_rec *e)
 	d->mtime = d->ctime = r->now();
 }
 
+/* The entry name in directory dir: 0, -ENOENT or -ENOTDIR. */
+static int dir_entry(struct ramfs *r, uint64_t dir, const char *name, size_t len, struct rnode **d,
+		     struct dirent_rec **e)
+{
+	*d = node(r, dir);
+	if (*d == NULL)
+		return -ENOENT;
+	if (!is_dir(*d))
+		return -ENOTDIR;
+	*e = find(*d, name, len);
+	return *e ? 0 : -ENOENT;
+}
+
 static int rfs_lookup(struct vfs_fs *fs, uint64_t dir, const char *name, size_t len, uint64_t *ino)
 {
-	struct rnode *d = node(R(fs), dir);
-	if (d == NULL)
-		return -ENOENT;
-	if (!is_dir(d))
-		return -ENOTDIR;
-	struct dirent_rec *e = find(d, name, len);
-	if (e == NULL)
-		return -ENOENT;
-	*ino = e->ino;
-	return 0;
+	struct rnode *d;
+	struct dirent_rec *e;
+	int rc = dir_entry(R(fs), dir, name, len, &d, &e);
+	if (rc == 0)
+		*ino = e->ino;
+	return rc;
 }
 
 static int rfs_getattr(struct vfs_fs *fs, uint64_t ino, struct vfs_attr *a)
@@ -206,14 +215,11 @@ static int rfs_create(struct vfs_fs *fs, uint64_t dir, const char *name, size_t 
 static int rfs_unlink(struct vfs_fs *fs, uint64_t dir, const char *name, size_t len)
 {
 	struct ramfs *r = R(fs);
-	struct rnode *d = node(r, dir);
-	if (d == NULL)
-		return -ENOENT;
-	if (!is_dir(d))
-		return -ENOTDIR;
-	struct dirent_rec *e = find(d, name, len);
-	if (e == NULL)
-		return -ENOENT;
+	struct rnode *d;
+	struct dirent_rec *e;
+	int rc = dir_entry(r, dir, name, len, &d, &e);
+	if (rc)
+		return rc;
 	uint64_t ino = e->ino;
 	if (is_dir(&r->nodes[ino]))
 		return -EISDIR;
@@ -227,14 +233,11 @@ static int rfs_unlink(struct vfs_fs *fs, uint64_t dir, const char *name, size_t 
 static int rfs_rmdir(struct vfs_fs *fs, uint64_t dir, const char *name, size_t len)
 {
 	struct ramfs *r = R(fs);
-	struct rnode *d = node(r, dir);
-	if (d == NULL)
-		return -ENOENT;
-	if (!is_dir(d))
-		return -ENOTDIR;
-	struct dirent_rec *e = find(d, name, len);
-	if (e == NULL)
-		return -ENOENT;
+	struct rnode *d;
+	struct dirent_rec *e;
+	int rc = dir_entry(r, dir, name, len, &d, &e);
+	if (rc)
+		return rc;
 	uint64_t ino = e->ino;
 	struct rnode *c = &r->nodes[ino];
 	if (!is_dir(c))
