@@ -50,8 +50,12 @@ struct vfs_fs *fs_disk_root(const char *name)
 	const char *disk = bd->reg.name;
 	int r = blkdisk_init(&root_disk, bd);
 	struct vfs_fs *fs = NULL;
-	if (r == 0)
+	if (r == 0) {
 		r = keelfs_mount(&root_disk, root_read_only || bd->read_only, &fs);
+		/* A disk not mounted gives back its bounce buffer. */
+		if (r)
+			blkdisk_fini(&root_disk);
+	}
 	if (r == -EINVAL && !name) {
 		/* A first disk that was not asked for and holds no KeelFS is
 		 * the application's own business (a raw disk). */
