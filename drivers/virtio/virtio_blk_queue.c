@@ -369,7 +369,8 @@ void vtblk_interrupt(struct virtqueue *vq)
 			break;
 	}
 	vtblk_fail_broken(vb);
-	if (!vq->broken)
+	/* A device marked broken whose reset failed takes nothing more. */
+	if (!vq->broken && !vb->vd->broken)
 		post_pending(vb);
 	sched_unlock(irq);
 	vtblk_run_done(vb);
