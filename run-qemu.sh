@@ -41,6 +41,8 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --net user[,OPTS]   attach a virtio-net device on QEMU's user network (slirp);
                       OPTS are -netdev user's, e.g. hostfwd=tcp:127.0.0.1:8080-:80
                       (may repeat: one device each)
+  --qmp SOCKET        serve QEMU's machine protocol (QMP) on the UNIX socket
+                      SOCKET (device_add, balloon, query-*; tests/boot/qmp.py)
   --no-debug-exit     leave out the isa-debug-exit device (the kernel then
                       powers off through ACPI: the status is lost)
   --dry-run           print the QEMU command instead of running it
@@ -58,7 +60,7 @@ die_usage() {
 	exit $EXIT_USAGE
 }
 
-disk_dev= kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1
+disk_dev= kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1 qmp=
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -91,6 +93,7 @@ while [ $# -gt 0 ]; do
 		n=${#extra[@]}
 		extra+=(-netdev "$2,id=net$n" -device "virtio-net-pci,netdev=net$n")
 		shift 2 ;;
+	--qmp) [ $# -ge 2 ] || die_usage "--qmp needs a socket path"; qmp=$2; shift 2 ;;
 	--no-debug-exit) debug_exit=0; shift ;;
 	--dry-run) dry_run=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -164,6 +167,7 @@ else
 			-drive "if=pflash,format=raw,unit=1,file=$workdir/vars.fd")
 	fi
 fi
+[ -n "$qmp" ] && args+=(-qmp "unix:$qmp,server=on,wait=off")
 args+=("${extra[@]}")
 
 if [ $dry_run = 1 ]; then
