@@ -65,6 +65,20 @@ int cmdline_split(char *s, char **argv, int max)
 	}
 }
 
+/* Words a virtual machine monitor appends to the command line for the
+ * kernel, after whatever it was given: QEMU's microvm adds a
+ * virtio_mmio.device= word for each device when it has no ACPI, behind the
+ * application's arguments. They are the kernel's wherever they stand. */
+static const char *const appended_prefixes[] = { "virtio_mmio.device=" };
+
+static bool appended_word(const char *w)
+{
+	for (size_t i = 0; i < sizeof(appended_prefixes) / sizeof(appended_prefixes[0]); i++)
+		if (strncmp(w, appended_prefixes[i], strlen(appended_prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 int cmdline_parse(char *s, const char *app_name, char **words, int max, struct cmdline *out)
 {
 	/* words[0] is kept for the application's name, so that argv can be
@@ -80,20 +94,34 @@ int cmdline_parse(char *s, const char *app_name, char **words, int max, struct c
 			break;
 		}
 	}
+	/* The kernel's words are words[1 .. k]; appended ones among the
+	 * application's move behind them, in order. */
+	int k = dashes < 0 ? 0 : dashes - 1;
+	for (int j = dashes < 0 ? 1 : dashes + 1; j <= n; j++) {
+		if (!appended_word(words[j]))
+			continue;
+		char *w = words[j];
+		memmove(&words[k + 2], &words[k + 1], (size_t)(j - k - 1) * sizeof(*words));
+		words[k + 1] = w;
+		k++;
+	}
 	if (dashes < 0) {
-		out->kargc = 0;
-		out->kargv = words + 1 + n; /* an empty list: points at the NULL */
-		words[0] = (char *)app_name;
-		out->argc = n + 1;
-		out->argv = words;
+		/* No "--": the kernel's words (only appended ones) move down
+		 * into the spare slot, and the application's name follows. */
+		memmove(&words[0], &words[1], (size_t)k * sizeof(*words));
+		out->kargc = k;
+		out->kargv = k ? words : words + 1 + n; /* empty: points at the NULL */
+		words[k] = (char *)app_name;
+		out->argc = n - k + 1;
+		out->argv = words + k;
 	} else {
-		/* Kernel options are words[1 .. dashes-1]; the "--" slot takes
-		 * the application's name and starts its argv. */
-		out->kargc = dashes - 1;
+		/* Kernel options are words[1 .. k]; the "--" slot takes the
+		 * application's name and starts its argv. */
+		out->kargc = k;
 		out->kargv = words + 1;
-		words[dashes] = (char *)app_name;
-		out->argc = n - dashes + 1;
-		out->argv = words + dashes;
+		words[k + 1] = (char *)app_name;
+		out->argc = n - k;
+		out->argv = words + k + 1;
 	}
 	return 0;
 }

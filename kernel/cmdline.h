@@ -25,7 +25,9 @@ int cmdline_split(char *s, char **argv, int max);
 
 /* The words split in two at the first "--": before it, options for the
  * kernel; after it, the application's arguments. Without "--" every word
- * is the application's. */
+ * is the application's. Words a virtual machine monitor appends for the
+ * kernel (QEMU microvm's virtio_mmio.device=...) are the kernel's wherever
+ * they stand, in their order. */
 /* kargv holds kargc words (not NULL-terminated); argv is NULL-terminated. */
 struct cmdline {
 	int kargc;

@@ -348,6 +348,22 @@ static void parse_with_dashes(void **state)
 	PARSE("'' -- ''", LIST(""), LIST(""));
 }
 
+/* QEMU's microvm appends virtio_mmio.device= words behind whatever it was
+ * given: they are the kernel's, in order, wherever they stand; a word that
+ * only resembles one stays the application's. */
+static void parse_appended_words(void **state)
+{
+	PARSE("virtio_mmio.device=512@0xfeb00e00:12", LIST("virtio_mmio.device=512@0xfeb00e00:12"), NONE);
+	PARSE("a b virtio_mmio.device=1 virtio_mmio.device=2", LIST("virtio_mmio.device=1", "virtio_mmio.device=2"),
+	      LIST("a", "b"));
+	PARSE("quiet -- a virtio_mmio.device=1 b virtio_mmio.device=2",
+	      LIST("quiet", "virtio_mmio.device=1", "virtio_mmio.device=2"), LIST("a", "b"));
+	PARSE("virtio_mmio.device=1 -- a", LIST("virtio_mmio.device=1"), LIST("a"));
+	PARSE("-- virtio_mmio.device=1", LIST("virtio_mmio.device=1"), NONE);
+	PARSE("k -- virtio_mmio.device=1 -- x", LIST("k", "virtio_mmio.device=1"), LIST("--", "x"));
+	PARSE("virtio_mmio.devicex a virtio_mmio.device", NONE, LIST("virtio_mmio.devicex", "a", "virtio_mmio.device"));
+}
+
 static void parse_errors(void **state)
 {
 	struct parsed p;
@@ -669,8 +685,9 @@ int main(void)
 		cmocka_unit_test(split_unterminated),	 cmocka_unit_test(split_word_limit),
 		cmocka_unit_test(split_long_word),	 cmocka_unit_test(parse_without_dashes),
 		cmocka_unit_test(parse_with_dashes),	 cmocka_unit_test(parse_errors),
-		cmocka_unit_test(parse_word_limit),	 cmocka_unit_test(parse_sized_by_length),
-		cmocka_unit_test(random_round_trips),	 cmocka_unit_test(random_truncations),
+		cmocka_unit_test(parse_appended_words),	 cmocka_unit_test(parse_word_limit),
+		cmocka_unit_test(parse_sized_by_length), cmocka_unit_test(random_round_trips),
+		cmocka_unit_test(random_truncations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
