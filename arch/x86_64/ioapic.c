@@ -41,27 +41,44 @@ static void wr(volatile uint32_t *m, uint32_t reg, uint32_t v)
 	m[IOWIN / 4] = v;
 }
 
+/* Where the first I/O APIC of a PC sits unless a table says otherwise
+ * (the MultiProcessor Specification 1.4, section 3.6.6): a machine
+ * without ACPI (QEMU's microvm with acpi=off) still has it there, serving
+ * GSIs from 0. */
+#define IOAPIC_DEFAULT_PHYS 0xfec00000ull
+
 int ioapic_init(const struct acpi_info *info)
 {
-	if (info->nioapics == 0)
+	unsigned n = info->nioapics;
+	bool fallback = n == 0 && !info->have_madt;
+	if (fallback)
+		n = 1;
+	if (n == 0)
 		return 0;
-	ioapics = calloc(info->nioapics, sizeof(*ioapics));
+	ioapics = calloc(n, sizeof(*ioapics));
 	if (ioapics == NULL) {
-		kwarn("ioapic: no memory for %u I/O APICs; none used\n", info->nioapics);
+		kwarn("ioapic: no memory for %u I/O APICs; none used\n", n);
 		return 0;
 	}
-	for (unsigned i = 0; i < info->nioapics; i++) {
-		volatile uint32_t *m = mmio_map(info->ioapic[i].phys, 4096);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t phys = fallback ? IOAPIC_DEFAULT_PHYS : info->ioapic[i].phys;
+		volatile uint32_t *m = mmio_map(phys, 4096);
 		if (m == NULL)
 			continue;
 		uint32_t ver = rd(m, REG_VERSION);
 		unsigned npins = ((ver >> 16) & 0xff) + 1;
-		if (ver == 0xffffffffu) {
-			kwarn("ioapic: nothing answers at 0x%lx; ignored\n", info->ioapic[i].phys);
+		/* Nothing there reads as all ones (or, for QEMU's unassigned
+		 * memory, zeros: no I/O APIC has a version below 0x10). */
+		if (ver == 0xffffffffu || (fallback && (ver & 0xff) < 0x10)) {
+			if (!fallback)
+				kwarn("ioapic: nothing answers at 0x%lx; ignored\n", phys);
 			continue;
 		}
+		if (fallback)
+			kinfo("ioapic: no MADT; the I/O APIC at its default address 0x%lx serves GSIs 0-%u\n", phys,
+			      npins - 1);
 		ioapics[count].mmio = m;
-		ioapics[count].gsi_base = info->ioapic[i].gsi_base;
+		ioapics[count].gsi_base = fallback ? 0 : info->ioapic[i].gsi_base;
 		ioapics[count].npins = npins;
 		for (unsigned pin = 0; pin < npins; pin++) {
 			wr(m, REG_REDIR(pin) + 1, 0);
