@@ -65,6 +65,7 @@ KERNEL_SRCS := \
 	kernel/ksyms.c \
 	arch/x86_64/tsc.c \
 	kernel/acpi.c \
+	kernel/acpi_aml.c \
 	arch/x86_64/pic.c \
 	arch/x86_64/lapic.c \
 	arch/x86_64/ioapic.c \
@@ -139,7 +140,10 @@ DRIVERS_virtio := $(DRIVERS_pci) \
 	drivers/virtio/virtio_pci_caps.c \
 	drivers/virtio/virtio_pci.c \
 	drivers/virtio/virtio_pci_modern.c \
-	drivers/virtio/virtio_pci_legacy.c
+	drivers/virtio/virtio_pci_legacy.c \
+	drivers/virtio/virtio_mmio.c \
+	drivers/virtio/virtio_mmio_cmdline.c \
+	drivers/virtio/virtio_mmio_probe.c
 DRIVERS_virtio-rng := $(DRIVERS_virtio) $(CLASS_entropy) drivers/virtio/virtio_rng.c
 DRIVERS_virtio-console := $(DRIVERS_virtio) drivers/virtio/virtio_console.c
 ALL_DRIVERS := virtio-rng virtio-console

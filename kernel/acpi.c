@@ -252,9 +252,7 @@ static void parse_mcfg(struct acpi_info *info, const uint8_t *t, uint32_t len, a
 	}
 }
 
-/* AML's PkgLength (ACPI 6.4 section 20.2.4): one to four bytes. Returns
- * the number of bytes it took, 0 when malformed. */
-static size_t aml_pkglength(const uint8_t *p, size_t avail, uint32_t *value)
+size_t aml_pkglength(const uint8_t *p, size_t avail, uint32_t *value)
 {
 	if (avail < 1)
 		return 0;
@@ -370,20 +368,31 @@ static void parse_fadt(struct acpi_info *info, const uint8_t *t, uint32_t len)
 	info->dsdt_phys = dsdt;
 }
 
+const uint8_t *acpi_load_dsdt(const struct acpi_info *info, phys_reader_fn read, acpi_log_fn log, size_t *aml_len)
+{
+	if (info->dsdt_phys == 0)
+		return NULL;
+	uint32_t dlen;
+	const uint8_t *d = load_table(info->dsdt_phys, read, log, &dlen);
+	if (d == NULL)
+		return NULL;
+	if (memcmp(d, "DSDT", 4) != 0) {
+		log("acpi: the FADT's DSDT pointer does not point at a DSDT\n");
+		return NULL;
+	}
+	*aml_len = dlen - sizeof(struct acpi_header);
+	return d + sizeof(struct acpi_header);
+}
+
 bool acpi_read_s5(struct acpi_info *info, phys_reader_fn read, acpi_log_fn log)
 {
 	if (info->dsdt_phys == 0 || info->pm1a_cnt == 0)
 		return false;
-	uint32_t dlen;
-	const uint8_t *d = load_table(info->dsdt_phys, read, log, &dlen);
-	if (d == NULL)
+	size_t len;
+	const uint8_t *aml = acpi_load_dsdt(info, read, log, &len);
+	if (aml == NULL)
 		return false;
-	if (memcmp(d, "DSDT", 4) != 0) {
-		log("acpi: the FADT's DSDT pointer does not point at a DSDT\n");
-		return false;
-	}
-	info->have_s5 = acpi_find_s5(d + sizeof(struct acpi_header), dlen - sizeof(struct acpi_header), &info->s5_typa,
-				     &info->s5_typb);
+	info->have_s5 = acpi_find_s5(aml, len, &info->s5_typa, &info->s5_typb);
 	return info->have_s5;
 }
 

@@ -143,8 +143,16 @@ int acpi_parse_tables(struct acpi_info *info, const void *rsdp, size_t rsdp_len,
  * does it then rather than at every boot. Returns info->have_s5. */
 bool acpi_read_s5(struct acpi_info *info, phys_reader_fn read, acpi_log_fn log);
 
+/* The DSDT the FADT named, checked like any table: its AML (the bytes
+ * after the header) and their length, or NULL. */
+const uint8_t *acpi_load_dsdt(const struct acpi_info *info, phys_reader_fn read, acpi_log_fn log, size_t *aml_len);
+
 /* Both of the above. */
 int acpi_parse(struct acpi_info *info, const void *rsdp, size_t rsdp_len, phys_reader_fn read, acpi_log_fn log);
+
+/* AML's PkgLength (ACPI 6.4 section 20.2.4): one to four bytes. Returns
+ * the number of bytes it took, 0 when malformed. */
+size_t aml_pkglength(const uint8_t *p, size_t avail, uint32_t *value);
 
 /* Finds SLP_TYPa and SLP_TYPb of the \_S5 package in AML (a DSDT's body).
  * Returns true when found and well formed. */

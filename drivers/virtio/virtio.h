@@ -106,7 +106,7 @@ struct virtio_device {
 	struct pci_device *pci;
 	uint16_t type;	   /* VIRTIO_ID_ */
 	char name[16];	   /* e.g. "virtio-rng0" */
-	char location[24]; /* where it is, for logs: e.g. "pci 00:04.0" */
+	char location[24]; /* where it is, for logs: "pci 00:04.0 blk", "mmio@0xfeb02e00 blk" */
 	uint64_t features; /* negotiated */
 	bool broken;
 	bool driver_ok; /* DRIVER_OK set: notifications allowed */
@@ -208,7 +208,15 @@ const char *virtio_irq_mode_name(enum virtio_irq_mode m);
 void virtio_device_add(struct virtio_device *vd);
 struct virtio_device *virtio_device_find(uint16_t type, unsigned n);
 
-/* Drivers, matched by device type (drivers/virtio/virtio_pci.c). Each
+/* The driver the image holds for a device type, or NULL; the type's short
+ * name for logs ("blk", "net", ...); the next number of a device of that
+ * type, for its name (virtio-blk0, virtio-blk1, ...), counted across every
+ * transport (drivers/virtio/virtio_dev.c). */
+const struct virtio_driver *virtio_driver_find(uint16_t type);
+const char *virtio_type_name(uint16_t type);
+unsigned virtio_device_number(uint16_t type);
+
+/* Drivers, matched by device type (drivers/virtio/virtio_dev.c). Each
  * registers with VIRTIO_DRIVER, which puts it in a section the probe
  * walks: an image holds the drivers its application was linked with
  * (app.mk: KEEL_DRIVERS), and no table names them all. */

@@ -26,8 +26,6 @@
 #define VIRTIO_VENDOR 0x1af4
 #define POLL_INTERVAL_NS 1000000ull
 
-extern const struct virtio_driver *const __virtio_drivers_start[], *const __virtio_drivers_end[];
-
 /* Kernel option virtio.irq=...: the most preferred mode to try, for
  * testing each fallback. */
 static enum virtio_irq_mode virtio_irq_limit = VIRTIO_IRQ_MSIX_PER_VQ;
@@ -239,19 +237,6 @@ int virtio_pci_setup_irq(struct virtio_device *vd)
 
 /* --- probing --- */
 
-static const char *type_name(uint16_t type)
-{
-	switch (type) {
-	case VIRTIO_ID_NET: return "net";
-	case VIRTIO_ID_BLOCK: return "blk";
-	case VIRTIO_ID_CONSOLE: return "console";
-	case VIRTIO_ID_RNG: return "rng";
-	case VIRTIO_ID_BALLOON: return "balloon";
-	case VIRTIO_ID_SCSI: return "scsi";
-	default: return "device";
-	}
-}
-
 /* Sets up device d for driver drv, or leaves it as it was found: no
  * memory kept, bus mastering off, not claimed. FreeBSD's attach shape:
  * one exit that undoes what was done. */
@@ -270,7 +255,8 @@ static void virtio_pci_attach(struct pci_device *d, const struct virtio_driver *
 	vp->pci = d;
 	vp->vd = vd;
 	snprintf(vd->name, sizeof(vd->name), "virtio-%s%u", drv->name, n);
-	snprintf(vd->location, sizeof(vd->location), "pci %02x:%02x.%x %s", d->bus, d->slot, d->func, type_name(type));
+	snprintf(vd->location, sizeof(vd->location), "pci %02x:%02x.%x %s", d->bus, d->slot, d->func,
+		 virtio_type_name(type));
 	d->claimed = true;
 	pci_enable(d);
 	if (virtio_pci_modern_init(vd, vp) != 0 && virtio_pci_legacy_init(vd, vp) != 0) {
@@ -307,23 +293,19 @@ fail:
 
 void virtio_pci_probe_all(void)
 {
-	unsigned count[64] = { 0 };
 	for (struct pci_device *d = pci_next(NULL); d; d = pci_next(d)) {
 		if (d->vendor_id != VIRTIO_VENDOR || d->device_id < 0x1000 || d->device_id > 0x107f || d->claimed)
 			continue;
 		/* Modern IDs carry the type; transitional ones keep it in the
 		 * subsystem ID (section 4.1.2). */
 		uint16_t type = d->device_id >= 0x1040 ? (uint16_t)(d->device_id - 0x1040) : d->subsystem_id;
-		const struct virtio_driver *drv = NULL;
-		for (const struct virtio_driver *const *p = __virtio_drivers_start; p < __virtio_drivers_end; p++)
-			if ((*p)->type == type)
-				drv = *p;
+		const struct virtio_driver *drv = virtio_driver_find(type);
 		if (drv == NULL) {
 			kinfo("virtio: %02x:%02x.%x is a virtio %s (type %u); no driver, left alone\n", d->bus, d->slot,
-			      d->func, type_name(type), type);
+			      d->func, virtio_type_name(type), type);
 			continue;
 		}
-		virtio_pci_attach(d, drv, type, type < 64 ? count[type]++ : 0);
+		virtio_pci_attach(d, drv, type, virtio_device_number(type));
 	}
 }
 INIT_CALL(INIT_DEVICE, virtio_pci_probe_all);
