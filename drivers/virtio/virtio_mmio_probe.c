@@ -2,7 +2,7 @@
  * Finding virtio-mmio devices and attaching their drivers: from the
  * command line's virtio_mmio.device= words (QEMU's microvm without ACPI)
  * and from the DSDT's "LNRO0005" devices (microvm with ACPI); a window
- * named by both is probed once. Each window is mapped, checked
+ * named by both is probed once, as the DSDT describes it. Each window is mapped, checked
  * (virtio_mmio_init), listed in the boot log like a PCI device, and given
  * to the driver of its DeviceID. Its one interrupt line goes through the
  * I/O APIC; a line that cannot be routed is replaced by a timer.
@@ -256,7 +256,9 @@ static void virtio_mmio_probe_all(void)
 		free(w);
 		return;
 	}
-	unsigned n = from_cmdline(w, 0);
+	/* ACPI first: where both name a window, the table's description
+	 * of its line (level or edge) is the one kept. */
+	unsigned n = 0;
 	if (nacpi)
 		acpi_find_mmio_devices(aml, aml_len, VIRTIO_MMIO_HID, ad, nacpi);
 	for (unsigned i = 0; i < nacpi; i++) {
@@ -272,6 +274,7 @@ static void virtio_mmio_probe_all(void)
 					  .active_low = ad[i].active_low,
 					  .source = "ACPI" };
 	}
+	n = from_cmdline(w, n);
 	/* The transports in address order: the boot log and the devices'
 	 * numbering then follow the machine, not the source's order. */
 	for (unsigned i = 1; i < n; i++)
