@@ -28,11 +28,11 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
                       just the app's args). With --iso it reaches the kernel
                       through QEMU's fw_cfg and replaces the one in grub.cfg.
   --accel kvm|tcg     default: kvm when /dev/kvm is usable (not kvm_pvm), else tcg
-  --machine TYPE      pc, q35 (default) or microvm (no PCI: virtio-mmio devices,
-                      e.g. --device virtio-rng-device; QEMU names the kernel
-                      devices on the command line; add -- -M microvm,acpi=off for
-                      no ACPI, -- -global virtio-mmio.force-legacy=false for
-                      virtio-mmio version 2)
+  --machine TYPE      pc, q35 (default) or microvm: no PCI, devices on virtio-mmio
+                      (--device virtio-rng-device, ...) found through ACPI;
+                      add -- -M microvm,acpi=off to have QEMU name them on the
+                      command line instead, -- -global
+                      virtio-mmio.force-legacy=false for virtio-mmio version 2
   --cpu MODEL         a QEMU CPU model (default: QEMU's default for the machine)
   --mem SIZE          guest memory, e.g. 128M (default) or 6G
   --timeout SECONDS   kill QEMU after this long (default: none)
@@ -83,7 +83,7 @@ while [ $# -gt 0 ]; do
 	--disk)
 		[ $# -ge 2 ] || die_usage "--disk needs a file"
 		n=${#extra[@]}
-		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-@BUS@,drive=disk$n")
+		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n")
 		disk_dev=$((n + 3))
 		shift 2 ;;
 	--disk-opts)
@@ -96,7 +96,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die_usage "--net needs user[,OPTS]"
 		case $2 in user | user,*) ;; *) die_usage "--net supports user[,OPTS]" ;; esac
 		n=${#extra[@]}
-		extra+=(-netdev "$2,id=net$n" -device "virtio-net-@BUS@,netdev=net$n")
+		extra+=(-netdev "$2,id=net$n" -device "virtio-net-pci,netdev=net$n")
 		shift 2 ;;
 	--qmp) [ $# -ge 2 ] || die_usage "--qmp needs a socket path"; qmp=$2; shift 2 ;;
 	--no-debug-exit) debug_exit=0; shift ;;
@@ -131,11 +131,12 @@ case $accel in kvm | tcg) ;; *) die_usage "--accel is kvm or tcg" ;; esac
 
 machine_opts=$machine
 [ "$machine" = microvm ] && machine_opts="microvm,x-option-roms=off,rtc=off"
-# --disk and --net devices sit on PCI, or on microvm's virtio-mmio
-# transports (which have no PCI): virtio-blk-pci or virtio-blk-device.
-bus=pci
-[ "$machine" = microvm ] && bus=device
-extra=("${extra[@]//@BUS@/$bus}")
+# microvm has no PCI: the devices of --disk and --net (named by their
+# ids, disk<n> and net<n>) go on its virtio-mmio transports instead.
+if [ "$machine" = microvm ]; then
+	extra=("${extra[@]/#virtio-blk-pci,drive=disk/virtio-blk-device,drive=disk}")
+	extra=("${extra[@]/#virtio-net-pci,netdev=net/virtio-net-device,netdev=net}")
+fi
 
 args=(-M "$machine_opts" -accel "$accel" -m "$mem" -nodefaults -no-user-config -display none -no-reboot)
 [ $debug_exit = 1 ] && args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
