@@ -11,22 +11,29 @@
 # khello is the kernel alone, on its own C library, without drivers or
 # system calls).
 #
+# Then a networked appliance: apps/echo on -M microvm with virtio-net over
+# virtio-mmio, timed from QEMU's launch to the first answer of its TCP
+# echo through the user network, beside the floor with the same QEMU
+# options (--no-appliance leaves it out).
+#
 # Prints a Markdown table. Runs under TCG, as every test here does.
 set -eu
 cd "$(dirname "$0")/.."
 
-runs=10 uefi=1 app=hello
+runs=10 uefi=1 app=hello appliance=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--no-uefi) uefi=0; shift ;;
 	--app) app=$2; shift 2 ;;
-	*) echo "usage: bench/boot.sh [--runs N] [--no-uefi] [--app NAME]" >&2; exit 2 ;;
+	--no-appliance) appliance=0; shift ;;
+	*) echo "usage: bench/boot.sh [--runs N] [--no-uefi] [--app NAME] [--no-appliance]" >&2; exit 2 ;;
 	esac
 done
 
 tools/install-deps.sh test >/dev/null
 make -s APP=$app all >/dev/null
+[ $appliance = 1 ] && make -s APP=echo all >/dev/null
 out=build/bench
 mkdir -p "$out/iso/boot/grub"
 gcc -c bench/floor.S -o "$out/floor.o"
@@ -103,3 +110,75 @@ fi
 echo
 size=$(stat -c %s build/$app.stripped.elf)
 echo "$app image: $(stat -c %s build/$app.elf) bytes, stripped $size bytes ($((size / 1024)) KiB)"
+
+[ $appliance = 1 ] || exit 0
+
+# Runs the echo appliance once; prints the wall time in microseconds from
+# QEMU's launch to the first byte its TCP echo sent back through the user
+# network's hostfwd (slirp accepts the host's connection before the guest
+# listens, so only an answer counts), and to echo's "ready" line on the
+# console, then stops QEMU. $1: the console's log, $2: the host port,
+# then the QEMU arguments.
+appliance_once() {
+	python3 - "$@" <<'PY'
+import os, signal, socket, subprocess, sys, time
+log, port, args = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+with open(log, "wb") as out:
+    t0 = time.monotonic()
+    q = subprocess.Popen(["qemu-system-x86_64"] + args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    answered = ready = None
+    while answered is None and time.monotonic() - t0 < 60 and q.poll() is None:
+        if ready is None and b"echo: ready" in open(log, "rb").read():
+            ready = time.monotonic()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"k")
+                if s.recv(1) == b"k":
+                    answered = time.monotonic()
+        except OSError:
+            time.sleep(0.0005)
+    q.send_signal(signal.SIGTERM)
+    q.wait()
+if answered is None:
+    sys.exit("no echo answer in 60 s")
+print(int((answered - t0) * 1e6), int(((ready or answered) - t0) * 1e6))
+PY
+}
+
+# name, then QEMU's machine options.
+bench_appliance() {
+	local name=$1 machine=$2
+	local floor_t=() echo_t=() ready_t=() guest_us=() port t
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	local dev=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:7" -device virtio-net-device,netdev=n0
+		-global virtio-mmio.force-legacy=false)
+	for ((i = 0; i < runs; i++)); do
+		floor_t+=("$(time_once "$out/floor.log" -M "$machine" -kernel "$out/floor.elf" "${dev[@]}")")
+		t=$(appliance_once "$out/echo.log" "$port" "${common[@]}" -M "$machine" -kernel build/echo.elf \
+			-append 7 "${dev[@]}") || { cat "$out/echo.log" >&2; exit 1; }
+		echo_t+=("${t% *}")
+		ready_t+=("${t#* }")
+		grep -q 'virtio-net0: mmio@' "$out/echo.log" || { echo "echo has no virtio-net over MMIO:" >&2; cat "$out/echo.log" >&2; exit 1; }
+		guest_us+=("$(sed -n 's/^keel: main after \([0-9]*\) us.*/\1/p' "$out/echo.log" | tr -d '\r')")
+	done
+	local f e r g
+	f=$(printf '%s\n' "${floor_t[@]}" | median)
+	e=$(printf '%s\n' "${echo_t[@]}" | median)
+	r=$(printf '%s\n' "${ready_t[@]}" | median)
+	g=$(printf '%s\n' "${guest_us[@]}" | median)
+	printf '| %s | %d.%d | %d.%d | %d.%d | %s | %d |\n' "$name" $((f / 1000)) $((f / 100 % 10)) $((r / 1000)) \
+		$((r / 100 % 10)) $((e / 1000)) $((e / 100 % 10)) "$(awk -v e="$e" -v f="$f" 'BEGIN { printf "%.3fx", e / f }')" "$g"
+}
+
+echo
+echo "The echo appliance (apps/echo, virtio-net over virtio-mmio version 2): QEMU's launch to the first TCP echo answer, median of $runs runs"
+echo
+echo "| path | floor (ms) | echo's ready line (ms) | first echo answer (ms) | answer / floor | echo in-guest, first instruction to main (us) |"
+echo "|---|---|---|---|---|---|"
+bench_appliance "PVH -kernel, -M microvm (pit=on, no ACPI: device on the command line)" \
+	microvm,x-option-roms=off,rtc=off,pit=on,pic=off,acpi=off
+bench_appliance "PVH -kernel, -M microvm (pit=on, ACPI: device in the DSDT)" \
+	microvm,x-option-roms=off,rtc=off,pit=on,pic=off,acpi=on
+size=$(stat -c %s build/echo.stripped.elf)
+echo
+echo "echo image: $(stat -c %s build/echo.elf) bytes, stripped $size bytes ($((size / 1024)) KiB)"
