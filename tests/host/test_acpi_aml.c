@@ -235,6 +235,17 @@ static void made_by_hand(void **state)
 	assert_int_equal(walk(aml, n, d, 4), 2);
 	assert_int_equal(d[0].base + d[1].base, 0xd0002000ull + 0xd0001000ull);
 
+	/* A parent of no ID of its own whose first objects are its child's:
+	 * only the child is the device. */
+	uint8_t scope[1024];
+	scope[0] = 0x5b;
+	scope[1] = 0x82;
+	size_t sl = 2 + put_pkglength(scope + 2, 4 + in);
+	memcpy(scope + sl, "PAR1", 4);
+	memcpy(scope + sl + 4, inner, in);
+	assert_int_equal(walk(scope, sl + 4 + in, d, 4), 1);
+	assert_string_equal(d[0].name, "KID0");
+
 	/* A package length larger than the table: skipped, not read past. */
 	r = crs(res, 0xd0000000, 0x1000, 9, 0x01, true);
 	n = device(aml, "VIO0", HID, res, r, NULL, 0);
