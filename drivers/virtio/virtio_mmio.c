@@ -224,14 +224,16 @@ static uint16_t mmio_set_vector(struct virtio_device *vd, int queue, uint16_t ve
 
 /* The ISR's meaning (bit 0 a queue, bit 1 the configuration) is
  * InterruptStatus's; reading it does not clear it here, acknowledging
- * does, so the two go together. */
+ * does, so the two go together. Every bit set is acknowledged, defined or
+ * not: a level-triggered line stays raised while any is; only the
+ * defined ones are acted on. */
 static uint8_t mmio_read_isr(struct virtio_device *vd)
 {
 	struct virtio_mmio *vm = VM(vd);
-	uint32_t st = rd(vm, VIRTIO_MMIO_INTERRUPT_STATUS) & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+	uint32_t st = rd(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
 	if (st)
 		wr(vm, VIRTIO_MMIO_INTERRUPT_ACK, st);
-	return (uint8_t)st;
+	return (uint8_t)(st & (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG));
 }
 
 void virtio_mmio_interrupt(void *ctx)
