@@ -11,6 +11,25 @@ for kind in rng console blk net; do
 	done
 done
 
+# The drivers written beside this transport, once the tree has them: the
+# same over MMIO without a change of theirs.
+if grep -q virtio-scsi tests/apps/mtest/app.mk; then
+	for version in legacy modern; do
+		script_test mmio-scsi-$version-acpi tests/boot/t-mmio.sh scsi $version acpi
+	done
+	script_test mmio-scsi-modern-cmdline tests/boot/t-mmio.sh scsi modern cmdline
+else
+	skip_test mmio-scsi "mtest has no virtio-scsi driver in this tree"
+fi
+if grep -q virtio-balloon tests/apps/mtest/app.mk && [ -f tests/boot/balloon_drive.py ]; then
+	for version in legacy modern; do
+		script_test mmio-balloon-$version-acpi tests/boot/t-mmio.sh balloon $version acpi
+	done
+	script_test mmio-balloon-modern-cmdline tests/boot/t-mmio.sh balloon modern cmdline
+else
+	skip_test mmio-balloon "mtest has no virtio-balloon driver in this tree"
+fi
+
 MICROVM=(--kernel "$K" --machine microvm --timeout 60)
 # Hostile or useless command-line windows are reported and skipped: one
 # that does not parse, one where nothing answers, one with no device behind

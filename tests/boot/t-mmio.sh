@@ -7,7 +7,10 @@
 # on a virtconsole of a virtio-serial-device), blk (KeelFS at the root:
 # mtest reads a tree the host made, with the host's SHA-256, and copies
 # it; the host reads the copy back from the image), net (apps/echo on the
-# user network echoes a stream through hostfwd). VERSION: legacy (QEMU's
+# user network echoes a stream through hostfwd), scsi (KeelFS at the root
+# on a scsi-hd behind virtio-scsi: mtest's file system calls), balloon
+# (the host inflates the balloon to its target through QMP while mtest
+# waits). VERSION: legacy (QEMU's
 # default, version 1) or modern (version 2). DISCOVERY: cmdline (acpi=off:
 # QEMU appends virtio_mmio.device= to the command line) or acpi (the
 # DSDT's LNRO0005 devices; QEMU then appends nothing).
@@ -131,5 +134,36 @@ net)
 	grep -aq 'panic' "$tmp/out" && fail "the kernel panicked"
 	echo "PASS: TCP echo over virtio-mmio $version ($discovery): $(tail -1 "$tmp/client")"
 	;;
-*) fail "KIND is rng, console, blk or net" ;;
+scsi)
+	KEELFS=build/keelfs
+	[ -x $KEELFS ] || make -s keelfs >/dev/null || fail "cannot build $KEELFS"
+	$KEELFS mkfs "$tmp/img" 64M >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
+	./run-qemu.sh --kernel build/mtest.elf "${machine[@]}" --timeout 250 --append "root=sda -- files" \
+		-- "${qemu[@]}" -device virtio-scsi-device,id=s0 -drive "file=$tmp/img,if=none,id=d0,format=raw" \
+		-device scsi-hd,drive=d0,bus=s0.0 </dev/null >"$tmp/out" 2>&1
+	rc=$?
+	tr -d '\r' <"$tmp/out" | grep -q '^fs: KeelFS on sda at /$' || { tail -20 "$tmp/out"; fail "the root is not KeelFS on sda"; }
+	check_found scsi virtio-scsi0
+	grep -q 'mtest: files done, 0 failures' "$tmp/out" && [ $rc = 0 ] || { tr -d '\r' <"$tmp/out" | tail -30; fail "mtest files failed (exit status $rc)"; }
+	$KEELFS fsck "$tmp/img" >"$tmp/fsck.log" 2>&1 || { cat "$tmp/fsck.log"; fail "fsck found problems"; }
+	echo "PASS: KeelFS on virtio-scsi over virtio-mmio $version ($discovery), image clean"
+	;;
+balloon)
+	# 256 MiB, 64 of them left to the guest: the balloon takes 192, then
+	# mtest's allocations take them back (deflate-on-oom).
+	./run-qemu.sh --kernel build/mtest.elf "${machine[@]}" --mem 256M --timeout 280 --qmp "$tmp/qmp" \
+		--append "balloon-oom 60 64" -- "${qemu[@]}" -device virtio-balloon-device,id=balloon0,deflate-on-oom=on \
+		</dev/null >"$tmp/out" 2>&1 &
+	qemu_job=$!
+	wait_for_line "$tmp/out" 'mtest: balloon-oom: waiting' 120 || { tail -20 "$tmp/out"; fail "mtest did not start"; }
+	timeout 200 python3 tests/boot/balloon_drive.py "$tmp/qmp" target 64 180 ||
+		{ tail -20 "$tmp/out"; fail "the balloon did not reach 192 MiB"; }
+	wait $qemu_job
+	rc=$?
+	check_found balloon virtio-balloon0
+	grep -q 'virtio-balloon0: at the target, 49152 pages (192 MiB)' "$tmp/out" || fail "the balloon did not reach its target"
+	grep -q 'mtest: balloon-oom ok' "$tmp/out" && [ $rc = 0 ] || { tr -d '\r' <"$tmp/out" | tail -20; fail "the allocations did not all succeed (exit status $rc)"; }
+	echo "PASS: virtio-balloon over virtio-mmio $version ($discovery): inflated to 192 MiB and taken back"
+	;;
+*) fail "KIND is rng, console, blk, net, scsi or balloon" ;;
 esac
