@@ -158,7 +158,19 @@ LIB_SRCS := \
 	lib/stdio.c \
 	lib/errno.c
 
+# APP_DIR=FOLDER builds an application kept anywhere, outside the tree
+# too (a folder with a main.c or an app.mk, as under apps/; its APP_SRCS
+# may be absolute paths); APP then defaults to the folder's name.
+# tools/keel-build writes such a folder for an application's files.
+ifdef APP_DIR
+override APP_DIR := $(abspath $(APP_DIR))
+$(if $(wildcard $(APP_DIR)/.),,$(error APP_DIR: no folder $(APP_DIR)))
+ifeq ($(origin APP),file)
+APP := $(notdir $(APP_DIR))
+endif
+else
 APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP)))
+endif
 ifeq ($(APP_DIR),)
 $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
@@ -174,6 +186,8 @@ APP_OBJS :=
 APP_LIBS :=
 APP_LIBC := musl
 APP_FPU_SRCS :=
+# More flags for the application's own sources (-I, -D, -Wno-error...).
+APP_EXTRA_CFLAGS :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
@@ -181,7 +195,7 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 KEEL_NET := no
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
-APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
+APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 # System-call families an application never calls may stay out of its
@@ -268,7 +282,7 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 
 # Musl applications' sources, compiled for user space.
 ifeq ($(APP_LIBC),musl)
-$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS)
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS) $(APP_EXTRA_CFLAGS)
 endif
 
 # The system-call numbers and names, from the host's Linux headers.
@@ -399,6 +413,13 @@ run: deps
 test: deps
 	@tools/install-deps.sh test
 	@tests/run.sh
+
+# For tools/keel-build: the drivers there are, and the application's.
+.PHONY: list-drivers app-drivers
+list-drivers:
+	@echo $(ALL_DRIVERS)
+app-drivers:
+	@echo $(KEEL_DRIVERS)
 
 # --- the host tool for KeelFS images ---------------------------------------------
 
