@@ -260,7 +260,7 @@ IMAGE := $(BUILD)/$(APP).elf
 ISO := $(BUILD)/$(APP).iso
 
 .PHONY: all run test host-tests clean deps images
-all: $(IMAGE) $(ISO)
+all: $(IMAGE) $(ISO) $(BUILD)/$(APP).xml
 
 # Objects depend on the flags they were built with: changing a flag in
 # this file rebuilds everything it affects.
@@ -398,6 +398,16 @@ $(ISO): $(IMAGE) $(BUILD)/$(APP)/iso/boot/grub/grub.cfg
 	$(say) ISO $@
 	$(Q)cp $(IMAGE) $(BUILD)/$(APP)/iso/boot/keel.elf
 	$(Q)grub-mkrescue -o $@ $(BUILD)/$(APP)/iso 2> $(BUILD)/$(APP)/grub-mkrescue.log || { cat $(BUILD)/$(APP)/grub-mkrescue.log; exit 1; }
+
+# A libvirt domain for the image (tools/libvirt-xml.sh; `virsh define`):
+# the PVH ELF with the ISO's command line, the serial console into
+# build/APP.serial.log, and a virtio-net device on the user network when
+# the image drives one. The VM's status is the log's "keel: exit status".
+$(BUILD)/$(APP).xml: tools/libvirt-xml.sh FORCE
+	@mkdir -p $(BUILD)
+	$(Q)tools/libvirt-xml.sh --name keel-$(APP) --kernel $(IMAGE) --serial-log $(BUILD)/$(APP).serial.log \
+		$(if $(filter virtio-net,$(KEEL_DRIVERS)),--net user) $${KEEL_ISO_CMDLINE:+--append "$$KEEL_ISO_CMDLINE"} >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 FORCE:
 
