@@ -48,6 +48,7 @@ KERNEL_SRCS := \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \
+	kernel/logstamp.c \
 	kernel/bootinfo.c \
 	kernel/mm/memmap.c \
 	kernel/mm/pmm.c \
