@@ -341,23 +341,25 @@ LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
 
 # app.mk chooses the parts (drivers, system-call families): a change to it
 # relinks even when it only removed some.
-$(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
-	@mkdir -p $(dir $@)
-	$(say) LD $@
-	$(Q)$(LD) -r -z noexecstack -o $@.all $(KERNEL_PART)
-	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $@.all $@
-	@rm -f $@.all
+# Each partial link leaves its map (which object each section came
+# from) for tools/image-size.sh.
+$(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
+	@mkdir -p $(dir $(BUILD)/$(APP)/kernel.o)
+	$(say) LD $(BUILD)/$(APP)/kernel.o
+	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
+	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $(BUILD)/$(APP)/kernel.o.all $(BUILD)/$(APP)/kernel.o
+	@rm -f $(BUILD)/$(APP)/kernel.o.all
 
 # The application with the parts of musl it uses (-u pulls the start-up
 # from the archive); only what the kernel calls stays global, so none of
 # the application's names can answer the kernel's own weak references.
-$(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
-	@mkdir -p $(dir $@)
-	$(say) LD $@
-	$(Q)$(LD) -r -z noexecstack -o $@.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
+	@mkdir -p $(dir $(BUILD)/$(APP)/app.o)
+	$(say) LD $(BUILD)/$(APP)/app.o
+	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
-	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $@.all $@
-	@rm -f $@.all
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
+	@rm -f $(BUILD)/$(APP)/app.o.all
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.
@@ -378,7 +380,8 @@ $(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
 
 # The symbol table sits after everything else, so the second link must
 # put every other symbol where the first did: checked, not assumed.
-$(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf
+$(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf $(patsubst %,%.map,$(BUILD)/$(APP)/kernel.o $(APP_PART)) \
+	tools/image-size.sh
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map,$(BUILD)/$(APP).map -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o
 	@$(NM) -n --defined-only $(BUILD)/$(APP)/pass1.elf | grep -v -e ksyms -e app_hlt_ -e __kernel_end > $(BUILD)/$(APP)/syms1
@@ -388,6 +391,10 @@ $(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1
 	$(Q)$(OBJDUMP) -d --no-show-raw-insn $@ > $(BUILD)/$(APP).dis
 	$(Q)$(STRIP) -o $(BUILD)/$(APP).stripped.elf $@
 	@tools/check-image.sh $@
+	@tools/image-size.sh $(BUILD)/$(APP).map $(patsubst %,%.map,$(BUILD)/$(APP)/kernel.o $(APP_PART)) \
+		>$(BUILD)/$(APP).size
+	@echo "  SIZE    $@: $$(stat -c %s $(BUILD)/$(APP).stripped.elf) bytes stripped, by part (build/$(APP).size):"
+	@cat $(BUILD)/$(APP).size
 
 $(BUILD)/$(APP)/iso/boot/grub/grub.cfg: tools/grub.cfg.in FORCE
 	@mkdir -p $(dir $@)

@@ -20,3 +20,5 @@ boot_test log-pci-driver 0 '^pci 00:01\.0 Unclassified device \[00ff\]: .* \[1af
 boot_test log-timestamps 0 '^\[ +0\.[0-9]{6}\] cpu: TSC ' '^\[ +[0-9]+\.[0-9]{6}\] pci 00:01\.0 .*, driver virtio-rng0$' \
 	'^\[ +[0-9]+\.[0-9]{6}\] keel: main after [0-9]+ us$' '^\[ +[0-9]+\.[0-9]{6}\] keel: exit status 0$' \
 	-- --kernel build/ktest.elf --append "timestamps -- args" --device virtio-rng-pci
+# The build's summary of each image by part adds up to size(1)'s counts.
+script_test image-size tests/boot/t-image-size.sh
