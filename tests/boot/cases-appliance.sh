@@ -22,3 +22,6 @@ boot_test log-timestamps 0 '^\[ +0\.[0-9]{6}\] cpu: TSC ' '^\[ +[0-9]+\.[0-9]{6}
 	-- --kernel build/ktest.elf --append "timestamps -- args" --device virtio-rng-pci
 # The build's summary of each image by part adds up to size(1)'s counts.
 script_test image-size tests/boot/t-image-size.sh
+# The domains' XML against libvirt's schema, run-qemu.sh --libvirt's
+# refusals, and QEMU's command for --net tap= and --gdb.
+script_test libvirt-xml tests/boot/t-libvirt-xml.sh

@@ -2,8 +2,9 @@
 # An application from outside the tree, built by tools/keel-build as a
 # user would: tests/outoftree (two C files and a disk folder) copied into
 # a temporary folder, built from there, and booted as the PVH ELF and as
-# the ISO with the disk the command made. The program reads a file of its
-# disk and exits with the number of words in it (8).
+# the ISO (under BIOS, and for the sources under UEFI too) with the disk
+# the command made. The program reads a file of its disk and exits with
+# the number of words in it (8).
 #
 #   t-outoftree.sh sources     the C files given to the command
 #   t-outoftree.sh prebuilt    objects and a static library compiled with
@@ -45,7 +46,13 @@ sources)
 	"$top/tools/keel-build" -o "$tmp/out" --name "$name" --drivers virtio-blk --cmdline "-- /data/greeting" \
 		--disk-dir disk main.c words.c >"$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; fail "keel-build failed"; }
 	boot_both
-	echo "PASS: built from sources outside the tree; PVH and ISO read the disk and exited 8"
+	# The same ISO under UEFI firmware.
+	"$top/run-qemu.sh" --iso "$tmp/out/$name.iso" --uefi --disk "$tmp/out/$name.img" --accel tcg --timeout 120 \
+		>"$tmp/uefi.log" 2>&1
+	rc=$?
+	tr -d '\r' <"$tmp/uefi.log" | grep -q "^$want_text$" || { tail -20 "$tmp/uefi.log"; fail "UEFI: the file was not read"; }
+	[ $rc = 8 ] || fail "UEFI: exit status $rc, not 8"
+	echo "PASS: built from sources outside the tree; PVH, and the ISO under BIOS and UEFI, read the disk and exited 8"
 	;;
 prebuilt)
 	musl-gcc -O2 -c main.c -o main.o && musl-gcc -O2 -c words.c -o words.o && ar rcs libwords.a words.o ||
