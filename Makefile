@@ -285,6 +285,8 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 ifeq ($(APP_LIBC),musl)
 $(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS) $(APP_EXTRA_CFLAGS)
 endif
+# app.mk may change their flags (APP_EXTRA_CFLAGS).
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): $(wildcard $(APP_DIR)/app.mk)
 
 # The system-call numbers and names, from the host's Linux headers.
 $(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh tools/bpe.awk
