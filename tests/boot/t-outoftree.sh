@@ -8,7 +8,8 @@
 #
 #   t-outoftree.sh sources     the C files given to the command
 #   t-outoftree.sh prebuilt    objects and a static library compiled with
-#                              musl-gcc first, given to the command
+#                              musl-gcc first, given to the command, with
+#                              the system calls it never makes left out
 #   t-outoftree.sh errors      a missing file, an unknown driver and a
 #                              source that does not compile, each refused
 #                              with its message and status
@@ -58,7 +59,7 @@ prebuilt)
 	musl-gcc -O2 -c main.c -o main.o && musl-gcc -O2 -c words.c -o words.o && ar rcs libwords.a words.o ||
 		fail "musl-gcc could not build the objects"
 	"$top/tools/keel-build" -o "$tmp/out" --name "$name" --drivers virtio-blk --cmdline "-- /data/greeting" \
-		--disk-dir disk main.o libwords.a >"$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; fail "keel-build failed"; }
+		--syscalls-out "sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c" --disk-dir disk main.o libwords.a >"$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; fail "keel-build failed"; }
 	boot_both
 	echo "PASS: built from musl-gcc objects and a library; PVH and ISO read the disk and exited 8"
 	;;
@@ -77,6 +78,7 @@ errors)
 	expect 2 "no such folder for the disk" --name "$name" --disk-dir nodisk main.c words.c
 	expect 2 "the name 'hello' is taken by apps/hello" --name hello main.c words.c
 	expect 2 "not a C source" --name "$name" disk/data/greeting
+	expect 2 "'sys/nothing.c' is not a file of sys/" --name "$name" --syscalls-out sys/nothing.c main.c words.c
 	[ -e "$tmp/bad-out" ] && fail "a refused build made its output folder"
 	echo 'int main(void) { return not_declared; }' >broken.c
 	expect 1 "error: .not_declared. undeclared" --name "$name" broken.c
