@@ -48,6 +48,7 @@ KERNEL_SRCS := \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \
+	kernel/logstamp.c \
 	kernel/bootinfo.c \
 	kernel/mm/memmap.c \
 	kernel/mm/pmm.c \
@@ -162,7 +163,19 @@ LIB_SRCS := \
 	lib/stdio.c \
 	lib/errno.c
 
+# APP_DIR=FOLDER builds an application kept anywhere, outside the tree
+# too (a folder with a main.c or an app.mk, as under apps/; its APP_SRCS
+# may be absolute paths); APP then defaults to the folder's name.
+# tools/keel-build writes such a folder for an application's files.
+ifdef APP_DIR
+override APP_DIR := $(abspath $(APP_DIR))
+$(if $(wildcard $(APP_DIR)/.),,$(error APP_DIR: no folder $(APP_DIR)))
+ifeq ($(origin APP),file)
+APP := $(notdir $(APP_DIR))
+endif
+else
 APP_DIR := $(firstword $(wildcard apps/$(APP) tests/apps/$(APP)))
+endif
 ifeq ($(APP_DIR),)
 $(error no application '$(APP)' under apps/ or tests/apps/)
 endif
@@ -178,6 +191,8 @@ APP_OBJS :=
 APP_LIBS :=
 APP_LIBC := musl
 APP_FPU_SRCS :=
+# More flags for the application's own sources (-I, -D, -Wno-error...).
+APP_EXTRA_CFLAGS :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
@@ -185,7 +200,7 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 KEEL_NET := no
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
-APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
+APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 # System-call families an application never calls may stay out of its
@@ -250,7 +265,7 @@ IMAGE := $(BUILD)/$(APP).elf
 ISO := $(BUILD)/$(APP).iso
 
 .PHONY: all run test host-tests clean deps images
-all: $(IMAGE) $(ISO)
+all: $(IMAGE) $(ISO) $(BUILD)/$(APP).xml
 
 # Objects depend on the flags they were built with: changing a flag in
 # this file rebuilds everything it affects.
@@ -272,8 +287,10 @@ $(KOBJ)/%.S.o: %.S $(FLAGS_STAMP)
 
 # Musl applications' sources, compiled for user space.
 ifeq ($(APP_LIBC),musl)
-$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS)
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): KCFLAGS = $(APP_CFLAGS) $(APP_EXTRA_CFLAGS)
 endif
+# app.mk may change their flags (APP_EXTRA_CFLAGS).
+$(patsubst %,$(KOBJ)/%.o,$(APP_SRCS)): $(wildcard $(APP_DIR)/app.mk)
 
 # The system-call numbers and names, from the host's Linux headers.
 $(BUILD)/gen/syscall_nr.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h tools/gen-syscall-names.sh tools/bpe.awk
@@ -330,23 +347,25 @@ LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
 
 # app.mk chooses the parts (drivers, system-call families): a change to it
 # relinks even when it only removed some.
-$(BUILD)/$(APP)/kernel.o: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
-	@mkdir -p $(dir $@)
-	$(say) LD $@
-	$(Q)$(LD) -r -z noexecstack -o $@.all $(KERNEL_PART)
-	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $@.all $@
-	@rm -f $@.all
+# Each partial link leaves its map (which object each section came
+# from) for tools/image-size.sh.
+$(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
+	@mkdir -p $(dir $(BUILD)/$(APP)/kernel.o)
+	$(say) LD $(BUILD)/$(APP)/kernel.o
+	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
+	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $(BUILD)/$(APP)/kernel.o.all $(BUILD)/$(APP)/kernel.o
+	@rm -f $(BUILD)/$(APP)/kernel.o.all
 
 # The application with the parts of musl it uses (-u pulls the start-up
 # from the archive); only what the kernel calls stays global, so none of
 # the application's names can answer the kernel's own weak references.
-$(BUILD)/$(APP)/app.o: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
-	@mkdir -p $(dir $@)
-	$(say) LD $@
-	$(Q)$(LD) -r -z noexecstack -o $@.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
+	@mkdir -p $(dir $(BUILD)/$(APP)/app.o)
+	$(say) LD $(BUILD)/$(APP)/app.o
+	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
-	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $@.all $@
-	@rm -f $@.all
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
+	@rm -f $(BUILD)/$(APP)/app.o.all
 
 # The symbol table, and the application's hlt instructions (crashes on
 # purpose: tools/gen-hlt-sites.sh), empty for the first link.
@@ -367,7 +386,8 @@ $(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
 
 # The symbol table sits after everything else, so the second link must
 # put every other symbol where the first did: checked, not assumed.
-$(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf
+$(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1.elf $(patsubst %,%.map,$(BUILD)/$(APP)/kernel.o $(APP_PART)) \
+	tools/image-size.sh
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -Wl,-Map,$(BUILD)/$(APP).map -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o
 	@$(NM) -n --defined-only $(BUILD)/$(APP)/pass1.elf | grep -v -e ksyms -e app_hlt_ -e __kernel_end > $(BUILD)/$(APP)/syms1
@@ -377,6 +397,10 @@ $(IMAGE): $(LINK_OBJS) $(BUILD)/$(APP)/ksyms.S.o linker.ld $(BUILD)/$(APP)/pass1
 	$(Q)$(OBJDUMP) -d --no-show-raw-insn $@ > $(BUILD)/$(APP).dis
 	$(Q)$(STRIP) -o $(BUILD)/$(APP).stripped.elf $@
 	@tools/check-image.sh $@
+	@tools/image-size.sh $(BUILD)/$(APP).map $(patsubst %,%.map,$(BUILD)/$(APP)/kernel.o $(APP_PART)) \
+		>$(BUILD)/$(APP).size
+	@echo "  SIZE    $@: $$(stat -c %s $(BUILD)/$(APP).stripped.elf) bytes stripped, by part (build/$(APP).size):"
+	@cat $(BUILD)/$(APP).size
 
 $(BUILD)/$(APP)/iso/boot/grub/grub.cfg: tools/grub.cfg.in FORCE
 	@mkdir -p $(dir $@)
@@ -388,6 +412,16 @@ $(ISO): $(IMAGE) $(BUILD)/$(APP)/iso/boot/grub/grub.cfg
 	$(say) ISO $@
 	$(Q)cp $(IMAGE) $(BUILD)/$(APP)/iso/boot/keel.elf
 	$(Q)grub-mkrescue -o $@ $(BUILD)/$(APP)/iso 2> $(BUILD)/$(APP)/grub-mkrescue.log || { cat $(BUILD)/$(APP)/grub-mkrescue.log; exit 1; }
+
+# A libvirt domain for the image (tools/libvirt-xml.sh; `virsh define`):
+# the PVH ELF with the ISO's command line, the serial console into
+# build/APP.serial.log, and a virtio-net device on the user network when
+# the image drives one. The VM's status is the log's "keel: exit status".
+$(BUILD)/$(APP).xml: tools/libvirt-xml.sh FORCE
+	@mkdir -p $(BUILD)
+	$(Q)tools/libvirt-xml.sh --name keel-$(APP) --kernel $(IMAGE) --serial-log $(BUILD)/$(APP).serial.log \
+		$(if $(filter virtio-net,$(KEEL_DRIVERS)),--net user) $${KEEL_ISO_CMDLINE:+--append "$$KEEL_ISO_CMDLINE"} >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 FORCE:
 
@@ -403,6 +437,13 @@ run: deps
 test: deps
 	@tools/install-deps.sh test
 	@tests/run.sh
+
+# For tools/keel-build: the drivers there are, and the application's.
+.PHONY: list-drivers app-drivers
+list-drivers:
+	@echo $(ALL_DRIVERS)
+app-drivers:
+	@echo $(KEEL_DRIVERS)
 
 # --- the host tool for KeelFS images ---------------------------------------------
 

@@ -46,11 +46,19 @@ usage: run-qemu.sh (--kernel FILE | --iso FILE) [options] [-- QEMU-ARGS...]
   --net user[,OPTS]   attach a virtio-net device on QEMU's user network (slirp);
                       OPTS are -netdev user's, e.g. hostfwd=tcp:127.0.0.1:8080-:80
                       (may repeat: one device each)
+  --net tap=IFNAME    attach a virtio-net device on an existing tap interface
+                      (ip tuntap add IFNAME mode tap; no vhost-net)
   --qmp SOCKET        serve QEMU's machine protocol (QMP) on the UNIX socket
                       SOCKET (device_add, balloon, query-*; tests/boot/qmp.py)
   --no-debug-exit     leave out the isa-debug-exit device (the kernel then
                       powers off through ACPI: the status is lost)
+  --gdb[=PORT]        start QEMU's gdb stub on PORT (default 1234), the VM
+                      stopped before its first instruction, and print the gdb
+                      command that attaches with the image's symbols
   --dry-run           print the QEMU command instead of running it
+  --libvirt           print a libvirt domain (XML) for these options instead
+                      of running (tools/libvirt-xml.sh; the serial console
+                      goes to --serial-log, default IMAGE.serial.log)
   -h, --help          this text
 
 Exit status: the application's (0..127), or 200 (QEMU ended without the
@@ -66,7 +74,10 @@ die_usage() {
 }
 
 disk_dev= kernel= iso= uefi=0 append= have_append=0 accel= machine=q35 cpu= mem=128M timeout_s= serial_log= dry_run=0 debug_exit=1 qmp=
+gdb_port= libvirt=0
 extra=()
+# What --libvirt hands to tools/libvirt-xml.sh, and the options it cannot.
+lv_args=() lv_refused=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -82,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--serial-log) [ $# -ge 2 ] || die_usage "--serial-log needs a file"; serial_log=$2; shift 2 ;;
 	--disk)
 		[ $# -ge 2 ] || die_usage "--disk needs a file"
+		lv_args+=(--disk "$2")
 		n=${#extra[@]}
 		extra+=(-drive "file=$2,if=none,id=disk$n,format=raw" -device "virtio-blk-pci,drive=disk$n")
 		disk_dev=$((n + 3))
@@ -90,19 +102,34 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die_usage "--disk-opts needs properties"
 		[ -n "$disk_dev" ] || die_usage "--disk-opts follows a --disk"
 		extra[disk_dev]+=",$2"
+		lv_refused+=(--disk-opts)
 		shift 2 ;;
-	--device) [ $# -ge 2 ] || die_usage "--device needs a spec"; extra+=(-device "$2"); shift 2 ;;
+	--device) [ $# -ge 2 ] || die_usage "--device needs a spec"; extra+=(-device "$2"); lv_args+=(--device "$2"); shift 2 ;;
 	--net)
-		[ $# -ge 2 ] || die_usage "--net needs user[,OPTS]"
-		case $2 in user | user,*) ;; *) die_usage "--net supports user[,OPTS]" ;; esac
+		[ $# -ge 2 ] || die_usage "--net needs user[,OPTS] or tap=IFNAME"
 		n=${#extra[@]}
-		extra+=(-netdev "$2,id=net$n" -device "virtio-net-pci,netdev=net$n")
+		case $2 in
+		user | user,*) extra+=(-netdev "$2,id=net$n") ;;
+		# A tap someone else made and owns: no scripts; QEMU's own
+		# virtio-net back end, since /dev/vhost-net is not everywhere.
+		tap=?*) extra+=(-netdev "tap,id=net$n,ifname=${2#tap=},script=no,downscript=no,vhost=off") ;;
+		*) die_usage "--net is user[,OPTS] or tap=IFNAME" ;;
+		esac
+		extra+=(-device "virtio-net-pci,netdev=net$n")
+		lv_args+=(--net "$2")
 		shift 2 ;;
-	--qmp) [ $# -ge 2 ] || die_usage "--qmp needs a socket path"; qmp=$2; shift 2 ;;
-	--no-debug-exit) debug_exit=0; shift ;;
+	--qmp) [ $# -ge 2 ] || die_usage "--qmp needs a socket path"; qmp=$2; lv_refused+=(--qmp); shift 2 ;;
+	--no-debug-exit) debug_exit=0; lv_args+=(--no-debug-exit); shift ;;
+	--gdb) gdb_port=1234; lv_refused+=(--gdb); shift ;;
+	--gdb=*)
+		gdb_port=${1#--gdb=}
+		[[ $gdb_port =~ ^[0-9]+$ ]] && [ "$gdb_port" -ge 1 ] && [ "$gdb_port" -le 65535 ] || die_usage "--gdb=PORT takes a TCP port"
+		lv_refused+=(--gdb)
+		shift ;;
 	--dry-run) dry_run=1; shift ;;
+	--libvirt) libvirt=1; shift ;;
 	-h | --help) usage; exit 0 ;;
-	--) shift; extra+=("$@"); break ;;
+	--) shift; extra+=("$@"); [ $# -gt 0 ] && lv_refused+=("QEMU arguments after --"); break ;;
 	*) die_usage "unknown option '$1'" ;;
 	esac
 done
@@ -115,6 +142,28 @@ done
 [ -n "$timeout_s" ] && ! [[ $timeout_s =~ ^[0-9]+(\.[0-9]+)?$ ]] && die_usage "--timeout takes seconds"
 case $machine in pc | q35 | microvm) ;; *) die_usage "--machine is pc, q35 or microvm" ;; esac
 [ "$machine" = microvm ] && [ -n "$iso" ] && die_usage "microvm has no firmware to boot an ISO; use --kernel"
+
+# --libvirt: the same VM as a libvirt domain, named after the image; its
+# serial console goes to a file (libvirt's QEMU runs detached from us).
+if [ $libvirt = 1 ]; then
+	[ $uefi = 1 ] && lv_refused+=(--uefi)
+	[ "$accel" = kvm ] && lv_refused+=("--accel kvm")
+	[ -n "$cpu" ] && lv_refused+=(--cpu)
+	[ "$machine" = microvm ] && lv_refused+=("--machine microvm")
+	[ ${#lv_refused[@]} -gt 0 ] && die_usage "--libvirt cannot express: ${lv_refused[*]}"
+	image=${kernel:-$iso}
+	base=$(basename "$image")
+	base=${base%.*}
+	lv_args+=(--name "keel-$base" --machine "$machine" --mem "$mem" --serial-log "${serial_log:-${image%.*}.serial.log}")
+	if [ -n "$kernel" ]; then lv_args+=(--kernel "$kernel"); else lv_args+=(--iso "$iso"); fi
+	# An ISO's command line is its grub.cfg's: libvirt has no fw_cfg
+	# element for the one --append would give.
+	if [ $have_append = 1 ]; then
+		[ -n "$kernel" ] || die_usage "--libvirt with --iso boots the ISO's own command line: leave out --append"
+		lv_args+=(--append "$append")
+	fi
+	exec "$(dirname "$0")/tools/libvirt-xml.sh" "${lv_args[@]}"
+fi
 
 qemu=$(command -v qemu-system-x86_64) || {
 	echo "run-qemu.sh: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)" >&2
@@ -179,12 +228,28 @@ else
 	fi
 fi
 [ -n "$qmp" ] && args+=(-qmp "unix:$qmp,server=on,wait=off")
+# The gdb stub, the CPU stopped at reset until gdb says continue. The
+# image keeps its symbols (build/APP.elf is not stripped; an ISO's is the
+# ELF of the same name beside it).
+if [ -n "$gdb_port" ]; then
+	args+=(-gdb "tcp::$gdb_port" -S)
+	symbols=${kernel:-${iso%.iso}.elf}
+	[ -f "$symbols" ] || symbols=IMAGE.elf
+fi
 args+=("${extra[@]}")
 
 if [ $dry_run = 1 ]; then
 	printf '%q ' "$qemu" "${args[@]}"
 	echo
 	exit 0
+fi
+
+if [ -n "$gdb_port" ]; then
+	{
+		echo "run-qemu.sh: the VM waits for gdb on port $gdb_port; attach with:"
+		echo "  gdb $(printf '%q' "$symbols") -ex 'target remote :$gdb_port'"
+		echo "  (hbreak FUNCTION: breakpoints set before the image is loaded must be hardware ones)"
+	} >&2
 fi
 
 if [ -n "$timeout_s" ]; then

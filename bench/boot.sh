@@ -68,6 +68,7 @@ bench_path() {
 	shift
 	local floor_t=() hello_t=() guest_us=()
 	for ((i = 0; i < runs; i++)); do
+		echo "$name: run $((i + 1)) of $runs" >&2
 		local fargs=() hargs=() a
 		for a in "$@"; do
 			fargs+=("${a//@ELF@/$out/floor.elf}")

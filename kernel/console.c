@@ -13,7 +13,9 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
+#include "kernel/clock.h"
 #include "kernel/init.h"
+#include "kernel/logstamp.h"
 #include "kernel/option.h"
 #include "lib/format.h"
 
@@ -30,6 +32,17 @@ static void set_quiet(const char *value) { console_log_level = LOG_WARN; }
 static void set_debug(const char *value) { console_log_level = LOG_DEBUG; }
 KERNEL_OPTION("quiet", set_quiet);
 KERNEL_OPTION("debug", set_debug);
+
+/* "timestamps": the kernel's lines begin with the time since boot, as
+ * dmesg shows them. Off by default: the log's lines then begin with what
+ * says what they are, which scripts match. */
+static bool stamping;
+static void set_timestamps(const char *value) { stamping = true; }
+KERNEL_OPTION("timestamps", set_timestamps);
+/* Whether the console's last byte ended a line (anyone's: an
+ * application's output without a newline leaves the kernel's next
+ * message mid-line, unstamped). */
+static bool console_line_start = true;
 
 static console_sink_fn sinks[MAX_SINKS];
 static void (*flushers[MAX_SINKS])(void);
@@ -78,6 +91,8 @@ static void write_out(const char *s, size_t n, bool crlf)
 	else
 		serial_write_raw(s, n);
 	remember(s, n);
+	if (n > 0)
+		console_line_start = s[n - 1] == '\n';
 	if (panicking) {
 		if (emergency_sink)
 			emergency_sink(s, n);
@@ -131,6 +146,9 @@ void console_panic_mode(void)
 struct buffered {
 	char buf[160];
 	size_t len;
+	char stamp[LOGSTAMP_MAX];
+	size_t stamp_len;
+	bool line_start;
 };
 
 static void buffered_put(void *ctx, const char *s, size_t n)
@@ -151,11 +169,22 @@ static void buffered_put(void *ctx, const char *s, size_t n)
 	}
 }
 
+static void stamped_put(void *ctx, const char *s, size_t n)
+{
+	struct buffered *b = ctx;
+	logstamp_lines(buffered_put, b, s, n, b->stamp, b->stamp_len, &b->line_start);
+}
+
 int kvprintf(const char *fmt, va_list ap)
 {
 	struct buffered b;
 	b.len = 0;
-	int n = format_v(buffered_put, &b, fmt, ap);
+	/* One time for the whole message: its lines were one event. */
+	if (stamping) {
+		b.stamp_len = logstamp_format(b.stamp, clock_ns());
+		b.line_start = console_line_start;
+	}
+	int n = format_v(stamping ? stamped_put : buffered_put, &b, fmt, ap);
 	if (b.len)
 		console_write(b.buf, b.len);
 	return n;

@@ -22,6 +22,7 @@ enum init_level {
 	INIT_CORE,   /* kernel services on them: timers */
 	INIT_BUS,    /* buses: PCI enumeration */
 	INIT_DEVICE, /* device drivers attach to what the buses found */
+	INIT_BOUND,  /* reports of what the drivers took (lspci's lines) */
 	INIT_LATE,   /* anything that needs devices */
 	INIT_LEVELS
 };

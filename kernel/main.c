@@ -201,8 +201,8 @@ static void apply_kernel_options(const struct cmdline *cl)
 
 /* The boot-time mark of each level names it. */
 static const char *const level_name[INIT_LEVELS] = {
-	[INIT_ARCH] = "init: arch",	[INIT_CORE] = "init: core", [INIT_BUS] = "init: bus",
-	[INIT_DEVICE] = "init: device", [INIT_LATE] = "init: late",
+	[INIT_ARCH] = "init: arch",	[INIT_CORE] = "init: core",   [INIT_BUS] = "init: bus",
+	[INIT_DEVICE] = "init: device", [INIT_BOUND] = "init: bound", [INIT_LATE] = "init: late",
 };
 
 /* Runs the init calls of one level that this image holds; a level with
@@ -292,6 +292,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	kinfo("\n");
 	run_init_level(INIT_BUS);
 	run_init_level(INIT_DEVICE);
+	run_init_level(INIT_BOUND);
 	run_init_level(INIT_LATE);
 
 	boot_us = clock_ns() / 1000;

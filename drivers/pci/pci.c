@@ -190,6 +190,8 @@ static void log_device(const struct pci_device *d)
 		kinfo(", MSI-X");
 	if (d->msi_cap)
 		kinfo(", MSI");
+	if (d->driver)
+		kinfo(", driver %s", d->driver);
 	kinfo("\n");
 	for (int i = 0; i < 6; i++) {
 		const struct pci_bar *b = &d->bar[i];
@@ -247,7 +249,9 @@ static void add_function(uint16_t seg, uint8_t bus, uint8_t slot, uint8_t func, 
 		devices = d;
 	devices_tail = d;
 	ndevices++;
-	log_device(d);
+	/* The device's line waits for its driver (pci_log_devices); what a
+	 * boot that stops in an attach found is in the debug log. */
+	kdebug("pci: found %02x:%02x.%x [%04x:%04x]\n", bus, slot, func, d->vendor_id, d->device_id);
 
 	if (d->header_type == 1 && d->class_code == 0x06 && (d->subclass == 0x04 || d->subclass == 0x09)) {
 		uint8_t secondary = pci_read8(d, PCI_SECONDARY_BUS);
@@ -300,6 +304,13 @@ void pci_init(void)
 			scan_bus(ecam[i].segment, ecam[i].bus_start, NULL, 0);
 }
 INIT_CALL(INIT_BUS, pci_init);
+
+static void pci_log_devices(void)
+{
+	for (const struct pci_device *d = devices; d; d = d->next)
+		log_device(d);
+}
+INIT_CALL(INIT_BOUND, pci_log_devices);
 
 struct pci_device *pci_next(struct pci_device *after) { return after ? after->next : devices; }
 unsigned pci_count(void) { return ndevices; }

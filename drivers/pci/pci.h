@@ -59,10 +59,13 @@ struct pci_device {
 	uint8_t msi_cap, msix_cap; /* offsets in configuration space, 0 if none */
 	struct pci_device *bridge; /* the bridge above, NULL on the root bus */
 	bool claimed;		   /* a driver took it */
+	const char *driver;	   /* the name the driver gave it (virtio-rng0), once attached */
 	struct pci_device *next;
 };
 
-/* Enumerates every bus, logging a line per device (lspci -nn style). */
+/* Enumerates every bus. Once the drivers have attached, a line per device
+ * is logged, as lspci -nn -k would put it: address, class, vendor and
+ * device with their IDs, interrupts, and the driver bound. */
 void pci_init(void);
 
 /* Iterates over the devices found: start with NULL. */

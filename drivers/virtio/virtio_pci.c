@@ -275,6 +275,7 @@ static void virtio_pci_attach(struct pci_device *d, const struct virtio_driver *
 	}
 	kinfo("%s: %02x:%02x.%x, %s interface, %s, features 0x%lx\n", vd->name, d->bus, d->slot, d->func, vd->ops->name,
 	      virtio_irq_mode_name(vd->irq_mode), vd->features);
+	d->driver = vd->name;
 	virtio_device_add(vd);
 	return;
 

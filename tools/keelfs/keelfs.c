@@ -171,8 +171,9 @@ struct progress {
 
 static void show_progress(struct progress *p, bool last)
 {
+	/* Each second on a terminal; into a log or a pipe, the total only. */
 	time_t now = time(NULL);
-	if (!last && now == p->last)
+	if (!last && (now == p->last || !isatty(STDERR_FILENO)))
 		return;
 	p->last = now;
 	fprintf(stderr, "\rkeelfs: copied %llu files, %llu MiB%s", (unsigned long long)p->files,
