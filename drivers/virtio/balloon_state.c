@@ -3,9 +3,13 @@
  * of page numbers in blocks of one page each, allocated as the balloon
  * grows: the list costs 1/1024 of what it holds, where an array sized for
  * all of RAM would cost 1/1024 of RAM whether the balloon is used or not.
- * Deflating gives back the pages taken last, so that pages taken in a row
- * (the allocator hands single pages out in address order) come back as
- * runs that larger allocations can use.
+ * Deflating gives back the pages taken first: the allocator hands single
+ * pages out in address order, so each batch given back lies just above
+ * the one before, and an allocation larger than a batch (or the rest of
+ * the run a previous one left) finds them joined in one run. Given back
+ * last-taken first, each batch would lie below the one before, and every
+ * allocation of a little more than a batch would strand the rest of the
+ * run it took from: half the memory deflated for nothing.
  */
 #include "drivers/virtio/balloon_state.h"
 
@@ -24,21 +28,40 @@ int balloon_init(struct balloon *b, const struct balloon_mem *mem, uint32_t max_
 	return b->block ? 0 : -ENOMEM;
 }
 
-static uint32_t *slot(struct balloon *b, uint32_t i)
+/* The list is a ring over nblocks * BALLOON_BLOCK_PFNS places: taken
+ * pages join at the tail, deflated ones leave from the head. */
+static uint32_t ring_size(const struct balloon *b) { return b->nblocks * BALLOON_BLOCK_PFNS; }
+static uint32_t place(const struct balloon *b, uint32_t k)
 {
-	return &b->block[i / BALLOON_BLOCK_PFNS][i % BALLOON_BLOCK_PFNS];
+	return (uint32_t)(((uint64_t)b->head + k) % ring_size(b));
+}
+static uint32_t *slot(struct balloon *b, uint32_t pos)
+{
+	return &b->block[pos / BALLOON_BLOCK_PFNS][pos % BALLOON_BLOCK_PFNS];
 }
 
-/* Drops the last n pages of the list, giving each back when give. */
-static void pop_pages(struct balloon *b, uint32_t n, bool give)
+static void block_put(struct balloon *b, uint32_t blk)
+{
+	b->mem.block_free(b->mem.ctx, b->block[blk]);
+	b->block[blk] = NULL;
+}
+
+/* Drops the first n pages of the list, giving each back when give; a
+ * block is freed when the head leaves it and the tail is not in it. */
+static void pop_front(struct balloon *b, uint32_t n, bool give)
 {
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = --b->held;
+		uint32_t pos = b->head;
 		if (give)
-			b->mem.give_page(b->mem.ctx, (uint64_t)*slot(b, i) << VIRTIO_BALLOON_PFN_SHIFT);
-		if (i % BALLOON_BLOCK_PFNS == 0) {
-			b->mem.block_free(b->mem.ctx, b->block[i / BALLOON_BLOCK_PFNS]);
-			b->block[i / BALLOON_BLOCK_PFNS] = NULL;
+			b->mem.give_page(b->mem.ctx, (uint64_t)*slot(b, pos) << VIRTIO_BALLOON_PFN_SHIFT);
+		b->head = place(b, 1);
+		b->held--;
+		uint32_t blk = pos / BALLOON_BLOCK_PFNS;
+		if (b->held == 0) {
+			block_put(b, blk);
+			b->head = 0;
+		} else if (b->head / BALLOON_BLOCK_PFNS != blk && place(b, b->held - 1) / BALLOON_BLOCK_PFNS != blk) {
+			block_put(b, blk);
 		}
 	}
 }
@@ -47,7 +70,7 @@ void balloon_release(struct balloon *b)
 {
 	if (b->block == NULL)
 		return;
-	pop_pages(b, b->held, true);
+	pop_front(b, b->held, true);
 	free(b->block);
 	b->block = NULL;
 }
@@ -69,10 +92,11 @@ static uint32_t inflate(struct balloon *b, uint32_t want)
 {
 	uint32_t n = 0;
 	while (n < want && b->held < b->max_pages && b->mem.free_pages(b->mem.ctx) > b->floor_pages) {
-		uint32_t i = b->held;
-		if (i % BALLOON_BLOCK_PFNS == 0) {
-			b->block[i / BALLOON_BLOCK_PFNS] = b->mem.block_alloc(b->mem.ctx);
-			if (b->block[i / BALLOON_BLOCK_PFNS] == NULL)
+		uint32_t pos = place(b, b->held), blk = pos / BALLOON_BLOCK_PFNS;
+		bool fresh = b->block[blk] == NULL;
+		if (fresh) {
+			b->block[blk] = b->mem.block_alloc(b->mem.ctx);
+			if (b->block[blk] == NULL)
 				break;
 		}
 		uint64_t phys = b->mem.take_page(b->mem.ctx);
@@ -83,25 +107,23 @@ static uint32_t inflate(struct balloon *b, uint32_t want)
 			phys = 0;
 		}
 		if (phys == 0) {
-			if (i % BALLOON_BLOCK_PFNS == 0) {
-				b->mem.block_free(b->mem.ctx, b->block[i / BALLOON_BLOCK_PFNS]);
-				b->block[i / BALLOON_BLOCK_PFNS] = NULL;
-			}
+			if (fresh)
+				block_put(b, blk);
 			break;
 		}
 		uint32_t pfn = (uint32_t)(phys >> VIRTIO_BALLOON_PFN_SHIFT);
-		*slot(b, i) = pfn;
+		*slot(b, pos) = pfn;
 		b->held++;
 		b->pfn[n++] = pfn;
 	}
 	return n;
 }
 
-/* The last n pages of the list into the batch. */
+/* The first n pages of the list into the batch. */
 static void deflate(struct balloon *b, uint32_t n)
 {
 	for (uint32_t k = 0; k < n; k++)
-		b->pfn[k] = *slot(b, b->held - n + k);
+		b->pfn[k] = *slot(b, place(b, k));
 	b->nbatch = n;
 	b->op = BALLOON_DEFLATE;
 }
@@ -137,7 +159,7 @@ enum balloon_op balloon_reclaim_batch(struct balloon *b)
 void balloon_batch_done(struct balloon *b, bool ok)
 {
 	if (ok && b->op == BALLOON_DEFLATE)
-		pop_pages(b, b->nbatch, true);
+		pop_front(b, b->nbatch, true);
 	b->op = BALLOON_AT_TARGET;
 	b->nbatch = 0;
 }

@@ -43,6 +43,7 @@ struct balloon {
 	struct balloon_mem mem;
 	uint32_t **block; /* the held list: page numbers in the order taken */
 	uint32_t nblocks; /* entries of block[] (enough for max_pages) */
+	uint32_t head;	  /* the list's first place (it is a ring) */
 	uint32_t held;	  /* pages in the list */
 	uint32_t max_pages;
 	uint64_t floor_pages; /* free pages inflation never goes below */
@@ -71,7 +72,7 @@ void balloon_release(struct balloon *b);
 bool balloon_set_target(struct balloon *b, uint32_t num_pages);
 
 /* The next batch toward the target: fills b->pfn (inflate: pages taken,
- * already in the list; deflate: the last pages taken, still in it). Not
+ * already in the list; deflate: the first pages taken, still in it). Not
  * to be called while a batch is with the device. */
 enum balloon_op balloon_next_batch(struct balloon *b);
 

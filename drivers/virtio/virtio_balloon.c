@@ -25,6 +25,7 @@
 #include "drivers/virtio/balloon_state.h"
 #include "drivers/virtio/virtio.h"
 #include "drivers/virtio/virtio_balloon_wire.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/mm/dma.h"
 #include "kernel/mm/mm.h"
@@ -35,6 +36,7 @@
  * held back from may become reachable as memory frees, and a device that
  * needs a reset may not say so by interrupt. */
 #define IDLE_RECHECK_NS (1000ull * 1000 * 1000)
+#define OOM_LOG_INTERVAL_NS (1000ull * 1000 * 1000)
 
 /* The least free memory inflation leaves: 16 MiB, or 1/16 of RAM when
  * that is more. Keel's own allocations (thread stacks, virtqueues, network
@@ -68,6 +70,7 @@ struct vtballoon {
 	/* For the log: a line when a target is reached, not one a batch. */
 	bool moving, floor_logged;
 	uint64_t oom_given, oom_reported; /* pages given back to allocations */
+	uint64_t oom_reported_ns;
 };
 
 static void vtballoon_inflate_intr(struct virtqueue *vq)
@@ -180,7 +183,11 @@ static bool vtballoon_step(struct vtballoon *v)
 		kwarn("%s: the device asks for %u pages; %u taken, the last %lu MiB kept free for the kernel\n",
 		      v->vd->name, v->b.target, v->b.held, (unsigned long)v->b.floor_pages >> (20 - PAGE_SHIFT));
 	}
-	if (v->oom_given != v->oom_reported) {
+	/* Allocations short of memory come one after another: a line when
+	 * they start, then at most one a second. */
+	if (v->oom_given != v->oom_reported &&
+	    (v->oom_reported == 0 || clock_ns() - v->oom_reported_ns >= OOM_LOG_INTERVAL_NS)) {
+		v->oom_reported_ns = clock_ns();
 		kinfo("%s: %lu MiB given back so far to allocations that would have failed; %u pages held until the "
 		      "device sets a new target\n",
 		      v->vd->name, (unsigned long)v->oom_given >> (20 - PAGE_SHIFT), v->b.held);

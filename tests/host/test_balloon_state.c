@@ -209,9 +209,9 @@ static void test_target_shrinks_midway(void **state)
 	assert_true(balloon_set_target(&bal, 100));
 	assert_int_equal(balloon_next_batch(&bal), BALLOON_DEFLATE);
 	assert_int_equal(bal.nbatch, 156);
-	/* The pages deflated are the last taken, in their order. */
-	assert_int_equal(bal.pfn[0], BASE_PFN + 100);
-	assert_int_equal(bal.pfn[155], BASE_PFN + 255);
+	/* The pages deflated are the first taken, in their order. */
+	assert_int_equal(bal.pfn[0], BASE_PFN);
+	assert_int_equal(bal.pfn[155], BASE_PFN + 155);
 	device_take_batch(sim, &bal);
 	balloon_batch_done(&bal, true);
 	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
@@ -255,6 +255,51 @@ static void test_reclaim_on_oom(void **state)
 	assert_int_equal(bal.held, 0);
 	assert_int_equal(bal.nbatch, 0);
 	assert_int_equal(device_count(sim), 0);
+}
+
+/* Batches given back one after another join in one run: an allocation a
+ * little larger than a batch, made of two, leaves the rest of the run
+ * next to the batch after. (Given back last-taken first, each batch lay
+ * below the one before and every such allocation stranded the rest.) */
+static void test_reclaimed_batches_join(void **state)
+{
+	assert_true(balloon_set_target(&bal, 1024));
+	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
+	uint32_t end = 0;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(balloon_reclaim_batch(&bal), BALLOON_DEFLATE);
+		for (uint32_t k = 1; k < bal.nbatch; k++)
+			assert_int_equal(bal.pfn[k], bal.pfn[k - 1] + 1);
+		if (i > 0)
+			assert_int_equal(bal.pfn[0], end);
+		end = bal.pfn[bal.nbatch - 1] + 1;
+		device_take_batch(sim, &bal);
+		balloon_batch_done(&bal, true);
+	}
+	assert_int_equal(bal.held, 0);
+}
+
+/* The list is a ring: deflated from its head while it grows at its tail,
+ * it wraps past its end and its blocks come and go. */
+static void test_list_wraps(void **state)
+{
+	assert_true(balloon_set_target(&bal, 3000));
+	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
+	assert_int_equal(sim->blocks, 3);
+	assert_true(balloon_set_target(&bal, 1000));
+	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
+	assert_int_equal(bal.head, 2000);
+	assert_int_equal(sim->blocks, 2); /* places 2000..2999: the second and third blocks */
+	assert_true(balloon_set_target(&bal, 3000));
+	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
+	assert_int_equal(sim->blocks, 4); /* 2000..4095, then 0..903 */
+	assert_int_equal(device_count(sim), 3000);
+	assert_true(balloon_set_target(&bal, 10));
+	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
+	assert_int_equal(bal.held, 10);
+	assert_int_equal(sim->blocks, 1);
+	assert_int_equal(device_count(sim), 10);
+	assert_int_equal(sim->free, NPAGES - 10 - 1);
 }
 
 static void test_failed_batches_keep_pages(void **state)
@@ -327,6 +372,8 @@ int main(void)
 		T(test_target_beyond_memory_keeps_floor),
 		T(test_target_shrinks_midway),
 		T(test_reclaim_on_oom),
+		T(test_reclaimed_batches_join),
+		T(test_list_wraps),
 		T(test_failed_batches_keep_pages),
 		T(test_allocator_empty),
 		T(test_stats_answer),
