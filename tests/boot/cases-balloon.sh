@@ -5,5 +5,6 @@
 # the free memory while the balloon is inflated, and without it the same
 # allocations failing.
 script_test balloon-serve tests/boot/t-balloon-serve.sh
+script_test balloon-serve-legacy tests/boot/t-balloon-serve.sh disable-modern=on
 script_test balloon-oom tests/boot/t-balloon-oom.sh on
 script_test balloon-no-oom tests/boot/t-balloon-oom.sh off

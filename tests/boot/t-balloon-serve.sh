@@ -4,7 +4,8 @@
 # balloon (query-balloon's actual follows to the target), then a target
 # past all memory (the guest keeps a floor free, and says so once), and
 # all of it comes back; the guest's statistics reach QMP (guest-stats,
-# polled every second).
+# polled every second). $1: more properties for the device (e.g.
+# disable-modern=on: the legacy interface).
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
@@ -12,7 +13,7 @@ MEM=256
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
 	echo $((20000 + RANDOM % 20000)))
 ./run-qemu.sh --kernel build/echo.elf --accel tcg --mem ${MEM}M --timeout 400 --qmp "$tmp/qmp" \
-	--net "user,hostfwd=tcp:127.0.0.1:$port-:7" --device virtio-balloon-pci,id=balloon0 --append 7 \
+	--net "user,hostfwd=tcp:127.0.0.1:$port-:7" --device "virtio-balloon-pci,id=balloon0${1:+,$1}" --append 7 \
 	</dev/null >"$tmp/out" 2>&1 &
 wait_for_line "$tmp/out" 'echo: ready on port 7' 120 || { cat "$tmp/out"; fail "echo did not start"; }
 timeout 360 python3 tests/boot/balloon_drive.py "$tmp/qmp" serve $MEM "$port"
