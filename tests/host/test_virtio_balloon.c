@@ -356,15 +356,18 @@ static void answers_statistics(void **state)
 		/* Nothing until the device returns it. */
 		vtballoon_serve_stats(v);
 		assert_int_equal(vdev_sim_fetch(d), 0);
-		/* The device returns it (claiming bytes written, as a lying
-		 * device might: nothing was writable), and memory changes. */
+		/* The device returns it (the second time claiming 100 bytes
+		 * written, as a lying device might: nothing was writable, and
+		 * the engine clamps it), and memory changes. */
 		struct vdev_done done;
-		vdev_sim_complete(d, 0, 0, &done);
+		vdev_sim_complete(d, 0, round == 1 ? 100 : 0, &done);
 		vdev_sim_publish(d);
 		set_target((uint32_t)(round + 1) * 300);
 		steps(v);
 		vtballoon_serve_stats(v);
 	}
+	assert_int_equal(v->statsq->device_faults, 1);
+	assert_false(v->statsq->broken);
 	set_target(0);
 	steps(v);
 	balloon_gone();

@@ -1,7 +1,7 @@
 /*
  * mtest balloon-oom BELOW_MIB EXTRA_MIB: waits (at most two minutes) until
  * the free memory falls below BELOW_MIB, as it does when the host inflates
- * a balloon, then allocates that free memory and EXTRA_MIB more, a MiB at
+ * a balloon, and the balloon stops growing; then allocates that free memory and EXTRA_MIB more, a MiB at
  * a time, writing every page, and checks every page kept what was written.
  * With a balloon that deflates on OOM (virtio-balloon's deflate-on-oom)
  * the allocations past the free memory succeed: the kernel takes pages
@@ -46,9 +46,17 @@ int test_balloon_oom(int argc, char **argv)
 		}
 		nanosleep(&tick, NULL);
 	}
-	uint64_t before = free_bytes();
+	/* Then until the balloon stops growing (half a second without a
+	 * change), so that it does not race the allocations below. */
 	struct keel_meminfo m;
 	keel_meminfo(&m);
+	for (int still = 0; still < 5 && waited++ <= 1200;) {
+		uint64_t was = m.balloon_bytes;
+		nanosleep(&tick, NULL);
+		keel_meminfo(&m);
+		still = m.balloon_bytes == was ? still + 1 : 0;
+	}
+	uint64_t before = free_bytes();
 	uint64_t balloon_before = m.balloon_bytes;
 	/* What the kernel reports is what sysinfo does. */
 	if (m.free_bytes / MiB != before / MiB)
