@@ -1,6 +1,6 @@
 /*
  * The balloon's bookkeeping (balloon_state.h). The held pages are a list
- * of page numbers in blocks of one page each, allocated as the balloon
+ * of page numbers in blocks of 4 KiB each, allocated as the balloon
  * grows: the list costs 1/1024 of what it holds, where an array sized for
  * all of RAM would cost 1/1024 of RAM whether the balloon is used or not.
  * Deflating gives back the pages taken first: the allocator hands single
@@ -46,8 +46,28 @@ static void block_put(struct balloon *b, uint32_t blk)
 	b->block[blk] = NULL;
 }
 
+/* A block no longer in use goes to the spares (linked through its first
+ * bytes): a deflate may run inside an allocation (reclaim), where the
+ * allocator must not be entered again; balloon_trim frees them later. */
+static void block_spare(struct balloon *b, uint32_t blk)
+{
+	uint32_t *block = b->block[blk];
+	memcpy(block, &b->spare, sizeof(b->spare));
+	b->spare = block;
+	b->block[blk] = NULL;
+}
+
+void balloon_trim(struct balloon *b)
+{
+	while (b->spare) {
+		uint32_t *block = b->spare;
+		memcpy(&b->spare, block, sizeof(b->spare));
+		b->mem.block_free(b->mem.ctx, block);
+	}
+}
+
 /* Drops the first n pages of the list, giving each back when give; a
- * block is freed when the head leaves it and the tail is not in it. */
+ * block is spared when the head leaves it and the tail is not in it. */
 static void pop_front(struct balloon *b, uint32_t n, bool give)
 {
 	for (uint32_t k = 0; k < n; k++) {
@@ -58,10 +78,10 @@ static void pop_front(struct balloon *b, uint32_t n, bool give)
 		b->held--;
 		uint32_t blk = pos / BALLOON_BLOCK_PFNS;
 		if (b->held == 0) {
-			block_put(b, blk);
+			block_spare(b, blk);
 			b->head = 0;
 		} else if (b->head / BALLOON_BLOCK_PFNS != blk && place(b, b->held - 1) / BALLOON_BLOCK_PFNS != blk) {
-			block_put(b, blk);
+			block_spare(b, blk);
 		}
 	}
 }
@@ -71,6 +91,7 @@ void balloon_release(struct balloon *b)
 	if (b->block == NULL)
 		return;
 	pop_front(b, b->held, true);
+	balloon_trim(b);
 	free(b->block);
 	b->block = NULL;
 }
@@ -95,7 +116,12 @@ static uint32_t inflate(struct balloon *b, uint32_t want)
 		uint32_t pos = place(b, b->held), blk = pos / BALLOON_BLOCK_PFNS;
 		bool fresh = b->block[blk] == NULL;
 		if (fresh) {
-			b->block[blk] = b->mem.block_alloc(b->mem.ctx);
+			if (b->spare) {
+				b->block[blk] = b->spare;
+				memcpy(&b->spare, b->spare, sizeof(b->spare));
+			} else {
+				b->block[blk] = b->mem.block_alloc(b->mem.ctx);
+			}
 			if (b->block[blk] == NULL)
 				break;
 		}

@@ -26,7 +26,11 @@ struct balloon_mem {
 	void (*give_page)(void *ctx, uint64_t phys);
 	/* Pages free in the allocator now. */
 	uint64_t (*free_pages)(void *ctx);
-	/* Storage for BALLOON_BLOCK_PFNS page numbers, or NULL. */
+	/* Storage for BALLOON_BLOCK_PFNS page numbers, or NULL. Called while
+	 * inflating, and block_free from balloon_trim: never inside a
+	 * deflate, which may run inside an allocation. Not from the pages
+	 * the balloon takes: a page of the list among them would split every
+	 * run of 1024 pages the balloon gives back. */
 	uint32_t *(*block_alloc)(void *ctx);
 	void (*block_free)(void *ctx, uint32_t *block);
 	void *ctx;
@@ -44,6 +48,7 @@ struct balloon {
 	uint32_t **block; /* the held list: page numbers in the order taken */
 	uint32_t nblocks; /* entries of block[] (enough for max_pages) */
 	uint32_t head;	  /* the list's first place (it is a ring) */
+	uint32_t *spare;  /* blocks out of use, not yet freed (balloon_trim) */
 	uint32_t held;	  /* pages in the list */
 	uint32_t max_pages;
 	uint64_t floor_pages; /* free pages inflation never goes below */
@@ -65,6 +70,10 @@ int balloon_init(struct balloon *b, const struct balloon_mem *mem, uint32_t max_
 /* Gives every held page back and frees the list: only once the device
  * can no longer use them (reset). */
 void balloon_release(struct balloon *b);
+
+/* Frees the list blocks deflates left unused: from thread context, not
+ * inside an allocation. */
+void balloon_trim(struct balloon *b);
 
 /* The device's num_pages, read from its configuration: larger than all
  * memory is cut to max_pages. A change lifts oom_paused. Returns whether

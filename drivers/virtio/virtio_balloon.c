@@ -105,14 +105,11 @@ static uint64_t mem_take_page(void *ctx) { return mm_try_alloc_page(); }
 static void mem_give_page(void *ctx, uint64_t phys) { mm_free_pages(phys, 1); }
 static uint64_t mem_free_pages(void *ctx) { return mm_free_bytes() / PAGE_SIZE; }
 
-static uint32_t *mem_block_alloc(void *ctx)
-{
-	/* Memory is identity-mapped: the page is its own address. */
-	uint64_t phys = mm_try_alloc_page();
-	return phys ? (uint32_t *)(uintptr_t)phys : NULL;
-}
-
-static void mem_block_free(void *ctx, uint32_t *block) { mm_free_pages((uintptr_t)block, 1); }
+/* The list's blocks come from the heap, whose arenas are far larger than
+ * a block: taken from the page allocator between the balloon's pages,
+ * they would split its runs. */
+static uint32_t *mem_block_alloc(void *ctx) { return malloc(BALLOON_BLOCK_PFNS * sizeof(uint32_t)); }
+static void mem_block_free(void *ctx, uint32_t *block) { free(block); }
 
 static const struct balloon_mem vtballoon_mem = { mem_take_page,   mem_give_page,  mem_free_pages,
 						  mem_block_alloc, mem_block_free, NULL };
@@ -185,6 +182,7 @@ static bool vtballoon_step(struct vtballoon *v)
 	}
 	/* Allocations short of memory come one after another: a line when
 	 * they start, then at most one a second. */
+	balloon_trim(&v->b);
 	if (v->oom_given != v->oom_reported &&
 	    (v->oom_reported == 0 || clock_ns() - v->oom_reported_ns >= OOM_LOG_INTERVAL_NS)) {
 		v->oom_reported_ns = clock_ns();

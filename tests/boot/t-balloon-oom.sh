@@ -28,10 +28,13 @@ if [ "$oom" = on ]; then
 	grep -q 'mtest: balloon-oom ok' "$tmp/out" || fail "the allocations did not all succeed"
 	grep -Eq 'virtio-balloon0: [0-9]+ MiB given back so far to allocations' "$tmp/out" ||
 		fail "the balloon did not say it gave pages back"
-	# keel_meminfo's balloon_bytes: what the balloon held, less what it gave.
+	# keel_meminfo's balloon_bytes: what the balloon held, less what it
+	# gave, which is about the 64 MiB asked past the free memory (not
+	# more: the runs it gives back join, and allocations use them whole).
 	read -r before after < <(tr -d '\r' <"$tmp/out" |
 		sed -n 's/^mtest: balloon-oom: balloon \([0-9]*\) MiB before, \([0-9]*\) MiB after$/\1 \2/p')
-	[ -n "${after:-}" ] && [ "$before" -ge 180 ] && [ "$after" -lt $((before - 64)) ] ||
+	[ -n "${after:-}" ] && [ "$before" -ge 180 ] && [ "$after" -lt $((before - 64)) ] &&
+		[ "$after" -ge $((before - 72)) ] ||
 		fail "keel_meminfo's balloon went from ${before:-?} to ${after:-?} MiB"
 else
 	[ $rc = 1 ] || fail "exit status $rc (1 expected: allocations fail)"

@@ -31,6 +31,7 @@ struct sim {
 	uint64_t free;
 	unsigned blocks; /* list blocks allocated, each a page */
 	bool fail_take;
+	bool in_allocation; /* a reclaim runs: the allocator must not be entered */
 };
 
 static unsigned idx(uint64_t phys)
@@ -80,6 +81,7 @@ static uint32_t *sim_block_alloc(void *ctx)
 static void sim_block_free(void *ctx, uint32_t *block)
 {
 	struct sim *s = ctx;
+	assert_false(s->in_allocation);
 	s->free++;
 	s->blocks--;
 	free(block);
@@ -134,6 +136,7 @@ static enum balloon_op run(struct sim *s, struct balloon *b, unsigned *batches)
 		balloon_batch_done(b, true);
 		assert_true(++n < 1000);
 	}
+	balloon_trim(b);
 	if (batches)
 		*batches = n;
 	return op;
@@ -247,11 +250,17 @@ static void test_reclaim_on_oom(void **state)
 	assert_false(bal.oom_paused);
 	assert_int_equal(run(sim, &bal, NULL), BALLOON_AT_TARGET);
 	assert_int_equal(bal.held, 2000);
-	/* Everything can be reclaimed, and then there is nothing more. */
+	/* Everything can be reclaimed, and then there is nothing more; the
+	 * list's blocks are not freed inside the allocation, but later. */
+	sim->in_allocation = true;
 	while (balloon_reclaim_batch(&bal) == BALLOON_DEFLATE) {
 		device_take_batch(sim, &bal);
 		balloon_batch_done(&bal, true);
 	}
+	sim->in_allocation = false;
+	assert_int_equal(sim->blocks, 3); /* places 1000..2999 were in use */
+	balloon_trim(&bal);
+	assert_int_equal(sim->blocks, 0);
 	assert_int_equal(bal.held, 0);
 	assert_int_equal(bal.nbatch, 0);
 	assert_int_equal(device_count(sim), 0);
