@@ -180,9 +180,11 @@ static bool vtballoon_step(struct vtballoon *v)
 		kwarn("%s: the device asks for %u pages; %u taken, the last %lu MiB kept free for the kernel\n",
 		      v->vd->name, v->b.target, v->b.held, (unsigned long)v->b.floor_pages >> (20 - PAGE_SHIFT));
 	}
+	/* The list blocks deflates set aside, freed here: not inside the
+	 * allocation that asked for a deflate. */
+	balloon_trim(&v->b);
 	/* Allocations short of memory come one after another: a line when
 	 * they start, then at most one a second. */
-	balloon_trim(&v->b);
 	if (v->oom_given != v->oom_reported &&
 	    (v->oom_reported == 0 || clock_ns() - v->oom_reported_ns >= OOM_LOG_INTERVAL_NS)) {
 		v->oom_reported_ns = clock_ns();
