@@ -235,6 +235,10 @@ struct keel_meminfo {
 	uint64_t ram_top;    /* one past the highest RAM address */
 	uint64_t heap_bytes; /* bytes the heap holds from the page allocator */
 	uint64_t heap_used;  /* bytes of it in allocated chunks */
+	/* Bytes a memory balloon holds for the host: not free, not Keel's.
+	 * With deflate-on-oom they come back when an allocation would
+	 * otherwise fail. */
+	uint64_t balloon_bytes;
 };
 void keel_meminfo(struct keel_meminfo *info);
 

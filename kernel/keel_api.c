@@ -161,5 +161,6 @@ void keel_meminfo(struct keel_meminfo *out)
 		.ram_top = s.ram_top,
 		.heap_bytes = s.heap_bytes,
 		.heap_used = s.heap_used,
+		.balloon_bytes = s.lent_bytes,
 	};
 }

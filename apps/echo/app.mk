@@ -3,5 +3,5 @@
 #
 #   make APP=echo
 #   run-qemu.sh --kernel build/echo.elf --net user,hostfwd=tcp:127.0.0.1:7007-:7 --append 7
-KEEL_DRIVERS := virtio-net virtio-rng
+KEEL_DRIVERS := virtio-net virtio-rng virtio-balloon
 KEEL_NET := yes

@@ -8,3 +8,10 @@ ALL_DRIVERS += virtio-net
 # with it the class, and KeelFS at the root of a musl application.
 DRIVERS_virtio-blk := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_blk.c drivers/virtio/virtio_blk_queue.c
 ALL_DRIVERS += virtio-blk
+
+# virtio-balloon: gives the host the memory it asks for, and takes it back
+# when an allocation would fail (deflate-on-oom: a reclaimer of the page
+# allocator, kernel/mm/pmm.h). Its bookkeeping, apart from the device, is
+# balloon_state.c.
+DRIVERS_virtio-balloon := $(DRIVERS_virtio) drivers/virtio/virtio_balloon.c drivers/virtio/balloon_state.c
+ALL_DRIVERS += virtio-balloon

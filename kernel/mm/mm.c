@@ -60,14 +60,22 @@ void mm_init(const struct boot_info *bi)
 		panic("memory: too many reserved ranges");
 }
 
+/* Reclaimers may sleep (a balloon tells its host before it gives pages
+ * back): an interrupt handler's allocation does without them. */
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit)
 {
+	if (trap_depth)
+		return pmm_try_alloc(&pmm, npages, align_pages, limit);
 	return pmm_alloc(&pmm, npages, align_pages, limit);
 }
 
-uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit) { return pmm_alloc(&pmm, npages, 1, limit); }
+uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit) { return mm_alloc_pages_aligned(npages, 1, limit); }
 
-uint64_t mm_alloc_pages(uint64_t npages) { return pmm_alloc(&pmm, npages, 1, 0); }
+uint64_t mm_alloc_pages(uint64_t npages) { return mm_alloc_pages_aligned(npages, 1, 0); }
+
+uint64_t mm_try_alloc_page(void) { return pmm_try_alloc(&pmm, 1, 1, 0); }
+
+int mm_register_reclaimer(const struct pmm_reclaimer *r) { return pmm_register_reclaimer(&pmm, r); }
 
 int mm_claim_pages(uint64_t phys, uint64_t npages) { return pmm_claim(&pmm, phys, npages); }
 
@@ -162,4 +170,5 @@ void mm_stats(struct mm_stats *info)
 	info->ram_top = memmap_ram_end(&map);
 	info->heap_bytes = heap.arena_bytes;
 	info->heap_used = heap.used_bytes;
+	info->lent_bytes = pmm_lent_pages(&pmm) * PAGE_SIZE;
 }

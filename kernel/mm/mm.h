@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kernel/bootinfo.h"
+#include "kernel/mm/pmm.h"
 
 /* Sets up the page allocator from the loader's map, keeping the first
  * MiB, the kernel image and the allocator's own bitmap out of it. */
@@ -23,6 +24,12 @@ void mm_heap_init(void);
 uint64_t mm_alloc_pages(uint64_t npages);
 uint64_t mm_alloc_pages_below(uint64_t npages, uint64_t limit);
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit);
+/* One page, never taken back from a reclaimer (for the reclaimers
+ * themselves: a balloon growing must not shrink itself). 0 when none. */
+uint64_t mm_try_alloc_page(void);
+/* Adds a holder of lent pages to the page allocator's registry
+ * (kernel/mm/pmm.h: struct pmm_reclaimer). */
+int mm_register_reclaimer(const struct pmm_reclaimer *r);
 /* The given pages, when all are free RAM: 0, -EBUSY or -EINVAL. */
 int mm_claim_pages(uint64_t phys, uint64_t npages);
 /* Panics when the pages were not allocated (a double free). */
@@ -41,6 +48,7 @@ struct mm_stats {
 	uint64_t ram_top;    /* one past the highest RAM address */
 	uint64_t heap_bytes; /* bytes the heap holds from the page allocator */
 	uint64_t heap_used;  /* bytes of it in allocated chunks */
+	uint64_t lent_bytes; /* held by reclaimers (a balloon): in use, not Keel's */
 };
 void mm_stats(struct mm_stats *s);
 

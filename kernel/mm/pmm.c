@@ -150,7 +150,7 @@ static uint64_t find_run(const struct pmm *pmm, uint64_t from, uint64_t npages, 
 	}
 }
 
-uint64_t pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align_pages, uint64_t limit)
+uint64_t pmm_try_alloc(struct pmm *pmm, uint64_t npages, uint64_t align_pages, uint64_t limit)
 {
 	if (npages == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0)
 		return 0;
@@ -173,6 +173,47 @@ uint64_t pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align_pages, uint6
 	if (single)
 		pmm->next_hint = pfn + 1;
 	return pfn << PAGE_SHIFT;
+}
+
+uint64_t pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align_pages, uint64_t limit)
+{
+	uint64_t pa = pmm_try_alloc(pmm, npages, align_pages, limit);
+	if (pa != 0 || npages == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0)
+		return pa;
+	/* A reclaimer may give back pages that are not contiguous, or not
+	 * below limit: the search runs again after each one that gave, and
+	 * the next is asked only when the run is still missing. */
+	for (unsigned i = 0; i < pmm->nreclaimers; i++) {
+		const struct pmm_reclaimer *r = pmm->reclaimer[i];
+		if (r->reclaim == NULL)
+			continue;
+		while (r->reclaim(r->ctx, npages) != 0) {
+			pa = pmm_try_alloc(pmm, npages, align_pages, limit);
+			if (pa != 0)
+				return pa;
+		}
+	}
+	return 0;
+}
+
+int pmm_register_reclaimer(struct pmm *pmm, const struct pmm_reclaimer *r)
+{
+	for (unsigned i = 0; i < pmm->nreclaimers; i++)
+		if (pmm->reclaimer[i] == r)
+			return -EINVAL;
+	if (pmm->nreclaimers == PMM_MAX_RECLAIMERS)
+		return -ENOSPC;
+	pmm->reclaimer[pmm->nreclaimers++] = r;
+	return 0;
+}
+
+uint64_t pmm_lent_pages(const struct pmm *pmm)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < pmm->nreclaimers; i++)
+		if (pmm->reclaimer[i]->held != NULL)
+			n += pmm->reclaimer[i]->held(pmm->reclaimer[i]->ctx);
+	return n;
 }
 
 static bool range_is_ram(const struct pmm *pmm, uint64_t first, uint64_t end)

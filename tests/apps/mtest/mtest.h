@@ -12,5 +12,6 @@ int test_sockets(void);
 int test_resolve(int argc, char **argv);
 int test_fstree(int argc, char **argv);
 int test_fscrash(int argc, char **argv);
+int test_balloon_oom(int argc, char **argv);
 
 #endif
