@@ -44,6 +44,9 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench/http.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
 
 HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
+# The host's load when the run starts, for the table: other guests on the
+# same cores move these figures far more than their run-to-run noise.
+load0=$(cut -d' ' -f1 /proc/loadavg)
 # The appliance's own kernel options (apps/httpd/app.mk: a 1 MiB stack).
 KEEL_OPTS=${KEEL_OPTS:-stack=1M}
 out=build/bench/http
@@ -245,7 +248,7 @@ for side in $sides; do
 		done
 	done
 done
-header="Under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m $mem -smp 1 for both guests, virtio-net on a tap (vhost off) in a network namespace, virtio-blk disk (KeelFS for Keel, ext4 for Linux), wrk ${secs} s per line, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+header="Under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m $mem -smp 1 for both guests, virtio-net on a tap (vhost off) in a network namespace, virtio-blk disk (KeelFS for Keel, ext4 for Linux), wrk ${secs} s per line, one run, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $load0 at the start)."
 echo "$header"
 echo
 echo "$table"
