@@ -8,3 +8,10 @@ ALL_DRIVERS += virtio-net
 # with it the class, and KeelFS at the root of a musl application.
 DRIVERS_virtio-blk := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_blk.c drivers/virtio/virtio_blk_queue.c
 ALL_DRIVERS += virtio-blk
+
+# virtio-scsi: a host adapter whose disks (each LUN of type 0) are struct
+# blkdev named sda, sdb, ...; the scan and the SCSI commands are pure
+# logic of their own (scsi_scan.c, scsi_cdb.c), tested on the host.
+DRIVERS_virtio-scsi := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_scsi.c \
+	drivers/virtio/virtio_scsi_queue.c drivers/virtio/scsi_cdb.c drivers/virtio/scsi_scan.c
+ALL_DRIVERS += virtio-scsi

@@ -5,7 +5,7 @@
 # virtio-blk: the disk filesystem tests (fstree.c, fscrash.c). The network
 # stack and virtio-net for the socket tests in sockets.c (the loopback, and
 # the resolver through the user network).
-KEEL_DRIVERS := virtio-console virtio-blk virtio-net
+KEEL_DRIVERS := virtio-console virtio-blk virtio-scsi virtio-net
 KEEL_NET := yes
 APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c \
 	sockets.c

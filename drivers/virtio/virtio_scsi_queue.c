@@ -1,0 +1,635 @@
+/*
+ * virtio-scsi commands on the ring (virtio 1.2, section 5.6.6): each
+ * struct blkreq cut into READ (16), WRITE (16), UNMAP or SYNCHRONIZE
+ * CACHE commands within the disk's limits, posted oldest first as the
+ * ring has room, completed by interrupt; the scan's commands waited for
+ * one by one. What the device writes back is checked (scsi_resp_parse)
+ * before it is believed. A command that does not come back in time is
+ * aborted (ABORT TASK), then its logical unit reset (LOGICAL UNIT
+ * RESET), then the whole device. Interrupts are off (sched_lock) while
+ * the lists change; done callbacks run once the lists are consistent.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/virtio/virtio_scsi_priv.h"
+#include "kernel/clock.h"
+#include "kernel/console.h"
+#include "kernel/devfault.h"
+#include "kernel/mm/dma.h"
+#include "kernel/waitq.h"
+
+/* How often a waiting thread looks at the ring itself: an interrupt
+ * that was lost (or a polled device) must not stretch a wait. */
+#define POLL_NS (10ull * 1000 * 1000)
+
+void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what)
+{
+	h->faults[f]++;
+	device_fault_count();
+	if (h->faults_reported & (1u << f))
+		return;
+	h->faults_reported |= 1u << f;
+	kwarn("%s (%s): device fault: %s; the command fails with -EIO, further faults of this kind are only counted\n",
+	      h->vd->name, h->vd->location[0] ? h->vd->location : "?", what);
+}
+
+/* --- posting --- */
+
+static int post(struct vtscsi *h, struct vtscsi_cmd *c)
+{
+	int err = virtqueue_enqueue(h->reqq, c, c->seg, c->nreadable, c->nwritable);
+	if (err)
+		return err;
+	c->in_flight = true;
+	return 0;
+}
+
+/* The request header and response of c for target:lun, data of len
+ * bytes at phys (in or out), cdb copied. */
+static void build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
+		  unsigned cdb_len, uint64_t phys, uint32_t len, bool data_in)
+{
+	struct vtscsi_dma *d = c->dma;
+	memset(&d->req, 0, sizeof(d->req));
+	virtio_scsi_lun(d->req.lun, target, lun);
+	c->id = ++h->next_id;
+	d->req.id = c->id;
+	d->req.task_attr = VIRTIO_SCSI_S_SIMPLE;
+	memcpy(d->req.cdb, cdb, cdb_len);
+	/* A response the device never wrote reads as a failure. */
+	memset(&d->resp, 0, sizeof(d->resp));
+	d->resp.response = VIRTIO_SCSI_S_FAILURE;
+	c->data_in = data_in;
+	c->data_len = len;
+	c->retries = 0;
+	unsigned k = 0;
+	c->seg[k++] = (struct vq_seg){ c->dma_phys + offsetof(struct vtscsi_dma, req), sizeof(d->req) };
+	if (len && !data_in)
+		c->seg[k++] = (struct vq_seg){ phys, len };
+	c->nreadable = k;
+	c->seg[k++] = (struct vq_seg){ c->dma_phys + offsetof(struct vtscsi_dma, resp), sizeof(d->resp) };
+	if (len && data_in)
+		c->seg[k++] = (struct vq_seg){ phys, len };
+	c->nwritable = k - c->nreadable;
+}
+
+/*
+ * Posts p's next command on c. Returns 0, -ENOSPC (no room in the ring:
+ * nothing changed), or another error that fails the request.
+ */
+static int post_next(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *c)
+{
+	struct vtscsi_disk *disk = p->disk;
+	const struct blkreq *req = p->req;
+	unsigned target = disk->info.target, lun = disk->info.lun;
+	uint32_t bs = disk->bd.block_size;
+	uint8_t cdb[SCSI_CDB_MAX];
+	unsigned len;
+	uint64_t step;
+	switch (req->op) {
+	case BLK_READ:
+	case BLK_WRITE: {
+		uint64_t n = p->left < disk->max_bytes ? p->left : disk->max_bytes;
+		bool write = req->op == BLK_WRITE;
+		len = scsi_cdb_rw_16(cdb, write, p->lba, (uint32_t)(n / bs));
+		uint8_t *addr = (uint8_t *)req->segs[0].addr + p->off;
+		build(h, c, target, lun, cdb, len, dma_phys(addr), (uint32_t)n, !write);
+		step = n;
+		break;
+	}
+	case BLK_DISCARD: {
+		step = p->left < disk->max_unmap ? p->left : disk->max_unmap;
+		len = scsi_cdb_unmap(cdb);
+		scsi_unmap_param(c->dma->param, p->lba, (uint32_t)step);
+		build(h, c, target, lun, cdb, len, c->dma_phys + offsetof(struct vtscsi_dma, param),
+		      SCSI_UNMAP_PARAM_LEN, false);
+		break;
+	}
+	case BLK_FLUSH:
+		len = scsi_cdb_synchronize_cache(cdb);
+		build(h, c, target, lun, cdb, len, 0, 0, false);
+		step = 1;
+		break;
+	default: return -EOPNOTSUPP;
+	}
+	int err = post(h, c);
+	if (err)
+		return err;
+	c->parent = p;
+	c->sync = NULL;
+	p->in_flight++;
+	p->left -= step;
+	if (req->op == BLK_READ || req->op == BLK_WRITE) {
+		p->off += (uint32_t)step;
+		p->lba += step / bs;
+	} else if (req->op == BLK_DISCARD) {
+		p->lba += step;
+	}
+	return 0;
+}
+
+/* --- the life of a request (interrupts off: sched_lock) --- */
+
+static void maybe_finish(struct vtscsi *h, struct vtscsi_req *p)
+{
+	if (!p->active || p->queued || p->left > 0 || p->in_flight > 0)
+		return;
+	p->active = false;
+	p->next = h->done;
+	h->done = p;
+}
+
+static void stop_req(struct vtscsi *h, struct vtscsi_req *p, int status)
+{
+	if (p->status == 0)
+		p->status = status;
+	p->left = 0;
+	maybe_finish(h, p);
+}
+
+static void unlink_pending(struct vtscsi *h, struct vtscsi_req *p)
+{
+	struct vtscsi_req **pp = &h->pending, *prev = NULL;
+	while (*pp && *pp != p) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp == p) {
+		*pp = p->next;
+		if (h->pending_tail == p)
+			h->pending_tail = prev;
+	}
+	p->queued = false;
+}
+
+static void post_pending(struct vtscsi *h)
+{
+	bool posted = false;
+	while (h->pending) {
+		struct vtscsi_req *p = h->pending;
+		while (p->left > 0) {
+			struct vtscsi_cmd *c = h->free_cmds;
+			if (c == NULL)
+				goto out;
+			int err = post_next(h, p, c);
+			if (err == -ENOSPC)
+				goto out;
+			if (err) {
+				stop_req(h, p, err == -EOPNOTSUPP ? err : -EIO);
+				break;
+			}
+			h->free_cmds = c->next_free;
+			posted = true;
+		}
+		h->pending = p->next;
+		if (h->pending == NULL)
+			h->pending_tail = NULL;
+		p->queued = false;
+		maybe_finish(h, p);
+	}
+out:
+	if (posted)
+		virtqueue_kick(h->reqq);
+}
+
+void vtscsi_run_done(struct vtscsi *h)
+{
+	while (h->done) {
+		bool irq = sched_lock();
+		struct vtscsi_req *p = h->done;
+		h->done = p ? p->next : NULL;
+		struct blkreq *req = p ? p->req : NULL;
+		int status = p ? p->status : 0;
+		if (p) {
+			p->req = NULL;
+			p->next = h->free_reqs;
+			h->free_reqs = p;
+		}
+		sched_unlock(irq);
+		if (req) {
+			req->driver_priv = NULL;
+			req->done(req, status);
+		}
+	}
+}
+
+static void free_cmd(struct vtscsi *h, struct vtscsi_cmd *c)
+{
+	c->in_flight = false;
+	c->parent = NULL;
+	c->sync = NULL;
+	c->next_free = h->free_cmds;
+	h->free_cmds = c;
+}
+
+/* The outcome of a block request's command: 0, 1 to send it again, or a
+ * negative errno. The first few failures of a disk are logged with what
+ * the disk said. */
+static int block_result(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
+{
+	struct virtio_scsi_cmd_resp resp;
+	memcpy(&resp, &c->dma->resp, sizeof(resp)); /* read once */
+	struct scsi_result res;
+	enum scsi_resp_fault f = scsi_resp_parse(&resp, len, c->data_in, c->data_len, &res);
+	if (f != SCSI_RESP_OK) {
+		vtscsi_fault(h, VTSCSI_FAULT_RESP, scsi_resp_fault_name(f));
+		return -EIO;
+	}
+	int err;
+	enum scsi_verdict v = scsi_result_verdict(&res, &err);
+	if (v == SCSI_DONE) {
+		if (c->data_in && res.residual) {
+			vtscsi_fault(h, VTSCSI_FAULT_RESP, "a read that succeeded short of its data");
+			return -EIO;
+		}
+		return 0;
+	}
+	if (v == SCSI_RETRY && c->retries < VTSCSI_RETRIES)
+		return 1;
+	struct vtscsi_disk *disk = c->parent->disk;
+	if (disk->errors_logged < 8 && !disk->removed) {
+		disk->errors_logged++;
+		char what[160];
+		scsi_result_describe(&res, what, sizeof(what));
+		kwarn("%s: command 0x%02x failed: %s\n", disk->bd.reg.name, c->dma->req.cdb[0], what);
+	}
+	return err;
+}
+
+static void complete_cmd(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
+{
+	if (c < h->cmd || c >= h->cmd + h->qsize || !c->in_flight) {
+		vtscsi_fault(h, VTSCSI_FAULT_STRAY, "a completion for a command not in flight");
+		return;
+	}
+	if (c->sync == NULL && c->parent == NULL) {
+		/* A waited command given up on: nobody wants its answer. */
+		free_cmd(h, c);
+		return;
+	}
+	if (c->sync) {
+		struct vtscsi_sync *s = c->sync;
+		memcpy(&s->resp, &c->dma->resp, sizeof(s->resp));
+		s->len = len;
+		s->finished = true;
+		free_cmd(h, c);
+		sem_post(&s->done);
+		return;
+	}
+	struct vtscsi_req *p = c->parent;
+	int err = block_result(h, c, len);
+	if (err == 1) {
+		/* The same command again: the slot it frees holds it. */
+		h->retries++;
+		c->retries++;
+		memset(&c->dma->resp, 0, sizeof(c->dma->resp));
+		c->dma->resp.response = VIRTIO_SCSI_S_FAILURE;
+		c->in_flight = false;
+		if (post(h, c) == 0) {
+			virtqueue_kick(h->reqq);
+			return;
+		}
+		err = -EIO;
+	}
+	free_cmd(h, c);
+	p->in_flight--;
+	if (err)
+		stop_req(h, p, err);
+	else
+		maybe_finish(h, p);
+}
+
+/* A broken queue or device: every command fails (the caller resets). */
+static void fail_in_flight(struct vtscsi *h, int status)
+{
+	for (unsigned i = 0; i < h->qsize; i++) {
+		struct vtscsi_cmd *c = &h->cmd[i];
+		if (!c->in_flight)
+			continue;
+		if (c->sync) {
+			c->sync->failed = true;
+			c->sync->finished = true;
+			sem_post(&c->sync->done);
+		} else if (c->parent) {
+			c->parent->in_flight--;
+			stop_req(h, c->parent, status);
+		}
+		c->in_flight = false;
+	}
+	h->free_cmds = NULL;
+	for (unsigned i = h->qsize; i-- > 0;) {
+		h->cmd[i].parent = NULL;
+		h->cmd[i].sync = NULL;
+		h->cmd[i].next_free = h->free_cmds;
+		h->free_cmds = &h->cmd[i];
+	}
+	while (h->pending) {
+		struct vtscsi_req *p = h->pending;
+		unlink_pending(h, p);
+		stop_req(h, p, status);
+	}
+}
+
+void vtscsi_request_interrupt(struct virtqueue *vq)
+{
+	struct vtscsi *h = vq->owner;
+	if (!h->ready || h->resetting)
+		return;
+	bool irq = sched_lock();
+	for (;;) {
+		uint32_t len;
+		struct vtscsi_cmd *c;
+		while ((c = virtqueue_dequeue(vq, &len)) != NULL)
+			complete_cmd(h, c, len);
+		if (!virtqueue_enable_intr(vq))
+			break;
+	}
+	if (vq->broken || h->vd->broken) {
+		/* Its buffers may still be written: the device is reset
+		 * before anything of them is reused (the next wait's abort,
+		 * or here when the reset works). */
+		if (h->vd->ops->reset(h->vd) == 0)
+			fail_in_flight(h, -EIO);
+		h->vd->broken = true;
+	} else {
+		post_pending(h);
+	}
+	sched_unlock(irq);
+	vtscsi_run_done(h);
+}
+
+void vtscsi_control_interrupt(struct virtqueue *vq)
+{
+	struct vtscsi *h = vq->owner;
+	sem_post(&h->ctrl_used);
+}
+
+/* --- block requests --- */
+
+int vtscsi_submit(struct blkdev *bd, struct blkreq *req)
+{
+	struct vtscsi_disk *disk = bd->driver;
+	struct vtscsi *h = disk->hba;
+	bool irq = sched_lock();
+	int err = 0;
+	if (disk->removed)
+		err = -ENODEV;
+	else if (h->resetting || h->vd->broken || h->reqq == NULL || h->reqq->broken)
+		err = -EIO;
+	else if (h->free_reqs == NULL)
+		err = -EAGAIN;
+	else if ((req->op == BLK_READ || req->op == BLK_WRITE) && req->nsegs != 1)
+		err = -EINVAL; /* max_segs is 1 */
+	if (err) {
+		sched_unlock(irq);
+		return err;
+	}
+	struct vtscsi_req *p = h->free_reqs;
+	h->free_reqs = p->next;
+	memset(p, 0, sizeof(*p));
+	p->disk = disk;
+	p->req = req;
+	p->active = p->queued = true;
+	uint32_t spb = bd->block_size / BLK_SECTOR_SIZE;
+	p->lba = req->sector / spb;
+	switch (req->op) {
+	case BLK_READ:
+	case BLK_WRITE: p->left = req->segs[0].len; break;
+	case BLK_DISCARD: p->left = req->nsectors / spb; break;
+	default: p->left = 1; break;
+	}
+	req->driver_priv = p;
+	if (h->pending_tail)
+		h->pending_tail->next = p;
+	else
+		h->pending = p;
+	h->pending_tail = p;
+	post_pending(h);
+	sched_unlock(irq);
+	vtscsi_run_done(h);
+	return 0;
+}
+
+/*
+ * Task management on the control queue (section 5.6.6.2), waited for:
+ * the function's response, or -ETIMEDOUT / -EIO when none came.
+ */
+static int tmf(struct vtscsi *h, uint32_t subtype, unsigned target, unsigned lun, uint64_t id)
+{
+	if (h->ctrlq == NULL || h->ctrlq->broken)
+		return -EIO;
+	mutex_lock(&h->ctrl_lock);
+	struct vtscsi_ctrl_dma *d = h->ctrl;
+	memset(d, 0, sizeof(*d));
+	d->tmf.type = VIRTIO_SCSI_T_TMF;
+	d->tmf.subtype = subtype;
+	virtio_scsi_lun(d->tmf.lun, target, lun);
+	d->tmf.id = id;
+	d->response = 0xff; /* none of the specification's */
+	struct vq_seg seg[2] = {
+		{ h->ctrl_phys + offsetof(struct vtscsi_ctrl_dma, tmf), sizeof(d->tmf) },
+		{ h->ctrl_phys + offsetof(struct vtscsi_ctrl_dma, response), 1 },
+	};
+	int err = virtqueue_enqueue(h->ctrlq, d, seg, 1, 1);
+	if (err == 0) {
+		virtqueue_kick(h->ctrlq);
+		void *cookie;
+		uint32_t len;
+		err = virtio_wait(h->vd, h->ctrlq, &h->ctrl_used, &cookie, &len);
+		if (err == 0 && (cookie != d || len < 1)) {
+			vtscsi_fault(h, VTSCSI_FAULT_TMF, "a task management answer without its response");
+			err = -EIO;
+		}
+		if (err == 0)
+			err = d->response;
+	}
+	mutex_unlock(&h->ctrl_lock);
+	return err;
+}
+
+/* Whether any of p's (or, p NULL, the sync command's c) commands are
+ * still with the device, after the ring was looked at once more. */
+static bool still_held(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *only)
+{
+	vtscsi_request_interrupt(h->reqq);
+	bool irq = sched_lock();
+	bool held = false;
+	for (unsigned i = 0; i < h->qsize && !held; i++) {
+		struct vtscsi_cmd *c = &h->cmd[i];
+		held = c->in_flight && (only ? c == only : c->parent == p);
+	}
+	sched_unlock(irq);
+	return held;
+}
+
+/*
+ * Takes back what the device holds of p (or of the one command only):
+ * ABORT TASK for each command, then LOGICAL UNIT RESET, then a reset of
+ * the device, each only when what came before did not give it back.
+ */
+static void take_back(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *only, unsigned target, unsigned lun)
+{
+	for (unsigned i = 0; i < h->qsize; i++) {
+		struct vtscsi_cmd *c = &h->cmd[i];
+		if (!c->in_flight || (only ? c != only : c->parent != p))
+			continue;
+		h->aborts++;
+		int r = tmf(h, VIRTIO_SCSI_T_TMF_ABORT_TASK, target, lun, c->id);
+		if (r < 0)
+			break;
+	}
+	if (!still_held(h, p, only))
+		return;
+	h->lun_resets++;
+	kwarn("%s: a command to %u:%u did not come back after ABORT TASK; the logical unit is reset\n", h->vd->name,
+	      target, lun);
+	tmf(h, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, target, lun, 0);
+	if (!still_held(h, p, only))
+		return;
+	kwarn("%s: a command to %u:%u is still held after LOGICAL UNIT RESET; the device is reset and its commands "
+	      "fail\n",
+	      h->vd->name, target, lun);
+	vtscsi_reset(h);
+}
+
+void vtscsi_abort(struct blkdev *bd, struct blkreq *req)
+{
+	struct vtscsi_disk *disk = bd->driver;
+	struct vtscsi *h = disk->hba;
+	bool irq = sched_lock();
+	struct vtscsi_req *p = req->driver_priv;
+	if (p == NULL || p->req != req || !p->active) {
+		sched_unlock(irq);
+		vtscsi_run_done(h);
+		return;
+	}
+	/* Nothing more of it is posted; what the device holds is taken
+	 * back below, and the request ends with -ECANCELED. */
+	if (p->queued)
+		unlink_pending(h, p);
+	stop_req(h, p, -ECANCELED);
+	bool held = p->in_flight > 0;
+	sched_unlock(irq);
+	if (held)
+		take_back(h, p, NULL, disk->info.target, disk->info.lun);
+	vtscsi_run_done(h);
+}
+
+/* --- commands waited for (the scan) --- */
+
+int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res)
+{
+	struct vtscsi *h = ctx;
+	struct vtscsi_sync s;
+	sem_init(&s.done, 0);
+	s.finished = s.failed = false;
+	s.len = 0;
+	uint64_t deadline = deadline_after(virtio_timeout(h->vd));
+
+	/* A free slot and room in the ring: block requests may hold them
+	 * all for a moment. */
+	struct vtscsi_cmd *c = NULL;
+	for (;;) {
+		bool irq = sched_lock();
+		int err = -EIO;
+		if (!h->resetting && !h->vd->broken && h->reqq && !h->reqq->broken) {
+			err = -ENOSPC;
+			c = h->free_cmds;
+			if (c) {
+				uint64_t phys = cmd->data_len ? dma_phys(cmd->data) : 0;
+				build(h, c, cmd->target, cmd->lun, cmd->cdb, cmd->cdb_len, phys, cmd->data_len, true);
+				c->sync = &s;
+				c->parent = NULL;
+				err = post(h, c);
+				if (err == 0) {
+					h->free_cmds = c->next_free;
+					virtqueue_kick(h->reqq);
+				}
+			}
+		}
+		sched_unlock(irq);
+		if (err == 0)
+			break;
+		if (err != -ENOSPC || clock_ns() >= deadline)
+			return err == -ENOSPC ? -ETIMEDOUT : err;
+		sem_timedwait(&s.done, POLL_NS);
+		vtscsi_request_interrupt(h->reqq);
+	}
+	while (!s.finished && clock_ns() < deadline) {
+		if (sem_timedwait(&s.done, POLL_NS) == 0)
+			break;
+		virtio_check_broken(h->vd);
+		vtscsi_request_interrupt(h->reqq);
+	}
+	if (!s.finished) {
+		take_back(h, NULL, c, cmd->target, cmd->lun);
+		/* Whatever came back after the abort is not an answer in
+		 * time; a command still held must not name s when it does. */
+		bool irq = sched_lock();
+		if (c->in_flight && c->sync == &s)
+			c->sync = NULL;
+		sched_unlock(irq);
+		return -ETIMEDOUT;
+	}
+	if (s.failed)
+		return -EIO;
+	enum scsi_resp_fault f = scsi_resp_parse(&s.resp, s.len, true, cmd->data_len, res);
+	if (f != SCSI_RESP_OK) {
+		vtscsi_fault(h, VTSCSI_FAULT_RESP, scsi_resp_fault_name(f));
+		/* An answer that cannot be believed fails like an error of
+		 * the device, so the scan moves on. */
+		memset(res, 0, sizeof(*res));
+		res->response = VIRTIO_SCSI_S_FAILURE;
+	}
+	return 0;
+}
+
+/* --- the rest --- */
+
+void vtscsi_fail_disk(struct vtscsi *h, struct vtscsi_disk *disk, int status)
+{
+	bool irq = sched_lock();
+	struct vtscsi_req *p = h->pending;
+	while (p) {
+		struct vtscsi_req *next = p->next;
+		if (p->disk == disk) {
+			unlink_pending(h, p);
+			stop_req(h, p, status);
+		}
+		p = next;
+	}
+	sched_unlock(irq);
+	vtscsi_run_done(h);
+}
+
+void vtscsi_fail_all(struct vtscsi *h, int status)
+{
+	bool irq = sched_lock();
+	fail_in_flight(h, status);
+	sched_unlock(irq);
+	vtscsi_run_done(h);
+}
+
+unsigned vtscsi_taken(const struct vtscsi *h)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < h->qsize; i++)
+		n += h->reqs[i].active;
+	return n;
+}
+
+void vtscsi_queue_init(struct vtscsi *h)
+{
+	h->free_cmds = NULL;
+	h->free_reqs = NULL;
+	for (unsigned i = h->qsize; i-- > 0;) {
+		h->cmd[i].dma = &h->dma[i];
+		h->cmd[i].dma_phys = h->dma_phys + (uint64_t)i * sizeof(struct vtscsi_dma);
+		h->cmd[i].next_free = h->free_cmds;
+		h->free_cmds = &h->cmd[i];
+		h->reqs[i].next = h->free_reqs;
+		h->reqs[i].active = false;
+		h->free_reqs = &h->reqs[i];
+	}
+}
