@@ -98,9 +98,9 @@ static void add_disk(struct vtscsi *h, const struct scsi_lun_info *info)
 	 * cache, and KeelFS's ordering needs it on one that has. */
 	bd->features = BLKDEV_F_FLUSH | (info->unmap ? BLKDEV_F_DISCARD : 0);
 	bd->queue_depth = h->qsize;
-	/* One segment per request, split here into commands of at most
-	 * max_bytes: blkdev_read and blkdev_write use one. */
-	bd->max_segs = 1;
+	/* The driver splits what one command cannot carry: blkdev sees no
+	 * limit on segments or sizes. */
+	bd->max_segs = UINT32_MAX;
 	bd->max_seg_size = UINT32_MAX;
 	bd->max_sectors = 0;
 	int err = blkdev_register(bd);
@@ -402,14 +402,22 @@ int vtscsi_reset(struct vtscsi *h)
 static int read_config(struct vtscsi *h)
 {
 	struct virtio_device *vd = h->vd;
-	uint32_t num_queues = 0, max_sectors = 0, max_lun = 0, event_size = 0;
+	uint32_t num_queues = 0, max_sectors = 0, max_lun = 0, event_size = 0, seg_max = 0;
 	uint16_t max_target = 0;
 	if (virtio_config_read(vd, VIRTIO_SCSI_CFG_NUM_QUEUES, &num_queues, 4) != 0 ||
 	    virtio_config_read(vd, VIRTIO_SCSI_CFG_MAX_SECTORS, &max_sectors, 4) != 0 ||
 	    virtio_config_read(vd, VIRTIO_SCSI_CFG_EVENT_INFO_SIZE, &event_size, 4) != 0 ||
 	    virtio_config_read(vd, VIRTIO_SCSI_CFG_MAX_TARGET, &max_target, 2) != 0 ||
-	    virtio_config_read(vd, VIRTIO_SCSI_CFG_MAX_LUN, &max_lun, 4) != 0)
+	    virtio_config_read(vd, VIRTIO_SCSI_CFG_MAX_LUN, &max_lun, 4) != 0 ||
+	    virtio_config_read(vd, VIRTIO_SCSI_CFG_SEG_MAX, &seg_max, 4) != 0)
 		return -EIO;
+	/* Pieces of data per command: an indirect table's room, or the
+	 * ring's less header and response, and no more than seg_max. */
+	h->max_pieces = VTSCSI_MAX_PIECES;
+	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && h->qsize - 2u < h->max_pieces)
+		h->max_pieces = h->qsize - 2u;
+	if (seg_max && seg_max < h->max_pieces)
+		h->max_pieces = seg_max;
 	if (num_queues == 0) {
 		kwarn("%s: no request queue\n", vd->name);
 		return -EIO;

@@ -47,6 +47,9 @@ struct vtscsi_ctrl_dma {
 #define VTSCSI_MAX_LUNS 64
 /* The scan's data buffer: REPORT LUNS' allocation. */
 #define VTSCSI_SCAN_BUF 4096
+/* The most pieces of memory one command's data is made of: an indirect
+ * table's room, less the header and the response. */
+#define VTSCSI_MAX_PIECES (VQ_INDIRECT_MAX - 2)
 /* The most data one command carries, whatever the device allows. */
 #define VTSCSI_MAX_CMD_BYTES (4u << 20)
 
@@ -72,7 +75,7 @@ struct vtscsi_cmd {
 	bool in_flight, data_in;
 	uint32_t data_len;
 	unsigned retries;
-	struct vq_seg seg[3]; /* as posted, for a retry */
+	struct vq_seg seg[VTSCSI_MAX_PIECES + 2]; /* as posted, for a retry */
 	unsigned nreadable, nwritable;
 	struct vtscsi_cmd *next_free;
 };
@@ -98,8 +101,9 @@ struct vtscsi_req {
 	struct blkreq *req;
 	bool active, queued;
 	uint64_t lba;
-	uint32_t off;  /* bytes of the segment done or posted */
-	uint64_t left; /* bytes (read, write), blocks (discard), commands (flush) */
+	unsigned seg;	  /* where the next command's data starts: segment, */
+	uint32_t seg_off; /* and offset in it */
+	uint64_t left;	  /* bytes (read, write), blocks (discard), commands (flush) */
 	unsigned in_flight;
 	int status;
 	struct vtscsi_req *next; /* in the pending, done or free list */
@@ -121,6 +125,7 @@ struct vtscsi {
 	uint16_t qsize;
 	unsigned max_target, max_lun;
 	uint32_t max_cmd_bytes; /* the configuration's max_sectors, bounded */
+	unsigned max_pieces;	/* data pieces per command */
 
 	struct vtscsi_cmd *cmd; /* qsize of them */
 	struct vtscsi_dma *dma;

@@ -45,10 +45,10 @@ static int post(struct vtscsi *h, struct vtscsi_cmd *c)
 	return 0;
 }
 
-/* The request header and response of c for target:lun, data of len
- * bytes at phys (in or out), cdb copied. */
+/* The request header and response of c for target:lun, its data the n
+ * pieces at data (in or out), cdb copied. */
 static void build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
-		  unsigned cdb_len, uint64_t phys, uint32_t len, bool data_in)
+		  unsigned cdb_len, const struct vq_seg *data, unsigned n, uint32_t len, bool data_in)
 {
 	struct vtscsi_dma *d = c->dma;
 	memset(&d->req, 0, sizeof(d->req));
@@ -65,13 +65,68 @@ static void build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsig
 	c->retries = 0;
 	unsigned k = 0;
 	c->seg[k++] = (struct vq_seg){ c->dma_phys + offsetof(struct vtscsi_dma, req), sizeof(d->req) };
-	if (len && !data_in)
-		c->seg[k++] = (struct vq_seg){ phys, len };
+	for (unsigned i = 0; !data_in && i < n; i++)
+		c->seg[k++] = data[i];
 	c->nreadable = k;
 	c->seg[k++] = (struct vq_seg){ c->dma_phys + offsetof(struct vtscsi_dma, resp), sizeof(d->resp) };
-	if (len && data_in)
-		c->seg[k++] = (struct vq_seg){ phys, len };
+	for (unsigned i = 0; data_in && i < n; i++)
+		c->seg[k++] = data[i];
 	c->nwritable = k - c->nreadable;
+}
+
+/*
+ * The data pieces of p's next READ or WRITE, from its cursor: at most
+ * max_pieces, their sum a multiple of the block size and at most the
+ * disk's max_bytes. Returns the bytes and sets *n and the cursor's next
+ * position (*seg, *off), or 0 when the memory cannot be cut into a whole
+ * block within the limits.
+ */
+static uint32_t plan_rw(const struct vtscsi *h, const struct vtscsi_req *p, struct vq_seg *out, unsigned *n,
+			unsigned *seg, uint32_t *off)
+{
+	const struct blkreq *req = p->req;
+	uint32_t bs = p->disk->bd.block_size;
+	unsigned s = p->seg, k = 0;
+	uint32_t o = p->seg_off;
+	uint64_t total = 0, room = p->left < p->disk->max_bytes ? p->left : p->disk->max_bytes;
+	while (k < h->max_pieces && total < room && s < req->nsegs) {
+		uint32_t len = req->segs[s].len - o;
+		if (len > room - total)
+			len = (uint32_t)(room - total);
+		out[k].addr = dma_phys((const uint8_t *)req->segs[s].addr + o);
+		out[k].len = len;
+		k++;
+		total += len;
+		o += len;
+		if (o == req->segs[s].len) {
+			s++;
+			o = 0;
+		}
+	}
+	/* Whole blocks only: the tail of a partial one is given back, the
+	 * cursor walked back with it. */
+	uint32_t extra = (uint32_t)(total % bs);
+	total -= extra;
+	while (extra > 0) {
+		uint32_t last = out[k - 1].len;
+		uint32_t cut = extra < last ? extra : last;
+		if (o == 0) {
+			s--;
+			o = req->segs[s].len;
+		}
+		o -= cut;
+		extra -= cut;
+		if (cut == last)
+			k--;
+		else
+			out[k - 1].len = last - cut;
+	}
+	if (total == 0)
+		return 0;
+	*n = k;
+	*seg = s;
+	*off = o;
+	return (uint32_t)total;
 }
 
 /*
@@ -85,30 +140,34 @@ static int post_next(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *
 	unsigned target = disk->info.target, lun = disk->info.lun;
 	uint32_t bs = disk->bd.block_size;
 	uint8_t cdb[SCSI_CDB_MAX];
-	unsigned len;
+	unsigned len, next_seg = p->seg;
+	uint32_t next_off = p->seg_off;
 	uint64_t step;
 	switch (req->op) {
 	case BLK_READ:
 	case BLK_WRITE: {
-		uint64_t n = p->left < disk->max_bytes ? p->left : disk->max_bytes;
+		struct vq_seg data[VTSCSI_MAX_PIECES];
+		unsigned n = 0;
+		uint32_t bytes = plan_rw(h, p, data, &n, &next_seg, &next_off);
+		if (bytes == 0)
+			return -EINVAL;
 		bool write = req->op == BLK_WRITE;
-		len = scsi_cdb_rw_16(cdb, write, p->lba, (uint32_t)(n / bs));
-		uint8_t *addr = (uint8_t *)req->segs[0].addr + p->off;
-		build(h, c, target, lun, cdb, len, dma_phys(addr), (uint32_t)n, !write);
-		step = n;
+		len = scsi_cdb_rw_16(cdb, write, p->lba, bytes / bs);
+		build(h, c, target, lun, cdb, len, data, n, bytes, !write);
+		step = bytes;
 		break;
 	}
 	case BLK_DISCARD: {
 		step = p->left < disk->max_unmap ? p->left : disk->max_unmap;
 		len = scsi_cdb_unmap(cdb);
 		scsi_unmap_param(c->dma->param, p->lba, (uint32_t)step);
-		build(h, c, target, lun, cdb, len, c->dma_phys + offsetof(struct vtscsi_dma, param),
-		      SCSI_UNMAP_PARAM_LEN, false);
+		struct vq_seg param = { c->dma_phys + offsetof(struct vtscsi_dma, param), SCSI_UNMAP_PARAM_LEN };
+		build(h, c, target, lun, cdb, len, &param, 1, SCSI_UNMAP_PARAM_LEN, false);
 		break;
 	}
 	case BLK_FLUSH:
 		len = scsi_cdb_synchronize_cache(cdb);
-		build(h, c, target, lun, cdb, len, 0, 0, false);
+		build(h, c, target, lun, cdb, len, NULL, 0, 0, false);
 		step = 1;
 		break;
 	default: return -EOPNOTSUPP;
@@ -121,7 +180,8 @@ static int post_next(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *
 	p->in_flight++;
 	p->left -= step;
 	if (req->op == BLK_READ || req->op == BLK_WRITE) {
-		p->off += (uint32_t)step;
+		p->seg = next_seg;
+		p->seg_off = next_off;
 		p->lba += step / bs;
 	} else if (req->op == BLK_DISCARD) {
 		p->lba += step;
@@ -176,7 +236,7 @@ static void post_pending(struct vtscsi *h)
 			if (err == -ENOSPC)
 				goto out;
 			if (err) {
-				stop_req(h, p, err == -EOPNOTSUPP ? err : -EIO);
+				stop_req(h, p, err == -EOPNOTSUPP || err == -EINVAL ? err : -EIO);
 				break;
 			}
 			h->free_cmds = c->next_free;
@@ -379,8 +439,6 @@ int vtscsi_submit(struct blkdev *bd, struct blkreq *req)
 		err = -EIO;
 	else if (h->free_reqs == NULL)
 		err = -EAGAIN;
-	else if ((req->op == BLK_READ || req->op == BLK_WRITE) && req->nsegs != 1)
-		err = -EINVAL; /* max_segs is 1 */
 	if (err) {
 		sched_unlock(irq);
 		return err;
@@ -395,7 +453,10 @@ int vtscsi_submit(struct blkdev *bd, struct blkreq *req)
 	p->lba = req->sector / spb;
 	switch (req->op) {
 	case BLK_READ:
-	case BLK_WRITE: p->left = req->segs[0].len; break;
+	case BLK_WRITE:
+		for (unsigned i = 0; i < req->nsegs; i++)
+			p->left += req->segs[i].len;
+		break;
 	case BLK_DISCARD: p->left = req->nsectors / spb; break;
 	default: p->left = 1; break;
 	}
@@ -537,8 +598,9 @@ int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res)
 			err = -ENOSPC;
 			c = h->free_cmds;
 			if (c) {
-				uint64_t phys = cmd->data_len ? dma_phys(cmd->data) : 0;
-				build(h, c, cmd->target, cmd->lun, cmd->cdb, cmd->cdb_len, phys, cmd->data_len, true);
+				struct vq_seg data = { cmd->data_len ? dma_phys(cmd->data) : 0, cmd->data_len };
+				build(h, c, cmd->target, cmd->lun, cmd->cdb, cmd->cdb_len, &data, cmd->data_len ? 1 : 0,
+				      cmd->data_len, true);
 				c->sync = &s;
 				c->parent = NULL;
 				err = post(h, c);
