@@ -50,7 +50,7 @@ struct scsi_scan {
 	unsigned max_lun;
 	/* What the last command that failed said, for the caller's log. */
 	struct scsi_result last;
-	char why[128];
+	char why[192];
 	bool no_answer; /* the last command got none: exec failed */
 	unsigned long commands, retries;
 };
