@@ -182,11 +182,9 @@ static void scan_all(struct vtscsi *h, bool prune)
 		}
 		if (n < 0 && n != -ENODEV)
 			kwarn("%s: target %u: %s (%d)\n", h->vd->name, t, s.why, n);
-		for (int i = 0; i < n; i++)
-			rescan_lun(h, &s, t, luns[i]);
-		if (!prune)
-			continue;
-		for (struct vtscsi_disk *d = h->disks; d; d = d->next) {
+		/* Disks that went first, so their names are free for those
+		 * that came. */
+		for (struct vtscsi_disk *d = h->disks; prune && d; d = d->next) {
 			if (d->removed || d->info.target != t)
 				continue;
 			bool listed = false;
@@ -195,6 +193,8 @@ static void scan_all(struct vtscsi *h, bool prune)
 			if (!listed)
 				remove_disk(h, d);
 		}
+		for (int i = 0; i < n; i++)
+			rescan_lun(h, &s, t, luns[i]);
 	}
 	mutex_unlock(&h->scan_lock);
 }
@@ -274,6 +274,31 @@ static void handle_event(struct vtscsi *h, const struct virtio_scsi_event *ev)
 	mutex_unlock(&h->scan_lock);
 }
 
+/* Acts on every event queued, in order; a queue that overflowed, or
+ * events the device says it dropped, make a full rescan. */
+static void run_events(struct vtscsi *h)
+{
+	if (h->resetting || h->eventq == NULL)
+		return;
+	vtscsi_event_interrupt(h->eventq);
+	for (;;) {
+		bool irq = sched_lock();
+		bool have = h->ev_head != h->ev_tail, missed = h->ev_overflow;
+		struct virtio_scsi_event ev;
+		if (have)
+			ev = h->queued[h->ev_head++ % VTSCSI_EVENT_QUEUE];
+		else
+			h->ev_overflow = false;
+		sched_unlock(irq);
+		if (!have) {
+			if (missed)
+				scan_all(h, true);
+			return;
+		}
+		handle_event(h, &ev);
+	}
+}
+
 /* The thread that acts on events: scans and removals wait for the
  * device, which an interrupt handler must not. */
 static int event_thread(void *arg)
@@ -283,25 +308,7 @@ static int event_thread(void *arg)
 		/* A second at most: an event whose interrupt was lost is
 		 * found by looking at the ring. */
 		sem_timedwait(&h->ev_sem, 1000ull * 1000 * 1000);
-		if (h->resetting || h->eventq == NULL)
-			continue;
-		vtscsi_event_interrupt(h->eventq);
-		for (;;) {
-			bool irq = sched_lock();
-			bool have = h->ev_head != h->ev_tail, missed = h->ev_overflow;
-			struct virtio_scsi_event ev;
-			if (have)
-				ev = h->queued[h->ev_head++ % VTSCSI_EVENT_QUEUE];
-			else
-				h->ev_overflow = false;
-			sched_unlock(irq);
-			if (!have) {
-				if (missed)
-					scan_all(h, true);
-				break;
-			}
-			handle_event(h, &ev);
-		}
+		run_events(h);
 	}
 	return 0;
 }

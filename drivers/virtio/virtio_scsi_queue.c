@@ -339,6 +339,8 @@ static void complete_cmd(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
 	}
 	struct vtscsi_req *p = c->parent;
 	int err = block_result(h, c, len);
+	if (err == 1 && p->status != 0)
+		err = p->status; /* the request failed or was aborted: not again */
 	if (err == 1) {
 		/* The same command again: the slot it frees holds it. */
 		h->retries++;
