@@ -1,5 +1,5 @@
 # Boot tests of virtio-scsi disks, sourced by cases.sh: KeelFS at the root
-# on a scsi-hd (the read-back checks of t-fs-disk.sh), two disks on two
+# on a scsi-hd (the read-back checks of t-fs-disk.sh) and SQLite on it, two disks on two
 # LUNs through the block device API on each interface, and a disk plugged
 # in and taken out through QMP while the kernel runs; the disk under the
 # root filesystem taken out while the application writes.
@@ -9,3 +9,4 @@ script_test scsi-luns-modern tests/boot/t-scsi-luns.sh modern on 512
 script_test scsi-luns-legacy-ind-off-4096 tests/boot/t-scsi-luns.sh legacy off 4096
 script_test scsi-hotplug tests/boot/t-scsi-hotplug.sh
 script_test scsi-unplug-root tests/boot/t-scsi-unplug-fs.sh
+script_test scsi-fs-sqlite tests/boot/t-fs-sqlite.sh scsi
