@@ -427,6 +427,16 @@ void vtscsi_control_interrupt(struct virtqueue *vq)
 	sem_post(&h->ctrl_used);
 }
 
+/* Looks at the request queue from a thread: an interrupt lost, or a
+ * device that is polled, does not stretch a wait. Nothing to look at
+ * while the device is being set up again, or after it failed to be. */
+static void poll_requests(struct vtscsi *h)
+{
+	struct virtqueue *vq = h->reqq;
+	if (vq)
+		vtscsi_request_interrupt(vq);
+}
+
 /* --- block requests --- */
 
 int vtscsi_submit(struct blkdev *bd, struct blkreq *req)
@@ -515,7 +525,7 @@ static int tmf(struct vtscsi *h, uint32_t subtype, unsigned target, unsigned lun
  * still with the device, after the ring was looked at once more. */
 static bool still_held(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *only)
 {
-	vtscsi_request_interrupt(h->reqq);
+	poll_requests(h);
 	bool irq = sched_lock();
 	bool held = false;
 	for (unsigned i = 0; i < h->qsize && !held; i++) {
@@ -618,13 +628,13 @@ int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res)
 		if (err != -ENOSPC || clock_ns() >= deadline)
 			return err == -ENOSPC ? -ETIMEDOUT : err;
 		sem_timedwait(&s.done, POLL_NS);
-		vtscsi_request_interrupt(h->reqq);
+		poll_requests(h);
 	}
 	while (!s.finished && clock_ns() < deadline) {
 		if (sem_timedwait(&s.done, POLL_NS) == 0)
 			break;
 		virtio_check_broken(h->vd);
-		vtscsi_request_interrupt(h->reqq);
+		poll_requests(h);
 	}
 	if (!s.finished) {
 		take_back(h, NULL, c, cmd->target, cmd->lun);

@@ -77,6 +77,7 @@ enum behaviour {
 	READ_SHORT,    /* GOOD for a read with half its data */
 	MEDIUM_ERROR,  /* READs and WRITEs fail */
 	UA_ONCE,       /* the next READ or WRITE gets a UNIT ATTENTION */
+	SILENT_ALL,    /* takes every command and never answers */
 };
 static enum behaviour behaviour;
 /* What task management does with a silent command. */
@@ -151,7 +152,8 @@ static long play(struct vdev_chain *c)
 		in_bytes += c->seg[i].len;
 	assert_true(nout == 0 || in_bytes == 0); /* one direction */
 	struct virtio_scsi_cmd_resp *r = (void *)(uintptr_t)c->seg[resp_at].addr;
-	if (behaviour == SILENT && (req.cdb[0] == SCSI_READ_16 || req.cdb[0] == SCSI_WRITE_16))
+	if ((behaviour == SILENT && (req.cdb[0] == SCSI_READ_16 || req.cdb[0] == SCSI_WRITE_16)) ||
+	    behaviour == SILENT_ALL)
 		return -1;				      /* kept, as many times as it is looked at */
 	assert_int_equal(r->response, VIRTIO_SCSI_S_FAILURE); /* preset by the driver */
 	memset(r, 0, sizeof(*r));
@@ -370,7 +372,7 @@ static void device_runs(void)
 			vtscsi_request_interrupt(vd.vq[VIRTIO_SCSI_VQ_REQUEST]);
 		assert_null(d->error);
 		assert_int_equal(lock_depth, 0);
-	} while (taken > 0 && behaviour != SILENT);
+	} while (taken > 0 && behaviour != SILENT && behaviour != SILENT_ALL);
 	counting = was;
 }
 
@@ -697,6 +699,41 @@ static void timeouts(void **state)
 	}
 }
 
+/* A device whose reset does not finish, after a command it keeps: the
+ * disk fails with -EIO from then on, nothing crashes or waits forever. */
+static void reset_stuck(void **state)
+{
+	static uint8_t buf[4096];
+	device(false, FEATURES);
+	attached();
+	struct blkdev *bd = blkdev_find("sda");
+	behaviour = SILENT;
+	fk.reset_stuck = true;
+	assert_int_equal(blkdev_read(bd, 0, buf, sizeof(buf), SEC), -ETIMEDOUT);
+	assert_int_equal(hba()->resets, 1);
+	assert_non_null(strstr(log_text, "the device did not reset"));
+	assert_int_equal(blkdev_read(bd, 0, buf, sizeof(buf), SEC), -EIO);
+	struct blkreq req = { .op = BLK_FLUSH };
+	assert_int_equal(blkdev_submit_wait(bd, &req, SEC), -EIO);
+	fk.reset_stuck = false;
+	scsi_release();
+}
+
+/* A device that never answers the scan: attach ends, bounded, with no
+ * disk; the commands it kept were taken back. */
+static void silent_scan(void **state)
+{
+	device(false, FEATURES);
+	behaviour = SILENT_ALL;
+	abort_works = true;
+	assert_int_equal(vtscsi_attach(&vd), 0);
+	assert_null(blkdev_find("sda"));
+	assert_non_null(strstr(log_text, "fake0: the scan stops at target 0: INQUIRY: no answer (-110)"));
+	assert_int_equal(tmfs[VIRTIO_SCSI_T_TMF_ABORT_TASK], 1);
+	assert_true(now_ns < 60 * SEC);
+	scsi_release();
+}
+
 static void hotplug(void **state)
 {
 	device(false, FEATURES);
@@ -765,6 +802,7 @@ int main(void)
 		cmocka_unit_test(modern_and_legacy), cmocka_unit_test(split_by_limits),
 		cmocka_unit_test(discard_is_unmap),  cmocka_unit_test(lying_responses),
 		cmocka_unit_test(sense_and_retry),   cmocka_unit_test(timeouts),
+		cmocka_unit_test(reset_stuck),	     cmocka_unit_test(silent_scan),
 		cmocka_unit_test(hotplug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
