@@ -13,5 +13,6 @@ ALL_DRIVERS += virtio-blk
 # blkdev named sda, sdb, ...; the scan and the SCSI commands are pure
 # logic of their own (scsi_scan.c, scsi_cdb.c), tested on the host.
 DRIVERS_virtio-scsi := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_scsi.c \
-	drivers/virtio/virtio_scsi_queue.c drivers/virtio/scsi_cdb.c drivers/virtio/scsi_scan.c
+	drivers/virtio/virtio_scsi_queue.c drivers/virtio/virtio_scsi_tmf.c drivers/virtio/scsi_cdb.c \
+	drivers/virtio/scsi_scan.c
 ALL_DRIVERS += virtio-scsi

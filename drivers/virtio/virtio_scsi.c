@@ -21,7 +21,7 @@
  * and logged once per kind; the command fails with -EIO.
  *
  * This file is the adapter and its disks; the commands on the queues are
- * virtio_scsi_queue.c's.
+ * virtio_scsi_queue.c's, the waits and task management virtio_scsi_tmf.c's.
  */
 #include <errno.h>
 #include <stdlib.h>

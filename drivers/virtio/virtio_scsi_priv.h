@@ -163,17 +163,27 @@ struct vtscsi {
 
 /* --- commands on the queues (virtio_scsi_queue.c) --- */
 
+/* The request header and response of c for target:lun, its data the n
+ * pieces at data (in or out), cdb copied, a new tag. */
+void vtscsi_build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
+		  unsigned cdb_len, const struct vq_seg *data, unsigned n, uint32_t len, bool data_in);
+/* Puts c on the request queue: 0, -ENOSPC or -EIO (sched_lock held). */
+int vtscsi_post(struct vtscsi *h, struct vtscsi_cmd *c);
+/* Ends p with status once nothing of it is with the device (sched_lock). */
+void vtscsi_stop_req(struct vtscsi *h, struct vtscsi_req *p, int status);
+/* Takes p off the pending list (sched_lock). */
+void vtscsi_unlink_pending(struct vtscsi *h, struct vtscsi_req *p);
+/* Looks at the request queue from a thread (none while it is reset). */
+void vtscsi_poll(struct vtscsi *h);
+
 void vtscsi_queue_init(struct vtscsi *h);
 /* A device fault: counted always, logged once per kind. */
 void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what);
-/* blkdev_ops. */
+/* blkdev_ops.submit. */
 int vtscsi_submit(struct blkdev *bd, struct blkreq *req);
-void vtscsi_abort(struct blkdev *bd, struct blkreq *req);
 /* The queues' interrupt handlers. */
 void vtscsi_request_interrupt(struct virtqueue *vq);
 void vtscsi_control_interrupt(struct virtqueue *vq);
-/* Runs cmd and waits for it (bounded); scsi_exec_fn. From a thread. */
-int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res);
 /* Fails every pending request of disk with status; those in flight are
  * the device's to finish. */
 void vtscsi_fail_disk(struct vtscsi *h, struct vtscsi_disk *disk, int status);
@@ -183,6 +193,13 @@ void vtscsi_run_done(struct vtscsi *h);
 void vtscsi_fail_all(struct vtscsi *h, int status);
 /* Requests taken and not yet done. */
 unsigned vtscsi_taken(const struct vtscsi *h);
+
+/* --- waits (virtio_scsi_tmf.c) --- */
+
+/* blkdev_ops.abort: what the device holds of the request taken back. */
+void vtscsi_abort(struct blkdev *bd, struct blkreq *req);
+/* Runs cmd and waits for it (bounded); scsi_exec_fn. From a thread. */
+int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res);
 
 /* --- the adapter (virtio_scsi.c) --- */
 

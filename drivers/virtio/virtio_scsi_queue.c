@@ -2,26 +2,21 @@
  * virtio-scsi commands on the ring (virtio 1.2, section 5.6.6): each
  * struct blkreq cut into READ (16), WRITE (16), UNMAP or SYNCHRONIZE
  * CACHE commands within the disk's limits, posted oldest first as the
- * ring has room, completed by interrupt; the scan's commands waited for
- * one by one. What the device writes back is checked (scsi_resp_parse)
- * before it is believed. A command that does not come back in time is
- * aborted (ABORT TASK), then its logical unit reset (LOGICAL UNIT
- * RESET), then the whole device. Interrupts are off (sched_lock) while
- * the lists change; done callbacks run once the lists are consistent.
+ * ring has room, completed by interrupt. What the device writes back is
+ * checked (scsi_resp_parse) before it is believed; a command answered
+ * with a condition that passes is sent again, a few times. Interrupts are
+ * off (sched_lock) while the lists change; done callbacks run once the
+ * lists are consistent. Waiting for commands, and taking back those a
+ * device keeps, is virtio_scsi_tmf.c's.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "drivers/virtio/virtio_scsi_priv.h"
-#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/devfault.h"
 #include "kernel/mm/dma.h"
 #include "kernel/waitq.h"
-
-/* How often a waiting thread looks at the ring itself: an interrupt
- * that was lost (or a polled device) must not stretch a wait. */
-#define POLL_NS (10ull * 1000 * 1000)
 
 void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what)
 {
@@ -36,7 +31,7 @@ void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what)
 
 /* --- posting --- */
 
-static int post(struct vtscsi *h, struct vtscsi_cmd *c)
+int vtscsi_post(struct vtscsi *h, struct vtscsi_cmd *c)
 {
 	int err = virtqueue_enqueue(h->reqq, c, c->seg, c->nreadable, c->nwritable);
 	if (err)
@@ -47,7 +42,7 @@ static int post(struct vtscsi *h, struct vtscsi_cmd *c)
 
 /* The request header and response of c for target:lun, its data the n
  * pieces at data (in or out), cdb copied. */
-static void build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
+void vtscsi_build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
 		  unsigned cdb_len, const struct vq_seg *data, unsigned n, uint32_t len, bool data_in)
 {
 	struct vtscsi_dma *d = c->dma;
@@ -153,7 +148,7 @@ static int post_next(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *
 			return -EINVAL;
 		bool write = req->op == BLK_WRITE;
 		len = scsi_cdb_rw_16(cdb, write, p->lba, bytes / bs);
-		build(h, c, target, lun, cdb, len, data, n, bytes, !write);
+		vtscsi_build(h, c, target, lun, cdb, len, data, n, bytes, !write);
 		step = bytes;
 		break;
 	}
@@ -162,17 +157,17 @@ static int post_next(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *
 		len = scsi_cdb_unmap(cdb);
 		scsi_unmap_param(c->dma->param, p->lba, (uint32_t)step);
 		struct vq_seg param = { c->dma_phys + offsetof(struct vtscsi_dma, param), SCSI_UNMAP_PARAM_LEN };
-		build(h, c, target, lun, cdb, len, &param, 1, SCSI_UNMAP_PARAM_LEN, false);
+		vtscsi_build(h, c, target, lun, cdb, len, &param, 1, SCSI_UNMAP_PARAM_LEN, false);
 		break;
 	}
 	case BLK_FLUSH:
 		len = scsi_cdb_synchronize_cache(cdb);
-		build(h, c, target, lun, cdb, len, NULL, 0, 0, false);
+		vtscsi_build(h, c, target, lun, cdb, len, NULL, 0, 0, false);
 		step = 1;
 		break;
 	default: return -EOPNOTSUPP;
 	}
-	int err = post(h, c);
+	int err = vtscsi_post(h, c);
 	if (err)
 		return err;
 	c->parent = p;
@@ -200,7 +195,7 @@ static void maybe_finish(struct vtscsi *h, struct vtscsi_req *p)
 	h->done = p;
 }
 
-static void stop_req(struct vtscsi *h, struct vtscsi_req *p, int status)
+void vtscsi_stop_req(struct vtscsi *h, struct vtscsi_req *p, int status)
 {
 	if (p->status == 0)
 		p->status = status;
@@ -208,7 +203,7 @@ static void stop_req(struct vtscsi *h, struct vtscsi_req *p, int status)
 	maybe_finish(h, p);
 }
 
-static void unlink_pending(struct vtscsi *h, struct vtscsi_req *p)
+void vtscsi_unlink_pending(struct vtscsi *h, struct vtscsi_req *p)
 {
 	struct vtscsi_req **pp = &h->pending, *prev = NULL;
 	while (*pp && *pp != p) {
@@ -236,7 +231,7 @@ static void post_pending(struct vtscsi *h)
 			if (err == -ENOSPC)
 				goto out;
 			if (err) {
-				stop_req(h, p, err == -EOPNOTSUPP || err == -EINVAL ? err : -EIO);
+				vtscsi_stop_req(h, p, err == -EOPNOTSUPP || err == -EINVAL ? err : -EIO);
 				break;
 			}
 			h->free_cmds = c->next_free;
@@ -348,7 +343,7 @@ static void complete_cmd(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
 		memset(&c->dma->resp, 0, sizeof(c->dma->resp));
 		c->dma->resp.response = VIRTIO_SCSI_S_FAILURE;
 		c->in_flight = false;
-		if (post(h, c) == 0) {
+		if (vtscsi_post(h, c) == 0) {
 			virtqueue_kick(h->reqq);
 			return;
 		}
@@ -357,7 +352,7 @@ static void complete_cmd(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
 	free_cmd(h, c);
 	p->in_flight--;
 	if (err)
-		stop_req(h, p, err);
+		vtscsi_stop_req(h, p, err);
 	else
 		maybe_finish(h, p);
 }
@@ -375,7 +370,7 @@ static void fail_in_flight(struct vtscsi *h, int status)
 			sem_post(&c->sync->done);
 		} else if (c->parent) {
 			c->parent->in_flight--;
-			stop_req(h, c->parent, status);
+			vtscsi_stop_req(h, c->parent, status);
 		}
 		c->in_flight = false;
 	}
@@ -388,8 +383,8 @@ static void fail_in_flight(struct vtscsi *h, int status)
 	}
 	while (h->pending) {
 		struct vtscsi_req *p = h->pending;
-		unlink_pending(h, p);
-		stop_req(h, p, status);
+		vtscsi_unlink_pending(h, p);
+		vtscsi_stop_req(h, p, status);
 	}
 }
 
@@ -430,7 +425,7 @@ void vtscsi_control_interrupt(struct virtqueue *vq)
 /* Looks at the request queue from a thread: an interrupt lost, or a
  * device that is polled, does not stretch a wait. Nothing to look at
  * while the device is being set up again, or after it failed to be. */
-static void poll_requests(struct vtscsi *h)
+void vtscsi_poll(struct vtscsi *h)
 {
 	struct virtqueue *vq = h->reqq;
 	if (vq)
@@ -484,181 +479,6 @@ int vtscsi_submit(struct blkdev *bd, struct blkreq *req)
 	return 0;
 }
 
-/*
- * Task management on the control queue (section 5.6.6.2), waited for:
- * the function's response, or -ETIMEDOUT / -EIO when none came.
- */
-static int tmf(struct vtscsi *h, uint32_t subtype, unsigned target, unsigned lun, uint64_t id)
-{
-	if (h->ctrlq == NULL || h->ctrlq->broken)
-		return -EIO;
-	mutex_lock(&h->ctrl_lock);
-	struct vtscsi_ctrl_dma *d = h->ctrl;
-	memset(d, 0, sizeof(*d));
-	d->tmf.type = VIRTIO_SCSI_T_TMF;
-	d->tmf.subtype = subtype;
-	virtio_scsi_lun(d->tmf.lun, target, lun);
-	d->tmf.id = id;
-	d->response = 0xff; /* none of the specification's */
-	struct vq_seg seg[2] = {
-		{ h->ctrl_phys + offsetof(struct vtscsi_ctrl_dma, tmf), sizeof(d->tmf) },
-		{ h->ctrl_phys + offsetof(struct vtscsi_ctrl_dma, response), 1 },
-	};
-	int err = virtqueue_enqueue(h->ctrlq, d, seg, 1, 1);
-	if (err == 0) {
-		virtqueue_kick(h->ctrlq);
-		void *cookie;
-		uint32_t len;
-		err = virtio_wait(h->vd, h->ctrlq, &h->ctrl_used, &cookie, &len);
-		if (err == 0 && (cookie != d || len < 1)) {
-			vtscsi_fault(h, VTSCSI_FAULT_TMF, "a task management answer without its response");
-			err = -EIO;
-		}
-		if (err == 0)
-			err = d->response;
-	}
-	mutex_unlock(&h->ctrl_lock);
-	return err;
-}
-
-/* Whether any of p's (or, p NULL, the sync command's c) commands are
- * still with the device, after the ring was looked at once more. */
-static bool still_held(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *only)
-{
-	poll_requests(h);
-	bool irq = sched_lock();
-	bool held = false;
-	for (unsigned i = 0; i < h->qsize && !held; i++) {
-		struct vtscsi_cmd *c = &h->cmd[i];
-		held = c->in_flight && (only ? c == only : c->parent == p);
-	}
-	sched_unlock(irq);
-	return held;
-}
-
-/*
- * Takes back what the device holds of p (or of the one command only):
- * ABORT TASK for each command, then LOGICAL UNIT RESET, then a reset of
- * the device, each only when what came before did not give it back.
- */
-static void take_back(struct vtscsi *h, struct vtscsi_req *p, struct vtscsi_cmd *only, unsigned target, unsigned lun)
-{
-	for (unsigned i = 0; i < h->qsize; i++) {
-		struct vtscsi_cmd *c = &h->cmd[i];
-		if (!c->in_flight || (only ? c != only : c->parent != p))
-			continue;
-		h->aborts++;
-		int r = tmf(h, VIRTIO_SCSI_T_TMF_ABORT_TASK, target, lun, c->id);
-		if (r < 0)
-			break;
-	}
-	if (!still_held(h, p, only))
-		return;
-	h->lun_resets++;
-	kwarn("%s: a command to %u:%u did not come back after ABORT TASK; the logical unit is reset\n", h->vd->name,
-	      target, lun);
-	tmf(h, VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET, target, lun, 0);
-	if (!still_held(h, p, only))
-		return;
-	kwarn("%s: a command to %u:%u is still held after LOGICAL UNIT RESET; the device is reset and its commands "
-	      "fail\n",
-	      h->vd->name, target, lun);
-	vtscsi_reset(h);
-}
-
-void vtscsi_abort(struct blkdev *bd, struct blkreq *req)
-{
-	struct vtscsi_disk *disk = bd->driver;
-	struct vtscsi *h = disk->hba;
-	bool irq = sched_lock();
-	struct vtscsi_req *p = req->driver_priv;
-	if (p == NULL || p->req != req || !p->active) {
-		sched_unlock(irq);
-		vtscsi_run_done(h);
-		return;
-	}
-	/* Nothing more of it is posted; what the device holds is taken
-	 * back below, and the request ends with -ECANCELED. */
-	if (p->queued)
-		unlink_pending(h, p);
-	stop_req(h, p, -ECANCELED);
-	bool held = p->in_flight > 0;
-	sched_unlock(irq);
-	if (held)
-		take_back(h, p, NULL, disk->info.target, disk->info.lun);
-	vtscsi_run_done(h);
-}
-
-/* --- commands waited for (the scan) --- */
-
-int vtscsi_exec(void *ctx, const struct scsi_cmd *cmd, struct scsi_result *res)
-{
-	struct vtscsi *h = ctx;
-	struct vtscsi_sync s;
-	sem_init(&s.done, 0);
-	s.finished = s.failed = false;
-	s.len = 0;
-	uint64_t deadline = deadline_after(virtio_timeout(h->vd));
-
-	/* A free slot and room in the ring: block requests may hold them
-	 * all for a moment. */
-	struct vtscsi_cmd *c = NULL;
-	for (;;) {
-		bool irq = sched_lock();
-		int err = -EIO;
-		if (!h->resetting && !h->vd->broken && h->reqq && !h->reqq->broken) {
-			err = -ENOSPC;
-			c = h->free_cmds;
-			if (c) {
-				struct vq_seg data = { cmd->data_len ? dma_phys(cmd->data) : 0, cmd->data_len };
-				build(h, c, cmd->target, cmd->lun, cmd->cdb, cmd->cdb_len, &data, cmd->data_len ? 1 : 0,
-				      cmd->data_len, true);
-				c->sync = &s;
-				c->parent = NULL;
-				err = post(h, c);
-				if (err == 0) {
-					h->free_cmds = c->next_free;
-					virtqueue_kick(h->reqq);
-				}
-			}
-		}
-		sched_unlock(irq);
-		if (err == 0)
-			break;
-		if (err != -ENOSPC || clock_ns() >= deadline)
-			return err == -ENOSPC ? -ETIMEDOUT : err;
-		sem_timedwait(&s.done, POLL_NS);
-		poll_requests(h);
-	}
-	while (!s.finished && clock_ns() < deadline) {
-		if (sem_timedwait(&s.done, POLL_NS) == 0)
-			break;
-		virtio_check_broken(h->vd);
-		poll_requests(h);
-	}
-	if (!s.finished) {
-		take_back(h, NULL, c, cmd->target, cmd->lun);
-		/* Whatever came back after the abort is not an answer in
-		 * time; a command still held must not name s when it does. */
-		bool irq = sched_lock();
-		if (c->in_flight && c->sync == &s)
-			c->sync = NULL;
-		sched_unlock(irq);
-		return -ETIMEDOUT;
-	}
-	if (s.failed)
-		return -EIO;
-	enum scsi_resp_fault f = scsi_resp_parse(&s.resp, s.len, true, cmd->data_len, res);
-	if (f != SCSI_RESP_OK) {
-		vtscsi_fault(h, VTSCSI_FAULT_RESP, scsi_resp_fault_name(f));
-		/* An answer that cannot be believed fails like an error of
-		 * the device, so the scan moves on. */
-		memset(res, 0, sizeof(*res));
-		res->response = VIRTIO_SCSI_S_FAILURE;
-	}
-	return 0;
-}
-
 /* --- the rest --- */
 
 void vtscsi_fail_disk(struct vtscsi *h, struct vtscsi_disk *disk, int status)
@@ -668,8 +488,8 @@ void vtscsi_fail_disk(struct vtscsi *h, struct vtscsi_disk *disk, int status)
 	while (p) {
 		struct vtscsi_req *next = p->next;
 		if (p->disk == disk) {
-			unlink_pending(h, p);
-			stop_req(h, p, status);
+			vtscsi_unlink_pending(h, p);
+			vtscsi_stop_req(h, p, status);
 		}
 		p = next;
 	}

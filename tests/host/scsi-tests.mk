@@ -14,4 +14,5 @@ test_virtio_scsi_SRCS := tests/host/test_virtio_scsi.c tests/host/virtio_fake.c 
 test_virtio_scsi_LDFLAGS := -Wl,--wrap=calloc -Wl,--wrap=realloc
 # The driver is #included by the test: a change to it rebuilds the test.
 $(HOST_BUILD)/test_virtio_scsi: drivers/virtio/virtio_scsi.c drivers/virtio/virtio_scsi_queue.c \
+	drivers/virtio/virtio_scsi_tmf.c \
 	drivers/virtio/virtio_scsi_priv.h drivers/virtio/virtio_scsi.h drivers/virtio/scsi_cdb.h drivers/virtio/scsi_scan.h

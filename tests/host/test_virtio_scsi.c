@@ -1,6 +1,6 @@
 /*
- * The virtio-scsi driver (drivers/virtio/virtio_scsi.c and
- * virtio_scsi_queue.c, built in here so their static functions can be
+ * The virtio-scsi driver (drivers/virtio/virtio_scsi.c, virtio_scsi_queue.c
+ * and virtio_scsi_tmf.c, built in here so their static functions can be
  * called) over the fake transport, under the block device class. The
  * device is played here: its request queue reads each chain the simulated
  * ring hands it as a virtio-scsi request to a target of RAM disks, its
@@ -20,6 +20,7 @@
 
 #include "drivers/virtio/virtio_scsi.c"
 #include "drivers/virtio/virtio_scsi_queue.c"
+#include "drivers/virtio/virtio_scsi_tmf.c"
 #include "tests/host/virtio_fake.h"
 
 /* --- what the driver and blkdev need of the kernel beyond the fake's -------------------- */
