@@ -25,7 +25,8 @@ void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what)
 	if (h->faults_reported & (1u << f))
 		return;
 	h->faults_reported |= 1u << f;
-	kwarn("%s (%s): device fault: %s; the command fails with -EIO, further faults of this kind are only counted\n",
+	kwarn("%s (%s): device fault: %s; refused (a command fails with -EIO), further faults of this kind are only "
+	      "counted\n",
 	      h->vd->name, h->vd->location[0] ? h->vd->location : "?", what);
 }
 
