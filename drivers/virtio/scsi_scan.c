@@ -129,6 +129,23 @@ int scsi_scan_target(struct scsi_scan *s, unsigned target, uint16_t *luns, unsig
 	return (int)n;
 }
 
+int scsi_read_capacity(struct scsi_scan *s, unsigned target, unsigned lun, struct scsi_capacity *cap)
+{
+	struct scsi_cmd cmd;
+	uint32_t got;
+	command(s, &cmd, target, lun, SCSI_READ_CAPACITY_16_LEN);
+	cmd.cdb_len = scsi_cdb_read_capacity_16(cmd.cdb, SCSI_READ_CAPACITY_16_LEN);
+	int err = run(s, &cmd, &got);
+	if (err)
+		return err;
+	const char *why = "";
+	if (scsi_capacity_parse(s->buf, got, cap, &why) != 0) {
+		snprintf(s->why, sizeof(s->why), "READ CAPACITY (16): %s", why);
+		return -EIO;
+	}
+	return 0;
+}
+
 int scsi_probe_lun(struct scsi_scan *s, unsigned target, unsigned lun, struct scsi_lun_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -156,16 +173,10 @@ int scsi_probe_lun(struct scsi_scan *s, unsigned target, unsigned lun, struct sc
 	if (err)
 		return err;
 
-	command(s, &cmd, target, lun, SCSI_READ_CAPACITY_16_LEN);
-	cmd.cdb_len = scsi_cdb_read_capacity_16(cmd.cdb, SCSI_READ_CAPACITY_16_LEN);
-	err = run(s, &cmd, &got);
+	err = scsi_read_capacity(s, target, lun, &info->cap);
 	if (err)
 		return err;
 	const char *why = "";
-	if (scsi_capacity_parse(s->buf, got, &info->cap, &why) != 0) {
-		snprintf(s->why, sizeof(s->why), "READ CAPACITY (16): %s", why);
-		return -EIO;
-	}
 
 	/* The VPD pages, when the target lists them; a page that fails or
 	 * makes no sense leaves the defaults (no limit, no UNMAP). */

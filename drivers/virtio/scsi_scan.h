@@ -79,4 +79,9 @@ int scsi_scan_target(struct scsi_scan *s, unsigned target, uint16_t *luns, unsig
  */
 int scsi_probe_lun(struct scsi_scan *s, unsigned target, unsigned lun, struct scsi_lun_info *info);
 
+/* READ CAPACITY (16) of target:lun, again (its capacity changed): 0,
+ * -EIO when the answer cannot be believed, another negative errno when
+ * the command failed; s->why says why. */
+int scsi_read_capacity(struct scsi_scan *s, unsigned target, unsigned lun, struct scsi_capacity *cap);
+
 #endif

@@ -11,13 +11,16 @@
  * before the root filesystem is looked for. With VIRTIO_SCSI_F_HOTPLUG
  * the device reports disks that come and go: a thread of the driver
  * reads the events (a transport reset with RESCAN or REMOVED) and scans
- * or removes that LUN, or everything when events were missed. A disk
- * removed fails its requests with -ENODEV at once (those the device held
- * it fails itself); its struct stays, for users that still hold it.
+ * or removes that LUN, or everything when events were missed; with
+ * VIRTIO_SCSI_F_CHANGE (or a UNIT ATTENTION saying so) it reads a
+ * capacity that changed again. A disk removed fails its requests with
+ * -ENODEV at once (those the device held it fails itself); its struct
+ * stays, for users that still hold it.
  *
  * Nothing the device writes is trusted: responses are checked
  * (scsi_resp_parse) and so is everything the scan reads (scsi_cdb.c);
- * events shorter than their structure are dropped. Each fault is counted
+ * an event shorter than its structure, or naming no valid LUN, is
+ * refused (a short one makes a full rescan). Each fault is counted
  * and logged once per kind; the command fails with -EIO.
  *
  * This file is the adapter and its disks; the commands on the queues are
@@ -252,11 +255,19 @@ static void handle_event(struct vtscsi *h, const struct virtio_scsi_event *ev)
 		scan_all(h, true);
 		return;
 	}
-	if (ev->event != VIRTIO_SCSI_T_TRANSPORT_RESET)
-		return; /* asynchronous notifications and parameter changes: not asked for */
+	if (ev->event != VIRTIO_SCSI_T_TRANSPORT_RESET && ev->event != VIRTIO_SCSI_T_PARAM_CHANGE)
+		return; /* asynchronous notifications: not asked for */
 	unsigned target, lun;
 	if (virtio_scsi_lun_decode(ev->lun, &target, &lun) != 0 || lun > h->max_lun) {
 		vtscsi_fault(h, VTSCSI_FAULT_EVENT, "an event naming no valid LUN");
+		return;
+	}
+	if (ev->event == VIRTIO_SCSI_T_PARAM_CHANGE) {
+		/* Section 5.6.6.3.3: the reason is the sense code, ASC in
+		 * the low byte, ASCQ above it. */
+		struct vtscsi_disk *d = find_disk(h, target, lun);
+		if (d && (ev->reason & 0xffff) == (0x2a | 0x09 << 8))
+			d->capacity_changed = true;
 		return;
 	}
 	mutex_lock(&h->scan_lock);
@@ -274,8 +285,42 @@ static void handle_event(struct vtscsi *h, const struct virtio_scsi_event *ev)
 	mutex_unlock(&h->scan_lock);
 }
 
+/* The capacity of the disks that said it changed, read again. */
+static void reread_capacities(struct vtscsi *h)
+{
+	for (struct vtscsi_disk *d = h->disks; d; d = d->next) {
+		if (d->removed || !d->capacity_changed)
+			continue;
+		d->capacity_changed = false;
+		mutex_lock(&h->scan_lock);
+		struct scsi_scan s;
+		scan_init(h, &s);
+		struct scsi_capacity cap;
+		int err = scsi_read_capacity(&s, d->info.target, d->info.lun, &cap);
+		mutex_unlock(&h->scan_lock);
+		struct blkdev *bd = &d->bd;
+		if (err) {
+			kwarn("%s: capacity not read again: %s (%d)\n", bd->reg.name, s.why, err);
+			continue;
+		}
+		if (cap.block_size != bd->block_size) {
+			kwarn("%s: the block size changed from %u to %u bytes: the disk keeps the old capacity\n",
+			      bd->reg.name, bd->block_size, cap.block_size);
+			continue;
+		}
+		uint64_t sectors = cap.blocks * (cap.block_size / BLK_SECTOR_SIZE);
+		if (sectors != bd->sectors) {
+			kinfo("%s: capacity changed from %lu to %lu sectors\n", bd->reg.name,
+			      (unsigned long)bd->sectors, (unsigned long)sectors);
+			d->info.cap = cap;
+			bd->sectors = sectors;
+		}
+	}
+}
+
 /* Acts on every event queued, in order; a queue that overflowed, or
- * events the device says it dropped, make a full rescan. */
+ * events the device says it dropped, make a full rescan. Then the
+ * capacities that changed. */
 static void run_events(struct vtscsi *h)
 {
 	if (h->resetting || h->eventq == NULL)
@@ -293,6 +338,7 @@ static void run_events(struct vtscsi *h)
 		if (!have) {
 			if (missed)
 				scan_all(h, true);
+			reread_capacities(h);
 			return;
 		}
 		handle_event(h, &ev);
@@ -466,7 +512,8 @@ static int vtscsi_attach(struct virtio_device *vd)
 	mutex_init(&h->scan_lock);
 	sem_init(&h->ctrl_used, 0);
 	sem_init(&h->ev_sem, 0);
-	h->wanted = VIRTIO_SCSI_F_HOTPLUG | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX;
+	h->wanted =
+	    VIRTIO_SCSI_F_HOTPLUG | VIRTIO_SCSI_F_CHANGE | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_RING_F_EVENT_IDX;
 	int err = setup_device(h);
 	if (err)
 		goto fail;

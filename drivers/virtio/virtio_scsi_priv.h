@@ -91,6 +91,7 @@ struct vtscsi_disk {
 	uint32_t max_bytes; /* data per READ or WRITE */
 	uint32_t max_unmap; /* blocks per UNMAP */
 	bool removed;
+	bool capacity_changed; /* the disk said so: read again by the thread */
 	unsigned errors_logged;
 	struct vtscsi_disk *next;
 };

@@ -301,9 +301,15 @@ static int block_result(struct vtscsi *h, struct vtscsi_cmd *c, uint32_t len)
 		}
 		return 0;
 	}
+	struct vtscsi_disk *disk = c->parent->disk;
+	if (res.sense.valid && res.sense.key == SCSI_KEY_UNIT_ATTENTION && res.sense.asc == 0x2a &&
+	    res.sense.ascq == 0x09) {
+		/* CAPACITY DATA HAS CHANGED: the thread reads it again. */
+		disk->capacity_changed = true;
+		sem_post(&h->ev_sem);
+	}
 	if (v == SCSI_RETRY && c->retries < VTSCSI_RETRIES)
 		return 1;
-	struct vtscsi_disk *disk = c->parent->disk;
 	if (disk->errors_logged < 8 && !disk->removed) {
 		disk->errors_logged++;
 		char what[160];

@@ -63,6 +63,7 @@ int thread_create(struct thread **out, const char *name, int (*fn)(void *arg), v
 
 struct sim_lun {
 	bool present;
+	uint32_t bytes; /* the capacity it reports */
 	uint32_t block_size;
 	bool unmap;
 	uint8_t *data;
@@ -79,6 +80,7 @@ enum behaviour {
 	MEDIUM_ERROR,  /* READs and WRITEs fail */
 	UA_ONCE,       /* the next READ or WRITE gets a UNIT ATTENTION */
 	SILENT_ALL,    /* takes every command and never answers */
+	UA_CAPACITY,   /* the next READ or WRITE: UNIT ATTENTION, capacity data has changed */
 };
 static enum behaviour behaviour;
 /* What task management does with a silent command. */
@@ -199,6 +201,11 @@ static long play(struct vdev_chain *c)
 			behaviour = HONEST;
 			check_condition(r, SCSI_KEY_UNIT_ATTENTION, 0x29);
 			return used;
+		case UA_CAPACITY:
+			behaviour = HONEST;
+			check_condition(r, SCSI_KEY_UNIT_ATTENTION, 0x2a);
+			r->sense[13] = 0x09;
+			return used;
 		default: break;
 		}
 		uint8_t *at = u->data + s->lba * u->block_size;
@@ -264,7 +271,7 @@ static long play(struct vdev_chain *c)
 			break;
 		}
 		for (int i = 0; i < 8; i++)
-			data[i] = (uint8_t)((uint64_t)(DISK_BYTES / u->block_size - 1) >> (56 - 8 * i));
+			data[i] = (uint8_t)((uint64_t)(u->bytes / u->block_size - 1) >> (56 - 8 * i));
 		put_be32(data + 8, u->block_size);
 		data[14] = u->unmap ? 0x80 : 0;
 		n = 32;
@@ -417,6 +424,7 @@ static void device(bool legacy, uint64_t features)
 	for (unsigned i = 0; i < LUNS; i++) {
 		lun[i].data = ram[i];
 		lun[i].block_size = 512;
+		lun[i].bytes = DISK_BYTES;
 		memset(ram[i], 0, DISK_BYTES);
 	}
 	lun[0].present = lun[1].present = true;
@@ -735,6 +743,42 @@ static void silent_scan(void **state)
 	scsi_release();
 }
 
+/* A capacity that changed, said by an event or by a UNIT ATTENTION, is
+ * read again; a block size that changed is not taken. */
+static void capacity_change(void **state)
+{
+	device(false, FEATURES | VIRTIO_SCSI_F_CHANGE);
+	attached();
+	struct vtscsi *h = hba();
+	struct blkdev *a = blkdev_find("sda"), *b = blkdev_find("sdb");
+	assert_true(virtio_has(&vd, VIRTIO_SCSI_F_CHANGE));
+	lun[0].bytes = 2u << 20;
+	send_event(VIRTIO_SCSI_T_PARAM_CHANGE, 0, 0, 0x2a | 0x09 << 8, 16);
+	run_events(h);
+	assert_int_equal(a->sectors, 4096);
+	assert_non_null(strstr(log_text, "sda: capacity changed from 8192 to 4096 sectors\n"));
+	/* Another sense code in the event: nothing read. */
+	lun[0].bytes = 3u << 20;
+	send_event(VIRTIO_SCSI_T_PARAM_CHANGE, 0, 0, 0x29, 16);
+	run_events(h);
+	assert_int_equal(a->sectors, 4096);
+	/* A UNIT ATTENTION: the command passes on its retry, the capacity
+	 * is read again by the thread. */
+	static uint8_t buf[4096];
+	behaviour = UA_CAPACITY;
+	assert_int_equal(blkdev_read(a, 0, buf, sizeof(buf), SEC), 0);
+	assert_true(h->disks->next->capacity_changed || h->disks->capacity_changed);
+	run_events(h);
+	assert_int_equal(a->sectors, 6144);
+	/* sdb's blocks become 512 bytes: refused, logged. */
+	lun[1].block_size = 512;
+	send_event(VIRTIO_SCSI_T_PARAM_CHANGE, 0, 1, 0x2a | 0x09 << 8, 16);
+	run_events(h);
+	assert_int_equal(b->block_size, 4096);
+	assert_non_null(strstr(log_text, "sdb: the block size changed from 4096 to 512 bytes"));
+	scsi_release();
+}
+
 static void hotplug(void **state)
 {
 	device(false, FEATURES);
@@ -804,7 +848,7 @@ int main(void)
 		cmocka_unit_test(discard_is_unmap),  cmocka_unit_test(lying_responses),
 		cmocka_unit_test(sense_and_retry),   cmocka_unit_test(timeouts),
 		cmocka_unit_test(reset_stuck),	     cmocka_unit_test(silent_scan),
-		cmocka_unit_test(hotplug),
+		cmocka_unit_test(capacity_change),   cmocka_unit_test(hotplug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
