@@ -1,8 +1,9 @@
 /*
- * The virtio-scsi driver's own state, shared by its halves: the host
- * adapter (virtio_scsi.c: attach, scan, events, hot-plug, disks) and the
- * commands on its request and control queues (virtio_scsi_queue.c).
- * Private to them and their host test.
+ * The virtio-scsi driver's own state, shared by its three files: the host
+ * adapter (virtio_scsi.c: attach, scan, events, hot-plug, disks), the
+ * commands on its request queue (virtio_scsi_queue.c), and the waits and
+ * task management on its control queue (virtio_scsi_tmf.c). Private to
+ * them and their host test.
  */
 #ifndef KEEL_VIRTIO_SCSI_PRIV_H
 #define KEEL_VIRTIO_SCSI_PRIV_H
