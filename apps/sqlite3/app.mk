@@ -7,7 +7,7 @@
 #
 #   make APP=sqlite3                              build/sqlite3.elf, build/sqlite3.iso
 #   run-qemu.sh --kernel build/sqlite3.elf --append "-- -batch :memory:" < commands.sql
-KEEL_DRIVERS := virtio-rng virtio-console virtio-blk
+KEEL_DRIVERS := virtio-rng virtio-console virtio-blk virtio-scsi
 
 SQLITE_DIR := $(shell tools/fetch-source.sh sqlite3)
 ifeq ($(SQLITE_DIR),)

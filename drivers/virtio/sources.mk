@@ -15,3 +15,11 @@ ALL_DRIVERS += virtio-blk
 # balloon_state.c.
 DRIVERS_virtio-balloon := $(DRIVERS_virtio) drivers/virtio/virtio_balloon.c drivers/virtio/balloon_state.c
 ALL_DRIVERS += virtio-balloon
+
+# virtio-scsi: a host adapter whose disks (each LUN of type 0) are struct
+# blkdev named sda, sdb, ...; the scan and the SCSI commands are pure
+# logic of their own (scsi_scan.c, scsi_cdb.c), tested on the host.
+DRIVERS_virtio-scsi := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_scsi.c \
+	drivers/virtio/virtio_scsi_queue.c drivers/virtio/virtio_scsi_tmf.c drivers/virtio/scsi_cdb.c \
+	drivers/virtio/scsi_scan.c
+ALL_DRIVERS += virtio-scsi

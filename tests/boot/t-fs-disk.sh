@@ -10,6 +10,8 @@
 #   t-fs-disk.sh tree|files TRANSPORT INDIRECT LBS: the same on a disk with
 #     the modern or legacy interface, indirect descriptors on or off, and
 #     512- or 4096-byte logical blocks; the kernel must have seen them so.
+#   t-fs-disk.sh tree|files scsi [LBS]: the same on a scsi-hd behind
+#     virtio-scsi-pci (LUN 0, named sda).
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
@@ -17,8 +19,13 @@ source tests/boot/lib.sh
 KEELFS=build/keelfs
 [ -x $KEELFS ] || make -s keelfs >/dev/null || fail "cannot build $KEELFS"
 transport=${2:-} indirect=${3:-on} lbs=${4:-512}
-disk_opts=()
-if [ -n "$transport" ]; then
+disk_opts=() root=vda
+if [ "$transport" = scsi ]; then
+	lbs=${3:-512} root=sda
+	hd=scsi-hd,bus=scsi0.0,drive=d0,lun=0
+	[ "$lbs" = 4096 ] && hd+=,logical_block_size=4096,physical_block_size=4096
+	disk_opts=(-- -device virtio-scsi-pci,id=scsi0 -drive "if=none,id=d0,file=$tmp/img,format=raw" -device "$hd")
+elif [ -n "$transport" ]; then
 	case $transport in
 	modern) opts=disable-legacy=on ;;
 	legacy) opts=disable-modern=on ;;
@@ -26,12 +33,18 @@ if [ -n "$transport" ]; then
 	esac
 	[ "$indirect" = off ] && opts+=,indirect_desc=off
 	[ "$lbs" = 4096 ] && opts+=,logical_block_size=4096,physical_block_size=4096
-	disk_opts=(--disk-opts "$opts")
+	disk_opts=(--disk "$tmp/img" --disk-opts "$opts")
 fi
+[ ${#disk_opts[@]} = 0 ] && disk_opts=(--disk "$tmp/img")
 
 # The disk as the kernel saw it, when the test chose its options.
 check_disk() {
 	[ -n "$transport" ] || return 0
+	if [ "$transport" = scsi ]; then
+		tr -d '\r' <"$1" | grep -Eq "^sda: scsi 0:0 on virtio-scsi0: Direct-Access .*, [0-9]+ $lbs-byte logical blocks" ||
+			fail "the disk was not announced as sda with $lbs-byte blocks"
+		return 0
+	fi
 	tr -d '\r' <"$1" | grep -Eq "^vda: virtio-blk0, [0-9]+ sectors of 512 bytes, $lbs-byte blocks" ||
 		fail "the disk does not have $lbs-byte blocks"
 	tr -d '\r' <"$1" | grep -q "^virtio-blk0: .*, $transport interface" || fail "not the $transport interface"
@@ -43,10 +56,10 @@ check_disk() {
 
 if [ "${1:-tree}" = files ]; then
 	$KEELFS mkfs "$tmp/img" 64M >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
-	./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" "${disk_opts[@]}" \
-		--append "root=vda -- files" >"$tmp/out" 2>&1
+	./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --append "root=$root -- files" \
+		"${disk_opts[@]}" >"$tmp/out" 2>&1
 	rc=$?
-	tr -d '\r' <"$tmp/out" | grep -q '^fs: KeelFS on vda at /$' || fail "the root is not KeelFS on vda"
+	tr -d '\r' <"$tmp/out" | grep -q "^fs: KeelFS on $root at /\$" || fail "the root is not KeelFS on $root"
 	check_disk "$tmp/out"
 	grep -q 'mtest: files done, 0 failures' "$tmp/out" && [ $rc = 0 ] || {
 		tr -d '\r' <"$tmp/out" | tail -30
@@ -70,10 +83,10 @@ head -c 70000 /dev/urandom >"$src/a/b/c/deep"
 seq 1 50000 >"$src/d/numbers.txt"
 $KEELFS mkfs "$tmp/img" 64M "$tmp/root" >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
 
-./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --disk "$tmp/img" "${disk_opts[@]}" \
-	--append "root=vda -- tree /in /out" >"$tmp/out" 2>&1
+./run-qemu.sh --kernel build/mtest.elf --accel tcg --timeout 300 --append "root=$root -- tree /in /out" \
+	"${disk_opts[@]}" >"$tmp/out" 2>&1
 rc=$?
-tr -d '\r' <"$tmp/out" | grep -q '^fs: KeelFS on vda at /$' || fail "the root is not KeelFS on vda"
+tr -d '\r' <"$tmp/out" | grep -q "^fs: KeelFS on $root at /\$" || fail "the root is not KeelFS on $root"
 check_disk "$tmp/out"
 grep -q 'mtest: tree done, 0 failures' "$tmp/out" || {
 	tr -d '\r' <"$tmp/out" | tail -30

@@ -4,6 +4,7 @@
 # transaction and exits; a second boot of the same disk finds them all and
 # PRAGMA integrity_check says ok; the host's sqlite3 agrees on the file
 # copied out of the image, and fsck finds the image clean.
+#   t-fs-sqlite.sh scsi: the same on a scsi-hd behind virtio-scsi-pci (sda).
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
@@ -28,16 +29,22 @@ SQL
 "$ref" -batch "$tmp/host.db" <"$tmp/create.sql" >"$tmp/want-create" 2>&1 || fail "sqlite3 on the host failed"
 "$ref" -batch "$tmp/host.db" <"$tmp/check.sql" >"$tmp/want-check" 2>&1 || fail "sqlite3 on the host failed"
 
+disk=(--disk "$tmp/img") root=vda
+if [ "${1:-}" = scsi ]; then
+	root=sda
+	disk=(-- -device virtio-scsi-pci,id=scsi0 -drive "if=none,id=d0,file=$tmp/img,format=raw"
+		-device scsi-hd,bus=scsi0.0,drive=d0,lun=0)
+fi
 $KEELFS mkfs "$tmp/img" 256M >"$tmp/mkfs.log" 2>&1 || { cat "$tmp/mkfs.log"; fail "keelfs mkfs"; }
 run() { # SQL-FILE OUTPUT
 	{
 		cat "$1"
 		printf '.quit\n'
-	} | ./run-qemu.sh --kernel build/sqlite3.elf --accel tcg --timeout 400 --device virtio-rng-pci --disk "$tmp/img" \
-		--append "tty.echo=off root=vda -- -batch /data.db" >"$2" 2>&1
+	} | ./run-qemu.sh --kernel build/sqlite3.elf --accel tcg --timeout 400 --device virtio-rng-pci \
+		--append "tty.echo=off root=$root -- -batch /data.db" "${disk[@]}" >"$2" 2>&1
 }
 run "$tmp/create.sql" "$tmp/out1" || { tr -d '\r' <"$tmp/out1" | tail -30; fail "the first boot failed"; }
-tr -d '\r' <"$tmp/out1" | grep -q '^fs: KeelFS on vda at /$' || fail "the root is not KeelFS on vda"
+tr -d '\r' <"$tmp/out1" | grep -q "^fs: KeelFS on $root at /\$" || fail "the root is not KeelFS on $root"
 app_output "$tmp/out1" >"$tmp/got-create"
 diff -u "$tmp/want-create" "$tmp/got-create" || fail "the first boot printed something else than the host"
 $KEELFS fsck "$tmp/img" >"$tmp/fsck.log" 2>&1 || { cat "$tmp/fsck.log"; fail "fsck found problems after the first boot"; }

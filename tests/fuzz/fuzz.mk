@@ -12,6 +12,9 @@ fuzz_pci_caps_SRCS := tests/fuzz/fuzz_pci_caps.c drivers/virtio/virtio_pci_caps.
 # KeelFS's mount, lookups and fsck on damaged images.
 FUZZ_TARGETS += fuzz_keelfs
 fuzz_keelfs_SRCS := tests/fuzz/fuzz_keelfs.c $(FS_HOST_SRCS) tools/keelfs/hostdisk.c
+# The SCSI parsers on what a device could return.
+FUZZ_TARGETS += fuzz_scsi
+fuzz_scsi_SRCS := tests/fuzz/fuzz_scsi.c drivers/virtio/scsi_cdb.c
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -81,6 +81,21 @@ at "$d/unusable" 0x5c '\x00\x40\x00\x00'
 # No capability list at all.
 head -c 304 /dev/zero >"$d/empty"
 
+# --- fuzz_scsi --------------------------------------------------------------------
+# Byte 0: the parser (0 sense, 1 virtio-scsi response, 2 INQUIRY, 3 READ
+# CAPACITY (16), 4 REPORT LUNS, 5 the VPD pages); byte 1 a length or limit
+# to claim (fuzz_scsi.c); the rest the device's bytes.
+d=corpus/fuzz_scsi
+rm -rf "$d"
+mkdir -p "$d"
+printf '\x00\x00\x70\x00\x03\x00\x00\x00\x00\x0a\x00\x00\x00\x00\x11\x00\x00\x00\x00\x00' >"$d/sense-fixed"
+printf '\x00\x00\x72\x06\x29\x00\x00\x00\x00\x00' >"$d/sense-descriptor"
+printf '\x01\x20\x12\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x70\x00\x05\x00\x00\x00\x00\x0a\x00\x00\x00\x00\x24\x00' >"$d/resp-check"
+printf '\x02\x00\x00\x80\x05\x02\x1f\x00\x00\x00QEMU    QEMU HARDDISK   2.5+' >"$d/inquiry"
+printf '\x03\x00\x00\x00\x00\x00\x00\x01\xff\xff\x00\x00\x02\x00\x00\x80\x00\x00' >"$d/capacity"
+printf '\x04\x10\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x40\x01\x00\x00\x00\x00\x00\x00' >"$d/report-luns"
+printf '\x05\xb0\x00\xb0\x00\x3c\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x01' >"$d/block-limits"
+
 # --- fuzz_keelfs ----------------------------------------------------------------------
 # Images of 64 blocks from the host tool (make keelfs), as records of
 # [block] [length, 16 bits little-endian] [the block without its trailing

@@ -28,6 +28,7 @@ targets=(
 	"fuzz_used_ring 600000"
 	"fuzz_pci_caps 1500000"
 	"fuzz_keelfs 6000"
+	"fuzz_scsi 300000"
 )
 
 for t in "${targets[@]}"; do

@@ -39,5 +39,6 @@ int ktest_net(int argc, char **argv);
 int ktest_net_tap(int argc, char **argv);
 int ktest_blk(int argc, char **argv);
 int ktest_blk_bench(int argc, char **argv);
+int ktest_blk_hotplug(int argc, char **argv);
 
 #endif

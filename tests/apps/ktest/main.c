@@ -104,6 +104,7 @@ static const struct ktest tests[] = {
 	  ktest_net_tap },
 	{ "blk", "DISK [rw|ro|ioerr|resize]: a disk through the block device API", ktest_blk },
 	{ "blk-bench", "DISK [MIB] [OPS]: time sequential and random requests", ktest_blk_bench },
+	{ "blk-hotplug", "DISK: wait for a disk the host plugs in, use it, then for its removal", ktest_blk_hotplug },
 };
 
 int main(int argc, char **argv)
