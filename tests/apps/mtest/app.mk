@@ -7,7 +7,9 @@
 # the resolver through the user network).
 # virtio-balloon: allocations past the free memory while it is inflated
 # (balloon.c, tests/boot/t-balloon-oom.sh).
-KEEL_DRIVERS := virtio-console virtio-blk virtio-scsi virtio-net virtio-balloon
+# virtio-rng: with the others, all six kinds of virtio device in one image
+# (devices.c, tests/boot/t-virtio-six.sh).
+KEEL_DRIVERS := virtio-rng virtio-console virtio-blk virtio-scsi virtio-net virtio-balloon
 KEEL_NET := yes
 APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c \
-	sockets.c balloon.c
+	sockets.c balloon.c devices.c

@@ -332,6 +332,8 @@ int main(int argc, char **argv)
 		return test_status(argc, argv);
 	if (strcmp(what, "balloon-oom") == 0)
 		return test_balloon_oom(argc, argv);
+	if (strcmp(what, "six-devices") == 0)
+		return test_six_devices(argc, argv);
 	if (strcmp(what, "enosys") == 0)
 		return test_enosys();
 	if (strcmp(what, "efault") == 0)
