@@ -162,4 +162,5 @@ void mm_stats(struct mm_stats *info)
 	info->ram_top = memmap_ram_end(&map);
 	info->heap_bytes = heap.arena_bytes;
 	info->heap_used = heap.used_bytes;
+	info->heap_allocs = heap.nallocs;
 }
