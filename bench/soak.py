@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The soak's helpers that are easier in Python than in the shell
+(bench/soak.sh runs them):
+
+  soak.py stream HOST PORT SECONDS OUT
+      streams random bytes through a TCP echo server (apps/echo) for
+      SECONDS and checks that every byte comes back in order; writes
+      "bytes=N mbps=X mismatches=M error=..." to OUT.
+  soak.py heap LOG WARMUP_FRACTION MARGIN_PCT MARGIN_BYTES
+      judges the kernel's heap from the "keel: mem" lines of a serial log
+      (kernel/memreport.h): prints one line of figures and exits 1 when
+      the heap grew (the rule is in heap_verdict below).
+  soak.py disk KEELFS IMAGE DIR SLOTS LAST
+      checks with the host tool that after "synced LAST" of mtest's
+      fsync-cycle (tests/apps/mtest/fscrash.c) every slot holds the last
+      file written to it, whole; prints the files and bytes verified.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def stream(host, port, seconds, out):
+    """Sends and receives at once (two threads), so the server's window
+    never fills; the data is a repeating random block, checked on return."""
+    block = os.urandom(65536)
+    sent = [0]
+    got = [0]
+    mismatches = [0]
+    error = [""]
+    deadline = time.monotonic() + seconds
+    try:
+        s = socket.create_connection((host, port), timeout=30)
+    except OSError as e:
+        open(out, "w").write("bytes=0 mbps=0 mismatches=0 error=%s\n" % str(e).replace(" ", "_"))
+        return 1
+    s.settimeout(30)
+    start = time.monotonic()
+
+    def sender():
+        try:
+            while time.monotonic() < deadline:
+                s.sendall(block)
+                sent[0] += len(block)
+            s.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            error[0] = error[0] or "send:" + str(e).replace(" ", "_")
+
+    t = threading.Thread(target=sender)
+    t.start()
+    try:
+        while True:
+            data = s.recv(262144)
+            if not data:
+                break
+            off = got[0] % len(block)
+            # Compare against the block, wrapping around it.
+            i = 0
+            while i < len(data):
+                n = min(len(data) - i, len(block) - off)
+                if data[i:i + n] != block[off:off + n]:
+                    mismatches[0] += 1
+                i += n
+                off = 0
+            got[0] += len(data)
+            if mismatches[0]:
+                break
+    except OSError as e:
+        error[0] = error[0] or "recv:" + str(e).replace(" ", "_")
+    t.join()
+    elapsed = time.monotonic() - start
+    s.close()
+    if got[0] != sent[0] and not error[0]:
+        error[0] = "short:%d_of_%d_bytes_back" % (got[0], sent[0])
+    mbps = got[0] * 8 / elapsed / 1e6 if elapsed > 0 else 0
+    open(out, "w").write("bytes=%d mbps=%.1f mismatches=%d error=%s\n" % (got[0], mbps, mismatches[0], error[0] or "none"))
+    return 0 if not error[0] and not mismatches[0] else 1
+
+
+MEM_LINE = re.compile(r"keel: mem (t=\S+(?: \w+=\d+)*)")
+
+
+def samples(log):
+    """Every report line of the log, as a dict of its fields."""
+    out = []
+    with open(log, "rb") as f:
+        for raw in f:
+            m = MEM_LINE.search(raw.decode("latin-1"))
+            if m:
+                fields = dict(kv.split("=", 1) for kv in m.group(1).split())
+                out.append({k: float(v) for k, v in fields.items()})
+    return out
+
+
+def heap_verdict(s, warmup, margin_pct, margin_bytes):
+    """The rule: the first WARMUP fraction of the samples is the warm-up
+    (connections open, buffers and caches fill) and is not judged; of the
+    samples after it, the highest heap in use over the last quarter may
+    exceed the highest over the first quarter by at most MARGIN_PCT percent
+    plus MARGIN_BYTES. A heap that leaks a little at every request grows
+    steadily and fails; one that breathes with the load stays inside."""
+    judged = s[int(len(s) * warmup):]
+    if len(judged) < 4:
+        return False, "too few reports (%d after the warm-up; 4 needed)" % len(judged)
+    q = max(1, len(judged) // 4)
+    first = max(x["heap_used"] for x in judged[:q])
+    last = max(x["heap_used"] for x in judged[-q:])
+    limit = first * (1 + margin_pct / 100) + margin_bytes
+    ok = last <= limit
+    return ok, "first quarter max %d, last quarter max %d, limit %d" % (first, last, limit)
+
+
+def heap(log, warmup, margin_pct, margin_bytes):
+    s = samples(log)
+    if not s:
+        print("reports=0 verdict=no_reports")
+        return 1
+    ok, why = heap_verdict(s, warmup, margin_pct, margin_bytes)
+    first, last = s[0], s[-1]
+    extra = " ".join("%s=%d..%d" % (k, first[k], last[k]) for k in last if k not in ("t", "heap_used", "heap_bytes", "heap_allocs", "free_pages") and k in first)
+    print("reports=%d heap_used_min=%d heap_used_max=%d heap_used_last=%d heap_bytes_last=%d allocs_last=%d "
+          "free_pages=%d..%d %s verdict=%s why=%s" %
+          (len(s), min(x["heap_used"] for x in s), max(x["heap_used"] for x in s), last["heap_used"],
+           last["heap_bytes"], last["heap_allocs"], first["free_pages"], last["free_pages"], extra,
+           "flat" if ok else "GROWING", why.replace(" ", "_").replace(",", "")))
+    return 0 if ok else 1
+
+
+def fscrash_size(n):
+    return ((n * 20011) & 0xFFFFFFFF) % 120000
+
+
+def fscrash_bytes(n):
+    size = fscrash_size(n)
+    return bytes(((n * 37 + o * 7 + (o >> 9) * 131) & 0xFF) for o in range(size))
+
+
+def disk(keelfs, image, d, slots, last):
+    """Slot (last + 1) mod slots may hold a file cut short by the kill
+    (truncated and partly rewritten when the VM stopped): it is not
+    judged. Every other slot holds its latest file n <= last."""
+    if last < 0:
+        print("files=0 bytes=0 written=0 verdict=no_files")
+        return 1
+    written = sum(fscrash_size(n) for n in range(last + 1))
+    files = bad = nbytes = 0
+    inflight = (last + 1) % slots
+    for slot in range(slots):
+        if slot == inflight or slot > last:
+            continue
+        n = last - ((last - slot) % slots)
+        p = subprocess.run([keelfs, "cat", image, "%s/f%05d" % (d, slot)], capture_output=True)
+        want = fscrash_bytes(n)
+        if p.returncode != 0 or p.stdout != want:
+            bad += 1
+            print("%s/f%05d: want file %d (%d bytes), got %s" % (d, slot, n, len(want),
+                  "%d bytes" % len(p.stdout) if p.returncode == 0 else p.stderr.decode().strip()), file=sys.stderr)
+        files += 1
+        nbytes += len(want)
+    print("files=%d bytes=%d written=%d bad=%d" % (files, nbytes, written, bad))
+    return 0 if bad == 0 else 1
+
+
+def main(argv):
+    if len(argv) == 6 and argv[1] == "stream":
+        return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
+    if len(argv) == 6 and argv[1] == "heap":
+        return heap(argv[2], float(argv[3]), float(argv[4]), float(argv[5]))
+    if len(argv) == 7 and argv[1] == "disk":
+        return disk(argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]))
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
