@@ -2,6 +2,7 @@
 #
 #   make                 build build/$(APP).elf (boots with -kernel) and build/$(APP).iso
 #   make run             install what is missing, build, boot $(APP) under QEMU
+#                        (by default the appliance, apps/httpd: a web server)
 #   make test            install what is missing, run every test suite
 #   make host-tests      build the host unit tests (tests/host)
 #
@@ -9,7 +10,10 @@
 # its app.mk may set APP_SRCS, APP_OBJS, APP_LIBS, APP_LIBC and KEEL_DRIVERS.
 # CMDLINE is baked into the ISO's grub.cfg; run-qemu.sh --append overrides it.
 
-APP ?= hello
+APP ?= httpd
+# The images' own build rules come from app.mk files, included below:
+# whatever they define first, plain `make` builds the image.
+.DEFAULT_GOAL := all
 # V=1 shows every command in full.
 V ?= 0
 ifeq ($(V),1)
@@ -179,6 +183,12 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
 # whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
 KEEL_NET := no
+# What `make run` needs beside the image: app.mk may name files to build
+# first (RUN_DEPS, e.g. a disk), run-qemu.sh options (RUN_ARGS) and a line
+# to print before the boot (RUN_NOTE).
+RUN_DEPS :=
+RUN_ARGS :=
+RUN_NOTE :=
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
 APP_SRCS := $(addprefix $(APP_DIR)/,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c))
@@ -393,8 +403,9 @@ deps:
 	@tools/install-deps.sh build
 
 run: deps
-	@$(MAKE) --no-print-directory all
-	./run-qemu.sh --kernel $(IMAGE) $(if $(CMDLINE),--append "$(CMDLINE)")
+	@$(MAKE) --no-print-directory all $(RUN_DEPS)
+	@$(if $(RUN_NOTE),echo '$(RUN_NOTE)',true)
+	./run-qemu.sh --kernel $(IMAGE) $(RUN_ARGS) $(if $(CMDLINE),--append "$(CMDLINE)")
 
 test: deps
 	@tools/install-deps.sh test

@@ -1,0 +1,6 @@
+PLUGIN_INIT(mod_access)
+PLUGIN_INIT(mod_accesslog)
+PLUGIN_INIT(mod_indexfile)
+PLUGIN_INIT(mod_dirlisting)
+PLUGIN_INIT(mod_staticfile)
+PLUGIN_INIT(mod_webdav)
