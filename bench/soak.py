@@ -54,6 +54,10 @@ def stream(host, port, seconds, out):
     t.start()
     try:
         while True:
+            # Once the sending ends, the rest may take a few retransmission
+            # timeouts (seconds each on a lossy link) to come back.
+            if not t.is_alive():
+                s.settimeout(120)
             data = s.recv(262144)
             if not data:
                 break

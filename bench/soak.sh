@@ -71,6 +71,9 @@ declare -A mac=([web]=52:54:00:4b:00:0a [stream]=52:54:00:4b:00:0b [disk]=52:54:
 # A report every duration/40 seconds (at least 1): about 40 per run.
 interval=$((duration / 40 > 0 ? duration / 40 : 1))
 SLOTS=64
+# What the kernel prints for a broken invariant or a fault (as whole
+# words: "default" is not a fault).
+FAULT_WORDS='\b(assert|assertion|panic|fault|faults|faulting)\b|CPU exception'
 out=$(mktemp -d "${TMPDIR:-/tmp}/keel-soak.XXXXXX")
 echo "bench/soak.sh: ${duration} s; logs in $out" >&2
 
@@ -332,7 +335,7 @@ for vm in web stream disk; do
 	if heap_line[$vm]=$(python3 bench/soak.py heap "$out/$vm.log" 0.25 10 65536); then :; else
 		failures+=("$vm: the kernel's heap grew or was not reported (${heap_line[$vm]})")
 	fi
-	bad=$(tr -d '\r' <"$out/$vm.log" | grep -aiE 'assert|panic|CPU exception|fault' | grep -av '^keel: mem ' | head -3 || true)
+	bad=$(tr -d '\r' <"$out/$vm.log" | grep -aiE "$FAULT_WORDS" | grep -av '^keel: mem ' | head -3 || true)
 	[ -z "$bad" ] || failures+=("$vm's serial log: $(tr '\n' ' ' <<<"$bad")")
 done
 heap_cell() {
@@ -349,7 +352,7 @@ table=$(
 	for vm in web stream disk; do
 		echo "| kernel heap, $vm guest | $(heap_cell $vm) |"
 	done
-	echo "| serial logs: assert, panic, CPU exception, fault | $(for vm in web stream disk; do tr -d '\r' <"$out/$vm.log" | grep -aciE 'assert|panic|CPU exception|fault' || true; done | awk '{ n += $1 } END { print n + 0 }') lines |"
+	echo "| serial logs: assert, panic, CPU exception, fault | $(for vm in web stream disk; do tr -d '\r' <"$out/$vm.log" | grep -aciE "$FAULT_WORDS" || true; done | awk '{ n += $1 } END { print n + 0 }') lines |"
 )
 header="One run of ${duration} s under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, three guests on a bridge, $impair, reports every ${interval} s, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 echo "$header"
