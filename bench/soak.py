@@ -6,6 +6,11 @@
       streams random bytes through a TCP echo server (apps/echo) for
       SECONDS and checks that every byte comes back in order; writes
       "bytes=N mbps=X mismatches=M error=..." to OUT.
+  soak.py put HOST SECONDS OUT
+      writes files to the appliance's disk over HTTP for SECONDS: PUT
+      /upload/soak-S.bin (16 names, rewritten in turn) with random bodies
+      of 1 byte to 64 KiB, each read back with GET and compared; writes
+      "puts=N bytes=B errors=E first_error=..." to OUT.
   soak.py heap LOG WARMUP_FRACTION MARGIN_PCT MARGIN_BYTES
       judges the kernel's heap from the "keel: mem" lines of a serial log
       (kernel/memreport.h): prints one line of figures and exits 1 when
@@ -83,6 +88,45 @@ def stream(host, port, seconds, out):
     mbps = got[0] * 8 / elapsed / 1e6 if elapsed > 0 else 0
     open(out, "w").write("bytes=%d mbps=%.1f mismatches=%d error=%s\n" % (got[0], mbps, mismatches[0], error[0] or "none"))
     return 0 if not error[0] and not mismatches[0] else 1
+
+
+def put(host, seconds, out):
+    import http.client
+    import random
+    deadline = time.monotonic() + seconds
+    puts = nbytes = errors = 0
+    first_error = ""
+    conn = None
+    n = 0
+    while time.monotonic() < deadline:
+        path = "/upload/soak-%02d.bin" % (n % 16)
+        body = os.urandom(random.randint(1, 65536))
+        n += 1
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(host, 80, timeout=60)
+            conn.request("PUT", path, body, {"Content-Type": "application/octet-stream"})
+            r = conn.getresponse()
+            r.read()
+            if r.status not in (200, 201, 204):
+                raise RuntimeError("PUT %s: HTTP %d" % (path, r.status))
+            conn.request("GET", path)
+            r = conn.getresponse()
+            back = r.read()
+            if r.status != 200 or back != body:
+                raise RuntimeError("GET %s: HTTP %d, %d bytes of %d, %s" % (path, r.status, len(back), len(body),
+                                   "same" if back == body else "different"))
+            puts += 1
+            nbytes += len(body)
+        except (OSError, RuntimeError, http.client.HTTPException) as e:
+            errors += 1
+            first_error = first_error or str(e)
+            if conn is not None:
+                conn.close()
+            conn = None
+    open(out, "w").write("puts=%d bytes=%d errors=%d first_error=%s\n" %
+                         (puts, nbytes, errors, (first_error or "none").replace(" ", "_")))
+    return 0 if errors == 0 and puts > 0 else 1
 
 
 MEM_LINE = re.compile(r"keel: mem (t=\S+(?: \w+=\d+)*)")
@@ -172,6 +216,8 @@ def disk(keelfs, image, d, slots, last):
 def main(argv):
     if len(argv) == 6 and argv[1] == "stream":
         return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
+    if len(argv) == 5 and argv[1] == "put":
+        return put(argv[2], float(argv[3]), argv[4])
     if len(argv) == 6 and argv[1] == "heap":
         return heap(argv[2], float(argv[3]), float(argv[4]), float(argv[5]))
     if len(argv) == 7 and argv[1] == "disk":

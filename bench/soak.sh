@@ -8,7 +8,16 @@
 # bridge and loads them at the same time from the host:
 #
 #   web     the HTTP appliance (apps/httpd: lighttpd serving its site from
-#           a KeelFS disk) under wrk, 16 connections, for the whole run.
+#           a KeelFS disk) under wrk, 16 connections, for the whole run,
+#           and beside it a client writing to its disk through WebDAV: PUT
+#           of random files under /upload/ (16 names rewritten in turn),
+#           each read back with GET and compared (bench/soak.py put); at
+#           the end its disk must pass `keelfs fsck`. lighttpd's idle
+#           keep-alive limit is raised on the soak's copy of the disk from
+#           5 s to 60 s: on a lossy link a response can wait seconds for
+#           lwIP's retransmission, and a server closing an idle keep-alive
+#           connection just as the client sends its next request is a race
+#           of HTTP itself, which wrk would count as a read error.
 #           While apps/httpd is not in the tree: Redis (apps/redis) under
 #           redis-benchmark, 16 clients, SET and GET over and over.
 #   stream  iperf 2's server (apps/iperf2) under Debian's iperf client,
@@ -186,6 +195,9 @@ opts() { echo "mem.report=$interval net.en0=ip=${ip[$1]}/24,gw=$HOST_IP"; }
 case $web in
 httpd)
 	cp build/httpd/site.img "$out/site.img"
+	build/keelfs get "$out/site.img" /lighttpd.conf "$out/lighttpd.conf"
+	echo 'server.max-keep-alive-idle = 60' >>"$out/lighttpd.conf"
+	build/keelfs put "$out/site.img" "$out/lighttpd.conf" /lighttpd.conf
 	guest_start web build/httpd.elf "$out/site.img" "$(opts web) -- -D -f /lighttpd.conf"
 	web_ready='keel: main after'
 	;;
@@ -224,6 +236,8 @@ httpd)
 	# A generous timeout: a segment lost twice takes lwIP's retransmission
 	# timer seconds to resend, which is the network's doing, not an error.
 	ip netns exec "$nsc" wrk -t 2 -c 16 -d "${duration}s" --timeout 10s "http://${ip[web]}/" >"$out/wrk.out" 2>&1 &
+	clients+=($!)
+	ip netns exec "$nsc" python3 bench/soak.py put "${ip[web]}" "$duration" "$out/put.out" >"$out/put.log" 2>&1 &
 	clients+=($!)
 	;;
 redis)
@@ -274,6 +288,12 @@ for vm in web stream; do
 	kill "$(eval echo "\$pid_$vm")" 2>/dev/null || true
 	wait "$(eval echo "\$pid_$vm")" 2>/dev/null || true
 done
+# The appliance's own disk, written through WebDAV, must be whole too.
+site_fsck=
+if [ $web = httpd ]; then
+	site_fsck=clean
+	build/keelfs fsck "$out/site.img" >"$out/site-fsck.log" 2>&1 || site_fsck="FAILED: $(tail -1 "$out/site-fsck.log")"
+fi
 
 failures=()
 [ "$alive" = ok ] || failures+=("$alive")
@@ -292,6 +312,11 @@ httpd)
 	[ "$non2xx" = 0 ] || failures+=("wrk: $non2xx responses not 2xx or 3xx")
 	[ -z "$sockerr" ] || failures+=("wrk: socket errors: $sockerr")
 	web_label="lighttpd (apps/httpd) under wrk, 16 connections"
+	p=$(cat "$out/put.out" 2>/dev/null || echo "puts=0 bytes=0 errors=0 first_error=no_result")
+	upload="$(field puts "$p") files ($(field bytes "$p") bytes) PUT and read back, $(field errors "$p") errors; the disk's fsck $site_fsck"
+	[ "$(field errors "$p")" = 0 ] && [ "$(field puts "$p")" -gt 0 ] ||
+		failures+=("WebDAV uploads: $upload (first error: $(field first_error "$p"))")
+	[ "$site_fsck" = clean ] || failures+=("the appliance's disk: keelfs fsck $site_fsck")
 	;;
 redis)
 	requests=$(field requests "$(cat "$out/redis.out")")
@@ -347,6 +372,7 @@ table=$(
 	echo "| | figure |"
 	echo "|---|---|"
 	echo "| web: $web_label | $requests requests served ($rps req/s); errors: $web_errors |"
+	[ -n "${upload:-}" ] && echo "| web: WebDAV uploads to the appliance's disk | $upload |"
 	echo "| stream: $stream_label | ${mbps:-0} Mbit/s; $stream_detail |"
 	echo "| disk: mtest fsync-cycle over $SLOTS files, killed at the end | $((last + 1)) files synced ($(field written "$disk_check") bytes); fsck $fsck; $(field files "$disk_check") files ($(field bytes "$disk_check") bytes) verified, $(field bad "$disk_check") bad |"
 	for vm in web stream disk; do
@@ -362,7 +388,7 @@ echo
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "FAILED:"
 	printf '  %s\n' "${failures[@]}"
-	for f in web.log stream.log disk.log wrk.out iperf.out redis.out stream.out fsck.log; do
+	for f in web.log stream.log disk.log wrk.out put.out iperf.out redis.out stream.out fsck.log site-fsck.log; do
 		[ -s "$out/$f" ] || continue
 		echo "--- the end of $f"
 		tr -d '\r' <"$out/$f" | tail -15
