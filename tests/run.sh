@@ -43,8 +43,8 @@ build_pass=0 build_fail=0
 # The network servers' Debian sources (redis, iperf3, lighttpd) may be missing from
 # a mirror: their images are then skipped, not failed, and so are their
 # boot tests.
-declare -A source_of=([redis]=redis [iperf]=iperf3 [httpd]=lighttpd)
-for target in "APP=hello" "APP=khello" "APP=ktest CMDLINE=-- args 'baked into grub.cfg' x" "APP=mtest" "APP=ownmalloc" "APP=lua" "APP=sqlite3" "APP=nettest" "APP=echo" "APP=redis" "APP=iperf" "APP=httpd"; do
+declare -A source_of=([redis]=redis [iperf]=iperf3 [httpd]=lighttpd [iperf2]=iperf)
+for target in "APP=hello" "APP=khello" "APP=ktest CMDLINE=-- args 'baked into grub.cfg' x" "APP=mtest" "APP=ownmalloc" "APP=lua" "APP=sqlite3" "APP=nettest" "APP=echo" "APP=redis" "APP=iperf" "APP=httpd" "APP=iperf2"; do
 	app=${target%% *}
 	app=${app#APP=}
 	cmdline=${target#* CMDLINE=}
