@@ -8,6 +8,7 @@
 #include "net/net.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/clock.h"
@@ -305,6 +306,64 @@ static void net_start(void)
 INIT_CALL(INIT_LATE, net_start);
 
 bool net_running(void) { return running; }
+
+/* --- the interfaces, for the application --- */
+
+static void ifinfo_from_netif(struct netif *n, struct net_ifinfo *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->index = netif_get_index(n);
+	o->loopback = n->name[0] == 'l' && n->name[1] == 'o';
+	if (o->loopback)
+		strcpy(o->name, "lo");
+	else
+		snprintf(o->name, sizeof(o->name), "en%u", n->num);
+	o->hwaddr_len = n->hwaddr_len <= sizeof(o->hwaddr) ? n->hwaddr_len : 0;
+	memcpy(o->hwaddr, n->hwaddr, o->hwaddr_len);
+	o->up = netif_is_up(n);
+	o->link_up = netif_is_link_up(n);
+	o->mtu = n->mtu;
+	if (!ip4_addr_isany(netif_ip4_addr(n))) {
+		o->has_ip4 = true;
+		memcpy(o->ip4, &netif_ip4_addr(n)->addr, 4);
+		memcpy(o->mask4, &netif_ip4_netmask(n)->addr, 4);
+	}
+	for (int k = 0; k < LWIP_IPV6_NUM_ADDRESSES && o->n6 < NET_IF_ADDRS6; k++) {
+		if (ip6_addr_isinvalid(netif_ip6_addr_state(n, k)))
+			continue;
+		memcpy(o->ip6[o->n6].addr, netif_ip6_addr(n, k)->addr, 16);
+		o->ip6[o->n6].tentative = ip6_addr_istentative(netif_ip6_addr_state(n, k));
+		o->n6++;
+	}
+}
+
+unsigned net_interfaces(struct net_ifinfo *out, unsigned max)
+{
+	unsigned k = 0;
+	if (!running)
+		return 0;
+	LOCK_TCPIP_CORE();
+	struct netif *n;
+	NETIF_FOREACH(n)
+	{
+		if (k == max)
+			break;
+		ifinfo_from_netif(n, &out[k++]);
+	}
+	UNLOCK_TCPIP_CORE();
+	/* lwIP keeps its newest interface first; Linux lists the loopback
+	 * first, then by index. An insertion sort: the list is short. */
+	for (unsigned i = 1; i < k; i++) {
+		struct net_ifinfo t = out[i];
+		unsigned j = i;
+		while (j > 0 && (out[j - 1].loopback ? 0 : out[j - 1].index + 1u) > (t.loopback ? 0 : t.index + 1u)) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = t;
+	}
+	return k;
+}
 
 /* --- generated files --- */
 

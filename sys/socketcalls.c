@@ -12,9 +12,11 @@
 #include "lwip/api.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "sys/netlink.h"
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/sock.h"
+#include "sys/rtnl.h"
 #include "sys/sockerr.h"
 #include "sys/syscall.h"
 
@@ -100,6 +102,8 @@ static long sys_socket(long domain, long type, long protocol, long a3, long a4, 
 	int kind = (int)(type & SOCK_TYPE_MASK);
 	if (type & ~(long)(SOCK_TYPE_MASK | LINUX_SOCK_NONBLOCK | LINUX_SOCK_CLOEXEC))
 		return -EINVAL;
+	if (domain == LINUX_AF_NETLINK)
+		return netlink_socket(type, protocol);
 	if (domain != LINUX_AF_INET && domain != LINUX_AF_INET6)
 		return -EAFNOSUPPORT;
 	if (kind != LINUX_SOCK_STREAM && kind != LINUX_SOCK_DGRAM)
@@ -388,11 +392,35 @@ static long check_buffers(const struct sock_io *io, bool writing)
 	return 0;
 }
 
+/* The send and receive calls on a descriptor that is no lwIP socket:
+ * a netlink socket's, or -ENOTSOCK. */
+static long other_send(long fd, struct sock_io *io, long addr, long addrlen)
+{
+	struct file *f = fd_get(&app_fds, (int)fd);
+	if (f == NULL)
+		return -EBADF;
+	long r = netlink_sendto(f, io->iov, io->count, io->total, addr, addrlen);
+	file_put(f);
+	return r;
+}
+
+static long other_recv(long fd, struct sock_io *io, long addr, long lenp)
+{
+	struct file *f = fd_get(&app_fds, (int)fd);
+	if (f == NULL)
+		return -EBADF;
+	long r = netlink_recvfrom(f, io->iov, io->count, io->total, io->flags, &io->out_flags, addr, lenp);
+	file_put(f);
+	return r;
+}
+
 static long do_send(long fd, struct sock_io *io, long addr, long addrlen)
 {
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK)
+		return other_send(fd, io, addr, addrlen);
 	if (r)
 		return r;
 	struct sock_addr to;
@@ -411,6 +439,8 @@ static long do_recv(long fd, struct sock_io *io, long addr, long lenp)
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK)
+		return other_recv(fd, io, addr, lenp);
 	if (r)
 		return r;
 	r = check_buffers(io, true);

@@ -17,7 +17,9 @@ SYS_NET_SRCS := \
 	sys/socket.c \
 	sys/socketcalls.c \
 	sys/sockoptcalls.c \
-	sys/netfiles.c
+	sys/netfiles.c \
+	sys/rtnl.c \
+	sys/netlink.c
 
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.

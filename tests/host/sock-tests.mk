@@ -12,3 +12,7 @@ test_sockready_SRCS := tests/host/test_sockready.c sys/sockready.c sys/fd.c sys/
 
 HOST_TESTS += sockerr
 test_sockerr_SRCS := tests/host/test_sockerr.c sys/sockerr.c
+
+# rtnetlink's answers (sys/rtnl.c), read back with Linux's headers.
+HOST_TESTS += rtnl
+test_rtnl_SRCS := tests/host/test_rtnl.c sys/rtnl.c
