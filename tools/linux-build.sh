@@ -4,15 +4,15 @@
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
 #   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
-#                                   echo-server, sysbench, timeit, blkbench,
-#                                   filebench, speedtest1
+#                                   lighttpd, echo-server, sysbench, timeit,
+#                                   blkbench, filebench, speedtest1
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
 # amalgamation that `make APP=sqlite3` generates, built first if needed.
-# redis-server and iperf3 are the programs their images' own builds link
-# for Linux from the very objects the images take (apps/redis/app.mk,
-# apps/iperf/app.mk).
+# redis-server, iperf3 and lighttpd are the programs their images' own
+# builds link for Linux from the very objects the images take
+# (apps/redis/app.mk, apps/iperf/app.mk, apps/httpd/app.mk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux
@@ -47,6 +47,10 @@ for name in "$@"; do
 	iperf3)
 		make -s APP=iperf build/iperf/obj/src/iperf3 >&2
 		cp build/iperf/obj/src/iperf3 "$bin"
+		;;
+	lighttpd)
+		make -s APP=httpd build/httpd/tree/src/lighttpd >&2
+		cp build/httpd/tree/src/lighttpd "$bin"
 		;;
 	echo-server) "${CC[@]}" -o "$bin" apps/echo/main.c ;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
