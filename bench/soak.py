@@ -15,6 +15,9 @@
       judges the kernel's heap from the "keel: mem" lines of a serial log
       (kernel/memreport.h): prints one line of figures and exits 1 when
       the heap grew (the rule is in heap_verdict below).
+  soak.py selftest
+      checks the heap rule, the report's parsing and the disk's slot
+      arithmetic on made-up inputs (run by make test).
   soak.py disk KEELFS IMAGE DIR SLOTS LAST
       checks with the host tool that after "synced LAST" of mtest's
       fsync-cycle (tests/apps/mtest/fscrash.c) every slot holds the last
@@ -200,7 +203,7 @@ def disk(keelfs, image, d, slots, last):
     for slot in range(slots):
         if slot == inflight or slot > last:
             continue
-        n = last - ((last - slot) % slots)
+        n = latest_in_slot(slot, slots, last)
         p = subprocess.run([keelfs, "cat", image, "%s/f%05d" % (d, slot)], capture_output=True)
         want = fscrash_bytes(n)
         if p.returncode != 0 or p.stdout != want:
@@ -213,9 +216,43 @@ def disk(keelfs, image, d, slots, last):
     return 0 if bad == 0 else 1
 
 
+def latest_in_slot(slot, slots, last):
+    """The last file n <= last that fsync-cycle wrote to slot."""
+    return last - ((last - slot) % slots)
+
+
+def selftest():
+    import tempfile
+    flat = [{"heap_used": 1000 + (i % 3) * 10} for i in range(40)]
+    assert heap_verdict(flat, 0.25, 10, 0)[0], "a flat heap passes"
+    # Growing by 1% of the start per report: +30% over the judged part.
+    grow = [{"heap_used": 100000 + i * 1000} for i in range(40)]
+    assert not heap_verdict(grow, 0.25, 10, 0)[0], "a growing heap fails"
+    assert heap_verdict(grow, 0.25, 10, 100000)[0], "the byte margin counts"
+    # Growth during the warm-up only is not judged.
+    warm = [{"heap_used": i * 1000} for i in range(10)] + [{"heap_used": 10000}] * 30
+    assert heap_verdict(warm, 0.25, 0, 0)[0], "the warm-up is not judged"
+    assert not heap_verdict(flat[:4], 0.25, 10, 0)[0], "too few reports fail"
+    with tempfile.NamedTemporaryFile("wb", delete=False) as f:
+        f.write(b"boot\r\nkeel: mem t=1.021 heap_used=20224 heap_bytes=262144 heap_allocs=35 free_pages=29879 lent=0 tcp=2\r\n"
+                b"synced 1\nnoise keel: mem t=2.5 heap_used=7 heap_bytes=8 heap_allocs=1 free_pages=2\n")
+    got = samples(f.name)
+    os.unlink(f.name)
+    assert [x["heap_used"] for x in got] == [20224, 7], got
+    assert got[0]["tcp"] == 2 and got[1]["t"] == 2.5, got
+    assert latest_in_slot(0, 64, 21183) == 21120
+    assert latest_in_slot(63, 64, 21183) == 21183
+    assert latest_in_slot(5, 64, 5) == 5
+    assert fscrash_size(214633) == ((214633 * 20011) % (1 << 32)) % 120000, "sizes wrap as the guest's unsigned do"
+    print("soak.py selftest: ok")
+    return 0
+
+
 def main(argv):
     if len(argv) == 6 and argv[1] == "stream":
         return stream(argv[2], int(argv[3]), float(argv[4]), argv[5])
+    if len(argv) == 2 and argv[1] == "selftest":
+        return selftest()
     if len(argv) == 5 and argv[1] == "put":
         return put(argv[2], float(argv[3]), argv[4])
     if len(argv) == 6 and argv[1] == "heap":

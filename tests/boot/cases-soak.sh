@@ -8,6 +8,10 @@ boot_test mem-report 0 'keel: mem t=1\.[0-9]{3} heap_used=[0-9]+ heap_bytes=[0-9
 boot_test mem-report-bad 0 'mem.report=1s is not a whole number of seconds' '!keel: mem t=' 'keel: exit status 0' \
 	-- --kernel "$K" --append "mem.report=1s -- sleep-wall 1200"
 
+# The soak's own logic (bench/soak.py): the heap rule, the report's
+# parsing, the disk's slots.
+script_test soak-selftest python3 bench/soak.py selftest
+
 # Two minutes of the soak (bench/soak.sh): the appliances under load on a
 # lossy link with a disk written beside them, the heap flat. It starts
 # first, so its two minutes pass beside the other tests, and niced, so the
