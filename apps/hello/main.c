@@ -1,5 +1,5 @@
 /*
- * hello: the default application, an ordinary C program on musl. Prints
+ * hello: the first application, an ordinary C program on musl. Prints
  * its arguments and what the kernel found, and exits with status 0.
  */
 #include <keel.h>
