@@ -23,6 +23,9 @@
 # bench/README.md and draws bench/http.png (gnuplot).
 #
 #   bench/http.sh [--secs S] [--mem SIZE] [--only linux|keel] [--no-min-mem] [--write]
+#
+# KEEL_OPTS holds the appliance's kernel options besides its address
+# (default "stack=1M", as apps/httpd/app.mk boots it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/linux-guest.sh
@@ -41,6 +44,8 @@ done
 [ "$(id -u)" = 0 ] || { echo "bench/http.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
 
 HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
+# The appliance's own kernel options (apps/httpd/app.mk: a 1 MiB stack).
+KEEL_OPTS=${KEEL_OPTS:-stack=1M}
 out=build/bench/http
 mkdir -p "$out"
 
@@ -115,7 +120,7 @@ guest_start() {
 	else
 		ip netns exec "$ns" qemu-system-x86_64 "${qemu_opts[@]}" -m "$m" -drive "file=$img,if=none,id=d0,format=raw" \
 			-device virtio-blk-pci,drive=d0 -kernel build/httpd.elf \
-			-append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP -- -D -f /lighttpd.conf" </dev/null >"$log" 2>&1 &
+			-append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP $KEEL_OPTS -- -D -f /lighttpd.conf" </dev/null >"$log" 2>&1 &
 	fi
 	guest=$!
 	local start=$SECONDS
@@ -230,7 +235,7 @@ table=$(
 )
 image=$(stat -c %s build/httpd.stripped.elf)
 site=$(du -sb --exclude=1m.bin "$out/disk" | cut -f1)
-sizes="Keel's image: $image bytes stripped (build/httpd.stripped.elf); the site and configuration: $site bytes; smallest memory in which it boots and serves (the page, the 1 MiB file, wrk with 50 connections for 3 s without an error): $smallest."
+sizes="Keel's image: $image bytes stripped (build/httpd.stripped.elf); the site and configuration: $site bytes; smallest memory in which it boots (kernel options: $KEEL_OPTS) and serves (the page, the 1 MiB file, wrk with 50 connections for 3 s without an error): $smallest."
 notes=""
 for side in $sides; do
 	[ -n "${note[$side]:-}" ] && notes+="- $side: did not serve (${note[$side]})"$'\n'

@@ -27,3 +27,5 @@ SYS_NONET_SRCS := sys/nosocket.c
 # KeelFS on a disk at the root, in images with a block driver (Makefile:
 # CLASS_disk); sys/fsroot.c calls it when it is there.
 SYS_DISK_SRCS += sys/fsdisk.c
+# The kernel option stack=SIZE, the application's main stack (sys/start.c).
+SYS_SRCS += sys/stack_size.c

@@ -1,6 +1,7 @@
 /*
  * The start of a musl application, as Linux starts a static program: an
- * 8 MiB main stack with a guard page, argc, argv, the environment and the
+ * 8 MiB main stack (or the size of the kernel option stack=SIZE) with a
+ * guard page, argc, argv, the environment and the
  * auxiliary vector laid out on it (sys/auxv.c), the console on
  * descriptors 0 to 2, then musl's __libc_start_main. An application on
  * the kernel's own C library (APP_LIBC := keel) gets a plain main call.
@@ -28,8 +29,8 @@
 #include "sys/auxv.h"
 #include "sys/linux.h"
 #include "sys/process.h"
+#include "sys/stack_size.h"
 
-#define STACK_SIZE (8ull << 20)
 #define GUARD VM_PAGE
 #define PT_TLS 7
 
@@ -111,6 +112,23 @@ void app_memory_init(void)
 			panic("app: the image's regions overlap");
 }
 
+/* stack=SIZE: recorded when options are applied, read when the
+ * application starts (sys/stack_size.h). */
+static const char *stack_option;
+
+static void set_stack(const char *value) { stack_option = value; }
+KERNEL_OPTION("stack=", set_stack);
+
+static uint64_t stack_size(void)
+{
+	uint64_t size = STACK_SIZE_DEFAULT;
+	if (stack_option && stack_size_parse(stack_option, &size)) {
+		kwarn("keel: stack=%s is not a size from 64K to 1G; the stack is 8 MiB\n", stack_option);
+		size = STACK_SIZE_DEFAULT;
+	}
+	return size;
+}
+
 /* Where %fs points until musl sets up its thread pointer: zeros, so the
  * stack protector's reads at %fs:0x28 find a valid address. */
 static uint64_t early_tls[8];
@@ -124,12 +142,13 @@ int app_run(const struct cmdline *cl)
 	app_memory_init();
 	console_files_init(&app_fds);
 
-	uint64_t pages = (STACK_SIZE + GUARD) / VM_PAGE;
+	uint64_t stack = stack_size();
+	uint64_t pages = (stack + GUARD) / VM_PAGE;
 	uint64_t base = mm_alloc_pages(pages);
 	if (base == 0)
-		panic("app: no memory for the application's %llu MiB stack", STACK_SIZE >> 20);
+		panic("app: no memory for the application's %llu KiB stack", (unsigned long long)(stack >> 10));
 	if (paging_map(base, GUARD, MAP_NONE) ||
-	    vm_insert(&app_vm, base + GUARD, base + GUARD + STACK_SIZE, PROT_READ | PROT_WRITE, VM_STACK))
+	    vm_insert(&app_vm, base + GUARD, base + GUARD + stack, PROT_READ | PROT_WRITE, VM_STACK))
 		panic("app: cannot set up the application's stack");
 
 	char **env = malloc((env_capacity(cl) + 1) * sizeof(*env));
@@ -173,7 +192,7 @@ int app_run(const struct cmdline *cl)
 		s.aux[n][0] = AT_PHNUM, s.aux[n++][1] = 1;
 	}
 	s.naux = n;
-	uint64_t sp = initial_stack_build(base + GUARD, base + GUARD + STACK_SIZE, &s);
+	uint64_t sp = initial_stack_build(base + GUARD, base + GUARD + stack, &s);
 	if (sp == 0)
 		panic("app: the arguments and environment do not fit on the stack");
 

@@ -10,7 +10,13 @@ elif [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ];
 	skip_test httpd "needs root, ip and /dev/net/tun to make a network namespace"
 else
 	boot_test httpd-version 0 'lighttpd/1\.4\.69' 'keel: exit status 0' '!is not implemented' \
-		-- --kernel build/httpd.elf --mem 16M --append "-- -v"
+		-- --kernel build/httpd.elf --mem 8M --append "stack=1M -- -v"
+	# The stack is as big as stack= says: 8 MiB does not fit in 8 MiB of
+	# memory, and a size Keel cannot use is named and left at 8 MiB.
+	boot_test httpd-stack-default 125 "no memory for the application's 8192 KiB stack" \
+		-- --kernel build/httpd.elf --mem 8M --append "-- -v"
+	boot_test httpd-stack-bad 0 'stack=12Q is not a size' 'lighttpd/1\.4\.69' \
+		-- --kernel build/httpd.elf --mem 16M --append "stack=12Q -- -v"
 	for check in site big wrk; do
 		if [ $check = wrk ] && ! command -v wrk >/dev/null; then
 			skip_test httpd-wrk "needs wrk on the host (Debian's wrk)"

@@ -4,7 +4,8 @@
 # script makes (root, ip and /dev/net/tun needed; the guest is 10.0.3.2,
 # the host's end 10.0.3.1, set on the kernel command line). The disk is
 # made here from the appliance's own (build/httpd/disk), with what a check
-# adds; the guest has the memory the appliance is meant to boot in.
+# adds; the guest has the memory the appliance is meant to boot in, 8 MiB,
+# with the appliance's 1 MiB stack (apps/httpd/app.mk).
 #
 #   t-httpd-serve.sh site    the index as it is in apps/httpd/site, a missing
 #                            file's 404, a range (206 and its bytes), two
@@ -18,7 +19,7 @@ set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
 check=$1
-MEM=${KEEL_HTTPD_MEM:-16M}
+MEM=${KEEL_HTTPD_MEM:-8M}
 HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
 URL=http://$GUEST_IP
 for c in ip curl sha256sum; do
@@ -49,7 +50,7 @@ in_ns ip addr add "$HOST_IP/24" dev tap0
 in_ns ip link set tap0 up
 
 in_ns ./run-qemu.sh --kernel build/httpd.elf --accel tcg --timeout 250 --mem "$MEM" --serial-log "$tmp/serial.log" \
-	--disk "$tmp/site.img" --append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP -- -D -f /lighttpd.conf" -- \
+	--disk "$tmp/site.img" --append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP stack=1M -- -D -f /lighttpd.conf" -- \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off -device virtio-net-pci,netdev=n0 \
 	</dev/null >"$tmp/out" 2>&1 &
 qemu=$!
