@@ -4,8 +4,10 @@
 # programs built from the same sources with the same musl, measured by
 # Debian's clients on the host:
 #
-#   iperf3 in, out   TCP throughput host to guest, and guest to host (-R),
-#                    against the guest's iperf3 server (apps/iperf)
+#   iperf in, out    TCP throughput host to guest, and guest to host (-R),
+#                    against the guest's iperf3 server (apps/iperf), or
+#                    iperf 2's (apps/iperf2) where iperf3's Debian source
+#                    cannot be fetched
 #   ping             ICMP echo round trip
 #   tcp echo         round trip of a 64-byte message through a TCP echo
 #                    server (apps/echo; bench/progs/tcprr.c)
@@ -50,6 +52,7 @@ mkdir -p "$out"
 # The host's clients, from Debian.
 missing=()
 command -v iperf3 >/dev/null || missing+=(iperf3)
+command -v iperf >/dev/null || missing+=(iperf)
 command -v redis-benchmark >/dev/null || missing+=(redis-tools)
 command -v ping >/dev/null || missing+=(iputils-ping)
 command -v ip >/dev/null || missing+=(iproute2)
@@ -59,25 +62,34 @@ if [ ${#missing[@]} -gt 0 ]; then
 		{ tail "$out/apt.log"; exit 1; }
 fi
 tools/install-deps.sh test >/dev/null
+# Other guests on the machine skew every figure: the load is reported.
+load_at_start=$(cut -d' ' -f1 /proc/loadavg)
 
 echo "building the images and their Linux builds..." >&2
 for app in redis echo; do make -s APP=$app all >/dev/null; done
 tools/linux-build.sh redis-server echo-server >/dev/null
 # iperf3's Debian source may be missing from a mirror (its original
-# tarball): the other measures are still taken, and the table says why
-# iperf3's are not.
+# tarball): iperf 2 (Debian's iperf) measures the same then, and where
+# neither builds the other measures are still taken, and the table says
+# why iperf's are not.
 apps="redis echo"
+iperf_name=iperf3
 if make -s APP=iperf all >"$out/iperf-build.log" 2>&1 && tools/linux-build.sh iperf3 >>"$out/iperf-build.log" 2>&1; then
 	apps="iperf $apps"
+elif make -s APP=iperf2 all >>"$out/iperf-build.log" 2>&1 && tools/linux-build.sh iperf2 >>"$out/iperf-build.log" 2>&1; then
+	echo "bench/net.sh: iperf3 could not be built (see $out/iperf-build.log); iperf 2 measures instead" >&2
+	apps="iperf2 $apps"
+	iperf_name="iperf 2"
 else
-	echo "bench/net.sh: iperf3 could not be built (see $out/iperf-build.log); its measures are left out" >&2
+	echo "bench/net.sh: neither iperf3 nor iperf 2 could be built (see $out/iperf-build.log); their measures are left out" >&2
 fi
 gcc -O2 -Wall -Wextra -o "$out/tcprr" bench/progs/tcprr.c
 
 # One Linux guest per program, as Keel has one image per program.
-declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [echo]="/echo-server 7")
-declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [echo]="7")
-declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201' [echo]='echo: ready on port')
+declare -A linux_cmd=([redis]="/redis-server $REDIS_ARGS" [iperf]="/iperf3 -s" [iperf2]="/iperf2 -s" [echo]="/echo-server 7")
+declare -A keel_args=([redis]="$REDIS_ARGS" [iperf]="-s" [iperf2]="-s" [echo]="7")
+declare -A ready=([redis]='Ready to accept connections' [iperf]='Server listening on 5201'
+	[iperf2]='Server listening on TCP port 5001' [echo]='echo: ready on port')
 for app in $apps; do
 	{
 		linux_guest_net_init "$GUEST_IP/24" "$HOST_IP"
@@ -85,7 +97,8 @@ for app in $apps; do
 	} >"$out/linux-$app.init"
 	linux_guest_initramfs "$out/linux-$app.cpio.gz" "$out/linux-$app.init" --modules "virtio_pci virtio_net" \
 		build/linux/redis-server=redis-server build/linux/echo-server=echo-server \
-		$([[ " $apps " == *" iperf "* ]] && echo build/linux/iperf3=iperf3)
+		$([[ " $apps " == *" iperf "* ]] && echo build/linux/iperf3=iperf3) \
+		$([[ " $apps " == *" iperf2 "* ]] && echo build/linux/iperf2=iperf2)
 done
 
 # The namespace and its tap; removed, with the guest, however the script ends.
@@ -146,15 +159,27 @@ declare -A val
 measures=(iperf_in iperf_out ping echo set get set_p16 get_p16)
 add() { val[$1,$2]+="$3 "; }
 iperf_mbps() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null || true; }
+# iperf 2's CSV report (-y C): the last line's last field, bits per second.
+iperf2_mbps() { awk -F, 'NF >= 9 { v = $9 } END { if (v != "") printf "%.1f\n", v / 1e6 }' "$1" 2>/dev/null || true; }
 bench_rps() { sed -n "s/^\"$2\",\"\([0-9.]*\)\".*/\1/p" "$1" | head -1; }
 declare -A note
 
 for ((r = 0; r < runs; r++)); do
 	for side in $sides; do
 		echo "run $((r + 1)) of $runs: $side" >&2
-		# iperf3 both ways against the iperf image.
-		if [[ " $apps " != *" iperf "* ]]; then
-			note[$side,iperf]="iperf3 could not be built: Debian's source package could not be fetched"
+		# iperf3 (or iperf 2) both ways against the iperf image.
+		if [[ " $apps " == *" iperf2 "* ]]; then
+			if guest_start "$side" iperf2 "$out/$side-iperf2.$r.log"; then
+				in_ns timeout $((secs + 60)) iperf -c "$GUEST_IP" -t "$secs" -y C >"$out/$side-iperf2-in.$r.csv" 2>&1 || true
+				add "$side" iperf_in "$(iperf2_mbps "$out/$side-iperf2-in.$r.csv")"
+				in_ns timeout $((secs + 60)) iperf -c "$GUEST_IP" -t "$secs" -R -y C >"$out/$side-iperf2-out.$r.csv" 2>&1 || true
+				add "$side" iperf_out "$(iperf2_mbps "$out/$side-iperf2-out.$r.csv")"
+				guest_stop
+			else
+				note[$side,iperf]=$why
+			fi
+		elif [[ " $apps " != *" iperf "* ]]; then
+			note[$side,iperf]="neither iperf3 nor iperf 2 could be built: Debian's source packages could not be fetched"
 		elif guest_start "$side" iperf "$out/$side-iperf.$r.log"; then
 			in_ns iperf3 -c "$GUEST_IP" -t "$secs" -J >"$out/$side-iperf-in.$r.json" 2>&1 || true
 			add "$side" iperf_in "$(iperf_mbps "$out/$side-iperf-in.$r.json")"
@@ -201,8 +226,8 @@ advantage() {
 }
 label() {
 	case $1 in
-	iperf_in) echo "iperf3 host to guest (Mbit/s)" ;;
-	iperf_out) echo "iperf3 guest to host (Mbit/s)" ;;
+	iperf_in) echo "$iperf_name host to guest (Mbit/s)" ;;
+	iperf_out) echo "$iperf_name guest to host (Mbit/s)" ;;
 	ping) echo "ping round trip (ms)" ;;
 	echo) echo "TCP echo round trip, 64 bytes (us)" ;;
 	set) echo "redis SET, 50 clients (req/s)" ;;
@@ -221,7 +246,7 @@ table=$(
 		echo "| $(label $m) | $l | $k | $(advantage "$k" "$l" "$(more_is_better $m)") |"
 	done
 )
-header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, virtio-net on a tap (vhost off) in a network namespace, iperf3 for ${secs} s, redis-benchmark -n $REDIS_N (pipelined: -n $REDIS_PIPE_N), $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35 -m 256M, virtio-net on a tap (vhost off) in a network namespace, $iperf_name for ${secs} s, redis-benchmark -n $REDIS_N (pipelined: -n $REDIS_PIPE_N), $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), host load average $load_at_start at the start."
 notes=""
 for side in $sides; do
 	for app in iperf echo redis; do
@@ -233,15 +258,19 @@ echo
 echo "$table"
 [ -n "$notes" ] && printf '\n%s' "$notes"
 if [ $write = 1 ]; then
-	python3 - "$header" "$table" "$notes" <<'PY'
+	case $iperf_name in
+	iperf3) iperf_text="iperf3 3.12" iperf_client="iperf3" ;;
+	*) iperf_text="iperf 2.1.8, as iperf3's Debian source could not be fetched" iperf_client="iperf (2)" ;;
+	esac
+	python3 - "$header" "$table" "$notes" "$iperf_text" "$iperf_client" <<'PY'
 import sys, re
-header, table, notes = sys.argv[1], sys.argv[2], sys.argv[3]
+header, table, notes, iperf_text, iperf_client = sys.argv[1:6]
 p = 'bench/README.md'
 s = open(p).read()
 section = "## Network: `bench/net.sh`\n\n" + \
     "Keel beside a Linux guest (Debian's kernel, busybox) on the same QEMU options, each serving the " + \
-    "same programs built from the same sources with the same musl (iperf3 3.12, Redis 7.0.15, a TCP echo " + \
-    "server), measured from the host by Debian's iperf3, ping and redis-benchmark (ratios: above 1 is " + \
+    "same programs built from the same sources with the same musl (" + iperf_text + ", Redis 7.0.15, a TCP echo " + \
+    "server), measured from the host by Debian's " + iperf_client + ", ping and redis-benchmark (ratios: above 1 is " + \
     "Keel better).\n\n" + header + "\n\n" + table + "\n" + ("\n" + notes if notes else "")
 s = re.sub(r"## Network: `bench/net.sh`.*?(?=\n## |\Z)", lambda m: section, s, flags=re.S) \
     if "## Network: `bench/net.sh`" in s else s.rstrip("\n") + "\n\n" + section

@@ -40,7 +40,7 @@ suite_done() { # name passed failed
 # --- build ----------------------------------------------------------------------
 echo "== build"
 build_pass=0 build_fail=0
-# The network servers' Debian sources (redis, iperf3, lighttpd) may be missing from
+# The network servers' Debian sources (redis, iperf3, lighttpd, iperf) may be missing from
 # a mirror: their images are then skipped, not failed, and so are their
 # boot tests.
 declare -A source_of=([redis]=redis [iperf]=iperf3 [httpd]=lighttpd [iperf2]=iperf)

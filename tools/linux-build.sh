@@ -3,16 +3,17 @@
 # same sources as its Keel image: the reference the boot tests compare a
 # guest's output with, and what the benchmarks' Linux guest runs.
 #
-#   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3,
+#   tools/linux-build.sh NAME...    lua, sqlite3, redis-server, iperf3, iperf2,
 #                                   lighttpd, echo-server, sysbench, timeit,
 #                                   blkbench, filebench, speedtest1
 #
 # Writes build/linux/NAME and prints its path. lua and sqlite3 come from
 # Debian's source packages (tools/fetch-source.sh); sqlite3 uses the
 # amalgamation that `make APP=sqlite3` generates, built first if needed.
-# redis-server, iperf3 and lighttpd are the programs their images' own
-# builds link for Linux from the very objects the images take
-# (apps/redis/app.mk, apps/iperf/app.mk, apps/httpd/app.mk).
+# redis-server, iperf3, iperf2 (iperf 2) and lighttpd are the programs
+# their images' own builds link for Linux from the very objects the images
+# take (apps/redis/app.mk, apps/iperf/app.mk, apps/iperf2/app.mk,
+# apps/httpd/app.mk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux
@@ -51,6 +52,10 @@ for name in "$@"; do
 	lighttpd)
 		make -s APP=httpd build/httpd/tree/src/lighttpd >&2
 		cp build/httpd/tree/src/lighttpd "$bin"
+		;;
+	iperf2)
+		make -s APP=iperf2 build/iperf2/obj/iperf >&2
+		cp build/iperf2/obj/iperf "$bin"
 		;;
 	echo-server) "${CC[@]}" -o "$bin" apps/echo/main.c ;;
 	sysbench) "${CC[@]}" -o "$bin" tests/apps/sysbench/main.c ;;
