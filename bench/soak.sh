@@ -88,6 +88,20 @@ SLOTS=64
 # words: "default" is not a fault).
 FAULT_WORDS='\b(assert|assertion|panic|fault|faults|faulting)\b|CPU exception'
 out=$(mktemp -d "${TMPDIR:-/tmp}/keel-soak.XXXXXX")
+# The guests, the clients and the namespaces go however the script ends.
+nsg=keel-soak-g-$$ nsc=keel-soak-c-$$
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	ip netns del "$nsg" 2>/dev/null || true
+	ip netns del "$nsc" 2>/dev/null || true
+	# KEEP_LOGS=1 keeps the guests' logs and the disk for a look.
+	[ "${KEEP_LOGS:-0}" = 1 ] || rm -rf "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 echo "bench/soak.sh: ${duration} s; logs in $out" >&2
 
 # --- what to run --------------------------------------------------------------------
@@ -117,19 +131,6 @@ done
 make -s keelfs >/dev/null
 
 # --- the network ------------------------------------------------------------------
-nsg=keel-soak-g-$$ nsc=keel-soak-c-$$
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	ip netns del "$nsg" 2>/dev/null || true
-	ip netns del "$nsc" 2>/dev/null || true
-	# KEEP_LOGS=1 keeps the guests' logs and the disk for a look.
-	[ "${KEEP_LOGS:-0}" = 1 ] || rm -rf "$out"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 ip netns add "$nsg"
 ip netns add "$nsc"
 in_g() { ip netns exec "$nsg" "$@"; }
