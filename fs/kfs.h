@@ -119,6 +119,10 @@ struct kfs_cblock *kfs_cache_peek(struct kfs *k, uint64_t block);
 void kfs_cache_drop(struct kfs *k, uint64_t block);
 void kfs_cache_all_clean(struct kfs *k);
 int kfs_cache_init(struct kfs *k, size_t clean_max);
+/* Blocks every KeelFS's cache holds right now, each a block of data and
+ * its struct kfs_cblock on the heap: the memory report shows it (the
+ * cache is bounded, so a soak tells its filling from a leak). */
+extern unsigned long kfs_cache_blocks_all;
 void kfs_cache_destroy(struct kfs *k);
 int kfs_alloc(struct kfs *k, bool for_commit, uint64_t *block);
 void kfs_free(struct kfs *k, uint64_t block);

@@ -49,6 +49,8 @@ int kfs_read_verified(struct kfs *k, const struct kfs_ptr *p, void *buf)
 
 /* --- the cache ------------------------------------------------------------------------- */
 
+unsigned long kfs_cache_blocks_all;
+
 static void list_init(struct kfs_list *l)
 {
 	l->head.next = l->head.prev = &l->head;
@@ -105,6 +107,7 @@ static void cache_remove(struct kfs *k, struct kfs_cblock *cb)
 	list_del(cb->dirty ? &k->dirty : &k->clean, cb);
 	free(cb->data);
 	free(cb);
+	kfs_cache_blocks_all--;
 }
 
 void kfs_cache_drop(struct kfs *k, uint64_t block)
@@ -137,6 +140,7 @@ static struct kfs_cblock *cache_insert(struct kfs *k, uint64_t block, bool dirty
 	}
 	cb->block = block;
 	cb->dirty = dirty;
+	kfs_cache_blocks_all++;
 	size_t h = hash_of(k, block);
 	cb->hnext = k->hash[h];
 	k->hash[h] = cb;

@@ -10,7 +10,8 @@ NET_SRCS := \
 	net/csum.c \
 	net/netcfg.c \
 	net/hostfiles.c \
-	net/net.c
+	net/net.c \
+	net/netmem.c
 
 # lwIP's files Keel builds: the core with IPv4 and IPv6, Ethernet, and
 # the netconn API over the tcpip thread (not lwIP's sockets: sys/ has its

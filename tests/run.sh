@@ -168,6 +168,13 @@ alone_test() {
 	[[ " ${boot_names[*]} " == *" $1 "* ]] && alone_names+=("$1")
 }
 
+# first_test NAME: NAME (declared already) starts before the others, so
+# that a long test runs beside the short ones instead of after them.
+first_names=()
+first_test() {
+	[[ " ${boot_names[*]} " == *" $1 "* ]] && first_names+=("$1")
+}
+
 # skip_test NAME WHY: a test that cannot run on this machine, reported as
 # such (not counted as passed).
 skip_test() {
@@ -224,8 +231,10 @@ want_suite boot && source tests/boot/cases.sh
 
 boot_pass=0 boot_fail=0
 if [ $build_fail = 0 ]; then
-	for name in "${boot_names[@]}"; do
+	for name in "${first_names[@]}" "${boot_names[@]}"; do
 		[[ " ${alone_names[*]} " == *" $name "* ]] && continue
+		[ -e "$LOGS/boot-$name.started" ] && continue
+		: >"$LOGS/boot-$name.started"
 		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 			wait -n
 		done

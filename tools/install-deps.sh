@@ -9,7 +9,7 @@
 set -eu
 
 build_pkgs="gcc make binutils musl-dev musl-tools grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools qemu-system-x86"
-test_pkgs="ovmf libcmocka-dev clang libclang-rt-dev clang-format tcl dpkg-dev python3 iproute2 util-linux procps redis-tools iperf3 iperf curl wrk gdb libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
+test_pkgs="ovmf libcmocka-dev clang libclang-rt-dev clang-format tcl dpkg-dev python3 iproute2 util-linux procps redis-tools iperf3 iperf curl wrk gdb libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients nftables"
 
 case ${1:-build} in
 build) want=$build_pkgs ;;

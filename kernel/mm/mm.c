@@ -175,4 +175,5 @@ void mm_stats(struct mm_stats *info)
 	info->heap_bytes = heap.arena_bytes;
 	info->heap_used = heap.used_bytes;
 	info->lent_bytes = pmm_lent_pages(&pmm) * PAGE_SIZE;
+	info->heap_allocs = heap.nallocs;
 }

@@ -43,12 +43,13 @@ uint64_t mm_ram_bytes(void);
 
 /* What memory holds, for reports (include/keel.h: keel_meminfo). */
 struct mm_stats {
-	uint64_t ram_bytes;  /* RAM in the loader's memory map */
-	uint64_t free_bytes; /* pages not in use */
-	uint64_t ram_top;    /* one past the highest RAM address */
-	uint64_t heap_bytes; /* bytes the heap holds from the page allocator */
-	uint64_t heap_used;  /* bytes of it in allocated chunks */
-	uint64_t lent_bytes; /* held by reclaimers (a balloon): in use, not Keel's */
+	uint64_t ram_bytes;   /* RAM in the loader's memory map */
+	uint64_t free_bytes;  /* pages not in use */
+	uint64_t ram_top;     /* one past the highest RAM address */
+	uint64_t heap_bytes;  /* bytes the heap holds from the page allocator */
+	uint64_t heap_used;   /* bytes of it in allocated chunks */
+	uint64_t heap_allocs; /* chunks allocated */
+	uint64_t lent_bytes;  /* held by reclaimers (a balloon): in use, not Keel's */
 };
 void mm_stats(struct mm_stats *s);
 

@@ -6,6 +6,10 @@
  *       after another, each with its pattern and size (below), fsyncs the
  *       file and DIR, then prints "synced N": everything up to file N must
  *       survive the VM being killed after that line. Endless without COUNT.
+ *   mtest fsync-cycle DIR SLOTS    the same, endless, over SLOTS names:
+ *       file N is written (truncated first) as DIR/f<N mod SLOTS>, with
+ *       file N's pattern and size, so a long run rewrites the same files
+ *       and the disk does not fill (the soak bench, bench/soak.sh).
  *   mtest fsync-verify DIR COUNT   reads files 0 .. COUNT-1 back and checks
  *       their size and every byte.
  *   mtest write-eio DIR SIZE       writes a file of SIZE bytes in 1 MiB
@@ -53,7 +57,8 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-static int fsync_loop(const char *dir, long count)
+/* slots: 0 names file n f<n>; otherwise f<n mod slots>. */
+static int fsync_loop(const char *dir, long count, unsigned slots)
 {
 	static unsigned char buf[120000];
 	char path[256];
@@ -70,7 +75,7 @@ static int fsync_loop(const char *dir, long count)
 		size_t size = fscrash_size(n);
 		for (size_t i = 0; i < size; i++)
 			buf[i] = fscrash_byte(n, i);
-		fscrash_name(path, sizeof(path), dir, n);
+		fscrash_name(path, sizeof(path), dir, slots ? n % slots : n);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int err = fd < 0 ? -errno : 0;
 		/* Two writes, so that a file is also extended after it exists. */
@@ -166,11 +171,14 @@ static int write_eio(const char *dir, long size)
 int test_fscrash(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "fsync-loop") == 0)
-		return fsync_loop(argv[2], argc > 3 ? atol(argv[3]) : -1);
+		return fsync_loop(argv[2], argc > 3 ? atol(argv[3]) : -1, 0);
+	if (argc >= 4 && strcmp(argv[1], "fsync-cycle") == 0 && atol(argv[3]) > 0)
+		return fsync_loop(argv[2], -1, (unsigned)atol(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "fsync-verify") == 0)
 		return fsync_verify(argv[2], (unsigned)atol(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "write-eio") == 0)
 		return write_eio(argv[2], atol(argv[3]));
-	printf("mtest: usage: fsync-loop DIR [COUNT] | fsync-verify DIR COUNT | write-eio DIR SIZE\n");
+	printf("mtest: usage: fsync-loop DIR [COUNT] | fsync-cycle DIR SLOTS | fsync-verify DIR COUNT | write-eio DIR "
+	       "SIZE\n");
 	return 2;
 }
