@@ -129,11 +129,19 @@ static int tty_pump(void)
 	return sig;
 }
 
+/* The signal calls may stay out of an image (KEEL_SYSCALLS_OUT): then no
+ * handler can be set, and the terminal's signals (SIGINT, SIGQUIT) take
+ * their default action, the end of the process. */
+extern __typeof__(signal_raise_self) signal_raise_self __attribute__((weak));
+
 static void raise_if(int sig)
 {
-
-	if (sig)
+	if (sig == 0)
+		return;
+	if (signal_raise_self)
 		signal_raise_self(sig);
+	else
+		signal_die(sig);
 }
 
 /* The discipline brought up to date, for a caller that only looks. */

@@ -7,10 +7,13 @@
 
 #include "sys/fsfile.h"
 #include "sys/linux.h"
-#include "sys/pipe.h"
 #include "sys/process.h"
-#include "sys/signal.h"
 #include "sys/syscall.h"
+
+/* The file system calls (sys/fsfile.c and the rest) may stay out of an
+ * image (KEEL_SYSCALLS_OUT): then no descriptor is a file's, and close
+ * has no record locks to drop. */
+extern __typeof__(fsfile_fd_closing) fsfile_fd_closing __attribute__((weak));
 
 #define O_RDONLY 0
 #define O_WRONLY 1
@@ -133,7 +136,8 @@ static long sys_close(long a0, long a1, long a2, long a3, long a4, long a5)
 	struct file *f = fd_get(&app_fds, (int)a0);
 	if (f == NULL)
 		return -EBADF;
-	fsfile_fd_closing(f); /* the process's record locks on it go */
+	if (fsfile_fd_closing)
+		fsfile_fd_closing(f); /* the process's record locks on it go */
 	file_put(f);
 	return fd_close(&app_fds, (int)a0);
 }
@@ -208,42 +212,3 @@ static long sys_fcntl(long a0, long a1, long a2, long a3, long a4, long a5)
 	return r;
 }
 SYSCALL(SYS_fcntl, sys_fcntl);
-
-static void raise_sigpipe(void) { signal_raise_self(SIGPIPE); }
-
-static long do_pipe2(int *fds, long flags)
-{
-	if (flags & ~(long)(O_CLOEXEC | O_NONBLOCK))
-		return -EINVAL;
-	if (!user_writable_ok(fds, 2 * sizeof(int)))
-		return -EFAULT;
-	pipe_broken_hook = raise_sigpipe;
-	struct file *ends[2];
-	long r = pipe_create(ends);
-	if (r)
-		return r;
-	int fd[2] = { -1, -1 };
-	for (int i = 0; i < 2; i++) {
-		ends[i]->flags = (int)(flags & O_NONBLOCK);
-		fd[i] = fd_install(&app_fds, ends[i], 0);
-		if (fd[i] >= 0)
-			app_fds.cloexec[fd[i]] = (flags & O_CLOEXEC) != 0;
-	}
-	file_put(ends[0]);
-	file_put(ends[1]);
-	if (fd[0] < 0 || fd[1] < 0) {
-		for (int i = 0; i < 2; i++)
-			if (fd[i] >= 0)
-				fd_close(&app_fds, fd[i]);
-		return fd[0] < 0 ? fd[0] : fd[1];
-	}
-	fds[0] = fd[0];
-	fds[1] = fd[1];
-	return 0;
-}
-
-static long sys_pipe2(long a0, long a1, long a2, long a3, long a4, long a5) { return do_pipe2((int *)a0, a1); }
-SYSCALL(SYS_pipe2, sys_pipe2);
-
-static long sys_pipe(long a0, long a1, long a2, long a3, long a4, long a5) { return do_pipe2((int *)a0, 0); }
-SYSCALL(SYS_pipe, sys_pipe);

@@ -21,6 +21,9 @@
 #include "sys/fsfile.h"
 #include "sys/syscall.h"
 
+/* The file system calls, when the image has them (KEEL_SYSCALLS_OUT). */
+extern __typeof__(fs_shutdown) fs_shutdown __attribute__((weak));
+
 /* The entropy registry, when the image has a driver that feeds it. */
 extern __typeof__(entropy_getrandom) entropy_getrandom __attribute__((weak));
 
@@ -33,7 +36,8 @@ void app_exit(int status)
 {
 	/* What the application wrote reaches its disk, as a clean
 	 * shutdown of Linux makes sure. */
-	fs_shutdown();
+	if (fs_shutdown)
+		fs_shutdown();
 	/* Linux's status is the low byte; Keel's range for it is smaller. */
 	kernel_exit(status & 0xff);
 }

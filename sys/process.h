@@ -35,6 +35,10 @@ __attribute__((noreturn)) void app_exit(int status);
 
 /* The console on descriptors 0, 1 and 2 (sys/console.c). */
 void console_files_init(struct fd_table *t);
+
+struct thread;
+/* The Linux thread id of t, given at its first asking (sys/tid.c). */
+int app_thread_tid(struct thread *t);
 /* The console's open file with a new reference for the caller
  * (/dev/tty, /dev/console). */
 struct file *console_file(void);

@@ -15,10 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/power.h"
 #include "kernel/clock.h"
-#include "kernel/console.h"
-#include "kernel/exit.h"
 #include "kernel/sched.h"
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -36,21 +33,6 @@
 struct linux_sigaction signal_actions[LINUX_NSIG + 1];
 uint64_t signal_process_pending;
 static int8_t process_code[LINUX_NSIG];
-
-static const char *const signal_names[32] = {
-	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",	[4] = "SIGILL",	  [5] = "SIGTRAP",   [6] = "SIGABRT",
-	[7] = "SIGBUS",	  [8] = "SIGFPE",   [9] = "SIGKILL",	[10] = "SIGUSR1", [11] = "SIGSEGV",  [12] = "SIGUSR2",
-	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",	[17] = "SIGCHLD", [18] = "SIGCONT",  [19] = "SIGSTOP",
-	[20] = "SIGTSTP", [23] = "SIGURG",  [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
-};
-
-const char *signal_name(int sig) { return sig > 0 && sig < 32 && signal_names[sig] ? signal_names[sig] : "real-time"; }
-
-void signal_die(int sig)
-{
-	kprintf("keel: the application was killed by signal %d (%s)\n", sig, signal_name(sig));
-	power_exit(KERNEL_EXIT_SIGNAL);
-}
 
 static bool ignored_by_default(int sig) { return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH; }
 

@@ -1,5 +1,11 @@
 # Sources of the system-call layer kept out of the Makefile's list.
 SYS_SRCS += sys/timeval.c
+# pipe and pipe2 over sys/pipe.c.
+SYS_SRCS += sys/pipecalls.c
+# Signal names and the death by one, also without the signal calls.
+SYS_SRCS += sys/signame.c
+# Thread ids, set_tid_address and gettid, also without sys/threads.c.
+SYS_SRCS += sys/tid.c
 # The file system calls over the VFS: the open file, the calls by path,
 # record locks, and the tree mounted at boot.
 SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c

@@ -66,6 +66,10 @@ static void syscall_init(void)
 }
 INIT_CALL(INIT_ARCH, syscall_init);
 
+/* The signal calls may stay out of an image (KEEL_SYSCALLS_OUT): then
+ * nothing sets sig_work, and this is never called. */
+extern __typeof__(signal_syscall_exit) signal_syscall_exit __attribute__((weak));
+
 void syscall_dispatch(struct syscall_frame *f)
 {
 	long nr = (long)f->rax;
@@ -88,6 +92,6 @@ void syscall_dispatch(struct syscall_frame *f)
 	t->syscall_frame = outer;
 	/* One load and a branch when no signal waits: the slow path leaves
 	 * by iretq with the signal's frame built, or the context restored. */
-	if (t->sig_work)
+	if (t->sig_work && signal_syscall_exit)
 		signal_syscall_exit(f, nr);
 }

@@ -1,7 +1,8 @@
 /*
  * Threads for applications built against musl: clone (the flags
- * pthread_create passes), futex, set_tid_address, exit, gettid. (The
- * process's own calls, exit_group and sched_yield among them, are in
+ * pthread_create passes), futex, exit. (A thread's id, set_tid_address
+ * and gettid are in sys/tid.c, which a program of one thread needs too;
+ * the process's own calls, exit_group and sched_yield among them, are in
  * sys/misc.c.)
  *
  * A clone child is a Keel thread with a kernel stack of its own, marked
@@ -55,15 +56,6 @@
  * runs on the stack it passed to clone. */
 #define CLONE_KERNEL_STACK (32 * 1024)
 
-static int last_tid;
-
-static int thread_tid(struct thread *t)
-{
-	if (t->tid == 0)
-		t->tid = ++last_tid;
-	return t->tid;
-}
-
 /* The child's first function, on its kernel stack: from here it enters
  * the application and never comes back but through system calls. */
 static int clone_child(void *arg)
@@ -105,7 +97,7 @@ static long sys_clone(long flags, long stack, long ptid, long ctid, long tls, lo
 	}
 	/* Not yet run: it starts when this thread next blocks or is
 	 * preempted, after these are set. */
-	int tid = thread_tid(t);
+	int tid = app_thread_tid(t);
 	if (flags & CLONE_SETTLS)
 		t->fs_base = (uint64_t)tls;
 	if (flags & CLONE_CHILD_CLEARTID)
@@ -148,17 +140,6 @@ static long sys_exit(long status, long a1, long a2, long a3, long a4, long a5)
 	thread_exit((int)status);
 }
 SYSCALL(SYS_exit, sys_exit);
-
-static long sys_set_tid_address(long tidptr, long a1, long a2, long a3, long a4, long a5)
-{
-	struct thread *t = sched_current();
-	t->clear_child_tid = (uint32_t *)tidptr;
-	return thread_tid(t);
-}
-SYSCALL(SYS_set_tid_address, sys_set_tid_address);
-
-static long sys_gettid(long a0, long a1, long a2, long a3, long a4, long a5) { return thread_tid(sched_current()); }
-SYSCALL_FAST(SYS_gettid, sys_gettid);
 
 /* A timeout of futex(2): relative for FUTEX_WAIT, an absolute time on
  * CLOCK_MONOTONIC (Keel's clock since boot) for FUTEX_WAIT_BITSET.

@@ -13,4 +13,4 @@ script_test fs-disk-tree tests/boot/t-fs-disk.sh tree
 script_test fs-sqlite tests/boot/t-fs-sqlite.sh
 # An image without a disk driver links no disk code, and root=vda there
 # says so and leaves the root in memory.
-script_test hello-no-disk tests/boot/t-hello-no-disk.sh
+script_test no-disk-root tests/boot/t-no-disk-root.sh
