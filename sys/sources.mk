@@ -1,5 +1,8 @@
 # Sources of the system-call layer kept out of the Makefile's list.
 SYS_SRCS += sys/timeval.c
+# mount(2) and umount2(2): RAM filesystems anywhere, KeelFS on a disk
+# through sys/fsdisk.c when the image has one.
+SYS_SRCS += sys/mount.c
 # The file system calls over the VFS: the open file, the calls by path,
 # record locks, and the tree mounted at boot.
 SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
