@@ -32,3 +32,5 @@ SYS_NONET_SRCS := sys/nosocket.c
 SYS_DISK_SRCS += sys/fsdisk.c
 # The kernel option stack=SIZE, the application's main stack (sys/start.c).
 SYS_SRCS += sys/stack_size.c
+# The disks' nodes under /dev (sys/devnodes.c asks for them by name).
+SYS_SRCS += sys/devblk.c

@@ -58,6 +58,7 @@ tr -d '\r' <"$tmp/out" >"$tmp/log"
 grep -E '^mtest|^sda' "$tmp/log"
 grep -qi 'panic' "$tmp/log" && fail "the kernel panicked"
 [ $rc = 0 ] || fail "exit status $rc"
+grep -q '^mtest: hotplug-mount: /dev/sda came, device 8:0$' "$tmp/log" || fail "/dev/sda did not come as 8:0"
 grep -q '^mtest: hotplug-mount: /dev/sda mounted on /hot' "$tmp/log" || fail "the disk was not mounted"
 for f in random.bin hello.txt empty numbers.txt; do
 	want="$f $(stat -c %s "$tmp/tree/in/$f") $(sha256sum <"$tmp/tree/in/$f" | cut -d' ' -f1)"
@@ -84,5 +85,6 @@ else
 		fail "the guest's I/O did not fail with EIO or ENODEV"
 	grep -q '^mtest: hotplug-mount: umount2 after the unplug' "$tmp/log" || fail "umount2 did not end"
 	grep -q '^mtest: hotplug-mount: the root still answers: yes' "$tmp/log" || fail "the root went with the disk"
+	grep -q '^mtest: hotplug-mount: /dev/sda gone$' "$tmp/log" || fail "/dev/sda stayed after the disk went"
 	echo "PASS: a hot-plugged disk mounted and used, then taken out: its I/O failed with an error, the kernel went on"
 fi

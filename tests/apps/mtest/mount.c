@@ -5,12 +5,13 @@
  *       target, an unknown type or disk, a busy mount point, a busy
  *       unmount, a lazy one, bad pointers; a tmpfs mounted and unmounted.
  *   mtest hotplug-mount NAME DIR umount|unplug   waits (60 s at most) for
- *       disk NAME to come (tests/boot/t-mount-hotplug.sh plugs it in),
- *       mounts its KeelFS on DIR, prints the size and SHA-256 of each
+ *       /dev/NAME to come (tests/boot/t-mount-hotplug.sh plugs the disk
+ *       in), a block device listed in /dev, mounts its KeelFS on DIR, prints the size and SHA-256 of each
  *       file of DIR/in, writes DIR/out/new-N, fsyncs and reads them back.
  *       umount: then unmounts. unplug: then writes and fsyncs until the
  *       disk is taken out (60 s at most), expecting the error to reach
- *       the caller (EIO or ENODEV), and unmounts, which must end.
+ *       the caller (EIO or ENODEV), unmounts, which must end, and
+ *       sees /dev/NAME go.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,6 +139,20 @@ static int hash_files(const char *dir)
 	return n;
 }
 
+/* Whether the listing of /dev shows disk name. */
+static bool listed_in_dev(const char *name)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *e;
+	bool found = false;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, name) == 0)
+			found = e->d_type == DT_BLK;
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static unsigned char pattern(unsigned n, size_t off) { return (unsigned char)(n * 53u + off * 11u + (off >> 12)); }
 
 /* Writes dir/new-n (n * 10000 + 1 bytes of its pattern) and fsyncs it:
@@ -202,9 +218,15 @@ static int hotplug_mount(const char *name, const char *dir, const char *mode)
 	mkdir(dir, 0755);
 	printf("mtest: hotplug-mount: waiting for %s\n", name);
 	double start = now_s();
-	int r;
-	while ((r = mount(source, dir, "keelfs", 0, NULL)) != 0 && errno == ENOENT && now_s() - start < 60)
+	struct stat st;
+	while (stat(source, &st) != 0 && now_s() - start < 60)
 		sleep_ms(100);
+	if (!S_ISBLK(st.st_mode) || !listed_in_dev(name)) {
+		printf("mtest: hotplug-mount: %s did not come as a block device\n", source);
+		return 1;
+	}
+	printf("mtest: hotplug-mount: %s came, device %u:%u\n", source, major(st.st_rdev), minor(st.st_rdev));
+	int r = mount(source, dir, "keelfs", 0, NULL);
 	if (r != 0) {
 		printf("mtest: hotplug-mount: mount %s on %s: errno %d\n", source, dir, errno);
 		return 1;
@@ -250,7 +272,12 @@ static int hotplug_mount(const char *name, const char *dir, const char *mode)
 	errno = 0;
 	r = umount2(dir, 0);
 	printf("mtest: hotplug-mount: umount2 after the unplug: %d (errno %d)\n", r, r ? errno : 0);
-	struct stat st;
+	/* The node goes with the disk (the driver may see the removal a
+	 * little after the failed I/O). */
+	start = now_s();
+	while (stat(source, &st) == 0 && now_s() - start < 10)
+		sleep_ms(50);
+	printf("mtest: hotplug-mount: %s %s\n", source, stat(source, &st) ? "gone" : "still there");
 	bool root_ok = stat("/", &st) == 0;
 	printf("mtest: hotplug-mount: the root still answers: %s\n", root_ok ? "yes" : "no");
 	return !((err == -EIO || err == -ENODEV) && root_ok);
