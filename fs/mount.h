@@ -10,9 +10,12 @@
  * are kept as such a path, and relative paths resolve from the root over
  * base + "/" + path, which is what makes ".." cross mount points for free.
  *
- * Mounts are made at boot, before the application runs, and never go:
- * the table is read without a lock. A mount covers a name in a directory
- * of its parent mount, whether or not the parent filesystem has it.
+ * Mounts are made at boot and by mount(2), and go by umount2(2): the
+ * table changes under a lock and is read without one. A mount taken out
+ * of the table is kept (retired, its filesystem gone) until
+ * vfs_unmount_all, so a walk that was reading the list meanwhile never
+ * follows freed memory. A mount covers a name in a directory of its
+ * parent mount, whether or not the parent filesystem has it.
  */
 #ifndef KEEL_FS_MOUNT_H
 #define KEEL_FS_MOUNT_H
@@ -33,7 +36,9 @@ struct vfs_mount {
 	char name[VFS_NAME_MAX + 1];
 	unsigned id; /* a small number for st_dev, unique per mount */
 	struct mutex lock;
+	unsigned users; /* inodes held (open files), under lock */
 	struct vfs_mount *next;
+	struct vfs_mount *retired_next;
 };
 
 /* An inode of a mount. */
@@ -46,6 +51,13 @@ struct vfs_node {
  * directory exists: 0, -EBUSY (something is mounted there already),
  * -ENOENT, -ENOTDIR, -ENOMEM. */
 int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out);
+/* Unmounts the mount whose root path names: writes back and releases its
+ * filesystem (the filesystem's error is returned, the mount is gone all
+ * the same). -EINVAL: path is not a mount point, or is "/"; -EBUSY: a
+ * file is open on it or a mount lies below it; the resolution's errors.
+ * *gone (may be NULL) tells which mount went: it stays readable (see
+ * above) though its filesystem was freed. */
+int vfs_unmount(const char *base, const char *path, struct vfs_mount **gone);
 /* Unmounts everything, children first, each filesystem writing back
  * what is pending: at the application's exit, and the host tests' clean
  * slate. Returns 0 or the first error a filesystem gave. */

@@ -9,8 +9,11 @@
 
 #include "fs/mount.h"
 
-static struct vfs_mount *mounts; /* the root last: mounts are prepended */
+static struct vfs_mount *mounts;  /* the root last: mounts are prepended */
+static struct vfs_mount *retired; /* unmounted, freed by vfs_unmount_all */
 static unsigned next_mount_id;
+/* Held by whoever changes the table; readers walk it without. */
+static struct mutex table_lock = MUTEX_INIT;
 
 struct vfs_mount *vfs_root(void)
 {
@@ -105,22 +108,23 @@ int vfs_readdir(struct vfs_node n, uint64_t cookie, vfs_dirent_fn fn, void *arg)
 	return LOCKED(n, n.mnt->fs->ops->readdir(n.mnt->fs, n.ino, cookie, fn, arg));
 }
 
+/* Holds are counted per mount as well, for umount2's -EBUSY. */
 void vfs_hold(struct vfs_node n)
 {
-	if (n.mnt->fs->ops->hold) {
-		mutex_lock(&n.mnt->lock);
+	mutex_lock(&n.mnt->lock);
+	n.mnt->users++;
+	if (n.mnt->fs->ops->hold)
 		n.mnt->fs->ops->hold(n.mnt->fs, n.ino);
-		mutex_unlock(&n.mnt->lock);
-	}
+	mutex_unlock(&n.mnt->lock);
 }
 
 void vfs_release(struct vfs_node n)
 {
-	if (n.mnt->fs->ops->release) {
-		mutex_lock(&n.mnt->lock);
+	mutex_lock(&n.mnt->lock);
+	n.mnt->users--;
+	if (n.mnt->fs->ops->release)
 		n.mnt->fs->ops->release(n.mnt->fs, n.ino);
-		mutex_unlock(&n.mnt->lock);
-	}
+	mutex_unlock(&n.mnt->lock);
 }
 
 static int lookup(struct vfs_node dir, const char *name, size_t len, uint64_t *ino)
@@ -263,7 +267,7 @@ out:
 
 /* --- mounts ------------------------------------------------------------------- */
 
-int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out)
+static int mount_locked(const char *path, struct vfs_fs *fs, struct vfs_mount **out)
 {
 	struct vfs_mount *m = calloc(1, sizeof(*m));
 	if (m == NULL)
@@ -309,9 +313,61 @@ int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out)
 	return 0;
 }
 
+int vfs_mount(const char *path, struct vfs_fs *fs, struct vfs_mount **out)
+{
+	mutex_lock(&table_lock);
+	int r = mount_locked(path, fs, out);
+	mutex_unlock(&table_lock);
+	return r;
+}
+
+static int unmount_locked(const char *base, const char *path, struct vfs_mount **gone)
+{
+	struct vfs_path *p = malloc(sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	int r = vfs_resolve(base, path, p);
+	struct vfs_mount *m = p->node.mnt;
+	bool mount_point = r == 0 && p->is_dir && is_mount_root(p->node) && m->parent != NULL;
+	free(p);
+	if (r)
+		return r;
+	if (!mount_point)
+		return -EINVAL;
+	for (struct vfs_mount *c = mounts; c; c = c->next)
+		if (c->parent == m)
+			return -EBUSY;
+	mutex_lock(&m->lock); /* after the operation under way, if any */
+	if (m->users) {
+		mutex_unlock(&m->lock);
+		return -EBUSY;
+	}
+	struct vfs_mount **link = &mounts;
+	while (*link != m)
+		link = &(*link)->next;
+	/* Unlinked with its next kept: a walk standing on it goes on. */
+	*link = m->next;
+	r = m->fs->ops->unmount(m->fs);
+	mutex_unlock(&m->lock);
+	m->retired_next = retired;
+	retired = m;
+	if (gone)
+		*gone = m;
+	return r;
+}
+
+int vfs_unmount(const char *base, const char *path, struct vfs_mount **gone)
+{
+	mutex_lock(&table_lock);
+	int r = unmount_locked(base, path, gone);
+	mutex_unlock(&table_lock);
+	return r;
+}
+
 int vfs_unmount_all(void)
 {
 	int first = 0;
+	mutex_lock(&table_lock);
 	while (mounts) {
 		struct vfs_mount *m = mounts;
 		mutex_lock(&m->lock); /* after the operation under way, if any */
@@ -322,7 +378,13 @@ int vfs_unmount_all(void)
 		mutex_unlock(&m->lock);
 		free(m);
 	}
+	while (retired) {
+		struct vfs_mount *m = retired;
+		retired = m->retired_next;
+		free(m);
+	}
 	next_mount_id = 0;
+	mutex_unlock(&table_lock);
 	return first;
 }
 

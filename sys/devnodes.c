@@ -3,14 +3,19 @@
  * (devfs), and the device nodes' own behaviour: /dev/null, zero, full,
  * random and urandom; the terminal nodes are the console's open file
  * (sys/console.c), and /dev/stdin, stdout and stderr are the descriptors
- * 0, 1 and 2, as Linux's links into /proc/self/fd behave.
+ * 0, 1 and 2, as Linux's links into /proc/self/fd behave. The disks'
+ * nodes (/dev/vda, /dev/sdb) are the block devices registered now
+ * (sys/devblk.h): one hot-plugged appears, one taken out is gone. They
+ * answer stat; opening one is not supported (ENXIO).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/blkdev.h"
 #include "kernel/clock.h"
 #include "kernel/wallclock.h"
+#include "sys/devblk.h"
 #include "sys/devnode.h"
 #include "sys/fsfile.h"
 #include "sys/kstat.h"
@@ -125,6 +130,17 @@ static long node_open(const struct devnode *n, int flags, struct file **out)
 
 /* --- devfs: the table as a filesystem ------------------------------------------ */
 
+/* The block device registry comes with the block drivers (Makefile:
+ * CLASS_disk): in an image without one, there are no disks' nodes. */
+extern __typeof__(blkdev_find) blkdev_find __attribute__((weak));
+extern __typeof__(blkdev_foreach) blkdev_foreach __attribute__((weak));
+
+/* Whether ino is the node of a disk registered now; its name in name. */
+static bool disk_node(uint64_t ino, char name[DEVBLK_NAME_MAX + 1])
+{
+	return devblk_name(ino, name) && blkdev_find && blkdev_find(name) != NULL;
+}
+
 /* Inode numbers are devnode_ino's; "/dev" is the root, "/" is none of
  * devfs's. */
 static const struct devnode *by_ino(uint64_t ino)
@@ -136,6 +152,9 @@ static const struct devnode *by_ino(uint64_t ino)
 int devfs_open(uint64_t ino, int flags, struct file **out)
 {
 	const struct devnode *n = by_ino(ino);
+	char name[DEVBLK_NAME_MAX + 1];
+	if (n == NULL && disk_node(ino, name))
+		return flags & VFS_O_DIRECTORY ? -ENOTDIR : -ENXIO;
 	if (n == NULL || n->kind == DEVNODE_DIR)
 		return -ENOENT;
 	if (flags & VFS_O_DIRECTORY)
@@ -146,6 +165,11 @@ int devfs_open(uint64_t ino, int flags, struct file **out)
 int devfs_stat(uint64_t ino, bool follow, struct linux_stat *st)
 {
 	const struct devnode *n = by_ino(ino);
+	char name[DEVBLK_NAME_MAX + 1];
+	if (n == NULL && disk_node(ino, name)) {
+		devblk_stat(name, boot_wall_sec(), st);
+		return 0;
+	}
 	if (n == NULL)
 		return -ENOENT;
 	if (follow && n->kind == DEVNODE_LINK) {
@@ -178,10 +202,17 @@ static int dfs_lookup(struct vfs_fs *fs, uint64_t dir, const char *name, size_t 
 		return -ENOENT;
 	if (d->kind != DEVNODE_DIR)
 		return -ENOTDIR;
-	if ((c = devnode_child(d, name, len)) == NULL)
-		return -ENOENT;
-	*ino = devnode_ino(c);
-	return 0;
+	if ((c = devnode_child(d, name, len)) != NULL) {
+		*ino = devnode_ino(c);
+		return 0;
+	}
+	char disk[DEVBLK_NAME_MAX + 1];
+	uint64_t blk = dir == devfs.root ? devblk_ino(name, len) : 0;
+	if (blk && disk_node(blk, disk)) {
+		*ino = blk;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static int dfs_getattr(struct vfs_fs *fs, uint64_t ino, struct vfs_attr *a)
@@ -202,6 +233,23 @@ static int dfs_getattr(struct vfs_fs *fs, uint64_t ino, struct vfs_attr *a)
 	return 0;
 }
 
+struct disk_walk {
+	vfs_dirent_fn fn;
+	void *arg;
+	uint64_t from, at; /* cookies: the first to give, this disk's */
+};
+
+static int list_disk(struct blkdev *bd, void *arg)
+{
+	struct disk_walk *w = arg;
+	uint64_t cookie = w->at++;
+	const char *name = bd->reg.name;
+	uint64_t ino = devblk_ino(name, strlen(name));
+	if (cookie < w->from || ino == 0)
+		return 0;
+	return w->fn(w->arg, name, strlen(name), ino, 6 /* DT_BLK */, cookie) ? 1 : 0;
+}
+
 static int dfs_readdir(struct vfs_fs *fs, uint64_t ino, uint64_t cookie, vfs_dirent_fn fn, void *arg)
 {
 	const struct devnode *d = by_ino(ino);
@@ -212,7 +260,13 @@ static int dfs_readdir(struct vfs_fs *fs, uint64_t ino, uint64_t cookie, vfs_dir
 	for (unsigned i = (unsigned)cookie + 1; i < devnode_count; i++) {
 		const struct devnode *c = &devnode_table[i];
 		if (&devnode_table[c->parent] == d && fn(arg, c->name, strlen(c->name), devnode_ino(c), dtype_of(c), i))
-			break;
+			return 0;
+	}
+	if (ino == devfs.root && blkdev_foreach) {
+		/* The disks after the table, by their order in the registry:
+		 * one that goes meanwhile may shift the rest by one. */
+		struct disk_walk w = { fn, arg, cookie < devnode_count ? devnode_count : cookie + 1, devnode_count };
+		blkdev_foreach(list_disk, &w);
 	}
 	return 0;
 }

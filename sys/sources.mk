@@ -6,6 +6,9 @@ SYS_SRCS += sys/pipecalls.c
 SYS_SRCS += sys/signame.c
 # Thread ids, set_tid_address and gettid, also without sys/threads.c.
 SYS_SRCS += sys/tid.c
+# mount(2) and umount2(2): RAM filesystems anywhere, KeelFS on a disk
+# through sys/fsdisk.c when the image has one.
+SYS_SRCS += sys/mount.c
 # The file system calls over the VFS: the open file, the calls by path,
 # record locks, and the tree mounted at boot.
 SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
@@ -35,3 +38,5 @@ SYS_NONET_SRCS := sys/nosocket.c
 SYS_DISK_SRCS += sys/fsdisk.c
 # The kernel option stack=SIZE, the application's main stack (sys/start.c).
 SYS_SRCS += sys/stack_size.c
+# The disks' nodes under /dev (sys/devnodes.c asks for them by name).
+SYS_SRCS += sys/devblk.c

@@ -286,6 +286,57 @@ static void readdir_cookies(void **state)
 	assert_int_equal(a.nlink, 3);
 }
 
+/* umount2's rules: only a mount point, not while a file is open on it
+ * or a mount lies below it; then the covered directory shows again and
+ * the name can be mounted anew. */
+static void unmount_one(void **state)
+{
+	struct vfs_mount *gone = NULL, *m;
+	mkfile("/tmp/f", "x");
+	assert_int_equal(vfs_unmount("/", "/tmp/f", NULL), -EINVAL);
+	assert_int_equal(vfs_unmount("/", "/nope", NULL), -ENOENT);
+	assert_int_equal(vfs_unmount("/", "/", NULL), -EINVAL);
+	assert_int_equal(vfs_mkdir("/", "/a", 0755), 0);
+	assert_int_equal(vfs_unmount("/", "/a", NULL), -EINVAL);
+
+	/* An open file keeps the mount busy until it is released. */
+	assert_int_equal(vfs_open("/", "/tmp/f", 0, 0, &P), 0);
+	struct vfs_node held = P.node;
+	vfs_hold(held);
+	assert_int_equal(vfs_unmount("/", "/tmp", NULL), -EBUSY);
+	vfs_release(held);
+
+	/* So does a mount below it. */
+	struct vfs_fs *sub;
+	assert_int_equal(vfs_mkdir("/", "/tmp/sub", 0755), 0);
+	assert_int_equal(ramfs_create(4096, fake_now, &sub), 0);
+	assert_int_equal(vfs_mount("/tmp/sub", sub, &m), 0);
+	assert_int_equal(vfs_unmount("/", "/tmp", NULL), -EBUSY);
+	assert_int_equal(vfs_unmount("/tmp", "sub/", &gone), 0);
+	assert_ptr_equal(gone, m);
+	assert_int_equal(vfs_unmount("/", "/tmp/sub", NULL), -EINVAL);
+
+	assert_int_equal(vfs_resolve("/", "/tmp", &P), 0);
+	unsigned tmp_dev = P.node.mnt->id;
+	assert_int_equal(vfs_unmount("/", "/tmp/.", &gone), 0);
+	/* The root's own /tmp directory is what the name finds now. */
+	assert_int_equal(vfs_resolve("/", "/tmp", &P), 0);
+	assert_ptr_equal(P.node.mnt, vfs_root());
+	assert_int_not_equal(P.node.mnt->id, tmp_dev);
+	assert_int_equal(vfs_resolve("/", "/tmp/f", &P), -ENOENT);
+
+	/* And a new filesystem mounts there again, once. */
+	struct vfs_fs *again, *twice;
+	assert_int_equal(ramfs_create(4096, fake_now, &again), 0);
+	assert_int_equal(vfs_mount("/tmp", again, NULL), 0);
+	assert_int_equal(ramfs_create(4096, fake_now, &twice), 0);
+	assert_int_equal(vfs_mount("/tmp", twice, NULL), -EBUSY);
+	assert_int_equal(twice->ops->unmount(twice), 0);
+	mkfile("/tmp/g", "y");
+	assert_int_equal(vfs_resolve("/", "/tmp/g", &P), 0);
+	assert_ptr_not_equal(P.node.mnt, vfs_root());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(append_at_the_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(held_after_unlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(readdir_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmount_one, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,11 +96,47 @@ static void names_and_remount(void **state)
 	assert_int_equal(st.magic, KEELFS_MAGIC);
 }
 
+/* A second KeelFS mounted on a directory of the first and unmounted
+ * alone, as umount2 does: what was written is committed by the unmount
+ * (the disk then mounts again with it, and checks clean), and the root
+ * goes on. */
+static void unmount_one_commits(void **state)
+{
+	struct fs_disk second;
+	struct vfs_fs *fs;
+	assert_int_equal(ramdisk_open(&second, 1024), 0);
+	assert_int_equal(keelfs_mkfs(&second), 0);
+	assert_int_equal(keelfs_mount(&second, false, &fs), 0);
+	assert_int_equal(vfs_mkdir("/", "/mnt", 0755), 0);
+	assert_int_equal(vfs_mount("/mnt", fs, NULL), 0);
+	assert_int_equal(vfs_open("/", "/mnt/f", VFS_O_CREAT | 2, 0644, &P), 0);
+	assert_int_equal(vfs_write(P.node, 0, "second", 6), 6);
+	vfs_hold(P.node);
+	assert_int_equal(vfs_unmount("/", "/mnt", NULL), -EBUSY);
+	vfs_release(P.node);
+	assert_int_equal(vfs_unmount("/", "/mnt", NULL), 0);
+	assert_int_equal(vfs_resolve("/", "/mnt/f", &P), -ENOENT);
+	assert_int_equal(keelfs_fsck(&second, NULL, NULL), 0);
+
+	assert_int_equal(keelfs_mount(&second, true, &fs), 0);
+	assert_int_equal(vfs_mount("/mnt", fs, NULL), 0);
+	char back[8] = { 0 };
+	assert_int_equal(vfs_open("/", "/mnt/f", 0, 0, &P), 0);
+	assert_int_equal(vfs_read(P.node, 0, back, sizeof(back)), 6);
+	assert_string_equal(back, "second");
+	assert_int_equal(vfs_open("/", "/mnt/g", VFS_O_CREAT | 2, 0644, &P), -EROFS);
+	assert_int_equal(vfs_unmount("/", "/mnt", NULL), 0);
+	ramdisk_close(&second);
+	/* The root is untouched. */
+	assert_int_equal(vfs_mkdir("/", "/after", 0755), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(writes_of_every_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_and_remount, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmount_one_commits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

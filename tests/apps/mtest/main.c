@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(what, "status") == 0)
 		return test_status(argc, argv);
+	if (strcmp(what, "mount-errors") == 0 || strcmp(what, "hotplug-mount") == 0)
+		return test_mount(argc, argv);
 	if (strcmp(what, "balloon-oom") == 0)
 		return test_balloon_oom(argc, argv);
 	if (strcmp(what, "six-devices") == 0)
