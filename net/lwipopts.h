@@ -38,6 +38,12 @@ void keel_lwip_assert_core_locked(void);
 void keel_lwip_mark_tcpip_thread(void);
 #define LWIP_ASSERT_CORE_LOCKED() keel_lwip_assert_core_locked()
 #define LWIP_MARK_TCPIP_THREAD() keel_lwip_mark_tcpip_thread()
+/* Giving up the core lock first runs a hook (net/sys_arch.c): the glue
+ * sends the TCP segments it gathered while the lock was held
+ * (net/tso.h), so none waits for the next holder. */
+void keel_lwip_unlock_core(void);
+#define LOCK_TCPIP_CORE() sys_mutex_lock(&lock_tcpip_core)
+#define UNLOCK_TCPIP_CORE() keel_lwip_unlock_core()
 
 /* --- memory ------------------------------------------------------------------------------ */
 #define MEM_ALIGNMENT 8

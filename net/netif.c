@@ -12,6 +12,13 @@
  * the device says it is done. Completions may come from an interrupt
  * handler: they are queued and freed in the tcpip thread.
  *
+ * Segmentation: on a device that cuts TCP segments itself (NETDEV_F_TSO4,
+ * with checksum offload), a run of one connection's full-size segments
+ * is gathered into one frame (net/tso.h) while the core lock is held, and
+ * sent when the run ends (a frame that does not continue it, a short or
+ * pushed segment, the device's limits) or when the lock is given up
+ * (net_if_flush_all), so no segment waits for the next holder.
+ *
  * Checksums: a device that checks received frames (NET_OFF_CSUM_VALID or
  * _PARTIAL) spares lwIP its TCP and UDP checks for those frames; one that
  * computes TCP checksums on transmit gets them (net/csum.c).
@@ -29,6 +36,7 @@
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "net/csum.h"
+#include "net/tso.h"
 #include "netif/ethernet.h"
 
 /* pbuf flags lwIP leaves free: set on the first pbuf of a received frame. */
@@ -38,15 +46,27 @@
 /* The checks a device's validation makes unnecessary. */
 #define CHECKS_L4 (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
 
+/* A frame gathered from several segments: its headers, then each
+ * segment's payload. */
+struct tx_gso {
+	uint8_t hdr[TSO_HDR_MAX];
+	uint16_t hdr_len;
+	struct net_offload off;
+	unsigned n;
+	struct pbuf *p[TSO_SEGS_MAX];
+};
+
 struct tx_req {
 	struct tx_req *next;
-	struct pbuf *p;
+	struct pbuf *p;	    /* a frame as lwIP built it, or */
+	struct tx_gso *gso; /* one gathered */
 };
 
 struct net_if {
 	struct netif netif;
 	struct netdev *nd;
 	bool tx_csum;  /* the device computes TCP checksums */
+	bool tso;      /* and cuts TCPv4 segments */
 	bool attached; /* between attach and detach */
 	u16_t chksum_base;
 
@@ -56,6 +76,12 @@ struct net_if {
 	/* Under the core lock. */
 	struct tx_req *deferred, *deferred_tail;
 	unsigned ndeferred;
+	struct net_if *next_if; /* every attached interface, for net_if_flush_all */
+	/* The segments gathered (net/tso.h), referenced, and the pieces
+	 * their frame will have. */
+	struct tso_batch batch;
+	struct pbuf *batch_p[TSO_SEGS_MAX];
+	unsigned batch_pieces;
 
 	/* Under sched_lock: completions, from any context. */
 	struct tx_req *done;
@@ -83,8 +109,12 @@ struct rx_desc {
 
 LWIP_MEMPOOL_DECLARE(KEEL_RX_DESC, 2 * NET_IF_RX_LEND_MAX, RX_DESC_SIZE(NET_IF_RX_SEGS_POOLED), "keel rx frames")
 LWIP_MEMPOOL_DECLARE(KEEL_TX_REQ, 1024, sizeof(struct tx_req), "keel tx frames")
+/* A ring's worth of gathered frames; without one, segments go one by one. */
+LWIP_MEMPOOL_DECLARE(KEEL_TX_GSO, 256, sizeof(struct tx_gso), "keel tx gathered frames")
 
 static bool pools_ready;
+/* Under the core lock. */
+static struct net_if *all_ifs;
 
 static void pools_init(void)
 {
@@ -92,6 +122,7 @@ static void pools_init(void)
 		return;
 	LWIP_MEMPOOL_INIT(KEEL_RX_DESC);
 	LWIP_MEMPOOL_INIT(KEEL_TX_REQ);
+	LWIP_MEMPOOL_INIT(KEEL_TX_GSO);
 	pools_ready = true;
 }
 
@@ -225,14 +256,37 @@ int net_if_ip_input_hook(struct pbuf *p, struct netif *netif)
 
 /* Hands the frame of req to the device. Returns 0 (taken), -EAGAIN
  * (queue full: req kept), or another error (req to be dropped). */
+/* The pieces of p's frame after its first skip bytes; appended to segs
+ * at n when segs is not NULL. Returns the new count. */
+static unsigned payload_pieces(struct pbuf *p, unsigned skip, struct net_seg *segs, unsigned n)
+{
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (q->len <= skip) {
+			skip -= q->len;
+			continue;
+		}
+		if (segs)
+			segs[n] = (struct net_seg){ (uint8_t *)q->payload + skip, (uint32_t)(q->len - skip) };
+		n++;
+		skip = 0;
+	}
+	return n;
+}
+
 static int tx_try(struct net_if *g, struct tx_req *req)
 {
-	struct net_seg segs[NET_IF_TX_SEGS_MAX];
+	struct net_seg segs[NET_IF_TX_GSO_SEGS_MAX];
 	unsigned n = 0;
-	for (struct pbuf *q = req->p; q; q = q->next)
-		if (q->len)
-			segs[n++] = (struct net_seg){ q->payload, q->len };
 	struct net_offload off = { 0 };
+	if (req->gso) {
+		struct tx_gso *x = req->gso;
+		off = x->off;
+		segs[n++] = (struct net_seg){ x->hdr, x->hdr_len };
+		for (unsigned i = 0; i < x->n; i++)
+			n = payload_pieces(x->p[i], x->hdr_len, segs, n);
+	} else {
+		n = payload_pieces(req->p, 0, segs, 0);
+	}
 	if (g->tx_csum && netcsum_prepare_tcp(segs, n, &off))
 		g->stats.tx_csum_offloaded++;
 	return netdev_transmit(g->nd, segs, n, &off, req);
@@ -240,7 +294,13 @@ static int tx_try(struct net_if *g, struct tx_req *req)
 
 static void tx_drop(struct net_if *g, struct tx_req *req)
 {
-	pbuf_free(req->p);
+	if (req->gso) {
+		for (unsigned i = 0; i < req->gso->n; i++)
+			pbuf_free(req->gso->p[i]);
+		LWIP_MEMPOOL_FREE(KEEL_TX_GSO, req->gso);
+	} else {
+		pbuf_free(req->p);
+	}
 	LWIP_MEMPOOL_FREE(KEEL_TX_REQ, req);
 }
 
@@ -319,6 +379,8 @@ static void reap_check(void *ctx)
 	sys_timeout(REAP_CHECK_MS, reap_check, g);
 }
 
+static err_t tx_queue(struct net_if *g, struct tx_req *req);
+
 static err_t linkoutput_one(struct net_if *g, struct pbuf *p)
 {
 	struct tx_req *req = LWIP_MEMPOOL_ALLOC(KEEL_TX_REQ);
@@ -342,7 +404,99 @@ static err_t linkoutput_one(struct net_if *g, struct pbuf *p)
 		pbuf_ref(p);
 		req->p = p;
 	}
+	req->gso = NULL;
 	req->next = NULL;
+	return tx_queue(g, req);
+}
+
+/* Sends what was gathered: a segment alone as it is, several as one
+ * frame for the device to cut. */
+static void tx_flush_batch(struct net_if *g)
+{
+	struct tso_batch *b = &g->batch;
+	unsigned n = b->count;
+	if (n == 0)
+		return;
+	struct tx_req *req = n > 1 ? LWIP_MEMPOOL_ALLOC(KEEL_TX_REQ) : NULL;
+	struct tx_gso *x = req ? LWIP_MEMPOOL_ALLOC(KEEL_TX_GSO) : NULL;
+	if (x) {
+		memset(&x->off, 0, sizeof(x->off));
+		tso_finish(b, &x->off);
+	}
+	b->count = 0;
+	g->batch_pieces = 0;
+	if (x == NULL) {
+		if (req)
+			LWIP_MEMPOOL_FREE(KEEL_TX_REQ, req);
+		/* lwIP was told they went: a segment lost here is one TCP
+		 * sends again. */
+		for (unsigned i = 0; i < n; i++) {
+			linkoutput_one(g, g->batch_p[i]);
+			pbuf_free(g->batch_p[i]);
+		}
+		return;
+	}
+	memcpy(x->hdr, b->hdr, b->hdr_len);
+	x->hdr_len = b->hdr_len;
+	x->n = n;
+	memcpy(x->p, g->batch_p, n * sizeof(x->p[0]));
+	req->p = NULL;
+	req->gso = x;
+	req->next = NULL;
+	g->stats.tx_gso_frames++;
+	g->stats.tx_gso_segments += n;
+	tx_queue(g, req);
+}
+
+/* The most pieces and bytes a gathered frame may have on this device. */
+static unsigned gso_max_pieces(const struct net_if *g)
+{
+	return g->nd->max_tx_segs < NET_IF_TX_GSO_SEGS_MAX ? g->nd->max_tx_segs : NET_IF_TX_GSO_SEGS_MAX;
+}
+
+static uint32_t gso_max_len(const struct net_if *g)
+{
+	return g->nd->max_gso_len ? g->nd->max_gso_len : 65535u + NETDEV_ETH_HLEN + NETDEV_VLAN_HLEN;
+}
+
+/* Adds p to the run being gathered, or starts one with it (sending the
+ * previous run first). False when p cannot be part of a run: the caller
+ * sends it as it is, after what was gathered. */
+static bool tx_gather(struct net_if *g, struct pbuf *p)
+{
+	struct tso_seg s;
+	if (!tso_parse(p->payload, p->len, p->tot_len, &s))
+		return false;
+	unsigned pieces = payload_pieces(p, s.hdr_len, NULL, 0);
+	struct tso_batch *b = &g->batch;
+	if (b->count) {
+		if (g->batch_pieces + pieces + 1 <= gso_max_pieces(g) && tso_add(b, p->payload, &s, gso_max_len(g))) {
+			pbuf_ref(p);
+			g->batch_p[b->count - 1] = p;
+			g->batch_pieces += pieces;
+			return true;
+		}
+		tx_flush_batch(g);
+	}
+	if (pieces + 1 > gso_max_pieces(g))
+		return false;
+	tso_start(b, p->payload, &s);
+	pbuf_ref(p);
+	g->batch_p[0] = p;
+	g->batch_pieces = pieces;
+	return true;
+}
+
+void net_if_flush_all(void)
+{
+	for (struct net_if *g = all_ifs; g; g = g->next_if)
+		if (g->batch.count)
+			tx_flush_batch(g);
+}
+
+/* Sends req, or queues it behind others waiting for room. */
+static err_t tx_queue(struct net_if *g, struct tx_req *req)
+{
 	int err = g->deferred ? -EAGAIN : tx_try(g, req);
 	if (err == 0) {
 		g->stats.tx_sent++;
@@ -374,7 +528,15 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	bool irq = sched_lock();
 	g->in_linkoutput = true;
 	sched_unlock(irq);
-	err_t err = linkoutput_one(g, p);
+	err_t err = ERR_OK;
+	if (g->tso && tx_gather(g, p)) {
+		/* Nothing may follow a pushed or short segment. */
+		if (g->batch.closed)
+			tx_flush_batch(g);
+	} else {
+		tx_flush_batch(g);
+		err = linkoutput_one(g, p);
+	}
 	irq = sched_lock();
 	g->in_linkoutput = false;
 	sched_unlock(irq);
@@ -433,6 +595,7 @@ int net_if_attach(struct netdev *nd, struct net_if **out)
 		return -ENOMEM;
 	g->nd = nd;
 	g->tx_csum = (nd->features & NETDEV_F_TX_CSUM) != 0;
+	g->tso = g->tx_csum && (nd->features & NETDEV_F_TSO4);
 	LOCK_TCPIP_CORE();
 	pools_init();
 	g->reap_msg = tcpip_callbackmsg_new(tx_reap_callback, g);
@@ -459,6 +622,8 @@ int net_if_attach(struct netdev *nd, struct net_if **out)
 	}
 	if (nd->link_up)
 		netif_set_link_up(&g->netif);
+	g->next_if = all_ifs;
+	all_ifs = g;
 	sys_timeout(REAP_CHECK_MS, reap_check, g);
 	UNLOCK_TCPIP_CORE();
 	*out = g;
@@ -469,6 +634,12 @@ void net_if_detach(struct net_if *g)
 {
 	LOCK_TCPIP_CORE();
 	g->attached = false;
+	tx_flush_batch(g);
+	for (struct net_if **pp = &all_ifs; *pp; pp = &(*pp)->next_if)
+		if (*pp == g) {
+			*pp = g->next_if;
+			break;
+		}
 	sys_untimeout(reap_check, g);
 	netif_set_down(&g->netif);
 	netif_remove(&g->netif);

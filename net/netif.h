@@ -36,10 +36,15 @@
  * after its next completion; beyond that they are dropped (TCP sends
  * them again). */
 #define NET_IF_TX_DEFER_MAX 64
+/* Pieces of a frame gathered from several TCP segments (net/tso.h): its
+ * headers and every segment's payload pbufs; the device's own limit
+ * (netdev.max_tx_segs) may be lower. */
+#define NET_IF_TX_GSO_SEGS_MAX 64
 
 struct net_if_stats {
 	unsigned long rx_lent, rx_copied, rx_dropped;
 	unsigned long tx_sent, tx_copied, tx_deferred, tx_dropped, tx_failed, tx_csum_offloaded;
+	unsigned long tx_gso_frames, tx_gso_segments; /* frames gathered, and the segments in them */
 };
 
 struct net_if;
@@ -58,6 +63,10 @@ struct net_if *net_if_of(struct netif *netif);
 void net_if_stats(struct net_if *g, struct net_if_stats *out);
 /* Frames lent to lwIP right now. */
 unsigned net_if_rx_lent(struct net_if *g);
+
+/* Sends what every interface gathered (net/tso.h); the core lock's
+ * holder calls it as it gives the lock up. */
+void net_if_flush_all(void);
 
 /* lwIP's IP input hooks (lwipopts.h): picks the checksum checks for this
  * packet. Returns 0: lwIP goes on with the packet. */

@@ -8,6 +8,7 @@ NET_SRCS := \
 	net/sys_arch.c \
 	net/netif.c \
 	net/csum.c \
+	net/tso.c \
 	net/netcfg.c \
 	net/hostfiles.c \
 	net/net.c \

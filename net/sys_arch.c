@@ -22,6 +22,7 @@
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "net/net.h"
+#include "net/netif.h"
 
 #define NS_PER_MS UINT64_C(1000000)
 
@@ -174,6 +175,15 @@ void keel_lwip_assert_core_locked(void)
 	if (tcpip_thread == NULL || self == tcpip_thread || lock_tcpip_core.mutex.owner == self)
 		return;
 	panic("lwip: %s calls the stack without the core lock", thread_name(self));
+}
+
+/* The glue's gathered segments go down before anyone else may call the
+ * stack, and before the tcpip thread sleeps (it gives up the lock to
+ * wait for its mailbox). */
+void keel_lwip_unlock_core(void)
+{
+	net_if_flush_all();
+	sys_mutex_unlock(&lock_tcpip_core);
 }
 
 /* --- diagnostics --- */

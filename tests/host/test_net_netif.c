@@ -58,7 +58,7 @@ bool cpu_random64(uint64_t *v) { return false; }
 #define SENT_MAX 256
 
 struct sent {
-	uint8_t data[2048];
+	uint8_t data[65600]; /* a frame gathered from TCP segments, too */
 	uint32_t len;
 	unsigned nsegs;
 	struct net_offload off;
@@ -137,6 +137,8 @@ static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0xa, 0x01 };
 static const uint8_t MAC_B[6] = { 0x02, 0, 0, 0, 0xb, 0x01 };
 static const uint8_t IP_A[4] = { 10, 0, 0, 1 }, PEER_A[4] = { 10, 0, 0, 2 };
 static const uint8_t IP_B[4] = { 10, 1, 0, 1 }, PEER_B[4] = { 10, 1, 0, 2 };
+static const uint8_t MAC_C[6] = { 0x02, 0, 0, 0, 0xc, 0x01 };
+static const uint8_t IP_C[4] = { 10, 2, 0, 1 }, PEER_C[4] = { 10, 2, 0, 2 };
 
 static uint16_t rfc1071(const uint8_t *a, size_t n, uint32_t sum)
 {
@@ -292,7 +294,7 @@ static void deliver(struct fakedev *d, struct rxf *r, const uint8_t *frame, size
 
 /* --- set-up: the stack and two devices, once for every test ---------------------------------------- */
 
-static struct fakedev dev_a, dev_b;
+static struct fakedev dev_a, dev_b, dev_c;
 
 static void make_dev(struct fakedev *d, const char *name, const uint8_t mac[6], unsigned features, const uint8_t ip[4])
 {
@@ -333,6 +335,11 @@ static int group_setup(void **state)
 	settle();
 	deliver(&dev_b, &r, f, arp_request(f, PEER_B, IP_B), 1, 0);
 	settle();
+	/* A device that cuts TCP segments, with room for long frames. */
+	make_dev(&dev_c, "eth2", MAC_C, NETDEV_F_TX_CSUM | NETDEV_F_TSO4, IP_C);
+	dev_c.nd.max_tx_segs = 31;
+	deliver(&dev_c, &r, f, arp_request(f, PEER_C, IP_C), 1, 0);
+	settle();
 	return 0;
 }
 
@@ -342,10 +349,11 @@ static int setup(void **state)
 	settle();
 	complete_all(&dev_a);
 	complete_all(&dev_b);
+	complete_all(&dev_c);
 	settle();
-	dev_a.nsent = dev_b.nsent = 0;
-	dev_a.eagain = dev_b.eagain = 0;
-	dev_a.later = dev_b.later = false;
+	dev_a.nsent = dev_b.nsent = dev_c.nsent = 0;
+	dev_a.eagain = dev_b.eagain = dev_c.eagain = 0;
+	dev_a.later = dev_b.later = dev_c.later = false;
 	return net_if_rx_lent(dev_a.glue) || net_if_rx_lent(dev_b.glue) ? -1 : 0;
 }
 
@@ -825,6 +833,86 @@ static void test_tcp_ooseq_bounded(void **state)
 	assert_int_equal(net_if_rx_lent(dev_b.glue), 0);
 }
 
+/* A connection's data sent through a device that cuts TCP segments:
+ * the glue gathers lwIP's segments into frames the device is to cut
+ * (their headers whole, the pseudo-header's sum of the whole frame in
+ * the checksum field, within the device's segment limit), and the
+ * payloads, in order, are the data written. */
+static void test_tx_segments_gathered(void **state)
+{
+	enum { BYTES = 20000 };
+	static struct rxf r[64];
+	static uint8_t f[2048], data[BYTES], got[BYTES];
+	for (unsigned i = 0; i < BYTES; i++)
+		data[i] = (uint8_t)(i * 13 + i / 256);
+	struct netconn *l = netconn_new(NETCONN_TCP);
+	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 81), ERR_OK);
+	assert_int_equal(netconn_listen(l), ERR_OK);
+	uint32_t seq = 5000;
+	unsigned nr = 0;
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 81, TCP_SYN, seq, 0, NULL, 0), 1, 0);
+	settle();
+	assert_int_equal(dev_c.nsent, 1);
+	uint32_t iss = get32(dev_c.sent[0].data + 34 + 4);
+	seq++;
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 81, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
+	settle();
+	struct netconn *c;
+	assert_int_equal(netconn_accept(l, &c), ERR_OK);
+	netconn_set_nonblocking(c, 1);
+	size_t written = 0;
+	assert_int_equal(netconn_write_partly(c, data, BYTES, NETCONN_COPY, &written), ERR_OK);
+	assert_int_equal(written, BYTES);
+	/* The peer acknowledges everything it got, until all is there. */
+	size_t have = 0;
+	unsigned next = 1, gathered = 0;
+	for (int round = 0; round < 40 && have < BYTES; round++) {
+		settle();
+		for (; next < dev_c.nsent; next++) {
+			struct sent *s = &dev_c.sent[next];
+			const uint8_t *ip = s->data + 14, *tcp = ip + 20;
+			assert_int_equal(ip[0], 0x45);
+			assert_int_equal(ip[2] << 8 | ip[3], s->len - 14);
+			assert_int_equal(rfc1071(ip, 20, 0), 0xffff);
+			size_t hl = 34 + (tcp[12] >> 4) * 4u, payload = s->len - hl;
+			assert_int_equal(get32(tcp + 4) - (iss + 1), have);
+			assert_true(have + payload <= BYTES);
+			memcpy(got + have, s->data + hl, payload);
+			have += payload;
+			assert_int_equal(s->off.flags, NET_OFF_CSUM_PARTIAL);
+			assert_int_equal(rfc1071(tcp + 16, 2, 0), pseudo_sum(ip + 12, ip + 16, 6, s->len - 34));
+			if (s->off.gso_type == NET_GSO_NONE) {
+				assert_true(s->len <= 1514);
+				continue;
+			}
+			gathered++;
+			assert_int_equal(s->off.gso_type, NET_GSO_TCPV4);
+			assert_int_equal(s->off.hdr_len, hl);
+			assert_int_equal(s->off.gso_size, 536); /* the peer gave no MSS */
+			assert_true(payload > s->off.gso_size);
+			assert_true(s->nsegs <= dev_c.nd.max_tx_segs);
+		}
+		complete_all(&dev_c);
+		deliver(&dev_c, &r[nr++], f,
+			tcp_seg(f, MAC_C, PEER_C, IP_C, 81, TCP_ACK, seq, iss + 1 + (uint32_t)have, NULL, 0), 1, 0);
+	}
+	assert_int_equal(have, BYTES);
+	assert_memory_equal(got, data, BYTES);
+	assert_true(gathered > 0);
+	struct net_if_stats st;
+	net_if_stats(dev_c.glue, &st);
+	assert_int_equal(st.tx_gso_frames, gathered);
+	assert_true(st.tx_gso_segments > gathered);
+	assert_int_equal(st.tx_failed, 0);
+	netconn_delete(c);
+	netconn_delete(l);
+	settle();
+	complete_all(&dev_c);
+	settle();
+	for (unsigned k = 0; k < nr; k++)
+		assert_int_equal(r[k].released, 1);
+}
+
 /* --- the link ------------------------------------------------------------------------------------ */
 
 static void test_link(void **state)
@@ -941,6 +1029,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
 		cmocka_unit_test_setup(test_tx_csum_offload, setup),
 		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
+		cmocka_unit_test_setup(test_tx_segments_gathered, setup),
 		cmocka_unit_test_setup(test_link, setup),
 		cmocka_unit_test_setup(test_timers_run, setup),
 		cmocka_unit_test_setup(test_sys_arch, setup),

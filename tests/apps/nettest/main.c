@@ -207,9 +207,9 @@ static int echo(int port, long bytes)
 	if (g)
 		printf(
 		    "nettest: en0 rx lent %lu copied %lu dropped %lu, tx sent %lu copied %lu deferred %lu dropped %lu "
-		    "failed %lu, TCP checksums offloaded %lu\n",
+		    "failed %lu, TCP checksums offloaded %lu, segments gathered %lu in %lu frames\n",
 		    st.rx_lent, st.rx_copied, st.rx_dropped, st.tx_sent, st.tx_copied, st.tx_deferred, st.tx_dropped,
-		    st.tx_failed, st.tx_csum_offloaded);
+		    st.tx_failed, st.tx_csum_offloaded, st.tx_gso_segments, st.tx_gso_frames);
 	return echoed == bytes ? 0 : 1;
 }
 
