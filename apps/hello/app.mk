@@ -12,4 +12,4 @@ KEEL_SYSCALLS_OUT := sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c \
 	sys/pipe.c sys/pipecalls.c \
 	sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c \
 	fs/vfs.c fs/ramfs.c fs/genfs.c fs/locks.c kernel/genfile.c \
-	sys/devnode.c sys/devnodes.c
+	sys/devnode.c sys/devnodes.c sys/mount.c
