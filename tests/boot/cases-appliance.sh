@@ -15,8 +15,8 @@ script_test net-tap-option tests/boot/t-net-tap-option.sh
 # with the driver bound, after the drivers attached; with the kernel
 # option "timestamps", each line stamped with the time since boot.
 boot_test log-pci-driver 0 '^pci 00:01\.0 Unclassified device \[00ff\]: .* \[1af4:1005\] \(rev 00\), INTA, MSI-X, driver virtio-rng0$' \
-	'^pci 00:02\.0 .*\[1af4:1002\] \(rev 00\), INTA$' '!^\[ ' -- --kernel build/ktest.elf --append "args" \
-	--device virtio-rng-pci --device virtio-balloon-pci
+	'^pci 00:02\.0 .*\[1af4:1052\] \(rev 01\), INTA, MSI-X$' '!^\[ ' -- --kernel build/ktest.elf --append "args" \
+	--device virtio-rng-pci --device virtio-keyboard-pci
 boot_test log-timestamps 0 '^\[ +0\.[0-9]{6}\] cpu: TSC ' '^\[ +[0-9]+\.[0-9]{6}\] pci 00:01\.0 .*, driver virtio-rng0$' \
 	'^\[ +[0-9]+\.[0-9]{6}\] keel: main after [0-9]+ us$' '^\[ +[0-9]+\.[0-9]{6}\] keel: exit status 0$' \
 	-- --kernel build/ktest.elf --append "timestamps -- args" --device virtio-rng-pci
