@@ -12,8 +12,8 @@
 #include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
-#include "kernel/sched.h"
 #include "kernel/mm/pmm.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 
 #define LOW_MEMORY (1ull << 20)
@@ -63,13 +63,13 @@ void mm_init(const struct boot_info *bi)
 
 /* Reclaimers may sleep (a balloon tells its host before it gives pages
  * back): an interrupt handler's allocation does without them, and so does
- * one made with interrupts masked, where a sleep would never be woken. */
+ * one made with interrupts masked, where a sleep would never be woken.
+ * Only an allocation that failed asks which of these it is. */
 uint64_t mm_alloc_pages_aligned(uint64_t npages, uint64_t align_pages, uint64_t limit)
 {
-	bool irq_on = arch_irq_save();
-	arch_irq_restore(irq_on);
-	if (trap_depth || !irq_on)
-		return pmm_try_alloc(&pmm, npages, align_pages, limit);
+	uint64_t pa = pmm_try_alloc(&pmm, npages, align_pages, limit);
+	if (pa != 0 || trap_depth || !irq_enabled())
+		return pa;
 	return pmm_alloc(&pmm, npages, align_pages, limit);
 }
 
