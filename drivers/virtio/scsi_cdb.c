@@ -119,7 +119,7 @@ int scsi_sense_decode(const uint8_t *sense, size_t len, struct scsi_sense *s)
 		/* Fixed format (SPC-4 4.5.3): the key in byte 2, ASC and
 		 * ASCQ in 12 and 13, present when the additional length
 		 * (byte 7) reaches them and the device wrote them. */
-		if (len < 14 || (len >= 8 && sense[7] < 6))
+		if (len < 14 || sense[7] < 6)
 			return -EIO;
 		s->key = sense[2] & 0xf;
 		s->asc = sense[12];
