@@ -63,20 +63,14 @@ static long sys_arch_prctl(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_arch_prctl, sys_arch_prctl);
 
-static long sys_getpid(long a0, long a1, long a2, long a3, long a4, long a5) { return APP_PID; }
-SYSCALL_FAST(SYS_getpid, sys_getpid);
-static long sys_getppid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL_FAST(SYS_getppid, sys_getppid);
+SYSCALL_CONST(SYS_getpid, sys_getpid, APP_PID);
+SYSCALL_CONST(SYS_getppid, sys_getppid, 0);
 /* The application is root: uid, euid, gid and egid all 0, consistent with
  * the auxiliary vector (musl checks AT_SECURE against them). */
-static long sys_getuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL_FAST(SYS_getuid, sys_getuid);
-static long sys_geteuid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL_FAST(SYS_geteuid, sys_geteuid);
-static long sys_getgid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL_FAST(SYS_getgid, sys_getgid);
-static long sys_getegid(long a0, long a1, long a2, long a3, long a4, long a5) { return 0; }
-SYSCALL_FAST(SYS_getegid, sys_getegid);
+SYSCALL_CONST(SYS_getuid, sys_getuid, 0);
+SYSCALL_CONST(SYS_geteuid, sys_geteuid, 0);
+SYSCALL_CONST(SYS_getgid, sys_getgid, 0);
+SYSCALL_CONST(SYS_getegid, sys_getegid, 0);
 
 static long sys_sched_yield(long a0, long a1, long a2, long a3, long a4, long a5)
 {

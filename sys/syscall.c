@@ -24,9 +24,12 @@ _Static_assert(SYSCALL_NAMES_MAX <= TABLE_SIZE, "every Linux system call has a s
 extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
 
 /* Read by the entry (arch/x86_64/syscall.S), which serves the
- * SYSCALL_FAST numbers itself. */
+ * SYSCALL_FAST numbers itself and answers the SYSCALL_CONST ones from
+ * syscall_const_value. */
 syscall_fn syscall_table[TABLE_SIZE];
 uint64_t syscall_fast_map[TABLE_SIZE / 64];
+uint64_t syscall_const_map[TABLE_SIZE / 64];
+long syscall_const_value[TABLE_SIZE];
 static uint64_t logged[TABLE_SIZE / 64];
 unsigned long syscall_unknown_count;
 
@@ -38,8 +41,12 @@ static void build_table(void)
 		if (syscall_table[e->nr])
 			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
 		syscall_table[e->nr] = e->fn;
-		if (e->fast)
+		if (e->kind == SYSCALL_KIND_FAST)
 			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);
+		if (e->kind == SYSCALL_KIND_CONST) {
+			syscall_const_value[e->nr] = e->value;
+			syscall_const_map[e->nr / 64] |= 1ull << (e->nr % 64);
+		}
 	}
 }
 

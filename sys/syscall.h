@@ -18,7 +18,14 @@ struct syscall_entry {
 	long nr;
 	syscall_fn fn;
 	const char *name;
-	int fast; /* SYSCALL_FAST: never blocks, takes a bounded few microseconds */
+	int kind;   /* SYSCALL_KIND_* */
+	long value; /* SYSCALL_CONST: the answer */
+};
+
+enum {
+	SYSCALL_KIND_FULL,  /* SYSCALL */
+	SYSCALL_KIND_FAST,  /* SYSCALL_FAST */
+	SYSCALL_KIND_CONST, /* SYSCALL_CONST */
 };
 
 /* Registers handler for system call NR (a SYS_* number of
@@ -27,7 +34,8 @@ struct syscall_entry {
  * registered twice stops the boot. */
 #define SYSCALL(NR, handler)                                                                                           \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, 0 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_FULL,  \
+									0 }
 
 /* A call that never blocks and is over in a bounded few microseconds
  * (getpid, clock_gettime, ...): it runs as it arrived, with interrupts
@@ -36,7 +44,19 @@ struct syscall_entry {
  * vDSO). Everything else is a SYSCALL. */
 #define SYSCALL_FAST(NR, handler)                                                                                      \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, 1 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_FAST,  \
+									0 }
+
+/* A call whose answer never changes while the application runs (getpid,
+ * getuid, ...): the entry answers it from a table without touching a
+ * stack or saving a register, a few instructions between the `syscall`
+ * and the jump back. The handler named here gives the same answer to
+ * anything that calls through the table instead. */
+#define SYSCALL_CONST(NR, handler, VALUE)                                                                              \
+	static long handler(long a0, long a1, long a2, long a3, long a4, long a5) { return (VALUE); }                  \
+	static const struct syscall_entry syscall_entry_##handler                                                      \
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_CONST, \
+									(VALUE) }
 
 /*
  * What the entry (arch/x86_64/syscall.S) saves on the calling thread's

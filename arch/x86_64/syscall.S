@@ -29,6 +29,25 @@
 	.globl syscall_entry
 	.type syscall_entry, @function
 syscall_entry:
+	/* The constant calls (SYSCALL_CONST, sys/syscall.h): the answer from
+	 * a table, no stack, no register but rax, rcx and r11 (which the ABI
+	 * gives the kernel). The flags the application had are in r11; what
+	 * the entry changed in them is IF (cleared by FMASK), which is set
+	 * again if it was set, and the arithmetic flags, which no compiled
+	 * code keeps across a system call. `sti` lets interrupts in after
+	 * the next instruction, the jump back, so none arrives here. The
+	 * table's absolute address fits 32 bits: the kernel is linked low
+	 * (-mcmodel=small). */
+	cmpq $SYSCALL_TABLE_SIZE, %rax
+	jae 0f
+	btq %rax, syscall_const_map(%rip)
+	jnc 0f
+	movq syscall_const_value(,%rax,8), %rax
+	testl $RFLAGS_IF_BIT, %r11d
+	jz 4f
+	sti
+4:	jmp *%rcx
+0:
 	/* One CPU, interrupts off: a word of scratch holds the application's
 	 * stack pointer until it is pushed. */
 	movq %rsp, syscall_app_rsp(%rip)

@@ -83,12 +83,32 @@ static int check(const char *what, long nr, long a0, long a1)
 	return bad;
 }
 
+/* The entry runs with interrupts off and must give them back: a path
+ * that forgot would leave the application without its timer, which no
+ * result shows. */
+static int check_interrupts_back(const char *what, long nr)
+{
+	uint64_t flags;
+	long ret;
+	__asm__ volatile("syscall\n\t"
+			 "pushfq\n\t"
+			 "popq %1"
+			 : "=a"(ret), "=r"(flags)
+			 : "a"(nr), "D"(0), "S"(0)
+			 : "rcx", "r11", "rdx", "r8", "r9", "r10", "memory");
+	int on = (flags & 0x200) != 0;
+	printf("mtest: %s returned %ld with interrupts %s\n", what, ret, on ? "on" : "OFF");
+	return !on;
+}
+
 int test_registers(void)
 {
 	int bad = 0;
 	static struct timespec ts;
 	static struct utsname un;
-	bad += check("getpid (quick path)", SYS_getpid, 0x1234, 0x7777);
+	bad += check("getpid (constant path)", SYS_getpid, 0x1234, 0x7777);
+	bad += check("getuid (constant path)", SYS_getuid, 0x1234, 0x7777);
+	bad += check("gettid (quick path)", SYS_gettid, 0x1234, 0x7777);
 	/* Handlers with work in them, whose compiled code uses the
 	 * registers C may clobber: the entry must put them back. */
 	bad += check("clock_gettime (quick path)", SYS_clock_gettime, CLOCK_REALTIME, (long)&ts);
@@ -96,6 +116,9 @@ int test_registers(void)
 	bad += check("sched_yield (full path)", SYS_sched_yield, 0x1234, 0x7777);
 	bad += check("nanosleep (full path)", SYS_nanosleep, (long)&(struct timespec){ 0, 1000000 }, 0);
 	bad += check("an unknown call", 451, 0x1234, 0x7777);
+	bad += check_interrupts_back("getpid (constant path)", SYS_getpid);
+	bad += check_interrupts_back("gettid (quick path)", SYS_gettid);
+	bad += check_interrupts_back("sched_yield (full path)", SYS_sched_yield);
 	printf("mtest: registers done, %d failures\n", bad);
 	return bad != 0;
 }
