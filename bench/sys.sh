@@ -59,6 +59,7 @@ linux_guest_initramfs "$out/linux.cpio.gz" "$out/init" build/linux/sysbench=sysb
 median() { grep -v "^$" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/^bench: $1 \([0-9.]*\) ns.*/\1/p" "$2" | tr -d '\r'; }
 
+load0=$(cut -d' ' -f1 /proc/loadavg)
 declare -A host linux keel
 for m in getpid switch wake lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do
@@ -108,20 +109,34 @@ table=$(
 		echo "| $m run (us) | | $l | $k | $(ratio "$k" "$l") |"
 	done
 )
-header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+header="Medians of $runs runs under TCG, $(qemu-system-x86_64 --version | head -1), -M q35, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $load0 at the start)."
+range() { printf '%s\n' $1 | grep -v '^$' | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+notes="- getpid is one system call's round trip. Keel answers it at the entry
+  from a table (SYSCALL_CONST: no stack, no saved register); the Linux
+  guest enters its kernel through a privilege change. Single runs: Keel
+  $(range "${keel[getpid]}") ns, the Linux guest $(range "${linux[getpid]}") ns.
+- switch is a futex hand-off between two threads, wake the time from a
+  futex wake to the woken thread running.
+- Lua (bench/progs/bench.lua) and sqlite3 (tests/boot/sqlite/rows.sql
+  given as an argument) are timed by the guests themselves: Keel from the
+  call of main to the exit, the Linux guest by bench/progs/timeit.c
+  around the program. A run counts only when the program printed its
+  result."
 echo "$header"
 echo
 echo "$table"
+echo
+echo "$notes"
 if [ $write = 1 ]; then
-	python3 - "$header" "$table" <<'PY'
+	python3 - "$header" "$table" "$notes" <<'PY'
 import sys, re
-header, table = sys.argv[1], sys.argv[2]
+header, table, notes = sys.argv[1], sys.argv[2], sys.argv[3]
 p = 'bench/README.md'
 s = open(p).read()
 section = "## System calls and applications: `bench/sys.sh`\n\n" + \
     "Keel beside a Linux guest (Debian's kernel, busybox) on the same QEMU options, and the host, " + \
     "running the same programs built from the same sources with the same musl (ratios: the Linux guest's " + \
-    "time over Keel's, above 1 is Keel faster).\n\n" + header + "\n\n" + table + "\n"
+    "time over Keel's, above 1 is Keel faster).\n\n" + header + "\n\n" + table + "\n\n" + notes + "\n"
 s = re.sub(r"## System calls and applications: `bench/sys.sh`.*?(?=\n## |\Z)", lambda m: section, s, flags=re.S) \
     if "## System calls and applications" in s else s.rstrip("\n") + "\n\n" + section
 open(p, 'w').write(s)
