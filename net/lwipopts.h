@@ -194,7 +194,11 @@ void keel_lwip_unlock_core(void);
  * computes the TCP checksum of sent ones, turns lwIP's work off
  * (net/netif.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
-#define LWIP_CHECKSUM_ON_COPY 1
+/* Not summed while copied: tcp_write would sum every byte sent even for
+ * a device that computes the checksum itself (lwIP cannot know the
+ * interface when it copies); lwIP sums a segment when it sends it, and
+ * only for an interface that needs it. */
+#define LWIP_CHECKSUM_ON_COPY 0
 /* Chooses the checks for each received packet (net/netif.c). */
 struct pbuf;
 struct netif;
