@@ -35,6 +35,12 @@
 #include "kernel/mm/dma.h"
 #include "kernel/thread.h"
 
+/* Segments of one transmitted frame at most, besides the header: a TCP
+ * frame gathered from 44 full segments (net/tso.h) has 44, each in a
+ * buffer of its own. Up to VQ_INDIRECT_MAX - 1 take one ring descriptor
+ * (an indirect table); a longer chain takes one descriptor each. */
+#define TX_SEGS_MAX 63u
+
 /* Frames handled in one round before the thread lets others run. */
 #define RX_BUDGET 256u
 /* How often an idle thread looks at the device's status. */
@@ -97,8 +103,8 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	if (n->vd->broken || n->txq->broken)
 		return -EIO;
 	tx_reclaim(n);
-	if (nsegs + 1 > VQ_INDIRECT_MAX)
-		return -EAGAIN;
+	if (nsegs > nd->max_tx_segs)
+		return -EINVAL;
 	if (n->tx_nfree == 0)
 		return tx_full(n);
 	/* While there is room, completions are reclaimed here and by the
@@ -109,7 +115,7 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	uint16_t i = n->tx_free;
 	struct vtnet_tx *t = &n->tx[i];
 	tx_header(off, &n->tx_hdr[i]);
-	struct vq_seg seg[VQ_INDIRECT_MAX];
+	struct vq_seg seg[TX_SEGS_MAX + 1];
 	seg[0] = (struct vq_seg){ n->tx_hdr_phys + (uint64_t)i * sizeof(struct virtio_net_hdr), n->hdr_len };
 	for (unsigned k = 0; k < nsegs; k++)
 		seg[k + 1] = (struct vq_seg){ dma_phys(segs[k].addr), segs[k].len };
@@ -323,8 +329,14 @@ static int vtnet_attach(struct virtio_device *vd)
 	nd->ops = &vtnet_ops;
 	nd->driver = n;
 	nd->mtu = device_mtu(n);
-	nd->max_tx_segs = VQ_INDIRECT_MAX - 1;
-	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs > n->txq->size - 1u)
+	/* A chain longer than an indirect table holds must fit the ring
+	 * several times over, or one frame would keep the others out. */
+	nd->max_tx_segs = TX_SEGS_MAX;
+	if (nd->max_tx_segs > n->txq->size / 4u - 1u)
+		nd->max_tx_segs = n->txq->size / 4u - 1u;
+	if (virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs < VQ_INDIRECT_MAX - 1u)
+		nd->max_tx_segs = VQ_INDIRECT_MAX - 1u;
+	if (nd->max_tx_segs > n->txq->size - 1u)
 		nd->max_tx_segs = n->txq->size - 1u;
 	if (virtio_has(vd, VIRTIO_NET_F_CSUM))
 		nd->features |= NETDEV_F_TX_CSUM;
