@@ -86,7 +86,9 @@ struct net_if {
 	/* Under sched_lock: completions, from any context. */
 	struct tx_req *done;
 	bool reap_pending;
-	bool in_linkoutput; /* the core lock's holder is in glue_linkoutput */
+	/* The core lock's holder is in glue_linkoutput: written by that
+	 * holder alone (one store), read under sched_lock. */
+	bool in_linkoutput;
 	struct tcpip_callback_msg *reap_msg;
 
 	struct net_if_stats stats;
@@ -525,9 +527,10 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	struct net_if *g = net_if_of(netif);
 	if (g->done)
 		tx_reap(g);
-	bool irq = sched_lock();
+	/* A flag that a completion (perhaps in an interrupt) only reads: one
+	 * store, without turning interrupts off around it. */
 	g->in_linkoutput = true;
-	sched_unlock(irq);
+	__asm__ volatile("" ::: "memory");
 	err_t err = ERR_OK;
 	if (g->tso && tx_gather(g, p)) {
 		/* Nothing may follow a pushed or short segment. */
@@ -537,9 +540,8 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 		tx_flush_batch(g);
 		err = linkoutput_one(g, p);
 	}
-	irq = sched_lock();
+	__asm__ volatile("" ::: "memory");
 	g->in_linkoutput = false;
-	sched_unlock(irq);
 	/* What the driver reclaimed meanwhile, freed now. */
 	if (g->done)
 		tx_reap(g);
