@@ -128,12 +128,16 @@ void keel_lwip_unlock_core(void);
 
 /* --- TCP ----------------------------------------------------------------------------------- */
 #define TCP_MSS 1460
-/* 256 KiB of window each way: a virtual link's bandwidth-delay product is
+/* 256 KiB of receive window: a virtual link's bandwidth-delay product is
  * small, but TCG's bursts are long; the window scale option carries it. */
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3 /* 0xffff << 3 = 512 KiB, the most TCP_WND may be */
 #define TCP_WND (256 * 1024)
-#define TCP_SND_BUF (256 * 1024)
+/* 1 MiB of data sent and not yet acknowledged: with 256 KiB a guest
+ * sending to its host idled a sixth of the time waiting for
+ * acknowledgements while the hypervisor caught up with its transmit
+ * work. The copies are allocated as data is written, not reserved. */
+#define TCP_SND_BUF (1024 * 1024)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 /* Writable again (poll) once this much has room: as much as lwIP's
  * 16-bit check allows. */
