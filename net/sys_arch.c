@@ -22,6 +22,7 @@
 #include "lwip/err.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
+#include "net/lwipmem.h"
 #include "net/net.h"
 #include "net/netif.h"
 
@@ -219,9 +220,13 @@ void keel_lwip_assert_failed(const char *msg, const char *file, int line)
 
 /* --- memory --- */
 
-void *keel_lwip_malloc(size_t size) { return malloc(size); }
-void *keel_lwip_calloc(size_t n, size_t size) { return calloc(n, size); }
-void keel_lwip_free(void *p) { free(p); }
+/* On the kernel's heap, segment-sized blocks kept for reuse
+ * (net/lwipmem.h). */
+void *keel_lwip_malloc(size_t size) { return lwipmem_alloc(size); }
+void *keel_lwip_calloc(size_t n, size_t size) { return lwipmem_calloc(n, size); }
+void keel_lwip_free(void *p) { lwipmem_free(p); }
+
+void lwipmem_bad_free(void *p) { panic("lwip: mem_free(%p): freed twice, or not lwIP's memory", p); }
 
 /* --- random numbers --- */
 
