@@ -17,7 +17,9 @@
  * is gathered into one frame (net/tso.h) while the core lock is held, and
  * sent when the run ends (a frame that does not continue it, a short or
  * pushed segment, the device's limits) or when the lock is given up
- * (net_if_flush_all), so no segment waits for the next holder.
+ * (net_if_flush_all), so no segment waits for the next holder. The
+ * device hears of the frames sent under the lock then too, once for them
+ * all (NET_OFF_MORE, netdev_tx_flush).
  *
  * Checksums: a device that checks received frames (NET_OFF_CSUM_VALID or
  * _PARTIAL) spares lwIP its TCP and UDP checks for those frames; one that
@@ -82,6 +84,9 @@ struct net_if {
 	struct tso_batch batch;
 	struct pbuf *batch_p[TSO_SEGS_MAX];
 	unsigned batch_pieces;
+	/* Frames went down with NET_OFF_MORE: net_if_flush_all tells the
+	 * device. */
+	bool tx_flush_pending;
 
 	/* Under sched_lock: completions, from any context. */
 	struct tx_req *done;
@@ -291,6 +296,10 @@ static int tx_try(struct net_if *g, struct tx_req *req)
 	}
 	if (g->tx_csum && netcsum_prepare_tcp(segs, n, &off))
 		g->stats.tx_csum_offloaded++;
+	/* Every frame is sent under the core lock, whose release tells the
+	 * device of them all at once (net_if_flush_all). */
+	off.flags |= NET_OFF_MORE;
+	g->tx_flush_pending = true;
 	return netdev_transmit(g->nd, segs, n, &off, req);
 }
 
@@ -491,9 +500,14 @@ static bool tx_gather(struct net_if *g, struct pbuf *p)
 
 void net_if_flush_all(void)
 {
-	for (struct net_if *g = all_ifs; g; g = g->next_if)
+	for (struct net_if *g = all_ifs; g; g = g->next_if) {
 		if (g->batch.count)
 			tx_flush_batch(g);
+		if (g->tx_flush_pending) {
+			g->tx_flush_pending = false;
+			netdev_tx_flush(g->nd);
+		}
+	}
 }
 
 /* Sends req, or queues it behind others waiting for room. */

@@ -90,6 +90,9 @@ static void tx_header(const struct net_offload *off, struct virtio_net_hdr *h)
  * whose reclaim lets the stack send what waited. Returns -EAGAIN. */
 static int tx_full(struct vtnet *n)
 {
+	/* The device must know of every frame it holds before the driver
+	 * waits for it (some may have been queued with NET_OFF_MORE). */
+	virtqueue_kick(n->txq);
 	/* What completed before the interrupts were back on raises none. */
 	if (virtqueue_enable_intr(n->txq))
 		sem_post(&n->work);
@@ -128,10 +131,21 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	n->tx_nfree--;
 	t->busy = true;
 	t->cookie = cookie;
-	/* One notification per call, and only when the device asked for it
-	 * (flags or event index). */
-	virtqueue_kick(n->txq);
+	/* One notification per call, or per run of frames the stack sends
+	 * at once (NET_OFF_MORE, then vtnet_tx_flush), and only when the
+	 * device asked for it (flags or event index). Under emulation a
+	 * notification stops the CPU until the hypervisor has taken it,
+	 * often behind its work on the frames before. */
+	if (!(off && (off->flags & NET_OFF_MORE)))
+		virtqueue_kick(n->txq);
 	return 0;
+}
+
+static void vtnet_tx_flush(struct netdev *nd)
+{
+	struct vtnet *n = nd->driver;
+	if (!n->vd->broken)
+		virtqueue_kick(n->txq);
 }
 
 /* --- the thread --- */
@@ -214,6 +228,7 @@ static void vtnet_stop(struct netdev *nd)
 {
 	struct vtnet *n = nd->driver;
 	uint64_t deadline = clock_ns() + virtio_timeout(n->vd);
+	virtqueue_kick(n->txq); /* frames queued with NET_OFF_MORE */
 	for (;;) {
 		tx_reclaim(n);
 		if (virtqueue_empty(n->txq) || n->txq->broken)
@@ -227,7 +242,9 @@ static void vtnet_stop(struct netdev *nd)
 	}
 }
 
-static const struct netdev_ops vtnet_ops = { .open = vtnet_open, .stop = vtnet_stop, .transmit = vtnet_transmit };
+static const struct netdev_ops vtnet_ops = {
+	.open = vtnet_open, .stop = vtnet_stop, .transmit = vtnet_transmit, .tx_flush = vtnet_tx_flush
+};
 
 /* --- attach --- */
 

@@ -754,6 +754,42 @@ static void rx_closed(void **state)
 
 /* --- transmit ----------------------------------------------------------------------------- */
 
+/* Frames sent with NET_OFF_MORE are not announced until a frame without
+ * it, netdev_tx_flush, or a full ring: then once for all. */
+static void tx_more_kicks_once(void **state)
+{
+	struct vtnet *n = up_net(false, ALL_OFFERED);
+	static uint8_t a[60];
+	struct net_seg seg = { a, 60 };
+	struct net_offload more = { .flags = NET_OFF_MORE };
+	struct vdev_sim *d = &fk.sim[TX_QUEUE];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(netdev_transmit(&n->nd, &seg, 1, &more, a), 0);
+	assert_int_equal(n->txq->notifications, 0);
+	netdev_tx_flush(&n->nd);
+	assert_int_equal(n->txq->notifications, 1);
+	vdev_sim_check_kicks(d);
+	assert_int_equal(d->missed_kicks, 0);
+	assert_int_equal(vdev_sim_fetch(d), 3);
+	vdev_sim_run(d);
+	vtnet_poll(n);
+	/* Nothing new: a flush does not notify. */
+	netdev_tx_flush(&n->nd);
+	assert_int_equal(n->txq->notifications, 1);
+	/* A full ring announces what it holds before waiting for it. */
+	int err;
+	unsigned sent = 0;
+	while ((err = netdev_transmit(&n->nd, &seg, 1, &more, a)) == 0)
+		sent++;
+	assert_int_equal(err, -EAGAIN);
+	assert_true(sent > 0);
+	vdev_sim_check_kicks(d);
+	assert_int_equal(d->missed_kicks, 0);
+	assert_int_equal(n->txq->notifications, 2);
+	vdev_sim_run(d);
+	down_net(n);
+}
+
 /* A frame gathered from more segments than an indirect table holds (a
  * TCP frame of 44 full segments has 45 pieces) goes down whole, as a
  * chain of the ring's own descriptors, in order; one longer than the
@@ -1017,15 +1053,25 @@ static void interrupts_only_wake(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(attach_negotiates),	cmocka_unit_test(attach_drops_lone_features),
-		cmocka_unit_test(attach_unwinds),	cmocka_unit_test(rx_one_buffer),
-		cmocka_unit_test(rx_mergeable),		cmocka_unit_test(rx_offloads),
-		cmocka_unit_test(rx_legacy_header),	cmocka_unit_test(mtu_from_config),
-		cmocka_unit_test(rx_hostile),		cmocka_unit_test(rx_broken_queue),
-		cmocka_unit_test(rx_ring_kept_full),	cmocka_unit_test(rx_closed),
-		cmocka_unit_test(tx_chain_layout),	cmocka_unit_test(tx_long_chain),
-		cmocka_unit_test(tx_full_recovers),	cmocka_unit_test(tx_interrupts_only_when_full),
-		cmocka_unit_test(tx_stop_bounded),	cmocka_unit_test(link_follows_config),
+		cmocka_unit_test(attach_negotiates),
+		cmocka_unit_test(attach_drops_lone_features),
+		cmocka_unit_test(attach_unwinds),
+		cmocka_unit_test(rx_one_buffer),
+		cmocka_unit_test(rx_mergeable),
+		cmocka_unit_test(rx_offloads),
+		cmocka_unit_test(rx_legacy_header),
+		cmocka_unit_test(mtu_from_config),
+		cmocka_unit_test(rx_hostile),
+		cmocka_unit_test(rx_broken_queue),
+		cmocka_unit_test(rx_ring_kept_full),
+		cmocka_unit_test(rx_closed),
+		cmocka_unit_test(tx_chain_layout),
+		cmocka_unit_test(tx_long_chain),
+		cmocka_unit_test(tx_more_kicks_once),
+		cmocka_unit_test(tx_full_recovers),
+		cmocka_unit_test(tx_interrupts_only_when_full),
+		cmocka_unit_test(tx_stop_bounded),
+		cmocka_unit_test(link_follows_config),
 		cmocka_unit_test(interrupts_only_wake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
