@@ -43,24 +43,13 @@ void sys_init(void) {}
 
 u32_t sys_now(void) { return (u32_t)(clock_ns() / NS_PER_MS); }
 
-/* lwIP's protection of its pools and reference counts, taken for a few
- * instructions at a time, many times per segment. No interrupt handler
- * calls lwIP (handlers only record work and wake threads), so only
- * other threads need keeping out, and holding off preemption does that
- * without turning interrupts off: under emulation each sti ends a
- * translated block, which made these pairs a sixth of the transmit
- * path's time. */
-sys_prot_t sys_arch_protect(void)
-{
-	preempt_disable();
-	return 1;
-}
-
-void sys_arch_unprotect(sys_prot_t state)
-{
-	(void)state;
-	preempt_enable();
-}
+/* lwIP's protection of its pools and reference counts
+ * (SYS_ARCH_PROTECT, net/arch/sys_arch.h), taken for a few instructions
+ * at a time, many times per segment, holds off preemption rather than
+ * interrupts: no interrupt handler calls lwIP (handlers only record work
+ * and wake threads), so only other threads need keeping out. Under
+ * emulation each sti ends a translated block, which made interrupts-off
+ * pairs a sixth of the transmit path's time. */
 
 /* --- semaphores --- */
 
