@@ -202,6 +202,8 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
 # whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
 KEEL_NET := no
+# The sampling profiler (kernel/sources.mk) unless app.mk says no.
+KEEL_PROFILER := yes
 # What `make run` needs beside the image: app.mk may name files to build
 # first (RUN_DEPS, e.g. a disk), run-qemu.sh options (RUN_ARGS) and a line
 # to print before the boot (RUN_NOTE).
@@ -218,6 +220,10 @@ $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unk
 # then answer -ENOSYS (logged once by name, as any call Keel lacks).
 $(foreach f,$(KEEL_SYSCALLS_OUT),$(if $(filter $(f),$(SYS_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in SYS_SRCS)))
 SYS_SRCS := $(filter-out $(KEEL_SYSCALLS_OUT),$(SYS_SRCS))
+# The sampling profiler stays out of an image whose app.mk says
+# KEEL_PROFILER := no (the smallest one); profile= is then unknown there.
+$(if $(filter-out yes no,$(KEEL_PROFILER)),$(error $(APP_DIR)/app.mk: KEEL_PROFILER must be yes or no))
+KERNEL_SRCS := $(if $(filter no,$(KEEL_PROFILER)),$(filter-out $(PROFILER_SRCS),$(KERNEL_SRCS)),$(KERNEL_SRCS))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 SYS_SRCS += $(if $(filter $(CLASS_disk),$(DRIVER_SRCS)),$(SYS_DISK_SRCS))
 

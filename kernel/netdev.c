@@ -104,7 +104,7 @@ void netdev_close(struct netdev *nd)
 
 static int check_offload(const struct netdev *nd, const struct net_offload *off, uint32_t len)
 {
-	if (off->flags & ~NET_OFF_CSUM_PARTIAL)
+	if (off->flags & ~(NET_OFF_CSUM_PARTIAL | NET_OFF_MORE))
 		return -EINVAL; /* CSUM_VALID describes received frames */
 	if (off->flags & NET_OFF_CSUM_PARTIAL) {
 		if (!(nd->features & NETDEV_F_TX_CSUM))
@@ -166,6 +166,12 @@ int netdev_transmit(struct netdev *nd, const struct net_seg *segs, unsigned nseg
 		nd->stats.tx_bytes += len;
 	}
 	return err;
+}
+
+void netdev_tx_flush(struct netdev *nd)
+{
+	if (nd->open && nd->ops->tx_flush)
+		nd->ops->tx_flush(nd);
 }
 
 /* --- the driver's side --- */

@@ -40,6 +40,9 @@ struct net_seg {
 #define NET_OFF_CSUM_PARTIAL 0x1
 /* Receive: the device checked the frame's checksums. */
 #define NET_OFF_CSUM_VALID 0x2
+/* Transmit: more frames follow at once; the driver may hold back telling
+ * the device until a frame without it, or netdev_tx_flush. */
+#define NET_OFF_MORE 0x4
 
 enum net_gso {
 	NET_GSO_NONE,
@@ -94,6 +97,8 @@ struct netdev_ops {
 	 * after a completion), -EIO when the device is broken. */
 	int (*transmit)(struct netdev *nd, const struct net_seg *segs, unsigned nsegs, const struct net_offload *off,
 			void *cookie);
+	/* Optional: tells the device about frames queued with NET_OFF_MORE. */
+	void (*tx_flush)(struct netdev *nd);
 };
 
 /* What the stack gives netdev_open. */
@@ -181,5 +186,9 @@ void netdev_close(struct netdev *nd);
  * -EAGAIN (the queue is full), -EIO. */
 int netdev_transmit(struct netdev *nd, const struct net_seg *segs, unsigned nsegs, const struct net_offload *off,
 		    void *cookie);
+
+/* Tells the device about every frame queued with NET_OFF_MORE: the
+ * sender's last call after a run of them. */
+void netdev_tx_flush(struct netdev *nd);
 
 #endif

@@ -28,13 +28,26 @@ typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) unaligned_word;
 static void copy_forward(unsigned char *dst, const unsigned char *src, size_t n)
 {
 #if defined(__x86_64__)
-	/* Eight bytes a step, then the rest: as fast as rep movsb on CPUs
-	 * with fast string operations, and eight times fewer steps where the
-	 * CPU is emulated (QEMU's TCG runs a string instruction one element
-	 * at a time). Each word is loaded before it is stored, so this is
-	 * still a forward copy when dst lies below an overlapping src. The
-	 * direction flag is clear: the ABI guarantees it at every call, and
-	 * the kernel clears it on entry from an interrupt. */
+	/* Four words a step while 32 bytes remain, then eight bytes a step,
+	 * then the rest. Where the CPU is emulated (QEMU's TCG runs a string
+	 * instruction one element at a time, a pass through a translated
+	 * block each) the loop moves four words per pass, rep movsq one;
+	 * on CPUs with fast string operations either is as fast as rep
+	 * movsb. Each step loads its words before it stores them, so this
+	 * is still a forward copy when dst lies below an overlapping src.
+	 * The direction flag is clear: the ABI guarantees it at every call,
+	 * and the kernel clears it on entry from an interrupt. */
+	while (n >= 32) {
+		uint64_t a = ((const unaligned_word *)src)[0], b = ((const unaligned_word *)src)[1];
+		uint64_t c = ((const unaligned_word *)src)[2], d = ((const unaligned_word *)src)[3];
+		((unaligned_word *)dst)[0] = a;
+		((unaligned_word *)dst)[1] = b;
+		((unaligned_word *)dst)[2] = c;
+		((unaligned_word *)dst)[3] = d;
+		dst += 32;
+		src += 32;
+		n -= 32;
+	}
 	size_t words = n / 8, rest = n % 8;
 	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(rest) : : "memory");

@@ -4,7 +4,13 @@ ifeq ($(LWIP_DIR),)
 $(error net: cannot fetch Debian's source package lwip (tools/fetch-source.sh))
 endif
 
-$(patsubst %,$(KOBJ)/%.o,$(NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES)
+# The network's per-packet path is compiled for speed (-O2 after the
+# kernel's -Oz): at -Oz every small fixed-size copy of lwIP and the glue
+# (addresses, header fields) is a call to memcpy, and the per-segment
+# functions are not inlined, which an emulated CPU pays for every
+# segment. Only images with networking carry this code.
+NET_OPT := -O2
+$(patsubst %,$(KOBJ)/%.o,$(NET_SRCS)): KCFLAGS += $(LWIP_INCLUDES) $(NET_OPT)
 
 # make LWIP_DEBUG=1: lwIP's traces on the console (net/lwipopts.h); build
 # from clean when switching, since the objects do not record the flag.
@@ -16,7 +22,7 @@ endif
 $(LWIP_OBJ)/%.o: $(LWIP_DIR)/src/%.c $(FLAGS_STAMP) net/lwipopts.h net/arch/cc.h net/arch/sys_arch.h
 	@mkdir -p $(dir $@)
 	$(say) CC lwip/$*.c
-	$(Q)$(CC) $(KCFLAGS) $(LWIP_INCLUDES) $(LWIP_NOWARN) -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(LWIP_INCLUDES) $(LWIP_NOWARN) $(NET_OPT) -c $< -o $@
 
 # A keel application with networking (a test that reaches inside) may use
 # lwIP's headers too.

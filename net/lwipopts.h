@@ -128,12 +128,16 @@ void keel_lwip_unlock_core(void);
 
 /* --- TCP ----------------------------------------------------------------------------------- */
 #define TCP_MSS 1460
-/* 256 KiB of window each way: a virtual link's bandwidth-delay product is
+/* 256 KiB of receive window: a virtual link's bandwidth-delay product is
  * small, but TCG's bursts are long; the window scale option carries it. */
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3 /* 0xffff << 3 = 512 KiB, the most TCP_WND may be */
 #define TCP_WND (256 * 1024)
-#define TCP_SND_BUF (256 * 1024)
+/* 1 MiB of data sent and not yet acknowledged: with 256 KiB a guest
+ * sending to its host idled a sixth of the time waiting for
+ * acknowledgements while the hypervisor caught up with its transmit
+ * work. The copies are allocated as data is written, not reserved. */
+#define TCP_SND_BUF (1024 * 1024)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 /* Writable again (poll) once this much has room: as much as lwIP's
  * 16-bit check allows. */
@@ -194,7 +198,11 @@ void keel_lwip_unlock_core(void);
  * computes the TCP checksum of sent ones, turns lwIP's work off
  * (net/netif.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
-#define LWIP_CHECKSUM_ON_COPY 1
+/* Not summed while copied: tcp_write would sum every byte sent even for
+ * a device that computes the checksum itself (lwIP cannot know the
+ * interface when it copies); lwIP sums a segment when it sends it, and
+ * only for an interface that needs it. */
+#define LWIP_CHECKSUM_ON_COPY 0
 /* Chooses the checks for each received packet (net/netif.c). */
 struct pbuf;
 struct netif;

@@ -17,7 +17,9 @@
  * is gathered into one frame (net/tso.h) while the core lock is held, and
  * sent when the run ends (a frame that does not continue it, a short or
  * pushed segment, the device's limits) or when the lock is given up
- * (net_if_flush_all), so no segment waits for the next holder.
+ * (net_if_flush_all), so no segment waits for the next holder. The
+ * device hears of the frames sent under the lock then too, once for them
+ * all (NET_OFF_MORE, netdev_tx_flush).
  *
  * Checksums: a device that checks received frames (NET_OFF_CSUM_VALID or
  * _PARTIAL) spares lwIP its TCP and UDP checks for those frames; one that
@@ -82,11 +84,16 @@ struct net_if {
 	struct tso_batch batch;
 	struct pbuf *batch_p[TSO_SEGS_MAX];
 	unsigned batch_pieces;
+	/* Frames went down with NET_OFF_MORE: net_if_flush_all tells the
+	 * device. */
+	bool tx_flush_pending;
 
 	/* Under sched_lock: completions, from any context. */
 	struct tx_req *done;
 	bool reap_pending;
-	bool in_linkoutput; /* the core lock's holder is in glue_linkoutput */
+	/* The core lock's holder is in glue_linkoutput: written by that
+	 * holder alone (one store), read under sched_lock. */
+	bool in_linkoutput;
 	struct tcpip_callback_msg *reap_msg;
 
 	struct net_if_stats stats;
@@ -289,6 +296,10 @@ static int tx_try(struct net_if *g, struct tx_req *req)
 	}
 	if (g->tx_csum && netcsum_prepare_tcp(segs, n, &off))
 		g->stats.tx_csum_offloaded++;
+	/* Every frame is sent under the core lock, whose release tells the
+	 * device of them all at once (net_if_flush_all). */
+	off.flags |= NET_OFF_MORE;
+	g->tx_flush_pending = true;
 	return netdev_transmit(g->nd, segs, n, &off, req);
 }
 
@@ -489,9 +500,14 @@ static bool tx_gather(struct net_if *g, struct pbuf *p)
 
 void net_if_flush_all(void)
 {
-	for (struct net_if *g = all_ifs; g; g = g->next_if)
+	for (struct net_if *g = all_ifs; g; g = g->next_if) {
 		if (g->batch.count)
 			tx_flush_batch(g);
+		if (g->tx_flush_pending) {
+			g->tx_flush_pending = false;
+			netdev_tx_flush(g->nd);
+		}
+	}
 }
 
 /* Sends req, or queues it behind others waiting for room. */
@@ -525,9 +541,10 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	struct net_if *g = net_if_of(netif);
 	if (g->done)
 		tx_reap(g);
-	bool irq = sched_lock();
+	/* A flag that a completion (perhaps in an interrupt) only reads: one
+	 * store, without turning interrupts off around it. */
 	g->in_linkoutput = true;
-	sched_unlock(irq);
+	__asm__ volatile("" ::: "memory");
 	err_t err = ERR_OK;
 	if (g->tso && tx_gather(g, p)) {
 		/* Nothing may follow a pushed or short segment. */
@@ -537,9 +554,8 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 		tx_flush_batch(g);
 		err = linkoutput_one(g, p);
 	}
-	irq = sched_lock();
+	__asm__ volatile("" ::: "memory");
 	g->in_linkoutput = false;
-	sched_unlock(irq);
 	/* What the driver reclaimed meanwhile, freed now. */
 	if (g->done)
 		tx_reap(g);

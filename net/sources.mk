@@ -6,6 +6,7 @@
 # Keel's own files, compiled with the kernel's flags like any other:
 NET_SRCS := \
 	net/sys_arch.c \
+	net/lwipmem.c \
 	net/netif.c \
 	net/csum.c \
 	net/tso.c \

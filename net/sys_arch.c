@@ -16,11 +16,13 @@
 #include "kernel/entropy.h"
 #include "kernel/panic.h"
 #include "kernel/random.h"
+#include "kernel/sched.h"
 #include "kernel/thread.h"
 #include "kernel/waitq.h"
 #include "lwip/err.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
+#include "net/lwipmem.h"
 #include "net/net.h"
 #include "net/netif.h"
 
@@ -41,9 +43,13 @@ void sys_init(void) {}
 
 u32_t sys_now(void) { return (u32_t)(clock_ns() / NS_PER_MS); }
 
-sys_prot_t sys_arch_protect(void) { return sched_lock(); }
-
-void sys_arch_unprotect(sys_prot_t state) { sched_unlock(state != 0); }
+/* lwIP's protection of its pools and reference counts
+ * (SYS_ARCH_PROTECT, net/arch/sys_arch.h), taken for a few instructions
+ * at a time, many times per segment, holds off preemption rather than
+ * interrupts: no interrupt handler calls lwIP (handlers only record work
+ * and wake threads), so only other threads need keeping out. Under
+ * emulation each sti ends a translated block, which made interrupts-off
+ * pairs a sixth of the transmit path's time. */
 
 /* --- semaphores --- */
 
@@ -203,9 +209,13 @@ void keel_lwip_assert_failed(const char *msg, const char *file, int line)
 
 /* --- memory --- */
 
-void *keel_lwip_malloc(size_t size) { return malloc(size); }
-void *keel_lwip_calloc(size_t n, size_t size) { return calloc(n, size); }
-void keel_lwip_free(void *p) { free(p); }
+/* On the kernel's heap, segment-sized blocks kept for reuse
+ * (net/lwipmem.h). */
+void *keel_lwip_malloc(size_t size) { return lwipmem_alloc(size); }
+void *keel_lwip_calloc(size_t n, size_t size) { return lwipmem_calloc(n, size); }
+void keel_lwip_free(void *p) { lwipmem_free(p); }
+
+void lwipmem_bad_free(void *p) { panic("lwip: mem_free(%p): freed twice, or not lwIP's memory", p); }
 
 /* --- random numbers --- */
 

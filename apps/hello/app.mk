@@ -1,5 +1,7 @@
 # hello needs no devices: the smallest image.
 KEEL_DRIVERS :=
+# Nor the sampling profiler.
+KEEL_PROFILER := no
 # A program of one thread that prints to its console and handles no
 # signal: none of the waits on descriptors, timers, clocks, pipes, files
 # and names under /dev, threads and futexes, or signal handlers (their

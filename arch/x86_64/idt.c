@@ -38,6 +38,7 @@ static struct {
 
 void (*trap_eoi)(unsigned vector);
 volatile int trap_depth;
+struct trap_frame *trap_current_frame;
 /* Until the first switch, every stack counts as the thread's own. */
 uintptr_t trap_kstack_bottom, trap_kstack_top = UINTPTR_MAX;
 
@@ -144,10 +145,13 @@ void trap_dispatch(struct trap_frame *f)
 
 	trap_depth++;
 	trap_irq_count++;
+	struct trap_frame *outer = trap_current_frame;
+	trap_current_frame = f;
 	if (handlers[v].fn)
 		handlers[v].fn(handlers[v].ctx);
 	else
 		trap_unhandled_count++;
+	trap_current_frame = outer;
 	if (trap_eoi)
 		trap_eoi(v);
 	trap_depth--;

@@ -72,6 +72,10 @@ extern bool (*trap_app_fault_hook)(struct trap_frame *f);
 /* Interrupts taken on vectors 32-255 since boot. */
 extern unsigned long trap_irq_count;
 
+/* The frame of the interrupt whose handler runs (the innermost), NULL
+ * outside handlers: the sampling profiler reads the interrupted rip. */
+extern struct trap_frame *trap_current_frame;
+
 /* Nonzero while a handler runs: sleeping is not allowed there. */
 extern volatile int trap_depth;
 

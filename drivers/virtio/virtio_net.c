@@ -35,6 +35,12 @@
 #include "kernel/mm/dma.h"
 #include "kernel/thread.h"
 
+/* Segments of one transmitted frame at most, besides the header: a TCP
+ * frame gathered from 44 full segments (net/tso.h) has 44, each in a
+ * buffer of its own. Up to VQ_INDIRECT_MAX - 1 take one ring descriptor
+ * (an indirect table); a longer chain takes one descriptor each. */
+#define TX_SEGS_MAX 63u
+
 /* Frames handled in one round before the thread lets others run. */
 #define RX_BUDGET 256u
 /* How often an idle thread looks at the device's status. */
@@ -84,6 +90,9 @@ static void tx_header(const struct net_offload *off, struct virtio_net_hdr *h)
  * whose reclaim lets the stack send what waited. Returns -EAGAIN. */
 static int tx_full(struct vtnet *n)
 {
+	/* The device must know of every frame it holds before the driver
+	 * waits for it (some may have been queued with NET_OFF_MORE). */
+	virtqueue_kick(n->txq);
 	/* What completed before the interrupts were back on raises none. */
 	if (virtqueue_enable_intr(n->txq))
 		sem_post(&n->work);
@@ -97,8 +106,8 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	if (n->vd->broken || n->txq->broken)
 		return -EIO;
 	tx_reclaim(n);
-	if (nsegs + 1 > VQ_INDIRECT_MAX)
-		return -EAGAIN;
+	if (nsegs > nd->max_tx_segs)
+		return -EINVAL;
 	if (n->tx_nfree == 0)
 		return tx_full(n);
 	/* While there is room, completions are reclaimed here and by the
@@ -109,7 +118,7 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	uint16_t i = n->tx_free;
 	struct vtnet_tx *t = &n->tx[i];
 	tx_header(off, &n->tx_hdr[i]);
-	struct vq_seg seg[VQ_INDIRECT_MAX];
+	struct vq_seg seg[TX_SEGS_MAX + 1];
 	seg[0] = (struct vq_seg){ n->tx_hdr_phys + (uint64_t)i * sizeof(struct virtio_net_hdr), n->hdr_len };
 	for (unsigned k = 0; k < nsegs; k++)
 		seg[k + 1] = (struct vq_seg){ dma_phys(segs[k].addr), segs[k].len };
@@ -122,10 +131,21 @@ static int vtnet_transmit(struct netdev *nd, const struct net_seg *segs, unsigne
 	n->tx_nfree--;
 	t->busy = true;
 	t->cookie = cookie;
-	/* One notification per call, and only when the device asked for it
-	 * (flags or event index). */
-	virtqueue_kick(n->txq);
+	/* One notification per call, or per run of frames the stack sends
+	 * at once (NET_OFF_MORE, then vtnet_tx_flush), and only when the
+	 * device asked for it (flags or event index). Under emulation a
+	 * notification stops the CPU until the hypervisor has taken it,
+	 * often behind its work on the frames before. */
+	if (!(off && (off->flags & NET_OFF_MORE)))
+		virtqueue_kick(n->txq);
 	return 0;
+}
+
+static void vtnet_tx_flush(struct netdev *nd)
+{
+	struct vtnet *n = nd->driver;
+	if (!n->vd->broken)
+		virtqueue_kick(n->txq);
 }
 
 /* --- the thread --- */
@@ -208,6 +228,7 @@ static void vtnet_stop(struct netdev *nd)
 {
 	struct vtnet *n = nd->driver;
 	uint64_t deadline = clock_ns() + virtio_timeout(n->vd);
+	virtqueue_kick(n->txq); /* frames queued with NET_OFF_MORE */
 	for (;;) {
 		tx_reclaim(n);
 		if (virtqueue_empty(n->txq) || n->txq->broken)
@@ -221,7 +242,9 @@ static void vtnet_stop(struct netdev *nd)
 	}
 }
 
-static const struct netdev_ops vtnet_ops = { .open = vtnet_open, .stop = vtnet_stop, .transmit = vtnet_transmit };
+static const struct netdev_ops vtnet_ops = {
+	.open = vtnet_open, .stop = vtnet_stop, .transmit = vtnet_transmit, .tx_flush = vtnet_tx_flush
+};
 
 /* --- attach --- */
 
@@ -323,8 +346,14 @@ static int vtnet_attach(struct virtio_device *vd)
 	nd->ops = &vtnet_ops;
 	nd->driver = n;
 	nd->mtu = device_mtu(n);
-	nd->max_tx_segs = VQ_INDIRECT_MAX - 1;
-	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs > n->txq->size - 1u)
+	/* A chain longer than an indirect table holds must fit the ring
+	 * several times over, or one frame would keep the others out. */
+	nd->max_tx_segs = TX_SEGS_MAX;
+	if (nd->max_tx_segs > n->txq->size / 4u - 1u)
+		nd->max_tx_segs = n->txq->size / 4u - 1u;
+	if (virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && nd->max_tx_segs < VQ_INDIRECT_MAX - 1u)
+		nd->max_tx_segs = VQ_INDIRECT_MAX - 1u;
+	if (nd->max_tx_segs > n->txq->size - 1u)
 		nd->max_tx_segs = n->txq->size - 1u;
 	if (virtio_has(vd, VIRTIO_NET_F_CSUM))
 		nd->features |= NETDEV_F_TX_CSUM;

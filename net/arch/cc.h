@@ -14,6 +14,12 @@
 #define BYTE_ORDER LITTLE_ENDIAN
 #endif
 
+/* Byte order: the compiler's one-instruction swaps rather than lwIP's
+ * out-of-line functions, which every header field of every segment
+ * calls. */
+#define lwip_htons(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define lwip_htonl(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+
 /* lwIP's diagnostics (LWIP_PLATFORM_DIAG(("fmt", args))) on the console;
  * a failed assertion is a broken invariant of the stack: a panic. */
 void keel_lwip_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

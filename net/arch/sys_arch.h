@@ -28,9 +28,24 @@ typedef struct {
 
 typedef struct thread *sys_thread_t;
 
-/* SYS_ARCH_PROTECT: interrupts off (kernel/waitq.h: sched_lock), which on
- * one CPU keeps out every other thread and handler. */
+/* SYS_ARCH_PROTECT: preemption held off, which keeps out every other
+ * thread (no interrupt handler calls lwIP; net/sys_arch.c says why not
+ * interrupts off). Called straight rather than through
+ * sys_arch_protect: lwIP takes it several times per segment. */
 typedef int sys_prot_t;
+void preempt_disable(void);
+void preempt_enable(void);
+#define SYS_ARCH_DECL_PROTECT(lev) sys_prot_t lev
+#define SYS_ARCH_PROTECT(lev)                                                                                          \
+	do {                                                                                                           \
+		(lev) = 1;                                                                                             \
+		preempt_disable();                                                                                     \
+	} while (0)
+#define SYS_ARCH_UNPROTECT(lev)                                                                                        \
+	do {                                                                                                           \
+		(void)(lev);                                                                                           \
+		preempt_enable();                                                                                      \
+	} while (0)
 
 #define sys_sem_valid(s) ((s)->valid)
 #define sys_sem_set_invalid(s) ((s)->valid = false)

@@ -73,6 +73,8 @@ struct fakedev {
 	bool later;	 /* completions wait for complete() */
 	struct sent sent[SENT_MAX];
 	unsigned nsent;
+	unsigned unflushed; /* frames sent with NET_OFF_MORE since the last tx_flush */
+	unsigned flushes;
 };
 
 static int fake_open(struct netdev *nd) { return 0; }
@@ -104,6 +106,10 @@ static int fake_transmit(struct netdev *nd, const struct net_seg *segs, unsigned
 	}
 	s->nsegs = nsegs;
 	s->off = *off;
+	/* What the glue asks of the device is the same for every frame; the
+	 * flag is checked on its own. */
+	s->off.flags &= (uint8_t)~NET_OFF_MORE;
+	d->unflushed = (off->flags & NET_OFF_MORE) ? d->unflushed + 1 : 0;
 	s->cookie = cookie;
 	s->done = !d->later;
 	if (s->done)
@@ -111,7 +117,16 @@ static int fake_transmit(struct netdev *nd, const struct net_seg *segs, unsigned
 	return 0;
 }
 
-static const struct netdev_ops fake_ops = { .open = fake_open, .stop = fake_stop, .transmit = fake_transmit };
+static void fake_tx_flush(struct netdev *nd)
+{
+	struct fakedev *d = nd->driver;
+	d->unflushed = 0;
+	d->flushes++;
+}
+
+static const struct netdev_ops fake_ops = {
+	.open = fake_open, .stop = fake_stop, .transmit = fake_transmit, .tx_flush = fake_tx_flush
+};
 
 /* Completes every frame still with the device, as from an interrupt. */
 static void complete_all(struct fakedev *d)
@@ -124,10 +139,19 @@ static void complete_all(struct fakedev *d)
 }
 
 /* Lets the tcpip thread take what waits for it. */
+
+static struct fakedev dev_a, dev_b, dev_c;
+
+/* Lets every thread run until it waits; then every frame sent has been
+ * announced to its device (the glue sends them with NET_OFF_MORE and
+ * flushes as it gives up the core lock). */
 static void settle(void)
 {
 	for (int i = 0; i < 8; i++)
 		thread_yield();
+	assert_int_equal(dev_a.unflushed, 0);
+	assert_int_equal(dev_b.unflushed, 0);
+	assert_int_equal(dev_c.unflushed, 0);
 }
 
 /* --- frames ------------------------------------------------------------------------------------ */
@@ -293,8 +317,6 @@ static void deliver(struct fakedev *d, struct rxf *r, const uint8_t *frame, size
 }
 
 /* --- set-up: the stack and two devices, once for every test ---------------------------------------- */
-
-static struct fakedev dev_a, dev_b, dev_c;
 
 static void make_dev(struct fakedev *d, const char *name, const uint8_t mac[6], unsigned features, const uint8_t ip[4])
 {

@@ -29,7 +29,7 @@ struct fake {
 	struct netdev nd;
 	int open_err;
 	bool opened, later, busy;
-	unsigned long transmits, stops;
+	unsigned long transmits, stops, flushes;
 	const struct net_seg *last_segs;
 	unsigned last_nsegs;
 	struct net_offload last_off;
@@ -89,7 +89,11 @@ static int fake_transmit(struct netdev *nd, const struct net_seg *segs, unsigned
 	return 0;
 }
 
-static const struct netdev_ops fake_ops = { fake_open, fake_stop, fake_transmit };
+static void fake_tx_flush(struct netdev *nd) { ((struct fake *)nd->driver)->flushes++; }
+
+static const struct netdev_ops fake_ops = { fake_open, fake_stop, fake_transmit, fake_tx_flush };
+/* A driver that does not hold back notifications. */
+static const struct netdev_ops fake_ops_no_flush = { fake_open, fake_stop, fake_transmit, NULL };
 
 static struct fake fakes[2];
 
@@ -263,6 +267,33 @@ static void test_transmit_checks(void **state)
 
 /* Completions from interrupt context, a full queue, and the frames in
  * flight when the device stops. */
+/* NET_OFF_MORE passes to the driver; netdev_tx_flush reaches a driver
+ * that has the operation, while the device is open, and is harmless for
+ * one without it. */
+static void test_transmit_more_and_flush(void **state)
+{
+	struct fake *f = make(0, "eth0");
+	assert_int_equal(netdev_register(&f->nd), 0);
+	struct net_seg seg = { frame, 60 };
+	netdev_tx_flush(&f->nd); /* not open: nothing */
+	assert_int_equal(f->flushes, 0);
+	assert_int_equal(netdev_open(&f->nd, &stack, NULL), 0);
+	struct net_offload more = { .flags = NET_OFF_MORE };
+	assert_int_equal(netdev_transmit(&f->nd, &seg, 1, &more, "a"), 0);
+	assert_int_equal(f->last_off.flags, NET_OFF_MORE);
+	assert_int_equal(f->flushes, 0);
+	netdev_tx_flush(&f->nd);
+	assert_int_equal(f->flushes, 1);
+	netdev_close(&f->nd);
+	netdev_tx_flush(&f->nd);
+	assert_int_equal(f->flushes, 1);
+	f->nd.ops = &fake_ops_no_flush;
+	assert_int_equal(netdev_open(&f->nd, &stack, NULL), 0);
+	netdev_tx_flush(&f->nd);
+	netdev_close(&f->nd);
+	f->nd.ops = &fake_ops;
+}
+
 static void test_transmit_completion_later(void **state)
 {
 	struct fake *f = make(0, "eth0");
@@ -412,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_register_and_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transmit_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transmit_completion_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transmit_more_and_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_plug, setup, teardown),

@@ -107,7 +107,7 @@ static size_t gather(const struct net_rxframe *f, uint8_t *out)
 
 static const uint8_t config_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-static uint16_t next_rx_qsize; /* 0: the fake's default */
+static uint16_t next_rx_qsize, next_tx_qsize; /* 0: the fake's default */
 
 static void fresh_net(bool legacy, uint64_t offered, bool link_up)
 {
@@ -118,7 +118,9 @@ static void fresh_net(bool legacy, uint64_t offered, bool link_up)
 	fresh(legacy, offered);
 	if (next_rx_qsize)
 		fk.qsize[RX_QUEUE] = next_rx_qsize;
-	next_rx_qsize = 0;
+	if (next_tx_qsize)
+		fk.qsize[TX_QUEUE] = next_tx_qsize;
+	next_rx_qsize = next_tx_qsize = 0;
 	memcpy(fk.config, config_mac, 6);
 	uint16_t status = link_up ? VIRTIO_NET_S_LINK_UP : 0;
 	memcpy(fk.config + 6, &status, 2);
@@ -752,6 +754,90 @@ static void rx_closed(void **state)
 
 /* --- transmit ----------------------------------------------------------------------------- */
 
+/* Frames sent with NET_OFF_MORE are not announced until a frame without
+ * it, netdev_tx_flush, or a full ring: then once for all. */
+static void tx_more_kicks_once(void **state)
+{
+	struct vtnet *n = up_net(false, ALL_OFFERED);
+	static uint8_t a[60];
+	struct net_seg seg = { a, 60 };
+	struct net_offload more = { .flags = NET_OFF_MORE };
+	struct vdev_sim *d = &fk.sim[TX_QUEUE];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(netdev_transmit(&n->nd, &seg, 1, &more, a), 0);
+	assert_int_equal(n->txq->notifications, 0);
+	netdev_tx_flush(&n->nd);
+	assert_int_equal(n->txq->notifications, 1);
+	vdev_sim_check_kicks(d);
+	assert_int_equal(d->missed_kicks, 0);
+	assert_int_equal(vdev_sim_fetch(d), 3);
+	vdev_sim_run(d);
+	vtnet_poll(n);
+	/* Nothing new: a flush does not notify. */
+	netdev_tx_flush(&n->nd);
+	assert_int_equal(n->txq->notifications, 1);
+	/* A full ring announces what it holds before waiting for it. */
+	int err;
+	unsigned sent = 0;
+	while ((err = netdev_transmit(&n->nd, &seg, 1, &more, a)) == 0)
+		sent++;
+	assert_int_equal(err, -EAGAIN);
+	assert_true(sent > 0);
+	vdev_sim_check_kicks(d);
+	assert_int_equal(d->missed_kicks, 0);
+	assert_int_equal(n->txq->notifications, 2);
+	vdev_sim_run(d);
+	down_net(n);
+}
+
+/* A frame gathered from more segments than an indirect table holds (a
+ * TCP frame of 44 full segments has 45 pieces) goes down whole, as a
+ * chain of the ring's own descriptors, in order; one longer than the
+ * driver announced is refused, never cut. */
+static void tx_long_chain(void **state)
+{
+	/* A ring of 64: a chain takes a quarter of it at most, but an
+	 * indirect table's worth is always allowed. */
+	struct vtnet *n = up_net(false, ALL_OFFERED);
+	assert_int_equal(n->nd.max_tx_segs, VQ_INDIRECT_MAX - 1);
+	down_net(n);
+	n = up_net(false, ALL_OFFERED & ~VIRTIO_RING_F_INDIRECT_DESC);
+	assert_int_equal(n->nd.max_tx_segs, 15);
+	down_net(n);
+	/* A ring of 256, as QEMU's. */
+	next_tx_qsize = 256;
+	n = up_net(false, ALL_OFFERED);
+	assert_int_equal(n->nd.max_tx_segs, 63);
+	static uint8_t pieces[64][20]; /* 63 of them within an Ethernet frame */
+	struct net_seg segs[64];
+	for (unsigned i = 0; i < 64; i++) {
+		memset(pieces[i], (int)i, sizeof(pieces[i]));
+		segs[i] = (struct net_seg){ pieces[i], sizeof(pieces[i]) };
+	}
+	unsigned nsegs = n->nd.max_tx_segs;
+	assert_int_equal(netdev_transmit(&n->nd, segs, nsegs, NULL, pieces), 0);
+	struct vdev_sim *d = &fk.sim[TX_QUEUE];
+	assert_int_equal(vdev_sim_fetch(d), 1);
+	assert_null(d->error);
+	struct vdev_chain *ch = &d->chain[0];
+	assert_false(ch->indirect);
+	assert_int_equal(ch->nsegs, nsegs + 1);
+	assert_int_equal(ch->ndescs, nsegs + 1);
+	for (unsigned i = 0; i < nsegs; i++) {
+		assert_int_equal(ch->seg[i + 1].addr, (uintptr_t)segs[i].addr);
+		assert_int_equal(ch->seg[i + 1].len, segs[i].len);
+	}
+	vdev_sim_complete(d, 0, 0, NULL);
+	vdev_sim_publish(d);
+	vtnet_poll(n);
+	assert_int_equal(ntx_done, 1);
+	assert_ptr_equal(tx_cookies[0], pieces);
+	/* One segment more than announced: refused by the netdev layer. */
+	if (nsegs < 64)
+		assert_int_equal(netdev_transmit(&n->nd, segs, nsegs + 1, NULL, pieces), -EINVAL);
+	down_net(n);
+}
+
 static void tx_chain_layout(void **state)
 {
 	for (int indirect = 0; indirect < 2; indirect++) {
@@ -980,6 +1066,8 @@ int main(void)
 		cmocka_unit_test(rx_ring_kept_full),
 		cmocka_unit_test(rx_closed),
 		cmocka_unit_test(tx_chain_layout),
+		cmocka_unit_test(tx_long_chain),
+		cmocka_unit_test(tx_more_kicks_once),
 		cmocka_unit_test(tx_full_recovers),
 		cmocka_unit_test(tx_interrupts_only_when_full),
 		cmocka_unit_test(tx_stop_bounded),

@@ -66,11 +66,31 @@ static int t_mem(int argc, char **argv)
 	return 0;
 }
 
+/* A loop the sampling profiler must find at the top of its report
+ * (profile=HZ): noinline, so its samples carry its own name. */
+__attribute__((noinline)) static unsigned long ktest_busy_loop(uint64_t until)
+{
+	volatile unsigned long spins = 0;
+	while (keel_clock_ns() < until)
+		for (int i = 0; i < 1000; i++)
+			spins++;
+	return spins;
+}
+
+static int t_busy(int argc, char **argv)
+{
+	unsigned long ms = argc > 1 ? strtoul(argv[1], NULL, 0) : 1000;
+	unsigned long spins = ktest_busy_loop(keel_clock_ns() + ms * 1000000ull);
+	printf("ktest: %lu spins in %lu ms\n", spins, ms);
+	return 0;
+}
+
 static const struct ktest tests[] = {
 	{ "exit", "STATUS: return STATUS from main", t_exit },
 	{ "args", "print the arguments", t_args },
 	{ "triple-fault", "end the VM with a triple fault", t_triple_fault },
 	{ "mem", "print the memory found", t_mem },
+	{ "busy", "[MS]: spin MS milliseconds in ktest_busy_loop", t_busy },
 	{ "serial-cost", "[N]: time N characters of console output", t_serial_cost },
 	{ "fault-null", "read through a NULL pointer", ktest_fault_null },
 	{ "write-text", "write into kernel text", ktest_write_text },

@@ -1,0 +1,42 @@
+/*
+ * lwIP's heap (MEM_LIBC_MALLOC, net/lwipopts.h) on the kernel's, with the
+ * blocks of one size class kept for reuse: every TCP segment of sent data
+ * is copied into a buffer of a full segment's size (TCP_OVERSIZE), one
+ * allocation per segment sent and one free per segment acknowledged, and
+ * the kernel's boundary-tag heap, with its checks, cost a tenth of a
+ * guest's sending time. A freed block of that class goes on a list (up
+ * to LWIPMEM_KEEP of them) and the next allocation of the class takes it.
+ *
+ * Pure: built for the host tests as it is. Callers are threads that are
+ * not preempted inside (as for the kernel's heap); never an interrupt.
+ */
+#ifndef KEEL_NET_LWIPMEM_H
+#define KEEL_NET_LWIPMEM_H
+
+#include <stddef.h>
+
+/* The class: sizes above LWIPMEM_CLASS_MIN up to LWIPMEM_CLASS_SIZE bytes
+ * (a pbuf holding a 1460-byte segment and its headers is about 1540). */
+#define LWIPMEM_CLASS_MIN 1024u
+#define LWIPMEM_CLASS_SIZE 1664u
+#define LWIPMEM_KEEP 256u
+
+void *lwipmem_alloc(size_t size);
+void *lwipmem_calloc(size_t n, size_t size);
+/* p from lwipmem_alloc or lwipmem_calloc, or NULL. A block freed twice
+ * is reported through lwipmem_bad_free (which the kernel defines as a
+ * panic) and not freed again. */
+void lwipmem_free(void *p);
+void lwipmem_bad_free(void *p);
+
+struct lwipmem_stats {
+	unsigned long kept;   /* blocks on the list now */
+	unsigned long reused; /* allocations the list served */
+	unsigned long fresh;  /* allocations of the class it could not */
+};
+void lwipmem_get_stats(struct lwipmem_stats *st);
+
+/* Gives every kept block back to the kernel's heap. */
+void lwipmem_drain(void);
+
+#endif
