@@ -38,4 +38,12 @@ netapp_serve_case() { # NAME APP CLIENT...
 	fi
 }
 if [ -f build/redis.elf ]; then netapp_serve_case redis-serve redis redis-cli redis-benchmark; fi
+# Redis's own test suite against the guest (tests/boot/t-redis-suite.sh).
+if ! [ -f build/redis.elf ]; then
+	skip_test redis-suite "build/redis.elf was not built"
+elif ! command -v tclsh >/dev/null; then
+	skip_test redis-suite "needs tclsh on the host (Debian's tcl) for Redis's runtest"
+else
+	script_test redis-suite tests/boot/t-redis-suite.sh
+fi
 if [ -f build/iperf.elf ]; then netapp_serve_case iperf-serve iperf iperf3; fi
