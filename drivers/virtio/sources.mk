@@ -24,7 +24,7 @@ ALL_DRIVERS += virtio-balloon
 # virtio-scsi: a host adapter whose disks (each LUN of type 0) are struct
 # blkdev named sda, sdb, ...; the scan and the SCSI commands are pure
 # logic of their own (scsi_scan.c, scsi_cdb.c), tested on the host.
-DRIVERS_virtio-scsi := $(DRIVERS_virtio) $(CLASS_disk) drivers/virtio/virtio_scsi.c \
+DRIVERS_virtio-scsi := $(DRIVERS_virtio) $(CLASS_disk) $(DRIVERS_blkreq) drivers/virtio/virtio_scsi.c \
 	drivers/virtio/virtio_scsi_queue.c drivers/virtio/virtio_scsi_tmf.c drivers/virtio/scsi_cdb.c \
 	drivers/virtio/scsi_scan.c
 ALL_DRIVERS += virtio-scsi

@@ -700,7 +700,7 @@ static void timeouts(void **state)
 		assert_int_equal(tmfs[VIRTIO_SCSI_T_TMF_ABORT_TASK], 1);
 		assert_int_equal(tmfs[VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET], level >= 1);
 		assert_int_equal(hba()->resets, level == 2);
-		assert_int_equal(vtscsi_taken(hba()), 0);
+		assert_int_equal(vbreq_taken(&hba()->q), 0);
 		/* The disk works again. */
 		behaviour = HONEST;
 		assert_int_equal(blkdev_read(bd, 0, buf, sizeof(buf), SEC), 0);
