@@ -56,7 +56,7 @@ static void vtblk_config_change(struct virtio_device *vd)
 	}
 }
 
-static int vtblk_setup_device(struct vtblk *vb);
+static int vtblk_setup_device(void *driver);
 
 static void vtblk_abort(struct blkdev *bd, struct blkreq *req)
 {
@@ -69,27 +69,7 @@ static void vtblk_abort(struct blkdev *bd, struct blkreq *req)
 	kwarn("%s: a request did not complete in time; the device is reset and its %u requests fail\n", bd->reg.name,
 	      vbreq_taken(&vb->q));
 	vb->resets++;
-	bool reset = virtio_detach(vb->vd);
-	vb->q.vq = NULL;
-	if (!reset)
-		kwarn("%s: the device did not reset: it may still write the buffers of the requests failed\n",
-		      bd->reg.name);
-	bool irq = sched_lock();
-	vbreq_fail_all(&vb->q, req, -EIO);
-	sched_unlock(irq);
-	vbreq_run_done(&vb->q);
-	int err = reset ? vtblk_setup_device(vb) : -EIO;
-	if (err) {
-		kwarn("%s: the device could not be set up again (%d); its requests fail with -EIO\n", bd->reg.name,
-		      err);
-		if (reset)
-			virtio_detach(vb->vd);
-		vb->q.vq = NULL;
-		vb->vd->broken = true;
-		return; /* resetting stays: submit refuses */
-	}
-	vb->q.ready = true;
-	vb->q.resetting = false;
+	vbreq_reset(&vb->q, req, bd->reg.name, vtblk_setup_device);
 }
 
 static const struct blkdev_ops vtblk_ops = { vtblk_submit, vtblk_abort };
@@ -114,8 +94,9 @@ static void disk_name(char *out, unsigned n)
 
 /* Negotiation, the queue and DRIVER_OK (section 3.1.1): at attach, and
  * again after the reset of an abort. */
-static int vtblk_setup_device(struct vtblk *vb)
+static int vtblk_setup_device(void *driver)
 {
+	struct vtblk *vb = driver;
 	struct virtio_device *vd = vb->vd;
 	vd->broken = false;
 	int err = virtio_negotiate(vd, vb->wanted);

@@ -12,6 +12,7 @@
 
 #include "drivers/virtio/virtio_blkreq.h"
 #include "kernel/clock.h"
+#include "kernel/console.h"
 #include "kernel/mm/dma.h"
 #include "kernel/waitq.h"
 
@@ -373,6 +374,31 @@ void vbreq_fail_pending(struct vbreq *q, void *owner, int status)
 	}
 	sched_unlock(irq);
 	vbreq_run_done(q);
+}
+
+int vbreq_reset(struct vbreq *q, struct blkreq *aborted, const char *name, int (*setup)(void *driver))
+{
+	q->resetting = true;
+	bool reset = virtio_detach(q->vd);
+	q->vq = NULL;
+	if (!reset)
+		kwarn("%s: the device did not reset: it may still write the buffers of the requests failed\n", name);
+	bool irq = sched_lock();
+	vbreq_fail_all(q, aborted, -EIO);
+	sched_unlock(irq);
+	vbreq_run_done(q);
+	int err = reset ? setup(q->driver) : -EIO;
+	if (err) {
+		kwarn("%s: the device could not be set up again (%d); its requests fail with -EIO\n", name, err);
+		if (reset)
+			virtio_detach(q->vd);
+		q->vq = NULL;
+		q->vd->broken = true;
+		return err; /* resetting stays: nothing is taken */
+	}
+	q->ready = true;
+	q->resetting = false;
+	return 0;
 }
 
 /* --- interrupts --- */

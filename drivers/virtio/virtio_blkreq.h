@@ -181,6 +181,13 @@ void vbreq_fail_all(struct vbreq *q, struct blkreq *aborted, int status);
  * and everything fails with -EIO; it stays broken. When the reset fails
  * what it holds stays, for an abort (sched_lock). */
 void vbreq_fail_broken(struct vbreq *q);
+/* The last resort when the device keeps what cannot be taken back (the
+ * specification has no command for it): the device is reset, which makes
+ * it let go of every buffer, everything taken fails (-EIO; aborted, when
+ * named, -ECANCELED), and setup sets it up again. Returns 0, or setup's
+ * error (-EIO when the device did not reset) with the device left broken
+ * and q resetting: nothing is taken from then on. name is the log's. */
+int vbreq_reset(struct vbreq *q, struct blkreq *aborted, const char *name, int (*setup)(void *driver));
 /* Requests taken, not yet done. */
 unsigned vbreq_taken(const struct vbreq *q);
 /* Whether the device holds p's chunks (p NULL: slot only), after one

@@ -395,8 +395,9 @@ static void request_queue_fault(struct virtqueue *vq, enum vq_fault f, uint32_t 
 
 /* Negotiation, the three queues, the sizes Keel uses, DRIVER_OK, the
  * event buffers (section 3.1.1): at attach and after a reset. */
-static int setup_device(struct vtscsi *h)
+static int setup_device(void *driver)
 {
+	struct vtscsi *h = driver;
 	struct virtio_device *vd = h->vd;
 	vd->broken = false;
 	int err = virtio_negotiate(vd, h->wanted);
@@ -442,28 +443,13 @@ static int setup_device(struct vtscsi *h)
 
 int vtscsi_reset(struct vtscsi *h)
 {
-	h->q.resetting = true;
 	h->resets++;
-	bool reset = virtio_detach(h->vd);
-	h->ctrlq = h->eventq = h->q.vq = NULL;
-	if (!reset)
-		kwarn("%s: the device did not reset: it may still write the buffers of the commands failed\n",
-		      h->vd->name);
-	bool irq = sched_lock();
-	vbreq_fail_all(&h->q, NULL, -EIO);
-	sched_unlock(irq);
-	vbreq_run_done(&h->q);
-	int err = reset ? setup_device(h) : -EIO;
-	if (err) {
-		kwarn("%s: the device could not be set up again (%d); its disks fail with -EIO\n", h->vd->name, err);
-		if (reset)
-			virtio_detach(h->vd);
-		h->ctrlq = h->eventq = h->q.vq = NULL;
-		h->vd->broken = true;
-		return err; /* resetting stays: nothing is posted */
-	}
-	h->q.resetting = false;
-	return 0;
+	/* The control and event queues go with the request queue. */
+	h->ctrlq = h->eventq = NULL;
+	int err = vbreq_reset(&h->q, NULL, h->vd->name, setup_device);
+	if (err)
+		h->ctrlq = h->eventq = NULL;
+	return err;
 }
 
 /* The configuration's limits; -EIO when they make no sense. */

@@ -660,6 +660,72 @@ static void broken_reset_stuck(void **state)
 	teardown();
 }
 
+/* The device set up again after a reset, as a driver does; or failing. */
+static int setup_fails;
+static unsigned setups;
+static int setup_again(void *driver)
+{
+	setups++;
+	if (setup_fails)
+		return setup_fails;
+	vd.broken = false;
+	assert_int_equal(virtio_negotiate(&vd, FEATURES), 0);
+	assert_int_equal(virtio_queue_setup(&vd, 0, 0, toy_interrupt, &q), 0);
+	q.vq = vd.vq[0];
+	return virtio_finish(&vd);
+}
+
+/* The last resort for a request the device keeps: the reset fails every
+ * request (the aborted one with -ECANCELED) and the device is set up
+ * again and works; a device that cannot be set up again, or does not
+ * reset, is left broken and refuses what comes next. */
+static void reset_and_again(void **state)
+{
+	static uint8_t buf[2][4096];
+	for (int how = 0; how < 3; how++) {
+		setup(FEATURES);
+		struct rq a, b;
+		make_rq(&a, BLK_READ, 0, buf[0], 4096);
+		make_rq(&b, BLK_READ, 8, buf[1], 4096);
+		hold = true;
+		assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+		assert_int_equal(vbreq_submit(&q, &b.req, NULL, &lim), 0);
+		device_runs();
+		setups = 0;
+		setup_fails = how == 1 ? -EIO : 0;
+		fk.reset_stuck = how == 2;
+		log_text[0] = '\0';
+		int err = vbreq_reset(&q, &a.req, "toy", setup_again);
+		assert_int_equal(a.result, -ECANCELED);
+		assert_int_equal(b.result, -EIO);
+		assert_int_equal(vbreq_taken(&q), 0);
+		hold = false;
+		if (how == 0) {
+			assert_int_equal(err, 0);
+			assert_int_equal(setups, 1);
+			assert_true(q.ready);
+			assert_false(q.resetting);
+			make_rq(&a, BLK_READ, 0, buf[0], 4096);
+			assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+			device_runs();
+			assert_int_equal(a.result, 1);
+		} else {
+			assert_true(err < 0);
+			assert_int_equal(setups, how == 1);
+			assert_true(vd.broken);
+			assert_true(q.resetting);
+			assert_null(q.vq);
+			assert_non_null(strstr(log_text, "toy: the device could not be set up again"));
+			if (how == 2)
+				assert_non_null(strstr(log_text, "toy: the device did not reset"));
+			make_rq(&a, BLK_READ, 0, buf[0], 4096);
+			assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), -EIO);
+		}
+		fk.reset_stuck = false;
+		teardown();
+	}
+}
+
 static void max_pieces(void **state)
 {
 	setup(FEATURES);
@@ -699,8 +765,8 @@ int main(void)
 		cmocka_unit_test(stray_completion),   cmocka_unit_test(lying_length),
 		cmocka_unit_test(take_back),	      cmocka_unit_test(refused),
 		cmocka_unit_test(waited_commands),    cmocka_unit_test(broken_device),
-		cmocka_unit_test(broken_reset_stuck), cmocka_unit_test(max_pieces),
-		cmocka_unit_test(init_unwinds),
+		cmocka_unit_test(broken_reset_stuck), cmocka_unit_test(reset_and_again),
+		cmocka_unit_test(max_pieces),	      cmocka_unit_test(init_unwinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
