@@ -213,6 +213,25 @@ static void make_rq(struct rq *r, enum blk_op op, uint64_t sector, void *buf, ui
 		r->req.nsectors = len / 512, r->req.nsegs = 0;
 }
 
+static uint8_t page[8][4096];
+
+/* A read of page i at sector, submitted; the device keeps it. */
+static void held_read(struct rq *r, unsigned i, uint64_t sector)
+{
+	make_rq(r, BLK_READ, sector, page[i], 4096);
+	hold = true;
+	assert_int_equal(vbreq_submit(&q, &r->req, NULL, &lim), 0);
+}
+
+/* Everything taken failed, as a reset does. */
+static void fail_all(struct blkreq *aborted)
+{
+	bool irq = sched_lock();
+	vbreq_fail_all(&q, aborted, -EIO);
+	sched_unlock(irq);
+	vbreq_run_done(&q);
+}
+
 /* --- tests ---------------------------------------------------------------------------------- */
 
 /* Requests taken are counted until their last chunk is back; those that
@@ -261,14 +280,10 @@ static void in_flight_tracking(void **state)
 static void waits_for_room(void **state)
 {
 	setup(FEATURES & ~VIRTIO_RING_F_INDIRECT_DESC);
-	static uint8_t buf[8][4096];
 	static struct rq r[8];
-	hold = true;
 	dones = 0;
-	for (unsigned i = 0; i < 8; i++) {
-		make_rq(&r[i], BLK_READ, i * 8, buf[i], 4096);
-		assert_int_equal(vbreq_submit(&q, &r[i].req, NULL, &lim), 0);
-	}
+	for (unsigned i = 0; i < 8; i++)
+		held_read(&r[i], i, i * 8);
 	device_runs();
 	assert_int_equal(fk.sim[0].nchains, QSIZE / 3); /* header, data, status */
 	assert_non_null(q.pending);
@@ -414,14 +429,10 @@ static void cut_by_limits(void **state)
 static void lying_id(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[2][4096];
 	struct rq a, b;
-	make_rq(&a, BLK_READ, 0, buf[0], 4096);
-	make_rq(&b, BLK_READ, 8, buf[1], 4096);
-	hold = true;
 	dones = 0;
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
-	assert_int_equal(vbreq_submit(&q, &b.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
+	held_read(&b, 1, 8);
 	vdev_sim_fetch(&fk.sim[0]);
 	assert_true(vdev_sim_misbehave(&fk.sim[0], VDEV_ID_NOT_HEAD));
 	unsigned statuses = fk.nstatus;
@@ -434,7 +445,7 @@ static void lying_id(void **state)
 	assert_int_equal(vbreq_taken(&q), 0);
 	assert_non_null(q.free_slots);
 	struct rq c;
-	make_rq(&c, BLK_READ, 0, buf[0], 4096);
+	make_rq(&c, BLK_READ, 0, page[0], 4096);
 	assert_int_equal(vbreq_submit(&q, &c.req, NULL, &lim), -EIO);
 	teardown();
 }
@@ -444,12 +455,9 @@ static void lying_id(void **state)
 static void stray_completion(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[4096];
 	struct rq a;
-	make_rq(&a, BLK_READ, 0, buf, 4096);
-	hold = true;
 	dones = 0;
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
 	device_runs();
 	struct vbreq_parent *p = a.req.driver_priv;
 	q.slot[0].in_flight = false;
@@ -459,10 +467,7 @@ static void stray_completion(void **state)
 	assert_int_equal(dones, 0);
 	assert_int_equal(p->in_flight, 1);
 	/* Given back as a reset would. */
-	bool irq = sched_lock();
-	vbreq_fail_all(&q, NULL, -EIO);
-	sched_unlock(irq);
-	vbreq_run_done(&q);
+	fail_all(NULL);
 	assert_int_equal(a.result, -EIO);
 	teardown();
 }
@@ -473,11 +478,8 @@ static void stray_completion(void **state)
 static void lying_length(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[4096];
 	struct rq a;
-	make_rq(&a, BLK_READ, 0, buf, 4096);
-	hold = true;
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
 	struct vdev_sim *d = &fk.sim[0];
 	vdev_sim_fetch(d);
 	vdev_sim_put_used(d, d->chain[0].head, 100);
@@ -485,8 +487,7 @@ static void lying_length(void **state)
 	vdev_sim_publish(d);
 	toy_interrupt(vd.vq[0]);
 	assert_int_equal(a.result, -EIO);
-	make_rq(&a, BLK_READ, 0, buf, 4096);
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
 	vdev_sim_fetch(d);
 	assert_true(vdev_sim_misbehave(d, VDEV_LEN_BEYOND));
 	toy_interrupt(vd.vq[0]);
@@ -502,13 +503,12 @@ static void lying_length(void **state)
 static void take_back(void **state)
 {
 	setup(FEATURES & ~VIRTIO_RING_F_INDIRECT_DESC);
-	static uint8_t buf[8][4096];
 	static struct rq r[8];
 	int owner_a, owner_b;
 	hold = true;
 	dones = 0;
 	for (unsigned i = 0; i < 8; i++) {
-		make_rq(&r[i], BLK_READ, i * 8, buf[i], 4096);
+		make_rq(&r[i], BLK_READ, i * 8, page[i], 4096);
 		assert_int_equal(vbreq_submit(&q, &r[i].req, i % 2 ? &owner_b : &owner_a, &lim), 0);
 	}
 	/* Five in the ring, three pending: 5 (b), 6 (a), 7 (b). */
@@ -527,10 +527,7 @@ static void take_back(void **state)
 	assert_int_equal(r[7].result, -ENODEV);
 	assert_int_equal(r[3].result, 0); /* in the ring: the device's */
 	assert_null(q.pending);
-	irq = sched_lock();
-	vbreq_fail_all(&q, &r[2].req, -EIO);
-	sched_unlock(irq);
-	vbreq_run_done(&q);
+	fail_all(&r[2].req);
 	assert_int_equal(r[2].result, -ECANCELED);
 	for (unsigned i = 0; i < 5; i++)
 		if (i != 2)
@@ -545,9 +542,8 @@ static void take_back(void **state)
 static void refused(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[4096];
 	struct rq a;
-	make_rq(&a, BLK_READ, 0, buf, 4096);
+	make_rq(&a, BLK_READ, 0, page[0], 4096);
 	admitted = -ENODEV;
 	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), -ENODEV);
 	admitted = 0;
@@ -618,11 +614,8 @@ static void waited_commands(void **state)
 static void broken_device(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[4096];
 	struct rq a;
-	make_rq(&a, BLK_READ, 0, buf, 4096);
-	hold = true;
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
 	struct vbreq_wait w;
 	struct vbreq_slot *s;
 	uint64_t deadline = now_ns + 5 * SEC;
@@ -641,20 +634,14 @@ static void broken_device(void **state)
 static void broken_reset_stuck(void **state)
 {
 	setup(FEATURES);
-	static uint8_t buf[4096];
 	struct rq a;
-	make_rq(&a, BLK_READ, 0, buf, 4096);
-	hold = true;
-	assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
+	held_read(&a, 0, 0);
 	fk.reset_stuck = true;
 	vd.broken = true;
 	toy_interrupt(vd.vq[0]);
 	assert_int_equal(a.result, 0);
 	assert_int_equal(vbreq_taken(&q), 1);
-	bool irq = sched_lock();
-	vbreq_fail_all(&q, &a.req, -EIO);
-	sched_unlock(irq);
-	vbreq_run_done(&q);
+	fail_all(&a.req);
 	assert_int_equal(a.result, -ECANCELED);
 	fk.reset_stuck = false;
 	teardown();
@@ -681,15 +668,11 @@ static int setup_again(void *driver)
  * reset, is left broken and refuses what comes next. */
 static void reset_and_again(void **state)
 {
-	static uint8_t buf[2][4096];
 	for (int how = 0; how < 3; how++) {
 		setup(FEATURES);
 		struct rq a, b;
-		make_rq(&a, BLK_READ, 0, buf[0], 4096);
-		make_rq(&b, BLK_READ, 8, buf[1], 4096);
-		hold = true;
-		assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
-		assert_int_equal(vbreq_submit(&q, &b.req, NULL, &lim), 0);
+		held_read(&a, 0, 0);
+		held_read(&b, 1, 8);
 		device_runs();
 		setups = 0;
 		setup_fails = how == 1 ? -EIO : 0;
@@ -705,7 +688,7 @@ static void reset_and_again(void **state)
 			assert_int_equal(setups, 1);
 			assert_true(q.ready);
 			assert_false(q.resetting);
-			make_rq(&a, BLK_READ, 0, buf[0], 4096);
+			make_rq(&a, BLK_READ, 0, page[0], 4096);
 			assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), 0);
 			device_runs();
 			assert_int_equal(a.result, 1);
@@ -718,7 +701,7 @@ static void reset_and_again(void **state)
 			assert_non_null(strstr(log_text, "toy: the device could not be set up again"));
 			if (how == 2)
 				assert_non_null(strstr(log_text, "toy: the device did not reset"));
-			make_rq(&a, BLK_READ, 0, buf[0], 4096);
+			make_rq(&a, BLK_READ, 0, page[0], 4096);
 			assert_int_equal(vbreq_submit(&q, &a.req, NULL, &lim), -EIO);
 		}
 		fk.reset_stuck = false;
