@@ -76,22 +76,6 @@ static const struct blkdev_ops vtblk_ops = { vtblk_submit, vtblk_abort };
 
 /* --- attach --- */
 
-static void disk_name(char *out, unsigned n)
-{
-	/* vda ... vdz, vdaa ... vdzz, as Linux names them. */
-	char tail[8];
-	int k = 0;
-	do {
-		tail[k++] = (char)('a' + n % 26);
-		n = n / 26;
-	} while (n-- > 0 && k < 7);
-	out[0] = 'v';
-	out[1] = 'd';
-	for (int i = 0; i < k; i++)
-		out[2 + i] = tail[k - 1 - i];
-	out[2 + k] = '\0';
-}
-
 /* Negotiation, the queue and DRIVER_OK (section 3.1.1): at attach, and
  * again after the reset of an abort. */
 static int vtblk_setup_device(void *driver)
@@ -242,7 +226,7 @@ static int vtblk_attach(struct virtio_device *vd)
 
 	/* Named before its first request, which a fault report may name. */
 	struct blkdev *bd = &vb->bd;
-	disk_name(bd->reg.name, disks_found);
+	blkdev_disk_name(bd->reg.name, "vd", disks_found);
 	read_serial(vb);
 	err = -EIO;
 	if (vd->broken || !virtqueue_empty(vb->q.vq))

@@ -40,22 +40,6 @@
 #define MAX_NAMES (26 * 27)
 static uint8_t name_used[MAX_NAMES];
 
-static void sd_name(char *out, unsigned n)
-{
-	/* sda ... sdz, sdaa ... sdzz, as Linux names them. */
-	char tail[8];
-	int k = 0;
-	do {
-		tail[k++] = (char)('a' + n % 26);
-		n = n / 26;
-	} while (n-- > 0 && k < 7);
-	out[0] = 's';
-	out[1] = 'd';
-	for (int i = 0; i < k; i++)
-		out[2 + i] = tail[k - 1 - i];
-	out[2 + k] = '\0';
-}
-
 /* --- disks --- */
 
 static const struct blkdev_ops vtscsi_ops = { vtscsi_submit, vtscsi_abort };
@@ -99,7 +83,7 @@ static void add_disk(struct vtscsi *h, const struct scsi_lun_info *info)
 	};
 
 	struct blkdev *bd = &disk->bd;
-	sd_name(bd->reg.name, idx);
+	blkdev_disk_name(bd->reg.name, "sd", idx);
 	bd->ops = &vtscsi_ops;
 	bd->driver = disk;
 	bd->sectors = info->cap.blocks * (bs / BLK_SECTOR_SIZE);

@@ -644,21 +644,6 @@ static void capacity_change(void **state)
 	blk_release();
 }
 
-static void names_in_order(void **state)
-{
-	char name[16];
-	disk_name(name, 0);
-	assert_string_equal(name, "vda");
-	disk_name(name, 25);
-	assert_string_equal(name, "vdz");
-	disk_name(name, 26);
-	assert_string_equal(name, "vdaa");
-	disk_name(name, 27);
-	assert_string_equal(name, "vdab");
-	disk_name(name, 26 + 26 * 26);
-	assert_string_equal(name, "vdaaa");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,7 +654,7 @@ int main(void)
 		cmocka_unit_test(lying_device),	   cmocka_unit_test(unknown_id),
 		cmocka_unit_test(never_answers),   cmocka_unit_test(never_answers_nor_resets),
 		cmocka_unit_test(needs_reset),	   cmocka_unit_test(abort_pending),
-		cmocka_unit_test(capacity_change), cmocka_unit_test(names_in_order),
+		cmocka_unit_test(capacity_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
