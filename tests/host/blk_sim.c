@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -71,6 +72,30 @@ void blk_sim_run(unsigned qi, blk_sim_play_fn play, bool once)
 		assert_null(d->error);
 		assert_int_equal(lock_depth, 0);
 	} while ((taken > 0 || answered > 0) && !once);
+}
+
+void blk_sim_move(const struct vdev_chain *c, unsigned first, unsigned end, unsigned skip, uint8_t *at, uint64_t room,
+		  struct blk_sim_moved *moved)
+{
+	struct blk_sim_moved m = { 0, 0, 0 };
+	for (unsigned k = first; k < end; k++) {
+		if (k == skip)
+			continue;
+		const struct vdev_seg *g = &c->seg[k];
+		assert_true(m.bytes + g->len <= room);
+		if (g->write) {
+			memcpy((void *)(uintptr_t)g->addr, at, g->len);
+			m.written += g->len;
+		} else {
+			memcpy(at, (void *)(uintptr_t)g->addr, g->len);
+		}
+		at += g->len;
+		m.bytes += g->len;
+		if (g->len > m.max_piece)
+			m.max_piece = g->len;
+	}
+	if (moved)
+		*moved = m;
 }
 
 void blk_sim_pattern(uint8_t *p, size_t n, unsigned seed)

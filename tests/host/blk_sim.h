@@ -28,6 +28,20 @@ typedef long (*blk_sim_play_fn)(struct vdev_chain *c);
  * chunks than the ring holds), unless once. */
 void blk_sim_run(unsigned qi, blk_sim_play_fn play, bool once);
 
+/* What blk_sim_move carried. */
+struct blk_sim_moved {
+	uint64_t bytes;	    /* of data, both ways */
+	uint64_t written;   /* into the chain (device-writable segments) */
+	uint32_t max_piece; /* the longest segment */
+};
+
+/* Carries the data of segments first .. end - 1 of c, but skip, between
+ * the chain and the disk's memory at at (room bytes from there): a
+ * device-writable segment is filled from the disk, a readable one copied
+ * to it, in order. */
+void blk_sim_move(const struct vdev_chain *c, unsigned first, unsigned end, unsigned skip, uint8_t *at, uint64_t room,
+		  struct blk_sim_moved *moved);
+
 /* Bytes that differ from one offset and seed to the next. */
 void blk_sim_pattern(uint8_t *p, size_t n, unsigned seed);
 

@@ -112,21 +112,12 @@ static long play(struct vdev_chain *c)
 	s->hdr = h;
 	s->ndata = c->nsegs - 2;
 	uint64_t at = h.pos * block;
-	uint32_t written = 1;
-	for (unsigned k = 1; k + 1 < c->nsegs; k++) {
-		struct vdev_seg *g = &c->seg[k];
-		assert_true(at + g->len <= DISK_BYTES);
-		if (g->write) {
-			memcpy((void *)(uintptr_t)g->addr, disk + at, g->len);
-			written += g->len;
-		} else {
-			memcpy(disk + at, (void *)(uintptr_t)g->addr, g->len);
-		}
-		at += g->len;
-		s->bytes += g->len;
-		if (g->len > s->max_piece)
-			s->max_piece = g->len;
-	}
+	assert_true(at <= DISK_BYTES);
+	struct blk_sim_moved m;
+	blk_sim_move(c, 1, c->nsegs - 1, 0, disk + at, DISK_BYTES - at, &m);
+	s->bytes = m.bytes;
+	s->max_piece = m.max_piece;
+	uint32_t written = 1 + (uint32_t)m.written;
 	*status = h.pos == fail_pos ? 1 : 0;
 	return written;
 }

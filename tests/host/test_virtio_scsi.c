@@ -186,17 +186,8 @@ static long play(struct vdev_chain *c)
 			return used;
 		default: break;
 		}
-		uint8_t *at = u->data + s->lba * u->block_size;
-		for (unsigned i = 1; i < c->nsegs; i++) {
-			if (i == resp_at)
-				continue;
-			struct vdev_seg *g = &c->seg[i];
-			if (g->write)
-				memcpy((void *)(uintptr_t)g->addr, at, g->len);
-			else
-				memcpy(at, (void *)(uintptr_t)g->addr, g->len);
-			at += g->len;
-		}
+		uint64_t at = s->lba * u->block_size;
+		blk_sim_move(c, 1, c->nsegs, resp_at, u->data + at, DISK_BYTES - at, NULL);
 		return used;
 	}
 	switch (op) {
