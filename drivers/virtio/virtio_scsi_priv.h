@@ -56,7 +56,7 @@ struct vtscsi;
 
 /* A command scan or hot-plug sends and waits for. */
 struct vtscsi_sync {
-	struct vbreq_wait wait;
+	struct vbreq_wait wait;		  /* first: the engine's pointer is the whole's */
 	struct virtio_scsi_cmd_resp resp; /* copied out at completion */
 };
 

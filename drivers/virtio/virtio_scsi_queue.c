@@ -162,6 +162,7 @@ static int command_result(struct vbreq *q, struct vbreq_slot *s, uint32_t len)
 	struct vtscsi *h = q->driver;
 	struct vtscsi_dma *d = s->dma;
 	if (s->wait) {
+		/* The waiter's struct vtscsi_sync, whose first member it is. */
 		struct vtscsi_sync *sync = (struct vtscsi_sync *)s->wait;
 		memcpy(&sync->resp, &d->resp, sizeof(sync->resp));
 		return 0;
