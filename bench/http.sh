@@ -17,8 +17,8 @@
 # error.
 #
 # Both guests sit on a tap device in a network namespace this script
-# makes and removes (QEMU's user network accepts one connection at a time
-# and drops some of 50). The guest is 10.0.3.2, the host's end 10.0.3.1.
+# makes and removes (bench/lib-netns.sh: QEMU's user network accepts one
+# connection at a time and drops some of 50). The guest is 10.0.3.2, the host's end 10.0.3.1.
 # Needs root. Prints a Markdown table; with --write, also puts it in
 # bench/README.md and draws bench/http.png (gnuplot).
 #
@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/linux-guest.sh
+source bench/lib-netns.sh
 
 secs=10 write=0 sides="linux keel" mem=256M min_mem=1
 while [ $# -gt 0 ]; do
@@ -41,9 +42,8 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: bench/http.sh [--secs S] [--mem SIZE] [--only linux|keel] [--no-min-mem] [--write]" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "bench/http.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
+netns_need_root bench/http.sh
 
-HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
 # The host's load when the run starts, for the table: other guests on the
 # same cores move these figures far more than their run-to-run noise.
 load0=$(cut -d' ' -f1 /proc/loadavg)
@@ -52,16 +52,7 @@ KEEL_OPTS=${KEEL_OPTS:-stack=1M}
 out=build/bench/http
 mkdir -p "$out"
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
-[ $write = 0 ] || command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "installing ${missing[*]}..." >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$out/apt.log" 2>&1 ||
-		{ tail "$out/apt.log"; exit 1; }
-fi
+netns_install "$out/apt.log" wrk=wrk curl=curl mkfs.ext4=e2fsprogs $([ $write = 0 ] || echo gnuplot=gnuplot-nox)
 
 echo "building the appliance and its Linux build..." >&2
 make -s APP=httpd all >/dev/null
@@ -89,28 +80,11 @@ mkfs.ext4 -q -F -d "$out/disk" "$out/linux.img" >/dev/null
 linux_guest_initramfs "$out/linux.cpio.gz" "$out/linux.init" \
 	--modules "virtio_pci virtio_net virtio_blk ext4 crc32c_generic" build/linux/lighttpd=lighttpd
 
-ns=keel-http-$$
-guest=
-cleanup() {
-	[ -n "$guest" ] && kill "$guest" 2>/dev/null && wait "$guest" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$ns"
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev tap0 mode tap
-in_ns ip addr add "$HOST_IP/24" dev tap0
-in_ns ip link set tap0 up
-
-qemu_opts=(-accel tcg -M q35 -nodefaults -no-user-config -display none -no-reboot
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio
-	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off
-	-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+netns_up keel-http
+qemu_opts=("${netns_qemu_opts[@]}")
 
 # guest_start SIDE MEM LOG: boots the guest; true once lighttpd says it
 # started, false (its reason in $why) when it stops or takes 180 s.
-why=
 guest_start() {
 	local side=$1 m=$2 log=$3 img=$out/$1.img
 	: >"$log"
@@ -126,31 +100,15 @@ guest_start() {
 			-append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP $KEEL_OPTS -- -D -f /lighttpd.conf" </dev/null >"$log" 2>&1 &
 	fi
 	guest=$!
-	local start=$SECONDS
-	while ! grep -aq 'server started' "$log"; do
-		# The tap is let go a moment after the last guest's QEMU ended.
-		if grep -aq 'could not configure /dev/net/tun' "$log" && [ $((SECONDS - start)) -lt 10 ]; then
-			wait "$guest" 2>/dev/null || true
-			sleep 1
-			guest_start "$@"
-			return
-		fi
-		if ! kill -0 "$guest" 2>/dev/null || [ $((SECONDS - start)) -ge 180 ]; then
-			why=$(tr -d '\r' <"$log" | grep -a -m1 -E 'not implemented|error|panic|exit status|no memory' || echo "did not come to serve")
-			guest_stop
-			return 1
-		fi
-		sleep 0.2
-	done
-	in_ns ping -c 1 -W 5 "$GUEST_IP" >/dev/null 2>&1 || true
-}
-guest_stop() {
-	if [ -n "$guest" ]; then
-		kill "$guest" 2>/dev/null || true
-		wait "$guest" 2>/dev/null || true
+	# The tap is let go a moment after the last guest's QEMU ended: then
+	# the guest is started again.
+	local rc=0
+	NETNS_RETRY_TAP=1 guest_wait "$log" 'server started' 'not implemented|error|panic|exit status|no memory' || rc=$?
+	if [ $rc = 2 ]; then
+		guest_start "$@"
+		return
 	fi
-	guest=
-	return 0
+	return $rc
 }
 
 # wrk_run CONNS PATH SECS FILE: wrk's report with latency percentiles.

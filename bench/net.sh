@@ -15,9 +15,9 @@
 #                    and pipelined 16 deep (apps/redis)
 #
 # Both guests sit on a tap device in a network namespace this script
-# makes and removes (QEMU's user network drops connections under 50
-# clients; there is no vhost here: vhost=off). The guest is 10.0.3.2, the
-# host's end of the tap 10.0.3.1. A guest that does not come to serve
+# makes and removes (bench/lib-netns.sh: QEMU's user network drops
+# connections under 50 clients; there is no vhost here: vhost=off). The
+# guest is 10.0.3.2, the host's end of the tap 10.0.3.1. A guest that does not come to serve
 # (a Keel image without a network stack) is reported as n/a, with the
 # reason from its log. Medians of RUNS boots (default 1). Needs root.
 # Prints a Markdown table; with --write, also puts it in bench/README.md.
@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/linux-guest.sh
+source bench/lib-netns.sh
 
 runs=1 secs=10 write=0 sides="linux keel"
 while [ $# -gt 0 ]; do
@@ -40,9 +41,8 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: bench/net.sh [--runs N] [--secs S] [--only linux|keel] [--write]" >&2; exit 2 ;;
 	esac
 done
-[ "$(id -u)" = 0 ] || { echo "bench/net.sh: needs root (a network namespace and a tap device)" >&2; exit 1; }
+netns_need_root bench/net.sh
 
-HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
 KEEL_NET_OPTS=${KEEL_NET_OPTS:-"net.en0=ip=$GUEST_IP/24,gw=$HOST_IP"}
 REDIS_ARGS="--save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0"
 REDIS_N=20000 REDIS_PIPE_N=100000 ECHO_N=2000
@@ -50,17 +50,7 @@ out=build/bench/net
 mkdir -p "$out"
 
 # The host's clients, from Debian.
-missing=()
-command -v iperf3 >/dev/null || missing+=(iperf3)
-command -v iperf >/dev/null || missing+=(iperf)
-command -v redis-benchmark >/dev/null || missing+=(redis-tools)
-command -v ping >/dev/null || missing+=(iputils-ping)
-command -v ip >/dev/null || missing+=(iproute2)
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "installing ${missing[*]}..." >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$out/apt.log" 2>&1 ||
-		{ tail "$out/apt.log"; exit 1; }
-fi
+netns_install "$out/apt.log" iperf3=iperf3 iperf=iperf redis-benchmark=redis-tools ping=iputils-ping ip=iproute2
 tools/install-deps.sh test >/dev/null
 # Other guests on the machine skew every figure: the load is reported.
 load_at_start=$(cut -d' ' -f1 /proc/loadavg)
@@ -102,28 +92,11 @@ for app in $apps; do
 done
 
 # The namespace and its tap; removed, with the guest, however the script ends.
-ns=keel-net-$$
-guest=
-cleanup() {
-	[ -n "$guest" ] && kill "$guest" 2>/dev/null && wait "$guest" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$ns"
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev tap0 mode tap
-in_ns ip addr add "$HOST_IP/24" dev tap0
-in_ns ip link set tap0 up
-
-qemu_opts=(-accel tcg -M q35 -m 256M -nodefaults -no-user-config -display none -no-reboot
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio
-	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off
-	-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56)
+netns_up keel-net
+qemu_opts=("${netns_qemu_opts[@]}" -m 256M)
 
 # guest_start SIDE APP LOG: boots the guest serving APP; true once it
 # says it serves, false (its reason in $why) when it stops or takes 180 s.
-why=
 guest_start() {
 	local side=$1 app=$2 log=$3
 	: >"$log"
@@ -135,23 +108,7 @@ guest_start() {
 			-append "$KEEL_NET_OPTS -- ${keel_args[$app]}" </dev/null >"$log" 2>&1 &
 	fi
 	guest=$!
-	local start=$SECONDS
-	while ! grep -aq -- "${ready[$app]}" "$log"; do
-		if ! kill -0 "$guest" 2>/dev/null || [ $((SECONDS - start)) -ge 180 ]; then
-			why=$(tr -d '\r' <"$log" | grep -a -m1 -E 'not implemented|error|Failed|panic|exit status' || echo "did not come to serve")
-			guest_stop
-			return 1
-		fi
-		sleep 0.2
-	done
-	# The guest's own ARP and the tap's link settle before the first measure.
-	in_ns ping -c 1 -W 5 "$GUEST_IP" >/dev/null 2>&1 || true
-}
-guest_stop() {
-	[ -n "$guest" ] && kill "$guest" 2>/dev/null
-	[ -n "$guest" ] && wait "$guest" 2>/dev/null
-	guest=
-	return 0
+	guest_wait "$log" "${ready[$app]}" 'not implemented|error|Failed|panic|exit status'
 }
 
 # Each measure's value of each run, per side; "-" where a run gave none.

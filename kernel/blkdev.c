@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "kernel/panic.h"
 
@@ -25,6 +26,23 @@ int blkdev_register(struct blkdev *bd)
 }
 
 int blkdev_unregister(struct blkdev *bd) { return devreg_remove(&blkdevs, &bd->reg); }
+
+void blkdev_disk_name(char *out, const char *prefix, unsigned n)
+{
+	/* Letters in base 26 where each place starts again at a: the
+	 * last letter is n % 26, and every letter before it one less. */
+	char tail[8];
+	int k = 0;
+	do {
+		tail[k++] = (char)('a' + n % 26);
+		n = n / 26;
+	} while (n-- > 0 && k < 7);
+	size_t len = strlen(prefix);
+	memcpy(out, prefix, len);
+	for (int i = 0; i < k; i++)
+		out[len + i] = tail[k - 1 - i];
+	out[len + k] = '\0';
+}
 
 struct blkdev *blkdev_find(const char *name)
 {

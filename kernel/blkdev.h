@@ -106,6 +106,10 @@ int blkdev_register(struct blkdev *bd);
 int blkdev_unregister(struct blkdev *bd);
 
 struct blkdev *blkdev_find(const char *name);
+/* The name of the disk numbered n (from 0) as Linux names its disks:
+ * prefix, then a .. z, aa .. zz, aaa ...; vda, vdb, ... for prefix "vd".
+ * out holds DEVREG_NAME_MAX bytes. */
+void blkdev_disk_name(char *out, const char *prefix, unsigned n);
 /* fn for each device, in the order they came; stops at fn's first
  * non-zero return, which it returns. */
 int blkdev_foreach(int (*fn)(struct blkdev *bd, void *arg), void *arg);

@@ -36,13 +36,13 @@ static unsigned disks_found;
 static void vtblk_config_change(struct virtio_device *vd)
 {
 	struct vtblk *vb = vd->driver;
-	if (vb == NULL || !vb->ready)
+	if (vb == NULL || !vb->q.ready)
 		return;
 	if (vd->broken) {
 		bool irq = sched_lock();
 		vtblk_fail_broken(vb);
 		sched_unlock(irq);
-		vtblk_run_done(vb);
+		vbreq_run_done(&vb->q);
 		return;
 	}
 	uint64_t cap;
@@ -56,7 +56,7 @@ static void vtblk_config_change(struct virtio_device *vd)
 	}
 }
 
-static int vtblk_setup_device(struct vtblk *vb);
+static int vtblk_setup_device(void *driver);
 
 static void vtblk_abort(struct blkdev *bd, struct blkreq *req)
 {
@@ -67,55 +67,20 @@ static void vtblk_abort(struct blkdev *bd, struct blkreq *req)
 	 * such command): the device is reset, which makes it let go of
 	 * every buffer, every request fails, and it is set up again. */
 	kwarn("%s: a request did not complete in time; the device is reset and its %u requests fail\n", bd->reg.name,
-	      vtblk_taken(vb));
+	      vbreq_taken(&vb->q));
 	vb->resets++;
-	bool reset = virtio_detach(vb->vd);
-	vb->vq = NULL;
-	if (!reset)
-		kwarn("%s: the device did not reset: it may still write the buffers of the requests failed\n",
-		      bd->reg.name);
-	bool irq = sched_lock();
-	vtblk_fail_all(vb, req, -EIO);
-	sched_unlock(irq);
-	vtblk_run_done(vb);
-	int err = reset ? vtblk_setup_device(vb) : -EIO;
-	if (err) {
-		kwarn("%s: the device could not be set up again (%d); its requests fail with -EIO\n", bd->reg.name,
-		      err);
-		if (reset)
-			virtio_detach(vb->vd);
-		vb->vq = NULL;
-		vb->vd->broken = true;
-		return; /* resetting stays: submit refuses */
-	}
-	vb->ready = true;
-	vb->resetting = false;
+	vbreq_reset(&vb->q, req, bd->reg.name, vtblk_setup_device);
 }
 
 static const struct blkdev_ops vtblk_ops = { vtblk_submit, vtblk_abort };
 
 /* --- attach --- */
 
-static void disk_name(char *out, unsigned n)
-{
-	/* vda ... vdz, vdaa ... vdzz, as Linux names them. */
-	char tail[8];
-	int k = 0;
-	do {
-		tail[k++] = (char)('a' + n % 26);
-		n = n / 26;
-	} while (n-- > 0 && k < 7);
-	out[0] = 'v';
-	out[1] = 'd';
-	for (int i = 0; i < k; i++)
-		out[2 + i] = tail[k - 1 - i];
-	out[2 + k] = '\0';
-}
-
 /* Negotiation, the queue and DRIVER_OK (section 3.1.1): at attach, and
  * again after the reset of an abort. */
-static int vtblk_setup_device(struct vtblk *vb)
+static int vtblk_setup_device(void *driver)
 {
+	struct vtblk *vb = driver;
 	struct virtio_device *vd = vb->vd;
 	vd->broken = false;
 	int err = virtio_negotiate(vd, vb->wanted);
@@ -124,8 +89,8 @@ static int vtblk_setup_device(struct vtblk *vb)
 	err = virtio_queue_setup(vd, 0, vb->qsize, vtblk_interrupt, vb);
 	if (err)
 		return err;
-	vb->vq = vd->vq[0];
-	if (vb->qsize && vb->vq->size != vb->qsize)
+	vb->q.vq = vd->vq[0];
+	if (vb->qsize && vb->q.vq->size != vb->qsize)
 		return -EIO; /* a device that changed under the driver */
 	return virtio_finish(vd);
 }
@@ -133,31 +98,33 @@ static int vtblk_setup_device(struct vtblk *vb)
 /* GET_ID, before the disk is registered: its one request, waited for. */
 static void read_serial(struct vtblk *vb)
 {
-	struct vtblk_chunk *c = vb->free_chunks;
+	/* The first slot: nothing else is on the ring yet. */
+	struct vbreq_slot *s = &vb->q.slot[0];
+	struct vtblk_dma *dma = s->dma;
 	strcpy(vb->serial, "(none)");
-	memset(c->dma, 0, sizeof(*c->dma));
-	c->dma->hdr.type = VIRTIO_BLK_T_GET_ID;
-	c->dma->status = STATUS_UNWRITTEN;
-	c->data_len = VIRTIO_BLK_ID_BYTES;
+	memset(dma, 0, sizeof(*dma));
+	dma->hdr.type = VIRTIO_BLK_T_GET_ID;
+	dma->status = STATUS_UNWRITTEN;
+	vb->chunk[0].data_len = VIRTIO_BLK_ID_BYTES;
 	struct vq_seg seg[3] = {
-		{ c->dma_phys + offsetof(struct vtblk_dma, hdr), sizeof(c->dma->hdr) },
-		{ c->dma_phys + offsetof(struct vtblk_dma, id), VIRTIO_BLK_ID_BYTES },
-		{ c->dma_phys + offsetof(struct vtblk_dma, status), 1 },
+		{ s->dma_phys + offsetof(struct vtblk_dma, hdr), sizeof(dma->hdr) },
+		{ s->dma_phys + offsetof(struct vtblk_dma, id), VIRTIO_BLK_ID_BYTES },
+		{ s->dma_phys + offsetof(struct vtblk_dma, status), 1 },
 	};
-	if (virtqueue_enqueue(vb->vq, c, seg, 1, 2) != 0)
+	if (virtqueue_enqueue(vb->q.vq, s, seg, 1, 2) != 0)
 		return;
-	virtqueue_kick(vb->vq);
+	virtqueue_kick(vb->q.vq);
 	void *cookie;
 	uint32_t len;
-	if (virtio_wait(vb->vd, vb->vq, &vb->used, &cookie, &len) != 0)
+	if (virtio_wait(vb->vd, vb->q.vq, &vb->used, &cookie, &len) != 0)
 		return; /* the caller sees the device broken or the chunk kept */
-	if (cookie != c || vtblk_chunk_result(vb, c, len) != 0)
+	if (cookie != s || vtblk_chunk_result(vb, s, len) != 0)
 		return;
 	/* Up to 20 bytes, NUL-terminated only when shorter (section
 	 * 5.2.6); printable ones kept. */
 	unsigned n = 0;
-	for (; n < VIRTIO_BLK_ID_BYTES && c->dma->id[n]; n++)
-		vb->serial[n] = c->dma->id[n] >= 0x20 && c->dma->id[n] < 0x7f ? (char)c->dma->id[n] : '?';
+	for (; n < VIRTIO_BLK_ID_BYTES && dma->id[n]; n++)
+		vb->serial[n] = dma->id[n] >= 0x20 && dma->id[n] < 0x7f ? (char)dma->id[n] : '?';
 	vb->serial[n] = '\0';
 	if (n == 0)
 		strcpy(vb->serial, "(empty)");
@@ -184,49 +151,46 @@ static int read_limits(struct vtblk *vb)
 	uint32_t spb = vb->bd.block_size / BLK_SECTOR_SIZE;
 	vb->bd.sectors = cap - cap % spb;
 
-	vb->max_pieces = MAX_PIECES;
-	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && vb->qsize - 2u < vb->max_pieces)
-		vb->max_pieces = vb->qsize - 2u;
-	if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX)) {
-		if (virtio_config_read(vd, VIRTIO_BLK_CFG_SEG_MAX, &v, sizeof(v)) != 0)
-			return -EIO;
-		if (v && v < vb->max_pieces)
-			vb->max_pieces = v;
-	}
-	vb->max_piece = MAX_CHUNK_BYTES;
+	struct vbreq_limits *lim = &vb->lim;
+	v = 0;
+	if (virtio_has(vd, VIRTIO_BLK_F_SEG_MAX) && virtio_config_read(vd, VIRTIO_BLK_CFG_SEG_MAX, &v, sizeof(v)) != 0)
+		return -EIO;
+	lim->max_pieces = vbreq_max_pieces(vd, vb->qsize, v);
+	lim->max_piece = MAX_CHUNK_BYTES;
 	if (virtio_has(vd, VIRTIO_BLK_F_SIZE_MAX)) {
 		if (virtio_config_read(vd, VIRTIO_BLK_CFG_SIZE_MAX, &v, sizeof(v)) != 0)
 			return -EIO;
-		if (v && v < vb->max_piece)
-			vb->max_piece = v;
+		if (v && v < lim->max_piece)
+			lim->max_piece = v;
 	}
-	if (vb->max_pieces == 0 || (uint64_t)vb->max_pieces * vb->max_piece < vb->bd.block_size) {
-		kwarn("%s: a request of %u segments of %u bytes cannot carry a block\n", vd->name, vb->max_pieces,
-		      vb->max_piece);
+	if (lim->max_pieces == 0 || (uint64_t)lim->max_pieces * lim->max_piece < vb->bd.block_size) {
+		kwarn("%s: a request of %u segments of %u bytes cannot carry a block\n", vd->name, lim->max_pieces,
+		      lim->max_piece);
 		return -EIO;
 	}
+	lim->max_bytes = MAX_CHUNK_BYTES;
+	lim->block_size = vb->bd.block_size;
+	lim->unit = BLK_SECTOR_SIZE; /* virtio-blk counts in 512-byte sectors */
 	/* Ranges: at most what the device takes (0: no limit of its own),
 	 * in whole blocks. */
-	vb->max_discard = vb->max_write_zeroes = UINT32_MAX;
+	lim->max_discard = lim->max_write_zeroes = UINT32_MAX;
 	if (virtio_has(vd, VIRTIO_BLK_F_DISCARD) &&
 	    virtio_config_read(vd, VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, &v, sizeof(v)) == 0 && v)
-		vb->max_discard = v;
+		lim->max_discard = v;
 	if (virtio_has(vd, VIRTIO_BLK_F_WRITE_ZEROES) &&
 	    virtio_config_read(vd, VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, &v, sizeof(v)) == 0 && v)
-		vb->max_write_zeroes = v;
-	vb->max_discard -= vb->max_discard % spb;
-	vb->max_write_zeroes -= vb->max_write_zeroes % spb;
-	if (vb->max_discard == 0 || vb->max_write_zeroes == 0)
+		lim->max_write_zeroes = v;
+	lim->max_discard -= lim->max_discard % spb;
+	lim->max_write_zeroes -= lim->max_write_zeroes % spb;
+	if (lim->max_discard == 0 || lim->max_write_zeroes == 0)
 		return -EIO;
 	return 0;
 }
 
 static void vtblk_free(struct vtblk *vb)
 {
-	if (vb->dma)
-		dma_free_pages(vb->dma, (size_t)vb->qsize * sizeof(struct vtblk_dma));
+	vbreq_free(&vb->q);
 	free(vb->chunk);
-	free(vb->parent);
 	free(vb);
 }
 
@@ -236,6 +200,7 @@ static int vtblk_attach(struct virtio_device *vd)
 	if (vb == NULL)
 		return -ENOMEM;
 	vb->vd = vd;
+	vb->q.vd = vd;
 	sem_init(&vb->used, 0);
 	vb->wanted = VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE |
 		     VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_WRITE_ZEROES |
@@ -243,7 +208,7 @@ static int vtblk_attach(struct virtio_device *vd)
 	int err = vtblk_setup_device(vb);
 	if (err)
 		goto fail;
-	vb->qsize = vb->vq->size;
+	vb->qsize = vb->q.vq->size;
 	err = -EIO;
 	if (vb->qsize < 4)
 		goto fail;
@@ -253,18 +218,18 @@ static int vtblk_attach(struct virtio_device *vd)
 
 	err = -ENOMEM;
 	vb->chunk = calloc(vb->qsize, sizeof(*vb->chunk));
-	vb->parent = calloc(vb->qsize, sizeof(*vb->parent));
-	vb->dma = dma_alloc_pages((size_t)vb->qsize * sizeof(struct vtblk_dma), &vb->dma_phys);
-	if (vb->chunk == NULL || vb->parent == NULL || vb->dma == NULL)
+	if (vb->chunk == NULL)
 		goto fail;
-	vtblk_queue_init(vb);
+	err = vbreq_init(&vb->q, &vtblk_queue_ops, vb, vd, vb->qsize, sizeof(struct vtblk_dma));
+	if (err)
+		goto fail;
 
 	/* Named before its first request, which a fault report may name. */
 	struct blkdev *bd = &vb->bd;
-	disk_name(bd->reg.name, disks_found);
+	blkdev_disk_name(bd->reg.name, "vd", disks_found);
 	read_serial(vb);
 	err = -EIO;
-	if (vd->broken || !virtqueue_empty(vb->vq))
+	if (vd->broken || !virtqueue_empty(vb->q.vq))
 		goto fail; /* it broke, or kept GET_ID past its bound */
 
 	bd->ops = &vtblk_ops;
@@ -286,10 +251,10 @@ static int vtblk_attach(struct virtio_device *vd)
 	vd->on_config_change = vtblk_config_change;
 	/* Completions go to requests from here: registering may hand the
 	 * disk to a filesystem that submits at once. */
-	vb->ready = true;
+	vb->q.ready = true;
 	err = blkdev_register(bd);
 	if (err) {
-		vb->ready = false;
+		vb->q.ready = false;
 		vd->driver = NULL;
 		vd->on_config_change = NULL;
 		goto fail;
@@ -300,7 +265,8 @@ static int vtblk_attach(struct virtio_device *vd)
 	      bd->reg.name, vd->name, (unsigned long)bd->sectors, bd->block_size, vb->serial,
 	      bd->read_only ? ", read-only" : "", (bd->features & BLKDEV_F_FLUSH) ? ", write-back cache" : "",
 	      (bd->features & BLKDEV_F_DISCARD) ? ", discard" : "",
-	      (bd->features & BLKDEV_F_WRITE_ZEROES) ? ", write-zeroes" : "", vb->qsize, vb->max_pieces, vb->max_piece);
+	      (bd->features & BLKDEV_F_WRITE_ZEROES) ? ", write-zeroes" : "", vb->qsize, vb->lim.max_pieces,
+	      vb->lim.max_piece);
 	return 0;
 
 fail:

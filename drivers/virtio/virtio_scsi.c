@@ -40,22 +40,6 @@
 #define MAX_NAMES (26 * 27)
 static uint8_t name_used[MAX_NAMES];
 
-static void sd_name(char *out, unsigned n)
-{
-	/* sda ... sdz, sdaa ... sdzz, as Linux names them. */
-	char tail[8];
-	int k = 0;
-	do {
-		tail[k++] = (char)('a' + n % 26);
-		n = n / 26;
-	} while (n-- > 0 && k < 7);
-	out[0] = 's';
-	out[1] = 'd';
-	for (int i = 0; i < k; i++)
-		out[2 + i] = tail[k - 1 - i];
-	out[2 + k] = '\0';
-}
-
 /* --- disks --- */
 
 static const struct blkdev_ops vtscsi_ops = { vtscsi_submit, vtscsi_abort };
@@ -88,11 +72,18 @@ static void add_disk(struct vtscsi *h, const struct scsi_lun_info *info)
 	if (info->lim.max_transfer && (uint64_t)info->lim.max_transfer * bs < most)
 		most = (uint64_t)info->lim.max_transfer * bs;
 	most -= most % bs;
-	disk->max_bytes = most ? (uint32_t)most : bs;
-	disk->max_unmap = info->lim.max_unmap_blocks;
+	disk->lim = (struct vbreq_limits){
+		.max_pieces = h->max_pieces,
+		.max_piece = UINT32_MAX,
+		.max_bytes = most ? (uint32_t)most : bs,
+		.block_size = bs,
+		.unit = bs, /* positions are logical blocks */
+		.max_discard = info->lim.max_unmap_blocks,
+		.max_write_zeroes = 0, /* not offered: the disk has no BLKDEV_F_WRITE_ZEROES */
+	};
 
 	struct blkdev *bd = &disk->bd;
-	sd_name(bd->reg.name, idx);
+	blkdev_disk_name(bd->reg.name, "sd", idx);
 	bd->ops = &vtscsi_ops;
 	bd->driver = disk;
 	bd->sectors = info->cap.blocks * (bs / BLK_SECTOR_SIZE);
@@ -130,7 +121,7 @@ static void remove_disk(struct vtscsi *h, struct vtscsi_disk *disk)
 	sched_unlock(irq);
 	/* What was not yet posted fails now; what the device holds it
 	 * finishes (a device that unplugs a LUN cancels its commands). */
-	vtscsi_fail_disk(h, disk, -ENODEV);
+	vbreq_fail_pending(&h->q, disk, -ENODEV);
 	blkdev_unregister(&disk->bd);
 	name_used[disk->name_index] = 0;
 	kinfo("%s: scsi %u:%u removed from %s\n", disk->bd.reg.name, disk->info.target, disk->info.lun, h->vd->name);
@@ -212,10 +203,21 @@ static void post_event(struct vtscsi *h, unsigned i)
 	virtqueue_enqueue(h->eventq, e, &seg, 0, 1);
 }
 
+/* Every event buffer posted: at attach, and after a reset. */
+static void post_events(struct vtscsi *h)
+{
+	bool irq = sched_lock();
+	unsigned n = h->eventq->size < VTSCSI_EVENT_BUFS ? h->eventq->size : VTSCSI_EVENT_BUFS;
+	for (unsigned i = 0; i < n; i++)
+		post_event(h, i);
+	virtqueue_kick(h->eventq);
+	sched_unlock(irq);
+}
+
 static void vtscsi_event_interrupt(struct virtqueue *vq)
 {
 	struct vtscsi *h = vq->owner;
-	if (!h->ready || h->resetting)
+	if (!h->q.ready || h->q.resetting)
 		return;
 	bool irq = sched_lock();
 	bool any = false;
@@ -323,7 +325,7 @@ static void reread_capacities(struct vtscsi *h)
  * capacities that changed. */
 static void run_events(struct vtscsi *h)
 {
-	if (h->resetting || h->eventq == NULL)
+	if (h->q.resetting || h->eventq == NULL)
 		return;
 	vtscsi_event_interrupt(h->eventq);
 	for (;;) {
@@ -377,8 +379,9 @@ static void request_queue_fault(struct virtqueue *vq, enum vq_fault f, uint32_t 
 
 /* Negotiation, the three queues, the sizes Keel uses, DRIVER_OK, the
  * event buffers (section 3.1.1): at attach and after a reset. */
-static int setup_device(struct vtscsi *h)
+static int setup_device(void *driver)
 {
+	struct vtscsi *h = driver;
 	struct virtio_device *vd = h->vd;
 	vd->broken = false;
 	int err = virtio_negotiate(vd, h->wanted);
@@ -390,10 +393,10 @@ static int setup_device(struct vtscsi *h)
 		return err;
 	h->ctrlq = vd->vq[VIRTIO_SCSI_VQ_CONTROL];
 	h->eventq = vd->vq[VIRTIO_SCSI_VQ_EVENT];
-	h->reqq = vd->vq[VIRTIO_SCSI_VQ_REQUEST];
-	h->core_on_fault = h->reqq->on_fault;
-	h->reqq->on_fault = request_queue_fault;
-	if (h->qsize && h->reqq->size != h->qsize)
+	h->q.vq = vd->vq[VIRTIO_SCSI_VQ_REQUEST];
+	h->core_on_fault = h->q.vq->on_fault;
+	h->q.vq->on_fault = request_queue_fault;
+	if (h->qsize && h->q.vq->size != h->qsize)
 		return -EIO; /* a device that changed under the driver */
 	if (h->eventq->size < 1)
 		return -EIO;
@@ -417,38 +420,20 @@ static int setup_device(struct vtscsi *h)
 	err = virtio_finish(vd);
 	if (err)
 		return err;
-	if (h->events) {
-		bool irq = sched_lock();
-		unsigned n = h->eventq->size < VTSCSI_EVENT_BUFS ? h->eventq->size : VTSCSI_EVENT_BUFS;
-		for (unsigned i = 0; i < n; i++)
-			post_event(h, i);
-		virtqueue_kick(h->eventq);
-		sched_unlock(irq);
-	}
+	if (h->events)
+		post_events(h);
 	return 0;
 }
 
 int vtscsi_reset(struct vtscsi *h)
 {
-	h->resetting = true;
 	h->resets++;
-	bool reset = virtio_detach(h->vd);
-	h->ctrlq = h->eventq = h->reqq = NULL;
-	if (!reset)
-		kwarn("%s: the device did not reset: it may still write the buffers of the commands failed\n",
-		      h->vd->name);
-	vtscsi_fail_all(h, -EIO);
-	int err = reset ? setup_device(h) : -EIO;
-	if (err) {
-		kwarn("%s: the device could not be set up again (%d); its disks fail with -EIO\n", h->vd->name, err);
-		if (reset)
-			virtio_detach(h->vd);
-		h->ctrlq = h->eventq = h->reqq = NULL;
-		h->vd->broken = true;
-		return err; /* resetting stays: nothing is posted */
-	}
-	h->resetting = false;
-	return 0;
+	/* The control and event queues go with the request queue. */
+	h->ctrlq = h->eventq = NULL;
+	int err = vbreq_reset(&h->q, NULL, h->vd->name, setup_device);
+	if (err)
+		h->ctrlq = h->eventq = NULL;
+	return err;
 }
 
 /* The configuration's limits; -EIO when they make no sense. */
@@ -464,13 +449,7 @@ static int read_config(struct vtscsi *h)
 	    virtio_config_read(vd, VIRTIO_SCSI_CFG_MAX_LUN, &max_lun, 4) != 0 ||
 	    virtio_config_read(vd, VIRTIO_SCSI_CFG_SEG_MAX, &seg_max, 4) != 0)
 		return -EIO;
-	/* Pieces of data per command: an indirect table's room, or the
-	 * ring's less header and response, and no more than seg_max. */
-	h->max_pieces = VTSCSI_MAX_PIECES;
-	if (!virtio_has(vd, VIRTIO_RING_F_INDIRECT_DESC) && h->qsize - 2u < h->max_pieces)
-		h->max_pieces = h->qsize - 2u;
-	if (seg_max && seg_max < h->max_pieces)
-		h->max_pieces = seg_max;
+	h->max_pieces = vbreq_max_pieces(vd, h->qsize, seg_max);
 	if (num_queues == 0) {
 		kwarn("%s: no request queue\n", vd->name);
 		return -EIO;
@@ -489,8 +468,7 @@ static int read_config(struct vtscsi *h)
 
 static void vtscsi_free(struct vtscsi *h)
 {
-	if (h->dma)
-		dma_free_pages(h->dma, (size_t)h->qsize * sizeof(struct vtscsi_dma));
+	vbreq_free(&h->q);
 	if (h->ctrl)
 		dma_free_pages(h->ctrl, 4096);
 	if (h->events)
@@ -498,7 +476,6 @@ static void vtscsi_free(struct vtscsi *h)
 	if (h->scan_buf)
 		dma_free_pages(h->scan_buf, VTSCSI_SCAN_BUF);
 	free(h->cmd);
-	free(h->reqs);
 	free(h);
 }
 
@@ -508,6 +485,7 @@ static int vtscsi_attach(struct virtio_device *vd)
 	if (h == NULL)
 		return -ENOMEM;
 	h->vd = vd;
+	h->q.vd = vd;
 	mutex_init(&h->ctrl_lock);
 	mutex_init(&h->scan_lock);
 	sem_init(&h->ctrl_used, 0);
@@ -517,7 +495,7 @@ static int vtscsi_attach(struct virtio_device *vd)
 	int err = setup_device(h);
 	if (err)
 		goto fail;
-	h->qsize = h->reqq->size;
+	h->qsize = h->q.vq->size;
 	err = -EIO;
 	if (h->qsize < 4)
 		goto fail;
@@ -525,27 +503,20 @@ static int vtscsi_attach(struct virtio_device *vd)
 	if (err)
 		goto fail;
 
+	err = vbreq_init(&h->q, &vtscsi_queue_ops, h, vd, h->qsize, sizeof(struct vtscsi_dma));
+	if (err)
+		goto fail;
 	err = -ENOMEM;
 	h->cmd = calloc(h->qsize, sizeof(*h->cmd));
-	h->reqs = calloc(h->qsize, sizeof(*h->reqs));
-	h->dma = dma_alloc_pages((size_t)h->qsize * sizeof(struct vtscsi_dma), &h->dma_phys);
 	h->ctrl = dma_alloc_pages(4096, &h->ctrl_phys);
 	h->events = dma_alloc_pages(4096, &h->events_phys);
 	h->scan_buf = dma_alloc_pages(VTSCSI_SCAN_BUF, &h->scan_phys);
-	if (!h->cmd || !h->reqs || !h->dma || !h->ctrl || !h->events || !h->scan_buf)
+	if (!h->cmd || !h->ctrl || !h->events || !h->scan_buf)
 		goto fail;
-	vtscsi_queue_init(h);
 	vd->driver = h;
-	h->ready = true;
+	h->q.ready = true;
 	bool hotplug = virtio_has(vd, VIRTIO_SCSI_F_HOTPLUG);
-	{
-		bool irq = sched_lock();
-		unsigned n = h->eventq->size < VTSCSI_EVENT_BUFS ? h->eventq->size : VTSCSI_EVENT_BUFS;
-		for (unsigned i = 0; i < n; i++)
-			post_event(h, i);
-		virtqueue_kick(h->eventq);
-		sched_unlock(irq);
-	}
+	post_events(h);
 	kinfo("%s: SCSI host adapter, targets 0 to %u, LUNs 0 to %u, %u requests, %u bytes per command%s\n", vd->name,
 	      h->max_target, h->max_lun, h->qsize, h->max_cmd_bytes, hotplug ? ", hot-plug" : "");
 

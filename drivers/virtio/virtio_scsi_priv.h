@@ -14,6 +14,7 @@
 #include "drivers/virtio/scsi_cdb.h"
 #include "drivers/virtio/scsi_scan.h"
 #include "drivers/virtio/virtio.h"
+#include "drivers/virtio/virtio_blkreq.h"
 #include "drivers/virtio/virtio_scsi.h"
 #include "kernel/blkdev.h"
 #include "kernel/sync.h"
@@ -48,37 +49,25 @@ struct vtscsi_ctrl_dma {
 #define VTSCSI_MAX_LUNS 64
 /* The scan's data buffer: REPORT LUNS' allocation. */
 #define VTSCSI_SCAN_BUF 4096
-/* The most pieces of memory one command's data is made of: an indirect
- * table's room, less the header and the response. */
-#define VTSCSI_MAX_PIECES (VQ_INDIRECT_MAX - 2)
 /* The most data one command carries, whatever the device allows. */
 #define VTSCSI_MAX_CMD_BYTES (4u << 20)
 
 struct vtscsi;
-struct vtscsi_req;
 
 /* A command scan or hot-plug sends and waits for. */
 struct vtscsi_sync {
-	struct sem done;
-	bool finished;
-	bool failed; /* the device was reset or broke: no answer */
-	uint32_t len;
+	struct vbreq_wait wait;		  /* first: the engine's pointer is the whole's */
 	struct virtio_scsi_cmd_resp resp; /* copied out at completion */
 };
 
-/* One slot of the request queue. */
+/* The driver's own of each slot of the request queue, at vbreq_index. */
 struct vtscsi_cmd {
-	struct vtscsi_dma *dma;
-	uint64_t dma_phys;
-	struct vtscsi_req *parent; /* a block request's, or NULL */
-	struct vtscsi_sync *sync;  /* a waited command's, or NULL */
-	uint64_t id;		   /* the tag task management names */
-	bool in_flight, data_in;
+	uint64_t id; /* the tag task management names */
+	bool data_in;
 	uint32_t data_len;
 	unsigned retries;
-	struct vq_seg seg[VTSCSI_MAX_PIECES + 2]; /* as posted, for a retry */
+	struct vq_seg seg[VBREQ_MAX_PIECES + 2]; /* as posted, for a retry */
 	unsigned nreadable, nwritable;
-	struct vtscsi_cmd *next_free;
 };
 
 /* A SCSI disk: a logical unit of type 0 behind the adapter. Never freed
@@ -89,26 +78,13 @@ struct vtscsi_disk {
 	struct vtscsi *hba;
 	struct scsi_lun_info info;
 	unsigned name_index;
-	uint32_t max_bytes; /* data per READ or WRITE */
-	uint32_t max_unmap; /* blocks per UNMAP */
+	/* READ and WRITE carry whole blocks, at most max_bytes; UNMAP at
+	 * most max_discard blocks; positions are logical blocks. */
+	struct vbreq_limits lim;
 	bool removed;
 	bool capacity_changed; /* the disk said so: read again by the thread */
 	unsigned errors_logged;
 	struct vtscsi_disk *next;
-};
-
-/* A struct blkreq taken, on its way through the device in commands. */
-struct vtscsi_req {
-	struct vtscsi_disk *disk;
-	struct blkreq *req;
-	bool active, queued;
-	uint64_t lba;
-	unsigned seg;	  /* where the next command's data starts: segment, */
-	uint32_t seg_off; /* and offset in it */
-	uint64_t left;	  /* bytes (read, write), blocks (discard), commands (flush) */
-	unsigned in_flight;
-	int status;
-	struct vtscsi_req *next; /* in the pending, done or free list */
 };
 
 enum vtscsi_fault {
@@ -121,7 +97,7 @@ enum vtscsi_fault {
 
 struct vtscsi {
 	struct virtio_device *vd;
-	struct virtqueue *ctrlq, *eventq, *reqq;
+	struct virtqueue *ctrlq, *eventq;
 	vq_fault_fn core_on_fault;
 	uint64_t wanted;
 	uint16_t qsize;
@@ -129,14 +105,11 @@ struct vtscsi {
 	uint32_t max_cmd_bytes; /* the configuration's max_sectors, bounded */
 	unsigned max_pieces;	/* data pieces per command */
 
+	/* The commands of the request queue (q.vq): q.ready says their
+	 * completions are taken, q.resetting that the device is set up
+	 * again and nothing is posted. */
+	struct vbreq q;
 	struct vtscsi_cmd *cmd; /* qsize of them */
-	struct vtscsi_dma *dma;
-	uint64_t dma_phys;
-	struct vtscsi_cmd *free_cmds;
-	struct vtscsi_req *reqs; /* qsize of them */
-	struct vtscsi_req *free_reqs;
-	struct vtscsi_req *pending, *pending_tail;
-	struct vtscsi_req *done;
 	uint64_t next_id;
 
 	struct mutex ctrl_lock;
@@ -157,28 +130,21 @@ struct vtscsi {
 	uint64_t scan_phys;
 	struct vtscsi_disk *disks;
 
-	bool ready;	/* completions go to their commands */
-	bool resetting; /* the device is being set up again: nothing posted */
 	unsigned faults_reported;
 	unsigned long faults[VTSCSI_NFAULTS], resets, aborts, lun_resets, retries, len_quirks;
 };
 
 /* --- commands on the queues (virtio_scsi_queue.c) --- */
 
-/* The request header and response of c for target:lun, its data the n
- * pieces at data (in or out), cdb copied, a new tag. */
-void vtscsi_build(struct vtscsi *h, struct vtscsi_cmd *c, unsigned target, unsigned lun, const uint8_t *cdb,
+extern const struct vbreq_ops vtscsi_queue_ops;
+/* The request header and response of the command in slot s for
+ * target:lun, its data the n pieces at data (in or out), cdb copied, a
+ * new tag. */
+void vtscsi_build(struct vtscsi *h, struct vbreq_slot *s, unsigned target, unsigned lun, const uint8_t *cdb,
 		  unsigned cdb_len, const struct vq_seg *data, unsigned n, uint32_t len, bool data_in);
-/* Puts c on the request queue: 0, -ENOSPC or -EIO (sched_lock held). */
-int vtscsi_post(struct vtscsi *h, struct vtscsi_cmd *c);
-/* Ends p with status once nothing of it is with the device (sched_lock). */
-void vtscsi_stop_req(struct vtscsi *h, struct vtscsi_req *p, int status);
-/* Takes p off the pending list (sched_lock). */
-void vtscsi_unlink_pending(struct vtscsi *h, struct vtscsi_req *p);
-/* Looks at the request queue from a thread (none while it is reset). */
-void vtscsi_poll(struct vtscsi *h);
-
-void vtscsi_queue_init(struct vtscsi *h);
+/* Puts the command built in s on the request queue: 0, -ENOSPC or -EIO
+ * (sched_lock held). */
+int vtscsi_post(struct vtscsi *h, struct vbreq_slot *s);
 /* A device fault: counted always, logged once per kind. */
 void vtscsi_fault(struct vtscsi *h, enum vtscsi_fault f, const char *what);
 /* blkdev_ops.submit. */
@@ -186,15 +152,6 @@ int vtscsi_submit(struct blkdev *bd, struct blkreq *req);
 /* The queues' interrupt handlers. */
 void vtscsi_request_interrupt(struct virtqueue *vq);
 void vtscsi_control_interrupt(struct virtqueue *vq);
-/* Fails every pending request of disk with status; those in flight are
- * the device's to finish. */
-void vtscsi_fail_disk(struct vtscsi *h, struct vtscsi_disk *disk, int status);
-/* Calls done for every finished request. */
-void vtscsi_run_done(struct vtscsi *h);
-/* Every command failed with status (after a reset), the lists as new. */
-void vtscsi_fail_all(struct vtscsi *h, int status);
-/* Requests taken and not yet done. */
-unsigned vtscsi_taken(const struct vtscsi *h);
 
 /* --- waits (virtio_scsi_tmf.c) --- */
 

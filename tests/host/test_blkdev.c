@@ -437,9 +437,33 @@ static void test_abort_that_does_not_complete_panics(void **state)
 	f->inflight = NULL;
 }
 
+/* Disk names as Linux gives them, whatever the prefix. */
+static void test_disk_names(void **state)
+{
+	static const struct {
+		const char *prefix;
+		unsigned n;
+		const char *name;
+	} names[] = {
+		{ "vd", 0, "vda" },
+		{ "vd", 25, "vdz" },
+		{ "vd", 26, "vdaa" },
+		{ "vd", 27, "vdab" },
+		{ "sd", 26 * 27 - 1, "sdzz" },
+		{ "sd", 26 * 27, "sdaaa" },
+		{ "vd", 26 + 26 * 26, "vdaaa" },
+	};
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char out[DEVREG_NAME_MAX];
+		blkdev_disk_name(out, names[i].prefix, names[i].n);
+		assert_string_equal(out, names[i].name);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_disk_names),
 		cmocka_unit_test_setup_teardown(test_register_checks_the_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_iterate_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requests_are_checked, setup, teardown),

@@ -21,32 +21,10 @@
 #include "drivers/virtio/virtio_scsi.c"
 #include "drivers/virtio/virtio_scsi_queue.c"
 #include "drivers/virtio/virtio_scsi_tmf.c"
-#include "tests/host/virtio_fake.h"
+#include "tests/host/blk_sim.h"
 
-/* --- what the driver and blkdev need of the kernel beyond the fake's -------------------- */
+/* --- what the driver needs of the kernel beyond blk_sim's --------------------------------- */
 
-void sem_init(struct sem *s, unsigned long count) { s->count = count; }
-void sem_post(struct sem *s) { s->count++; }
-int sem_trywait(struct sem *s)
-{
-	if (s->count == 0)
-		return -EAGAIN;
-	s->count--;
-	return 0;
-}
-void sem_wait(struct sem *s) { fail_msg("an unbounded wait"); }
-void mutex_init(struct mutex *m) {}
-int mutex_lock(struct mutex *m) { return 0; }
-int mutex_unlock(struct mutex *m) { return 0; }
-static int lock_depth;
-bool sched_lock(void)
-{
-	lock_depth++;
-	return true;
-}
-void sched_unlock(bool state) { lock_depth--; }
-uint64_t dma_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
-void panic_at(const char *file, int line, const char *fmt, ...) { fail_msg("panic at %s:%d: %s", file, line, fmt); }
 static unsigned threads;
 int thread_create(struct thread **out, const char *name, int (*fn)(void *arg), void *arg, size_t stack_size)
 {
@@ -208,17 +186,8 @@ static long play(struct vdev_chain *c)
 			return used;
 		default: break;
 		}
-		uint8_t *at = u->data + s->lba * u->block_size;
-		for (unsigned i = 1; i < c->nsegs; i++) {
-			if (i == resp_at)
-				continue;
-			struct vdev_seg *g = &c->seg[i];
-			if (g->write)
-				memcpy((void *)(uintptr_t)g->addr, at, g->len);
-			else
-				memcpy(at, (void *)(uintptr_t)g->addr, g->len);
-			at += g->len;
-		}
+		uint64_t at = s->lba * u->block_size;
+		blk_sim_move(c, 1, c->nsegs, resp_at, u->data + at, DISK_BYTES - at, NULL);
 		return used;
 	}
 	switch (op) {
@@ -358,29 +327,7 @@ static void device_runs(void)
 		play_control();
 	if (fk.sim_live[VIRTIO_SCSI_VQ_EVENT])
 		assert_int_not_equal(vdev_sim_fetch(&fk.sim[VIRTIO_SCSI_VQ_EVENT]), -1);
-	struct vdev_sim *d = &fk.sim[VIRTIO_SCSI_VQ_REQUEST];
-	int taken;
-	do {
-		if (!fk.sim_live[VIRTIO_SCSI_VQ_REQUEST])
-			break;
-		counting = false;
-		taken = vdev_sim_fetch(d);
-		assert_int_not_equal(taken, -1);
-		for (unsigned i = 0; i < d->nchains;) {
-			long len = play(&d->chain[i]);
-			if (len < 0) {
-				i++;
-				continue;
-			}
-			vdev_sim_put_used(d, d->chain[i].head, (uint32_t)len);
-			vdev_sim_drop(d, i);
-		}
-		counting = was;
-		if (vdev_sim_publish(d))
-			vtscsi_request_interrupt(vd.vq[VIRTIO_SCSI_VQ_REQUEST]);
-		assert_null(d->error);
-		assert_int_equal(lock_depth, 0);
-	} while (taken > 0 && behaviour != SILENT && behaviour != SILENT_ALL);
+	blk_sim_run(VIRTIO_SCSI_VQ_REQUEST, play, behaviour == SILENT || behaviour == SILENT_ALL);
 	counting = was;
 }
 
@@ -473,12 +420,6 @@ static void scsi_release(void)
 	assert_int_equal(dma_live, 0);
 }
 
-static void pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(i * 7 + seed + (i >> 9));
-}
-
 /* --- tests -------------------------------------------------------------------------------- */
 
 static void attach_scans(void **state)
@@ -548,7 +489,7 @@ static void read_write(bool legacy, uint64_t features)
 	attached();
 	struct blkdev *bd = blkdev_find("sda");
 	static uint8_t out[1 << 20], in[1 << 20];
-	pattern(out, sizeof(out), 3);
+	blk_sim_pattern(out, sizeof(out), 3);
 	nseen = 0;
 	assert_int_equal(blkdev_write(bd, 4096, out, sizeof(out), SEC), 0);
 	assert_int_equal(seen[0].op, SCSI_WRITE_16);
@@ -590,7 +531,7 @@ static void split_by_limits(void **state)
 	attached();
 	struct blkdev *bd = blkdev_find("sda");
 	static uint8_t buf[1 << 20];
-	pattern(buf, sizeof(buf), 11);
+	blk_sim_pattern(buf, sizeof(buf), 11);
 	nseen = 0;
 	assert_int_equal(blkdev_write(bd, 512 * 100, buf, sizeof(buf), SEC), 0);
 	assert_int_equal(nseen, 128);
@@ -700,7 +641,7 @@ static void timeouts(void **state)
 		assert_int_equal(tmfs[VIRTIO_SCSI_T_TMF_ABORT_TASK], 1);
 		assert_int_equal(tmfs[VIRTIO_SCSI_T_TMF_LOGICAL_UNIT_RESET], level >= 1);
 		assert_int_equal(hba()->resets, level == 2);
-		assert_int_equal(vtscsi_taken(hba()), 0);
+		assert_int_equal(vbreq_taken(&hba()->q), 0);
 		/* The disk works again. */
 		behaviour = HONEST;
 		assert_int_equal(blkdev_read(bd, 0, buf, sizeof(buf), SEC), 0);
