@@ -358,11 +358,15 @@ LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
 # app.mk chooses the parts (drivers, system-call families): a change to it
 # relinks even when it only removed some.
 # Each partial link leaves its map (which object each section came
-# from) for tools/image-size.sh.
+# from) for tools/image-size.sh. --unique keeps every input section
+# apart: without it the partial link joins the sections of one name
+# from all objects (the file-scope strings of each file in one
+# .rodata.str1.1, static functions of one name), and the final link's
+# --gc-sections must keep or drop them together.
 $(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
 	@mkdir -p $(dir $(BUILD)/$(APP)/kernel.o)
 	$(say) LD $(BUILD)/$(APP)/kernel.o
-	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
+	$(Q)$(LD) -r --unique -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
 	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $(BUILD)/$(APP)/kernel.o.all $(BUILD)/$(APP)/kernel.o
 	@rm -f $(BUILD)/$(APP)/kernel.o.all
 
@@ -372,7 +376,7 @@ $(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/ke
 $(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
 	@mkdir -p $(dir $(BUILD)/$(APP)/app.o)
 	$(say) LD $(BUILD)/$(APP)/app.o
-	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+	$(Q)$(LD) -r --unique -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
 	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
 	@rm -f $(BUILD)/$(APP)/app.o.all
