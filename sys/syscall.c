@@ -9,11 +9,13 @@
 #include "sys/syscall.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/syscall.h"
 #include "kernel/console.h"
 #include "kernel/init.h"
+#include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "sys/linux.h"
 #include "sys/signal.h"
@@ -30,18 +32,35 @@ uint64_t syscall_fast_map[TABLE_SIZE / 64];
 static uint64_t logged[TABLE_SIZE / 64];
 unsigned long syscall_unknown_count;
 
+/* A handler's name for the boot's check: the symbol table's, else its
+ * address (an image without the table: tools/symbolize names it). */
+static const char *handler_name(const struct syscall_entry *e)
+{
+	static char buf[24];
+	uint64_t off;
+	const char *name = ksyms_lookup((uintptr_t)e->fn, &off);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "0x%lx", (unsigned long)(uintptr_t)e->fn);
+	return buf;
+}
+
 static void build_table(void)
 {
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
 		if (e->nr < 0 || e->nr >= TABLE_SIZE)
-			panic("syscall: %s registered for number %ld, outside the table", e->name, e->nr);
+			panic("syscall: %s registered for number %d, outside the table", handler_name(e), e->nr);
 		if (syscall_table[e->nr])
-			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
+			panic("syscall: %s registered twice for number %d", handler_name(e), e->nr);
 		syscall_table[e->nr] = e->fn;
 		if (e->fast)
 			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);
 	}
 }
+
+/* The names' table (sys/names.c) may stay out of an image
+ * (KEEL_SYSCALLS_OUT): the log line then gives the number alone. */
+extern __typeof__(syscall_name) syscall_name __attribute__((weak));
 
 static long unknown(long nr)
 {
@@ -52,7 +71,7 @@ static long unknown(long nr)
 		logged[nr / 64] |= bit;
 	}
 	syscall_unknown_count++;
-	const char *name = syscall_name(nr);
+	const char *name = syscall_name ? syscall_name(nr) : NULL;
 	kwarn("syscall: %s (%ld) is not implemented: -ENOSYS\n", name ? name : "unknown", nr);
 	return -ENOSYS;
 }

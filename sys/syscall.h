@@ -14,11 +14,12 @@
 /* Every handler has this shape and returns a result or -errno, as Linux. */
 typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5);
 
+/* 16 bytes, one per call in every image: the handler's name, for the
+ * boot's check of the table, comes from the symbol table. */
 struct syscall_entry {
-	long nr;
 	syscall_fn fn;
-	const char *name;
-	int fast; /* SYSCALL_FAST: never blocks, takes a bounded few microseconds */
+	int32_t nr;
+	int32_t fast; /* SYSCALL_FAST: never blocks, takes a bounded few microseconds */
 };
 
 /* Registers handler for system call NR (a SYS_* number of
@@ -27,7 +28,7 @@ struct syscall_entry {
  * registered twice stops the boot. */
 #define SYSCALL(NR, handler)                                                                                           \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, 0 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (handler), (NR), 0 }
 
 /* A call that never blocks and is over in a bounded few microseconds
  * (getpid, clock_gettime, ...): it runs as it arrived, with interrupts
@@ -36,7 +37,7 @@ struct syscall_entry {
  * vDSO). Everything else is a SYSCALL. */
 #define SYSCALL_FAST(NR, handler)                                                                                      \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, 1 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (handler), (NR), 1 }
 
 /*
  * What the entry (arch/x86_64/syscall.S) saves on the calling thread's
