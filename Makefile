@@ -202,6 +202,10 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
 # whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
 KEEL_NET := no
+# The symbol table for backtraces (kernel/ksyms.c) is in every image
+# unless app.mk sets KEEL_KSYMS := no: reports then print addresses,
+# which tools/symbolize names from the unstripped build/APP.elf.
+KEEL_KSYMS := yes
 # What `make run` needs beside the image: app.mk may name files to build
 # first (RUN_DEPS, e.g. a disk), run-qemu.sh options (RUN_ARGS) and a line
 # to print before the boot (RUN_NOTE).
@@ -210,6 +214,7 @@ RUN_ARGS :=
 RUN_NOTE :=
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
+$(if $(filter-out yes no,$(KEEL_KSYMS)),$(error $(APP_DIR)/app.mk: KEEL_KSYMS must be yes or no))
 APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
@@ -218,6 +223,10 @@ $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unk
 # then answer -ENOSYS (logged once by name, as any call Keel lacks).
 $(foreach f,$(KEEL_SYSCALLS_OUT),$(if $(filter $(f),$(SYS_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in SYS_SRCS)))
 SYS_SRCS := $(filter-out $(KEEL_SYSCALLS_OUT),$(SYS_SRCS))
+# Likewise the optional parts of the kernel (KERNEL_OPTIONAL_SRCS,
+# kernel/sources.mk): app.mk may list them in KEEL_KERNEL_OUT.
+$(foreach f,$(KEEL_KERNEL_OUT),$(if $(filter $(f),$(KERNEL_OPTIONAL_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in KERNEL_OPTIONAL_SRCS ($(KERNEL_OPTIONAL_SRCS)))))
+KERNEL_SRCS := $(filter-out $(KEEL_KERNEL_OUT),$(KERNEL_SRCS))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 SYS_SRCS += $(if $(filter $(CLASS_disk),$(DRIVER_SRCS)),$(SYS_DISK_SRCS))
 
@@ -391,9 +400,11 @@ $(BUILD)/$(APP)/pass1.elf: $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
 
-$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
+# Without its table (KEEL_KSYMS := no) the image keeps the hlt sites.
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk $(wildcard $(APP_DIR)/app.mk)
 	$(say) KSYMS $@
-	$(Q){ $(NM) -n --defined-only $< | tools/gen-ksyms.sh -; tools/gen-hlt-sites.sh $<; } > $@
+	$(Q){ $(if $(filter yes,$(KEEL_KSYMS)),$(NM) -n --defined-only $< | tools/gen-ksyms.sh -,tools/gen-ksyms.sh /dev/null); \
+		tools/gen-hlt-sites.sh $<; } > $@
 
 $(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@

@@ -25,9 +25,11 @@ static uint32_t addr_of(size_t i)
  * lookup: one buffer does. */
 static char name_buf[128];
 
+bool ksyms_in_text(uint64_t addr) { return addr >= (uintptr_t)__text_start && addr < (uintptr_t)__text_end; }
+
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 {
-	if (addr < (uintptr_t)__text_start || addr >= (uintptr_t)__text_end || ksyms_count == 0)
+	if (!ksyms_in_text(addr) || ksyms_count == 0)
 		return NULL;
 	/* The last entry at or below addr. */
 	size_t lo = 0, hi = ksyms_count;
