@@ -30,30 +30,46 @@
 	.code64
 
 	/* Local labels: 256 names would only bloat the symbol table.
-	 * Eight bytes a stub: a push of the vector as a sign-extended
-	 * byte (two bytes) and a jump (five). A vector without an error
-	 * code goes through trap_stub_noerr, which puts the zero in place
-	 * of the error code and the vector below it, as one stub of
-	 * sixteen bytes would have pushed them. */
-	.macro stub v
-	.balign 8
-.Ltrap_stub_\v:
+	 * Four bytes a stub: a push of the vector as a sign-extended byte
+	 * and a short jump (two bytes each) to one of the two jumps that
+	 * end its group of STUBS_PER_GROUP (arch/x86_64/idt.c computes the
+	 * stubs' addresses from the same numbers): to trap_common for a
+	 * vector whose error code the CPU pushed, else to trap_stub_noerr,
+	 * which puts the zero in place of the error code and the vector
+	 * below it, as one stub of sixteen bytes would have pushed them.
+	 * .org pins every group to GROUP_BYTES: the assembler stops if
+	 * one ever grows. */
+#define STUBS_PER_GROUP 16
+#define GROUP_BYTES (STUBS_PER_GROUP * 4 + 2 * 5)
+	.macro stub v, g
 	pushq $((\v ^ 0x80) - 0x80)
 	.if HAS_ERROR(\v)
-	jmp trap_common
+	jmp .Ltrap_error_\g
 	.else
-	jmp trap_stub_noerr
+	jmp .Ltrap_noerr_\g
 	.endif
-	.balign 8
+	.endm
+
+	.macro group g
+	.set v, \g * STUBS_PER_GROUP
+	.rept STUBS_PER_GROUP
+	stub %v, \g
+	.set v, v + 1
+	.endr
+.Ltrap_error_\g:
+	jmp trap_common
+.Ltrap_noerr_\g:
+	jmp trap_stub_noerr
+	.org trap_stubs_start + (\g + 1) * GROUP_BYTES, 0xcc
 	.endm
 
 	.globl trap_stubs_start
 trap_stubs_start:
 	.altmacro
-	.set v, 0
-	.rept 256
-	stub %v
-	.set v, v + 1
+	.set g, 0
+	.rept 256 / STUBS_PER_GROUP
+	group %g
+	.set g, g + 1
 	.endr
 
 trap_stub_noerr:
