@@ -13,7 +13,6 @@
 
 extern const uint32_t ksyms_count, ksyms_base;
 extern const uint8_t ksyms_tokens[], ksyms_addrs[], ksyms_names[];
-extern const char __text_start[], __text_end[];
 
 static uint32_t addr_of(size_t i)
 {
@@ -24,8 +23,6 @@ static uint32_t addr_of(size_t i)
 /* The names are read by the report that asked for them before any other
  * lookup: one buffer does. */
 static char name_buf[128];
-
-bool ksyms_in_text(uint64_t addr) { return addr >= (uintptr_t)__text_start && addr < (uintptr_t)__text_end; }
 
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 {

@@ -9,7 +9,6 @@
 #include "sys/syscall.h"
 
 #include <errno.h>
-#include <stdio.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/syscall.h"
@@ -32,26 +31,24 @@ uint64_t syscall_fast_map[TABLE_SIZE / 64];
 static uint64_t logged[TABLE_SIZE / 64];
 unsigned long syscall_unknown_count;
 
-/* A handler's name for the boot's check: the symbol table's, else its
- * address (an image without the table: tools/symbolize names it). */
-static const char *handler_name(const struct syscall_entry *e)
+/* A registration the table cannot take stops the boot, naming the
+ * handler when the image has its symbol table, else by address
+ * (tools/symbolize names it). */
+__attribute__((noreturn)) static void refuse(const struct syscall_entry *e, const char *how, const char *why)
 {
-	static char buf[24];
 	uint64_t off;
 	const char *name = ksyms_lookup((uintptr_t)e->fn, &off);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "0x%lx", (unsigned long)(uintptr_t)e->fn);
-	return buf;
+	panic("syscall: %s (%p) registered %s number %d%s", name ? name : "the handler", (void *)e->fn, how, e->nr,
+	      why);
 }
 
 static void build_table(void)
 {
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
 		if (e->nr < 0 || e->nr >= TABLE_SIZE)
-			panic("syscall: %s registered for number %d, outside the table", handler_name(e), e->nr);
+			refuse(e, "for", ", outside the table");
 		if (syscall_table[e->nr])
-			panic("syscall: %s registered twice for number %d", handler_name(e), e->nr);
+			refuse(e, "twice for", "");
 		syscall_table[e->nr] = e->fn;
 		if (e->fast)
 			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);

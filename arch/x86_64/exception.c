@@ -19,7 +19,8 @@
 
 #define NULL_GUARD_SIZE 0x10000 /* arch/x86_64/paging.c leaves the first 64 KiB unmapped */
 
-static const char *const exception_names[32] = {
+/* Up to the last vector with a name: the rest are reserved. */
+static const char *const exception_names[22] = {
 	[0] = "#DE divide error",
 	[1] = "#DB debug",
 	[2] = "NMI",
@@ -80,7 +81,9 @@ void exception_report(struct trap_frame *f)
 	panic_begin();
 	unsigned v = (unsigned)f->vector;
 	uint64_t cr2 = read_cr2();
-	const char *name = v < 32 && exception_names[v] ? exception_names[v] : "reserved exception";
+	const char *name = v < sizeof(exception_names) / sizeof(exception_names[0]) && exception_names[v]
+			       ? exception_names[v]
+			       : "reserved exception";
 	uint64_t off;
 	const char *fn = ksyms_lookup(f->rip, &off);
 
