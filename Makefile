@@ -52,6 +52,7 @@ KERNEL_SRCS := \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \
+	kernel/console_input.c \
 	kernel/logstamp.c \
 	kernel/bootinfo.c \
 	kernel/mm/memmap.c \
@@ -202,6 +203,12 @@ KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
 # whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
 KEEL_NET := no
+# The console's input (kernel/console_input.c, and the terminal with its
+# line discipline, sys/console.c and sys/ldisc.c) is in every image unless
+# app.mk sets KEEL_CONSOLE_INPUT := no: the console then only writes
+# (sys/conout.c stands in: a read of descriptors 0, 1, 2 finds the end of
+# the input, as from /dev/null).
+KEEL_CONSOLE_INPUT := yes
 # The symbol table for backtraces (kernel/ksyms.c) is in every image
 # unless app.mk sets KEEL_KSYMS := no: reports then print addresses,
 # which tools/symbolize names from the unstripped build/APP.elf.
@@ -215,6 +222,14 @@ RUN_NOTE :=
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
 $(if $(filter-out yes no,$(KEEL_KSYMS)),$(error $(APP_DIR)/app.mk: KEEL_KSYMS must be yes or no))
+$(if $(filter-out yes no,$(KEEL_CONSOLE_INPUT)),$(error $(APP_DIR)/app.mk: KEEL_CONSOLE_INPUT must be yes or no))
+ifeq ($(KEEL_KSYMS),no)
+KERNEL_SRCS := $(patsubst kernel/ksyms.c,kernel/ksyms_none.c,$(KERNEL_SRCS))
+endif
+ifeq ($(KEEL_CONSOLE_INPUT),no)
+KERNEL_SRCS := $(filter-out kernel/console_input.c,$(KERNEL_SRCS))
+SYS_SRCS := $(filter-out sys/console.c sys/ldisc.c,$(SYS_SRCS)) sys/conout.c
+endif
 APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))

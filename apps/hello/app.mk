@@ -15,7 +15,10 @@ KEEL_SYSCALLS_OUT := sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c \
 	sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c \
 	fs/vfs.c fs/ramfs.c fs/genfs.c fs/locks.c kernel/genfile.c \
 	sys/devnode.c sys/devnodes.c sys/mount.c \
-	sys/memory.c sys/sysinfo.c sys/rlimit.c sys/prctl.c sys/names.c
+	sys/memory.c sys/sysinfo.c sys/rlimit.c sys/prctl.c sys/names.c \
+	sys/fdcalls.c
+# It reads nothing: its console only writes (a read finds end of file).
+KEEL_CONSOLE_INPUT := no
 # Nor the memory report (mem.report=).
 KEEL_KERNEL_OUT := kernel/memreport.c kernel/memwatch.c
 # No symbol table: a crash report prints addresses, and tools/symbolize
