@@ -198,6 +198,11 @@ APP_LIBC := musl
 APP_FPU_SRCS :=
 # More flags for the application's own sources (-I, -D, -Wno-error...).
 APP_EXTRA_CFLAGS :=
+# The alignment of the application's functions, its C library's with
+# them (1, 2, 4, 8 or 16; empty: as they were compiled, musl's at 16):
+# 1 packs them end to end, size before speed, as the kernel's -Oz does
+# its own.
+APP_TEXT_ALIGN :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
@@ -232,6 +237,7 @@ SYS_SRCS := $(filter-out sys/console.c sys/ldisc.c,$(SYS_SRCS)) sys/conout.c
 endif
 APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
+$(if $(filter-out 1 2 4 8 16,$(APP_TEXT_ALIGN)),$(error $(APP_DIR)/app.mk: APP_TEXT_ALIGN must be 1, 2, 4, 8 or 16))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 # System-call families an application never calls may stay out of its
 # image: app.mk may set KEEL_SYSCALLS_OUT to files of SYS_SRCS, whose calls
@@ -397,12 +403,15 @@ $(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/ke
 # The application with the parts of musl it uses (-u pulls the start-up
 # from the archive); only what the kernel calls stays global, so none of
 # the application's names can answer the kernel's own weak references.
-$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
+$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a $(wildcard $(APP_DIR)/app.mk)
 	@mkdir -p $(dir $(BUILD)/$(APP)/app.o)
 	$(say) LD $(BUILD)/$(APP)/app.o
 	$(Q)$(LD) -r --unique -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
-	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main \
+		$(if $(APP_TEXT_ALIGN),$$(readelf -SW $(BUILD)/$(APP)/app.o.all | \
+			sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/--set-section-alignment \1=$(APP_TEXT_ALIGN)/p' | sort -u)) \
+		$(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
 	@rm -f $(BUILD)/$(APP)/app.o.all
 
 # The symbol table, and the application's hlt instructions (crashes on

@@ -24,3 +24,5 @@ KEEL_KERNEL_OUT := kernel/memreport.c kernel/memwatch.c
 # No symbol table: a crash report prints addresses, and tools/symbolize
 # names them from build/hello.elf.
 KEEL_KSYMS := no
+# Its functions and the C library's packed end to end (size before speed).
+APP_TEXT_ALIGN := 1
