@@ -1,13 +1,15 @@
 # hello needs no devices: the smallest image.
 KEEL_DRIVERS :=
 # A program of one thread that prints to its console, allocates no
-# memory and handles no signal: none of the waits on descriptors, timers,
-# clocks, pipes, files and names under /dev, threads and futexes, signal
-# handlers, memory mappings, the machine's description, resource limits
-# or prctl (their calls answer ENOSYS, logged on the console by number:
-# the table of names stays out too; the console's descriptors 0, 1 and
-# 2 are the fd table's own, and a signal from it takes its default
-# action).
+# memory, opens and closes nothing and handles no signal: none of the
+# waits on descriptors, timers, clocks, pipes, files and names under
+# /dev, threads and futexes, signal handlers, memory mappings, close, dup
+# and fcntl, the machine's description, resource limits or prctl (their
+# calls answer ENOSYS, logged on the console by number: the table of
+# names stays out too; the console's descriptors 0, 1 and 2 are the fd
+# table's own, and a signal from it takes its default action). What it
+# calls: arch_prctl, set_tid_address, ioctl (TIOCGWINSZ), writev,
+# exit_group.
 KEEL_SYSCALLS_OUT := sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c \
 	sys/time.c sys/threads.c sys/futex.c \
 	sys/signals.c sys/sigdeliver.c sys/sigframe.c \
