@@ -52,6 +52,7 @@ KERNEL_SRCS := \
 	arch/x86_64/start.c \
 	arch/x86_64/serial.c \
 	kernel/console.c \
+	kernel/console_input.c \
 	kernel/logstamp.c \
 	kernel/bootinfo.c \
 	kernel/mm/memmap.c \
@@ -197,13 +198,26 @@ APP_LIBC := musl
 APP_FPU_SRCS :=
 # More flags for the application's own sources (-I, -D, -Wno-error...).
 APP_EXTRA_CFLAGS :=
+# The alignment of the application's functions, its C library's with
+# them (1, 2, 4, 8 or 16; empty: as they were compiled, musl's at 16):
+# 1 packs them end to end, size before speed, as the kernel's -Oz does
+# its own.
+APP_TEXT_ALIGN :=
 KEEL_SYSCALLS := no
 KEEL_DRIVERS := $(ALL_DRIVERS)
 # The network stack (net/: lwIP and its glue) only goes into images
 # whose app.mk sets KEEL_NET := yes (net/sources.mk says why).
 KEEL_NET := no
-# The sampling profiler (kernel/sources.mk) unless app.mk says no.
-KEEL_PROFILER := yes
+# The console's input (kernel/console_input.c, and the terminal with its
+# line discipline, sys/console.c and sys/ldisc.c) is in every image unless
+# app.mk sets KEEL_CONSOLE_INPUT := no: the console then only writes
+# (sys/conout.c stands in: a read of descriptors 0, 1, 2 finds the end of
+# the input, as from /dev/null).
+KEEL_CONSOLE_INPUT := yes
+# The symbol table for backtraces (kernel/ksyms.c) is in every image
+# unless app.mk sets KEEL_KSYMS := no: reports then print addresses,
+# which tools/symbolize names from the unstripped build/APP.elf.
+KEEL_KSYMS := yes
 # What `make run` needs beside the image: app.mk may name files to build
 # first (RUN_DEPS, e.g. a disk), run-qemu.sh options (RUN_ARGS) and a line
 # to print before the boot (RUN_NOTE).
@@ -212,18 +226,28 @@ RUN_ARGS :=
 RUN_NOTE :=
 -include $(APP_DIR)/app.mk
 $(if $(filter-out yes no,$(KEEL_NET)),$(error $(APP_DIR)/app.mk: KEEL_NET must be yes or no))
+$(if $(filter-out yes no,$(KEEL_KSYMS)),$(error $(APP_DIR)/app.mk: KEEL_KSYMS must be yes or no))
+$(if $(filter-out yes no,$(KEEL_CONSOLE_INPUT)),$(error $(APP_DIR)/app.mk: KEEL_CONSOLE_INPUT must be yes or no))
+ifeq ($(KEEL_KSYMS),no)
+KERNEL_SRCS := $(patsubst kernel/ksyms.c,kernel/ksyms_none.c,$(KERNEL_SRCS))
+endif
+ifeq ($(KEEL_CONSOLE_INPUT),no)
+KERNEL_SRCS := $(filter-out kernel/console_input.c,$(KERNEL_SRCS))
+SYS_SRCS := $(filter-out sys/console.c sys/ldisc.c,$(SYS_SRCS)) sys/conout.c
+endif
 APP_SRCS := $(foreach s,$(if $(APP_SRCS)$(APP_OBJS)$(APP_LIBS),$(APP_SRCS),main.c),$(if $(filter /%,$(s)),$(s),$(APP_DIR)/$(s)))
 $(if $(filter-out musl keel,$(APP_LIBC)),$(error $(APP_DIR)/app.mk: APP_LIBC must be musl or keel))
+$(if $(filter-out 1 2 4 8 16,$(APP_TEXT_ALIGN)),$(error $(APP_DIR)/app.mk: APP_TEXT_ALIGN must be 1, 2, 4, 8 or 16))
 $(foreach d,$(KEEL_DRIVERS),$(if $(DRIVERS_$(d)),,$(error $(APP_DIR)/app.mk: unknown driver '$(d)' (known: $(ALL_DRIVERS)))))
 # System-call families an application never calls may stay out of its
 # image: app.mk may set KEEL_SYSCALLS_OUT to files of SYS_SRCS, whose calls
 # then answer -ENOSYS (logged once by name, as any call Keel lacks).
 $(foreach f,$(KEEL_SYSCALLS_OUT),$(if $(filter $(f),$(SYS_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in SYS_SRCS)))
 SYS_SRCS := $(filter-out $(KEEL_SYSCALLS_OUT),$(SYS_SRCS))
-# The sampling profiler stays out of an image whose app.mk says
-# KEEL_PROFILER := no (the smallest one); profile= is then unknown there.
-$(if $(filter-out yes no,$(KEEL_PROFILER)),$(error $(APP_DIR)/app.mk: KEEL_PROFILER must be yes or no))
-KERNEL_SRCS := $(if $(filter no,$(KEEL_PROFILER)),$(filter-out $(PROFILER_SRCS),$(KERNEL_SRCS)),$(KERNEL_SRCS))
+# Likewise the optional parts of the kernel (KERNEL_OPTIONAL_SRCS,
+# kernel/sources.mk): app.mk may list them in KEEL_KERNEL_OUT.
+$(foreach f,$(KEEL_KERNEL_OUT),$(if $(filter $(f),$(KERNEL_OPTIONAL_SRCS)),,$(error $(APP_DIR)/app.mk: '$(f)' is not in KERNEL_OPTIONAL_SRCS ($(KERNEL_OPTIONAL_SRCS)))))
+KERNEL_SRCS := $(filter-out $(KEEL_KERNEL_OUT),$(KERNEL_SRCS))
 DRIVER_SRCS := $(sort $(foreach d,$(KEEL_DRIVERS),$(DRIVERS_$(d))))
 SYS_SRCS += $(if $(filter $(CLASS_disk),$(DRIVER_SRCS)),$(SYS_DISK_SRCS))
 
@@ -364,23 +388,30 @@ LINK_OBJS := $(BUILD)/$(APP)/kernel.o $(APP_PART) $(BUILD)/$(APP)/app_name.c.o
 # app.mk chooses the parts (drivers, system-call families): a change to it
 # relinks even when it only removed some.
 # Each partial link leaves its map (which object each section came
-# from) for tools/image-size.sh.
+# from) for tools/image-size.sh. --unique keeps every input section
+# apart: without it the partial link joins the sections of one name
+# from all objects (the file-scope strings of each file in one
+# .rodata.str1.1, static functions of one name), and the final link's
+# --gc-sections must keep or drop them together.
 $(BUILD)/$(APP)/kernel.o $(BUILD)/$(APP)/kernel.o.map &: $(KERNEL_PART) tools/kernel-exports.txt $(wildcard $(APP_DIR)/app.mk)
 	@mkdir -p $(dir $(BUILD)/$(APP)/kernel.o)
 	$(say) LD $(BUILD)/$(APP)/kernel.o
-	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
+	$(Q)$(LD) -r --unique -z noexecstack -Map $(BUILD)/$(APP)/kernel.o.map -o $(BUILD)/$(APP)/kernel.o.all $(KERNEL_PART)
 	$(Q)$(OBJCOPY) --wildcard --keep-global-symbols=tools/kernel-exports.txt $(BUILD)/$(APP)/kernel.o.all $(BUILD)/$(APP)/kernel.o
 	@rm -f $(BUILD)/$(APP)/kernel.o.all
 
 # The application with the parts of musl it uses (-u pulls the start-up
 # from the archive); only what the kernel calls stays global, so none of
 # the application's names can answer the kernel's own weak references.
-$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a
+$(BUILD)/$(APP)/app.o $(BUILD)/$(APP)/app.o.map &: $(APP_OBJS) $(APP_LIBS) $(MUSL_LIBDIR)/libc.a $(wildcard $(APP_DIR)/app.mk)
 	@mkdir -p $(dir $(BUILD)/$(APP)/app.o)
 	$(say) LD $(BUILD)/$(APP)/app.o
-	$(Q)$(LD) -r -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
+	$(Q)$(LD) -r --unique -z noexecstack -Map $(BUILD)/$(APP)/app.o.map -o $(BUILD)/$(APP)/app.o.all -u __libc_start_main -u main $(APP_OBJS) --start-group $(APP_LIBS) \
 		$(MUSL_LIBDIR)/libc.a $(LIBGCC) --end-group
-	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main $(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
+	$(Q)$(OBJCOPY) --keep-global-symbol=__libc_start_main --keep-global-symbol=main \
+		$(if $(APP_TEXT_ALIGN),$$(readelf -SW $(BUILD)/$(APP)/app.o.all | \
+			sed -n 's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/--set-section-alignment \1=$(APP_TEXT_ALIGN)/p' | sort -u)) \
+		$(BUILD)/$(APP)/app.o.all $(BUILD)/$(APP)/app.o
 	@rm -f $(BUILD)/$(APP)/app.o.all
 
 # The symbol table, and the application's hlt instructions (crashes on
@@ -393,9 +424,11 @@ $(BUILD)/$(APP)/pass1.elf: $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o linker.ld
 	$(say) LD $@
 	$(Q)$(CC) $(KLDFLAGS) -o $@ $(LINK_OBJS) $(BUILD)/$(APP)/ksyms0.S.o
 
-$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk
+# Without its table (KEEL_KSYMS := no) the image keeps the hlt sites.
+$(BUILD)/$(APP)/ksyms.S: $(BUILD)/$(APP)/pass1.elf tools/gen-ksyms.sh tools/gen-hlt-sites.sh tools/bpe.awk $(wildcard $(APP_DIR)/app.mk)
 	$(say) KSYMS $@
-	$(Q){ $(NM) -n --defined-only $< | tools/gen-ksyms.sh -; tools/gen-hlt-sites.sh $<; } > $@
+	$(Q){ $(if $(filter yes,$(KEEL_KSYMS)),$(NM) -n --defined-only $< | tools/gen-ksyms.sh -,tools/gen-ksyms.sh /dev/null); \
+		tools/gen-hlt-sites.sh $<; } > $@
 
 $(BUILD)/$(APP)/%.S.o: $(BUILD)/$(APP)/%.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@

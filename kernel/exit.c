@@ -13,7 +13,7 @@
 #include "kernel/panic.h"
 #include "kernel/profile.h"
 
-/* Weak: an image may leave the profiler out (app.mk: KEEL_PROFILER). */
+/* Weak: an image may leave the profiler out (app.mk: KEEL_KERNEL_OUT). */
 extern void profile_exit_report(void) __attribute__((weak));
 
 void kernel_exit(int status)

@@ -13,7 +13,6 @@
 
 extern const uint32_t ksyms_count, ksyms_base;
 extern const uint8_t ksyms_tokens[], ksyms_addrs[], ksyms_names[];
-extern const char __text_start[], __text_end[];
 
 static uint32_t addr_of(size_t i)
 {
@@ -27,7 +26,7 @@ static char name_buf[128];
 
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 {
-	if (addr < (uintptr_t)__text_start || addr >= (uintptr_t)__text_end || ksyms_count == 0)
+	if (!ksyms_in_text(addr) || ksyms_count == 0)
 		return NULL;
 	/* The last entry at or below addr. */
 	size_t lo = 0, hi = ksyms_count;

@@ -284,9 +284,9 @@ void kernel_main(uint32_t magic, uint32_t info)
 	sched_init((uintptr_t)boot_stack, BOOT_STACK_SIZE);
 	run_init_level(INIT_ARCH);
 	run_init_level(INIT_CORE);
-	kinfo("cpu: TSC %lu.%03lu MHz (%s), %s %u, %d I/O APIC%s, timer %s", tsc_hz() / 1000000, tsc_hz() / 1000 % 1000,
-	      tsc_source(), lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), ioapic_count, ioapic_count == 1 ? "" : "s",
-	      lapic_timer_mode());
+	kinfo("cpu: TSC %lu.%03lu MHz (%s), %s %u, %d I/O APIC%s in use, timer %s", tsc_hz() / 1000000,
+	      tsc_hz() / 1000 % 1000, tsc_source(), lapic_x2apic() ? "x2APIC" : "xAPIC", lapic_id(), ioapic_count,
+	      ioapic_count == 1 ? "" : "s", lapic_timer_mode());
 	if (lapic_timer_hz())
 		kinfo(" %lu MHz", lapic_timer_hz() / 1000000);
 	kinfo("\n");

@@ -49,8 +49,7 @@ static void print_frame(int n, uint64_t addr, const char *note)
 static bool after_call(uint64_t addr)
 {
 	extern const char __text_start[];
-	uint64_t off;
-	if (addr < (uintptr_t)__text_start + 5 || ksyms_lookup(addr - 1, &off) == NULL)
+	if (addr < (uintptr_t)__text_start + 5 || !ksyms_in_text(addr - 1))
 		return false;
 	const uint8_t *p = (const uint8_t *)(uintptr_t)addr;
 	return p[-5] == 0xe8 || (p[-2] == 0xff && (p[-1] & 0xf8) == 0xd0);
@@ -106,8 +105,7 @@ static void walk_frames(int n, uint64_t rip, uint64_t rbp)
 		uint64_t ret = frame[1];
 		if (ret == 0)
 			break;
-		uint64_t off;
-		if (ksyms_lookup(ret - 1, &off) == NULL) {
+		if (!ksyms_in_text(ret - 1)) {
 			kprintf("  #%-2d 0x%016lx (not a return address: the stack is corrupt)\n", n, ret);
 			break;
 		}

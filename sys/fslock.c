@@ -20,7 +20,6 @@
 #define F_RDLCK 0
 #define F_WRLCK 1
 #define F_UNLCK 2
-#define APP_PID 1
 
 struct linux_flock {
 	int16_t l_type, l_whence;

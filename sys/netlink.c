@@ -29,7 +29,6 @@
 #define LINUX_SOCK_NONBLOCK 04000
 #define LINUX_SOCK_CLOEXEC 02000000
 #define SOCK_TYPE_MASK 0xf
-#define APP_PID 1
 #define ESOCKTNOSUPPORT 94 /* Linux's, missing from the kernel's errno.h */
 
 /* Linux's struct sockaddr_nl. */

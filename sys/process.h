@@ -15,6 +15,10 @@
 extern struct vm app_vm;
 extern struct fd_table app_fds;
 
+/* The process's id, which is also its first thread's (sys/threads.c
+ * numbers threads from 1, in the order they first ask). */
+#define APP_PID 1
+
 /* Whether the application may read (user_range_ok) or write
  * (user_writable_ok) [p, p + len): NULL, kernel memory, non-canonical or
  * unmapped addresses, and wrap-around all answer false. */

@@ -1,5 +1,11 @@
 # Sources of the system-call layer kept out of the Makefile's list.
 SYS_SRCS += sys/timeval.c
+# The machine's description (uname, sysinfo, getrusage), resource limits
+# and prctl, apart from sys/misc.c so that an image may leave them out.
+SYS_SRCS += sys/sysinfo.c sys/rlimit.c sys/prctl.c
+# close, the dup family and fcntl, apart from the reads and writes of
+# sys/files.c.
+SYS_SRCS += sys/fdcalls.c
 # pipe and pipe2 over sys/pipe.c.
 SYS_SRCS += sys/pipecalls.c
 # Signal names and the death by one, also without the signal calls.

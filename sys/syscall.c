@@ -14,6 +14,7 @@
 #include "arch/x86_64/syscall.h"
 #include "kernel/console.h"
 #include "kernel/init.h"
+#include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "sys/linux.h"
 #include "sys/signal.h"
@@ -33,22 +34,36 @@ long syscall_const_value[TABLE_SIZE];
 static uint64_t logged[TABLE_SIZE / 64];
 unsigned long syscall_unknown_count;
 
+/* A registration the table cannot take stops the boot, naming the
+ * handler when the image has its symbol table, else by address
+ * (tools/symbolize names it). */
+__attribute__((noreturn)) static void refuse(const struct syscall_entry *e, const char *how, const char *why)
+{
+	uint64_t off;
+	const char *name = ksyms_lookup((uintptr_t)e->fn, &off);
+	panic("syscall: %s (%p) registered %s number %d%s", name ? name : "the handler", (void *)e->fn, how, e->nr,
+	      why);
+}
+
 static void build_table(void)
 {
 	for (const struct syscall_entry *e = __syscalls_start; e < __syscalls_end; e++) {
 		if (e->nr < 0 || e->nr >= TABLE_SIZE)
-			panic("syscall: %s registered for number %ld, outside the table", e->name, e->nr);
+			refuse(e, "for", ", outside the table");
 		if (syscall_table[e->nr])
-			panic("syscall: %s registered twice for number %ld", e->name, e->nr);
+			refuse(e, "twice for", "");
 		syscall_table[e->nr] = e->fn;
-		if (e->kind == SYSCALL_KIND_FAST)
-			syscall_fast_map[e->nr / 64] |= 1ull << (e->nr % 64);
-		if (e->kind == SYSCALL_KIND_CONST) {
-			syscall_const_value[e->nr] = e->value;
-			syscall_const_map[e->nr / 64] |= 1ull << (e->nr % 64);
-		}
+		uint64_t *map = e->kind == SYSCALL_KIND_FAST ? syscall_fast_map : syscall_const_map;
+		if (e->kind == SYSCALL_KIND_CONST)
+			syscall_const_value[e->nr] = e->fn(0, 0, 0, 0, 0, 0);
+		if (e->kind != SYSCALL_KIND_FULL)
+			map[e->nr / 64] |= 1ull << (e->nr % 64);
 	}
 }
+
+/* The names' table (sys/names.c) may stay out of an image
+ * (KEEL_SYSCALLS_OUT): the log line then gives the number alone. */
+extern __typeof__(syscall_name) syscall_name __attribute__((weak));
 
 static long unknown(long nr)
 {
@@ -59,7 +74,7 @@ static long unknown(long nr)
 		logged[nr / 64] |= bit;
 	}
 	syscall_unknown_count++;
-	const char *name = syscall_name(nr);
+	const char *name = syscall_name ? syscall_name(nr) : NULL;
 	kwarn("syscall: %s (%ld) is not implemented: -ENOSYS\n", name ? name : "unknown", nr);
 	return -ENOSYS;
 }

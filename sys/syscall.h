@@ -14,18 +14,18 @@
 /* Every handler has this shape and returns a result or -errno, as Linux. */
 typedef long (*syscall_fn)(long a0, long a1, long a2, long a3, long a4, long a5);
 
+/* 16 bytes, one per call in every image: the handler's name, for the
+ * boot's check of the table, comes from the symbol table. */
 struct syscall_entry {
-	long nr;
 	syscall_fn fn;
-	const char *name;
-	int kind;   /* SYSCALL_KIND_* */
-	long value; /* SYSCALL_CONST: the answer */
+	int32_t nr;
+	int32_t kind; /* SYSCALL_KIND_* */
 };
 
 enum {
 	SYSCALL_KIND_FULL,  /* SYSCALL */
-	SYSCALL_KIND_FAST,  /* SYSCALL_FAST */
-	SYSCALL_KIND_CONST, /* SYSCALL_CONST */
+	SYSCALL_KIND_FAST,  /* SYSCALL_FAST: never blocks, takes a bounded few microseconds */
+	SYSCALL_KIND_CONST, /* SYSCALL_CONST: the same answer every time */
 };
 
 /* Registers handler for system call NR (a SYS_* number of
@@ -34,8 +34,7 @@ enum {
  * registered twice stops the boot. */
 #define SYSCALL(NR, handler)                                                                                           \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_FULL,  \
-									0 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (handler), (NR), SYSCALL_KIND_FULL }
 
 /* A call that never blocks and is over in a bounded few microseconds
  * (getpid, clock_gettime, ...): it runs as it arrived, with interrupts
@@ -44,19 +43,18 @@ enum {
  * vDSO). Everything else is a SYSCALL. */
 #define SYSCALL_FAST(NR, handler)                                                                                      \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_FAST,  \
-									0 }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (handler), (NR), SYSCALL_KIND_FAST }
 
 /* A call whose answer never changes while the application runs (getpid,
  * getuid, ...): the entry answers it from a table without touching a
  * stack or saving a register, a few instructions between the `syscall`
- * and the jump back. The handler named here gives the same answer to
- * anything that calls through the table instead. */
+ * and the jump back. The table takes the answer from the handler, called
+ * once at boot; anything that calls through the table instead gets the
+ * same. */
 #define SYSCALL_CONST(NR, handler, VALUE)                                                                              \
 	static long handler(long a0, long a1, long a2, long a3, long a4, long a5) { return (VALUE); }                  \
 	static const struct syscall_entry syscall_entry_##handler                                                      \
-	    __attribute__((used, section(".syscalls"), aligned(8))) = { (NR), (handler), #handler, SYSCALL_KIND_CONST, \
-									(VALUE) }
+	    __attribute__((used, section(".syscalls"), aligned(8))) = { (handler), (NR), SYSCALL_KIND_CONST }
 
 /*
  * What the entry (arch/x86_64/syscall.S) saves on the calling thread's

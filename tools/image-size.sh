@@ -47,39 +47,60 @@ function hex(s,    i, n) {
 }
 function record(name, size, file) {
 	size = hex(size)
+	last_kept = 0
 	if (size == 0) return
 	if (map == 1) {
-		if (out !~ /^\.(debug|comment|note\.GNU-stack|symtab|strtab|shstrtab)/)
-			kept[++nkept] = file SUBSEP name SUBSEP size SUBSEP kind(out)
+		if (out !~ /^\.(debug|comment|note\.GNU-stack|symtab|strtab|shstrtab)/) {
+			kept[++nkept] = file SUBSEP name SUBSEP size SUBSEP kind(out) SUBSEP size
+			last_kept = 1
+		}
 	} else {
-		contrib[map, name, ++ncontrib[map, name]] = file SUBSEP size
+		# The partial links keep each input section apart (ld -r
+		# --unique), but for the few their default script gathers
+		# (.text, .rodata, .data, .bss): a name may come from several
+		# objects, told apart by their sizes, or from several at once.
+		contrib[map, name, size, ++ncontrib[map, name, size]] = file
+		all[map, name, ++nall[map, name]] = file SUBSEP size
 	}
 }
-FNR == 1 { map++; in_map = 0; pending = "" }
+FNR == 1 { map++; in_map = 0; pending = ""; last_kept = 0 }
 /^Linker script and memory map/ { in_map = 1; next }
 !in_map { next }
-/^[^ ]/ { out = $1; pending = ""; next }
+/^[^ ]/ { out = $1; pending = ""; last_kept = 0; next }
 /^ [^ *]/ {
 	if (NF >= 4 && $2 ~ /^0x/ && $3 ~ /^0x/) record($1, $3, $4)
 	else if (NF == 1) pending = $1
 	next
 }
 pending != "" && /^ +0x/ && NF == 3 { record(pending, $2, $3); pending = ""; next }
+# Merged strings: the final link prints the size it kept, then the size
+# the section had in its object, by which the partial link knows it.
+map == 1 && last_kept && /\(size before relaxing\)$/ {
+	split(kept[nkept], k, SUBSEP)
+	kept[nkept] = k[1] SUBSEP k[2] SUBSEP k[3] SUBSEP k[4] SUBSEP hex($1)
+	last_kept = 0
+	next
+}
+function add(p, what, size) {
+	if (p == "symbol table") what = "text"
+	sum[p, what] += size
+}
 END {
 	for (i = 1; i <= nkept; i++) {
 		split(kept[i], k, SUBSEP)
-		file = k[1]; name = k[2]; size = k[3]; what = k[4]
+		file = k[1]; name = k[2]; size = k[3]; what = k[4]; key = k[5]
 		src = file ~ /\/kernel\.o$/ ? 2 : file ~ /\/app\.o$/ ? 3 : 0
-		if (src && ncontrib[src, name] > 0) {
+		if (src && used[src, name, key] < ncontrib[src, name, key] && nall[src, name] > 1) {
+			# The one object the partial link took this section from.
+			add(part(contrib[src, name, key, ++used[src, name, key]]), what, size)
+		} else if (src && nall[src, name] > 0 && !done[src, name]++) {
 			# The section as the partial link made it, object by object.
-			for (j = 1; j <= ncontrib[src, name]; j++) {
-				split(contrib[src, name, j], c, SUBSEP)
-				p = part(c[1])
-				if (p == "symbol table") what2 = "text"; else what2 = what
-				sum[p, what2] += c[2]
+			for (j = 1; j <= nall[src, name]; j++) {
+				split(all[src, name, j], c, SUBSEP)
+				add(part(c[1]), what, c[2])
 			}
-		} else {
-			sum[part(file), what] += size
+		} else if (!src) {
+			add(part(file), what, size)
 		}
 	}
 	n = split("kernel|drivers|system calls|filesystem|network|libc|application|symbol table", order, "|")

@@ -19,7 +19,8 @@
 
 #define NULL_GUARD_SIZE 0x10000 /* arch/x86_64/paging.c leaves the first 64 KiB unmapped */
 
-static const char *const exception_names[32] = {
+/* Up to the last vector with a name: the rest are reserved. */
+static const char *const exception_names[22] = {
 	[0] = "#DE divide error",
 	[1] = "#DB debug",
 	[2] = "NMI",
@@ -80,13 +81,17 @@ void exception_report(struct trap_frame *f)
 	panic_begin();
 	unsigned v = (unsigned)f->vector;
 	uint64_t cr2 = read_cr2();
-	const char *name = v < 32 && exception_names[v] ? exception_names[v] : "reserved exception";
+	const char *name = v < sizeof(exception_names) / sizeof(exception_names[0]) && exception_names[v]
+			       ? exception_names[v]
+			       : "reserved exception";
 	uint64_t off;
 	const char *fn = ksyms_lookup(f->rip, &off);
 
 	kprintf("\n*** keel: CPU exception %u (%s), error code 0x%lx\n", v, name, f->error_code);
 	if (fn)
 		kprintf("in %s+0x%lx (rip 0x%lx), thread '%s'\n", fn, off, f->rip, thread_current_name());
+	else if (ksyms_in_text(f->rip))
+		kprintf("at rip 0x%lx, thread '%s'\n", f->rip, thread_current_name());
 	else
 		kprintf("at rip 0x%lx (outside the kernel's text), thread '%s'\n", f->rip, thread_current_name());
 	if (v == TRAP_PAGE_FAULT)
@@ -103,8 +108,12 @@ void app_crash_report(struct trap_frame *f)
 	panic_begin();
 	uint64_t off = 0;
 	const char *fn = ksyms_lookup(f->rip - 1, &off);
-	kprintf("\n*** keel: the application crashed: hlt in %s+0x%lx (rip 0x%lx), thread '%s'\n", fn ? fn : "?", off,
-		f->rip - 1, thread_current_name());
+	if (fn)
+		kprintf("\n*** keel: the application crashed: hlt in %s+0x%lx (rip 0x%lx), thread '%s'\n", fn, off,
+			f->rip - 1, thread_current_name());
+	else
+		kprintf("\n*** keel: the application crashed: hlt at rip 0x%lx, thread '%s'\n", f->rip - 1,
+			thread_current_name());
 	kprintf("cause: a check in the C library failed (musl's a_crash: the stack protector, the heap's checks)\n");
 	print_regs(f);
 	backtrace_print_interrupted(f->rip - 1, f->rbp, f->rsp);

@@ -12,6 +12,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/trap_stubs.h"
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -25,7 +26,6 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate");
 
 #define GATE_INTERRUPT 0x8e /* present, ring 0, 64-bit interrupt gate: IF cleared on entry */
-#define STUB_SIZE 8
 
 extern const char trap_stubs_start[];
 
@@ -72,7 +72,7 @@ void idt_init(void)
 			ist = IST_MACHINE_CHECK;
 		else if (v == TRAP_PAGE_FAULT)
 			ist = IST_PAGE_FAULT;
-		set_gate(v, (uintptr_t)trap_stubs_start + v * STUB_SIZE, ist);
+		set_gate(v, (uintptr_t)trap_stubs_start + trap_stub_offset(v), ist);
 	}
 	struct __attribute__((packed)) {
 		uint16_t limit;

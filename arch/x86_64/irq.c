@@ -20,6 +20,14 @@
 static uint64_t used[4]; /* one bit per vector 0..255 */
 int ioapic_count;
 
+/* An image without a device interrupt (no drivers, a console that only
+ * writes: hello) may leave the I/O APIC's driver out (app.mk:
+ * KEEL_KERNEL_OUT): its pins stay as the machine reset them, all masked,
+ * and a line asked for is refused with -ENODEV. */
+extern __typeof__(ioapic_init) ioapic_init __attribute__((weak));
+extern __typeof__(ioapic_route) ioapic_route __attribute__((weak));
+extern __typeof__(ioapic_mask) ioapic_mask __attribute__((weak));
+
 static void eoi(unsigned vector)
 {
 	/* A spurious interrupt is not in service: no EOI (SDM 11.9). The
@@ -41,7 +49,7 @@ void irq_init(void)
 	if (lapic_init(acpi.lapic_phys) != 0)
 		panic("irq: this CPU has no local APIC");
 	trap_eoi = eoi;
-	ioapic_count = ioapic_init(&acpi);
+	ioapic_count = ioapic_init ? ioapic_init(&acpi) : 0;
 	irq_enable();
 }
 INIT_CALL(INIT_ARCH, irq_init);
@@ -139,7 +147,8 @@ int irq_attach_gsi(uint32_t gsi, bool level, bool active_low, irq_handler_fn fn,
 			*l = (struct line){
 				.level = level, .active_low = active_low, .gsi = gsi, .vector = ret, .sharers = s
 			};
-			int err = ioapic_route(gsi, (uint8_t)ret, level, active_low, lapic_id());
+			int err =
+			    ioapic_route ? ioapic_route(gsi, (uint8_t)ret, level, active_low, lapic_id()) : -ENODEV;
 			if (err) {
 				irq_free_vector(ret);
 				ret = err;
@@ -174,7 +183,8 @@ void irq_detach_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx)
 			}
 		}
 		if (l->sharers == NULL) {
-			ioapic_mask(gsi, true);
+			if (ioapic_mask)
+				ioapic_mask(gsi, true);
 			irq_free_vector(l->vector);
 			*lp = l->next;
 			empty = l;

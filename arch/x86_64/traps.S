@@ -21,39 +21,50 @@
 #define RED_ZONE 128
 #define FIRST_IRQ 32
 
-/* Vectors for which the CPU pushes an error code (Intel SDM vol. 3,
- * table 6-1): #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17,
- * #CP 21, #VC 29, #SX 30. */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+#include "arch/x86_64/trap_stubs.h"
 
 	.section .text
 	.code64
 
 	/* Local labels: 256 names would only bloat the symbol table.
-	 * Eight bytes a stub: a push of the vector as a sign-extended
-	 * byte (two bytes) and a jump (five). A vector without an error
-	 * code goes through trap_stub_noerr, which puts the zero in place
-	 * of the error code and the vector below it, as one stub of
-	 * sixteen bytes would have pushed them. */
-	.macro stub v
-	.balign 8
-.Ltrap_stub_\v:
+	 * Four bytes a stub: a push of the vector as a sign-extended byte
+	 * and a short jump (two bytes each) to one of the two jumps that
+	 * end its group (arch/x86_64/trap_stubs.h: the layout, from which
+	 * arch/x86_64/idt.c computes the stubs' addresses): to trap_common for a
+	 * vector whose error code the CPU pushed, else to trap_stub_noerr,
+	 * which puts the zero in place of the error code and the vector
+	 * below it, as one stub of sixteen bytes would have pushed them.
+	 * .org pins every group to TRAP_STUB_GROUP_BYTES: the assembler
+	 * stops if one ever grows. */
+	.macro stub v, g
 	pushq $((\v ^ 0x80) - 0x80)
-	.if HAS_ERROR(\v)
-	jmp trap_common
+	.if TRAP_HAS_ERROR(\v)
+	jmp .Ltrap_error_\g
 	.else
-	jmp trap_stub_noerr
+	jmp .Ltrap_noerr_\g
 	.endif
-	.balign 8
+	.endm
+
+	.macro group g
+	.set v, \g * TRAP_STUBS_PER_GROUP
+	.rept TRAP_STUBS_PER_GROUP
+	stub %v, \g
+	.set v, v + 1
+	.endr
+.Ltrap_error_\g:
+	jmp trap_common
+.Ltrap_noerr_\g:
+	jmp trap_stub_noerr
+	.org trap_stubs_start + (\g + 1) * TRAP_STUB_GROUP_BYTES, 0xcc
 	.endm
 
 	.globl trap_stubs_start
 trap_stubs_start:
 	.altmacro
-	.set v, 0
-	.rept 256
-	stub %v
-	.set v, v + 1
+	.set g, 0
+	.rept 256 / TRAP_STUBS_PER_GROUP
+	group %g
+	.set g, g + 1
 	.endr
 
 trap_stub_noerr:

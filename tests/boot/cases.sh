@@ -82,7 +82,7 @@ boot_test mem-6g-grub 0 'memory: 61[0-4][0-9] MiB usable' -- "${BIOS[@]}" --mem 
 
 for m in pc q35; do
 	boot_test boot-log-$m 0 'acpi: BOCHS revision [0-9]+, [RX]SDT: FACP APIC' \
-		'cpu: TSC [0-9.]+ MHz \(ACPI PM timer\), xAPIC 0, 1 I/O APIC, timer one-shot [0-9]+ MHz' \
+		'cpu: TSC [0-9.]+ MHz \(ACPI PM timer\), xAPIC 0, 1 I/O APIC in use, timer one-shot [0-9]+ MHz' \
 		-- --kernel "$K" --machine $m --append "args"
 	boot_test sleep-$m 0 'sleep 10 ms .*: ok' 'sleep 100 ms .*: ok' 'sleep 1000 ms .*: ok' -- --kernel "$K" --machine $m --append "sleep"
 	boot_test pingpong-$m 0 '1000 ping-pong rounds in [0-9]+ us .*join 0, status 7' -- --kernel "$K" --machine $m --append "pingpong 1000"
