@@ -21,12 +21,13 @@
 #include <stdint.h>
 
 #include "fs/disk.h"
+#include "fs/kfs_dcache.h"
 #include "fs/keelfs_format.h"
 #include "fs/vfs.h"
 
 /* The leaves of a tree: what kind of block they are. */
 enum kfs_kind {
-	KFS_KIND_DATA,	 /* a regular file's data: written at once, never cached */
+	KFS_KIND_DATA,	 /* a regular file's data: written at once, cached apart (fs/kfs_dcache.h) */
 	KFS_KIND_DIR,	 /* directory blocks */
 	KFS_KIND_INODES, /* the inode table's blocks */
 	KFS_KIND_BITMAP, /* the allocation bitmap's blocks */
@@ -73,6 +74,7 @@ struct kfs {
 	size_t hash_size;
 	struct kfs_list clean, dirty;
 	size_t clean_max;
+	struct kfs_dcache dcache; /* file data */
 
 	struct kfs_hold *holds;
 	size_t nholds, holds_cap;
