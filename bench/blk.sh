@@ -82,7 +82,7 @@ speedtest_total() { tr -d '\r' <"$1" | sed -n 's/^ *TOTAL\.* *\([0-9.]*\)s$/benc
 median() { grep -v "^$" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/^bench: $1 \([0-9.]*\) .*/\1/p" "$2" | tr -d '\r'; }
 
-measures=(seq-write seq-read rand-read-qd1 rand-read-qd32 file-write file-read speedtest1)
+measures=(seq-write seq-read rand-read-qd1 rand-read-qd32 file-write file-read file-reread speedtest1)
 declare -A linux keel
 for m in "${measures[@]}"; do linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do

@@ -157,6 +157,7 @@ int kfs_dir_list(struct kfs *k, const struct kfs_inode *dir, uint64_t cookie, vf
 long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void *buf, size_t len);
 long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, size_t len);
 int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size);
+int kfs_file_drop_cache(struct kfs *k, const struct kfs_inode *ip, uint64_t off, uint64_t len);
 
 /* fs/kfs_mount.c: commits. */
 int kfs_commit(struct kfs *k);

@@ -92,9 +92,11 @@ uint64_t kfs_dcache_shrink(struct kfs_dcache *c, uint64_t n);
 uint64_t kfs_dcache_reclaim(uint64_t n);
 
 /* The bound the kernel gives a cache: the option kfs.cache=MIB read by
- * kfs_dcache_parse_mib (0 turns the cache off), or else a quarter of the
- * memory free when the filesystem is mounted. */
-#define KFS_DCACHE_FREE_SHARE 4u
+ * kfs_dcache_parse_mib (0 turns the cache off), or else half the memory
+ * free when the filesystem is mounted. Half, not all, as a page cache
+ * would take: allocations with interrupts off or in a trap never reclaim,
+ * so what they need stays free. */
+#define KFS_DCACHE_FREE_SHARE 2u
 int kfs_dcache_parse_mib(const char *s, uint64_t *blocks);
 uint64_t kfs_dcache_default_bound(uint64_t free_bytes);
 

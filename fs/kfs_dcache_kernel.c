@@ -2,7 +2,7 @@
  * The file-data cache's place in the kernel (fs/kfs_dcache.h): its pages
  * come from the page allocator, never by taking them back from a
  * reclaimer (a cache must not deflate a balloon to grow); its bound is the
- * option kfs.cache=MIB (0: no cache) or a quarter of the memory free at
+ * option kfs.cache=MIB (0: no cache) or half the memory free at
  * mount; and it is one of the page allocator's reclaimers, so an
  * allocation that would fail takes cached blocks back first.
  */
@@ -61,7 +61,7 @@ static void kfs_dcache_kernel_init(void)
 	if (cache_option) {
 		option_valid = kfs_dcache_parse_mib(cache_option, &option_blocks) == 0;
 		if (!option_valid)
-			kwarn("boot: kfs.cache=%s is not a whole number of MiB (a quarter of free memory is used)\n",
+			kwarn("boot: kfs.cache=%s is not a whole number of MiB (half of free memory is used)\n",
 			      cache_option);
 	}
 	if (mm_register_reclaimer(&reclaimer) != 0)

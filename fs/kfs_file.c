@@ -309,3 +309,31 @@ int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size)
 	k->pending = true;
 	return 0;
 }
+
+/* Forgets the cached blocks of bytes [off, off + len) (len 0: to the end
+ * of the file), each found through the file's tree as a read would. Only
+ * whole blocks are forgotten, as Linux's POSIX_FADV_DONTNEED drops whole
+ * pages; nothing is written, since cached blocks are all on the disk. */
+int kfs_file_drop_cache(struct kfs *k, const struct kfs_inode *ip, uint64_t off, uint64_t len)
+{
+	uint64_t end = ip->size;
+	if (len && off < ip->size && len < ip->size - off)
+		end = off + len;
+	if (off >= end)
+		return 0;
+	uint64_t first = (off + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE;
+	/* The last block counts when the range reaches the end of the file:
+	 * the bytes past the size are not the file's. */
+	uint64_t last = end == ip->size ? (end + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE : end / KFS_BLOCK_SIZE;
+	if (!k->dcache.count)
+		return 0;
+	for (uint64_t idx = first; idx < last && k->dcache.count; idx++) {
+		struct kfs_ptr leaf;
+		int rc = kfs_tree_lookup(k, &ip->tree, idx, &leaf);
+		if (rc)
+			return rc;
+		if (leaf.block)
+			kfs_dcache_drop(&k->dcache, leaf.block);
+	}
+	return 0;
+}

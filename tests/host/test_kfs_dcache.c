@@ -226,7 +226,7 @@ static void test_option_and_default_bound(void **state)
 	assert_int_equal(kfs_dcache_parse_mib("", &blocks), -EINVAL);
 	assert_int_equal(kfs_dcache_parse_mib("12M", &blocks), -EINVAL);
 	assert_int_equal(kfs_dcache_parse_mib("-1", &blocks), -EINVAL);
-	assert_int_equal(kfs_dcache_default_bound(UINT64_C(256) << 20), 16384);
+	assert_int_equal(kfs_dcache_default_bound(UINT64_C(256) << 20), 32768);
 }
 
 /* --- in the filesystem --------------------------------------------------------------- */
@@ -418,6 +418,38 @@ static void test_damage_found_on_first_read(void **state)
 	env_free(e);
 }
 
+/* POSIX_FADV_DONTNEED's operation: the whole blocks of the range, or of
+ * the whole file (the partial last one too), and nothing else. */
+static void test_drop_cache_range(void **state)
+{
+	bound = 64;
+	struct env *e = env_new(1024, false);
+	size_t len = 10 * KFS_BLOCK_SIZE + 100;
+	uint8_t *data = malloc(len);
+	pattern(data, len, 6);
+	assert_int_equal(kfs_put(e->fs, "/f", data, len), 0);
+	uint64_t ino;
+	assert_int_equal(kfs_path(e->fs, "/f", &ino), 0);
+	assert_int_equal(dcache_of(e)->count, 11);
+	/* Bytes 4097 to 16384: blocks 2 and 3 only (1 and 4 partly). */
+	assert_int_equal(e->fs->ops->drop_cache(e->fs, ino, KFS_BLOCK_SIZE + 1, 3 * KFS_BLOCK_SIZE), 0);
+	assert_int_equal(dcache_of(e)->count, 9);
+	uint64_t reads = ramdisk_stats(&e->disk)->reads;
+	expect_file(e, "/f", data, len);
+	assert_int_equal(ramdisk_stats(&e->disk)->reads, reads + 1); /* blocks 2 and 3 in one request */
+	assert_int_equal(dcache_of(e)->count, 11);
+	assert_int_equal(e->fs->ops->drop_cache(e->fs, ino, len, 0), 0);
+	assert_int_equal(e->fs->ops->drop_cache(e->fs, ino, UINT64_MAX, 5), 0);
+	assert_int_equal(dcache_of(e)->count, 11);
+	assert_int_equal(e->fs->ops->drop_cache(e->fs, ino, 0, 0), 0);
+	assert_int_equal(dcache_of(e)->count, 0);
+	expect_file(e, "/f", data, len);
+	assert_int_equal(e->fs->ops->drop_cache(e->fs, ino, 0, UINT64_MAX), 0);
+	assert_int_equal(dcache_of(e)->count, 0);
+	free(data);
+	env_free(e);
+}
+
 /* A write that fails leaves nothing of itself in the cache. */
 static void test_failed_write_not_cached(void **state)
 {
@@ -457,6 +489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bound_held_in_fs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_under_mount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damage_found_on_first_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_cache_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_not_cached, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
