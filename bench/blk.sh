@@ -12,7 +12,10 @@
 # mkfs.ext4) on Linux, on the same kind of disk:
 #
 #   file-write, file-read  a file of FS-MIB MiB (default 64) in 1 MiB writes
-#                          and an fsync, then read back (tests/apps/filebench)
+#                          and an fsync, then read back after a
+#                          POSIX_FADV_DONTNEED, from the disk (tests/apps/filebench)
+#   file-reread            the file read again as it is: from Linux's page
+#                          cache, from KeelFS's file-data cache
 #   speedtest1             SQLite's speedtest1 --size SIZE (default 10): its
 #                          total time in seconds (tests/apps/speedtest1)
 #
@@ -82,7 +85,7 @@ speedtest_total() { tr -d '\r' <"$1" | sed -n 's/^ *TOTAL\.* *\([0-9.]*\)s$/benc
 median() { grep -v "^$" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -n "s/^bench: $1 \([0-9.]*\) .*/\1/p" "$2" | tr -d '\r'; }
 
-measures=(seq-write seq-read rand-read-qd1 rand-read-qd32 file-write file-read speedtest1)
+measures=(seq-write seq-read rand-read-qd1 rand-read-qd32 file-write file-read file-reread speedtest1)
 declare -A linux keel
 for m in "${measures[@]}"; do linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do
@@ -150,9 +153,10 @@ section = title + "\n\n" + \
     "run under TCG, so this measures the guest's own path per request (system call, block layer and " + \
     "driver on Linux; the driver alone on Keel) rather than storage; from run to run the Linux guest's " + \
     "sequential figures varied several-fold between runs on this shared machine (seq-read 544 to 1968 MB/s). " + \
-    "The last three rows go through a filesystem: KeelFS on Keel, ext4 (mkfs.ext4 on the host, default options) " + \
-    "in the Linux guest; file-write includes the fsync, file-read follows a POSIX_FADV_DONTNEED so that Linux " + \
-    "reads the disk (KeelFS caches metadata blocks only, so Keel reads the data from the disk anyway); speedtest1 is SQLite's, the same build on " + \
+    "The last four rows go through a filesystem: KeelFS on Keel, ext4 (mkfs.ext4 on the host, default options) " + \
+    "in the Linux guest; file-write includes the fsync, file-read follows a POSIX_FADV_DONTNEED so that both " + \
+    "read the disk (Linux drops its clean pages, KeelFS its cached data blocks), file-reread reads the file " + \
+    "again as it is, from Linux's page cache and KeelFS's file-data cache (fs/kfs_dcache.h); speedtest1 is SQLite's, the same build on " + \
     "both (rollback journal, no WAL), its total time, the ratio Linux's over Keel's.\n\n" + header + "\n\n" + table + "\n"
 pat = re.escape(title) + r".*?(?=\n## |\Z)"
 s = re.sub(pat, lambda m: section, s, flags=re.S) if title in s else s.rstrip("\n") + "\n\n" + section

@@ -25,7 +25,8 @@
 #   bench/http.sh [--secs S] [--mem SIZE] [--only linux|keel] [--no-min-mem] [--write]
 #
 # KEEL_OPTS holds the appliance's kernel options besides its address
-# (default "stack=1M", as apps/httpd/app.mk boots it).
+# (default "stack=1M", as apps/httpd/app.mk boots it); KEEL_ELF the image
+# booted (default build/httpd.elf, built first), to compare two builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/linux-guest.sh
@@ -49,6 +50,7 @@ netns_need_root bench/http.sh
 load0=$(cut -d' ' -f1 /proc/loadavg)
 # The appliance's own kernel options (apps/httpd/app.mk: a 1 MiB stack).
 KEEL_OPTS=${KEEL_OPTS:-stack=1M}
+KEEL_ELF=${KEEL_ELF:-build/httpd.elf}
 out=build/bench/http
 mkdir -p "$out"
 
@@ -96,7 +98,7 @@ guest_start() {
 			-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1 &
 	else
 		ip netns exec "$ns" qemu-system-x86_64 "${qemu_opts[@]}" -m "$m" -drive "file=$img,if=none,id=d0,format=raw" \
-			-device virtio-blk-pci,drive=d0 -kernel build/httpd.elf \
+			-device virtio-blk-pci,drive=d0 -kernel "$KEEL_ELF" \
 			-append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP $KEEL_OPTS -- -D -f /lighttpd.conf" </dev/null >"$log" 2>&1 &
 	fi
 	guest=$!

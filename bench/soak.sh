@@ -53,7 +53,8 @@
 # buffer, is not taken for growth; a leak moves the median). The heap
 # judged leaves out KeelFS's block cache (its block count is in the
 # report), which fills up to its bound as a disk is used: a disk-serving
-# appliance's heap grows by it for minutes without leaking.
+# appliance's heap grows by it for minutes without leaking. KeelFS's
+# file-data cache (kfs_data_blocks) fills pages, not the heap.
 #
 # The soak fails (exit 1) on any of: a guest that does not come up or
 # stops before the end; wrk's non-2xx responses, socket errors or
@@ -379,9 +380,10 @@ for vm in web stream disk; do
 done
 heap_cell() {
 	local l=${heap_line[$1]}
-	local cache
+	local cache data
 	cache=$(field kfs_cache_blocks "$l")
-	echo "$(field verdict "$l"): in use $(field heap_used_min "$l")-$(field heap_used_max "$l") B (last $(field heap_used_last "$l")), arena $(field heap_bytes_last "$l") B${cache:+, KeelFS cache $cache blocks}, $(field reports "$l") reports; $(field why "$l" | tr _ ' ')"
+	data=$(field kfs_data_blocks "$l")
+	echo "$(field verdict "$l"): in use $(field heap_used_min "$l")-$(field heap_used_max "$l") B (last $(field heap_used_last "$l")), arena $(field heap_bytes_last "$l") B${cache:+, KeelFS cache $cache blocks}${data:+, file-data cache $data pages}, $(field reports "$l") reports; $(field why "$l" | tr _ ' ')"
 }
 
 table=$(

@@ -21,12 +21,13 @@
 #include <stdint.h>
 
 #include "fs/disk.h"
+#include "fs/kfs_dcache.h"
 #include "fs/keelfs_format.h"
 #include "fs/vfs.h"
 
 /* The leaves of a tree: what kind of block they are. */
 enum kfs_kind {
-	KFS_KIND_DATA,	 /* a regular file's data: written at once, never cached */
+	KFS_KIND_DATA,	 /* a regular file's data: written at once, cached apart (fs/kfs_dcache.h) */
 	KFS_KIND_DIR,	 /* directory blocks */
 	KFS_KIND_INODES, /* the inode table's blocks */
 	KFS_KIND_BITMAP, /* the allocation bitmap's blocks */
@@ -73,6 +74,7 @@ struct kfs {
 	size_t hash_size;
 	struct kfs_list clean, dirty;
 	size_t clean_max;
+	struct kfs_dcache dcache; /* file data */
 
 	struct kfs_hold *holds;
 	size_t nholds, holds_cap;
@@ -155,6 +157,7 @@ int kfs_dir_list(struct kfs *k, const struct kfs_inode *dir, uint64_t cookie, vf
 long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void *buf, size_t len);
 long kfs_file_write(struct kfs *k, uint64_t ino, uint64_t off, const void *buf, size_t len);
 int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size);
+int kfs_file_drop_cache(struct kfs *k, const struct kfs_inode *ip, uint64_t off, uint64_t len);
 
 /* fs/kfs_mount.c: commits. */
 int kfs_commit(struct kfs *k);

@@ -249,6 +249,7 @@ void kfs_free(struct kfs *k, uint64_t block)
 		k->pinned_count++;
 	}
 	kfs_cache_drop(k, block);
+	kfs_dcache_drop(&k->dcache, block);
 	k->pending = true;
 }
 

@@ -7,6 +7,12 @@
  *
  * The bytes of the last block past the file's size are always zero, so
  * a file that grows shows zeros there without reading anything.
+ *
+ * Data blocks pass through the file-data cache (fs/kfs_dcache.h): a block
+ * read from the disk is checked, then cached; a block written is cached
+ * as written, once the disk took it, and forgotten when its write fails.
+ * Freeing a block (kfs_free) forgets it too, so an overwrite's copy, a
+ * truncation and an unlink leave nothing stale behind.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,22 +46,33 @@ long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void
 			done += n;
 			continue;
 		}
+		/* Nothing between the lookup and the copy may allocate: a
+		 * reclaim could take the page. */
+		const uint8_t *hit = kfs_dcache_find(&k->dcache, &leaf);
+		if (hit) {
+			memcpy(out + done, hit + boff, n);
+			done += n;
+			continue;
+		}
 		if (n < KFS_BLOCK_SIZE) {
 			rc = kfs_read_verified(k, &leaf, k->scratch);
 			if (rc)
 				return done ? (long)done : rc;
+			kfs_dcache_put(&k->dcache, leaf.block, leaf.crc, k->scratch);
 			memcpy(out + done, k->scratch + boff, n);
 			done += n;
 			continue;
 		}
 		/* Whole blocks: as many as lie one after the other on the
-		 * disk, in one request, then each checked. */
+		 * disk and are not cached, in one request, then each checked
+		 * and cached. */
 		struct kfs_ptr *run = k->read_run;
 		uint32_t count = 1;
 		run[0] = leaf;
 		while (count < FS_DISK_MAX_REQUEST && len - done >= (size_t)(count + 1) * KFS_BLOCK_SIZE) {
 			struct kfs_ptr next;
-			if (kfs_tree_lookup(k, &ip->tree, idx + count, &next) || next.block != leaf.block + count)
+			if (kfs_tree_lookup(k, &ip->tree, idx + count, &next) || next.block != leaf.block + count ||
+			    kfs_dcache_has(&k->dcache, &next))
 				break;
 			run[count++] = next;
 		}
@@ -65,6 +82,8 @@ long kfs_file_read(struct kfs *k, const struct kfs_inode *ip, uint64_t off, void
 				rc = -EIO;
 		if (rc)
 			return done ? (long)done : rc;
+		for (uint32_t i = 0; i < count; i++)
+			kfs_dcache_put(&k->dcache, run[i].block, run[i].crc, out + done + (size_t)i * KFS_BLOCK_SIZE);
 		done += (size_t)count * KFS_BLOCK_SIZE;
 	}
 	return (long)done;
@@ -105,9 +124,15 @@ static int run_flush(struct kfs *k, struct write_run *r)
 	if (!r->count)
 		return 0;
 	int rc = kfs_disk_write(k, r->first, r->count, r->src);
-	for (uint32_t i = 0; !rc && i < r->count; i++) {
+	for (uint32_t i = 0; i < r->count; i++) {
+		const uint8_t *data = r->src + (size_t)i * KFS_BLOCK_SIZE;
+		if (rc) {
+			kfs_dcache_drop(&k->dcache, r->first + i);
+			continue;
+		}
 		r->slots[i]->block = r->first + i;
-		r->slots[i]->crc = kfs_block_crc(r->first + i, r->src + (size_t)i * KFS_BLOCK_SIZE);
+		r->slots[i]->crc = kfs_block_crc(r->first + i, data);
+		kfs_dcache_put(&k->dcache, r->first + i, r->slots[i]->crc, data);
 	}
 	r->count = 0;
 	return rc;
@@ -153,9 +178,12 @@ static int put_block(struct kfs *k, struct kfs_inode *ip, uint64_t idx, const ui
 		return 0;
 	}
 	rc = kfs_disk_write(k, b, 1, data);
-	if (rc)
+	if (rc) {
+		kfs_dcache_drop(&k->dcache, b);
 		return rc;
+	}
 	slot->crc = kfs_block_crc(b, data);
+	kfs_dcache_put(&k->dcache, b, slot->crc, data);
 	return 0;
 }
 
@@ -167,7 +195,10 @@ static int patch_block(struct kfs *k, struct kfs_inode *ip, uint64_t idx, uint32
 	int rc = kfs_tree_lookup(k, &ip->tree, idx, &leaf);
 	if (rc)
 		return rc;
-	if (leaf.block) {
+	const uint8_t *hit = leaf.block ? kfs_dcache_find(&k->dcache, &leaf) : NULL;
+	if (hit) {
+		memcpy(k->scratch, hit, KFS_BLOCK_SIZE);
+	} else if (leaf.block) {
 		rc = kfs_read_verified(k, &leaf, k->scratch);
 		if (rc)
 			return rc;
@@ -276,5 +307,33 @@ int kfs_file_truncate(struct kfs *k, uint64_t ino, uint64_t size)
 	ip->size = size;
 	ip->mtime_ns = ip->ctime_ns = kfs_now(k);
 	k->pending = true;
+	return 0;
+}
+
+/* Forgets the cached blocks of bytes [off, off + len) (len 0: to the end
+ * of the file), each found through the file's tree as a read would. Only
+ * whole blocks are forgotten, as Linux's POSIX_FADV_DONTNEED drops whole
+ * pages; nothing is written, since cached blocks are all on the disk. */
+int kfs_file_drop_cache(struct kfs *k, const struct kfs_inode *ip, uint64_t off, uint64_t len)
+{
+	uint64_t end = ip->size;
+	if (len && off < ip->size && len < ip->size - off)
+		end = off + len;
+	if (off >= end)
+		return 0;
+	uint64_t first = (off + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE;
+	/* The last block counts when the range reaches the end of the file:
+	 * the bytes past the size are not the file's. */
+	uint64_t last = end == ip->size ? (end + KFS_BLOCK_SIZE - 1) / KFS_BLOCK_SIZE : end / KFS_BLOCK_SIZE;
+	if (!k->dcache.count)
+		return 0;
+	for (uint64_t idx = first; idx < last && k->dcache.count; idx++) {
+		struct kfs_ptr leaf;
+		int rc = kfs_tree_lookup(k, &ip->tree, idx, &leaf);
+		if (rc)
+			return rc;
+		if (leaf.block)
+			kfs_dcache_drop(&k->dcache, leaf.block);
+	}
 	return 0;
 }

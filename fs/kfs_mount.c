@@ -197,6 +197,7 @@ void kfs_destroy(struct kfs *k)
 	if (!k)
 		return;
 	kfs_cache_destroy(k);
+	kfs_dcache_destroy(&k->dcache);
 	free(k->used);
 	free(k->fresh);
 	free(k->pinned);
@@ -227,7 +228,7 @@ static struct kfs *kfs_new(struct fs_disk *disk, uint64_t nblocks)
 	 * per commit, plus room for its tree to grow. */
 	k->commit_reserve = k->nleaves + k->nleaves / (KFS_PTRS_PER_BLOCK - 1) + KFS_MAX_HEIGHT + 2;
 	if (!k->used || !k->fresh || !k->pinned || !k->leaf_dirty || !k->scratch || !k->read_run ||
-	    kfs_cache_init(k, 2048)) {
+	    kfs_cache_init(k, 2048) || kfs_dcache_init(&k->dcache, kfs_data_pages)) {
 		kfs_destroy(k);
 		return NULL;
 	}

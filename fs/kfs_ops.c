@@ -258,6 +258,15 @@ static long kfs_read(struct vfs_fs *fs, uint64_t ino, uint64_t off, void *buf, s
 	return kfs_file_read(kfs_of(fs), &in, off, buf, len);
 }
 
+static int kfs_drop_cache(struct vfs_fs *fs, uint64_t ino, uint64_t off, uint64_t len)
+{
+	struct kfs_inode in;
+	int rc = kfs_inode_read(kfs_of(fs), ino, &in);
+	if (rc || is_dir(&in))
+		return rc;
+	return kfs_file_drop_cache(kfs_of(fs), &in, off, len);
+}
+
 static long kfs_write(struct vfs_fs *fs, uint64_t ino, uint64_t off, const void *buf, size_t len)
 {
 	struct kfs *k = kfs_of(fs);
@@ -410,6 +419,7 @@ static const struct vfs_fs_ops keelfs_ops = {
 	.fsync = kfs_fsync,
 	.set_times = kfs_set_times,
 	.statfs = kfs_statfs,
+	.drop_cache = kfs_drop_cache,
 	.hold = kfs_hold,
 	.release = kfs_release,
 	.unmount = kfs_unmount,

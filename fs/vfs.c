@@ -103,6 +103,13 @@ int vfs_set_times(struct vfs_node n, int64_t atime_ns, int64_t mtime_ns)
 	return LOCKED(n, n.mnt->fs->ops->set_times(n.mnt->fs, n.ino, atime_ns, mtime_ns));
 }
 
+int vfs_drop_cache(struct vfs_node n, uint64_t off, uint64_t len)
+{
+	if (!n.mnt->fs->ops->drop_cache)
+		return 0;
+	return LOCKED(n, n.mnt->fs->ops->drop_cache(n.mnt->fs, n.ino, off, len));
+}
+
 int vfs_readdir(struct vfs_node n, uint64_t cookie, vfs_dirent_fn fn, void *arg)
 {
 	return LOCKED(n, n.mnt->fs->ops->readdir(n.mnt->fs, n.ino, cookie, fn, arg));

@@ -90,6 +90,10 @@ struct vfs_fs_ops {
 	/* Sets the times (a negative value keeps one). May be NULL. */
 	int (*set_times)(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int64_t mtime_ns);
 	int (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
+	/* Forgets what is cached of bytes [off, off + len) of ino (len 0: to
+	 * the end), as POSIX_FADV_DONTNEED asks; nothing pending is lost. May
+	 * be NULL (nothing cached). */
+	int (*drop_cache)(struct vfs_fs *fs, uint64_t ino, uint64_t off, uint64_t len);
 	/* An open file holds its inode: an inode unlinked while held is
 	 * freed at its last release. May be NULL. */
 	void (*hold)(struct vfs_fs *fs, uint64_t ino);

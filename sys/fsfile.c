@@ -290,10 +290,12 @@ SYSCALL(SYS_fsync, sys_fsync);
 static long sys_fdatasync(long a0, long a1, long a2, long a3, long a4, long a5) { return do_fsync(a0, true); }
 SYSCALL(SYS_fdatasync, sys_fdatasync);
 
-/* fadvise64: advice only, which Keel's filesystems have no use for (KeelFS
- * reads whole runs of blocks anyway), so a valid call changes nothing and
- * answers 0, as Linux's does for a file without a page cache; the errors
- * are Linux's: a bad descriptor, a pipe, a negative length, unknown advice. */
+/* fadvise64: advice, of which Keel takes one: POSIX_FADV_DONTNEED forgets
+ * what the filesystem caches of the range (KeelFS's file data), as Linux
+ * drops its clean pages. The rest changes nothing and answers 0 (KeelFS
+ * reads whole runs of blocks anyway); the errors are Linux's: a bad
+ * descriptor, a pipe, a negative length, unknown advice. */
+#define POSIX_FADV_DONTNEED 4
 #define POSIX_FADV_NOREUSE 5
 static long sys_fadvise64(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -305,6 +307,8 @@ static long sys_fadvise64(long a0, long a1, long a2, long a3, long a4, long a5)
 		r = -ESPIPE;
 	else if (a2 < 0 || a3 < 0 || a3 > POSIX_FADV_NOREUSE)
 		r = -EINVAL;
+	else if (a3 == POSIX_FADV_DONTNEED && a1 >= 0 && fsfile_of(f) && !fsfile_of(f)->dir)
+		(void)vfs_drop_cache(fsfile_of(f)->node, (uint64_t)a1, (uint64_t)a2); /* advice: never an error */
 	file_put(f);
 	return r;
 }

@@ -27,6 +27,10 @@ void remount(struct env *e)
 struct env *env_new(uint64_t blocks, bool file)
 {
 	struct env *e = calloc(1, sizeof(*e));
+	/* Every filesystem of the tests caches file data, as the kernel's
+	 * does, unless a test chose another source. */
+	if (!kfs_data_pages)
+		kfs_data_pages = &host_data_pages;
 	e->file = file;
 	if (file) {
 		snprintf(e->path, sizeof(e->path), "/tmp/keelfs-test-%d.img", getpid());

@@ -20,6 +20,18 @@ static int64_t host_now(struct fs_disk *disk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* --- pages for the file-data cache ---------------------------------------------------- */
+
+static void *host_page_alloc(void) { return aligned_alloc(KFS_BLOCK_SIZE, KFS_BLOCK_SIZE); }
+static void host_page_free(void *page) { free(page); }
+static uint64_t host_bound(void) { return HOST_DCACHE_BLOCKS; }
+
+const struct kfs_page_source host_data_pages = {
+	.alloc = host_page_alloc,
+	.free = host_page_free,
+	.bound = host_bound,
+};
+
 /* --- an image file ------------------------------------------------------------------- */
 
 static int file_io(struct fs_disk *disk, uint64_t block, uint32_t count, void *buf, bool write)

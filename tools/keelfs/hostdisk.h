@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fs/disk.h"
+#include "fs/kfs_dcache.h"
 
 /* Opens path as a disk of its size in whole blocks (create: makes or
  * extends it to size bytes first). 0 or a negative errno. */
@@ -29,5 +30,10 @@ struct ramdisk_stats {
 struct ramdisk_stats *ramdisk_stats(struct fs_disk *disk);
 /* The block's memory (NULL while never written), for tests that damage it. */
 uint8_t *ramdisk_block(struct fs_disk *disk, uint64_t block);
+
+/* Pages for KeelFS's file-data cache from the heap, at most
+ * HOST_DCACHE_BLOCKS (16 MiB) per mount: set kfs_data_pages to it. */
+#define HOST_DCACHE_BLOCKS 4096u
+extern const struct kfs_page_source host_data_pages;
 
 #endif

@@ -486,6 +486,7 @@ int main(int argc, char **argv)
 		{ "put", cmd_put },   { "rm", cmd_rm }, { "mkdir", cmd_mkdir }, { "fsck", cmd_fsck },
 	};
 
+	kfs_data_pages = &host_data_pages;
 	if (argc < 3) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
