@@ -110,9 +110,9 @@ static void make_runnable(struct thread *t)
 	 * and others wait for it. */
 	if (t != current && !t->preemptible && current->preemptible)
 		need_resched = true;
-	/* A switch is coming (a halted CPU, a kernel thread first): it
-	 * starts the slice of whoever runs next. */
-	if (!idling && !need_resched)
+	/* A halted CPU is about to switch: the switch starts the slice of
+	 * whoever runs next. */
+	if (!idling)
 		slice_update();
 }
 
