@@ -110,7 +110,10 @@ static void make_runnable(struct thread *t)
 	 * and others wait for it. */
 	if (t != current && !t->preemptible && current->preemptible)
 		need_resched = true;
-	slice_update();
+	/* A halted CPU is about to switch: the switch starts the slice of
+	 * whoever runs next. */
+	if (!idling)
+		slice_update();
 }
 
 static void unlink_thread(struct thread *t)

@@ -1,8 +1,12 @@
 /*
- * The timer queue driven by the local APIC timer: after every change to
- * the queue's head and after every interrupt, the APIC is set for the
- * earliest deadline (or stopped). A deadline too far for the one-shot
- * counter simply fires early and is set again.
+ * The timer queue driven by the local APIC timer: when a deadline comes
+ * before the one the APIC is set for, and after every interrupt, the
+ * APIC is set for the earliest deadline. A cancellation leaves it as it
+ * is: threads arm and cancel a timeout at every wait that a wakeup ends
+ * first, and under a hypervisor each setting of the APIC is a trap,
+ * dearer than the one early interrupt that finds nothing expired. A
+ * deadline too far for the one-shot counter also fires early and is set
+ * again.
  */
 #include "kernel/timer.h"
 
@@ -16,15 +20,16 @@
 #include "kernel/init.h"
 
 static struct timerq queue;
+/* The deadline the APIC is set for, UINT64_MAX when it is not. */
+static uint64_t armed_for = UINT64_MAX;
 volatile unsigned long timer_interrupts;
 
 static void program(void)
 {
-	uint64_t next = timerq_next_deadline(&queue);
-	if (next == UINT64_MAX) {
-		lapic_timer_stop();
+	if (!timerq_must_program(&queue, armed_for))
 		return;
-	}
+	uint64_t next = timerq_next_deadline(&queue);
+	armed_for = next;
 	/* From now rather than from boot, so the conversion's rounding
 	 * error scales with the wait, not with the uptime; one tick late
 	 * rather than early. */
@@ -35,6 +40,7 @@ static void program(void)
 static void on_timer(void *ctx)
 {
 	timer_interrupts++;
+	armed_for = UINT64_MAX;
 	struct timer *t;
 	while ((t = timerq_pop_expired(&queue, clock_ns())) != NULL)
 		t->fn(t, t->ctx);
@@ -57,10 +63,7 @@ void timer_arm(struct timer *t, uint64_t deadline, timer_fn fn, void *ctx)
 bool timer_cancel(struct timer *t)
 {
 	bool irq = irq_save();
-	bool was_head = queue.head == t;
 	bool armed = timerq_cancel(&queue, t);
-	if (was_head)
-		program();
 	irq_restore(irq);
 	return armed;
 }

@@ -55,3 +55,5 @@ struct timer *timerq_pop_expired(struct timerq *q, uint64_t now)
 }
 
 uint64_t timerq_next_deadline(const struct timerq *q) { return q->head ? q->head->deadline : UINT64_MAX; }
+
+bool timerq_must_program(const struct timerq *q, uint64_t armed_for) { return timerq_next_deadline(q) < armed_for; }

@@ -39,4 +39,10 @@ struct timer *timerq_pop_expired(struct timerq *q, uint64_t now);
 /* The earliest deadline, or UINT64_MAX when the queue is empty. */
 uint64_t timerq_next_deadline(const struct timerq *q);
 
+/* Whether a hardware timer set to fire at armed_for (UINT64_MAX: not
+ * set) must be set again for the queue: only when the queue's earliest
+ * deadline comes before it. A timer left set for a deadline that was
+ * cancelled fires early, finds nothing expired and is set then. */
+bool timerq_must_program(const struct timerq *q, uint64_t armed_for);
+
 #endif

@@ -143,6 +143,13 @@ void keel_lwip_unlock_core(void);
  * 16-bit check allows. */
 #define TCP_SNDLOWAT (0xffff - 4 * TCP_MSS - 1)
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 4)
+/* A window update of its own only once the application has taken a
+ * quarter of the window since the last segment told the peer (lwIP's
+ * default, four segments, sent one after almost every read of a bulk
+ * transfer, as many as the acknowledgements themselves). Every
+ * acknowledgement carries the window too; a reader that keeps up opens
+ * it through them. */
+#define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 4)
 /* Out-of-order segments hold the driver's buffers: at most 64 frames or
  * 64 KiB per connection, whichever comes first. */
 #define TCP_QUEUE_OOSEQ 1

@@ -1,15 +1,19 @@
 /*
  * FPU, SSE and AVX state for threads, and the FS base (arch/x86_64/fpu.h).
  *
- * Eager saving, detected lazily: CR0.TS is set whenever the running thread
- * has no FPU state, so its first FPU or SIMD instruction raises #NM; the
- * handler gives it the initial state and marks it an FPU user. From then
- * on every switch away from it saves its state (FXSAVE, or XSAVE where the
- * CPU has it) and every switch back restores it. Lazy switching (leaving
- * a thread's registers in the FPU until another thread traps) saves
- * little on one CPU and needs a trap at every hand-over; eager switching
- * keeps the FPU's content always the running thread's, so preemption,
- * exits and the syscall path need no special case.
+ * Users detected lazily: CR0.TS is set whenever the running thread has no
+ * FPU state, so its first FPU or SIMD instruction raises #NM; the handler
+ * gives it the initial state and marks it an FPU user. The FPU's registers
+ * belong to one user, its owner, and are saved (FXSAVE, or XSAVE where the
+ * CPU has it) only when another user runs: kernel threads never touch the
+ * FPU (the kernel is built without it), so an application thread woken
+ * through the network stack's and a driver's threads finds its registers
+ * where it left them, without a save and a restore at each hand-over
+ * (each a long helper under emulation). An FPU user runs only as the
+ * owner, with TS clear; every other thread runs with TS set, and never
+ * traps, as it never uses the FPU. No trap is taken at a hand-over, so
+ * preemption and the syscall path need no special case; an owner that
+ * exits leaves no owner.
  */
 #include "arch/x86_64/fpu.h"
 
@@ -52,6 +56,8 @@ static bool use_xsave, use_fsgsbase;
 static uint64_t xcr0;
 static size_t state_size;
 static bool ts_set; /* CR0.TS as last written */
+/* The FPU user whose state the registers hold, or NULL. */
+static struct thread *owner;
 static uint8_t initial_state[STATE_MAX] __attribute__((aligned(64)));
 
 static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
@@ -146,16 +152,27 @@ size_t fpu_state_size(void) { return state_size; }
 
 void fpu_state_init(void *area) { memcpy(area, initial_state, state_size); }
 
+/* Makes t, the running thread, the owner: the registers of the one
+ * before it saved, and t's loaded. */
+static void take_fpu(struct thread *t)
+{
+	set_ts(false);
+	if (owner != t) {
+		if (owner)
+			state_save(owner->fpu_area);
+		state_restore(t->fpu_area);
+		owner = t;
+	}
+}
+
 void fpu_switch(struct thread *from, struct thread *to)
 {
-	if (from->fpu_used && from->state != THREAD_EXITED)
-		state_save(from->fpu_area);
-	if (to->fpu_used) {
-		set_ts(false);
-		state_restore(to->fpu_area);
-	} else {
+	if (from == owner && from->state == THREAD_EXITED)
+		owner = NULL;
+	if (to->fpu_used)
+		take_fpu(to);
+	else
 		set_ts(true);
-	}
 
 	/* The FS base: what the kernel set for each thread, or what the
 	 * thread set itself with WRFSBASE where CR4.FSGSBASE allows it. */
@@ -174,8 +191,7 @@ bool fpu_first_use(void)
 	struct thread *t = sched_current();
 	if (!ts_set || t->fpu_used || t->fpu_area == NULL || state_size == 0)
 		return false;
-	set_ts(false);
-	state_restore(t->fpu_area);
+	take_fpu(t);
 	t->fpu_used = true;
 	return true;
 }
@@ -233,8 +249,7 @@ void fpu_signal_restore(const void *area)
 	bool irq = irq_save();
 	if (!t->fpu_used) {
 		/* First the whole initial state (the AVX part too), as #NM would. */
-		set_ts(false);
-		state_restore(t->fpu_area);
+		take_fpu(t);
 		t->fpu_used = true;
 	}
 	__asm__ volatile("fxrstor64 (%0)" ::"r"(copy) : "memory");

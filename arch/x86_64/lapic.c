@@ -64,6 +64,9 @@ uint32_t lapic_id(void) { return x2apic ? rd(REG_ID) : rd(REG_ID) >> 24; }
 
 void lapic_eoi(void) { wr(REG_EOI, 0); }
 
+/* What REG_LVT_TIMER holds. */
+static uint32_t lvt_timer;
+
 static void on_spurious(void *ctx) { lapic_spurious_count++; }
 
 static void on_error(void *ctx)
@@ -127,14 +130,24 @@ int lapic_init(uint64_t phys)
 	if (!tsc_deadline)
 		calibrate_timer();
 	wr(REG_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
+	lvt_timer = LVT_MASKED | LAPIC_TIMER_VECTOR;
 	lapic_eoi();
 	return 0;
+}
+
+/* The timer's LVT written only when its mode changes: under a hypervisor
+ * each write is a trap, and the timer is set at every wait. */
+static void set_lvt_timer(uint32_t v)
+{
+	if (v != lvt_timer)
+		wr(REG_LVT_TIMER, v);
+	lvt_timer = v;
 }
 
 void lapic_timer_set(uint64_t deadline_tsc)
 {
 	if (tsc_deadline) {
-		wr(REG_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
+		set_lvt_timer(LVT_TIMER_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
 		wrmsr(MSR_TSC_DEADLINE, deadline_tsc ? deadline_tsc : 1);
 		return;
 	}
@@ -144,8 +157,8 @@ void lapic_timer_set(uint64_t deadline_tsc)
 	 * (a count of 0 would stop it). */
 	uint64_t count = (uint64_t)(((unsigned __int128)ticks * tsc_to_apic) >> 24) + 1;
 	if (count > 0xffffffffu)
-		count = 0xffffffffu;	       /* the handler re-arms for the rest */
-	wr(REG_LVT_TIMER, LAPIC_TIMER_VECTOR); /* one-shot */
+		count = 0xffffffffu;	   /* the handler re-arms for the rest */
+	set_lvt_timer(LAPIC_TIMER_VECTOR); /* one-shot */
 	wr(REG_TIMER_INITIAL, (uint32_t)count);
 }
 

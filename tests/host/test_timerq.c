@@ -363,13 +363,113 @@ static void random_against_model(void **state)
 	print_message("timerq random: %lu adds, %lu cancels (%lu refused), %lu pops\n", adds, cancels, refused, pops);
 }
 
+/* kernel/timer.c's use of timerq_must_program: the hardware is set when
+ * the queue asks, left alone at a cancellation, and cleared when it
+ * fires. */
+struct hw {
+	uint64_t armed_for;
+	unsigned sets;
+};
+
+static void hw_program(struct timerq *q, struct hw *hw)
+{
+	if (timerq_must_program(q, hw->armed_for)) {
+		hw->armed_for = timerq_next_deadline(q);
+		hw->sets++;
+	}
+}
+
+/* The hardware may fire early (a cancelled deadline), never after the
+ * earliest one queued. */
+static void check_hw(const struct timerq *q, const struct hw *hw)
+{
+	if (hw->armed_for > timerq_next_deadline(q))
+		fail_msg("the hardware is set for %" PRIu64 ", after the deadline %" PRIu64, hw->armed_for,
+			 timerq_next_deadline(q));
+}
+
+static void hardware_set_only_for_an_earlier_deadline(void **state)
+{
+	struct timerq q = { 0 };
+	struct hw hw = { UINT64_MAX, 0 };
+	struct timer a, b, c;
+	assert_false(timerq_must_program(&q, UINT64_MAX)); /* nothing queued, nothing set */
+	add(&q, &a, 100);
+	hw_program(&q, &hw);
+	assert_int_equal(hw.armed_for, 100);
+	add(&q, &b, 200); /* later: the hardware stays */
+	hw_program(&q, &hw);
+	assert_int_equal(hw.sets, 1);
+	timerq_cancel(&q, &a); /* a cancellation sets nothing */
+	assert_false(timerq_must_program(&q, hw.armed_for));
+	add(&q, &c, 50); /* earlier than what is set: set again */
+	hw_program(&q, &hw);
+	assert_int_equal(hw.armed_for, 50);
+	assert_int_equal(hw.sets, 2);
+	/* It fires at 50: nothing is set any more, and what is left asks. */
+	hw.armed_for = UINT64_MAX;
+	expect_pops(&q, 50, (struct timer *const[]){ &c }, 1);
+	hw_program(&q, &hw);
+	assert_int_equal(hw.armed_for, 200);
+	/* It fires early (at 100, for a's cancelled deadline, in a run where
+	 * it was set for it): nothing expires, and it is set for b. */
+	hw.armed_for = UINT64_MAX;
+	assert_null(timerq_pop_expired(&q, 100));
+	hw_program(&q, &hw);
+	assert_int_equal(hw.armed_for, 200);
+	timerq_cancel(&q, &b);
+	check_hw(&q, &hw);
+}
+
+/* A random run of arms, cancels and interrupts: the hardware is never
+ * set after the earliest deadline, so no timer fires late. */
+static void hardware_never_late_random(void **state)
+{
+	enum { N = 32 };
+	struct timerq q = { 0 };
+	struct hw hw = { UINT64_MAX, 0 };
+	struct timer t[N];
+	memset(t, 0, sizeof(t));
+	uint64_t now = 0;
+	rng_state = seed_from_env("timerq hardware", 0x68617264776172ull);
+	for (unsigned step = 0; step < 20000; step++) {
+		struct timer *x = &t[below(N)];
+		switch (below(3)) {
+		case 0:
+			timerq_cancel(&q, x);
+			timerq_add(&q, x, now + 1 + below(1000), never_called, x);
+			hw_program(&q, &hw);
+			break;
+		case 1: timerq_cancel(&q, x); break;
+		default:
+			/* Time passes up to the hardware's deadline, which fires. */
+			if (hw.armed_for == UINT64_MAX)
+				break;
+			now = hw.armed_for;
+			hw.armed_for = UINT64_MAX;
+			while (timerq_pop_expired(&q, now) != NULL)
+				;
+			hw_program(&q, &hw);
+			break;
+		}
+		check_queue(&q);
+		check_hw(&q, &hw);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(empty_queue),	      cmocka_unit_test(ordered_by_deadline),
-		cmocka_unit_test(fields_kept),	      cmocka_unit_test(equal_deadlines_fifo),
-		cmocka_unit_test(pop_expired_by_now), cmocka_unit_test(cancel_anywhere),
-		cmocka_unit_test(readd_after_cancel), cmocka_unit_test(random_against_model),
+		cmocka_unit_test(empty_queue),
+		cmocka_unit_test(ordered_by_deadline),
+		cmocka_unit_test(fields_kept),
+		cmocka_unit_test(equal_deadlines_fifo),
+		cmocka_unit_test(pop_expired_by_now),
+		cmocka_unit_test(cancel_anywhere),
+		cmocka_unit_test(readd_after_cancel),
+		cmocka_unit_test(random_against_model),
+		cmocka_unit_test(hardware_set_only_for_an_earlier_deadline),
+		cmocka_unit_test(hardware_never_late_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
