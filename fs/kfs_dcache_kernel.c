@@ -3,7 +3,7 @@
  * come from the page allocator, never by taking them back from a
  * reclaimer (a cache must not deflate a balloon to grow); its bound is the
  * option kfs.cache=MIB (0: no cache) or half the memory free at
- * mount; and it is one of the page allocator's reclaimers, so an
+ * mount (none when under 32 MiB is free: kfs_dcache.h); and it is one of the page allocator's reclaimers, so an
  * allocation that would fail takes cached blocks back first.
  */
 #include <stdint.h>

@@ -418,6 +418,7 @@ SYSCALL(SYS_getdents64, sys_getdents64);
 /* --- sendfile ---------------------------------------------------------------- */
 
 #define SENDFILE_CHUNK 65536
+#define SENDFILE_MIN_CHUNK 4096
 
 static long sys_sendfile(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -443,7 +444,13 @@ static long sys_sendfile(long a0, long a1, long a2, long a3, long a4, long a5)
 		r = -EINVAL;
 		goto done;
 	}
-	if ((buf = malloc(SENDFILE_CHUNK)) == NULL) {
+	/* A smaller bounce buffer when memory is short (a small guest whose
+	 * sockets hold their send buffers): slower, but the call goes on
+	 * where Linux's would, rather than failing a transfer midway. */
+	size_t chunk = SENDFILE_CHUNK;
+	while ((buf = malloc(chunk)) == NULL && chunk > SENDFILE_MIN_CHUNK)
+		chunk /= 4;
+	if (buf == NULL) {
 		r = -ENOMEM;
 		goto done;
 	}
@@ -455,7 +462,7 @@ static long sys_sendfile(long a0, long a1, long a2, long a3, long a4, long a5)
 	long total = 0;
 	r = 0;
 	while ((size_t)total < count) {
-		size_t want = count - (size_t)total < SENDFILE_CHUNK ? count - (size_t)total : SENDFILE_CHUNK;
+		size_t want = count - (size_t)total < chunk ? count - (size_t)total : chunk;
 		long n = vfs_read(in->node, pos, buf, want);
 		if (n <= 0) {
 			r = n;

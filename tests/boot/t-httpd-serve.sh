@@ -101,7 +101,7 @@ big)
 	start=$(date +%s.%N)
 	got=$(get "$URL/big.bin" | sha256sum | cut -d' ' -f1)
 	end=$(date +%s.%N)
-	[ "$got" = "$want" ] || fail "big.bin's SHA-256 is $got, not $want"
+	[ "$got" = "$want" ] || { shown; fail "big.bin's SHA-256 is $got, not $want"; }
 	echo "50 MiB file: SHA-256 $want, in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
 	;;
 wrk)

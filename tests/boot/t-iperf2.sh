@@ -37,6 +37,10 @@ command -v iperf >/dev/null || fail "iperf (Debian's iperf 2) is not installed"
 # serve ARGS: boots the server; false when it does not come to listen.
 qemu=
 serve() {
+	# Emptied here, not only by the redirection below, which the
+	# background job may make after the wait has read the last guest's
+	# output (its exit line) and the check has found no listening line.
+	: >"$tmp/out"
 	./run-qemu.sh --kernel build/iperf2.elf --accel tcg --timeout 240 --serial-log "$tmp/serial.log" \
 		--net "user,hostfwd=$fwd:127.0.0.1:$port-:5001" --append "-- $*" </dev/null >"$tmp/out" 2>&1 &
 	qemu=$!

@@ -227,6 +227,9 @@ static void test_option_and_default_bound(void **state)
 	assert_int_equal(kfs_dcache_parse_mib("12M", &blocks), -EINVAL);
 	assert_int_equal(kfs_dcache_parse_mib("-1", &blocks), -EINVAL);
 	assert_int_equal(kfs_dcache_default_bound(UINT64_C(256) << 20), 32768);
+	/* A small guest's memory goes to its sockets and heap first. */
+	assert_int_equal(kfs_dcache_default_bound(UINT64_C(6) << 20), 0);
+	assert_int_equal(kfs_dcache_default_bound(UINT64_C(32) << 20), 4096);
 }
 
 /* --- in the filesystem --------------------------------------------------------------- */
