@@ -74,7 +74,8 @@ struct kfs {
 	size_t hash_size;
 	struct kfs_list clean, dirty;
 	size_t clean_max;
-	struct kfs_dcache dcache; /* file data */
+	unsigned long cache_evicted_for_memory; /* clean blocks let go when memory ran out */
+	struct kfs_dcache dcache;		/* file data */
 
 	struct kfs_hold *holds;
 	size_t nholds, holds_cap;
@@ -120,6 +121,9 @@ int kfs_cache_get(struct kfs *k, const struct kfs_ptr *p, struct kfs_cblock **ou
 struct kfs_cblock *kfs_cache_peek(struct kfs *k, uint64_t block);
 void kfs_cache_drop(struct kfs *k, uint64_t block);
 void kfs_cache_all_clean(struct kfs *k);
+/* The clean blocks never let go for memory or for the bound: the most
+ * recently used, which callers may be holding. */
+#define KFS_CACHE_KEEP 16u
 int kfs_cache_init(struct kfs *k, size_t clean_max);
 /* Blocks every KeelFS's cache holds right now, each a block of data and
  * its struct kfs_cblock on the heap: the memory report shows it (the

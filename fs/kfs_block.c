@@ -86,7 +86,7 @@ int kfs_cache_init(struct kfs *k, size_t clean_max)
 		return -ENOMEM;
 	list_init(&k->clean);
 	list_init(&k->dirty);
-	k->clean_max = clean_max < 16 ? 16 : clean_max;
+	k->clean_max = clean_max < KFS_CACHE_KEEP ? KFS_CACHE_KEEP : clean_max;
 	return 0;
 }
 
@@ -128,16 +128,32 @@ void kfs_cache_destroy(struct kfs *k)
 	k->hash = NULL;
 }
 
+/* Memory for one more block. When there is none, the least recently used
+ * clean blocks make room, down to the KFS_CACHE_KEEP most recent (a
+ * caller may hold a few blocks at once): a small guest's cache gives its
+ * memory back rather than fail a read. */
+static struct kfs_cblock *cache_alloc(struct kfs *k)
+{
+	for (;;) {
+		struct kfs_cblock *cb = calloc(1, sizeof(*cb));
+		if (cb) {
+			cb->data = malloc(KFS_BLOCK_SIZE);
+			if (cb->data)
+				return cb;
+			free(cb);
+		}
+		if (k->clean.count <= KFS_CACHE_KEEP)
+			return NULL;
+		cache_remove(k, k->clean.head.prev);
+		k->cache_evicted_for_memory++;
+	}
+}
+
 static struct kfs_cblock *cache_insert(struct kfs *k, uint64_t block, bool dirty)
 {
-	struct kfs_cblock *cb = calloc(1, sizeof(*cb));
+	struct kfs_cblock *cb = cache_alloc(k);
 	if (!cb)
 		return NULL;
-	cb->data = malloc(KFS_BLOCK_SIZE);
-	if (!cb->data) {
-		free(cb);
-		return NULL;
-	}
 	cb->block = block;
 	cb->dirty = dirty;
 	kfs_cache_blocks_all++;

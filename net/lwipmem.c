@@ -23,10 +23,52 @@ _Static_assert(sizeof(struct block) == 16, "blocks stay 16-byte aligned");
 
 static struct block *kept;
 static struct lwipmem_stats stats;
+static bool starved; /* an allocation was refused since the last relief */
+static bool relieved;
+
+/* Bytes a counted block holds: 0 for a small one. */
+static size_t counted(size_t size)
+{
+	if (size > LWIPMEM_CLASS_MIN && size <= LWIPMEM_CLASS_SIZE)
+		return sizeof(struct block) + LWIPMEM_CLASS_SIZE;
+	return size > LWIPMEM_SMALL ? sizeof(struct block) + size : 0;
+}
+
+static bool over_budget(size_t more)
+{
+	return stats.budget && (stats.held > stats.budget || more > stats.budget - stats.held);
+}
+
+static void refuse(void)
+{
+	stats.refused++;
+	starved = true;
+}
+
+static void release(size_t bytes)
+{
+	stats.held -= bytes;
+	if (starved && stats.held <= stats.budget - stats.budget / 4) {
+		starved = false;
+		relieved = true;
+	}
+}
+
+static void drop(struct block *b)
+{
+	size_t bytes = counted(b->size);
+	b->kind = 0;
+	free(b);
+	if (bytes)
+		release(bytes);
+}
 
 void *lwipmem_alloc(size_t size)
 {
 	struct block *b;
+	if (size > UINT32_MAX - sizeof(*b))
+		return NULL;
+	size_t bytes = counted(size);
 	if (size > LWIPMEM_CLASS_MIN && size <= LWIPMEM_CLASS_SIZE) {
 		if (kept != NULL) {
 			b = kept;
@@ -34,18 +76,29 @@ void *lwipmem_alloc(size_t size)
 			stats.kept--;
 			stats.reused++;
 		} else {
+			if (over_budget(bytes)) {
+				refuse();
+				return NULL;
+			}
 			b = malloc(sizeof(*b) + LWIPMEM_CLASS_SIZE);
 			if (b == NULL)
 				return NULL;
+			stats.held += bytes;
 			stats.fresh++;
 		}
 		b->kind = KIND_CLASS;
 	} else {
-		if (size > SIZE_MAX - sizeof(*b))
+		/* Kept blocks count too: they go back to make room. */
+		if (bytes && over_budget(bytes) && kept != NULL)
+			lwipmem_drain();
+		if (bytes && over_budget(bytes)) {
+			refuse();
 			return NULL;
+		}
 		b = malloc(sizeof(*b) + size);
 		if (b == NULL)
 			return NULL;
+		stats.held += bytes;
 		b->kind = KIND_HEAP;
 	}
 	b->next = NULL;
@@ -70,25 +123,32 @@ void lwipmem_free(void *p)
 	struct block *b = (struct block *)p - 1;
 	switch (b->kind) {
 	case KIND_CLASS:
-		if (stats.kept < LWIPMEM_KEEP) {
+		/* Not kept while senders wait for room: they get it back. */
+		if (stats.kept < LWIPMEM_KEEP && !starved) {
 			b->kind = KIND_CLASS_KEPT;
 			b->next = kept;
 			kept = b;
 			stats.kept++;
 			return;
 		}
-		b->kind = 0;
-		free(b);
+		drop(b);
 		return;
-	case KIND_HEAP:
-		b->kind = 0;
-		free(b);
-		return;
+	case KIND_HEAP: drop(b); return;
 	default:
 		/* Kept already (freed twice), or not a block of this heap. */
 		lwipmem_bad_free(p);
 		return;
 	}
+}
+
+void lwipmem_set_budget(size_t bytes) { stats.budget = bytes; }
+
+bool lwipmem_take_relief(void)
+{
+	if (!relieved)
+		return false;
+	relieved = false;
+	return true;
 }
 
 void lwipmem_get_stats(struct lwipmem_stats *st) { *st = stats; }
@@ -98,8 +158,7 @@ void lwipmem_drain(void)
 	while (kept != NULL) {
 		struct block *b = kept;
 		kept = b->next;
-		b->kind = 0;
-		free(b);
 		stats.kept--;
+		drop(b);
 	}
 }

@@ -7,12 +7,22 @@
  * guest's sending time. A freed block of that class goes on a list (up
  * to LWIPMEM_KEEP of them) and the next allocation of the class takes it.
  *
+ * The budget: blocks larger than LWIPMEM_SMALL (data of sent segments and
+ * datagrams), in use or kept, hold at most the budget's bytes. Past it an
+ * allocation is refused, tcp_write answers ERR_MEM, and the socket waits
+ * for room as it does for a full send buffer; without it the send
+ * buffers of a few slow readers could take a small guest's last pages,
+ * and its application's own allocations would fail instead. Small blocks
+ * (flags-only segments, ARP) are not counted, so a refused sender can
+ * still acknowledge, open and close connections.
+ *
  * Pure: built for the host tests as it is. Callers are threads that are
  * not preempted inside (as for the kernel's heap); never an interrupt.
  */
 #ifndef KEEL_NET_LWIPMEM_H
 #define KEEL_NET_LWIPMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The class: sizes above LWIPMEM_CLASS_MIN up to LWIPMEM_CLASS_SIZE bytes
@@ -20,6 +30,8 @@
 #define LWIPMEM_CLASS_MIN 1024u
 #define LWIPMEM_CLASS_SIZE 1664u
 #define LWIPMEM_KEEP 256u
+/* Blocks up to this size are not counted against the budget. */
+#define LWIPMEM_SMALL 256u
 
 void *lwipmem_alloc(size_t size);
 void *lwipmem_calloc(size_t n, size_t size);
@@ -29,10 +41,20 @@ void *lwipmem_calloc(size_t n, size_t size);
 void lwipmem_free(void *p);
 void lwipmem_bad_free(void *p);
 
+/* At most bytes held in counted blocks (0: no bound), from now on. */
+void lwipmem_set_budget(size_t bytes);
+/* True once after allocations were refused, when what is held has come
+ * down to three quarters of the budget: the senders refused may try
+ * again (net/sys_arch.c wakes them). */
+bool lwipmem_take_relief(void);
+
 struct lwipmem_stats {
-	unsigned long kept;   /* blocks on the list now */
-	unsigned long reused; /* allocations the list served */
-	unsigned long fresh;  /* allocations of the class it could not */
+	unsigned long kept;    /* blocks on the list now */
+	unsigned long reused;  /* allocations the list served */
+	unsigned long fresh;   /* allocations of the class it could not */
+	unsigned long held;    /* bytes in counted blocks, in use or kept */
+	unsigned long budget;  /* their bound, 0 for none */
+	unsigned long refused; /* allocations refused for the budget */
 };
 void lwipmem_get_stats(struct lwipmem_stats *st);
 

@@ -26,6 +26,7 @@
 #include "net/hostfiles.h"
 #include "net/netcfg.h"
 #include "net/netif.h"
+#include "net/sendmem.h"
 
 /* --- the command line --- */
 
@@ -275,6 +276,7 @@ static void net_start(void)
 {
 	parse_words();
 	keel_lwip_seed();
+	sendmem_init();
 	sem_init(&dhcp_bound, 0);
 	tcpip_init(NULL, NULL);
 	LOCK_TCPIP_CORE();

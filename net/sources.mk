@@ -7,6 +7,7 @@
 NET_SRCS := \
 	net/sys_arch.c \
 	net/lwipmem.c \
+	net/sendmem.c \
 	net/netif.c \
 	net/csum.c \
 	net/tso.c \

@@ -23,6 +23,7 @@
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "net/lwipmem.h"
+#include "net/sendmem.h"
 #include "net/net.h"
 #include "net/netif.h"
 
@@ -188,6 +189,7 @@ void keel_lwip_assert_core_locked(void)
  * wait for its mailbox). */
 void keel_lwip_unlock_core(void)
 {
+	sendmem_relieve();
 	net_if_flush_all();
 	sys_mutex_unlock(&lock_tcpip_core);
 }

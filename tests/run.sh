@@ -268,6 +268,14 @@ if [ ${#skipped[@]} -gt 0 ]; then
 	echo
 fi
 if [ ${#failures[@]} -gt 0 ]; then
+	# Each failure's log ends here too: a CI run keeps only what was printed.
+	for f in "${failures[@]}"; do
+		log=$(sed -n 's/.*(see \([^)]*\)).*/\1/p' <<<"$f")
+		[ -n "$log" ] && [ -f "$log" ] || continue
+		echo "--- the last 40 lines of $log"
+		tail -n 40 "$log" | tr -d '\r' | cut -c1-300
+		echo
+	done
 	echo "failures:"
 	printf '  %s\n' "${failures[@]}"
 	echo

@@ -17,7 +17,7 @@ else
 		-- --kernel build/httpd.elf --mem 8M --append "-- -v"
 	boot_test httpd-stack-bad 0 'stack=12Q is not a size' 'lighttpd/1\.4\.69' \
 		-- --kernel build/httpd.elf --mem 16M --append "stack=12Q -- -v"
-	for check in site big wrk; do
+	for check in site big many wrk; do
 		if [ $check = wrk ] && ! command -v wrk >/dev/null; then
 			skip_test httpd-wrk "needs wrk on the host (Debian's wrk)"
 		elif ! command -v curl >/dev/null; then

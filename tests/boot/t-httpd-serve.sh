@@ -13,6 +13,9 @@
 #                            a PUT under /upload/ read back
 #   t-httpd-serve.sh big     a 50 MiB file of random bytes, made now, comes
 #                            back with the same SHA-256
+#   t-httpd-serve.sh many    that file to 4 clients at once, 2 of them slow
+#                            readers (each TCP connection may hold a 1 MiB
+#                            send buffer of the guest's 8 MiB): all 4 whole
 #   t-httpd-serve.sh wrk     wrk, 50 connections for 5 s on the index: no
 #                            socket error, no answer but 2xx
 set -u
@@ -32,7 +35,7 @@ done
 # kept in the repository).
 cp -r build/httpd/disk "$tmp/disk"
 size=64M
-if [ "$check" = big ]; then
+if [ "$check" = big ] || [ "$check" = many ]; then
 	head -c $((50 << 20)) /dev/urandom >"$tmp/disk/www/big.bin"
 	size=128M
 fi
@@ -103,6 +106,21 @@ big)
 	end=$(date +%s.%N)
 	[ "$got" = "$want" ] || { shown; fail "big.bin's SHA-256 is $got, not $want"; }
 	echo "50 MiB file: SHA-256 $want, in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
+	;;
+many)
+	want=$(sha256sum <"$tmp/disk/www/big.bin" | cut -d' ' -f1)
+	pids=()
+	for i in 1 2 3 4; do
+		rate=()
+		[ $i -le 2 ] && rate=(--limit-rate 5M)
+		(get -m 100 "${rate[@]}" "$URL/big.bin" | sha256sum | cut -d' ' -f1 >"$tmp/got$i") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in 1 2 3 4; do
+		[ "$(cat "$tmp/got$i")" = "$want" ] || { shown; fail "client $i's copy of big.bin has SHA-256 $(cat "$tmp/got$i"), not $want"; }
+	done
+	echo "50 MiB file to 4 clients at once, 2 of them slow: all 4 with SHA-256 $want"
 	;;
 wrk)
 	in_ns timeout 60 wrk -t 2 -c 50 -d 5s "$URL/" >"$tmp/wrk" 2>&1 || { cat "$tmp/wrk"; fail "wrk failed"; }

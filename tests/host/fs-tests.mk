@@ -25,3 +25,8 @@ $(HOST_BUILD)/test_keelfs_tool: $(BUILD)/keelfs
 HOST_TESTS += blkdisk
 test_blkdisk_SRCS := tests/host/test_blkdisk.c fs/blkdisk.c $(FS_HOST_SRCS) tests/host/sched_host.c kernel/blkdev.c \
 	kernel/devreg.c kernel/sched.c kernel/sync.c kernel/timerq.c
+
+# KeelFS's block cache when memory runs out: it lets clean blocks go.
+HOST_TESTS += kfs_cache_memory
+test_kfs_cache_memory_SRCS := tests/host/test_kfs_cache_memory.c $(KFS_TEST_SRCS)
+test_kfs_cache_memory_LDFLAGS := -Wl,--wrap=malloc

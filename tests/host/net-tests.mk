@@ -29,7 +29,7 @@ $(LWIP_HOST_LIB): net/lwipopts.h net/arch/cc.h net/arch/sys_arch.h net/sources.m
 	$(Q)ar rcs $@ $(dir $@)*.o
 
 HOST_TESTS += net_netif
-test_net_netif_SRCS := tests/host/test_net_netif.c tests/host/sched_host.c net/netif.c net/sys_arch.c net/lwipmem.c net/csum.c net/tso.c \
+test_net_netif_SRCS := tests/host/test_net_netif.c tests/host/sched_host.c net/netif.c net/sys_arch.c net/lwipmem.c net/sendmem.c net/csum.c net/tso.c \
 	kernel/netdev.c kernel/devreg.c kernel/sched.c kernel/sync.c kernel/timerq.c
 test_net_netif_OBJS := $(LWIP_HOST_LIB)
 # Include paths, on the line that compiles and links (as test_names does).

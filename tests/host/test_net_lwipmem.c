@@ -1,7 +1,8 @@
 /*
  * lwIP's heap with reusable segment-sized blocks (net/lwipmem.c): blocks
  * of the class come back from the list, others go straight to the heap,
- * the list is bounded, a block freed twice is reported, and AddressSanitizer
+ * the list is bounded, a block freed twice is reported, the budget refuses
+ * what would pass it and says when room came back, and AddressSanitizer
  * sees every block given back in the end.
  */
 #include <setjmp.h>
@@ -103,11 +104,66 @@ static void test_double_free(void **state)
 	lwipmem_drain();
 }
 
+/* Counted blocks, in use or kept, stay within the budget; small ones are
+ * not counted; relief comes once, when a quarter of the budget is free. */
+static void test_budget(void **state)
+{
+	enum { SEG = 1540, BIG = 4000 };
+	const size_t class_bytes = 16 + LWIPMEM_CLASS_SIZE;
+	lwipmem_set_budget(10 * class_bytes);
+	static void *p[10];
+	for (int i = 0; i < 10; i++)
+		assert_non_null(p[i] = lwipmem_alloc(SEG));
+	assert_null(lwipmem_alloc(SEG));
+	assert_null(lwipmem_alloc(BIG));
+	void *small = lwipmem_alloc(LWIPMEM_SMALL); /* not counted */
+	assert_non_null(small);
+	struct lwipmem_stats st;
+	lwipmem_get_stats(&st);
+	assert_int_equal(st.held, 10 * class_bytes);
+	assert_int_equal(st.refused, 2);
+	assert_false(lwipmem_take_relief());
+	/* While a sender waits, freed blocks go back rather than on the list,
+	 * and the relief comes with the third: 7 of 10 held. */
+	lwipmem_free(p[0]);
+	lwipmem_free(p[1]);
+	assert_false(lwipmem_take_relief());
+	lwipmem_free(p[2]);
+	assert_true(lwipmem_take_relief());
+	assert_false(lwipmem_take_relief());
+	lwipmem_get_stats(&st);
+	assert_int_equal(st.kept, 0);
+	assert_int_equal(st.held, 7 * class_bytes);
+	/* Kept blocks count, and make room for a block of another size. */
+	lwipmem_free(p[3]);
+	lwipmem_get_stats(&st);
+	assert_int_equal(st.kept, 1);
+	assert_int_equal(st.held, 7 * class_bytes);
+	void *big = lwipmem_alloc(4 * class_bytes - 16);
+	assert_non_null(big);
+	lwipmem_get_stats(&st);
+	assert_int_equal(st.kept, 0);
+	assert_int_equal(st.held, 10 * class_bytes);
+	lwipmem_free(big);
+	lwipmem_free(small);
+	for (int i = 4; i < 10; i++)
+		lwipmem_free(p[i]);
+	lwipmem_drain();
+	lwipmem_get_stats(&st);
+	assert_int_equal(st.held, 0);
+	/* No budget: nothing refused. */
+	lwipmem_set_budget(0);
+	void *q = lwipmem_alloc(1 << 20);
+	assert_non_null(q);
+	lwipmem_free(q);
+	assert_false(lwipmem_take_relief());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_class_reused), cmocka_unit_test(test_other_sizes), cmocka_unit_test(test_zeroed),
-		cmocka_unit_test(test_bounded),	     cmocka_unit_test(test_double_free),
+		cmocka_unit_test(test_bounded),	     cmocka_unit_test(test_double_free), cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

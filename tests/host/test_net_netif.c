@@ -52,6 +52,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 }
 
 bool cpu_random64(uint64_t *v) { return false; }
+uint64_t mm_free_bytes(void) { return 64u << 20; }
 
 /* --- a fake device ----------------------------------------------------------------------------- */
 
