@@ -227,7 +227,4 @@ int kfs_dcache_parse_mib(const char *s, uint64_t *blocks)
 	return 0;
 }
 
-uint64_t kfs_dcache_default_bound(uint64_t free_bytes)
-{
-	return free_bytes < KFS_DCACHE_MIN_FREE ? 0 : free_bytes / KFS_DCACHE_FREE_SHARE / KFS_BLOCK_SIZE;
-}
+uint64_t kfs_dcache_default_bound(uint64_t free_bytes) { return free_bytes / KFS_DCACHE_FREE_SHARE / KFS_BLOCK_SIZE; }

@@ -95,12 +95,8 @@ uint64_t kfs_dcache_reclaim(uint64_t n);
  * kfs_dcache_parse_mib (0 turns the cache off), or else half the memory
  * free when the filesystem is mounted. Half, not all, as a page cache
  * would take: allocations with interrupts off or in a trap never reclaim,
- * so what they need stays free. A guest with less than
- * KFS_DCACHE_MIN_FREE free at mount gets no cache unless the option asks:
- * there the sockets' send buffers and the heap come first (a lighttpd
- * appliance in 8 MiB had sendfile fail for memory with the cache on). */
+ * so what they need stays free. */
 #define KFS_DCACHE_FREE_SHARE 2u
-#define KFS_DCACHE_MIN_FREE (UINT64_C(32) << 20)
 int kfs_dcache_parse_mib(const char *s, uint64_t *blocks);
 uint64_t kfs_dcache_default_bound(uint64_t free_bytes);
 

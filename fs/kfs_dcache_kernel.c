@@ -3,8 +3,10 @@
  * come from the page allocator, never by taking them back from a
  * reclaimer (a cache must not deflate a balloon to grow); its bound is the
  * option kfs.cache=MIB (0: no cache) or half the memory free at
- * mount (none when under 32 MiB is free: kfs_dcache.h); and it is one of the page allocator's reclaimers, so an
- * allocation that would fail takes cached blocks back first.
+ * mount; and it is one of the page allocator's reclaimers, so an
+ * allocation that would fail takes cached blocks back first (the heap
+ * then grows by the pages it needs, not by its usual 256 KiB run,
+ * which the cache's scattered pages seldom make: kernel/mm/heap.h).
  */
 #include <stdint.h>
 

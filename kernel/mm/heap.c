@@ -164,10 +164,18 @@ static bool add_arena(struct heap *h, size_t want)
 {
 	/* Room for the arena header, the chunk and the end fence. */
 	size_t need = sizeof(struct heap_arena) + want + HDR;
-	size_t size = need <= ARENA_DEFAULT ? ARENA_DEFAULT : (need + PAGE - 1) & ~(size_t)(PAGE - 1);
+	size_t size = (need + PAGE - 1) & ~(size_t)(PAGE - 1);
 	if (size < need)
 		return false;
-	struct heap_arena *a = h->get(size);
+	/* The usual arena from what is free, else just the pages needed. */
+	struct heap_arena *a = NULL;
+	if (size < ARENA_DEFAULT) {
+		a = h->get(ARENA_DEFAULT, false);
+		if (a)
+			size = ARENA_DEFAULT;
+	}
+	if (a == NULL)
+		a = h->get(size, true);
 	if (a == NULL)
 		return false;
 	a->next = h->arenas;
@@ -206,7 +214,7 @@ static struct heap_chunk *take(struct heap *h, size_t size)
 	}
 }
 
-void heap_init(struct heap *h, void *(*get)(size_t), void (*put)(void *, size_t),
+void heap_init(struct heap *h, void *(*get)(size_t, bool), void (*put)(void *, size_t),
 	       void (*fatal)(const char *, const void *))
 {
 	memset(h, 0, sizeof(*h));
@@ -215,16 +223,23 @@ void heap_init(struct heap *h, void *(*get)(size_t), void (*put)(void *, size_t)
 	h->fatal = fatal;
 }
 
-/* Gives an arena back when its only chunk is free and it was made for
- * one large request; the usual arenas stay for reuse. */
+/* Gives an arena back when its only chunk is free: one made for a large
+ * request, or a small one taken when no usual arena could be (pages a
+ * cache gave back, and may want again). The usual arenas stay for reuse. */
 static void maybe_return_arena(struct heap *h, struct heap_chunk *c)
 {
-	if (csize(c) + sizeof(struct heap_arena) + HDR <= ARENA_DEFAULT)
+	/* Only a chunk that ends at a fence and has what would be its
+	 * arena's header before it can fill an arena: the list is walked for
+	 * those alone, to be sure. */
+	const struct heap_arena *maybe = (const struct heap_arena *)c - 1;
+	if (!(cflags(cnext(c)) & F_FENCE) || maybe->size != csize(c) + sizeof(*maybe) + HDR)
 		return;
 	struct heap_arena **pa = &h->arenas;
 	for (; *pa; pa = &(*pa)->next) {
 		struct heap_arena *a = *pa;
 		if ((struct heap_chunk *)(a + 1) == c && csize(c) == a->size - sizeof(*a) - HDR) {
+			if (a->size == ARENA_DEFAULT)
+				return;
 			bin_remove(h, c);
 			*pa = a->next;
 			h->arena_bytes -= a->size;

@@ -16,8 +16,12 @@ struct heap_arena;
 
 struct heap {
 	/* Where arenas come from: get returns size bytes aligned to 4096 (or
-	 * NULL); put gives them back. */
-	void *(*get)(size_t size);
+	 * NULL); put gives them back. The heap asks for its usual arena with
+	 * must false, and the source answers from what it has free; when
+	 * that fails, for just the pages the request needs with must true,
+	 * and the source may work for them (take pages back from caches). A
+	 * cache's scattered pages then still serve small requests. */
+	void *(*get)(size_t size, bool must);
 	void (*put)(void *p, size_t size);
 	/* Called on a broken invariant: a double free, a pointer the heap did
 	 * not hand out, a header overwritten. Must not return. */
@@ -28,7 +32,7 @@ struct heap {
 	size_t arena_bytes, used_bytes, nallocs;
 };
 
-void heap_init(struct heap *h, void *(*get)(size_t), void (*put)(void *, size_t),
+void heap_init(struct heap *h, void *(*get)(size_t, bool), void (*put)(void *, size_t),
 	       void (*fatal)(const char *, const void *));
 
 /* As malloc, free, calloc, realloc. Every pointer is aligned to 16. */

@@ -105,9 +105,10 @@ uint64_t mm_ram_bytes(void) { return pmm.ram_pages * PAGE_SIZE; }
 
 /* --- the heap ------------------------------------------------------------ */
 
-static void *heap_get(size_t size)
+static void *heap_get(size_t size, bool must)
 {
-	uint64_t pa = mm_alloc_pages((size + PAGE_SIZE - 1) / PAGE_SIZE);
+	uint64_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pa = must ? mm_alloc_pages(npages) : pmm_try_alloc(&pmm, npages, 1, 0);
 	return pa ? (void *)(uintptr_t)pa : NULL;
 }
 

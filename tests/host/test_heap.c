@@ -43,14 +43,21 @@ static struct {
 	size_t size;
 } arenas[MAX_ARENAS];
 static unsigned narenas;
-static size_t source_bytes;  /* handed out and not yet given back */
-static size_t source_budget; /* get fails past this */
-static unsigned long ngets, nputs, nrefused;
+static size_t source_bytes;   /* handed out and not yet given back */
+static size_t source_budget;  /* get fails past this */
+static size_t source_run_max; /* the longest run of pages it has (fragmented memory) */
+static unsigned long ngets, nputs, nrefused, nmust;
 
-static void *source_get(size_t size)
+static void *source_get(size_t size, bool must)
 {
 	if (size % 4096 != 0)
 		fail_msg("get(%zu): not a whole number of pages", size);
+	if (must)
+		nmust++;
+	if (size > source_run_max) {
+		nrefused++;
+		return NULL;
+	}
 	if (source_bytes > source_budget || size > source_budget - source_bytes || narenas == MAX_ARENAS) {
 		nrefused++;
 		return NULL;
@@ -134,7 +141,8 @@ static int heap_setup(void **state)
 	narenas = 0;
 	source_bytes = 0;
 	source_budget = SIZE_MAX;
-	ngets = nputs = nrefused = 0;
+	source_run_max = SIZE_MAX;
+	ngets = nputs = nrefused = nmust = 0;
 	fatal_armed = false;
 	heap_init(&heap, source_get, source_put, on_fatal);
 	return 0;
@@ -500,6 +508,42 @@ static void large_blocks_go_back(void **state)
 	assert_int_equal(ngets - nputs, narenas);
 }
 
+/* Memory in runs shorter than the usual arena (a cache's pages, given
+ * back one at a time): small requests get arenas of just their pages,
+ * and those go back to the source once empty. */
+static void fragmented_source(void **state)
+{
+	source_run_max = 8 * KiB;
+	void *a = heap_alloc(&heap, 100);
+	assert_non_null(a);
+	assert_int_equal(nmust, 1);
+	assert_int_equal(heap.arena_bytes, 4 * KiB);
+	void *b = heap_alloc(&heap, 6000);
+	assert_non_null(b);
+	assert_int_equal(heap.arena_bytes, 12 * KiB);
+	assert_null(heap_alloc(&heap, 20000));
+	fill(a, 100, 1);
+	fill(b, 6000, 2);
+	heap_check(&heap);
+	CHECK_FILL(a, 100, 1);
+	heap_free(&heap, a);
+	heap_free(&heap, b);
+	heap_check(&heap);
+	assert_int_equal(heap.arena_bytes, 0);
+	assert_int_equal(source_bytes, 0);
+	/* With a usual arena to be had, it comes without the source's work,
+	 * and stays once empty. */
+	source_run_max = SIZE_MAX;
+	unsigned long must_before = nmust;
+	a = heap_alloc(&heap, 100);
+	assert_non_null(a);
+	assert_int_equal(nmust, must_before);
+	assert_int_equal(heap.arena_bytes, ARENA_DEFAULT);
+	heap_free(&heap, a);
+	assert_int_equal(heap.arena_bytes, ARENA_DEFAULT);
+	heap_check(&heap);
+}
+
 static void out_of_memory(void **state)
 {
 	/* A source that has nothing at all. */
@@ -836,6 +880,7 @@ int main(void)
 		TEST(realloc_in_place),
 		TEST(realloc_failures),
 		TEST(large_blocks_go_back),
+		TEST(fragmented_source),
 		TEST(out_of_memory),
 		TEST(double_free),
 		TEST(free_of_foreign_pointers),
