@@ -35,6 +35,7 @@
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "net/csum.h"
@@ -78,6 +79,8 @@ struct net_if {
 	/* Under the core lock. */
 	struct tx_req *deferred, *deferred_tail;
 	unsigned ndeferred;
+	bool tx_refused;	/* frames were refused since the wait last halved */
+	bool tx_resend;		/* so connections are to send again (net_if_flush_all) */
 	struct net_if *next_if; /* every attached interface, for net_if_flush_all */
 	/* The segments gathered (net/tso.h), referenced, and the pieces
 	 * their frame will have. */
@@ -329,6 +332,10 @@ static void tx_flush_deferred(struct net_if *g)
 		if (g->deferred == NULL)
 			g->deferred_tail = NULL;
 		g->ndeferred--;
+		if (g->tx_refused && g->ndeferred <= NET_IF_TX_DEFER_MAX / 2) {
+			g->tx_refused = false;
+			g->tx_resend = true;
+		}
 		if (err) {
 			g->stats.tx_failed++;
 			tx_drop(g, req);
@@ -500,6 +507,18 @@ static bool tx_gather(struct net_if *g, struct pbuf *p)
 
 void net_if_flush_all(void)
 {
+	/* Connections refused by a full device send again: from here, where
+	 * no call into lwIP is under way, not from a completion's reaping,
+	 * which may come inside tcp_output. */
+	bool resend = false;
+	for (struct net_if *g = all_ifs; g; g = g->next_if) {
+		resend = resend || g->tx_resend;
+		g->tx_resend = false;
+	}
+	if (resend)
+		for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
+			if (pcb->unsent != NULL)
+				tcp_output(pcb);
 	for (struct net_if *g = all_ifs; g; g = g->next_if) {
 		if (g->batch.count)
 			tx_flush_batch(g);
@@ -518,7 +537,9 @@ static err_t tx_queue(struct net_if *g, struct tx_req *req)
 		g->stats.tx_sent++;
 		return ERR_OK;
 	}
-	if (err == -EAGAIN && g->ndeferred < NET_IF_TX_DEFER_MAX) {
+	/* Bounded by glue_linkoutput's refusal: at most a gathered frame
+	 * and a segment past NET_IF_TX_DEFER_MAX. */
+	if (err == -EAGAIN) {
 		if (g->deferred_tail)
 			g->deferred_tail->next = req;
 		else
@@ -528,12 +549,9 @@ static err_t tx_queue(struct net_if *g, struct tx_req *req)
 		g->stats.tx_deferred++;
 		return ERR_OK;
 	}
-	if (err == -EAGAIN)
-		g->stats.tx_dropped++;
-	else
-		g->stats.tx_failed++;
+	g->stats.tx_failed++;
 	tx_drop(g, req);
-	return err == -EAGAIN ? ERR_MEM : ERR_IF;
+	return ERR_IF;
 }
 
 static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
@@ -541,6 +559,11 @@ static err_t glue_linkoutput(struct netif *netif, struct pbuf *p)
 	struct net_if *g = net_if_of(netif);
 	if (g->done)
 		tx_reap(g);
+	if (g->ndeferred >= NET_IF_TX_DEFER_MAX) {
+		g->stats.tx_refused++;
+		g->tx_refused = true;
+		return ERR_MEM;
+	}
 	/* A flag that a completion (perhaps in an interrupt) only reads: one
 	 * store, without turning interrupts off around it. */
 	g->in_linkoutput = true;

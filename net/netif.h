@@ -32,9 +32,14 @@
 #define NET_IF_RX_HEAD_MIN 128
 /* Segments of a sent frame; a longer pbuf chain is copied into one. */
 #define NET_IF_TX_SEGS_MAX 16
-/* Frames held back while the device's queue is full (-EAGAIN), sent
- * after its next completion; beyond that they are dropped (TCP sends
- * them again). */
+/* Frames held back while the device's queue is full (-EAGAIN), sent in
+ * order after its next completion. With this many waiting the glue
+ * refuses further frames (ERR_MEM, counted as refused): lwIP keeps a
+ * refused TCP segment unsent, and the glue has every connection with
+ * unsent data send again once the wait has halved. Dropping them
+ * instead, as a queue with a hard bound would, cost lighttpd serving a
+ * 1 MiB file to 10 clients 1.3 s at the 99th percentile: the
+ * retransmission timeouts. */
 #define NET_IF_TX_DEFER_MAX 64
 /* Pieces of a frame gathered from several TCP segments (net/tso.h): its
  * headers and every segment's payload pbufs; the device's own limit
@@ -43,7 +48,7 @@
 
 struct net_if_stats {
 	unsigned long rx_lent, rx_copied, rx_dropped;
-	unsigned long tx_sent, tx_copied, tx_deferred, tx_dropped, tx_failed, tx_csum_offloaded;
+	unsigned long tx_sent, tx_copied, tx_deferred, tx_refused, tx_dropped, tx_failed, tx_csum_offloaded;
 	unsigned long tx_gso_frames, tx_gso_segments; /* frames gathered, and the segments in them */
 };
 

@@ -598,7 +598,7 @@ static struct pbuf *send_udp_err(struct fakedev *d, const char *const *pieces, u
 	LOCK_TCPIP_CORE();
 	struct udp_pcb *pcb = udp_new();
 	ip_addr_t dst;
-	const uint8_t *peer = d == &dev_a ? PEER_A : PEER_B;
+	const uint8_t *peer = d == &dev_a ? PEER_A : d == &dev_c ? PEER_C : PEER_B;
 	IP_ADDR4(&dst, peer[0], peer[1], peer[2], peer[3]);
 	err_t err = udp_sendto(pcb, head, &dst, 9000);
 	udp_remove(pcb);
@@ -720,12 +720,13 @@ static void test_tx_queue_full_bounded(void **state)
 	for (int i = 0; i < N; i++) {
 		err_t err;
 		p[i] = send_udp_err(&dev_a, x, 1, &err);
-		/* Past the bound, the frame is dropped and lwIP told. */
+		/* Past the bound, the frame is refused and lwIP told. */
 		assert_int_equal(err, i < NET_IF_TX_DEFER_MAX ? ERR_OK : ERR_MEM);
 	}
 	net_if_stats(dev_a.glue, &after);
 	assert_int_equal(after.tx_deferred - before.tx_deferred, NET_IF_TX_DEFER_MAX);
-	assert_int_equal(after.tx_dropped - before.tx_dropped, 5);
+	assert_int_equal(after.tx_refused - before.tx_refused, 5);
+	assert_int_equal(after.tx_dropped - before.tx_dropped, 0);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(p[i]->ref, i < NET_IF_TX_DEFER_MAX ? 2 : 1);
 	dev_a.eagain = 0;
@@ -779,6 +780,7 @@ static void test_tx_csum_offload(void **state)
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
+#define TCP_RST 0x04
 #define SEG 1000
 
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
@@ -868,6 +870,8 @@ static void test_tx_segments_gathered(void **state)
 	static uint8_t f[2048], data[BYTES], got[BYTES];
 	for (unsigned i = 0; i < BYTES; i++)
 		data[i] = (uint8_t)(i * 13 + i / 256);
+	struct net_if_stats st0;
+	net_if_stats(dev_c.glue, &st0);
 	struct netconn *l = netconn_new(NETCONN_TCP);
 	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 81), ERR_OK);
 	assert_int_equal(netconn_listen(l), ERR_OK);
@@ -924,9 +928,87 @@ static void test_tx_segments_gathered(void **state)
 	assert_true(gathered > 0);
 	struct net_if_stats st;
 	net_if_stats(dev_c.glue, &st);
-	assert_int_equal(st.tx_gso_frames, gathered);
-	assert_true(st.tx_gso_segments > gathered);
-	assert_int_equal(st.tx_failed, 0);
+	assert_int_equal(st.tx_gso_frames - st0.tx_gso_frames, gathered);
+	assert_true(st.tx_gso_segments - st0.tx_gso_segments > gathered);
+	assert_int_equal(st.tx_failed, st0.tx_failed);
+	netconn_delete(c);
+	netconn_delete(l);
+	settle();
+	complete_all(&dev_c);
+	settle();
+	for (unsigned k = 0; k < nr; k++)
+		assert_int_equal(r[k].released, 1);
+}
+
+/* A connection's segments meet a full queue on a device that cuts TCP
+ * segments: none is taken to be lost; once the queue has drained they
+ * go, without an acknowledgement or a write to make TCP send, and long
+ * before a retransmission timeout would. */
+static void test_tx_full_tcp_sends_again(void **state)
+{
+	enum { BYTES = 2000 };
+	static struct rxf r[8];
+	static uint8_t f[2048], data[BYTES], got[BYTES];
+	for (unsigned i = 0; i < BYTES; i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	struct netconn *l = netconn_new(NETCONN_TCP);
+	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 82), ERR_OK);
+	assert_int_equal(netconn_listen(l), ERR_OK);
+	uint32_t seq = 9000;
+	unsigned nr = 0;
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 82, TCP_SYN, seq, 0, NULL, 0), 1, 0);
+	settle();
+	assert_int_equal(dev_c.nsent, 1);
+	uint32_t iss = get32(dev_c.sent[0].data + 34 + 4);
+	seq++;
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 82, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
+	settle();
+	struct netconn *c;
+	assert_int_equal(netconn_accept(l, &c), ERR_OK);
+	netconn_set_nonblocking(c, 1);
+	complete_all(&dev_c);
+	dev_c.nsent = 0;
+
+	/* The device's queue full, and as many frames waiting as the glue
+	 * holds back. */
+	dev_c.eagain = 100000;
+	const char *x[] = { "x" };
+	static struct pbuf *p[NET_IF_TX_DEFER_MAX];
+	for (int i = 0; i < NET_IF_TX_DEFER_MAX; i++)
+		p[i] = send_udp_err(&dev_c, x, 1, NULL);
+	struct net_if_stats before, after;
+	net_if_stats(dev_c.glue, &before);
+	size_t written = 0;
+	assert_int_equal(netconn_write_partly(c, data, BYTES, NETCONN_COPY, &written), ERR_OK);
+	assert_int_equal(written, BYTES);
+	settle();
+	net_if_stats(dev_c.glue, &after);
+	assert_true(after.tx_refused > before.tx_refused);
+	assert_int_equal(after.tx_dropped, before.tx_dropped);
+
+	/* Room again: the waiting frames go, then the connection's. */
+	dev_c.eagain = 0;
+	sleep_ns(200 * MS);
+	settle();
+	size_t have = 0;
+	for (unsigned k = 0; k < dev_c.nsent; k++) {
+		struct sent *s = &dev_c.sent[k];
+		const uint8_t *ip = s->data + 14, *tcp = ip + 20;
+		if (ip[9] != 6)
+			continue;
+		size_t hl = 34 + (tcp[12] >> 4) * 4u, payload = s->len - hl;
+		assert_int_equal(get32(tcp + 4) - (iss + 1), have);
+		assert_true(have + payload <= BYTES);
+		memcpy(got + have, s->data + hl, payload);
+		have += payload;
+	}
+	assert_true(have > 0);
+	assert_memory_equal(got, data, have);
+	complete_all(&dev_c);
+	settle();
+	for (int i = 0; i < NET_IF_TX_DEFER_MAX; i++)
+		pbuf_free(p[i]);
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 82, TCP_ACK | TCP_RST, seq, 0, NULL, 0), 1, 0);
 	netconn_delete(c);
 	netconn_delete(l);
 	settle();
@@ -1050,6 +1132,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_long_chain_copied, setup),
 		cmocka_unit_test_setup(test_tx_queue_full, setup),
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
+		cmocka_unit_test_setup(test_tx_full_tcp_sends_again, setup),
 		cmocka_unit_test_setup(test_tx_csum_offload, setup),
 		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
 		cmocka_unit_test_setup(test_tx_segments_gathered, setup),
