@@ -863,6 +863,28 @@ static void test_tcp_ooseq_bounded(void **state)
  * (their headers whole, the pseudo-header's sum of the whole frame in
  * the checksum field, within the device's segment limit), and the
  * payloads, in order, are the data written. */
+/* A peer on device C opens a connection to a listener on port, its
+ * first sequence number seq: the handshake's frames go in r (counted by
+ * *nr), and the connection is accepted, non-blocking. Returns the
+ * stack's initial sequence number. */
+static uint32_t accept_on_c(uint16_t port, uint32_t seq, struct rxf *r, unsigned *nr, uint8_t *f, struct netconn **l,
+			    struct netconn **c)
+{
+	*l = netconn_new(NETCONN_TCP);
+	assert_int_equal(netconn_bind(*l, IP4_ADDR_ANY, port), ERR_OK);
+	assert_int_equal(netconn_listen(*l), ERR_OK);
+	deliver(&dev_c, &r[(*nr)++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, port, TCP_SYN, seq, 0, NULL, 0), 1, 0);
+	settle();
+	assert_int_equal(dev_c.nsent, 1);
+	uint32_t iss = get32(dev_c.sent[0].data + 34 + 4);
+	deliver(&dev_c, &r[(*nr)++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, port, TCP_ACK, seq + 1, iss + 1, NULL, 0), 1,
+		0);
+	settle();
+	assert_int_equal(netconn_accept(*l, c), ERR_OK);
+	netconn_set_nonblocking(*c, 1);
+	return iss;
+}
+
 static void test_tx_segments_gathered(void **state)
 {
 	enum { BYTES = 20000 };
@@ -872,21 +894,10 @@ static void test_tx_segments_gathered(void **state)
 		data[i] = (uint8_t)(i * 13 + i / 256);
 	struct net_if_stats st0;
 	net_if_stats(dev_c.glue, &st0);
-	struct netconn *l = netconn_new(NETCONN_TCP);
-	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 81), ERR_OK);
-	assert_int_equal(netconn_listen(l), ERR_OK);
+	struct netconn *l, *c;
 	uint32_t seq = 5000;
 	unsigned nr = 0;
-	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 81, TCP_SYN, seq, 0, NULL, 0), 1, 0);
-	settle();
-	assert_int_equal(dev_c.nsent, 1);
-	uint32_t iss = get32(dev_c.sent[0].data + 34 + 4);
-	seq++;
-	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 81, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
-	settle();
-	struct netconn *c;
-	assert_int_equal(netconn_accept(l, &c), ERR_OK);
-	netconn_set_nonblocking(c, 1);
+	uint32_t iss = accept_on_c(81, seq++, r, &nr, f, &l, &c);
 	size_t written = 0;
 	assert_int_equal(netconn_write_partly(c, data, BYTES, NETCONN_COPY, &written), ERR_OK);
 	assert_int_equal(written, BYTES);
@@ -951,21 +962,10 @@ static void test_tx_full_tcp_sends_again(void **state)
 	static uint8_t f[2048], data[BYTES], got[BYTES];
 	for (unsigned i = 0; i < BYTES; i++)
 		data[i] = (uint8_t)(i * 7 + 3);
-	struct netconn *l = netconn_new(NETCONN_TCP);
-	assert_int_equal(netconn_bind(l, IP4_ADDR_ANY, 82), ERR_OK);
-	assert_int_equal(netconn_listen(l), ERR_OK);
+	struct netconn *l, *c;
 	uint32_t seq = 9000;
 	unsigned nr = 0;
-	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 82, TCP_SYN, seq, 0, NULL, 0), 1, 0);
-	settle();
-	assert_int_equal(dev_c.nsent, 1);
-	uint32_t iss = get32(dev_c.sent[0].data + 34 + 4);
-	seq++;
-	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 82, TCP_ACK, seq, iss + 1, NULL, 0), 1, 0);
-	settle();
-	struct netconn *c;
-	assert_int_equal(netconn_accept(l, &c), ERR_OK);
-	netconn_set_nonblocking(c, 1);
+	uint32_t iss = accept_on_c(82, seq++, r, &nr, f, &l, &c);
 	complete_all(&dev_c);
 	dev_c.nsent = 0;
 
