@@ -23,8 +23,7 @@ _Static_assert(sizeof(struct block) == 16, "blocks stay 16-byte aligned");
 
 static struct block *kept;
 static struct lwipmem_stats stats;
-static bool starved; /* an allocation was refused since the last relief */
-static bool relieved;
+static bool starved; /* an allocation was refused since lwipmem_take_starved */
 
 /* Bytes a counted block holds: 0 for a small one. */
 static size_t counted(size_t size)
@@ -45,22 +44,12 @@ static void refuse(void)
 	starved = true;
 }
 
-static void release(size_t bytes)
-{
-	stats.held -= bytes;
-	if (starved && stats.held <= stats.budget - stats.budget / 4) {
-		starved = false;
-		relieved = true;
-	}
-}
-
 static void drop(struct block *b)
 {
 	size_t bytes = counted(b->size);
 	b->kind = 0;
 	free(b);
-	if (bytes)
-		release(bytes);
+	stats.held -= bytes;
 }
 
 void *lwipmem_alloc(size_t size)
@@ -123,8 +112,8 @@ void lwipmem_free(void *p)
 	struct block *b = (struct block *)p - 1;
 	switch (b->kind) {
 	case KIND_CLASS:
-		/* Not kept while senders wait for room: they get it back. */
-		if (stats.kept < LWIPMEM_KEEP && !starved) {
+		/* Not kept near the budget: senders may wait for room. */
+		if (stats.kept < LWIPMEM_KEEP && !over_budget(stats.budget / 4)) {
 			b->kind = KIND_CLASS_KEPT;
 			b->next = kept;
 			kept = b;
@@ -143,12 +132,11 @@ void lwipmem_free(void *p)
 
 void lwipmem_set_budget(size_t bytes) { stats.budget = bytes; }
 
-bool lwipmem_take_relief(void)
+bool lwipmem_take_starved(void)
 {
-	if (!relieved)
-		return false;
-	relieved = false;
-	return true;
+	bool was = starved;
+	starved = false;
+	return was;
 }
 
 void lwipmem_get_stats(struct lwipmem_stats *st) { *st = stats; }

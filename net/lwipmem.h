@@ -43,10 +43,10 @@ void lwipmem_bad_free(void *p);
 
 /* At most bytes held in counted blocks (0: no bound), from now on. */
 void lwipmem_set_budget(size_t bytes);
-/* True once after allocations were refused, when what is held has come
- * down to three quarters of the budget: the senders refused may try
- * again (net/sys_arch.c wakes them). */
-bool lwipmem_take_relief(void);
+/* Whether an allocation was refused since the last call. The caller
+ * (net/sendmem.c) decides when the senders refused may try again: here a
+ * refused tcp_write's own roll-back frees memory too. */
+bool lwipmem_take_starved(void);
 
 struct lwipmem_stats {
 	unsigned long kept;    /* blocks on the list now */

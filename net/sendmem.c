@@ -3,6 +3,7 @@
  */
 #include "net/sendmem.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/mm/mm.h"
@@ -11,18 +12,41 @@
 #include "lwip/tcp.h"
 #include "net/lwipmem.h"
 
+/* Senders were refused; what was held just after (a refused tcp_write
+ * has given back what it took by the time the lock is released). */
+static bool waiting;
+static size_t held_when_refused;
+
 void sendmem_init(void)
 {
-	uint64_t budget = mm_free_bytes() / 4;
-	if (budget < SENDMEM_MIN)
-		budget = SENDMEM_MIN;
-	lwipmem_set_budget((size_t)budget);
+	uint64_t b = mm_free_bytes() / 4;
+	lwipmem_set_budget(b < SENDMEM_MIN ? SENDMEM_MIN : (size_t)b);
+}
+
+size_t sendmem_write_max(void)
+{
+	struct lwipmem_stats st;
+	lwipmem_get_stats(&st);
+	return st.budget ? st.budget / 4 : SIZE_MAX;
 }
 
 void sendmem_relieve(void)
 {
-	if (!lwipmem_take_relief())
+	struct lwipmem_stats st;
+	if (lwipmem_take_starved()) {
+		lwipmem_get_stats(&st);
+		waiting = true;
+		held_when_refused = st.held;
 		return;
+	}
+	if (!waiting)
+		return;
+	/* A quarter of the budget given back since the refusal: a write of
+	 * at most sendmem_write_max() bytes fits again. */
+	lwipmem_get_stats(&st);
+	if (st.held + st.budget / 4 > held_when_refused)
+		return;
+	waiting = false;
 	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
 		/* Every connection here is a netconn's (sys/socket.c), or
 		 * one whose netconn is gone (no argument any more). */

@@ -6,14 +6,21 @@
 #ifndef KEEL_NET_SENDMEM_H
 #define KEEL_NET_SENDMEM_H
 
+#include <stddef.h>
+
 /* A quarter of the memory free now, and at least SENDMEM_MIN bytes. */
 #define SENDMEM_MIN (256u * 1024u)
 void sendmem_init(void);
 
-/* Under the core lock: after allocations were refused and memory came
- * back, each connection that was refused and has room in its send
- * buffer is told it may send (as lwIP's own poll would, up to a second
- * later). */
+/* The most one tcp_write should be given: a quarter of the bound.
+ * lwIP's tcp_write takes a write whole or gives back what it took, so a
+ * longer one might never fit. SIZE_MAX before sendmem_init. */
+size_t sendmem_write_max(void);
+
+/* Under the core lock, as it is released: once senders were refused and
+ * a quarter of the bound has come back since, each connection refused
+ * with room in its send buffer is told it may send (lwIP's own poll
+ * would tell it up to a second later). */
 void sendmem_relieve(void);
 
 #endif

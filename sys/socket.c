@@ -14,6 +14,7 @@
 
 #include "kernel/sched.h"
 #include "lwip/api.h"
+#include "net/sendmem.h"
 #include "sys/kstat.h"
 #include "sys/process.h"
 #include "sys/signal.h"
@@ -255,11 +256,17 @@ static long send_stream(struct sock *s, struct sock_io *io)
 		struct netvector vec[WRITE_VECTORS];
 		u16_t n = 0;
 		size_t j = vi, off = voff;
-		for (; j < io->count && n < WRITE_VECTORS; j++, off = 0) {
+		/* At most what the send buffers' bound lets one write take
+		 * (net/sendmem.h): a longer one could never fit. */
+		size_t room = sendmem_write_max();
+		for (; j < io->count && n < WRITE_VECTORS && room > 0; j++, off = 0) {
 			if (io->iov[j].len == off)
 				continue;
 			vec[n].ptr = (const uint8_t *)(uintptr_t)io->iov[j].base + off;
 			vec[n].len = io->iov[j].len - off;
+			if (vec[n].len > room)
+				vec[n].len = room;
+			room -= vec[n].len;
 			n++;
 		}
 		size_t written = 0;

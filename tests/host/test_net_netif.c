@@ -29,6 +29,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "net/csum.h"
+#include "net/lwipmem.h"
 #include "net/netif.h"
 #include "tests/host/sched_host.h"
 
@@ -377,6 +378,7 @@ static int setup(void **state)
 	dev_a.nsent = dev_b.nsent = dev_c.nsent = 0;
 	dev_a.eagain = dev_b.eagain = dev_c.eagain = 0;
 	dev_a.later = dev_b.later = dev_c.later = false;
+	lwipmem_set_budget(0); /* a failed test's may linger */
 	return net_if_rx_lent(dev_a.glue) || net_if_rx_lent(dev_b.glue) ? -1 : 0;
 }
 
@@ -863,14 +865,24 @@ static void test_tcp_ooseq_bounded(void **state)
  * (their headers whole, the pseudo-header's sum of the whole frame in
  * the checksum field, within the device's segment limit), and the
  * payloads, in order, are the data written. */
+/* SENDPLUS events per connection, for the tests that watch them. */
+static struct netconn *watched;
+static unsigned watched_sendplus;
+static void count_events(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+	if (conn == watched && evt == NETCONN_EVT_SENDPLUS)
+		watched_sendplus++;
+}
+
 /* A peer on device C opens a connection to a listener on port, its
  * first sequence number seq: the handshake's frames go in r (counted by
- * *nr), and the connection is accepted, non-blocking. Returns the
+ * *nr), and the connection is accepted, non-blocking, with cb (may be
+ * NULL) for its events. Returns the
  * stack's initial sequence number. */
 static uint32_t accept_on_c(uint16_t port, uint32_t seq, struct rxf *r, unsigned *nr, uint8_t *f, struct netconn **l,
-			    struct netconn **c)
+			    struct netconn **c, netconn_callback cb)
 {
-	*l = netconn_new(NETCONN_TCP);
+	*l = netconn_new_with_callback(NETCONN_TCP, cb);
 	assert_int_equal(netconn_bind(*l, IP4_ADDR_ANY, port), ERR_OK);
 	assert_int_equal(netconn_listen(*l), ERR_OK);
 	deliver(&dev_c, &r[(*nr)++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, port, TCP_SYN, seq, 0, NULL, 0), 1, 0);
@@ -897,7 +909,7 @@ static void test_tx_segments_gathered(void **state)
 	struct netconn *l, *c;
 	uint32_t seq = 5000;
 	unsigned nr = 0;
-	uint32_t iss = accept_on_c(81, seq++, r, &nr, f, &l, &c);
+	uint32_t iss = accept_on_c(81, seq++, r, &nr, f, &l, &c, NULL);
 	size_t written = 0;
 	assert_int_equal(netconn_write_partly(c, data, BYTES, NETCONN_COPY, &written), ERR_OK);
 	assert_int_equal(written, BYTES);
@@ -965,7 +977,7 @@ static void test_tx_full_tcp_sends_again(void **state)
 	struct netconn *l, *c;
 	uint32_t seq = 9000;
 	unsigned nr = 0;
-	uint32_t iss = accept_on_c(82, seq++, r, &nr, f, &l, &c);
+	uint32_t iss = accept_on_c(82, seq++, r, &nr, f, &l, &c, NULL);
 	complete_all(&dev_c);
 	dev_c.nsent = 0;
 
@@ -1016,6 +1028,72 @@ static void test_tx_full_tcp_sends_again(void **state)
 	settle();
 	for (unsigned k = 0; k < nr; k++)
 		assert_int_equal(r[k].released, 1);
+}
+
+/* Two connections, the send buffers' budget (net/sendmem.h) small: the
+ * first fills it, the second is refused with nothing in flight. When
+ * the peer's acknowledgement frees the first's data, the second is told
+ * it may send, at once, not at lwIP's poll a second later. */
+static void test_sendmem_relief(void **state)
+{
+	static struct rxf r[16];
+	static uint8_t f[2048], data[4000];
+	memset(data, 0x5a, sizeof(data));
+	struct netconn *l1, *c1, *l2, *c2;
+	unsigned nr = 0;
+	uint32_t iss1 = accept_on_c(83, 100, r, &nr, f, &l1, &c1, count_events);
+	complete_all(&dev_c);
+	dev_c.nsent = 0;
+	accept_on_c(84, 200, r, &nr, f, &l2, &c2, count_events);
+	complete_all(&dev_c);
+	dev_c.nsent = 0;
+	/* Room for the first's 3,000 bytes, not for the second's 4,000 too
+	 * (lwIP's tcp_write takes a write whole or not at all). */
+	lwipmem_drain();
+	struct lwipmem_stats st;
+	lwipmem_get_stats(&st);
+	lwipmem_set_budget(st.held + 6000);
+	size_t written = 0;
+	assert_int_equal(netconn_write_partly(c1, data, 3000, NETCONN_COPY, &written), ERR_OK);
+	assert_int_equal(written, 3000);
+	watched = c2;
+	watched_sendplus = 0;
+	written = 0;
+	assert_int_equal(netconn_write_partly(c2, data, 4000, NETCONN_COPY, &written), ERR_WOULDBLOCK);
+	assert_int_equal(written, 0);
+	lwipmem_get_stats(&st);
+	assert_true(st.refused > 0);
+	settle();
+	complete_all(&dev_c);
+	settle();
+	/* The peer acknowledges what the first sent. */
+	uint32_t acked = 0;
+	for (unsigned k = 0; k < dev_c.nsent; k++) {
+		const uint8_t *ip = dev_c.sent[k].data + 14, *tcp = ip + 20;
+		size_t hl = 34 + (tcp[12] >> 4) * 4u;
+		uint32_t end = get32(tcp + 4) - (iss1 + 1) + (uint32_t)(dev_c.sent[k].len - hl);
+		if (end > acked)
+			acked = end;
+	}
+	assert_true(acked > 0);
+	assert_int_equal(watched_sendplus, 0);
+	deliver(&dev_c, &r[nr++], f, tcp_seg(f, MAC_C, PEER_C, IP_C, 83, TCP_ACK, 101, iss1 + 1 + acked, NULL, 0), 1,
+		0);
+	settle();
+	assert_true(watched_sendplus > 0);
+	lwipmem_set_budget(0);
+	watched = NULL;
+	written = 0;
+	assert_int_equal(netconn_write_partly(c2, data, 4000, NETCONN_COPY, &written), ERR_OK);
+	assert_int_equal(written, 4000);
+	netconn_delete(c1);
+	netconn_delete(c2);
+	netconn_delete(l1);
+	netconn_delete(l2);
+	settle();
+	complete_all(&dev_c);
+	settle();
+	lwipmem_drain();
 }
 
 /* --- the link ------------------------------------------------------------------------------------ */
@@ -1133,6 +1211,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_queue_full, setup),
 		cmocka_unit_test_setup(test_tx_queue_full_bounded, setup),
 		cmocka_unit_test_setup(test_tx_full_tcp_sends_again, setup),
+		cmocka_unit_test_setup(test_sendmem_relief, setup),
 		cmocka_unit_test_setup(test_tx_csum_offload, setup),
 		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
 		cmocka_unit_test_setup(test_tx_segments_gathered, setup),
