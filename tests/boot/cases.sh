@@ -84,10 +84,10 @@ for m in pc q35; do
 	boot_test boot-log-$m 0 'acpi: BOCHS revision [0-9]+, [RX]SDT: FACP APIC' \
 		'cpu: TSC [0-9.]+ MHz \(ACPI PM timer\), xAPIC 0, 1 I/O APIC in use, timer one-shot [0-9]+ MHz' \
 		-- --kernel "$K" --machine $m --append "args"
-	boot_test sleep-$m 0 'sleep 10 ms .*: ok' 'sleep 100 ms .*: ok' 'sleep 1000 ms .*: ok' -- --kernel "$K" --machine $m --append "sleep"
+	boot_test sleep-$m 0 'sleep of 10 ms .*: ok' 'sleep of 100 ms .*: ok' 'sleep of 1000 ms .*: ok' -- --kernel "$K" --machine $m --append "sleep"
 	boot_test pingpong-$m 0 '1000 ping-pong rounds in [0-9]+ us .*join 0, status 7' -- --kernel "$K" --machine $m --append "pingpong 1000"
-	boot_test timeout-$m 0 'timed wait of 50 ms returned -110 .*: ok' 'woken by a post returned 0 .*: ok' \
-		'condition wait of 30 ms returned -110 .*: ok' -- --kernel "$K" --machine $m --append "timeout"
+	boot_test timeout-$m 0 'timed wait of 50 ms took .*: ok' 'woken by a post returned 0 .*: ok' \
+		'condition wait of 30 ms took .*: ok' -- --kernel "$K" --machine $m --append "timeout"
 	boot_test condvar-$m 0 'consumers summed 750500, expected 750500' 'unlock unheld -1, relock -35' -- --kernel "$K" --machine $m --append "condvar"
 	boot_test stack-overflow-$m 126 'CPU exception 14' "stack overflow in thread 'deep'" '<recurse\+' 'the same [0-9]+ more times' '<overflow\+' \
 		-- --kernel "$K" --machine $m --append "stack-overflow"
