@@ -87,4 +87,6 @@ uint64_t wallclock_ns(void)
 	}
 	return epoch_at_boot + clock_ns();
 }
+
+bool wallclock_ready(void) { return read_once; }
 #endif

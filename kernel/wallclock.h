@@ -33,6 +33,11 @@ int64_t days_from_civil(int64_t year, unsigned mon, unsigned mday);
  * machine has no RTC or it reads nonsense (said once on the console). */
 uint64_t wallclock_ns(void);
 
+/* Whether the RTC has been read: wallclock_ns() is then a sum of two
+ * numbers, which any thread may take with interrupts on; the first call
+ * reads the RTC's registers, one at a time, and needs them off. */
+bool wallclock_ready(void);
+
 /* The arch's RTC (arch/x86_64/rtc.c): false when there is none. */
 bool arch_rtc_read(struct rtc_raw *raw);
 

@@ -1,5 +1,8 @@
 # Sources of the system-call layer kept out of the Makefile's list.
 SYS_SRCS += sys/timeval.c
+# The vDSO (sys/vdso.h): the clock calls as functions the application
+# calls without a system call, and the ELF image musl finds them by.
+SYS_SRCS += sys/vdso.c sys/vdso_image.c
 # The machine's description (uname, sysinfo, getrusage), resource limits
 # and prctl, apart from sys/misc.c so that an image may leave them out.
 SYS_SRCS += sys/sysinfo.c sys/rlimit.c sys/prctl.c

@@ -30,6 +30,7 @@
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/stack_size.h"
+#include "sys/vdso.h"
 
 #define GUARD VM_PAGE
 #define PT_TLS 7
@@ -37,6 +38,8 @@
 int main(int argc, char **argv);
 int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void), void (*fini)(void),
 		      void (*ldso)(void)) __attribute__((weak));
+/* The vDSO may stay out of an image (KEEL_SYSCALLS_OUT: sys/vdso.c). */
+extern __typeof__(vdso_base) vdso_base __attribute__((weak));
 
 extern const char __rodata_start[], __rodata_end[], __app_data_start[], __app_data_end[];
 extern const char __app_bss_start[], __app_bss_end[];
@@ -170,6 +173,10 @@ int app_run(const struct cmdline *cl)
 	s.aux[n][0] = AT_EGID, s.aux[n++][1] = 0;
 	s.aux[n][0] = AT_SECURE, s.aux[n++][1] = 0;
 	s.aux[n][0] = AT_RANDOM, s.aux[n++][1] = 0;
+	/* The vDSO, unless the image left it out (KEEL_SYSCALLS_OUT). */
+	uintptr_t vdso = vdso_base ? vdso_base() : 0;
+	if (vdso)
+		s.aux[n][0] = AT_SYSINFO_EHDR, s.aux[n++][1] = vdso;
 	/* Thread-local storage: musl finds its initial image through the
 	 * program headers; a PT_TLS alone (no PT_PHDR) means the addresses
 	 * are absolute, as they are here. */

@@ -3,12 +3,14 @@
  * ones from the kernel's first instruction; CLOCK_REALTIME and
  * CLOCK_REALTIME_COARSE from the RTC's reading carried on by it
  * (kernel/wallclock.h).
- * clock_gettime is a system call every time: there is no vDSO.
+ * The clock calls are also the vDSO's entries (sys/vdso.h): the same
+ * handlers, called as functions.
  */
 #include <errno.h>
 
 #include "kernel/clock.h"
 #include "kernel/exit.h"
+#include "kernel/sched.h"
 #include "kernel/sync.h"
 #include "kernel/thread.h"
 #include "kernel/wallclock.h"
@@ -16,6 +18,8 @@
 #include "sys/process.h"
 #include "sys/syscall.h"
 #include "sys/timeval.h"
+#include "sys/vm.h"
+#include "sys/vdso.h"
 
 #define NS 1000000000ll
 
@@ -75,6 +79,60 @@ static long sys_time(long a0, long a1, long a2, long a3, long a4, long a5)
 	return now;
 }
 SYSCALL_FAST(SYS_time, sys_time);
+
+/* The vDSO's entries. Preemption is held off around each answer, as the
+ * system call would hold it: the pointer check reads the application's
+ * regions, which another thread's mmap may be changing.
+ *
+ * clock_gettime, called several times per request by most servers, has a
+ * shorter way: when ts lies in the region the last pointer check found
+ * (the caller's stack, mostly: vm_hint_ok), it is answered there and
+ * then, preemptible, as Linux's vDSO answers; under an emulator every
+ * call and return, and holding interrupts off, costs as much as the
+ * reading itself. Otherwise, and for the wall clock before the RTC was
+ * read, it takes the system call's path, checks and all. */
+int vdso_clock_gettime(long clk, void *ts)
+{
+	if (clk < CLOCK_REALTIME || clk > CLOCK_BOOTTIME)
+		return -EINVAL;
+	bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+	if ((!wall || wallclock_ready()) &&
+	    vm_hint_ok(&app_vm, (uintptr_t)ts, sizeof(struct linux_timespec), PROT_READ | PROT_WRITE)) {
+		uint64_t ns = wall ? wallclock_ns() : clock_ns();
+		struct linux_timespec *out = ts;
+		out->tv_sec = (int64_t)(ns / NS);
+		out->tv_nsec = (int64_t)(ns % NS);
+		return 0;
+	}
+	preempt_disable();
+	long r = sys_clock_gettime(clk, (long)ts, 0, 0, 0, 0);
+	preempt_enable();
+	return (int)r;
+}
+
+int vdso_clock_getres(long clk, void *ts)
+{
+	preempt_disable();
+	long r = sys_clock_getres(clk, (long)ts, 0, 0, 0, 0);
+	preempt_enable();
+	return (int)r;
+}
+
+int vdso_gettimeofday(void *tv, void *tz)
+{
+	preempt_disable();
+	long r = sys_gettimeofday((long)tv, (long)tz, 0, 0, 0, 0);
+	preempt_enable();
+	return (int)r;
+}
+
+long vdso_time(long *t)
+{
+	preempt_disable();
+	long r = sys_time((long)t, 0, 0, 0, 0, 0);
+	preempt_enable();
+	return r;
+}
 
 /* A relative or absolute sleep, which a signal ends with -EINTR; rem
  * (when given) then gets what was left (Linux writes it only then). */

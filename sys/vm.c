@@ -60,7 +60,7 @@ static int reserve(struct vm *vm, unsigned extra)
 void vm_free(struct vm *vm)
 {
 	free(vm->r);
-	*vm = (struct vm){ 0 };
+	*vm = (struct vm){ .seq = vm->seq + 1 };
 }
 
 static int open_slot(struct vm *vm, unsigned at)
@@ -80,6 +80,7 @@ static void close_slot(struct vm *vm, unsigned at)
 
 int vm_insert(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind)
 {
+	vm->seq++;
 	if (start >= end)
 		return -EINVAL;
 	unsigned i = first_ending_after(vm, start);
@@ -149,6 +150,7 @@ static int cut(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind)
 int vm_remove(struct vm *vm, uint64_t start, uint64_t end, enum vm_kind kind,
 	      void (*removed)(uint64_t start, uint64_t end, void *ctx), void *ctx)
 {
+	vm->seq++;
 	if (start >= end)
 		return 0;
 	if (cut(vm, start, end, kind))
@@ -187,6 +189,7 @@ static bool joinable(const struct vm_region *a, const struct vm_region *b)
 
 int vm_protect(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum vm_kind kind)
 {
+	vm->seq++;
 	if (start == end)
 		return 0;
 	if (end < start || !vm_covered(vm, start, end, kind) || cut(vm, start, end, kind))
@@ -209,14 +212,30 @@ int vm_protect(struct vm *vm, uint64_t start, uint64_t end, unsigned prot, enum 
 	return 0;
 }
 
-bool vm_access_ok(const struct vm *vm, uint64_t p, uint64_t len, unsigned need)
+/* Where a lookup of addr starts: at the region found last when it holds
+ * addr (the pointers of successive system calls mostly fall in the same
+ * stack or heap, and under an emulator the binary search costs as much
+ * as the call it checks), else where the search says. Regions do not
+ * overlap, so one that holds addr is the first ending after it, and a
+ * hint left stale by a change of the list costs only the search. */
+static unsigned lookup_from(struct vm *vm, uint64_t addr)
+{
+	unsigned h = vm->hint;
+	if (h < vm->n && vm->r[h].start <= addr && addr < vm->r[h].end)
+		return h;
+	h = first_ending_after(vm, addr);
+	vm->hint = h;
+	return h;
+}
+
+bool vm_access_ok(struct vm *vm, uint64_t p, uint64_t len, unsigned need)
 {
 	if (len == 0)
 		return true;
 	if (p < VM_LOWEST || p >= VM_TOP || len > VM_TOP - p)
 		return false;
 	uint64_t at = p, end = p + len;
-	for (unsigned i = first_ending_after(vm, p); at < end; i++) {
+	for (unsigned i = lookup_from(vm, p); at < end; i++) {
 		if (i >= vm->n || vm->r[i].start > at || (vm->r[i].prot & need) != need)
 			return false;
 		at = vm->r[i].end;

@@ -37,6 +37,8 @@ struct vm_region {
 struct vm {
 	struct vm_region *r;
 	unsigned n, cap;
+	unsigned hint; /* the region vm_access_ok found last (any value is safe) */
+	unsigned seq;  /* counts the changes of the list (vm_hint_ok) */
 };
 
 /* Adds [start, end), which must overlap no region. Returns 0, -EINVAL or
@@ -64,7 +66,28 @@ const struct vm_region *vm_find(const struct vm *vm, uint64_t addr);
 /* Whether the application may access [p, p + len) with every protection
  * in need: not NULL, no wrap-around, canonical, and covered by regions
  * that allow it. A length of 0 is always fine. */
-bool vm_access_ok(const struct vm *vm, uint64_t p, uint64_t len, unsigned need);
+bool vm_access_ok(struct vm *vm, uint64_t p, uint64_t len, unsigned need);
+
+/* Whether the region vm_access_ok found last covers [p, p + len) with
+ * every protection in need: the check without the search, for the
+ * hottest path (the vDSO's clock), which runs preemptible. Changes of the
+ * list run whole between two of the caller's instructions (on one CPU,
+ * with preemption held off), so a change made while the caller was
+ * preempted shows in seq, and the answer read across it is not used.
+ * False says only "ask vm_access_ok". */
+static inline bool vm_hint_ok(const struct vm *vm, uint64_t p, uint64_t len, unsigned need)
+{
+	unsigned seq = *(const volatile unsigned *)&vm->seq;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	unsigned h = vm->hint;
+	bool ok = h < vm->n;
+	if (ok) {
+		const struct vm_region *r = &vm->r[h];
+		ok = p >= r->start && p < r->end && len <= r->end - p && (r->prot & need) == need;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return ok && *(const volatile unsigned *)&vm->seq == seq;
+}
 
 /* Frees the list; vm is empty afterwards. */
 void vm_free(struct vm *vm);

@@ -2,7 +2,7 @@
 KEEL_DRIVERS :=
 # A program of one thread that prints to its console, allocates no
 # memory, opens and closes nothing and handles no signal: none of the
-# waits on descriptors, timers, clocks, pipes, files and names under
+# waits on descriptors, timers, clocks and the vDSO, pipes, files and names under
 # /dev, threads and futexes, signal handlers, memory mappings, close, dup
 # and fcntl, the machine's description, resource limits or prctl (their
 # calls answer ENOSYS, logged on the console by number: the table of
@@ -11,7 +11,7 @@ KEEL_DRIVERS :=
 # calls: arch_prctl, set_tid_address, ioctl (TIOCGWINSZ), writev,
 # exit_group.
 KEEL_SYSCALLS_OUT := sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c \
-	sys/time.c sys/threads.c sys/futex.c \
+	sys/time.c sys/vdso.c sys/vdso_image.c sys/threads.c sys/futex.c \
 	sys/signals.c sys/sigdeliver.c sys/sigframe.c \
 	sys/pipe.c sys/pipecalls.c \
 	sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c \

@@ -261,6 +261,9 @@ boot_test musl-efault 0 'mtest: efault done, 0 failures' -- --kernel "$M" --appe
 boot_test musl-registers 0 'mtest: registers done, 0 failures' -- --kernel "$M" --append "registers"
 # clock_nanosleep to an absolute time on the monotonic, realtime and boot clocks.
 boot_test musl-abs-sleep 0 'mtest: abs-sleep done, 0 failures' -- --kernel "$M" --append "abs-sleep"
+# The vDSO: found through AT_SYSINFO_EHDR as the ELF specification says,
+# each entry answering as its system call, musl's clock_gettime through it.
+boot_test musl-vdso 0 'mtest: clock_gettime [0-9]+ ns through musl' 'mtest: vdso done, 0 failures' -- --kernel "$M" --append "vdso"
 # Terminal, time, identities, limits, dup, environment (defaults and
 # env.NAME=VALUE, as many as the command line holds: 100 more here),
 # thread-locals, the 8 MiB stack, floating point.

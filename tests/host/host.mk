@@ -137,6 +137,10 @@ test_sigframe_SRCS := tests/host/test_sigframe.c sys/sigframe.c
 HOST_TESTS += auxv
 test_auxv_SRCS := tests/host/test_auxv.c sys/auxv.c
 
+# The vDSO's ELF image, read back with the host's <elf.h>.
+HOST_TESTS += vdso
+test_vdso_SRCS := tests/host/test_vdso.c sys/vdso_image.c
+
 # The compressed symbol table for backtraces: the generator's output for a
 # made-up listing, read back by the kernel's lookup. The text's bounds are
 # the listing's (absolute symbols: no PIE).

@@ -66,6 +66,32 @@ static void access_rules(void **state)
 	assert_null(vm_find(&vm, BASE + 9 * PG));
 }
 
+/* The last region found is tried first: its index, left stale by the
+ * list's changes, must never let a check pass that the search refuses. */
+static void stale_hint(void **state)
+{
+	assert_int_equal(vm_insert(&vm, BASE + 8 * PG, BASE + 10 * PG, R | W, VM_ANON), 0);
+	assert_true(vm_access_ok(&vm, BASE + 8 * PG, PG, R | W)); /* the hint: index 0 */
+	/* A region before it: index 0 is now the new one, read-only. */
+	assert_int_equal(vm_insert(&vm, BASE, BASE + PG, R, VM_IMAGE), 0);
+	assert_true(vm_access_ok(&vm, BASE + 9 * PG, 8, R | W));
+	assert_false(vm_access_ok(&vm, BASE + 2 * PG, 8, R)); /* the gap */
+	assert_true(vm_access_ok(&vm, BASE + 16, 8, R));
+	assert_false(vm_access_ok(&vm, BASE + 16, 8, R | W)); /* hint on the read-only one */
+	/* Gone: the hint points past the end of the list. */
+	assert_true(vm_access_ok(&vm, BASE + 9 * PG, 8, R | W)); /* hint: index 1 */
+	assert_int_equal(vm_remove(&vm, BASE + 8 * PG, BASE + 10 * PG, VM_ANON, NULL, NULL), 0);
+	assert_int_equal(vm.n, 1);
+	assert_false(vm_access_ok(&vm, BASE + 9 * PG, 8, R));
+	/* Half of it made read-only: the same index, other protections. */
+	assert_int_equal(vm_insert(&vm, BASE + 8 * PG, BASE + 10 * PG, R | W, VM_ANON), 0);
+	assert_true(vm_access_ok(&vm, BASE + 9 * PG, 8, R | W));
+	assert_int_equal(vm_protect(&vm, BASE + 9 * PG, BASE + 10 * PG, R, VM_ANON), 0);
+	assert_false(vm_access_ok(&vm, BASE + 9 * PG, 8, R | W));
+	assert_true(vm_access_ok(&vm, BASE + 8 * PG, 8, R | W));
+	assert_false(vm_access_ok(&vm, BASE + 9 * PG - 4, 8, R | W)); /* across the change */
+}
+
 static void contiguous_regions(void **state)
 {
 	/* Adjacent regions of different protections: each must allow. */
@@ -268,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(access_rules, reset, release),
+		cmocka_unit_test_setup_teardown(stale_hint, reset, release),
 		cmocka_unit_test_setup_teardown(contiguous_regions, reset, release),
 		cmocka_unit_test_setup_teardown(remove_and_protect, reset, release),
 		cmocka_unit_test_setup_teardown(wrapped_ranges, reset, release),

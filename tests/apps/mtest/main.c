@@ -377,6 +377,8 @@ int main(int argc, char **argv)
 		return test_devnodes();
 	if (strcmp(what, "abs-sleep") == 0)
 		return test_abs_sleep();
+	if (strcmp(what, "vdso") == 0)
+		return test_vdso();
 	if (strcmp(what, "registers") == 0)
 		return test_registers();
 	if (strcmp(what, "prot-none") == 0)

@@ -15,5 +15,6 @@ int test_fscrash(int argc, char **argv);
 int test_balloon_oom(int argc, char **argv);
 int test_six_devices(int argc, char **argv);
 int test_mount(int argc, char **argv);
+int test_vdso(void);
 
 #endif

@@ -5,6 +5,8 @@
  * guest and on the host, so the three are compared in one run.
  *
  *   getpid     one system call's round trip (musl's getpid is the bare call)
+ *   clock      musl's clock_gettime(CLOCK_MONOTONIC): through the vDSO where
+ *              there is one (Linux's, Keel's)
  *   switch     one hand-off between two threads blocked on futexes
  *   wake       from a futex wake to the woken thread running
  */
@@ -89,6 +91,13 @@ int main(int argc, char **argv)
 		syscall(SYS_getpid);
 	long long t1 = now_ns();
 	printf("bench: getpid %.1f ns\n", (double)(t1 - t0) / n);
+
+	struct timespec ts;
+	t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = now_ns();
+	printf("bench: clock %.1f ns\n", (double)(t1 - t0) / n);
 
 	pthread_t th;
 	atomic_store(&turn, 0);
