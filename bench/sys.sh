@@ -4,6 +4,7 @@
 # beside the host itself for the system call:
 #
 #   getpid      one system call's round trip (tests/apps/sysbench)
+#   clock       clock_gettime(CLOCK_MONOTONIC) through musl: the vDSO in both guests
 #   switch      a hand-off between two threads blocked on futexes
 #   wake        from a futex wake to the woken thread running
 #   lua         Debian's Lua running bench/progs/bench.lua
@@ -61,7 +62,7 @@ field() { sed -n "s/^bench: $1 \([0-9.]*\) ns.*/\1/p" "$2" | tr -d '\r'; }
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
 declare -A host linux keel
-for m in getpid switch wake lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
+for m in getpid clock switch wake lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do
 	echo "run $((r + 1)) of $runs" >&2
 	build/linux/sysbench $N $ROUNDS >"$out/host.$r"
@@ -73,7 +74,7 @@ for ((r = 0; r < runs; r++)); do
 		</dev/null >"$out/keel-lua.$r" 2>&1 || true
 	./run-qemu.sh --kernel build/sqlite3.elf --accel tcg --timeout 300 \
 		--append "-- ${SQL_ARGS[*]} \"$sql\"" </dev/null >"$out/keel-sqlite.$r" 2>&1 || true
-	for m in getpid switch wake; do
+	for m in getpid clock switch wake; do
 		host[$m]+="$(field $m "$out/host.$r") "
 		linux[$m]+="$(field $m "$out/linux.$r") "
 		keel[$m]+="$(field $m "$out/keel-sys.$r") "
@@ -100,7 +101,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == 
 table=$(
 	echo "| measure | host | Linux guest | Keel | Keel's advantage over the Linux guest |"
 	echo "|---|---|---|---|---|"
-	for m in getpid switch wake; do
+	for m in getpid clock switch wake; do
 		h=$(med "${host[$m]}") l=$(med "${linux[$m]}") k=$(med "${keel[$m]}")
 		echo "| $m (ns) | $h | $l | $k | $(ratio "$k" "$l") |"
 	done
@@ -115,6 +116,8 @@ notes="- getpid is one system call's round trip. Keel answers it at the entry
   from a table (SYSCALL_CONST: no stack, no saved register); the Linux
   guest enters its kernel through a privilege change. Single runs: Keel
   $(range "${keel[getpid]}") ns, the Linux guest $(range "${linux[getpid]}") ns.
+- clock is musl's clock_gettime(CLOCK_MONOTONIC), which both guests serve
+  from their vDSO, without a system call.
 - switch is a futex hand-off between two threads, wake the time from a
   futex wake to the woken thread running.
 - Lua (bench/progs/bench.lua) and sqlite3 (tests/boot/sqlite/rows.sql

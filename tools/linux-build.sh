@@ -17,7 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/linux
 mkdir -p "$out"
-CC=(musl-gcc -static -O2)
+# The code generation of the images' applications (APP_CFLAGS in the
+# Makefile: no PIE, the stack protector, frame pointers), so that a
+# benchmark's two guests run the same program, not two compilations of it.
+CC=(musl-gcc -static -O2 -fno-pie -no-pie -fstack-protector-strong -fno-omit-frame-pointer)
 
 for name in "$@"; do
 	bin=$out/$name
