@@ -91,7 +91,7 @@ SYSCALL_FAST(SYS_time, sys_time);
  * call and return, and holding interrupts off, costs as much as the
  * reading itself. Otherwise, and for the wall clock before the RTC was
  * read, it takes the system call's path, checks and all. */
-int vdso_clock_gettime(long clk, void *ts)
+int vdso_clock_gettime(int clk, void *ts)
 {
 	if (clk < CLOCK_REALTIME || clk > CLOCK_BOOTTIME)
 		return -EINVAL;
@@ -110,7 +110,7 @@ int vdso_clock_gettime(long clk, void *ts)
 	return (int)r;
 }
 
-int vdso_clock_getres(long clk, void *ts)
+int vdso_clock_getres(int clk, void *ts)
 {
 	preempt_disable();
 	long r = sys_clock_getres(clk, (long)ts, 0, 0, 0, 0);

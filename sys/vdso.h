@@ -12,9 +12,11 @@
 
 /* The entries (sys/time.c): Linux's vDSO's signatures and answers, 0 or
  * -errno. They run on the application's stack, preemptible but for
- * preempt_disable() around the answer, as the system call would be. */
-int vdso_clock_gettime(long clk, void *ts);
-int vdso_clock_getres(long clk, void *ts);
+ * preempt_disable() around the answer, as the system call would be. A
+ * clock is an int (clockid_t), not a long: a caller may leave the upper
+ * half of its register undefined, as the ABI allows. */
+int vdso_clock_gettime(int clk, void *ts);
+int vdso_clock_getres(int clk, void *ts);
 int vdso_gettimeofday(void *tv, void *tz);
 long vdso_time(long *t);
 
