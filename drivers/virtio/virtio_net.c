@@ -2,7 +2,7 @@
  * virtio-net (virtio 1.2, section 5.1): one receive and one transmit
  * queue per device, each device a struct netdev ("eth0", "eth1"...).
  *
- * Receive: buffers of RX_BUF_SIZE bytes from a DMA pool, one descriptor
+ * Receive: buffers of a page, or half one in a small guest, from a DMA pool, one descriptor
  * each (two, header and data, on a legacy device without ANY_LAYOUT); a
  * frame spans num_buffers of them with MRG_RXBUF. Frames go up without a
  * copy, as the ring's own buffers; a fresh buffer from the pool takes the
@@ -33,6 +33,7 @@
 #include "kernel/console.h"
 #include "kernel/entropy.h"
 #include "kernel/mm/dma.h"
+#include "kernel/mm/mm.h"
 #include "kernel/thread.h"
 
 /* Segments of one transmitted frame at most, besides the header: a TCP
@@ -276,7 +277,7 @@ static uint32_t device_mtu(struct vtnet *n)
 	    virtio_config_read(n->vd, offsetof(struct virtio_net_config, mtu), &mtu, sizeof(mtu)) != 0)
 		return 1500;
 	uint32_t most = n->mrg ? 65535u - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN
-			       : RX_BUF_SIZE - n->hdr_len - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN;
+			       : n->rx_buf_size - n->hdr_len - NETDEV_ETH_HLEN - NETDEV_VLAN_HLEN;
 	if (mtu < 68 || mtu > most) {
 		kwarn("%s: the device's MTU %u is outside 68..%u; 1500 is used\n", n->vd->name, mtu, most);
 		return 1500;
@@ -331,7 +332,8 @@ static int vtnet_attach(struct virtio_device *vd)
 	n->tx = calloc(n->txq->size, sizeof(*n->tx));
 	n->tx_hdr_bytes = (size_t)n->txq->size * sizeof(struct virtio_net_hdr);
 	n->tx_hdr = dma_alloc_pages(n->tx_hdr_bytes, &n->tx_hdr_phys);
-	n->rx_pool = dma_pool_create("virtio-net rx", RX_BUF_SIZE, 64, DMA_POOL_NO_PAGE_CROSS);
+	n->rx_buf_size = mm_ram_bytes() >= RX_LARGE_MIN_RAM ? RX_BUF_SIZE_LARGE : RX_BUF_SIZE_SMALL;
+	n->rx_pool = dma_pool_create("virtio-net rx", n->rx_buf_size, 64, DMA_POOL_NO_PAGE_CROSS);
 	if (n->tx == NULL || n->tx_hdr == NULL || n->rx_pool == NULL)
 		goto fail;
 	for (unsigned i = 0; i < n->txq->size; i++)

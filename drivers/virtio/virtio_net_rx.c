@@ -1,6 +1,6 @@
 /*
  * virtio-net's receive ring (virtio 1.2, section 5.1.6.3 and 5.1.6.4):
- * buffers of RX_BUF_SIZE bytes from a DMA pool, a frame over num_buffers
+ * buffers of rx_buf_size bytes from a DMA pool, a frame over num_buffers
  * of them with MRG_RXBUF, lent to the stack without a copy and taken back
  * through its release. Everything the device wrote is checked before use:
  * a frame that does not add up is dropped, counted as an error and a
@@ -45,7 +45,7 @@ static void rx_fault(struct vtnet *n, enum vtnet_fault f, unsigned long got)
 static int rx_post(struct vtnet *n, void *buf)
 {
 	uint64_t phys = dma_pool_phys(n->rx_pool, buf);
-	struct vq_seg seg[2] = { { phys, RX_BUF_SIZE }, { 0, 0 } };
+	struct vq_seg seg[2] = { { phys, n->rx_buf_size }, { 0, 0 } };
 	unsigned nsegs = 1;
 	if (n->rx_split) {
 		/* A legacy device without ANY_LAYOUT wants the header in a
@@ -53,7 +53,7 @@ static int rx_post(struct vtnet *n, void *buf)
 		 * interface); the data follows in the same memory. */
 		seg[0].len = n->hdr_len;
 		seg[1].addr = phys + n->hdr_len;
-		seg[1].len = RX_BUF_SIZE - n->hdr_len;
+		seg[1].len = n->rx_buf_size - n->hdr_len;
 		nsegs = 2;
 	}
 	int err = virtqueue_enqueue(n->rxq, buf, seg, 0, nsegs);

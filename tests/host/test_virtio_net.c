@@ -50,6 +50,10 @@ long entropy_getrandom(void *buf, size_t len)
 	return (long)len;
 }
 uint64_t dma_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
+/* The guest's memory, which sizes the receive buffers: small unless a
+ * test says otherwise. */
+static uint64_t ram_bytes = 32ull << 20;
+uint64_t mm_ram_bytes(void) { return ram_bytes; }
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
 	fail_msg("panic at %s:%d: %s", file, line, fmt);
@@ -244,7 +248,7 @@ static void attach_negotiates(void **state)
 	assert_int_equal(n->rx_posted, fk.qsize[RX_QUEUE]);
 	for (unsigned i = 0; i < fk.sim[RX_QUEUE].nchains; i++) {
 		assert_int_equal(fk.sim[RX_QUEUE].chain[i].nsegs, 1);
-		assert_int_equal(fk.sim[RX_QUEUE].chain[i].writable, RX_BUF_SIZE);
+		assert_int_equal(fk.sim[RX_QUEUE].chain[i].writable, RX_BUF_SIZE_SMALL);
 	}
 	assert_int_equal(fk.notifies_before_ok, 0);
 	down_net(n);
@@ -353,6 +357,38 @@ static void rx_one_buffer(void **state)
 	down_net(n);
 }
 
+/* Pages as receive buffers where memory allows, half pages below
+ * RX_LARGE_MIN_RAM: the ring's chains, and a merged segment of 9,000
+ * bytes over 3 of the one and 5 of the other. */
+static void rx_buffers_by_memory(void **state)
+{
+	static const struct {
+		uint64_t ram;
+		uint32_t size;
+		unsigned spans;
+	} cases[] = {
+		{ RX_LARGE_MIN_RAM, RX_BUF_SIZE_LARGE, 3 },
+		{ RX_LARGE_MIN_RAM - 4096, RX_BUF_SIZE_SMALL, 5 },
+	};
+	for (unsigned c = 0; c < 2; c++) {
+		ram_bytes = cases[c].ram;
+		struct vtnet *n = up_net(false, ALL_OFFERED);
+		assert_int_equal(n->rx_buf_size, cases[c].size);
+		for (unsigned i = 0; i < fk.sim[RX_QUEUE].nchains; i++)
+			assert_int_equal(fk.sim[RX_QUEUE].chain[i].writable, cases[c].size);
+		make_frame(9000, 3);
+		struct virtio_net_hdr h = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .hdr_len = 54, .gso_size = 1448 };
+		assert_int_equal(dev_rx(n, h, frame, 9000), cases[c].spans);
+		assert_int_equal(ngot, 1);
+		assert_int_equal(got[0]->nsegs, cases[c].spans);
+		assert_int_equal(gather(got[0], out), 9000);
+		assert_memory_equal(out, frame, 9000);
+		release_all();
+		down_net(n);
+	}
+	ram_bytes = 32ull << 20;
+}
+
 /* A frame over 2 and over many mergeable buffers (a merged TCP segment
  * of 9,000 bytes), handed up as those buffers, in order. */
 static void rx_mergeable(void **state)
@@ -363,7 +399,7 @@ static void rx_mergeable(void **state)
 	assert_int_equal(dev_rx(n, h, frame, 3000), 2);
 	assert_int_equal(ngot, 1);
 	assert_int_equal(got[0]->nsegs, 2);
-	assert_int_equal(got[0]->segs[0].len, RX_BUF_SIZE - 12);
+	assert_int_equal(got[0]->segs[0].len, RX_BUF_SIZE_SMALL - 12);
 	assert_int_equal(gather(got[0], out), 3000);
 	assert_memory_equal(out, frame, 3000);
 	release_all();
@@ -437,7 +473,7 @@ static void rx_legacy_header(void **state)
 	struct vdev_chain *c = &fk.sim[RX_QUEUE].chain[0];
 	assert_int_equal(c->nsegs, 2);
 	assert_int_equal(c->seg[0].len, 10);
-	assert_int_equal(c->seg[1].len, RX_BUF_SIZE - 10);
+	assert_int_equal(c->seg[1].len, RX_BUF_SIZE_SMALL - 10);
 	assert_int_equal(c->seg[1].addr, c->seg[0].addr + 10);
 	make_frame(1514, 2);
 	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_DATA_VALID };
@@ -540,7 +576,7 @@ static void hostile(struct vtnet *n, const char *name, unsigned repeat,
 
 static void put_hdr_frame(struct virtio_net_hdr h, size_t len, uint32_t reported)
 {
-	uint8_t b[RX_BUF_SIZE];
+	uint8_t b[RX_BUF_SIZE_SMALL];
 	memset(b, 0x5a, sizeof(b));
 	memcpy(b, &h, sizeof(h));
 	dev_fill_one(b, len, reported);
@@ -568,16 +604,16 @@ static void mk_num_beyond_posted(struct vtnet *n, struct vdev_sim *d)
 static void mk_num_beyond_used(struct vtnet *n, struct vdev_sim *d)
 {
 	/* Three announced, two used. */
-	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 3 }, RX_BUF_SIZE, UINT32_MAX);
+	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 3 }, RX_BUF_SIZE_SMALL, UINT32_MAX);
 	put_hdr_frame((struct virtio_net_hdr){ 0 }, 100, UINT32_MAX);
 }
 static void mk_len_beyond(struct vtnet *n, struct vdev_sim *d)
 {
-	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 1 }, 100, RX_BUF_SIZE + 100);
+	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 1 }, 100, RX_BUF_SIZE_SMALL + 100);
 }
 static void mk_len_beyond_second(struct vtnet *n, struct vdev_sim *d)
 {
-	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 2 }, RX_BUF_SIZE, UINT32_MAX);
+	put_hdr_frame((struct virtio_net_hdr){ .num_buffers = 2 }, RX_BUF_SIZE_SMALL, UINT32_MAX);
 	put_hdr_frame((struct virtio_net_hdr){ 0 }, 100, 1u << 31);
 }
 static void mk_gso_unknown(struct vtnet *n, struct vdev_sim *d)
@@ -1058,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(attach_unwinds),
 		cmocka_unit_test(rx_one_buffer),
 		cmocka_unit_test(rx_mergeable),
+		cmocka_unit_test(rx_buffers_by_memory),
 		cmocka_unit_test(rx_offloads),
 		cmocka_unit_test(rx_legacy_header),
 		cmocka_unit_test(mtu_from_config),
