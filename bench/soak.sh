@@ -47,10 +47,11 @@
 # Every guest prints a memory report every few seconds (kernel option
 # mem.report, kernel/memreport.h). The heap's rule (bench/soak.py
 # heap_verdict): the first quarter of the reports is warm-up; after it,
-# the median heap in use over the last quarter of the reports may exceed
-# the median over the first quarter by at most 10% + 64 KiB (medians, so
-# that a report caught in a brief peak, such as a KeelFS commit's staging
-# buffer, is not taken for growth; a leak moves the median). The heap
+# the least heap in use over the last quarter of the reports may exceed
+# the least over the first quarter by at most 10% + 64 KiB (floors, so
+# that reports caught in peaks, such as a KeelFS commit's staging buffer,
+# which a guest syncing back to back holds most of the time, are not
+# taken for growth; a leak raises the floor). The heap
 # judged leaves out KeelFS's block cache (its block count is in the
 # report), which fills up to its bound as a disk is used: a disk-serving
 # appliance's heap grows by it for minutes without leaking. KeelFS's
