@@ -1,9 +1,11 @@
 /*
  * The entry of the `syscall` instruction, executed by the application at
  * CPL 0. The CPU has put the return rip in rcx and rflags in r11, and
- * cleared IF, DF, TF, AC and NT (FMASK, syscall_arch.c): no interrupt can
- * arrive before the stack is switched, and the kernel's C code sees the
- * direction flag clear. Nothing is written below the application's rsp:
+ * cleared DF, TF, AC and NT (FMASK, syscall_arch.c): the kernel's C code
+ * sees the direction flag clear. IF stays as the application had it: an
+ * interrupt before the entry's `cli` lands on its own stack (every vector
+ * has one, IST) and finds the application's registers whole, as at any
+ * of its instructions. Nothing is written below the application's rsp:
  * the System V ABI lets the application keep data in the 128 bytes there
  * (the red zone).
  *
@@ -31,25 +33,23 @@
 syscall_entry:
 	/* The constant calls (SYSCALL_CONST, sys/syscall.h): the answer from
 	 * a table, no stack, no register but rax, rcx and r11 (which the ABI
-	 * gives the kernel). The flags the application had are in r11; what
-	 * the entry changed in them is IF (cleared by FMASK), which is set
-	 * again if it was set, and the arithmetic flags, which no compiled
-	 * code keeps across a system call. `sti` lets interrupts in after
-	 * the next instruction, the jump back, so none arrives here. The
-	 * table's absolute address fits 32 bits: the kernel is linked low
-	 * (-mcmodel=small). */
+	 * gives the kernel), interrupts as the application had them. rax
+	 * changes in one instruction, at the end: an interrupt before it
+	 * finds the call not yet made. The arithmetic flags change, which no
+	 * compiled code keeps across a system call. No `sti` on the way back:
+	 * under an emulator it ends the translated block and costs a third of
+	 * the call. The table's absolute address fits 32 bits: the kernel is
+	 * linked low (-mcmodel=small). */
 	cmpq $SYSCALL_TABLE_SIZE, %rax
 	jae 0f
 	btq %rax, syscall_const_map(%rip)
 	jnc 0f
 	movq syscall_const_value(,%rax,8), %rax
-	testl $RFLAGS_IF_BIT, %r11d
-	jz 4f
-	sti
-4:	jmp *%rcx
+	jmp *%rcx
 0:
-	/* One CPU, interrupts off: a word of scratch holds the application's
-	 * stack pointer until it is pushed. */
+	/* One CPU, interrupts off from here: a word of scratch holds the
+	 * application's stack pointer until it is pushed. */
+	cli
 	movq %rsp, syscall_app_rsp(%rip)
 	cmpq trap_kstack_bottom(%rip), %rsp
 	jb 1f

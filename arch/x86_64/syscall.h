@@ -11,9 +11,6 @@
  * entries the entry (syscall.S) calls itself: every Linux number fits. */
 #define SYSCALL_TABLE_SIZE 512
 
-/* RFLAGS.IF, as the entry tests it in r11. */
-#define RFLAGS_IF_BIT 0x200
-
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 

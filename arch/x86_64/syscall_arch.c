@@ -29,13 +29,15 @@ void syscall_arch_init(void)
 	 * CPL 0. STAR[63:48] serves only sysret, which Keel never uses. */
 	wrmsr(MSR_STAR, (uint64_t)BOOT_CS << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
-	/* Masked on entry: IF, so nothing interrupts before the stack is
-	 * switched (an interrupt there would push onto the application's
-	 * red zone); DF, which the C code assumes clear (musl's memmove sets
-	 * it); TF, so a single-stepped application does not trap inside the
-	 * kernel; AC, so the kernel's unaligned accesses never fault; NT,
-	 * which would make the kernel's next iretq a task return. */
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
+	/* Masked on entry: DF, which the C code assumes clear (musl's
+	 * memmove sets it); TF, so a single-stepped application does not
+	 * trap inside the kernel; AC, so the kernel's unaligned accesses
+	 * never fault; NT, which would make the kernel's next iretq a task
+	 * return. Not IF: every interrupt vector has a stack of its own
+	 * (IST), so one that arrives before the entry's `cli` pushes nothing
+	 * onto the application's red zone, and the constant calls go back
+	 * without an `sti` (arch/x86_64/syscall.S). */
+	wrmsr(MSR_FMASK, RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
