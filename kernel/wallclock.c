@@ -88,5 +88,9 @@ uint64_t wallclock_ns(void)
 	return epoch_at_boot + clock_ns();
 }
 
-bool wallclock_ready(void) { return read_once; }
+bool wallclock_epoch(uint64_t *epoch)
+{
+	*epoch = epoch_at_boot;
+	return read_once;
+}
 #endif

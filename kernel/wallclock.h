@@ -33,10 +33,12 @@ int64_t days_from_civil(int64_t year, unsigned mon, unsigned mday);
  * machine has no RTC or it reads nonsense (said once on the console). */
 uint64_t wallclock_ns(void);
 
-/* Whether the RTC has been read: wallclock_ns() is then a sum of two
- * numbers, which any thread may take with interrupts on; the first call
- * reads the RTC's registers, one at a time, and needs them off. */
-bool wallclock_ready(void);
+/* Whether the RTC has been read, and the wall clock's reading at
+ * clock_ns() == 0 in *epoch: wallclock_ns() is then that plus clock_ns(),
+ * which any thread may take with interrupts on; the first call of
+ * wallclock_ns() reads the RTC's registers, one at a time, and needs
+ * them off. */
+bool wallclock_epoch(uint64_t *epoch);
 
 /* The arch's RTC (arch/x86_64/rtc.c): false when there is none. */
 bool arch_rtc_read(struct rtc_raw *raw);

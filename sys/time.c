@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 
+#include "arch/x86_64/tsc.h"
 #include "kernel/clock.h"
 #include "kernel/exit.h"
 #include "kernel/sched.h"
@@ -96,9 +97,10 @@ int vdso_clock_gettime(int clk, void *ts)
 	if (clk < CLOCK_REALTIME || clk > CLOCK_BOOTTIME)
 		return -EINVAL;
 	bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
-	if ((!wall || wallclock_ready()) &&
+	uint64_t epoch = 0;
+	if ((!wall || wallclock_epoch(&epoch)) &&
 	    vm_hint_ok(&app_vm, (uintptr_t)ts, sizeof(struct linux_timespec), PROT_READ | PROT_WRITE)) {
-		uint64_t ns = wall ? wallclock_ns() : clock_ns();
+		uint64_t ns = epoch + clock_ns_inline();
 		struct linux_timespec *out = ts;
 		out->tv_sec = (int64_t)(ns / NS);
 		out->tv_nsec = (int64_t)(ns % NS);

@@ -43,7 +43,7 @@
 
 static uint64_t hz;
 static const char *source = "none";
-static uint64_t ns_mult;  /* ns = ticks * ns_mult >> 32 */
+uint64_t tsc_ns_mult;	  /* ns = ticks * tsc_ns_mult >> 32 (tsc.h) */
 static uint64_t tsc_mult; /* ticks = ns * tsc_mult >> 20 (hz below 2^44) */
 
 /* --- asking ---------------------------------------------------------------- */
@@ -345,14 +345,14 @@ void tsc_init(const struct acpi_info *ai)
 			kwarn("clock: no way to measure the TSC; assuming 1 GHz, times will be wrong\n");
 		}
 	}
-	ns_mult = (1000000000ull << 32) / hz;
+	tsc_ns_mult = (1000000000ull << 32) / hz;
 	tsc_mult = (hz << 20) / 1000000000ull;
 }
 
 uint64_t tsc_hz(void) { return hz; }
 const char *tsc_source(void) { return source; }
 
-uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32); }
+uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * tsc_ns_mult) >> 32); }
 uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 20); }
 
-uint64_t clock_ns(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
+uint64_t clock_ns(void) { return clock_ns_inline(); }
