@@ -21,14 +21,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 /* -errno of a call that should fail, 0 if it succeeded. */
 #define ERR(call) ((call) < 0 ? errno : 0)
 

@@ -26,14 +26,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 #define ERR(call) ((call) < 0 ? errno : 0)
 
 static void open_and_io(const char *dir)

@@ -21,14 +21,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 static long now_ms(void)
 {
 	struct timespec ts;

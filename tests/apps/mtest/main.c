@@ -36,14 +36,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 static __thread int tls_counter = 41;
 static __thread char tls_zeroed[64];
 

@@ -2,6 +2,19 @@
 #ifndef MTEST_H
 #define MTEST_H
 
+#include <errno.h>
+#include <stdio.h>
+
+/* A check that counts a failure in the including file's own
+ * `static int failures` and names it, with errno, on the console. */
+#define CHECK(cond)                                                                                                    \
+	do {                                                                                                           \
+		if (!(cond)) {                                                                                         \
+			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
+			failures++;                                                                                    \
+		}                                                                                                      \
+	} while (0)
+
 int test_pipe(void);
 int test_poll(void);
 int test_epoll(void);

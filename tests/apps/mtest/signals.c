@@ -4,6 +4,7 @@
  * musl's headers at compile time.
  */
 #define _GNU_SOURCE
+#include "mtest.h"
 #include "signals.h"
 
 #include <errno.h>
@@ -34,14 +35,6 @@ _Static_assert(sizeof(siginfo_t) == 128, "siginfo_t");
 _Static_assert(offsetof(siginfo_t, si_pid) == 16, "si_pid");
 
 static int failures;
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
 
 static volatile sig_atomic_t got_sig, got_code, got_pid, got_count, got_tid;
 static volatile uintptr_t got_stack;

@@ -35,14 +35,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 static volatile sig_atomic_t sigpipes, alarms;
 static void on_sigpipe(int sig) { sigpipes += sig == SIGPIPE; }
 static void on_alarm(int sig) { alarms += sig == SIGALRM; }

@@ -18,17 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mtest.h"
 #include "vanish.h"
 
 static int failures;
-
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
 
 enum ending { WRITE_PIPE, SIGNAL_WAITER, NOTHING };
 

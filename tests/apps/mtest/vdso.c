@@ -21,14 +21,6 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                                    \
-	do {                                                                                                           \
-		if (!(cond)) {                                                                                         \
-			printf("mtest: FAILED %s (line %d, errno %d)\n", #cond, __LINE__, errno);                      \
-			failures++;                                                                                    \
-		}                                                                                                      \
-	} while (0)
-
 static uint32_t elf_hash(const char *name)
 {
 	uint32_t h = 0;
