@@ -25,10 +25,9 @@
 #define NS 1000000000ll
 
 /* The realtime clocks read the wall clock, the others the monotonic one. */
-static uint64_t clock_of(long id)
-{
-	return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE ? wallclock_ns() : clock_ns();
-}
+static bool is_wall_clock(long id) { return id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE; }
+
+static uint64_t clock_of(long id) { return is_wall_clock(id) ? wallclock_ns() : clock_ns(); }
 
 static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -96,14 +95,10 @@ int vdso_clock_gettime(int clk, void *ts)
 {
 	if (clk < CLOCK_REALTIME || clk > CLOCK_BOOTTIME)
 		return -EINVAL;
-	bool wall = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
 	uint64_t epoch = 0;
-	if ((!wall || wallclock_epoch(&epoch)) &&
+	if ((!is_wall_clock(clk) || wallclock_epoch(&epoch)) &&
 	    vm_hint_ok(&app_vm, (uintptr_t)ts, sizeof(struct linux_timespec), PROT_READ | PROT_WRITE)) {
-		uint64_t ns = epoch + clock_ns_inline();
-		struct linux_timespec *out = ts;
-		out->tv_sec = (int64_t)(ns / NS);
-		out->tv_nsec = (int64_t)(ns % NS);
+		*(struct linux_timespec *)ts = ns_to_timespec(epoch + clock_ns_inline());
 		return 0;
 	}
 	preempt_disable();
@@ -196,7 +191,7 @@ static long sys_clock_nanosleep(long a0, long a1, long a2, long a3, long a4, lon
 	if (a1 & TIMER_ABSTIME) {
 		/* A time of day: the same instant on the monotonic clock (the
 		 * monotonic clocks are that clock). */
-		uint64_t offset = a0 == CLOCK_REALTIME || a0 == CLOCK_REALTIME_COARSE ? wallclock_ns() - clock_ns() : 0;
+		uint64_t offset = is_wall_clock(a0) ? wallclock_ns() - clock_ns() : 0;
 		return sleep_until(ns > offset ? ns - offset : 0, NULL);
 	}
 	uint64_t now = clock_ns();

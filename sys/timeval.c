@@ -43,11 +43,6 @@ int select_timeval_to_ns(const struct linux_timeval *tv, uint64_t *ns)
 	return 0;
 }
 
-struct linux_timespec ns_to_timespec(uint64_t ns)
-{
-	return (struct linux_timespec){ (int64_t)(ns / TV_NS_PER_S), (int64_t)(ns % TV_NS_PER_S) };
-}
-
 struct linux_timeval ns_to_timeval(uint64_t ns)
 {
 	return (struct linux_timeval){ (int64_t)(ns / TV_NS_PER_S), (int64_t)(ns % TV_NS_PER_S / TV_NS_PER_US) };

@@ -30,7 +30,12 @@ int timeval_to_ns(const struct linux_timeval *tv, uint64_t *ns);
  * (the excess folded into seconds): -EINVAL only for a negative field. */
 int select_timeval_to_ns(const struct linux_timeval *tv, uint64_t *ns);
 
-struct linux_timespec ns_to_timespec(uint64_t ns);
+/* Inline: the vDSO's clock_gettime (sys/time.c) answers through it, and
+ * under an emulator a call costs as much as the conversion. */
+static inline struct linux_timespec ns_to_timespec(uint64_t ns)
+{
+	return (struct linux_timespec){ (int64_t)(ns / TV_NS_PER_S), (int64_t)(ns % TV_NS_PER_S) };
+}
 /* Rounded down to the microsecond. */
 struct linux_timeval ns_to_timeval(uint64_t ns);
 
