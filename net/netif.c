@@ -39,6 +39,7 @@
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 #include "net/csum.h"
+#include "net/sendmem.h"
 #include "net/tso.h"
 #include "netif/ethernet.h"
 
@@ -505,6 +506,14 @@ static bool tx_gather(struct net_if *g, struct pbuf *p)
 	return true;
 }
 
+bool net_if_tx_refusing(void)
+{
+	for (struct net_if *g = all_ifs; g; g = g->next_if)
+		if (g->tx_refused)
+			return true;
+	return false;
+}
+
 void net_if_flush_all(void)
 {
 	/* Connections refused by a full device send again: from here, where
@@ -515,10 +524,12 @@ void net_if_flush_all(void)
 		resend = resend || g->tx_resend;
 		g->tx_resend = false;
 	}
-	if (resend)
+	if (resend) {
 		for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
 			if (pcb->unsent != NULL)
 				tcp_output(pcb);
+		sendmem_room();
+	}
 	for (struct net_if *g = all_ifs; g; g = g->next_if) {
 		if (g->batch.count)
 			tx_flush_batch(g);
@@ -694,6 +705,10 @@ void net_if_detach(struct net_if *g)
 	}
 	g->deferred_tail = NULL;
 	g->ndeferred = 0;
+	/* Senders it refused wait for room it will never report. */
+	if (g->tx_refused)
+		sendmem_room();
+	g->tx_refused = false;
 	UNLOCK_TCPIP_CORE();
 	/* Frames still lent come back through rx_seg_free, which needs g:
 	 * it is never freed (hot-unplug is rare; a few hundred bytes). */

@@ -73,6 +73,11 @@ unsigned net_if_rx_lent(struct net_if *g);
  * holder calls it as it gives the lock up. */
 void net_if_flush_all(void);
 
+/* Whether some interface refuses frames now (its queue is full: lwIP's
+ * output answers ERR_MEM); when its wait has halved it calls
+ * sendmem_room (net/sendmem.h). Under the core lock. */
+bool net_if_tx_refusing(void);
+
 /* lwIP's IP input hooks (lwipopts.h): picks the checksum checks for this
  * packet. Returns 0: lwIP goes on with the packet. */
 int net_if_ip_input_hook(struct pbuf *p, struct netif *netif);

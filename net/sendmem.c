@@ -30,16 +30,39 @@ size_t sendmem_write_max(void)
 	return st.budget ? st.budget / 4 : SIZE_MAX;
 }
 
+static void (*room_hook)(void);
+
+void sendmem_set_room_hook(void (*fn)(void)) { room_hook = fn; }
+
+void sendmem_room(void)
+{
+	if (room_hook)
+		room_hook();
+}
+
+/* Whether an allocation was refused since the last look: the room to
+ * wait for is counted from now. */
+static bool take_refusal(void)
+{
+	if (!lwipmem_take_starved())
+		return false;
+	struct lwipmem_stats st;
+	lwipmem_get_stats(&st);
+	waiting = true;
+	held_when_refused = st.held;
+	return true;
+}
+
+bool sendmem_holding_back(void)
+{
+	take_refusal();
+	return waiting;
+}
+
 void sendmem_relieve(void)
 {
 	struct lwipmem_stats st;
-	if (lwipmem_take_starved()) {
-		lwipmem_get_stats(&st);
-		waiting = true;
-		held_when_refused = st.held;
-		return;
-	}
-	if (!waiting)
+	if (take_refusal() || !waiting)
 		return;
 	/* A quarter of the budget given back since the refusal: a write of
 	 * at most sendmem_write_max() bytes fits again. */
@@ -60,4 +83,5 @@ void sendmem_relieve(void)
 		if (conn->callback)
 			conn->callback(conn, NETCONN_EVT_SENDPLUS, 0);
 	}
+	sendmem_room();
 }

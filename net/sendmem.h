@@ -6,6 +6,7 @@
 #ifndef KEEL_NET_SENDMEM_H
 #define KEEL_NET_SENDMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A quarter of the memory free now, and at least SENDMEM_MIN bytes. */
@@ -22,5 +23,16 @@ size_t sendmem_write_max(void);
  * with room in its send buffer is told it may send (lwIP's own poll
  * would tell it up to a second later). */
 void sendmem_relieve(void);
+
+/* Senders other than TCP's (datagrams) wait on a hook: fn is called
+ * under the core lock whenever those held back may try again, the bound
+ * relieved as above or an interface's full queue emptied by half
+ * (net/netif.c calls sendmem_room). One hook, the socket layer's. */
+void sendmem_set_room_hook(void (*fn)(void));
+void sendmem_room(void);
+/* Under the core lock: whether an allocation was refused for the bound
+ * and the room it waits for has not come back yet (then sendmem_room
+ * will be called). */
+bool sendmem_holding_back(void);
 
 #endif

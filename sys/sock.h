@@ -62,6 +62,10 @@ struct sock {
 	/* A receive or a send under way: the held data and lwIP's calls
 	 * belong to one thread at a time (interrupts off around them). */
 	bool rx_busy, tx_busy;
+	/* A datagram socket a full device queue refused (sock_stall): not
+	 * writable until the interfaces report room. Interrupts off. */
+	bool stalled;
+	struct sock *stalled_next;
 };
 
 /* What a transfer moves: the application's buffers, already checked. */
@@ -106,6 +110,12 @@ void sock_unbusy(struct sock *s, bool *busy);
 int sock_take_error(struct sock *s);
 /* Tells the socket's waiters and watchers to look again. */
 void sock_changed(struct sock *s);
+/* A datagram for s was refused memory or sending (ERR_MEM). When that is
+ * the send buffers' bound or a full device queue (net/sendmem.h), s is
+ * not writable until room comes back, as a Linux socket waits for its
+ * send buffer: returns true, and the caller waits for can-send.
+ * Otherwise (the stack's pools ran out) false. Takes the core lock. */
+bool sock_stall(struct sock *s);
 /* Whether a call on s must not wait: O_NONBLOCK or MSG_DONTWAIT. */
 bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 

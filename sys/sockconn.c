@@ -19,6 +19,9 @@
 #include "kernel/clock.h"
 #include "kernel/sched.h"
 #include "lwip/api.h"
+#include "lwip/tcpip.h"
+#include "net/netif.h"
+#include "net/sendmem.h"
 #include "sys/signal.h"
 #include "sys/sockerr.h"
 
@@ -112,6 +115,57 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	sched_unlock(irq);
 }
 
+/* Datagram sockets waiting for the interfaces' room (sock_stall).
+ * Interrupts off. */
+static struct sock *stalled;
+
+static void unstall(struct sock *s)
+{
+	for (struct sock **p = &stalled; *p; p = &(*p)->stalled_next)
+		if (*p == s) {
+			*p = s->stalled_next;
+			break;
+		}
+	s->stalled = false;
+	s->stalled_next = NULL;
+}
+
+/* Room again (sendmem_set_room_hook): every stalled socket is
+ * writable. Under the core lock. */
+static void tx_room(void)
+{
+	bool irq = sched_lock();
+	while (stalled) {
+		struct sock *s = stalled;
+		unstall(s);
+		s->ready.send = true;
+		waitq_wake_all(&s->waiters);
+		file_notify(&s->file, sock_ready_poll(&s->ready));
+	}
+	sched_unlock(irq);
+}
+
+bool sock_stall(struct sock *s)
+{
+	/* Under the core lock, so that room reported after the check comes
+	 * through the hook (net_if_flush_all, as the lock is given up). */
+	LOCK_TCPIP_CORE();
+	bool refusing = sendmem_holding_back() || net_if_tx_refusing();
+	if (refusing) {
+		sendmem_set_room_hook(tx_room);
+		bool irq = sched_lock();
+		if (!s->stalled) {
+			s->stalled = true;
+			s->stalled_next = stalled;
+			stalled = s;
+		}
+		s->ready.send = false;
+		sched_unlock(irq);
+	}
+	UNLOCK_TCPIP_CORE();
+	return refusing;
+}
+
 static void link_sock(struct sock *s)
 {
 	unsigned h = hash(s->conn);
@@ -138,6 +192,8 @@ void sock_destroy(struct sock *s)
 	netconn_delete(s->conn);
 	bool irq = sched_lock();
 	unlink_sock(s);
+	if (s->stalled)
+		unstall(s);
 	sched_unlock(irq);
 	free(s);
 }

@@ -305,6 +305,17 @@ static long send_stream(struct sock *s, struct sock_io *io)
 	return (long)done;
 }
 
+/* A datagram refused memory or sending: Linux's sender would wait for
+ * its send buffer (EAGAIN when it may not), not fail. 0 to try again;
+ * -ENOBUFS when no room is to come (the stack's pools ran out, as
+ * Linux's own allocation failure). */
+static long hold_back(struct sock *s, int flags)
+{
+	if (!sock_stall(s))
+		return -ENOBUFS;
+	return sock_wait(s, can_send, sock_is_nonblocking(s, flags), s->opts.sndtimeo_us);
+}
+
 static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_addr *to)
 {
 	int e = sock_take_error(s);
@@ -319,27 +330,45 @@ static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_add
 	struct netbuf *buf = netbuf_new();
 	if (buf == NULL)
 		return -ENOBUFS;
-	uint8_t *data = netbuf_alloc(buf, (u16_t)io->total);
-	if (data == NULL && io->total > 0) {
-		netbuf_delete(buf);
-		return -ENOBUFS;
+	uint8_t *data;
+	while ((data = netbuf_alloc(buf, (u16_t)io->total)) == NULL) {
+		long r = hold_back(s, io->flags);
+		if (r < 0) {
+			netbuf_delete(buf);
+			return r;
+		}
 	}
 	size_t done = 0;
 	for (size_t i = 0; i < io->count; i++) {
 		memcpy(data + done, (const void *)(uintptr_t)io->iov[i].base, io->iov[i].len);
 		done += io->iov[i].len;
 	}
-	err_t err;
+	ip_addr_t ip;
 	if (to) {
-		ip_addr_t ip;
 		long r = sock_ip_to(to, &ip);
 		if (r) {
 			netbuf_delete(buf);
 			return r;
 		}
-		err = netconn_sendto(s->conn, buf, &ip, to->port);
-	} else {
-		err = netconn_send(s->conn, buf);
+	}
+	err_t err;
+	for (;;) {
+		err = to ? netconn_sendto(s->conn, buf, &ip, to->port) : netconn_send(s->conn, buf);
+		if (err != ERR_MEM)
+			break;
+		/* lwIP leaves the headers it put in front of the data (UDP, IP,
+		 * Ethernet) when the output fails: off again before a retry,
+		 * or they would go out as data. */
+		if (buf->p->payload != data &&
+		    pbuf_remove_header(buf->p, (size_t)((uint8_t *)data - (uint8_t *)buf->p->payload)))
+			err = ERR_BUF;
+		if (err != ERR_MEM)
+			break;
+		long r = hold_back(s, io->flags);
+		if (r < 0) {
+			netbuf_delete(buf);
+			return r;
+		}
 	}
 	netbuf_delete(buf);
 	return err == ERR_OK ? (long)io->total : -sock_errno(err, false);

@@ -31,6 +31,7 @@
 #include "net/csum.h"
 #include "net/lwipmem.h"
 #include "net/netif.h"
+#include "net/sendmem.h"
 #include "tests/host/sched_host.h"
 
 #define T0 UINT64_C(1000000000)
@@ -711,10 +712,24 @@ static void test_tx_queue_full(void **state)
 	assert_memory_equal(dev_a.sent[0].data + 42, "fourth", 6);
 }
 
+static unsigned room_calls;
+static void count_room(void) { room_calls++; }
+
+static bool refusing(void)
+{
+	LOCK_TCPIP_CORE();
+	bool r = net_if_tx_refusing();
+	UNLOCK_TCPIP_CORE();
+	return r;
+}
+
 static void test_tx_queue_full_bounded(void **state)
 {
 	struct net_if_stats before, after;
 	net_if_stats(dev_a.glue, &before);
+	room_calls = 0;
+	sendmem_set_room_hook(count_room);
+	assert_false(refusing());
 	dev_a.eagain = 100000;
 	enum { N = NET_IF_TX_DEFER_MAX + 5 };
 	static struct pbuf *p[N];
@@ -731,10 +746,17 @@ static void test_tx_queue_full_bounded(void **state)
 	assert_int_equal(after.tx_dropped - before.tx_dropped, 0);
 	for (int i = 0; i < N; i++)
 		assert_int_equal(p[i]->ref, i < NET_IF_TX_DEFER_MAX ? 2 : 1);
+	/* Refused senders other than TCP's (the socket layer's datagrams)
+	 * learn that the queue is full, and are told when it has room. */
+	assert_true(refusing());
+	assert_int_equal(room_calls, 0);
 	dev_a.eagain = 0;
 	sleep_ns(200 * MS);
 	settle();
 	assert_int_equal(dev_a.nsent, NET_IF_TX_DEFER_MAX);
+	assert_false(refusing());
+	assert_true(room_calls > 0);
+	sendmem_set_room_hook(NULL);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(p[i]->ref, 1);
 		pbuf_free(p[i]);

@@ -4,7 +4,7 @@
 # virtio-console: standard input from its port 0 (t-musl-virtconsole-stdin.sh).
 # virtio-blk: the disk filesystem tests (fstree.c, fscrash.c). The network
 # stack and virtio-net for the socket tests in sockets.c (the loopback, and
-# the resolver through the user network).
+# the resolver through the user network; udpflood.c through the device).
 # virtio-balloon: allocations past the free memory while it is inflated
 # (balloon.c, tests/boot/t-balloon-oom.sh).
 # virtio-rng: with the others, all six kinds of virtio device in one image
@@ -12,4 +12,4 @@
 KEEL_DRIVERS := virtio-rng virtio-console virtio-blk virtio-scsi virtio-net virtio-balloon
 KEEL_NET := yes
 APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c \
-	sockets.c balloon.c devices.c sha256.c mount.c vdso.c
+	sockets.c udpflood.c balloon.c devices.c sha256.c mount.c vdso.c

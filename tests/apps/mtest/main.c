@@ -362,6 +362,8 @@ int main(int argc, char **argv)
 		return test_sockets();
 	if (strcmp(what, "resolve") == 0)
 		return test_resolve(argc - 2, argv + 2);
+	if (strcmp(what, "udpflood") == 0)
+		return test_udpflood(argc - 2, argv + 2);
 	if (strcmp(what, "fsync-loop") == 0 || strcmp(what, "fsync-cycle") == 0 || strcmp(what, "fsync-verify") == 0 ||
 	    strcmp(what, "write-eio") == 0)
 		return test_fscrash(argc, argv);
