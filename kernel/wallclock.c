@@ -65,13 +65,14 @@ int rtc_to_epoch(const struct rtc_raw *raw, int64_t *secs)
 }
 
 #ifndef KEEL_HOST_TEST
-/* The wall-clock time at clock_ns() == 0; read at the first call. */
-static uint64_t epoch_at_boot;
-static bool read_once;
+/* The wall-clock time at clock_ns() == 0, and whether the RTC was read
+ * (at the first call): kernel/wallclock.h's wallclock_epoch reads them. */
+uint64_t wallclock_epoch_at_boot;
+bool wallclock_read_once;
 
 uint64_t wallclock_ns(void)
 {
-	if (!read_once) {
+	if (!wallclock_read_once) {
 		struct rtc_raw raw;
 		int64_t secs;
 		uint64_t now = clock_ns();
@@ -82,15 +83,10 @@ uint64_t wallclock_ns(void)
 			      "from the boot\n",
 			      raw.year, raw.mon, raw.mday, raw.hour, raw.min, raw.sec);
 		else if ((uint64_t)secs * NS_PER_S > now)
-			epoch_at_boot = (uint64_t)secs * NS_PER_S - now;
-		read_once = true;
+			wallclock_epoch_at_boot = (uint64_t)secs * NS_PER_S - now;
+		wallclock_read_once = true;
 	}
-	return epoch_at_boot + clock_ns();
+	return wallclock_epoch_at_boot + clock_ns();
 }
 
-bool wallclock_epoch(uint64_t *epoch)
-{
-	*epoch = epoch_at_boot;
-	return read_once;
-}
 #endif

@@ -38,7 +38,15 @@ uint64_t wallclock_ns(void);
  * which any thread may take with interrupts on; the first call of
  * wallclock_ns() reads the RTC's registers, one at a time, and needs
  * them off. */
-bool wallclock_epoch(uint64_t *epoch);
+static inline bool wallclock_epoch(uint64_t *epoch)
+{
+	/* Inline: the vDSO's clock_gettime (sys/time.c) reads it on every
+	 * call, and under an emulator a call and return cost more than it. */
+	extern uint64_t wallclock_epoch_at_boot;
+	extern bool wallclock_read_once;
+	*epoch = wallclock_epoch_at_boot;
+	return wallclock_read_once;
+}
 
 /* The arch's RTC (arch/x86_64/rtc.c): false when there is none. */
 bool arch_rtc_read(struct rtc_raw *raw);

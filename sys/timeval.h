@@ -32,9 +32,13 @@ int select_timeval_to_ns(const struct linux_timeval *tv, uint64_t *ns);
 
 /* Inline: the vDSO's clock_gettime (sys/time.c) answers through it, and
  * under an emulator a call costs as much as the conversion. */
-static inline struct linux_timespec ns_to_timespec(uint64_t ns)
+static inline __attribute__((always_inline)) struct linux_timespec ns_to_timespec(uint64_t ns)
 {
-	return (struct linux_timespec){ (int64_t)(ns / TV_NS_PER_S), (int64_t)(ns % TV_NS_PER_S) };
+	/* ns / 10^9 as a multiply by its reciprocal, exact for every 64-bit
+	 * ns (what an optimising compiler emits; the kernel's -Os emits a
+	 * divide, which an emulator runs as a helper call). */
+	uint64_t s = (uint64_t)(((unsigned __int128)(ns >> 9) * 0x44b82fa09b5a53ull) >> 64) >> 11;
+	return (struct linux_timespec){ (int64_t)s, (int64_t)(ns - s * TV_NS_PER_S) };
 }
 /* Rounded down to the microsecond. */
 struct linux_timeval ns_to_timeval(uint64_t ns);

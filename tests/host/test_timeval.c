@@ -66,6 +66,24 @@ static void back_to_the_application(void **state)
 	assert_int_equal(tv.tv_usec, 123456); /* rounded down */
 	ts = ns_to_timespec(UINT64_MAX);
 	assert_true(ts.tv_sec > 0 && ts.tv_nsec < 1000000000);
+	/* The multiply is the division, at every second's edge and between
+	 * (up to the largest value), and at random points. */
+	for (uint64_t sec = 0; sec < UINT64_MAX / TV_NS_PER_S; sec = sec < 100000 ? sec + 1 : sec * 3 + 7) {
+		uint64_t edge = sec * TV_NS_PER_S;
+		for (uint64_t v = edge > 0 ? edge - 1 : 0; v <= edge + 1; v++) {
+			ts = ns_to_timespec(v);
+			assert_true((uint64_t)ts.tv_sec == v / TV_NS_PER_S && (uint64_t)ts.tv_nsec == v % TV_NS_PER_S);
+		}
+	}
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		ts = ns_to_timespec(x);
+		assert_true((uint64_t)ts.tv_sec == x / TV_NS_PER_S && (uint64_t)ts.tv_nsec == x % TV_NS_PER_S);
+	}
+	ts = ns_to_timespec(UINT64_MAX);
+	assert_true((uint64_t)ts.tv_sec == UINT64_MAX / TV_NS_PER_S &&
+		    (uint64_t)ts.tv_nsec == UINT64_MAX % TV_NS_PER_S);
 	/* A round trip keeps every nanosecond. */
 	uint64_t ns;
 	for (uint64_t v = 0; v < 3 * TV_NS_PER_S; v += 333333331) {
