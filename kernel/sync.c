@@ -171,7 +171,10 @@ void mbox_destroy(struct mbox *mb)
 /* With interrupts disabled and room in the mailbox. */
 static void mbox_put(struct mbox *mb, void *msg)
 {
-	mb->slot[(mb->head + mb->count) % mb->size] = msg;
+	/* head and count are below size: one subtraction wraps (a divide
+	 * would be a helper call under an emulator, on every message). */
+	unsigned i = mb->head + mb->count;
+	mb->slot[i >= mb->size ? i - mb->size : i] = msg;
 	mb->count++;
 	waitq_wake_one(&mb->not_empty);
 }
@@ -200,7 +203,7 @@ int mbox_trypost(struct mbox *mb, void *msg)
 static void mbox_take(struct mbox *mb, void **msg)
 {
 	*msg = mb->slot[mb->head];
-	mb->head = (mb->head + 1) % mb->size;
+	mb->head = mb->head + 1 == mb->size ? 0 : mb->head + 1;
 	mb->count--;
 	waitq_wake_one(&mb->not_full);
 }

@@ -1430,6 +1430,18 @@ static void mbox_basics(void **state)
 	uint64_t t = host_clock();
 	assert_int_equal(mbox_fetch(&mbox, &m, 4321), -ETIMEDOUT);
 	assert_int_equal(host_clock(), t + 4321);
+	/* Round and round the ring, one to three messages in it: first in,
+	 * first out at every position. */
+	static int v[64];
+	unsigned in = 0, out = 0;
+	for (unsigned round = 0; round < 20; round++) {
+		for (unsigned k = 0; k <= round % 3; k++)
+			assert_int_equal(mbox_trypost(&mbox, &v[in++ % 64]), 0);
+		while (out < in) {
+			assert_int_equal(mbox_tryfetch(&mbox, &m), 0);
+			assert_ptr_equal(m, &v[out++ % 64]);
+		}
+	}
 	mbox_destroy(&mbox);
 }
 
