@@ -308,11 +308,13 @@ static long send_stream(struct sock *s, struct sock_io *io)
 /* A datagram refused memory or sending: Linux's sender would wait for
  * its send buffer (EAGAIN when it may not), not fail. 0 to try again;
  * -ENOBUFS when no room is to come (the stack's pools ran out, as
- * Linux's own allocation failure). */
-static long hold_back(struct sock *s, int flags)
+ * Linux's own allocation failure). Nothing held back may also mean the
+ * room came back between the refusal and the look (the core lock was
+ * waited for): *tries lets that be tried once more. */
+static long hold_back(struct sock *s, int flags, unsigned *tries)
 {
 	if (!sock_stall(s))
-		return -ENOBUFS;
+		return (*tries)++ == 0 ? 0 : -ENOBUFS;
 	return sock_wait(s, can_send, sock_is_nonblocking(s, flags), s->opts.sndtimeo_us);
 }
 
@@ -331,8 +333,9 @@ static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_add
 	if (buf == NULL)
 		return -ENOBUFS;
 	uint8_t *data;
+	unsigned tries = 0;
 	while ((data = netbuf_alloc(buf, (u16_t)io->total)) == NULL) {
-		long r = hold_back(s, io->flags);
+		long r = hold_back(s, io->flags, &tries);
 		if (r < 0) {
 			netbuf_delete(buf);
 			return r;
@@ -364,7 +367,7 @@ static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_add
 			err = ERR_BUF;
 		if (err != ERR_MEM)
 			break;
-		long r = hold_back(s, io->flags);
+		long r = hold_back(s, io->flags, &tries);
 		if (r < 0) {
 			netbuf_delete(buf);
 			return r;
