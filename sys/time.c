@@ -29,9 +29,13 @@ static bool is_wall_clock(long id) { return id == CLOCK_REALTIME || id == CLOCK_
 
 static uint64_t clock_of(long id) { return is_wall_clock(id) ? wallclock_ns() : clock_ns(); }
 
+/* The clocks served: CLOCK_REALTIME to CLOCK_BOOTTIME (the CPU-time
+ * clocks read the monotonic one). */
+static bool known_clock(long id) { return id >= CLOCK_REALTIME && id <= CLOCK_BOOTTIME; }
+
 static long sys_clock_gettime(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME)
+	if (!known_clock(a0))
 		return -EINVAL;
 	struct linux_timespec *ts = (struct linux_timespec *)a1;
 	if (!user_writable_ok(ts, sizeof(*ts)))
@@ -43,7 +47,7 @@ SYSCALL_FAST(SYS_clock_gettime, sys_clock_gettime);
 
 static long sys_clock_getres(long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	if (a0 < CLOCK_REALTIME || a0 > CLOCK_BOOTTIME)
+	if (!known_clock(a0))
 		return -EINVAL;
 	struct linux_timespec *ts = (struct linux_timespec *)a1;
 	if (ts == NULL)
@@ -93,7 +97,7 @@ SYSCALL_FAST(SYS_time, sys_time);
  * read, it takes the system call's path, checks and all. */
 int vdso_clock_gettime(int clk, void *ts)
 {
-	if (clk < CLOCK_REALTIME || clk > CLOCK_BOOTTIME)
+	if (!known_clock(clk))
 		return -EINVAL;
 	uint64_t epoch = 0;
 	if ((!is_wall_clock(clk) || wallclock_epoch(&epoch)) &&

@@ -352,7 +352,6 @@ void tsc_init(const struct acpi_info *ai)
 uint64_t tsc_hz(void) { return hz; }
 const char *tsc_source(void) { return source; }
 
-uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * tsc_ns_mult) >> 32); }
 uint64_t ns_to_tsc(uint64_t ns) { return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 20); }
 
 uint64_t clock_ns(void) { return clock_ns_inline(); }

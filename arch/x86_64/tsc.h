@@ -34,15 +34,12 @@ uint64_t tsc_hz(void);
 const char *tsc_source(void);
 
 /* clock_ns (kernel/clock.h) counts from boot_tsc. */
-uint64_t tsc_to_ns(uint64_t ticks);
+static inline uint64_t tsc_to_ns(uint64_t ticks) { return (uint64_t)(((unsigned __int128)ticks * tsc_ns_mult) >> 32); }
 uint64_t ns_to_tsc(uint64_t ns);
 
 /* clock_ns() without the call, for the one path where a call costs as
  * much as the reading under an emulator: the vDSO's clock_gettime
  * (sys/time.c). */
-static inline uint64_t clock_ns_inline(void)
-{
-	return (uint64_t)(((unsigned __int128)(rdtsc() - boot_tsc) * tsc_ns_mult) >> 32);
-}
+static inline uint64_t clock_ns_inline(void) { return tsc_to_ns(rdtsc() - boot_tsc); }
 
 #endif
