@@ -62,8 +62,9 @@ struct sock {
 	/* A receive or a send under way: the held data and lwIP's calls
 	 * belong to one thread at a time (interrupts off around them). */
 	bool rx_busy, tx_busy;
-	/* A datagram socket a full device queue refused (sock_stall): not
-	 * writable until the interfaces report room. Interrupts off. */
+	/* A datagram socket refused for a full device queue or the send
+	 * buffers' bound (sock_stall): not writable until room comes back.
+	 * Interrupts off. */
 	bool stalled;
 	struct sock *stalled_next;
 };

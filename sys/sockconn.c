@@ -115,7 +115,7 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	sched_unlock(irq);
 }
 
-/* Datagram sockets waiting for the interfaces' room (sock_stall).
+/* Datagram sockets waiting for room (sock_stall).
  * Interrupts off. */
 static struct sock *stalled;
 
