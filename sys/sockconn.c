@@ -356,6 +356,16 @@ int sock_ip_to(const struct sock_addr *a, ip_addr_t *ip)
 	memcpy(w, a->addr, 16);
 	IP_ADDR6(ip, w[0], w[1], w[2], w[3]);
 	ip6_addr_clear_zone(ip_2_ip6(ip));
+#if LWIP_IPV6_SCOPES
+	/* A link-local address means nothing without its link: the scope id
+	 * names it, an interface index, which is lwIP's zone (netif_get_index,
+	 * as the interfaces are numbered for the application). */
+	if (a->scope != 0 && ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN)) {
+		if (a->scope > UINT8_MAX)
+			return -ENODEV;
+		ip6_addr_set_zone(ip_2_ip6(ip), (u8_t)a->scope);
+	}
+#endif
 	return 0;
 #else
 	return -EAFNOSUPPORT;
@@ -369,8 +379,16 @@ void sock_ip_from(const ip_addr_t *ip, u16_t port, struct sock_addr *a)
 #if LWIP_IPV6
 	if (IP_IS_V6(ip) || IP_IS_ANY_TYPE_VAL(*ip)) {
 		a->v6 = 1;
-		if (IP_IS_V6(ip))
+		if (IP_IS_V6(ip)) {
 			memcpy(a->addr, ip_2_ip6(ip)->addr, 16);
+#if LWIP_IPV6_SCOPES
+			/* The link a link-local peer was met on, so that an answer
+			 * sent back to the address goes out on it (Linux reports it
+			 * the same way, in sin6_scope_id). */
+			if (ip6_addr_has_zone(ip_2_ip6(ip)))
+				a->scope = ip6_addr_zone(ip_2_ip6(ip));
+#endif
+		}
 		/* A dual-stack wildcard is ::, as Linux shows it. */
 		return;
 	}

@@ -49,6 +49,9 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
 	script_test lwip-tcp-echo-tap-no-offload tests/boot/t-net-tap-echo.sh \
 		,csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,host_tso4=off,host_tso6=off none
 	script_test lwip-tcp-echo-tap-no-mrg-rxbuf tests/boot/t-net-tap-echo.sh ,mrg_rxbuf=off
+	# IPv6 from a host on the link: ping, TCP and UDP echo at the guest's
+	# link-local address (answers keep the peer's link, its scope id).
+	script_test lwip-ipv6-link-tap tests/boot/t-net-tap-ipv6.sh
 else
 	skip_test lwip-tcp-echo-tap "needs root, ip and /dev/net/tun to make a tap in a network namespace"
 fi
