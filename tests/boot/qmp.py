@@ -51,8 +51,10 @@ class Qmp:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def cmd(self, name, **args):
-        msg = {"execute": name}
+    def cmd(self, command, /, **args):
+        # command is positional only: QMP commands take arguments called
+        # "name" too (set_link, device_del's qom paths, ...).
+        msg = {"execute": command}
         if args:
             msg["arguments"] = args
         self.sock.sendall(json.dumps(msg).encode() + b"\n")
