@@ -192,13 +192,19 @@ static void device_removed(struct netdev_notifier *n, struct netdev *nd)
 
 static struct netdev_notifier notifier = { .added = device_added, .removed = device_removed };
 
-/* DHCP's bindings wake the boot's wait; in the tcpip thread. */
+/* A link that goes down or comes back (the device's status, from its
+ * configuration interrupt) is logged; DHCP's bindings wake the boot's
+ * wait. In the tcpip thread. The link an interface comes up with is not
+ * logged: its netif is listed only once attached. */
 static void status_changed(struct netif *netif, netif_nsc_reason_t reason, const netif_ext_callback_args_t *args)
 {
-	if (!(reason & LWIP_NSC_IPV4_ADDRESS_CHANGED) || ip4_addr_isany(netif_ip4_addr(netif)))
-		return;
 	for (unsigned i = 0; i < nifs; i++) {
-		if (ifs[i].glue && net_if_netif(ifs[i].glue) == netif && ifs[i].dhcp && dhcp_supplied_address(netif)) {
+		if (ifs[i].glue == NULL || net_if_netif(ifs[i].glue) != netif)
+			continue;
+		if (reason & LWIP_NSC_LINK_CHANGED)
+			kinfo("net: en%u: link %s\n", netif->num, args->link_changed.state ? "up" : "down");
+		if ((reason & LWIP_NSC_IPV4_ADDRESS_CHANGED) && !ip4_addr_isany(netif_ip4_addr(netif)) && ifs[i].dhcp &&
+		    dhcp_supplied_address(netif)) {
 			if (dhcp_waiting)
 				dhcp_waiting--;
 			sem_post(&dhcp_bound);

@@ -44,6 +44,8 @@ boot_test lwip-off 0 'net: en0 \(eth0\) left down, as configured' '!net: en0: in
 # checksums left to the device and merged frames lent without a copy, and
 # the same without the offloads and without mergeable buffers.
 script_test lwip-tcp-echo-user tests/boot/t-net-echo.sh
+# The device's link down and back (QMP set_link): seen, logged, served after.
+script_test lwip-link-down-up tests/boot/t-net-link.sh
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
 	script_test lwip-tcp-echo-tap tests/boot/t-net-tap-echo.sh
 	script_test lwip-tcp-echo-tap-no-offload tests/boot/t-net-tap-echo.sh \
