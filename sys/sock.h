@@ -125,6 +125,10 @@ bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 /* The socket at fd with a reference (file_put(*f) after), or -EBADF /
  * -ENOTSOCK. */
 long sock_get(long fd, struct file **f, struct sock **s);
+/* Writes s->opts into lwIP's control block (what an option changes
+ * there: reuse, keepalive and its times, broadcast, Nagle, lingering);
+ * takes the core lock. */
+void sock_apply_opts(struct sock *s);
 /* Writes a to the application's (addr, *lenp) as accept, recvfrom and
  * getsockname do: truncated to *lenp, *lenp set to the full length. */
 long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp);

@@ -239,24 +239,16 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 		file_put(f);
 		return -ENOMEM;
 	}
-	/* Options a listening socket passes on, as Linux's. SO_REUSEADDR
-	 * too: lwIP's accepted control block inherits it, and a later
-	 * setsockopt must not clear it there, or the connection, lingering
-	 * in TIME_WAIT after close, keeps the port from a new listener
-	 * (iperf3 listens anew after each test). */
-	ns->opts.reuseaddr = s->opts.reuseaddr;
-	ns->opts.nodelay = s->opts.nodelay;
-	ns->opts.keepalive = s->opts.keepalive;
-	ns->opts.rcvtimeo_us = s->opts.rcvtimeo_us;
-	ns->opts.sndtimeo_us = s->opts.sndtimeo_us;
-	if (ns->opts.nodelay || ns->opts.keepalive) {
-		LOCK_TCPIP_CORE();
-		if (conn->pcb.tcp && ns->opts.nodelay)
-			tcp_nagle_disable(conn->pcb.tcp);
-		if (conn->pcb.tcp && ns->opts.keepalive)
-			ip_set_option(conn->pcb.tcp, SOF_KEEPALIVE);
-		UNLOCK_TCPIP_CORE();
-	}
+	/* The new socket starts with every option of its listener, as on
+	 * Linux, where it is a copy of the listening one: keepalive and its
+	 * times, Nagle's switch, buffer sizes, timeouts, lingering. Set in
+	 * lwIP's control block too, since a later setsockopt writes all of
+	 * them there again. SO_REUSEADDR matters most: lwIP's accepted block
+	 * inherits it, and a later setsockopt must not clear it there, or
+	 * the connection, lingering in TIME_WAIT after close, keeps the port
+	 * from a new listener (iperf3 listens anew after each test). */
+	ns->opts = s->opts;
+	sock_apply_opts(ns);
 	ns->bound = true;
 	ip_addr_t ip;
 	u16_t port = 0;

@@ -49,8 +49,7 @@ static long sys_getpeername(long fd, long addr, long lenp, long a3, long a4, lon
 }
 SYSCALL(SYS_getpeername, sys_getpeername);
 
-/* What an option changes in lwIP's control block, under the core lock. */
-static void apply_opts(struct sock *s)
+void sock_apply_opts(struct sock *s)
 {
 	LOCK_TCPIP_CORE();
 	struct ip_pcb *pcb = s->conn->pcb.ip;
@@ -108,7 +107,7 @@ static long sys_setsockopt(long fd, long level, long name, long val, long len, l
 		else
 			r = sockopt_set(&s->opts, (int)level, (int)name, buf, (uint32_t)len);
 		if (r == 0)
-			apply_opts(s);
+			sock_apply_opts(s);
 	}
 	file_put(f);
 	return r;

@@ -180,6 +180,48 @@ static void options(void)
 	CHECK(recv(0, buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK);
 }
 
+/* An accepted connection starts with its listener's options, as on
+ * Linux (the new socket is a copy of the listening one): keepalive and
+ * its times, Nagle's switch, the buffer sizes, and what they set in lwIP
+ * survives a later setsockopt on the new socket. */
+static int getint(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	CHECK(getsockopt(fd, level, name, &v, &len) == 0 && len == sizeof(v));
+	return v;
+}
+
+static void inherited_options(void)
+{
+	int port;
+	int lfd = listener(&port);
+	int one = 1, idle = 3, intvl = 2, cnt = 4, buf = 24576; /* not the defaults */
+	CHECK(setsockopt(lfd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) == 0);
+	CHECK(setsockopt(lfd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == 0);
+	CHECK(setsockopt(lfd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) == 0);
+	CHECK(setsockopt(lfd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == 0);
+	CHECK(setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
+	CHECK(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) == 0);
+	CHECK(setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)) == 0);
+	int client;
+	int fd = connected_pair(lfd, port, &client);
+	for (int round = 0; round < 2; round++) {
+		CHECK(getint(fd, SOL_SOCKET, SO_KEEPALIVE) == 1);
+		CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPIDLE) == idle);
+		CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPINTVL) == intvl);
+		CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPCNT) == cnt);
+		CHECK(getint(fd, IPPROTO_TCP, TCP_NODELAY) == 1);
+		CHECK(getint(fd, SOL_SOCKET, SO_RCVBUF) == 2 * buf);
+		CHECK(getint(fd, SOL_SOCKET, SO_SNDBUF) == 2 * buf);
+		/* Another option set on the accepted socket changes only itself. */
+		CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0);
+	}
+	close(fd);
+	close(client);
+	close(lfd);
+}
+
 static void nonblocking_connect(void)
 {
 	int port;
@@ -451,6 +493,7 @@ static void reset_by_peer(void)
 int test_sockets(void)
 {
 	options();
+	inherited_options();
 	stream_basics();
 	nonblocking_connect();
 	datagrams();
