@@ -216,6 +216,11 @@ struct netif;
 int net_if_ip_input_hook(struct pbuf *p, struct netif *netif);
 #define LWIP_HOOK_IP4_INPUT(p, inp) net_if_ip_input_hook((p), (inp))
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_if_ip_input_hook((p), (inp))
+/* The IPv6 router the command line configured (gw6=), before those
+ * that advertised themselves (net/netif.c). */
+struct ip6_addr;
+const struct ip6_addr *net_if_ip6_gateway_hook(struct netif *netif, const struct ip6_addr *dest);
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) net_if_ip6_gateway_hook((netif), (dest))
 
 /* --- statistics and debugging ---------------------------------------------------------------- */
 #define LWIP_STATS 0

@@ -124,6 +124,24 @@ static void configure(struct netif *netif, unsigned index, const struct netcfg_i
 			ip4_addr_set_zero(&gw);
 		netif_set_addr(netif, &ip, &mask, &gw);
 	}
+	if (c && c->has_ip6) {
+		/* Tentative until duplicate detection passes, as lwIP does for
+		 * every address it adds; with no lifetime, it stays (static). */
+		struct netcfg_addr a = { .family = 6 };
+		memcpy(a.bytes, c->ip6, 16);
+		ip_addr_t ip;
+		s8_t slot;
+		to_lwip_addr(&a, &ip);
+		if (netif_add_ip6_address(netif, ip_2_ip6(&ip), &slot) != ERR_OK)
+			kwarn("net: en%u: no room for ip6=\n", netif->num);
+	}
+	if (c && c->has_gw6) {
+		struct netcfg_addr a = { .family = 6 };
+		memcpy(a.bytes, c->gw6, 16);
+		ip_addr_t gw;
+		to_lwip_addr(&a, &gw);
+		net_if_set_ip6_gateway(net_if_of(netif), ip_2_ip6(&gw));
+	}
 	for (unsigned i = 0; c && i < c->ndns; i++) {
 		ip_addr_t a;
 		to_lwip_addr(&c->dns[i], &a);
@@ -267,6 +285,14 @@ static void print_addresses(void)
 			netcfg_format_addr(&a6, t, sizeof(t));
 			kinfo("net: en%u: inet6 %s%s\n", n->num, t,
 			      ip6_addr_istentative(netif_ip6_addr_state(n, k)) ? " (tentative)" : "");
+		}
+		const ip6_addr_t *gw6 = net_if_ip6_gateway_hook(n, NULL);
+		if (gw6) {
+			struct netcfg_addr a6 = { .family = 6 };
+			memcpy(a6.bytes, gw6->addr, 16);
+			char t[NETCFG_ADDR_TEXT_MAX];
+			netcfg_format_addr(&a6, t, sizeof(t));
+			kinfo("net: en%u: IPv6 router %s (static)\n", n->num, t);
 		}
 	}
 	struct netcfg_addr dns[DNS_MAX_SERVERS];

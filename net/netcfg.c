@@ -195,6 +195,37 @@ static const char *check_static(const struct netcfg_if *c)
 	return NULL;
 }
 
+static bool is_link_local6(const uint8_t a[16]) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+
+/* A global or unique-local unicast address: not ::, ::1, multicast,
+ * link-local (those are formed from the MAC) nor IPv4-mapped. */
+static const char *check_ip6(const uint8_t a[16])
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t zero[15];
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return "ip6= is the unspecified or the loopback address";
+	if (a[0] == 0xff)
+		return "ip6= is a multicast address";
+	if (is_link_local6(a))
+		return "ip6= is link-local (the link-local address is formed from the MAC)";
+	if (memcmp(a, v4mapped, 12) == 0)
+		return "ip6= is an IPv4-mapped address";
+	return NULL;
+}
+
+/* A router on the link: link-local, or inside ip6='s /64, and not ip6=
+ * itself. */
+static const char *check_gw6(const struct netcfg_if *c)
+{
+	const uint8_t *g = c->gw6;
+	if (g[0] == 0xff || memcmp(g, c->ip6, 16) == 0)
+		return "gw6= is not a usable address";
+	if (!is_link_local6(g) && memcmp(g, c->ip6, 8) != 0)
+		return "gw6= is neither link-local nor inside the ip6= prefix";
+	return NULL;
+}
+
 int netcfg_parse_if(const char *text, struct netcfg_if *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -239,6 +270,31 @@ int netcfg_parse_if(const char *text, struct netcfg_if *out, const char **why)
 				return -EINVAL;
 			}
 			out->has_gw = true;
+		} else if (n > 4 && memcmp(s, "ip6=", 4) == 0) {
+			const char *slash = memchr(s + 4, '/', n - 4);
+			unsigned prefix;
+			if (out->has_ip6) {
+				*why = "ip6= given twice";
+				return -EINVAL;
+			}
+			if (slash == NULL || netcfg_parse_ip6(s + 4, (size_t)(slash - s - 4), out->ip6) != 0 ||
+			    parse_uint(slash + 1, (size_t)(s + n - slash - 1), 128, &prefix) != 0) {
+				*why = "ip6= needs ADDRESS/64, e.g. ip6=fd00::15/64";
+				return -EINVAL;
+			}
+			if (prefix != 64) {
+				*why = "ip6= takes /64 only (lwIP gives a static address a /64 subnet)";
+				return -EINVAL;
+			}
+			if ((*why = check_ip6(out->ip6)) != NULL)
+				return -EINVAL;
+			out->has_ip6 = true;
+		} else if (n > 4 && memcmp(s, "gw6=", 4) == 0) {
+			if (out->has_gw6 || netcfg_parse_ip6(s + 4, n - 4, out->gw6) != 0) {
+				*why = "gw6= needs one IPv6 address";
+				return -EINVAL;
+			}
+			out->has_gw6 = true;
 		} else if (n > 4 && memcmp(s, "dns=", 4) == 0) {
 			if (out->ndns == NETCFG_DNS_MAX) {
 				*why = "too many dns= servers";
@@ -250,7 +306,7 @@ int netcfg_parse_if(const char *text, struct netcfg_if *out, const char **why)
 			}
 			out->ndns++;
 		} else {
-			*why = "unknown setting (dhcp, off, ip=, gw=, dns=)";
+			*why = "unknown setting (dhcp, off, ip=, gw=, ip6=, gw6=, dns=)";
 			return -EINVAL;
 		}
 		if (end == NULL)
@@ -261,6 +317,16 @@ int netcfg_parse_if(const char *text, struct netcfg_if *out, const char **why)
 		*why = "dhcp, off and ip= exclude each other";
 		return -EINVAL;
 	}
+	if (said_off && out->has_ip6) {
+		*why = "off and ip6= exclude each other";
+		return -EINVAL;
+	}
+	if (out->has_gw6 && !out->has_ip6) {
+		*why = "gw6= needs ip6=";
+		return -EINVAL;
+	}
+	if (out->has_gw6 && (*why = check_gw6(out)) != NULL)
+		return -EINVAL;
 	if (said_off)
 		out->mode = NETCFG_OFF;
 	if (out->has_gw && out->mode != NETCFG_STATIC) {

@@ -10,9 +10,12 @@
  * The interface is named as lwIP names it (en0, en1, ... in the order
  * the NICs appear) or as its driver does (eth0). Settings, separated by
  * commas: "dhcp", "off", "ip=ADDR/PREFIX" (a static IPv4 address, which
- * turns DHCP off), "gw=ADDR" (with ip= only), "dns=ADDR" (IPv4 or IPv6,
- * up to NETCFG_DNS_MAX, replacing what DHCP says). IPv6 link-local and
- * SLAAC addresses are always configured.
+ * turns DHCP off), "gw=ADDR" (with ip= only), "ip6=ADDR/64" (a static
+ * IPv6 address beside the automatic ones; DHCP is left as it is),
+ * "gw6=ADDR" (with ip6= only: the IPv6 router, link-local or inside
+ * ip6='s prefix), "dns=ADDR" (IPv4 or IPv6, up to NETCFG_DNS_MAX,
+ * replacing what DHCP says). IPv6 link-local and SLAAC addresses are
+ * always configured.
  */
 #ifndef KEEL_NET_NETCFG_H
 #define KEEL_NET_NETCFG_H
@@ -40,6 +43,10 @@ struct netcfg_if {
 	unsigned prefix;
 	bool has_gw;
 	uint8_t gw[4];
+	/* ip6= and gw6=: lwIP takes a static IPv6 address's subnet as /64
+	 * (RFC 4291's interface identifiers), the only prefix accepted. */
+	bool has_ip6, has_gw6;
+	uint8_t ip6[16], gw6[16];
 	unsigned ndns;
 	struct netcfg_addr dns[NETCFG_DNS_MAX];
 };

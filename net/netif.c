@@ -73,6 +73,8 @@ struct net_if {
 	bool tso;      /* and cuts TCPv4 segments */
 	bool attached; /* between attach and detach */
 	u16_t chksum_base;
+	bool has_gw6; /* gw6 set: net_if_set_ip6_gateway */
+	ip6_addr_t gw6;
 
 	/* Under SYS_ARCH_PROTECT: frames lent, freed from any thread. */
 	unsigned rx_lent;
@@ -723,6 +725,24 @@ struct net_if *net_if_of(struct netif *netif)
 }
 
 void net_if_stats(struct net_if *g, struct net_if_stats *out) { *out = g->stats; }
+
+void net_if_set_ip6_gateway(struct net_if *g, const ip6_addr_t *gw)
+{
+	LWIP_ASSERT_CORE_LOCKED();
+	g->has_gw6 = gw != NULL;
+	if (gw) {
+		ip6_addr_copy(g->gw6, *gw);
+		/* A link-local router is on this link: its zone says so. */
+		ip6_addr_assign_zone(&g->gw6, IP6_UNICAST, &g->netif);
+	}
+}
+
+const ip6_addr_t *net_if_ip6_gateway_hook(struct netif *netif, const ip6_addr_t *dest)
+{
+	(void)dest;
+	struct net_if *g = net_if_of(netif);
+	return g && g->has_gw6 ? &g->gw6 : NULL;
+}
 
 unsigned net_if_rx_lent(struct net_if *g)
 {

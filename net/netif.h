@@ -82,4 +82,12 @@ bool net_if_tx_refusing(void);
  * packet. Returns 0: lwIP goes on with the packet. */
 int net_if_ip_input_hook(struct pbuf *p, struct netif *netif);
 
+/* The IPv6 router configured for the interface (the command line's
+ * gw6=), or NULL for none: then lwIP picks among the routers that
+ * advertised themselves. Under the core lock. */
+void net_if_set_ip6_gateway(struct net_if *g, const ip6_addr_t *gw);
+/* lwIP's hook asking the next hop toward an off-link destination
+ * (LWIP_HOOK_ND6_GET_GW, lwipopts.h): the configured router, or NULL. */
+const ip6_addr_t *net_if_ip6_gateway_hook(struct netif *netif, const ip6_addr_t *dest);
+
 #endif

@@ -54,6 +54,10 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
 	# IPv6 from a host on the link: ping, TCP and UDP echo at the guest's
 	# link-local address (answers keep the peer's link, its scope id).
 	script_test lwip-ipv6-link-tap tests/boot/t-net-tap-ipv6.sh
+	# A static IPv6 address and router (ip6=, gw6=), the router inside the
+	# prefix and link-local: reached on the link and from off the prefix.
+	script_test lwip-ipv6-static-tap tests/boot/t-net-tap-ip6-static.sh fd00::1
+	script_test lwip-ipv6-static-tap-link-router tests/boot/t-net-tap-ip6-static.sh link
 else
 	skip_test lwip-tcp-echo-tap "needs root, ip and /dev/net/tun to make a tap in a network namespace"
 fi

@@ -1137,6 +1137,76 @@ static void test_link(void **state)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* A datagram to an address off every prefix: with a router configured
+ * (net_if_set_ip6_gateway) its next hop is that router, whose address
+ * lwIP first resolves (a neighbour solicitation for it goes out); with
+ * none, and none advertised, there is no route. */
+static err_t send_far6(void)
+{
+	ip_addr_t far;
+	IP_ADDR6(&far, PP_HTONL(0x20010db8), PP_HTONL(0x00990000), 0, PP_HTONL(1));
+	LOCK_TCPIP_CORE();
+	struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_V6);
+	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, 8, PBUF_RAM);
+	memset(p->payload, 0x5a, 8);
+	err_t e = udp_sendto(u, p, &far, 9);
+	pbuf_free(p);
+	udp_remove(u);
+	UNLOCK_TCPIP_CORE();
+	settle();
+	return e;
+}
+
+static void test_ip6_gateway(void **state)
+{
+	struct netif *n = net_if_netif(dev_a.glue);
+	ip6_addr_t mine, gw;
+	IP6_ADDR(&mine, PP_HTONL(0xfd000000), 0, 0, PP_HTONL(0x15));
+	IP6_ADDR(&gw, PP_HTONL(0xfe800000), 0, 0, PP_HTONL(0x1));
+	LOCK_TCPIP_CORE();
+	s8_t slot;
+	assert_int_equal(netif_add_ip6_address(n, &mine, &slot), ERR_OK);
+	netif_ip6_addr_set_state(n, slot, IP6_ADDR_PREFERRED); /* no duplicate detection here */
+	/* The link-local address a solicitation for a link-local router
+	 * comes from (Keel gives every interface one). */
+	netif_create_ip6_linklocal_address(n, 1);
+	netif_ip6_addr_set_state(n, 0, IP6_ADDR_PREFERRED);
+	struct netif *was_default = netif_default;
+	netif_set_default(n); /* off-link traffic leaves by the default interface */
+	UNLOCK_TCPIP_CORE();
+	assert_null(net_if_ip6_gateway_hook(n, &mine));
+	assert_int_not_equal(send_far6(), ERR_OK);
+
+	LOCK_TCPIP_CORE();
+	net_if_set_ip6_gateway(dev_a.glue, &gw);
+	UNLOCK_TCPIP_CORE();
+	const ip6_addr_t *hop = net_if_ip6_gateway_hook(n, &mine);
+	assert_non_null(hop);
+	assert_true(ip6_addr_cmp_zoneless(hop, &gw));
+	assert_true(ip6_addr_has_zone(hop)); /* link-local: on this link */
+	assert_null(net_if_ip6_gateway_hook(net_if_netif(dev_b.glue), &mine));
+	unsigned before = dev_a.nsent;
+	assert_int_equal(send_far6(), ERR_OK);
+	/* A neighbour solicitation (ICMPv6 type 135) whose target is the
+	 * router: Ethernet 14, IPv6 40, then type, code, sum, reserved. */
+	bool solicited = false;
+	for (unsigned i = before; i < dev_a.nsent; i++) {
+		const uint8_t *f = dev_a.sent[i].data;
+		if (dev_a.sent[i].len >= 14 + 40 + 24 && f[12] == 0x86 && f[13] == 0xdd && f[14 + 6] == 58 &&
+		    f[54] == 135 && memcmp(f + 54 + 8, gw.addr, 16) == 0)
+			solicited = true;
+	}
+	assert_true(solicited);
+
+	LOCK_TCPIP_CORE();
+	net_if_set_ip6_gateway(dev_a.glue, NULL);
+	netif_ip6_addr_set_state(n, slot, IP6_ADDR_INVALID);
+	netif_ip6_addr_set_state(n, 0, IP6_ADDR_INVALID);
+	netif_set_default(was_default);
+	UNLOCK_TCPIP_CORE();
+	assert_null(net_if_ip6_gateway_hook(n, &mine));
+}
+
 /* --- the OS layer (net/sys_arch.c) ------------------------------------------------------------ */
 
 static sys_mbox_t later_mbox;
@@ -1238,6 +1308,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tcp_ooseq_bounded, setup),
 		cmocka_unit_test_setup(test_tx_segments_gathered, setup),
 		cmocka_unit_test_setup(test_link, setup),
+		cmocka_unit_test_setup(test_ip6_gateway, setup),
 		cmocka_unit_test_setup(test_timers_run, setup),
 		cmocka_unit_test_setup(test_sys_arch, setup),
 	};

@@ -112,6 +112,55 @@ static void test_static(void **state)
 	assert_int_equal(netcfg_parse_if("en0=ip=10.0.0.0/31", &c, &why), 0);
 }
 
+static void test_static6(void **state)
+{
+	struct netcfg_if c;
+	const char *why = NULL;
+	uint8_t want[16];
+	/* Beside DHCP (which stays on), a router inside the prefix. */
+	assert_int_equal(netcfg_parse_if("en0=ip6=fd00::15/64,gw6=fd00::1", &c, &why), 0);
+	assert_int_equal(c.mode, NETCFG_DHCP);
+	assert_true(c.has_ip6);
+	assert_int_equal(ip6("fd00::15", want), 0);
+	assert_memory_equal(c.ip6, want, 16);
+	assert_true(c.has_gw6);
+	assert_int_equal(ip6("fd00::1", want), 0);
+	assert_memory_equal(c.gw6, want, 16);
+	/* Beside a static IPv4 address, a link-local router. */
+	assert_int_equal(netcfg_parse_if("en1=ip=10.0.3.15/24,gw=10.0.3.1,ip6=2001:db8:5::7/64,gw6=fe80::1", &c, &why),
+			 0);
+	assert_int_equal(c.mode, NETCFG_STATIC);
+	assert_true(c.has_ip6 && c.has_gw6);
+	/* No router: on-link only (or routers from advertisements). */
+	assert_int_equal(netcfg_parse_if("en0=ip6=2001:db8::2/64", &c, &why), 0);
+	assert_true(c.has_ip6);
+	assert_false(c.has_gw6);
+	const char *bad[] = {
+		"en0=ip6=fd00::15",		       /* no prefix */
+		"en0=ip6=fd00::15/48",		       /* not /64 */
+		"en0=ip6=fd00::15/129",		       /* beyond 128 */
+		"en0=ip6=10.0.2.15/64",		       /* IPv4 */
+		"en0=ip6=fd00::15/64,ip6=fd00::16/64", /* twice */
+		"en0=ip6=::/64",		       /* unspecified */
+		"en0=ip6=::1/64",		       /* loopback */
+		"en0=ip6=ff02::1/64",		       /* multicast */
+		"en0=ip6=fe80::15/64",		       /* link-local */
+		"en0=ip6=::ffff:10.0.2.15/64",	       /* IPv4-mapped */
+		"en0=gw6=fd00::1",		       /* router without ip6= */
+		"en0=ip6=fd00::15/64,gw6=fd01::1",     /* router off the prefix */
+		"en0=ip6=fd00::15/64,gw6=fd00::15",    /* router is us */
+		"en0=ip6=fd00::15/64,gw6=ff02::2",     /* multicast router */
+		"en0=ip6=fd00::15/64,gw6=10.0.2.2",    /* IPv4 router */
+		"en0=off,ip6=fd00::15/64",	       /* off and an address */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (netcfg_parse_if(bad[i], &c, &why) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(why);
+	}
+}
+
 static void test_modes(void **state)
 {
 	struct netcfg_if c;
@@ -196,9 +245,9 @@ static void test_wait(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ip4),    cmocka_unit_test(test_ip6),   cmocka_unit_test(test_format),
-		cmocka_unit_test(test_static), cmocka_unit_test(test_modes), cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_find),   cmocka_unit_test(test_wait),
+		cmocka_unit_test(test_ip4),	cmocka_unit_test(test_ip6),	cmocka_unit_test(test_format),
+		cmocka_unit_test(test_static),	cmocka_unit_test(test_static6), cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_invalid), cmocka_unit_test(test_find),	cmocka_unit_test(test_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
