@@ -90,6 +90,9 @@ void keel_lwip_unlock_core(void);
 #define ARP_TABLE_SIZE 64
 #define ARP_QUEUEING 1
 #define IP_FORWARD 0
+/* Linux's time to live and hop limit (lwIP's own is 255); a socket may
+ * set its own (IP_TTL, IPV6_UNICAST_HOPS). */
+#define IP_DEFAULT_TTL 64
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
 #define IP_REASS_MAX_PBUFS 64

@@ -38,7 +38,64 @@ void sockopt_init(struct sock_opts *o, int domain, bool stream)
 		.keepidle_s = KEEPIDLE_DEFAULT,
 		.keepintvl_s = KEEPINTVL_DEFAULT,
 		.keepcnt = KEEPCNT_DEFAULT,
+		.ttl = SOCKOPT_DEFAULT_TTL,
+		.hops = SOCKOPT_DEFAULT_TTL,
 	};
+}
+
+int sockopt_packet_tos(const struct sock_opts *o) { return o->domain == LINUX_AF_INET6 ? o->tclass : o->tos; }
+int sockopt_packet_ttl(const struct sock_opts *o) { return o->domain == LINUX_AF_INET6 ? o->hops : o->ttl; }
+
+/* IPPROTO_IP's options take an int, or a single byte as Linux also
+ * accepts. */
+static int set_ip(struct sock_opts *o, int name, const void *val, uint32_t len)
+{
+	int v;
+	if (len >= sizeof(v))
+		memcpy(&v, val, sizeof(v));
+	else if (len >= 1)
+		v = *(const uint8_t *)val;
+	else
+		return -EINVAL;
+	switch (name) {
+	case LINUX_IP_TOS:
+		/* TCP keeps the two ECN bits its own, as Linux does. */
+		o->tos = o->stream ? (v & ~3) | (o->tos & 3) : v;
+		o->tos &= 0xff;
+		return 0;
+	case LINUX_IP_TTL:
+		if (v == -1)
+			v = SOCKOPT_DEFAULT_TTL;
+		if (v < 1 || v > 255)
+			return -EINVAL;
+		o->ttl = v;
+		return 0;
+	default: return -ENOPROTOOPT;
+	}
+}
+
+static int set_ipv6(struct sock_opts *o, int name, const void *val, uint32_t len)
+{
+	int v;
+	if (o->domain != LINUX_AF_INET6)
+		return -ENOPROTOOPT;
+	if (len < sizeof(v))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(v));
+	switch (name) {
+	case LINUX_IPV6_V6ONLY: o->v6only = v != 0; return 0;
+	case LINUX_IPV6_TCLASS:
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		o->tclass = v == -1 ? 0 : (o->stream ? (v & ~3) | (o->tclass & 3) : v);
+		return 0;
+	case LINUX_IPV6_UNICAST_HOPS:
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		o->hops = v == -1 ? SOCKOPT_DEFAULT_TTL : v;
+		return 0;
+	default: return -ENOPROTOOPT;
+	}
 }
 
 static int set_timeout(uint64_t *us, const void *val, uint32_t len)
@@ -141,16 +198,8 @@ int sockopt_set(struct sock_opts *o, int level, int name, const void *val, uint3
 	switch (level) {
 	case LINUX_SOL_SOCKET: return set_socket(o, name, val, len);
 	case LINUX_IPPROTO_TCP: return set_tcp(o, name, val, len);
-	case LINUX_IPPROTO_IPV6: {
-		int v;
-		if (o->domain != LINUX_AF_INET6 || name != LINUX_IPV6_V6ONLY)
-			return -ENOPROTOOPT;
-		if (len < sizeof(v))
-			return -EINVAL;
-		memcpy(&v, val, sizeof(v));
-		o->v6only = v != 0;
-		return 0;
-	}
+	case LINUX_IPPROTO_IP: return set_ip(o, name, val, len);
+	case LINUX_IPPROTO_IPV6: return set_ipv6(o, name, val, len);
 	default: return -ENOPROTOOPT;
 	}
 }
@@ -208,8 +257,19 @@ int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint3
 		case LINUX_TCP_KEEPCNT: v = o->keepcnt; break;
 		default: return -ENOPROTOOPT;
 		}
-	} else if (level == LINUX_IPPROTO_IPV6 && o->domain == LINUX_AF_INET6 && name == LINUX_IPV6_V6ONLY) {
-		v = o->v6only;
+	} else if (level == LINUX_IPPROTO_IP) {
+		switch (name) {
+		case LINUX_IP_TOS: v = o->tos; break;
+		case LINUX_IP_TTL: v = o->ttl; break;
+		default: return -ENOPROTOOPT;
+		}
+	} else if (level == LINUX_IPPROTO_IPV6 && o->domain == LINUX_AF_INET6) {
+		switch (name) {
+		case LINUX_IPV6_V6ONLY: v = o->v6only; break;
+		case LINUX_IPV6_TCLASS: v = o->tclass; break;
+		case LINUX_IPV6_UNICAST_HOPS: v = o->hops; break;
+		default: return -ENOPROTOOPT;
+		}
 	} else {
 		return -ENOPROTOOPT;
 	}

@@ -2,7 +2,8 @@
  * Socket options: the values setsockopt stores and getsockopt reads, with
  * Linux's checks (lengths, ranges, which level serves which socket). The
  * socket layer applies to lwIP what concerns it (TCP_NODELAY, the
- * keepalive settings) after a successful set. Pure logic: host-tested.
+ * keepalive settings, the type of service and time to live) after a
+ * successful set. Pure logic: host-tested.
  */
 #ifndef KEEL_SYS_SOCKOPT_H
 #define KEEL_SYS_SOCKOPT_H
@@ -36,7 +37,15 @@
 #define LINUX_TCP_KEEPINTVL 5
 #define LINUX_TCP_KEEPCNT 6
 
+#define LINUX_IP_TOS 1
+#define LINUX_IP_TTL 2
+
+#define LINUX_IPV6_UNICAST_HOPS 16
 #define LINUX_IPV6_V6ONLY 26
+#define LINUX_IPV6_TCLASS 67
+
+/* Linux's net.ipv4.ip_default_ttl and IPv6's hop limit. */
+#define SOCKOPT_DEFAULT_TTL 64
 
 /* Linux's defaults and bounds (net.core.{r,w}mem_max, tcp_{r,w}mem). */
 #define SOCKOPT_BUF_MAX 212992
@@ -53,7 +62,16 @@ struct sock_opts {
 	/* 0 waits for ever, as Linux's MAX_SCHEDULE_TIMEOUT. */
 	uint64_t rcvtimeo_us, sndtimeo_us;
 	int keepidle_s, keepintvl_s, keepcnt;
+	/* IP_TOS and IP_TTL; IPV6_TCLASS and IPV6_UNICAST_HOPS. An IPv6
+	 * socket's packets carry the latter (the IPv4 ones of a dual-stack
+	 * socket too: lwIP keeps one of each per connection). */
+	int tos, ttl, tclass, hops;
 };
+
+/* The type of service (or traffic class) and time to live (or hop limit)
+ * a socket's packets carry, as lwIP's control block keeps them. */
+int sockopt_packet_tos(const struct sock_opts *o);
+int sockopt_packet_ttl(const struct sock_opts *o);
 
 /* Linux's defaults for a new socket of that family and kind. */
 void sockopt_init(struct sock_opts *o, int domain, bool stream);

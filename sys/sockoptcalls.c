@@ -66,6 +66,8 @@ void sock_apply_opts(struct sock *s)
 			ip_set_option(pcb, SOF_BROADCAST);
 		else
 			ip_reset_option(pcb, SOF_BROADCAST);
+		pcb->tos = (u8_t)sockopt_packet_tos(&s->opts);
+		pcb->ttl = (u8_t)sockopt_packet_ttl(&s->opts);
 	}
 #if LWIP_SO_LINGER
 	/* SO_LINGER with no time: close resets the connection, as Linux.

@@ -170,6 +170,51 @@ static void v6only_only_on_ipv6(void **state)
 	assert_int_equal(get_int(&udp6, IPPROTO_IPV6, IPV6_V6ONLY), 1);
 }
 
+/* IP_TOS and IP_TTL on any socket; IPV6_TCLASS and IPV6_UNICAST_HOPS on
+ * IPv6 ones; Linux's defaults, ranges and TCP's ECN bits; what lwIP's
+ * control block gets. */
+static void tos_and_ttl(void **state)
+{
+	assert_int_equal(LINUX_IP_TOS, IP_TOS);
+	assert_int_equal(LINUX_IP_TTL, IP_TTL);
+	assert_int_equal(LINUX_IPV6_TCLASS, IPV6_TCLASS);
+	assert_int_equal(LINUX_IPV6_UNICAST_HOPS, IPV6_UNICAST_HOPS);
+	assert_int_equal(get_int(&tcp4, IPPROTO_IP, IP_TOS), 0);
+	assert_int_equal(get_int(&tcp4, IPPROTO_IP, IP_TTL), 64);
+	assert_int_equal(sockopt_packet_ttl(&tcp4), 64);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, IP_TOS, 0x13), 0);
+	assert_int_equal(get_int(&tcp4, IPPROTO_IP, IP_TOS), 0x10); /* ECN bits are TCP's */
+	assert_int_equal(sockopt_packet_tos(&tcp4), 0x10);
+	uint8_t one = 0x28;
+	assert_int_equal(sockopt_set(&tcp4, IPPROTO_IP, IP_TOS, &one, 1), 0); /* a byte will do */
+	assert_int_equal(get_int(&tcp4, IPPROTO_IP, IP_TOS), 0x28);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, IP_TTL, 7), 0);
+	assert_int_equal(sockopt_packet_ttl(&tcp4), 7);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, IP_TTL, -1), 0); /* back to the default */
+	assert_int_equal(get_int(&tcp4, IPPROTO_IP, IP_TTL), 64);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, IP_TTL, 0), -EINVAL);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, IP_TTL, 256), -EINVAL);
+	assert_int_equal(sockopt_set(&tcp4, IPPROTO_IP, IP_TTL, &one, 0), -EINVAL);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IP, 9999, 1), -ENOPROTOOPT);
+	assert_int_equal(set_int(&tcp4, IPPROTO_IPV6, IPV6_TCLASS, 1), -ENOPROTOOPT);
+	/* UDP keeps every bit it is given. */
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_TCLASS, 0xb9), 0);
+	assert_int_equal(get_int(&udp6, IPPROTO_IPV6, IPV6_TCLASS), 0xb9);
+	assert_int_equal(sockopt_packet_tos(&udp6), 0xb9);
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_TCLASS, -1), 0);
+	assert_int_equal(get_int(&udp6, IPPROTO_IPV6, IPV6_TCLASS), 0);
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_TCLASS, 256), -EINVAL);
+	assert_int_equal(get_int(&udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS), 64);
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 3), 0);
+	assert_int_equal(sockopt_packet_ttl(&udp6), 3);
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, -1), 0);
+	assert_int_equal(get_int(&udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS), 64);
+	assert_int_equal(set_int(&udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, -2), -EINVAL);
+	/* An IPv6 socket's packets carry its IPv6 settings. */
+	assert_int_equal(set_int(&udp6, IPPROTO_IP, IP_TTL, 9), 0);
+	assert_int_equal(sockopt_packet_ttl(&udp6), 64);
+}
+
 static void get_truncates_to_the_callers_length(void **state)
 {
 	set_int(&tcp4, SOL_SOCKET, SO_RCVBUF, 0x1000);
@@ -196,6 +241,7 @@ int main(void)
 		cmocka_unit_test_setup(linger, setup),
 		cmocka_unit_test_setup(tcp_options_only_on_tcp, setup),
 		cmocka_unit_test_setup(v6only_only_on_ipv6, setup),
+		cmocka_unit_test_setup(tos_and_ttl, setup),
 		cmocka_unit_test_setup(get_truncates_to_the_callers_length, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

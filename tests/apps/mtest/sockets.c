@@ -154,6 +154,14 @@ static void stream_basics(void)
 	close(lfd);
 }
 
+static int getint(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+	CHECK(getsockopt(fd, level, name, &v, &len) == 0 && len == sizeof(v));
+	return v;
+}
+
 static void options(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -170,7 +178,19 @@ static void options(void)
 	CHECK(setsockopt(fd, SOL_SOCKET, 9999, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT);
 	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 0 }, sizeof(int)) == -1 && errno == EINVAL);
 	CHECK(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT);
+	/* The type of service and time to live its packets carry. */
+	CHECK(getint(fd, IPPROTO_IP, IP_TTL) == 64 && getint(fd, IPPROTO_IP, IP_TOS) == 0);
+	CHECK(setsockopt(fd, IPPROTO_IP, IP_TTL, &(int){ 7 }, sizeof(int)) == 0 && getint(fd, IPPROTO_IP, IP_TTL) == 7);
+	CHECK(setsockopt(fd, IPPROTO_IP, IP_TOS, &(int){ 0x10 }, sizeof(int)) == 0 &&
+	      getint(fd, IPPROTO_IP, IP_TOS) == 0x10);
+	CHECK(setsockopt(fd, IPPROTO_IP, IP_TTL, &(int){ 0 }, sizeof(int)) == -1 && errno == EINVAL);
 	close(fd);
+	int fd6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	CHECK(setsockopt(fd6, IPPROTO_IPV6, IPV6_TCLASS, &(int){ 0xb8 }, sizeof(int)) == 0 &&
+	      getint(fd6, IPPROTO_IPV6, IPV6_TCLASS) == 0xb8);
+	CHECK(setsockopt(fd6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &(int){ 5 }, sizeof(int)) == 0 &&
+	      getint(fd6, IPPROTO_IPV6, IPV6_UNICAST_HOPS) == 5);
+	close(fd6);
 	int udp = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(setsockopt(udp, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT);
 	close(udp);
@@ -184,14 +204,6 @@ static void options(void)
  * Linux (the new socket is a copy of the listening one): keepalive and
  * its times, Nagle's switch, the buffer sizes, and what they set in lwIP
  * survives a later setsockopt on the new socket. */
-static int getint(int fd, int level, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof(v);
-	CHECK(getsockopt(fd, level, name, &v, &len) == 0 && len == sizeof(v));
-	return v;
-}
-
 static void inherited_options(void)
 {
 	int port;
