@@ -58,6 +58,8 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
 	# prefix and link-local: reached on the link and from off the prefix.
 	script_test lwip-ipv6-static-tap tests/boot/t-net-tap-ip6-static.sh fd00::1
 	script_test lwip-ipv6-static-tap-link-router tests/boot/t-net-tap-ip6-static.sh link
+	# musl's resolver through an IPv6 name server (dns=fd00::1).
+	script_test lwip-ipv6-dns-tap tests/boot/t-net-tap-dns6.sh
 else
 	skip_test lwip-tcp-echo-tap "needs root, ip and /dev/net/tun to make a tap in a network namespace"
 fi

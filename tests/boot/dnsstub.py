@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A DNS server of one name for the resolver boot test: answers NAME with
-the A and AAAA records given, every other name with NXDOMAIN, over UDP.
+"""A DNS server of one name for the resolver boot tests: answers NAME with
+the A and AAAA records given, every other name with NXDOMAIN, over UDP
+(on an IPv4 or an IPv6 ADDRESS).
 
   dnsstub.py ADDRESS NAME IPV4 IPV6
 
@@ -13,7 +14,7 @@ import sys
 
 def main():
     addr, name, v4, v6 = sys.argv[1:5]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
     print("dnsstub: serving %s on %s" % (name, addr), flush=True)
     while True:
