@@ -250,25 +250,32 @@ void sched_interrupt(struct thread *t)
 
 struct thread *waitq_first(const struct waitq *q) { return q->head; }
 
+/* Interrupts disabled. */
+static void wake(struct thread *t)
+{
+	wq_remove(t);
+	t->wake_result = 0;
+	make_runnable(t);
+}
+
 unsigned waitq_wake_one(struct waitq *q)
 {
 	bool s = arch_irq_save();
 	struct thread *t = q->head;
-	if (t) {
-		wq_remove(t);
-		t->wake_result = 0;
-		make_runnable(t);
-	}
+	if (t)
+		wake(t);
 	arch_irq_restore(s);
 	return t != NULL;
 }
 
+/* One pass with interrupts off, not a waitq_wake_one per waiter: the
+ * socket layer wakes a queue at every event, mostly an empty one. */
 unsigned waitq_wake_all(struct waitq *q)
 {
 	bool s = arch_irq_save();
 	unsigned n = 0;
-	while (waitq_wake_one(q))
-		n++;
+	for (struct thread *t; (t = q->head) != NULL; n++)
+		wake(t);
 	arch_irq_restore(s);
 	return n;
 }
