@@ -7,7 +7,8 @@
 # adds; the guest has the memory the appliance is meant to boot in, 8 MiB,
 # with the appliance's 1 MiB stack (apps/httpd/app.mk).
 #
-#   t-httpd-serve.sh site    the index as it is in apps/httpd/site, a missing
+#   t-httpd-serve.sh site    the index as it is in apps/httpd/site (over IPv4
+#                            and over IPv6), a missing
 #                            file's 404, a range (206 and its bytes), two
 #                            requests on one connection, a folder listed,
 #                            a PUT under /upload/ read back
@@ -69,6 +70,13 @@ site)
 	get -o "$tmp/index" "$URL/" || fail "GET / failed"
 	cmp -s "$tmp/index" apps/httpd/site/index.html || fail "GET / is not apps/httpd/site/index.html"
 	echo "index: $(wc -c <"$tmp/index") bytes, as in apps/httpd/site/index.html"
+
+	# Over IPv6 too, at the guest's link-local address on the tap, once
+	# duplicate detection let it go (about a second after the boot).
+	in_ns ping -6 -c 1 -w 30 fe80::5054:ff:fe12:3456%tap0 >/dev/null 2>&1
+	get -g -o "$tmp/index6" "http://[fe80::5054:ff:fe12:3456%25tap0]/" || fail "GET / over IPv6 failed"
+	cmp -s "$tmp/index6" apps/httpd/site/index.html || fail "GET / over IPv6 is not apps/httpd/site/index.html"
+	echo "index over IPv6: the same"
 
 	code=$(get -o /dev/null -w '%{http_code}' "$URL/no-such-page.html")
 	[ "$code" = 404 ] || fail "a missing file answered $code, not 404"
