@@ -158,7 +158,7 @@ s = open(p).read()
 section = "## Instructions per request: `bench/insns.sh`\n\n" + \
     "Redis 7.0.15 under Keel and under the Linux guest, the guest instructions each request costs, counted by a " + \
     "QEMU plugin (bench/progs/tbcount.c): the whole, and the system's part (the kernel's and the vDSO's; the rest " + \
-    "is Redis and musl, the same build on both sides). Counts, unlike rates, hardly move with the host's load (three runs here agreed within 3%).\n\n" + \
+    "is Redis and musl, the same build on both sides). Counts, unlike rates, hardly move with the host's load (four runs here agreed within 5%).\n\n" + \
     header + "\n\n" + table + "\n"
 s = re.sub(r"## Instructions per request: `bench/insns.sh`.*?(?=\n## |\Z)", lambda m: section, s, flags=re.S) \
     if "## Instructions per request: `bench/insns.sh`" in s else s.rstrip("\n") + "\n\n" + section
