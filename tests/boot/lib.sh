@@ -24,6 +24,28 @@ qemu_pid_with() {
 	ps -eo pid=,comm=,args= | awk -v m="$1" '$2 ~ /^qemu-system/ && index($0, m) { print $1; exit }'
 }
 
+# Stops the QEMU whose serial log is $1 (run-qemu.sh --serial-log) and
+# waits for the script's jobs: run-qemu.sh leaves a serving guest running.
+stop_qemu_logging_to() {
+	local pid
+	pid=$(qemu_pid_with "$1")
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	wait
+}
+
+# tap_netns PREFIX: a network namespace of the test's own ($ns, removed
+# when the script ends, after cleanup) holding the tap ktap0, up, with no
+# address; in_ns runs a command in it. Needs root, ip and /dev/net/tun.
+tap_netns() {
+	ns=$1-$$
+	ip netns add "$ns" || fail "cannot make a network namespace"
+	trap 'cleanup; ip netns del "$ns" 2>/dev/null' EXIT
+	in_ns ip link set lo up
+	in_ns ip tuntap add dev ktap0 mode tap || fail "cannot make a tap"
+	in_ns ip link set ktap0 up
+}
+in_ns() { ip netns exec "$ns" "$@"; }
+
 # Waits until file $1 has a line matching $2, at most $3 seconds.
 wait_for_line() {
 	local file=$1 pattern=$2 limit=$3 start=$SECONDS

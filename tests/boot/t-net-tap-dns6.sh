@@ -7,13 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
-ns=keel-dns6-$$
-ip netns add "$ns" || fail "cannot make a network namespace"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null' EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev ktap0 mode tap || fail "cannot make a tap"
-in_ns ip link set ktap0 up
+tap_netns keel-dns6
 in_ns ip addr add fd00::1/64 dev ktap0 nodad
 name=keel-test.example v4=192.0.2.7 v6=2001:db8::7
 in_ns python3 tests/boot/dnsstub.py fd00::1 "$name" "$v4" "$v6" >"$tmp/dns" 2>&1 &

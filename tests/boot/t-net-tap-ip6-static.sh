@@ -14,15 +14,9 @@ cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
 router=${1:-fd00::1}
 [ "$router" = link ] && router=fe80::ff:fe00:1
-ns=keel-ip6-$$
-ip netns add "$ns" || fail "cannot make a network namespace"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null' EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev ktap0 mode tap || fail "cannot make a tap"
+tap_netns keel-ip6
 # A fixed MAC, so the host's link-local address is known (fe80::ff:fe00:1).
 in_ns ip link set ktap0 address 02:00:00:00:00:01
-in_ns ip link set ktap0 up
 in_ns ip addr add fd00::1/64 dev ktap0 nodad
 in_ns ip addr add fd01::1/128 dev lo
 
@@ -30,12 +24,7 @@ in_ns ./run-qemu.sh --kernel build/echo.elf --accel tcg --timeout 180 --serial-l
 	--append "net.en0=ip=10.0.3.15/24,ip6=fd00::15/64,gw6=$router -- 7" -- \
 	-netdev tap,id=n0,ifname=ktap0,script=no,downscript=no,vhost=off \
 	-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 </dev/null >"$tmp/out" 2>&1 &
-stop_qemu() {
-	local pid
-	pid=$(qemu_pid_with "$tmp/serial.log")
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	wait
-}
+stop_qemu() { stop_qemu_logging_to "$tmp/serial.log"; }
 wait_for_line "$tmp/out" 'echo: ready on port 7 \(IPv6 and IPv4\)' 120 ||
 	{ stop_qemu; tr -d '\r' <"$tmp/out"; fail "echo did not serve IPv6"; }
 # The address is tentative for a second (duplicate detection): one ping

@@ -10,25 +10,14 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
-ns=keel-v6-$$
-ip netns add "$ns" || fail "cannot make a network namespace"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null' EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev ktap0 mode tap || fail "cannot make a tap"
-in_ns ip link set ktap0 up
+tap_netns keel-v6
 guest=fe80::5054:ff:fe12:3456
 
 in_ns ./run-qemu.sh --kernel build/echo.elf --accel tcg --timeout 180 --serial-log "$tmp/serial.log" \
 	--append "net.en0=ip=10.0.3.15/24,gw=10.0.3.1 -- 7" -- \
 	-netdev tap,id=n0,ifname=ktap0,script=no,downscript=no,vhost=off \
 	-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 </dev/null >"$tmp/out" 2>&1 &
-stop_qemu() {
-	local pid
-	pid=$(qemu_pid_with "$tmp/serial.log")
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	wait
-}
+stop_qemu() { stop_qemu_logging_to "$tmp/serial.log"; }
 wait_for_line "$tmp/out" 'echo: ready on port 7 \(IPv6 and IPv4\)' 120 || { stop_qemu; tr -d '\r' <"$tmp/out"; fail "echo did not serve IPv6"; }
 # The guest's link-local address stays tentative for a second (duplicate
 # detection): one ping waits for it, then six count.

@@ -5,13 +5,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
-ns=keel-tapopt-$$
-ip netns add "$ns" || fail "cannot make a network namespace"
-trap 'cleanup; ip netns del "$ns" 2>/dev/null' EXIT
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-in_ns ip tuntap add dev ktap0 mode tap || fail "cannot make a tap"
-in_ns ip link set ktap0 up
+tap_netns keel-tapopt
 in_ns ip addr add 10.0.7.1/24 dev ktap0
 msg="a line through --net tap"
 in_ns ./run-qemu.sh --kernel build/nettest.elf --accel tcg --timeout 120 --net tap=ktap0 \
