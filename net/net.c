@@ -81,15 +81,19 @@ static bool running;
 static unsigned dhcp_waiting;
 static struct sem dhcp_bound;
 
+static void to_lwip_ip6(const uint8_t bytes[16], ip_addr_t *out)
+{
+	u32_t w[4];
+	memcpy(w, bytes, sizeof(w));
+	IP_ADDR6(out, w[0], w[1], w[2], w[3]);
+}
+
 static void to_lwip_addr(const struct netcfg_addr *a, ip_addr_t *out)
 {
-	if (a->family == 4) {
+	if (a->family == 4)
 		IP_ADDR4(out, a->bytes[0], a->bytes[1], a->bytes[2], a->bytes[3]);
-	} else {
-		u32_t w[4];
-		memcpy(w, a->bytes, sizeof(w));
-		IP_ADDR6(out, w[0], w[1], w[2], w[3]);
-	}
+	else
+		to_lwip_ip6(a->bytes, out);
 }
 
 /* Name servers the command line gave (dns=): they replace whatever DHCP
@@ -127,19 +131,15 @@ static void configure(struct netif *netif, unsigned index, const struct netcfg_i
 	if (c && c->has_ip6) {
 		/* Tentative until duplicate detection passes, as lwIP does for
 		 * every address it adds; with no lifetime, it stays (static). */
-		struct netcfg_addr a = { .family = 6 };
-		memcpy(a.bytes, c->ip6, 16);
 		ip_addr_t ip;
 		s8_t slot;
-		to_lwip_addr(&a, &ip);
+		to_lwip_ip6(c->ip6, &ip);
 		if (netif_add_ip6_address(netif, ip_2_ip6(&ip), &slot) != ERR_OK)
 			kwarn("net: en%u: no room for ip6=\n", netif->num);
 	}
 	if (c && c->has_gw6) {
-		struct netcfg_addr a = { .family = 6 };
-		memcpy(a.bytes, c->gw6, 16);
 		ip_addr_t gw;
-		to_lwip_addr(&a, &gw);
+		to_lwip_ip6(c->gw6, &gw);
 		net_if_set_ip6_gateway(net_if_of(netif), ip_2_ip6(&gw));
 	}
 	for (unsigned i = 0; c && i < c->ndns; i++) {

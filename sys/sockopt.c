@@ -46,6 +46,10 @@ void sockopt_init(struct sock_opts *o, int domain, bool stream)
 int sockopt_packet_tos(const struct sock_opts *o) { return o->domain == LINUX_AF_INET6 ? o->tclass : o->tos; }
 int sockopt_packet_ttl(const struct sock_opts *o) { return o->domain == LINUX_AF_INET6 ? o->hops : o->ttl; }
 
+/* A new type of service (or traffic class) byte: TCP keeps the two ECN
+ * bits its own, as Linux does. */
+static int with_ecn(const struct sock_opts *o, int v, int old) { return (o->stream ? (v & ~3) | (old & 3) : v) & 0xff; }
+
 /* IPPROTO_IP's options take an int, or a single byte as Linux also
  * accepts. */
 static int set_ip(struct sock_opts *o, int name, const void *val, uint32_t len)
@@ -58,11 +62,7 @@ static int set_ip(struct sock_opts *o, int name, const void *val, uint32_t len)
 	else
 		return -EINVAL;
 	switch (name) {
-	case LINUX_IP_TOS:
-		/* TCP keeps the two ECN bits its own, as Linux does. */
-		o->tos = o->stream ? (v & ~3) | (o->tos & 3) : v;
-		o->tos &= 0xff;
-		return 0;
+	case LINUX_IP_TOS: o->tos = with_ecn(o, v, o->tos); return 0;
 	case LINUX_IP_TTL:
 		if (v == -1)
 			v = SOCKOPT_DEFAULT_TTL;
@@ -87,7 +87,7 @@ static int set_ipv6(struct sock_opts *o, int name, const void *val, uint32_t len
 	case LINUX_IPV6_TCLASS:
 		if (v < -1 || v > 255)
 			return -EINVAL;
-		o->tclass = v == -1 ? 0 : (o->stream ? (v & ~3) | (o->tclass & 3) : v);
+		o->tclass = v == -1 ? 0 : with_ecn(o, v, o->tclass);
 		return 0;
 	case LINUX_IPV6_UNICAST_HOPS:
 		if (v < -1 || v > 255)
