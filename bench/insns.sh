@@ -88,7 +88,7 @@ for side in linux keel; do
 	for l in "${loads[@]}"; do
 		set -- $l
 		n=$([ "$2" = 1 ] && echo $N || echo $PIPE_N)
-		in_ns redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n "$n" -P "$2" -t "$1" --csv >"$out/$side.$1.$2.csv"
+		in_ns timeout 300 redis-benchmark -h "$GUEST_IP" -p 6379 -c 50 -n "$n" -P "$2" -t "$1" --csv >"$out/$side.$1.$2.csv"
 		grep -q "^\"${1^^}\"" "$out/$side.$1.$2.csv" || { echo "bench/insns.sh: redis-benchmark failed on $side" >&2; exit 1; }
 		i=$((i + 1))
 		snapshot $side $i
@@ -158,7 +158,7 @@ s = open(p).read()
 section = "## Instructions per request: `bench/insns.sh`\n\n" + \
     "Redis 7.0.15 under Keel and under the Linux guest, the guest instructions each request costs, counted by a " + \
     "QEMU plugin (bench/progs/tbcount.c): the whole, and the system's part (the kernel's and the vDSO's; the rest " + \
-    "is Redis and musl, the same build on both sides). Counts, unlike rates, hardly move with the host's load (four runs here agreed within 5%).\n\n" + \
+    "is Redis and musl, the same build on both sides). Counts, unlike rates, hardly move with the host's load.\n\n" + \
     header + "\n\n" + table + "\n"
 s = re.sub(r"## Instructions per request: `bench/insns.sh`.*?(?=\n## |\Z)", lambda m: section, s, flags=re.S) \
     if "## Instructions per request: `bench/insns.sh`" in s else s.rstrip("\n") + "\n\n" + section
