@@ -37,7 +37,8 @@ SYS_NET_SRCS := \
 	sys/sockoptcalls.c \
 	sys/netfiles.c \
 	sys/rtnl.c \
-	sys/netlink.c
+	sys/netlink.c \
+	sys/unix.c
 
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.

@@ -130,6 +130,16 @@ HOST_TESTS += readiness
 test_readiness_SRCS := tests/host/test_readiness.c sys/fd.c sys/pipe.c sys/epoll.c tests/host/sched_host.c \
 	kernel/sched.c kernel/sync.c kernel/timerq.c
 
+# AF_UNIX sockets over the descriptor table, on the host scheduler (a
+# blocked reader, writer, accept or connect is a thread); pipes are the
+# files they pass. sys/linux.h wants the generated system-call table (the
+# flag finds it, on the line that also links).
+HOST_TESTS += unix
+test_unix_SRCS := tests/host/test_unix.c sys/unix.c sys/sockopt.c sys/fd.c sys/pipe.c tests/host/sched_host.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+test_unix_LDFLAGS := -I$(BUILD)/gen
+$(HOST_BUILD)/test_unix: $(BUILD)/gen/syscall_nr.h
+
 # Signal delivery's pure logic and the frame against glibc's ucontext_t.
 HOST_TESTS += sigframe
 test_sigframe_SRCS := tests/host/test_sigframe.c sys/sigframe.c
