@@ -175,6 +175,8 @@ static long sys_mkdirat(long a0, long a1, long a2, long a3, long a4, long a5)
 }
 SYSCALL(SYS_mkdirat, sys_mkdirat);
 
+bool (*unlink_socket_name)(const char *canon);
+
 static long unlink_at(int dirfd, const char *upath, int flags)
 {
 	if (flags & ~AT_REMOVEDIR)
@@ -183,6 +185,14 @@ static long unlink_at(int dirfd, const char *upath, int flags)
 	long r = upath_get(dirfd, upath, false, &u);
 	if (r == 0)
 		r = flags ? vfs_rmdir(upath_base(&u), u.path) : vfs_unlink(upath_base(&u), u.path);
+	if (r == -ENOENT && !flags && unlink_socket_name) {
+		/* Not in the file system: perhaps an AF_UNIX socket's path. */
+		struct vfs_path *p = malloc(sizeof(*p));
+		if (p && vfs_resolve(upath_base(&u), u.path, p) == -ENOENT && p->has_parent &&
+		    unlink_socket_name(p->canon))
+			r = 0;
+		free(p);
+	}
 	upath_put(&u);
 	return r;
 }

@@ -36,4 +36,9 @@ const char *upath_base(const struct upath *u);
  * NULL). The caller frees *pp either way. */
 long upath_resolve(int dirfd, const char *upath, bool empty_ok, struct upath *u, struct vfs_path **pp);
 
+/* Set by the AF_UNIX sockets (sys/unixcalls.c): unlink of a canonical
+ * path the file system does not have takes a socket's name away; true
+ * when there was one. */
+extern bool (*unlink_socket_name)(const char *canon);
+
 #endif

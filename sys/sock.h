@@ -122,6 +122,10 @@ bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 
 /* --- sys/socketcalls.c --- */
 
+/* The AF_UNIX socket (sys/unix.h) at fd with a reference, or NULL: where
+ * a call goes when sock_get answers -ENOTSOCK. */
+struct file *unix_at(long fd);
+
 /* The socket at fd with a reference (file_put(*f) after), or -EBADF /
  * -ENOTSOCK. */
 long sock_get(long fd, struct file **f, struct sock **s);

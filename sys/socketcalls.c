@@ -19,6 +19,8 @@
 #include "sys/rtnl.h"
 #include "sys/sockerr.h"
 #include "sys/syscall.h"
+#include "sys/unix.h"
+#include "sys/unixcalls.h"
 
 #define MAX_RW 0x7ffff000ul
 #define ESOCKTNOSUPPORT 94 /* Linux's, missing from the kernel's errno.h */
@@ -39,6 +41,18 @@ struct linux_msghdr {
 	int32_t flags;
 };
 _Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
+
+/* The AF_UNIX socket at fd with a reference, or NULL: where a call
+ * goes when sock_get answers -ENOTSOCK. */
+struct file *unix_at(long fd)
+{
+	struct file *f = fd_get(&app_fds, (int)fd);
+	if (f && !unix_is(f)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
 
 long sock_get(long fd, struct file **f, struct sock **s)
 {
@@ -104,6 +118,8 @@ static long sys_socket(long domain, long type, long protocol, long a3, long a4, 
 		return -EINVAL;
 	if (domain == LINUX_AF_NETLINK)
 		return netlink_socket(type, protocol);
+	if (domain == LINUX_AF_UNIX)
+		return unix_call_socket(type, protocol);
 	if (domain != LINUX_AF_INET && domain != LINUX_AF_INET6)
 		return -EAFNOSUPPORT;
 	if (kind != LINUX_SOCK_STREAM && kind != LINUX_SOCK_DGRAM)
@@ -121,8 +137,8 @@ SYSCALL(SYS_socket, sys_socket);
 
 static long sys_socketpair(long domain, long type, long protocol, long sv, long a4, long a5)
 {
-	/* Only AF_UNIX has pairs, and Keel has no AF_UNIX. */
-	return domain == LINUX_AF_UNIX ? -EAFNOSUPPORT : -EOPNOTSUPP;
+	/* Only AF_UNIX has pairs. */
+	return domain == LINUX_AF_UNIX ? unix_call_socketpair(type, protocol, sv) : -EOPNOTSUPP;
 }
 SYSCALL(SYS_socketpair, sys_socketpair);
 
@@ -131,6 +147,11 @@ static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_bind(f, addr, len);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	struct sock_addr a;
@@ -167,6 +188,11 @@ static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_listen(f, backlog);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	if (!s->opts.stream) {
@@ -200,6 +226,11 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_accept(f, addr, lenp, flags);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	if (!s->ready.listening) {
@@ -328,6 +359,11 @@ static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_connect(f, addr, len);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	struct sock_addr a;
@@ -384,35 +420,63 @@ static long check_buffers(const struct sock_io *io, bool writing)
 	return 0;
 }
 
+/* Control data of sendmsg and recvmsg: only AF_UNIX sockets take or
+ * give any. */
+struct control {
+	long at;
+	uint64_t len;	 /* the room at at */
+	uint64_t filled; /* what a receive wrote there (0 for the others) */
+	bool cloexec;	 /* MSG_CMSG_CLOEXEC: received descriptors are */
+};
+
 /* The send and receive calls on a descriptor that is no lwIP socket:
- * a netlink socket's, or -ENOTSOCK. */
-static long other_send(long fd, struct sock_io *io, long addr, long addrlen)
+ * an AF_UNIX socket's, a netlink socket's, or -ENOTSOCK. */
+static long other_send(long fd, struct sock_io *io, long addr, long addrlen, const struct control *c)
 {
 	struct file *f = fd_get(&app_fds, (int)fd);
 	if (f == NULL)
 		return -EBADF;
-	long r = netlink_sendto(f, io->iov, io->count, io->total, addr, addrlen);
+	long r;
+	if (unix_is(f)) {
+		r = check_buffers(io, false);
+		if (r == 0)
+			r = unix_call_send(f, io->iov, io->count, io->total, io->flags, addr, addrlen, c ? c->at : 0,
+					   c ? c->len : 0);
+	} else {
+		r = netlink_sendto(f, io->iov, io->count, io->total, addr, addrlen);
+	}
 	file_put(f);
 	return r;
 }
 
-static long other_recv(long fd, struct sock_io *io, long addr, long lenp)
+static long other_recv(long fd, struct sock_io *io, long addr, long lenp, struct control *c)
 {
 	struct file *f = fd_get(&app_fds, (int)fd);
 	if (f == NULL)
 		return -EBADF;
-	long r = netlink_recvfrom(f, io->iov, io->count, io->total, io->flags, &io->out_flags, addr, lenp);
+	long r;
+	if (unix_is(f)) {
+		r = check_buffers(io, true);
+		if (c)
+			c->filled = c->len;
+		if (r == 0)
+			r = unix_call_recv(f, io->iov, io->count, io->total,
+					   io->flags | (c && c->cloexec ? LINUX_MSG_CMSG_CLOEXEC : 0), &io->out_flags,
+					   addr, lenp, c ? c->at : 0, c ? &c->filled : NULL);
+	} else {
+		r = netlink_recvfrom(f, io->iov, io->count, io->total, io->flags, &io->out_flags, addr, lenp);
+	}
 	file_put(f);
 	return r;
 }
 
-static long do_send(long fd, struct sock_io *io, long addr, long addrlen)
+static long do_send(long fd, struct sock_io *io, long addr, long addrlen, const struct control *c)
 {
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
 	if (r == -ENOTSOCK)
-		return other_send(fd, io, addr, addrlen);
+		return other_send(fd, io, addr, addrlen, c);
 	if (r)
 		return r;
 	struct sock_addr to;
@@ -426,13 +490,13 @@ static long do_send(long fd, struct sock_io *io, long addr, long addrlen)
 	return r;
 }
 
-static long do_recv(long fd, struct sock_io *io, long addr, long lenp)
+static long do_recv(long fd, struct sock_io *io, long addr, long lenp, struct control *c)
 {
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
 	if (r == -ENOTSOCK)
-		return other_recv(fd, io, addr, lenp);
+		return other_recv(fd, io, addr, lenp, c);
 	if (r)
 		return r;
 	r = check_buffers(io, true);
@@ -456,7 +520,7 @@ static long sys_sendto(long fd, long buf, long len, long flags, long addr, long 
 	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
 	if ((unsigned long)len > MAX_RW)
 		io.total = iov.len = MAX_RW;
-	return do_send(fd, &io, addr, addrlen);
+	return do_send(fd, &io, addr, addrlen, NULL);
 }
 SYSCALL(SYS_sendto, sys_sendto);
 
@@ -466,7 +530,7 @@ static long sys_recvfrom(long fd, long buf, long len, long flags, long addr, lon
 	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
 	if ((unsigned long)len > MAX_RW)
 		io.total = iov.len = MAX_RW;
-	return do_recv(fd, &io, addr, lenp);
+	return do_recv(fd, &io, addr, lenp, NULL);
 }
 SYSCALL(SYS_recvfrom, sys_recvfrom);
 
@@ -480,7 +544,8 @@ static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5
 	long r = read_iov(&io, (long)m.iov, (long)m.iovlen);
 	if (r)
 		return r;
-	return do_send(fd, &io, (long)m.name, m.namelen);
+	struct control c = { (long)m.control, m.controllen, 0, false };
+	return do_send(fd, &io, (long)m.name, m.namelen, &c);
 }
 SYSCALL(SYS_sendmsg, sys_sendmsg);
 
@@ -493,10 +558,11 @@ static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5
 	long r = read_iov(&io, (long)m->iov, (long)m->iovlen);
 	if (r)
 		return r;
-	r = do_recv(fd, &io, m->name ? (long)m->name : 0, (long)&m->namelen);
+	/* Only an AF_UNIX socket gives control data (SCM_RIGHTS). */
+	struct control c = { (long)m->control, m->controllen, 0, (flags & LINUX_MSG_CMSG_CLOEXEC) != 0 };
+	r = do_recv(fd, &io, m->name ? (long)m->name : 0, (long)&m->namelen, &c);
 	if (r >= 0) {
-		/* No ancillary data is ever given. */
-		m->controllen = 0;
+		m->controllen = c.filled;
 		m->flags = io.out_flags;
 	}
 	return r;
@@ -508,6 +574,11 @@ static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_shutdown(f, how);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	if (how < SHUT_RD || how > SHUT_RDWR) {

@@ -12,12 +12,18 @@
 #include "sys/process.h"
 #include "sys/sock.h"
 #include "sys/syscall.h"
+#include "sys/unixcalls.h"
 
 static long get_name(long fd, long addr, long lenp, bool local)
 {
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_getname(f, addr, lenp, !local);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	struct sock_addr a = { .v6 = s->opts.domain == LINUX_AF_INET6 };
@@ -95,6 +101,11 @@ static long sys_setsockopt(long fd, long level, long name, long val, long len, l
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_setsockopt(f, level, name, val, len);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	uint8_t buf[16] = { 0 };
@@ -121,6 +132,11 @@ static long sys_getsockopt(long fd, long level, long name, long val, long lenp, 
 	struct file *f;
 	struct sock *s;
 	long r = sock_get(fd, &f, &s);
+	if (r == -ENOTSOCK && (f = unix_at(fd))) {
+		r = unix_call_getsockopt(f, level, name, val, lenp);
+		file_put(f);
+		return r;
+	}
 	if (r)
 		return r;
 	int32_t len;

@@ -38,7 +38,8 @@ SYS_NET_SRCS := \
 	sys/netfiles.c \
 	sys/rtnl.c \
 	sys/netlink.c \
-	sys/unix.c
+	sys/unix.c \
+	sys/unixcalls.c
 
 # Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
 # for a family it was built without.

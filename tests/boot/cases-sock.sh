@@ -6,6 +6,8 @@
 boot_test musl-sockets 0 'mtest: sockets done, 0 failures' -- --kernel build/mtest.elf --timeout 60 --append "sockets"
 boot_test musl-sockets-with-net 0 'mtest: sockets done, 0 failures' 'net: en0 is eth0' \
 	-- --kernel build/mtest.elf --timeout 60 --net user --append "sockets"
+# AF_UNIX sockets (mtest unix: the same checks pass on Linux).
+boot_test musl-unix 0 'mtest: unix done, 0 failures' -- --kernel build/mtest.elf --timeout 60 --append "unix"
 # Datagrams sent faster than the device takes them: the sender waits (or
 # gets EAGAIN, then EPOLLOUT), and never an error.
 script_test udp-flood tests/boot/t-udp-flood.sh 100000

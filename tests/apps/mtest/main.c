@@ -360,6 +360,8 @@ int main(int argc, char **argv)
 		return test_fsfiles();
 	if (strcmp(what, "sockets") == 0)
 		return test_sockets();
+	if (strcmp(what, "unix") == 0)
+		return test_unix();
 	if (strcmp(what, "resolve") == 0)
 		return test_resolve(argc - 2, argv + 2);
 	if (strcmp(what, "udpflood") == 0)

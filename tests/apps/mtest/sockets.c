@@ -194,7 +194,8 @@ static void options(void)
 	int udp = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(setsockopt(udp, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT);
 	close(udp);
-	CHECK(socket(AF_UNIX, SOCK_STREAM, 0) == -1 && errno == EAFNOSUPPORT);
+	CHECK(socket(AF_UNIX, SOCK_RDM, 0) == -1 && errno == ESOCKTNOSUPPORT);
+	CHECK(socket(AF_PACKET, SOCK_RAW, 0) == -1 && errno == EAFNOSUPPORT);
 	CHECK(socket(AF_INET, SOCK_SEQPACKET, 0) == -1);
 	char buf[4];
 	CHECK(recv(0, buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK);
@@ -295,8 +296,16 @@ static void datagrams(void)
 	char small[4];
 	struct iovec iov = { small, sizeof(small) };
 	struct sockaddr_in from;
-	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1 };
+	char control[64];
+	struct msghdr m = { .msg_name = &from,
+			    .msg_namelen = sizeof(from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control,
+			    .msg_controllen = sizeof(control) };
 	CHECK(recvmsg(b, &m, 0) == 4 && (m.msg_flags & MSG_TRUNC) && memcmp(small, "0123", 4) == 0);
+	/* No control data comes with a UDP datagram: the length says so. */
+	CHECK(m.msg_controllen == 0);
 	CHECK(m.msg_namelen == sizeof(from) && from.sin_port == sa.sin_port);
 	CHECK(sendto(a, "0123456789", 10, 0, (struct sockaddr *)&sb, sizeof(sb)) == 10);
 	CHECK(poll(&pf, 1, 5000) == 1);
