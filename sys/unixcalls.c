@@ -231,8 +231,9 @@ long unix_call_connect(struct file *f, long addr, long len)
 		return r;
 	if (r == 1) /* AF_UNSPEC: a datagram socket forgets its peer */
 		return unix_type(f) == UNIX_SOCK_DGRAM ? unix_connect(f, NULL, false) : -EINVAL;
-	r = unix_connect(f, &key, (f->flags & SOCK_NONBLOCK) != 0);
-	return r == -EAGAIN && unix_type(f) != UNIX_SOCK_DGRAM ? -EAGAIN : r;
+	/* A full backlog: EAGAIN for a non-blocking socket, as Linux's
+	 * (not EINPROGRESS: the connection is made at once or not at all). */
+	return unix_connect(f, &key, (f->flags & SOCK_NONBLOCK) != 0);
 }
 
 /* The files an SCM_RIGHTS message names, referenced. Other messages:

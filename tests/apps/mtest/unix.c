@@ -307,6 +307,28 @@ static void abstract_and_autobind(void)
 	close(c);
 }
 
+/* A full backlog: a non-blocking connect answers EAGAIN, and succeeds
+ * once accept made room. */
+static void full_backlog(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = abstract_addr(&a, "mtest-backlog");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(l, (struct sockaddr *)&a, alen) == 0 && listen(l, 0) == 0);
+	int c[3];
+	for (int i = 0; i < 3; i++)
+		c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(connect(c[0], (struct sockaddr *)&a, alen) == 0);
+	CHECK(connect(c[1], (struct sockaddr *)&a, alen) == -1 && errno == EAGAIN);
+	int s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	CHECK(connect(c[2], (struct sockaddr *)&a, alen) == 0);
+	close(s);
+	for (int i = 0; i < 3; i++)
+		close(c[i]);
+	close(l);
+}
+
 static void datagrams_to_names(void)
 {
 	struct sockaddr_un srv, cli, from;
@@ -527,6 +549,7 @@ int test_unix(void)
 	pair_messages(SOCK_SEQPACKET);
 	named_stream();
 	abstract_and_autobind();
+	full_backlog();
 	datagrams_to_names();
 	pass_descriptors();
 	readiness();
