@@ -92,6 +92,10 @@ void sock_destroy(struct sock *s);
  * for IPv6 when the stack has none. */
 int sock_ip_to(const struct sock_addr *a, ip_addr_t *ip);
 void sock_ip_from(const ip_addr_t *ip, u16_t port, struct sock_addr *a);
+/* sock_ip_to for a peer (connect, sendto): a scope id that names no
+ * interface leaves no route, -ENETUNREACH, where bind's answer is
+ * -ENODEV, as Linux's. */
+int sock_peer_ip_to(const struct sock_addr *a, ip_addr_t *ip);
 /* A socket for a connection netconn_accept gave, inheriting what
  * arrived before (its early events); or NULL (the netconn is deleted). */
 struct sock *sock_adopt(struct netconn *conn, int domain);

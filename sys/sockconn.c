@@ -19,6 +19,7 @@
 #include "kernel/clock.h"
 #include "kernel/sched.h"
 #include "lwip/api.h"
+#include "lwip/netif.h"
 #include "lwip/tcpip.h"
 #include "net/netif.h"
 #include "net/sendmem.h"
@@ -361,7 +362,14 @@ int sock_ip_to(const struct sock_addr *a, ip_addr_t *ip)
 	 * names it, an interface index, which is lwIP's zone (netif_get_index,
 	 * as the interfaces are numbered for the application). */
 	if (a->scope != 0 && ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN)) {
+		/* A scope id that names no interface: Linux's bind answers
+		 * ENODEV (its routing ENETUNREACH: sock_peer_ip_to). */
 		if (a->scope > UINT8_MAX)
+			return -ENODEV;
+		LOCK_TCPIP_CORE();
+		bool known = netif_get_by_index((u8_t)a->scope) != NULL;
+		UNLOCK_TCPIP_CORE();
+		if (!known)
 			return -ENODEV;
 		ip6_addr_set_zone(ip_2_ip6(ip), (u8_t)a->scope);
 	}
@@ -370,6 +378,12 @@ int sock_ip_to(const struct sock_addr *a, ip_addr_t *ip)
 #else
 	return -EAFNOSUPPORT;
 #endif
+}
+
+int sock_peer_ip_to(const struct sock_addr *a, ip_addr_t *ip)
+{
+	int r = sock_ip_to(a, ip);
+	return r == -ENODEV ? -ENETUNREACH : r;
 }
 
 void sock_ip_from(const ip_addr_t *ip, u16_t port, struct sock_addr *a)

@@ -348,7 +348,7 @@ static long send_dgram(struct sock *s, struct sock_io *io, const struct sock_add
 	}
 	ip_addr_t ip;
 	if (to) {
-		long r = sock_ip_to(to, &ip);
+		long r = sock_peer_ip_to(to, &ip);
 		if (r) {
 			netbuf_delete(buf);
 			return r;

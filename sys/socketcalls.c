@@ -322,7 +322,7 @@ static long connect_stream(struct sock *s, const struct sock_addr *a)
 		return e ? -e : -EISCONN;
 	}
 	ip_addr_t ip;
-	long r = sock_ip_to(a, &ip);
+	long r = sock_peer_ip_to(a, &ip);
 	if (r)
 		return r;
 	bool irq = sched_lock();
@@ -377,7 +377,7 @@ static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
 		r = connect_stream(s, &a);
 	} else if (r == 0) {
 		ip_addr_t ip;
-		r = sock_ip_to(&a, &ip);
+		r = sock_peer_ip_to(&a, &ip);
 		if (r == 0) {
 			err_t err = netconn_connect(s->conn, &ip, a.port);
 			r = err == ERR_OK ? 0 : -sock_errno(err, true);

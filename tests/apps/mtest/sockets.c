@@ -5,7 +5,8 @@
  * SO_ERROR, a refused connect, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
  * FIONREAD, shutdown and end of file, EPIPE with SIGPIPE (and without it
  * under MSG_NOSIGNAL), receive timeouts, the names, options, and
- * readiness of a socket and a pipe in one epoll set, edge-triggered.
+ * readiness of a socket and a pipe in one epoll set, edge-triggered;
+ * a link-local peer whose scope id names no interface.
  *
  * mtest resolve NAME ADDRESS...: getaddrinfo(NAME) through musl's
  * resolver (/etc/hosts, /etc/resolv.conf's DNS server) must answer
@@ -199,6 +200,26 @@ static void options(void)
 	CHECK(socket(AF_INET, SOCK_SEQPACKET, 0) == -1);
 	char buf[4];
 	CHECK(recv(0, buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK);
+}
+
+/* A link-local peer with a scope id that names no interface: no route
+ * for connect and sendto, no device for bind, as Linux answers (for an
+ * index below 256, lwIP's zones, and above). */
+static void unknown_scope_ids(void)
+{
+	unsigned scopes[] = { 99, 300 };
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(7), .sin6_scope_id = scopes[i] };
+		inet_pton(AF_INET6, "fe80::1", &a.sin6_addr);
+		int u = socket(AF_INET6, SOCK_DGRAM, 0);
+		CHECK(sendto(u, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
+		CHECK(connect(u, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
+		CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENODEV);
+		close(u);
+		int t = socket(AF_INET6, SOCK_STREAM, 0);
+		CHECK(connect(t, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
+		close(t);
+	}
 }
 
 /* An accepted connection starts with its listener's options, as on
@@ -519,6 +540,7 @@ int test_sockets(void)
 	nonblocking_connect();
 	datagrams();
 	dual_stack();
+	unknown_scope_ids();
 	epoll_mixed();
 	two_readers();
 	flow_control();
