@@ -343,6 +343,23 @@ static int kfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int6
 	return kfs_op_done(k, 0);
 }
 
+static int kfs_set_mode(struct vfs_fs *fs, uint64_t ino, uint32_t mode)
+{
+	struct kfs *k = kfs_of(fs);
+	struct kfs_inode *ip;
+	int rc = may_change(k);
+	if (!rc)
+		rc = kfs_reserve(k, kfs_op_blocks(k), false);
+	if (!rc)
+		rc = kfs_inode_write(k, ino, &ip);
+	if (rc)
+		return rc;
+	ip->mode = (ip->mode & VFS_S_IFMT) | (mode & 07777);
+	ip->ctime_ns = kfs_now(k);
+	k->pending = true;
+	return kfs_op_done(k, 0);
+}
+
 static int kfs_statfs(struct vfs_fs *fs, struct vfs_statfs *st)
 {
 	struct kfs *k = kfs_of(fs);
@@ -418,6 +435,7 @@ static const struct vfs_fs_ops keelfs_ops = {
 	.readdir = kfs_readdir,
 	.fsync = kfs_fsync,
 	.set_times = kfs_set_times,
+	.set_mode = kfs_set_mode,
 	.statfs = kfs_statfs,
 	.drop_cache = kfs_drop_cache,
 	.hold = kfs_hold,

@@ -120,6 +120,9 @@ int vfs_truncate(struct vfs_node n, uint64_t size);
 int vfs_fsync(struct vfs_node n, bool data_only);
 int vfs_statfs(struct vfs_node n, struct vfs_statfs *st);
 int vfs_set_times(struct vfs_node n, int64_t atime_ns, int64_t mtime_ns);
+/* chmod: the permission bits of mode (07777). -EROFS on a read-only
+ * filesystem, -EPERM on one that keeps no modes. */
+int vfs_set_mode(struct vfs_node n, uint32_t mode);
 int vfs_drop_cache(struct vfs_node n, uint64_t off, uint64_t len);
 int vfs_readdir(struct vfs_node n, uint64_t cookie, vfs_dirent_fn fn, void *arg);
 /* An open file holds its inode (fs/vfs.h hold/release). */

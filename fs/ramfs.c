@@ -466,6 +466,17 @@ static int rfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int6
 	return 0;
 }
 
+static int rfs_set_mode(struct vfs_fs *fs, uint64_t ino, uint32_t mode)
+{
+	struct ramfs *r = R(fs);
+	struct rnode *n = node(r, ino);
+	if (n == NULL)
+		return -ENOENT;
+	n->mode = (n->mode & VFS_S_IFMT) | (mode & 07777);
+	n->ctime = r->now();
+	return 0;
+}
+
 static int rfs_statfs(struct vfs_fs *fs, struct vfs_statfs *st)
 {
 	struct ramfs *r = R(fs);
@@ -526,6 +537,7 @@ static const struct vfs_fs_ops ramfs_ops = {
 	.readdir = rfs_readdir,
 	.fsync = rfs_fsync,
 	.set_times = rfs_set_times,
+	.set_mode = rfs_set_mode,
 	.statfs = rfs_statfs,
 	.hold = rfs_hold,
 	.release = rfs_release,

@@ -103,6 +103,15 @@ int vfs_set_times(struct vfs_node n, int64_t atime_ns, int64_t mtime_ns)
 	return LOCKED(n, n.mnt->fs->ops->set_times(n.mnt->fs, n.ino, atime_ns, mtime_ns));
 }
 
+int vfs_set_mode(struct vfs_node n, uint32_t mode)
+{
+	if (n.mnt->fs->read_only)
+		return -EROFS;
+	if (!n.mnt->fs->ops->set_mode)
+		return -EPERM;
+	return LOCKED(n, n.mnt->fs->ops->set_mode(n.mnt->fs, n.ino, mode & 07777));
+}
+
 int vfs_drop_cache(struct vfs_node n, uint64_t off, uint64_t len)
 {
 	if (!n.mnt->fs->ops->drop_cache)

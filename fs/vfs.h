@@ -89,6 +89,9 @@ struct vfs_fs_ops {
 	int (*fsync)(struct vfs_fs *fs, uint64_t ino, bool data_only);
 	/* Sets the times (a negative value keeps one). May be NULL. */
 	int (*set_times)(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int64_t mtime_ns);
+	/* Sets the permission bits (07777 of mode; the type stays) and the
+	 * change time. May be NULL: the filesystem keeps no modes. */
+	int (*set_mode)(struct vfs_fs *fs, uint64_t ino, uint32_t mode);
 	int (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
 	/* Forgets what is cached of bytes [off, off + len) of ino (len 0: to
 	 * the end), as POSIX_FADV_DONTNEED asks; nothing pending is lost. May

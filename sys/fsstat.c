@@ -1,7 +1,8 @@
 /*
- * The file system calls that describe: the stat family, statx, access,
- * readlink, statfs and fstatfs, and the owners (chown and friends), over
- * the VFS and the application's paths (sys/fspath.h).
+ * The file system calls about a file's attributes: the stat family,
+ * statx, access, readlink, statfs and fstatfs, the owners (chown and
+ * friends) and the modes (chmod, fchmod, fchmodat), over the VFS and the
+ * application's paths (sys/fspath.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -362,3 +363,45 @@ static long sys_fchown(long a0, long a1, long a2, long a3, long a4, long a5)
 	return root_only ? 0 : -EPERM;
 }
 SYSCALL(SYS_fchown, sys_fchown);
+
+/* --- modes -------------------------------------------------------------------- */
+
+/* The permission bits, as RAM filesystems and KeelFS keep them (the
+ * type stays; root is not held back by them, as Linux's root is not).
+ * The generated /etc answers EROFS, /dev and descriptors that are no
+ * file of a filesystem (pipes, sockets) EPERM: they keep no mode. */
+static long chmod_at(int dirfd, const char *upath, long mode)
+{
+	struct upath u;
+	struct vfs_path *p;
+	long r = upath_resolve(dirfd, upath, false, &u, &p);
+	if (r == 0)
+		r = vfs_set_mode(p->node, (uint32_t)mode);
+	free(p);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_chmod(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return chmod_at(AT_FDCWD, (const char *)a0, a1);
+}
+SYSCALL(SYS_chmod, sys_chmod);
+
+static long sys_fchmodat(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	return chmod_at((int)a0, (const char *)a1, a2);
+}
+SYSCALL(SYS_fchmodat, sys_fchmodat);
+
+static long sys_fchmod(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct file *f = fd_get(&app_fds, (int)a0);
+	if (f == NULL)
+		return -EBADF;
+	struct vfs_file *vf = fsfile_of(f);
+	long r = vf ? vfs_set_mode(vf->node, (uint32_t)a1) : -EPERM;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_fchmod, sys_fchmod);

@@ -455,6 +455,17 @@ static void test_attrs_and_timed_commit(void **state)
 	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
 	assert_int_equal(at.atime_ns, 5);
 	assert_int_equal(at.mtime_ns, fake_ns);
+	/* chmod: the permission bits change, the type never; the change
+	 * time moves. */
+	fake_ns += 1000;
+	assert_int_equal(fs->ops->set_mode(fs, ino, VFS_S_IFDIR | 04750), 0);
+	assert_int_equal(fs->ops->getattr(fs, ino, &at), 0);
+	assert_int_equal(at.mode, VFS_S_IFREG | 04750);
+	assert_int_equal(at.ctime_ns, fake_ns);
+	assert_int_equal(at.mtime_ns, fake_ns - 1000);
+	assert_int_equal(fs->ops->set_mode(fs, fs->root, 0700), 0);
+	assert_int_equal(fs->ops->getattr(fs, fs->root, &at), 0);
+	assert_int_equal(at.mode, VFS_S_IFDIR | 0700);
 	assert_int_equal(fs->ops->statfs(fs, &st2), 0);
 	assert_true(st2.blocks_free + 3 <= st.blocks_free);
 
@@ -469,6 +480,14 @@ static void test_attrs_and_timed_commit(void **state)
 	struct vfs_fs *other;
 	assert_int_equal(keelfs_mount(&disk, true, &other), 0);
 	assert_int_equal(kfs_path(other, "/v", &ino), 0);
+	/* The modes were committed with the rest; a read-only mount keeps
+	 * them as they are. */
+	assert_int_equal(kfs_path(other, "/t", &ino), 0);
+	assert_int_equal(other->ops->getattr(other, ino, &at), 0);
+	assert_int_equal(at.mode, VFS_S_IFREG | 04750);
+	assert_int_equal(other->ops->set_mode(other, ino, 0600), -EROFS);
+	assert_int_equal(other->ops->getattr(other, other->root, &at), 0);
+	assert_int_equal(at.mode, VFS_S_IFDIR | 0700);
 	assert_int_equal(other->ops->unmount(other), 0);
 	assert_int_equal(fs->ops->unmount(fs), 0);
 	assert_int_equal(fsck_problems(&disk), 0);

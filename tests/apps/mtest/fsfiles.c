@@ -302,6 +302,22 @@ static void misc(void)
 	CHECK(chown("/tmp/o", 0, -1) == 0 && ERR(chown("/tmp/nope", 0, 0)) == ENOENT);
 	CHECK(ERR(fchown(99, 0, 0)) == EBADF);
 	CHECK(fstat(fd, &st) == 0 && st.st_uid == 0 && st.st_gid == 0);
+	/* Modes: the permission bits change, never the type. */
+	CHECK(fchmod(fd, 0755) == 0 && fstat(fd, &st) == 0 && st.st_mode == (S_IFREG | 0755));
+	CHECK(chmod("/tmp/o", S_IFDIR | 04711) == 0 && stat("/tmp/o", &st) == 0 && st.st_mode == (S_IFREG | 04711));
+	CHECK(mkdir("/tmp/md", 0755) == 0 && chmod("/tmp/md", 0700) == 0);
+	CHECK(stat("/tmp/md", &st) == 0 && st.st_mode == (S_IFDIR | 0700));
+	int dirfd = open("/tmp/md", O_RDONLY | O_DIRECTORY);
+	CHECK(fchmodat(dirfd, "../o", 0640, 0) == 0 && stat("/tmp/o", &st) == 0 && st.st_mode == (S_IFREG | 0640));
+	close(dirfd);
+	rmdir("/tmp/md");
+	CHECK(ERR(chmod("/tmp/nope", 0600)) == ENOENT);
+	CHECK(ERR(chmod("/etc/hosts", 0600)) == EROFS);
+	CHECK(ERR(fchmod(99, 0600)) == EBADF);
+	int pfd[2];
+	CHECK(pipe(pfd) == 0 && ERR(fchmod(pfd[0], 0600)) == EPERM);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(fd);
 	unlink("/tmp/o");
 }
