@@ -11,6 +11,8 @@ SYS_SRCS += sys/sysinfo.c sys/rlimit.c sys/prctl.c
 SYS_SRCS += sys/fdcalls.c
 # pipe and pipe2 over sys/pipe.c.
 SYS_SRCS += sys/pipecalls.c
+# eventfd and eventfd2 over sys/eventfd.c.
+SYS_SRCS += sys/eventfd.c sys/eventfdcalls.c
 # Signal names and the death by one, also without the signal calls.
 SYS_SRCS += sys/signame.c
 # Thread ids, set_tid_address and gettid, also without sys/threads.c.

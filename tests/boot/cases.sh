@@ -324,10 +324,13 @@ boot_test musl-abort-handled 127 'SIGABRT handler ran, returning' 'killed by sig
 script_test musl-stdin tests/boot/t-musl-stdin.sh
 # Pipes (blocking, O_NONBLOCK, EOF, EPIPE, F_SETPIPE_SZ, the dup family);
 # poll, ppoll, select and pselect6 with their timeouts measured; epoll
-# level- and edge-triggered, one-shot, on pipes and the console.
+# level- and edge-triggered, one-shot, on pipes and the console; eventfd
+# (the counter, the semaphore, the limit, epoll, a reader woken by a
+# thread).
 boot_test musl-pipe 0 'mtest: pipe done, 0 failures' -- --kernel "$M" --append "pipe"
 boot_test musl-poll 0 'mtest: poll done, 0 failures' -- --kernel "$M" --append "poll"
 boot_test musl-epoll 0 'mtest: epoll done, 0 failures' -- --kernel "$M" --append "epoll"
+boot_test musl-eventfd 0 'mtest: eventfd done, 0 failures' '!not implemented' -- --kernel "$M" --append "eventfd"
 # The names under /dev, "/" and "/dev" as directories, the stat family
 # and access; a missing file is ENOENT, not a call Keel lacks.
 boot_test musl-devnodes 0 'mtest: devnodes done, 0 failures' 'mtest: through /dev/tty' \

@@ -140,6 +140,12 @@ test_unix_SRCS := tests/host/test_unix.c sys/unix.c sys/sockopt.c sys/fd.c sys/p
 test_unix_LDFLAGS := -I$(BUILD)/gen
 $(HOST_BUILD)/test_unix: $(BUILD)/gen/syscall_nr.h
 
+# eventfd objects over the descriptor table's watches and epoll, on the
+# host scheduler (a blocked reader or writer is a thread).
+HOST_TESTS += eventfd
+test_eventfd_SRCS := tests/host/test_eventfd.c sys/eventfd.c sys/fd.c sys/epoll.c tests/host/sched_host.c \
+	kernel/sched.c kernel/sync.c kernel/timerq.c
+
 # Signal delivery's pure logic and the frame against glibc's ucontext_t.
 HOST_TESTS += sigframe
 test_sigframe_SRCS := tests/host/test_sigframe.c sys/sigframe.c

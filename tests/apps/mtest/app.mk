@@ -12,4 +12,4 @@
 KEEL_DRIVERS := virtio-rng virtio-console virtio-blk virtio-scsi virtio-net virtio-balloon
 KEEL_NET := yes
 APP_SRCS := main.c pthreads.c registers.c io.c signals.c files.c fsfiles.c fstree.c fscrash.c faults.c vanish.c pmask.c \
-	sockets.c unix.c udpflood.c balloon.c devices.c sha256.c mount.c vdso.c
+	sockets.c unix.c eventfd.c udpflood.c balloon.c devices.c sha256.c mount.c vdso.c

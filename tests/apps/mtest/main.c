@@ -362,6 +362,8 @@ int main(int argc, char **argv)
 		return test_sockets();
 	if (strcmp(what, "unix") == 0)
 		return test_unix();
+	if (strcmp(what, "eventfd") == 0)
+		return test_eventfd();
 	if (strcmp(what, "resolve") == 0)
 		return test_resolve(argc - 2, argv + 2);
 	if (strcmp(what, "udpflood") == 0)

@@ -23,6 +23,7 @@ int test_devnodes(void);
 int test_fsfiles(void);
 int test_sockets(void);
 int test_unix(void);
+int test_eventfd(void);
 int test_resolve(int argc, char **argv);
 int test_udpflood(int argc, char **argv);
 int test_fstree(int argc, char **argv);
