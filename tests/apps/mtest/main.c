@@ -110,6 +110,18 @@ static int test_basics(void)
 	struct sysinfo si;
 	CHECK(sysinfo(&si) == 0 && si.totalram > 0 && si.freeram <= si.totalram);
 	CHECK(sched_yield() == 0);
+	/* One CPU, as musl counts them (sched_getaffinity), for every thread. */
+	CHECK(sysconf(_SC_NPROCESSORS_ONLN) == 1);
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	CHECK(sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) == 1 && CPU_ISSET(0, &cpus));
+	CHECK(sched_setaffinity(0, sizeof(cpus), &cpus) == 0);
+	CHECK(syscall(SYS_sched_getaffinity, 0, 4, &cpus) == -1 && errno == EINVAL);
+	CHECK(syscall(SYS_sched_getaffinity, 4242, sizeof(cpus), &cpus) == -1 && errno == ESRCH);
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	CHECK(sched_setaffinity(0, sizeof(cpus), &cpus) == -1 && errno == EINVAL);
+	CHECK(sched_getcpu() == 0);
 	/* umask answers the previous mask, 022 at start as on Linux. */
 	CHECK(umask(077) == 022 && umask(0) == 077 && umask(022) == 0);
 	/* A thread's name, cut to 15 bytes; an unknown option refused. */
