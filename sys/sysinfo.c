@@ -1,12 +1,14 @@
 /*
- * The machine as the application asks about it: uname, sysinfo, and the
- * resources it used (getrusage).
+ * The machine as the application asks about it: uname, sysinfo, the CPUs
+ * a thread may run on (sched_getaffinity and friends), and the resources
+ * it used (getrusage).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "kernel/clock.h"
 #include "kernel/mm/mm.h"
+#include "kernel/sched.h"
 #include "sys/linux.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
@@ -65,3 +67,64 @@ static long sys_getrusage(long a0, long a1, long a2, long a3, long a4, long a5)
 	return 0;
 }
 SYSCALL(SYS_getrusage, sys_getrusage);
+
+/* One CPU runs every thread: each thread's affinity is CPU 0, which
+ * musl's sysconf(_SC_NPROCESSORS_ONLN) counts. pid 0 is the caller; any
+ * other must be the process's or one of its threads' (-ESRCH). */
+static bool has_tid(const struct thread *t, const void *ctx) { return t->tid == *(const int *)ctx; }
+
+static long affinity_target(long pid)
+{
+	if (pid < 0)
+		return -ESRCH;
+	if (pid == 0 || pid == APP_PID)
+		return 0;
+	int tid = (int)pid;
+	bool irq = sched_lock();
+	bool found = pid <= INT32_MAX && sched_thread_find(has_tid, &tid) != NULL;
+	sched_unlock(irq);
+	return found ? 0 : -ESRCH;
+}
+
+static long sys_sched_getaffinity(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long r = affinity_target(a0);
+	if (r)
+		return r;
+	/* Linux: a mask of whole longs, at least one CPU's worth. */
+	if ((unsigned long)a1 < sizeof(uint64_t) || (a1 & (long)(sizeof(uint64_t) - 1)))
+		return -EINVAL;
+	if (!user_writable_ok((void *)a2, sizeof(uint64_t)))
+		return -EFAULT;
+	uint64_t one = 1;
+	memcpy((void *)a2, &one, sizeof(one));
+	return sizeof(one); /* the bytes written */
+}
+SYSCALL(SYS_sched_getaffinity, sys_sched_getaffinity);
+
+static long sys_sched_setaffinity(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long r = affinity_target(a0);
+	if (r)
+		return r;
+	if (a1 <= 0)
+		return -EINVAL;
+	if (!user_range_ok((const void *)a2, 1))
+		return -EFAULT;
+	/* CPU 0 must be in the mask: there is no other to run on. */
+	return (*(const uint8_t *)a2 & 1) ? 0 : -EINVAL;
+}
+SYSCALL(SYS_sched_setaffinity, sys_sched_setaffinity);
+
+static long sys_getcpu(long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	unsigned zero = 0;
+	if ((a0 && !user_writable_ok((void *)a0, sizeof(zero))) || (a1 && !user_writable_ok((void *)a1, sizeof(zero))))
+		return -EFAULT;
+	if (a0)
+		memcpy((void *)a0, &zero, sizeof(zero));
+	if (a1)
+		memcpy((void *)a1, &zero, sizeof(zero));
+	return 0;
+}
+SYSCALL(SYS_getcpu, sys_getcpu);
