@@ -29,6 +29,7 @@
 #define FD_POLLRDHUP 0x2000
 
 struct file;
+struct sock_calls;  /* sys/sockcalls.h */
 struct linux_stat;  /* sys/kstat.h */
 struct linux_iovec; /* sys/linux.h */
 
@@ -74,6 +75,9 @@ struct file_ops {
 	long (*writev)(struct file *f, const struct linux_iovec *iov, size_t count, size_t total);
 	/* At the last reference: frees what the object holds. */
 	void (*close)(struct file *f);
+	/* A socket's family's calls (sys/sockcalls.h); NULL for a file that
+	 * is no socket (-ENOTSOCK). */
+	const struct sock_calls *sock;
 };
 
 struct file {

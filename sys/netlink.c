@@ -19,6 +19,7 @@
 #include "net/net.h"
 #include "sys/process.h"
 #include "sys/rtnl.h"
+#include "sys/sockcalls.h"
 
 #define NL_MAX_REQUEST 32768 /* bytes of one datagram sent */
 #define NL_MAX_QUEUED 262144 /* bytes of answers waiting, as Linux's rcvbuf */
@@ -69,8 +70,6 @@ static uint32_t next_portid(void)
 	mutex_unlock(&lock);
 	return id;
 }
-
-static struct nl_sock *nl_from_file(struct file *f) { return f->ops == &nl_ops ? f->priv : NULL; }
 
 long netlink_socket(long type, long protocol)
 {
@@ -186,66 +185,55 @@ static long nl_recv(struct nl_sock *s, const struct linux_iovec *iov, size_t cou
 	return r;
 }
 
-static bool iov_ok(const struct linux_iovec *iov, size_t count, bool writing)
+static long nl_sendmsg(struct file *f, struct sock_msg *m)
 {
-	for (size_t i = 0; i < count; i++) {
-		const void *p = (const void *)(uintptr_t)iov[i].base;
-		if (iov[i].len && !(writing ? user_writable_ok(p, iov[i].len) : user_range_ok(p, iov[i].len)))
-			return false;
-	}
-	return true;
-}
-
-long netlink_sendto(struct file *f, const struct linux_iovec *iov, size_t count, size_t total, long addr, long addrlen)
-{
-	struct nl_sock *s = nl_from_file(f);
-	if (!s)
-		return -ENOTSOCK;
-	if (!iov_ok(iov, count, false))
-		return -EFAULT;
-	if (addr) {
+	struct nl_sock *s = f->priv;
+	if (m->addr) {
 		struct linux_sockaddr_nl to;
-		if (addrlen < (long)sizeof(to))
+		if (m->addrlen < (long)sizeof(to))
 			return -EINVAL;
-		if (!user_range_ok((const void *)addr, sizeof(to)))
+		if (!user_range_ok((const void *)m->addr, sizeof(to)))
 			return -EFAULT;
-		memcpy(&to, (const void *)addr, sizeof(to));
+		memcpy(&to, (const void *)m->addr, sizeof(to));
 		if (to.family != LINUX_AF_NETLINK)
 			return -EINVAL;
 		/* Only the kernel (0) listens: there are no other sockets. */
 		if (to.pid != 0 || to.groups != 0)
 			return -ECONNREFUSED;
 	}
-	return nl_send(s, iov, count, total);
+	return nl_send(s, m->iov, m->count, m->total);
 }
 
-long netlink_recvfrom(struct file *f, const struct linux_iovec *iov, size_t count, size_t total, int flags,
-		      int *out_flags, long addr, long lenp)
+static long nl_recvmsg(struct file *f, struct sock_msg *m)
 {
-	struct nl_sock *s = nl_from_file(f);
-	if (!s)
-		return -ENOTSOCK;
-	if (!iov_ok(iov, count, true))
-		return -EFAULT;
-	long r = nl_recv(s, iov, count, total, flags, out_flags);
-	if (r >= 0 && addr) {
+	struct nl_sock *s = f->priv;
+	long r = nl_recv(s, m->iov, m->count, m->total, m->flags, &m->out_flags);
+	if (r >= 0 && m->addr) {
 		/* The answers come from the kernel: port 0. */
 		struct linux_sockaddr_nl from = { .family = LINUX_AF_NETLINK };
 		int32_t cap;
+		long lenp = m->addrlen;
 		if (!user_writable_ok((void *)lenp, sizeof(cap)))
 			return -EFAULT;
 		memcpy(&cap, (const void *)lenp, sizeof(cap));
 		if (cap < 0)
 			return -EINVAL;
 		size_t n = (size_t)cap < sizeof(from) ? (size_t)cap : sizeof(from);
-		if (!user_writable_ok((void *)addr, n))
+		if (!user_writable_ok((void *)m->addr, n))
 			return -EFAULT;
-		memcpy((void *)addr, &from, n);
+		memcpy((void *)m->addr, &from, n);
 		int32_t full = sizeof(from);
 		memcpy((void *)lenp, &full, sizeof(full));
 	}
 	return r;
 }
+
+/* A netlink socket sends to the kernel and receives its answers; it
+ * has no other call (bind, connect: -EOPNOTSUPP). */
+static const struct sock_calls nl_calls = {
+	.send = nl_sendmsg,
+	.recv = nl_recvmsg,
+};
 
 static long nl_read(struct file *f, void *buf, size_t len)
 {
@@ -286,4 +274,5 @@ static const struct file_ops nl_ops = {
 	.write = nl_write,
 	.poll = nl_poll,
 	.close = nl_close,
+	.sock = &nl_calls,
 };

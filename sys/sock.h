@@ -126,20 +126,22 @@ bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 
 /* --- sys/socketcalls.c --- */
 
-/* The AF_UNIX socket (sys/unix.h) at fd with a reference, or NULL: where
- * a call goes when sock_get answers -ENOTSOCK. */
-struct file *unix_at(long fd);
+/* The family's calls (sys/sockcalls.h), sock_ops' own. */
+extern const struct sock_calls inet_sock_calls;
+/* Writes a to the application's (addr, *lenp) as accept, recvfrom and
+ * getsockname do: truncated to *lenp, *lenp set to the full length. */
+long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp);
 
-/* The socket at fd with a reference (file_put(*f) after), or -EBADF /
- * -ENOTSOCK. */
-long sock_get(long fd, struct file **f, struct sock **s);
+/* --- sys/sockoptcalls.c: the family's calls about names and options --- */
+
 /* Writes s->opts into lwIP's control block (what an option changes
  * there: reuse, keepalive and its times, broadcast, Nagle, lingering);
  * takes the core lock. */
 void sock_apply_opts(struct sock *s);
-/* Writes a to the application's (addr, *lenp) as accept, recvfrom and
- * getsockname do: truncated to *lenp, *lenp set to the full length. */
-long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp);
+
+long inet_getname(struct file *f, long addr, long lenp, bool peer);
+long inet_setsockopt(struct file *f, long level, long name, long val, long len);
+long inet_getsockopt(struct file *f, long level, long name, long val, long lenp);
 
 /* --- sys/socket.c --- */
 

@@ -499,4 +499,5 @@ const struct file_ops sock_ops = {
 	.readv = sock_file_readv,
 	.writev = sock_file_writev,
 	.close = sock_file_close,
+	.sock = &inet_sock_calls,
 };

@@ -1,9 +1,8 @@
 /*
- * The socket system calls: socket, bind, listen, accept4, connect, the
- * send and receive family, shutdown (the names and the options are in
- * sys/sockoptcalls.c). Each finds
- * its socket through the descriptor table (-ENOTSOCK for another kind of
- * file) and works through the netconn; data moves in sys/socket.c.
+ * The AF_INET and AF_INET6 family's calls (sys/sockcalls.h) over lwIP's
+ * netconns: socket, bind, listen, accept, connect, the send and receive
+ * family, shutdown (the names and the options are in sys/sockoptcalls.c;
+ * data moves in sys/socket.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,15 +11,12 @@
 #include "lwip/api.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
-#include "sys/netlink.h"
 #include "sys/process.h"
 #include "sys/signal.h"
 #include "sys/sock.h"
-#include "sys/rtnl.h"
+#include "sys/sockcalls.h"
 #include "sys/sockerr.h"
 #include "sys/syscall.h"
-#include "sys/unix.h"
-#include "sys/unixcalls.h"
 
 #define MAX_RW 0x7ffff000ul
 #define ESOCKTNOSUPPORT 94 /* Linux's, missing from the kernel's errno.h */
@@ -29,43 +25,6 @@
 #define SHUT_RDWR 2
 #define SOCK_TYPE_MASK 0xf
 #define O_CLOEXEC 02000000
-
-/* Linux's struct msghdr on x86-64. */
-struct linux_msghdr {
-	uint64_t name;
-	int32_t namelen;
-	uint64_t iov;
-	uint64_t iovlen;
-	uint64_t control;
-	uint64_t controllen;
-	int32_t flags;
-};
-_Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
-
-/* The AF_UNIX socket at fd with a reference, or NULL: where a call
- * goes when sock_get answers -ENOTSOCK. */
-struct file *unix_at(long fd)
-{
-	struct file *f = fd_get(&app_fds, (int)fd);
-	if (f && !unix_is(f)) {
-		file_put(f);
-		return NULL;
-	}
-	return f;
-}
-
-long sock_get(long fd, struct file **f, struct sock **s)
-{
-	*f = fd_get(&app_fds, (int)fd);
-	if (*f == NULL)
-		return -EBADF;
-	*s = sock_from_file(*f);
-	if (*s == NULL) {
-		file_put(*f);
-		return -ENOTSOCK;
-	}
-	return 0;
-}
 
 /* Reads the application's address into a: 0, 1 (AF_UNSPEC, when
  * allowed) or -errno. */
@@ -111,17 +70,9 @@ static long install(struct sock *s, int flags)
 	return fd;
 }
 
-static long sys_socket(long domain, long type, long protocol, long a3, long a4, long a5)
+long inet_socket(long domain, long type, long protocol)
 {
 	int kind = (int)(type & SOCK_TYPE_MASK);
-	if (type & ~(long)(SOCK_TYPE_MASK | LINUX_SOCK_NONBLOCK | LINUX_SOCK_CLOEXEC))
-		return -EINVAL;
-	if (domain == LINUX_AF_NETLINK)
-		return netlink_socket(type, protocol);
-	if (domain == LINUX_AF_UNIX)
-		return unix_call_socket(type, protocol);
-	if (domain != LINUX_AF_INET && domain != LINUX_AF_INET6)
-		return -EAFNOSUPPORT;
 	if (kind != LINUX_SOCK_STREAM && kind != LINUX_SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
 	bool stream = kind == LINUX_SOCK_STREAM;
@@ -133,30 +84,13 @@ static long sys_socket(long domain, long type, long protocol, long a3, long a4, 
 		return r;
 	return install(s, (int)type);
 }
-SYSCALL(SYS_socket, sys_socket);
 
-static long sys_socketpair(long domain, long type, long protocol, long sv, long a4, long a5)
+static long inet_bind(struct file *f, long addr, long len)
 {
-	/* Only AF_UNIX has pairs. */
-	return domain == LINUX_AF_UNIX ? unix_call_socketpair(type, protocol, sv) : -EOPNOTSUPP;
-}
-SYSCALL(SYS_socketpair, sys_socketpair);
-
-static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
-{
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_bind(f, addr, len);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
 	struct sock_addr a;
 	ip_addr_t ip;
-	r = read_addr(s, addr, len, false, &a);
+	long r = read_addr(s, addr, len, false, &a);
 	if (r == 0)
 		r = sock_ip_to(&a, &ip);
 	if (r == 0 && s->bound)
@@ -178,23 +112,13 @@ static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
 		r = err == ERR_OK ? 0 : -sock_errno(err, false);
 		s->bound = r == 0;
 	}
-	file_put(f);
 	return r;
 }
-SYSCALL(SYS_bind, sys_bind);
 
-static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5)
+static long inet_listen(struct file *f, long backlog)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_listen(f, backlog);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	long r = 0;
 	if (!s->opts.stream) {
 		r = -EOPNOTSUPP;
 	} else if (s->ready.connected) {
@@ -212,31 +136,17 @@ static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5
 			sock_changed(s);
 		}
 	}
-	file_put(f);
 	return r;
 }
-SYSCALL(SYS_listen, sys_listen);
 
 static bool has_connection(const struct sock *s) { return s->ready.rcv > 0 || s->error; }
 
-static long do_accept(long fd, long addr, long lenp, long flags)
+static long inet_accept(struct file *f, long addr, long lenp, long flags)
 {
-	if (flags & ~(long)(LINUX_SOCK_NONBLOCK | LINUX_SOCK_CLOEXEC))
+	struct sock *s = f->priv;
+	long r;
+	if (!s->ready.listening)
 		return -EINVAL;
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_accept(f, addr, lenp, flags);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
-	if (!s->ready.listening) {
-		file_put(f);
-		return -EINVAL;
-	}
 	struct netconn *conn = NULL;
 	for (;;) {
 		r = sock_wait(s, has_connection, sock_is_nonblocking(s, 0), s->opts.rcvtimeo_us);
@@ -261,15 +171,11 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 		r = -ECONNABORTED;
 		break;
 	}
-	if (r) {
-		file_put(f);
+	if (r)
 		return r;
-	}
 	struct sock *ns = sock_adopt(conn, s->opts.domain);
-	if (ns == NULL) {
-		file_put(f);
+	if (ns == NULL)
 		return -ENOMEM;
-	}
 	/* The new socket starts with every option of its listener, as on
 	 * Linux, where it is a copy of the listening one: keepalive and its
 	 * times, Nagle's switch, buffer sizes, timeouts, lingering. Set in
@@ -287,25 +193,12 @@ static long do_accept(long fd, long addr, long lenp, long flags)
 	if (netconn_peer(conn, &ip, &port) == ERR_OK)
 		sock_ip_from(&ip, port, &peer);
 	r = sock_write_addr(ns, &peer, addr, lenp);
-	file_put(f);
 	if (r) {
 		file_put(&ns->file);
 		return r;
 	}
 	return install(ns, (int)flags);
 }
-
-static long sys_accept4(long fd, long addr, long lenp, long flags, long a4, long a5)
-{
-	return do_accept(fd, addr, lenp, flags);
-}
-SYSCALL(SYS_accept4, sys_accept4);
-
-static long sys_accept(long fd, long addr, long lenp, long a3, long a4, long a5)
-{
-	return do_accept(fd, addr, lenp, 0);
-}
-SYSCALL(SYS_accept, sys_accept);
 
 static bool connect_ended(const struct sock *s) { return !s->ready.connecting; }
 
@@ -354,20 +247,11 @@ static long connect_stream(struct sock *s, const struct sock_addr *a)
 	return e ? -e : 0;
 }
 
-static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
+static long inet_connect(struct file *f, long addr, long len)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_connect(f, addr, len);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
 	struct sock_addr a;
-	r = read_addr(s, addr, len, !s->opts.stream, &a);
+	long r = read_addr(s, addr, len, !s->opts.stream, &a);
 	if (r == 1) {
 		/* AF_UNSPEC: a datagram socket forgets its peer. */
 		netconn_disconnect(s->conn);
@@ -385,202 +269,42 @@ static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
 			s->bound |= r == 0;
 		}
 	}
-	file_put(f);
-	return r;
-}
-SYSCALL(SYS_connect, sys_connect);
-
-/* Checks the application's iovecs and sums them into io. */
-static long read_iov(struct sock_io *io, long iov, long count)
-{
-	const struct linux_iovec *v = (const struct linux_iovec *)iov;
-	if (count < 0 || count > IOV_MAX)
-		return -EMSGSIZE;
-	if (count && !user_range_ok(v, (size_t)count * sizeof(*v)))
-		return -EFAULT;
-	io->iov = v;
-	io->count = (size_t)count;
-	io->total = 0;
-	for (long i = 0; i < count; i++) {
-		if (v[i].len > MAX_RW || io->total + v[i].len > MAX_RW)
-			return -EINVAL;
-		io->total += v[i].len;
-	}
-	return 0;
-}
-
-static long check_buffers(const struct sock_io *io, bool writing)
-{
-	for (size_t i = 0; i < io->count; i++) {
-		const void *p = (const void *)(uintptr_t)io->iov[i].base;
-		if (io->iov[i].len &&
-		    !(writing ? user_writable_ok(p, io->iov[i].len) : user_range_ok(p, io->iov[i].len)))
-			return -EFAULT;
-	}
-	return 0;
-}
-
-/* Control data of sendmsg and recvmsg: only AF_UNIX sockets take or
- * give any. */
-struct control {
-	long at;
-	uint64_t len;	 /* the room at at */
-	uint64_t filled; /* what a receive wrote there (0 for the others) */
-	bool cloexec;	 /* MSG_CMSG_CLOEXEC: received descriptors are */
-};
-
-/* The send and receive calls on a descriptor that is no lwIP socket:
- * an AF_UNIX socket's, a netlink socket's, or -ENOTSOCK. */
-static long other_send(long fd, struct sock_io *io, long addr, long addrlen, const struct control *c)
-{
-	struct file *f = fd_get(&app_fds, (int)fd);
-	if (f == NULL)
-		return -EBADF;
-	long r;
-	if (unix_is(f)) {
-		r = check_buffers(io, false);
-		if (r == 0)
-			r = unix_call_send(f, io->iov, io->count, io->total, io->flags, addr, addrlen, c ? c->at : 0,
-					   c ? c->len : 0);
-	} else {
-		r = netlink_sendto(f, io->iov, io->count, io->total, addr, addrlen);
-	}
-	file_put(f);
 	return r;
 }
 
-static long other_recv(long fd, struct sock_io *io, long addr, long lenp, struct control *c)
+static long inet_send(struct file *f, struct sock_msg *m)
 {
-	struct file *f = fd_get(&app_fds, (int)fd);
-	if (f == NULL)
-		return -EBADF;
-	long r;
-	if (unix_is(f)) {
-		r = check_buffers(io, true);
-		if (c)
-			c->filled = c->len;
-		if (r == 0)
-			r = unix_call_recv(f, io->iov, io->count, io->total,
-					   io->flags | (c && c->cloexec ? LINUX_MSG_CMSG_CLOEXEC : 0), &io->out_flags,
-					   addr, lenp, c ? c->at : 0, c ? &c->filled : NULL);
-	} else {
-		r = netlink_recvfrom(f, io->iov, io->count, io->total, io->flags, &io->out_flags, addr, lenp);
-	}
-	file_put(f);
-	return r;
-}
-
-static long do_send(long fd, struct sock_io *io, long addr, long addrlen, const struct control *c)
-{
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK)
-		return other_send(fd, io, addr, addrlen, c);
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	struct sock_io io = { .iov = m->iov, .count = m->count, .total = m->total, .flags = m->flags };
 	struct sock_addr to;
-	bool has_to = addr != 0 && !(s->opts.stream && s->ready.connected);
-	r = check_buffers(io, false);
-	if (r == 0 && has_to)
-		r = read_addr(s, addr, addrlen, false, &to);
-	if (r == 0)
-		r = sock_send(s, io, has_to ? &to : NULL);
-	file_put(f);
-	return r;
+	bool has_to = m->addr != 0 && !(s->opts.stream && s->ready.connected);
+	long r = has_to ? read_addr(s, m->addr, m->addrlen, false, &to) : 0;
+	return r ? r : sock_send(s, &io, has_to ? &to : NULL);
 }
 
-static long do_recv(long fd, struct sock_io *io, long addr, long lenp, struct control *c)
+static long inet_recv(struct file *f, struct sock_msg *m)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK)
-		return other_recv(fd, io, addr, lenp, c);
-	if (r)
-		return r;
-	r = check_buffers(io, true);
-	if (r == 0)
-		r = sock_recv(s, io);
-	if (r >= 0 && io->has_addr) {
-		long w = sock_write_addr(s, &io->addr, addr, lenp);
+	struct sock *s = f->priv;
+	struct sock_io io = {
+		.iov = m->iov, .count = m->count, .total = m->total, .flags = m->flags & ~LINUX_MSG_CMSG_CLOEXEC
+	};
+	long r = sock_recv(s, &io);
+	m->out_flags = io.out_flags;
+	if (r >= 0 && io.has_addr) {
+		long w = sock_write_addr(s, &io.addr, m->addr, m->addrlen);
 		if (w)
 			r = w;
-	} else if (r >= 0 && addr && lenp && user_writable_ok((void *)lenp, 4)) {
+	} else if (r >= 0 && m->addr && m->addrlen && user_writable_ok((void *)m->addrlen, 4)) {
 		/* A stream has no source to report: the length becomes 0. */
-		memset((void *)lenp, 0, 4);
-	}
-	file_put(f);
-	return r;
-}
-
-static long sys_sendto(long fd, long buf, long len, long flags, long addr, long addrlen)
-{
-	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
-	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
-	if ((unsigned long)len > MAX_RW)
-		io.total = iov.len = MAX_RW;
-	return do_send(fd, &io, addr, addrlen, NULL);
-}
-SYSCALL(SYS_sendto, sys_sendto);
-
-static long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long lenp)
-{
-	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
-	struct sock_io io = { .iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags };
-	if ((unsigned long)len > MAX_RW)
-		io.total = iov.len = MAX_RW;
-	return do_recv(fd, &io, addr, lenp, NULL);
-}
-SYSCALL(SYS_recvfrom, sys_recvfrom);
-
-static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5)
-{
-	struct linux_msghdr m;
-	if (!user_range_ok((const void *)msg, sizeof(m)))
-		return -EFAULT;
-	memcpy(&m, (const void *)msg, sizeof(m));
-	struct sock_io io = { .flags = (int)flags };
-	long r = read_iov(&io, (long)m.iov, (long)m.iovlen);
-	if (r)
-		return r;
-	struct control c = { (long)m.control, m.controllen, 0, false };
-	return do_send(fd, &io, (long)m.name, m.namelen, &c);
-}
-SYSCALL(SYS_sendmsg, sys_sendmsg);
-
-static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5)
-{
-	struct linux_msghdr *m = (struct linux_msghdr *)msg;
-	if (!user_writable_ok(m, sizeof(*m)))
-		return -EFAULT;
-	struct sock_io io = { .flags = (int)(flags & ~LINUX_MSG_CMSG_CLOEXEC) };
-	long r = read_iov(&io, (long)m->iov, (long)m->iovlen);
-	if (r)
-		return r;
-	/* Only an AF_UNIX socket gives control data (SCM_RIGHTS). */
-	struct control c = { (long)m->control, m->controllen, 0, (flags & LINUX_MSG_CMSG_CLOEXEC) != 0 };
-	r = do_recv(fd, &io, m->name ? (long)m->name : 0, (long)&m->namelen, &c);
-	if (r >= 0) {
-		m->controllen = c.filled;
-		m->flags = io.out_flags;
+		memset((void *)m->addrlen, 0, 4);
 	}
 	return r;
 }
-SYSCALL(SYS_recvmsg, sys_recvmsg);
 
-static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
+static long inet_shutdown(struct file *f, long how)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_shutdown(f, how);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	long r = 0;
 	if (how < SHUT_RD || how > SHUT_RDWR) {
 		r = -EINVAL;
 	} else if (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected) {
@@ -600,7 +324,18 @@ static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
 		sched_unlock(irq);
 		sock_changed(s);
 	}
-	file_put(f);
 	return r;
 }
-SYSCALL(SYS_shutdown, sys_shutdown);
+
+const struct sock_calls inet_sock_calls = {
+	.bind = inet_bind,
+	.listen = inet_listen,
+	.accept = inet_accept,
+	.connect = inet_connect,
+	.send = inet_send,
+	.recv = inet_recv,
+	.shutdown = inet_shutdown,
+	.getname = inet_getname,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+};

@@ -1,7 +1,8 @@
 /*
- * The socket calls about names and options: getsockname, getpeername,
- * setsockopt (checked and stored by sys/sockopt.c, then applied to
- * lwIP's control block) and getsockopt.
+ * The AF_INET and AF_INET6 family's calls about names and options
+ * (sys/sockcalls.h): getsockname, getpeername, setsockopt (checked and
+ * stored by sys/sockopt.c, then applied to lwIP's control block) and
+ * getsockopt.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,49 +12,26 @@
 #include "lwip/tcpip.h"
 #include "sys/process.h"
 #include "sys/sock.h"
-#include "sys/syscall.h"
-#include "sys/unixcalls.h"
 
-static long get_name(long fd, long addr, long lenp, bool local)
+long inet_getname(struct file *f, long addr, long lenp, bool peer)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_getname(f, addr, lenp, !local);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	long r = 0;
 	struct sock_addr a = { .v6 = s->opts.domain == LINUX_AF_INET6 };
 	ip_addr_t ip;
 	u16_t port;
-	if (!local && (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected)) {
+	if (peer && (s->opts.stream ? !s->ready.connected || s->ready.listening : !s->udp_connected)) {
 		r = -ENOTCONN;
-	} else if (netconn_getaddr(s->conn, &ip, &port, local) == ERR_OK) {
+	} else if (netconn_getaddr(s->conn, &ip, &port, !peer) == ERR_OK) {
 		sock_ip_from(&ip, port, &a);
-	} else if (!local) {
+	} else if (peer) {
 		r = -ENOTCONN;
 	}
 	/* An unbound socket's name is the wildcard, port 0. */
 	if (r == 0)
 		r = sock_write_addr(s, &a, addr, lenp);
-	file_put(f);
 	return r;
 }
-
-static long sys_getsockname(long fd, long addr, long lenp, long a3, long a4, long a5)
-{
-	return get_name(fd, addr, lenp, true);
-}
-SYSCALL(SYS_getsockname, sys_getsockname);
-
-static long sys_getpeername(long fd, long addr, long lenp, long a3, long a4, long a5)
-{
-	return get_name(fd, addr, lenp, false);
-}
-SYSCALL(SYS_getpeername, sys_getpeername);
 
 void sock_apply_opts(struct sock *s)
 {
@@ -96,18 +74,10 @@ void sock_apply_opts(struct sock *s)
 	UNLOCK_TCPIP_CORE();
 }
 
-static long sys_setsockopt(long fd, long level, long name, long val, long len, long a5)
+long inet_setsockopt(struct file *f, long level, long name, long val, long len)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_setsockopt(f, level, name, val, len);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	long r = 0;
 	uint8_t buf[16] = { 0 };
 	if (len < 0) {
 		r = -EINVAL;
@@ -122,29 +92,17 @@ static long sys_setsockopt(long fd, long level, long name, long val, long len, l
 		if (r == 0)
 			sock_apply_opts(s);
 	}
-	file_put(f);
 	return r;
 }
-SYSCALL(SYS_setsockopt, sys_setsockopt);
 
-static long sys_getsockopt(long fd, long level, long name, long val, long lenp, long a5)
+long inet_getsockopt(struct file *f, long level, long name, long val, long lenp)
 {
-	struct file *f;
-	struct sock *s;
-	long r = sock_get(fd, &f, &s);
-	if (r == -ENOTSOCK && (f = unix_at(fd))) {
-		r = unix_call_getsockopt(f, level, name, val, lenp);
-		file_put(f);
-		return r;
-	}
-	if (r)
-		return r;
+	struct sock *s = f->priv;
+	long r = 0;
 	int32_t len;
 	uint8_t buf[16];
-	if (!user_writable_ok((void *)lenp, sizeof(len))) {
-		file_put(f);
+	if (!user_writable_ok((void *)lenp, sizeof(len)))
 		return -EFAULT;
-	}
 	memcpy(&len, (const void *)lenp, sizeof(len));
 	uint32_t n = len < 0 ? 0 : (uint32_t)len < sizeof(buf) ? (uint32_t)len : sizeof(buf);
 	if (len < 0)
@@ -164,7 +122,5 @@ static long sys_getsockopt(long fd, long level, long name, long val, long lenp, 
 			memcpy((void *)lenp, &len, sizeof(len));
 		}
 	}
-	file_put(f);
 	return r;
 }
-SYSCALL(SYS_getsockopt, sys_getsockopt);

@@ -24,13 +24,17 @@ SYS_SRCS += sys/mount.c
 # record locks, and the tree mounted at boot.
 SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
 
-# The socket system calls over lwIP's netconn API, in images with the
-# network stack (KEEL_NET := yes); the Makefile adds them to SYS_SRCS
-# once the application's app.mk has said. The pure parts are host-tested
+# The socket system calls (sys/sockcalls.h) in every image, with the
+# AF_UNIX family and the socket options' checks.
+SYS_SRCS += sys/sockcalls.c sys/sockopt.c sys/unix.c sys/unixcalls.c
+# The AF_INET, AF_INET6 and AF_NETLINK families over lwIP's netconn API,
+# in images with the network stack (KEEL_NET := yes); the Makefile adds
+# them to SYS_SRCS once the application's app.mk has said (without them,
+# socket() answers EAFNOSUPPORT for those families, as Linux does for a
+# family it was built without). The pure parts are host-tested
 # (tests/host/sock-tests.mk).
 SYS_NET_SRCS := \
 	sys/sockaddr.c \
-	sys/sockopt.c \
 	sys/sockready.c \
 	sys/sockerr.c \
 	sys/sockconn.c \
@@ -39,13 +43,9 @@ SYS_NET_SRCS := \
 	sys/sockoptcalls.c \
 	sys/netfiles.c \
 	sys/rtnl.c \
-	sys/netlink.c \
-	sys/unix.c \
-	sys/unixcalls.c
+	sys/netlink.c
+SYS_NONET_SRCS :=
 
-# Without a network stack: socket() answers EAFNOSUPPORT, as Linux does
-# for a family it was built without.
-SYS_NONET_SRCS := sys/nosocket.c
 # KeelFS on a disk at the root, in images with a block driver (Makefile:
 # CLASS_disk); sys/fsroot.c calls it when it is there.
 SYS_DISK_SRCS += sys/fsdisk.c

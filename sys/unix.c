@@ -95,6 +95,8 @@ static struct stale_name *stale;
 static unsigned autobind_next;
 
 static const struct file_ops unix_ops;
+/* The system calls' side (sys/unixcalls.c), absent from host tests. */
+extern const struct sock_calls unix_sock_calls __attribute__((weak));
 
 bool unix_is(const struct file *f) { return f->ops == &unix_ops; }
 int unix_type(const struct file *f) { return ((const struct usock *)f->priv)->type; }
@@ -1019,4 +1021,5 @@ static const struct file_ops unix_ops = {
 	.readv = unix_readv,
 	.writev = unix_writev,
 	.close = unix_close,
+	.sock = &unix_sock_calls,
 };

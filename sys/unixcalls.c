@@ -1,8 +1,7 @@
 /*
- * The socket calls on AF_UNIX sockets (sys/unix.c), reached from
- * sys/socketcalls.c and sys/sockoptcalls.c: the application's struct
- * sockaddr_un turned into a name, its control messages (SCM_RIGHTS) into
- * files and back into descriptors.
+ * The AF_UNIX family's calls (sys/sockcalls.h) on sys/unix.c's sockets:
+ * the application's struct sockaddr_un turned into a name, its control
+ * messages (SCM_RIGHTS) into files and back into descriptors.
  *
  * A path name is kept by its canonical path in the kernel's table, not
  * as a node in the file system (stat and readdir do not see it): bind
@@ -12,7 +11,7 @@
  * unreachable, as on Linux), and the name outlives its socket until it
  * is unlinked, as the socket's file does on Linux.
  */
-#include "sys/unixcalls.h"
+#include "sys/sockcalls.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +50,7 @@ _Static_assert(sizeof(struct linux_cmsghdr) == 16, "Linux's x86-64 cmsghdr");
 #define CMSG_ALIGN(n) (((n) + 7) & ~(size_t)7)
 
 static void raise_sigpipe(void) { signal_raise_self(SIGPIPE); }
+static bool unix_call_unlink(const char *canon);
 
 static long install(struct file *f, long flags)
 {
@@ -191,7 +191,7 @@ static long write_name(const struct unix_name *name, long addr, long lenp)
 	return 0;
 }
 
-long unix_call_bind(struct file *f, long addr, long len)
+static long unix_call_bind(struct file *f, long addr, long len)
 {
 	struct unix_name key = { 0 }, shown = { 0 };
 	long r = read_name(addr, len, true, &key, &shown);
@@ -200,12 +200,12 @@ long unix_call_bind(struct file *f, long addr, long len)
 	return unix_bind(f, &key, &shown); /* len 2: key.len 0, autobind */
 }
 
-long unix_call_listen(struct file *f, long backlog)
+static long unix_call_listen(struct file *f, long backlog)
 {
 	return unix_listen(f, backlog > 0x7fffffff ? 0x7fffffff : (int)backlog);
 }
 
-long unix_call_accept(struct file *f, long addr, long lenp, long flags)
+static long unix_call_accept(struct file *f, long addr, long lenp, long flags)
 {
 	if (flags & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
@@ -223,7 +223,7 @@ long unix_call_accept(struct file *f, long addr, long lenp, long flags)
 	return r;
 }
 
-long unix_call_connect(struct file *f, long addr, long len)
+static long unix_call_connect(struct file *f, long addr, long len)
 {
 	struct unix_name key = { 0 }, shown = { 0 };
 	long r = read_name(addr, len, false, &key, &shown);
@@ -299,14 +299,13 @@ static long read_control(long control, uint64_t controllen, struct file ***fdsp,
 	return 0;
 }
 
-long unix_call_send(struct file *f, const struct linux_iovec *iov, size_t count, size_t total, int flags, long addr,
-		    long addrlen, long control, uint64_t controllen)
+static long unix_call_send(struct file *f, struct sock_msg *m)
 {
 	struct unix_name key = { 0 }, shown = { 0 };
 	bool to = false;
 	long r;
-	if (addr && addrlen) {
-		r = read_name(addr, addrlen, false, &key, &shown);
+	if (m->addr && m->addrlen) {
+		r = read_name(m->addr, m->addrlen, false, &key, &shown);
 		if (r == 1)
 			r = -EINVAL;
 		if (r)
@@ -316,10 +315,10 @@ long unix_call_send(struct file *f, const struct linux_iovec *iov, size_t count,
 	}
 	struct file **fds;
 	unsigned nfds;
-	r = read_control(control, controllen, &fds, &nfds);
+	r = read_control(m->control, m->controllen, &fds, &nfds);
 	if (r)
 		return r;
-	return unix_send(f, iov, count, total, flags, to ? &key : NULL, fds, nfds);
+	return unix_send(f, m->iov, m->count, m->total, m->flags, to ? &key : NULL, fds, nfds);
 }
 
 /* Installs what came with the data and writes the SCM_RIGHTS message:
@@ -354,35 +353,36 @@ static void write_control(struct unix_recv *r, long control, uint64_t *controlle
 	}
 }
 
-long unix_call_recv(struct file *f, const struct linux_iovec *iov, size_t count, size_t total, int flags,
-		    int *out_flags, long addr, long lenp, long control, uint64_t *controllen)
+static long unix_call_recv(struct file *f, struct sock_msg *m)
 {
-	struct unix_recv r = { .iov = iov, .count = count, .total = total, .flags = flags & ~MSG_CMSG_CLOEXEC };
+	struct unix_recv r = {
+		.iov = m->iov, .count = m->count, .total = m->total, .flags = m->flags & ~MSG_CMSG_CLOEXEC
+	};
 	long n = unix_recv(f, &r);
-	*out_flags = r.out_flags;
+	m->out_flags = r.out_flags;
 	if (n < 0)
 		return n;
-	uint64_t none = 0;
-	write_control(&r, control, controllen ? controllen : &none, (flags & MSG_CMSG_CLOEXEC) != 0);
-	*out_flags = r.out_flags;
-	if (addr && lenp) {
-		long w = write_name(&r.from, addr, lenp);
+	m->control_filled = m->controllen;
+	write_control(&r, m->control, &m->control_filled, (m->flags & MSG_CMSG_CLOEXEC) != 0);
+	m->out_flags = r.out_flags;
+	if (m->addr && m->addrlen) {
+		long w = write_name(&r.from, m->addr, m->addrlen);
 		if (w)
 			return w;
 	}
 	return n;
 }
 
-long unix_call_shutdown(struct file *f, long how) { return unix_shutdown(f, (int)how); }
+static long unix_call_shutdown(struct file *f, long how) { return unix_shutdown(f, (int)how); }
 
-long unix_call_getname(struct file *f, long addr, long lenp, bool peer)
+static long unix_call_getname(struct file *f, long addr, long lenp, bool peer)
 {
 	struct unix_name n = { 0 };
 	long r = unix_getname(f, peer, &n);
 	return r ? r : write_name(&n, addr, lenp);
 }
 
-long unix_call_setsockopt(struct file *f, long level, long name, long val, long len)
+static long unix_call_setsockopt(struct file *f, long level, long name, long val, long len)
 {
 	if (level != SOL_SOCKET)
 		return -EOPNOTSUPP;
@@ -397,7 +397,7 @@ long unix_call_setsockopt(struct file *f, long level, long name, long val, long 
 	return sockopt_set(unix_opts(f), (int)level, (int)name, buf, (uint32_t)len);
 }
 
-long unix_call_getsockopt(struct file *f, long level, long name, long val, long lenp)
+static long unix_call_getsockopt(struct file *f, long level, long name, long val, long lenp)
 {
 	if (level != SOL_SOCKET)
 		return -EOPNOTSUPP;
@@ -435,7 +435,7 @@ long unix_call_getsockopt(struct file *f, long level, long name, long val, long 
 	return 0;
 }
 
-bool unix_call_unlink(const char *canon)
+static bool unix_call_unlink(const char *canon)
 {
 	struct unix_name key = { 0 };
 	size_t n = strlen(canon);
@@ -445,3 +445,16 @@ bool unix_call_unlink(const char *canon)
 	memcpy(key.path, canon, n);
 	return unix_unbind_path(&key);
 }
+
+const struct sock_calls unix_sock_calls = {
+	.bind = unix_call_bind,
+	.listen = unix_call_listen,
+	.accept = unix_call_accept,
+	.connect = unix_call_connect,
+	.send = unix_call_send,
+	.recv = unix_call_recv,
+	.shutdown = unix_call_shutdown,
+	.getname = unix_call_getname,
+	.setsockopt = unix_call_setsockopt,
+	.getsockopt = unix_call_getsockopt,
+};

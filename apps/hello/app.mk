@@ -4,8 +4,8 @@ KEEL_DRIVERS :=
 # memory, opens and closes nothing and handles no signal: none of the
 # waits on descriptors, timers, clocks and the vDSO, pipes, files and names under
 # /dev, threads and futexes, signal handlers, memory mappings, close, dup
-# and fcntl, eventfd, the machine's description, resource limits or
-# prctl (their
+# and fcntl, sockets, eventfd, the machine's description, resource limits
+# or prctl (their
 # calls answer ENOSYS, logged on the console by number: the table of
 # names stays out too; the console's descriptors 0, 1 and 2 are the fd
 # table's own, and a signal from it takes its default action). What it
@@ -19,7 +19,8 @@ KEEL_SYSCALLS_OUT := sys/poll.c sys/epoll.c sys/ptimer.c sys/itimer.c \
 	fs/vfs.c fs/ramfs.c fs/genfs.c fs/locks.c kernel/genfile.c \
 	sys/devnode.c sys/devnodes.c sys/mount.c \
 	sys/memory.c sys/sysinfo.c sys/rlimit.c sys/prctl.c sys/names.c \
-	sys/fdcalls.c sys/eventfd.c sys/eventfdcalls.c
+	sys/fdcalls.c sys/sockcalls.c sys/sockopt.c sys/unix.c sys/unixcalls.c \
+	sys/eventfd.c sys/eventfdcalls.c
 # It reads nothing: its console only writes (a read finds end of file).
 KEEL_CONSOLE_INPUT := no
 # Nor the memory report (mem.report=), the sampling profiler (profile=)

@@ -1,0 +1,311 @@
+/*
+ * The socket system calls, in every image: socket and socketpair pick
+ * the family by its number; every other call finds the socket through
+ * the descriptor table (-ENOTSOCK for a file that is none) and goes to
+ * its family's calls (sys/sockcalls.h). The send and receive family is
+ * read here into one struct sock_msg, the buffers checked.
+ */
+#include "sys/sockcalls.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sys/process.h"
+#include "sys/syscall.h"
+
+#define MAX_RW 0x7ffff000ul
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK 04000
+#define SOCK_CLOEXEC 02000000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+/* Linux's struct msghdr on x86-64. */
+struct linux_msghdr {
+	uint64_t name;
+	int32_t namelen;
+	uint64_t iov;
+	uint64_t iovlen;
+	uint64_t control;
+	uint64_t controllen;
+	int32_t flags;
+};
+_Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
+
+/* The network stack's families, in images that have it. */
+extern __typeof__(inet_socket) inet_socket __attribute__((weak));
+extern __typeof__(netlink_socket) netlink_socket __attribute__((weak));
+
+static long sys_socket(long domain, long type, long protocol, long a3, long a4, long a5)
+{
+	if (type & ~(long)(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	switch (domain) {
+	case AF_UNIX: return unix_call_socket(type, protocol);
+	case AF_INET:
+	case AF_INET6: return inet_socket ? inet_socket(domain, type, protocol) : -EAFNOSUPPORT;
+	case AF_NETLINK: return netlink_socket ? netlink_socket(type, protocol) : -EAFNOSUPPORT;
+	default: return -EAFNOSUPPORT;
+	}
+}
+SYSCALL(SYS_socket, sys_socket);
+
+static long sys_socketpair(long domain, long type, long protocol, long sv, long a4, long a5)
+{
+	/* Only AF_UNIX has pairs. */
+	return domain == AF_UNIX ? unix_call_socketpair(type, protocol, sv) : -EOPNOTSUPP;
+}
+SYSCALL(SYS_socketpair, sys_socketpair);
+
+/* The socket at fd with a reference for the caller, or NULL and *err. */
+static struct file *sock_at(long fd, long *err)
+{
+	struct file *f = fd_get(&app_fds, (int)fd);
+	if (f == NULL) {
+		*err = -EBADF;
+	} else if (f->ops->sock == NULL) {
+		file_put(f);
+		f = NULL;
+		*err = -ENOTSOCK;
+	}
+	return f;
+}
+
+static long sys_bind(long fd, long addr, long len, long a3, long a4, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->bind ? f->ops->sock->bind(f, addr, len) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_bind, sys_bind);
+
+static long sys_listen(long fd, long backlog, long a2, long a3, long a4, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->listen ? f->ops->sock->listen(f, backlog) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_listen, sys_listen);
+
+static long do_accept(long fd, long addr, long lenp, long flags)
+{
+	if (flags & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->accept ? f->ops->sock->accept(f, addr, lenp, flags) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+
+static long sys_accept4(long fd, long addr, long lenp, long flags, long a4, long a5)
+{
+	return do_accept(fd, addr, lenp, flags);
+}
+SYSCALL(SYS_accept4, sys_accept4);
+
+static long sys_accept(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return do_accept(fd, addr, lenp, 0);
+}
+SYSCALL(SYS_accept, sys_accept);
+
+static long sys_connect(long fd, long addr, long len, long a3, long a4, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->connect ? f->ops->sock->connect(f, addr, len) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_connect, sys_connect);
+
+/* Checks the application's iovecs and sums them into m. */
+static long read_iov(struct sock_msg *m, long iov, long count)
+{
+	const struct linux_iovec *v = (const struct linux_iovec *)iov;
+	if (count < 0 || count > IOV_MAX)
+		return -EMSGSIZE;
+	if (count && !user_range_ok(v, (size_t)count * sizeof(*v)))
+		return -EFAULT;
+	m->iov = v;
+	m->count = (size_t)count;
+	m->total = 0;
+	for (long i = 0; i < count; i++) {
+		if (v[i].len > MAX_RW || m->total + v[i].len > MAX_RW)
+			return -EINVAL;
+		m->total += v[i].len;
+	}
+	return 0;
+}
+
+static long check_buffers(const struct sock_msg *m, bool writing)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		const void *p = (const void *)(uintptr_t)m->iov[i].base;
+		if (m->iov[i].len && !(writing ? user_writable_ok(p, m->iov[i].len) : user_range_ok(p, m->iov[i].len)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long do_send(long fd, struct sock_msg *m)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = check_buffers(m, false);
+	if (r == 0)
+		r = f->ops->sock->send ? f->ops->sock->send(f, m) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+
+static long do_recv(long fd, struct sock_msg *m)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = check_buffers(m, true);
+	if (r == 0)
+		r = f->ops->sock->recv ? f->ops->sock->recv(f, m) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+
+static long sys_sendto(long fd, long buf, long len, long flags, long addr, long addrlen)
+{
+	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
+	struct sock_msg m = {
+		.iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags, .addr = addr, .addrlen = addrlen
+	};
+	if ((unsigned long)len > MAX_RW)
+		m.total = iov.len = MAX_RW;
+	return do_send(fd, &m);
+}
+SYSCALL(SYS_sendto, sys_sendto);
+
+static long sys_recvfrom(long fd, long buf, long len, long flags, long addr, long lenp)
+{
+	struct linux_iovec iov = { (uint64_t)buf, (uint64_t)len };
+	struct sock_msg m = {
+		.iov = &iov, .count = 1, .total = (size_t)len, .flags = (int)flags, .addr = addr, .addrlen = lenp
+	};
+	if ((unsigned long)len > MAX_RW)
+		m.total = iov.len = MAX_RW;
+	return do_recv(fd, &m);
+}
+SYSCALL(SYS_recvfrom, sys_recvfrom);
+
+static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	struct linux_msghdr h;
+	if (!user_range_ok((const void *)msg, sizeof(h)))
+		return -EFAULT;
+	memcpy(&h, (const void *)msg, sizeof(h));
+	struct sock_msg m = { .flags = (int)flags,
+			      .addr = (long)h.name,
+			      .addrlen = h.namelen,
+			      .control = (long)h.control,
+			      .controllen = h.controllen };
+	long r = read_iov(&m, (long)h.iov, (long)h.iovlen);
+	return r ? r : do_send(fd, &m);
+}
+SYSCALL(SYS_sendmsg, sys_sendmsg);
+
+static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	struct linux_msghdr *h = (struct linux_msghdr *)msg;
+	if (!user_writable_ok(h, sizeof(*h)))
+		return -EFAULT;
+	struct sock_msg m = { .flags = (int)flags,
+			      .addr = h->name ? (long)h->name : 0,
+			      .addrlen = (long)&h->namelen,
+			      .control = (long)h->control,
+			      .controllen = h->controllen };
+	long r = read_iov(&m, (long)h->iov, (long)h->iovlen);
+	if (r == 0)
+		r = do_recv(fd, &m);
+	if (r >= 0) {
+		h->controllen = m.control_filled;
+		h->flags = m.out_flags;
+	}
+	return r;
+}
+SYSCALL(SYS_recvmsg, sys_recvmsg);
+
+static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->shutdown ? f->ops->sock->shutdown(f, how) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_shutdown, sys_shutdown);
+
+static long get_name(long fd, long addr, long lenp, bool peer)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->getname ? f->ops->sock->getname(f, addr, lenp, peer) : -EOPNOTSUPP;
+	file_put(f);
+	return r;
+}
+
+static long sys_getsockname(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return get_name(fd, addr, lenp, false);
+}
+SYSCALL(SYS_getsockname, sys_getsockname);
+
+static long sys_getpeername(long fd, long addr, long lenp, long a3, long a4, long a5)
+{
+	return get_name(fd, addr, lenp, true);
+}
+SYSCALL(SYS_getpeername, sys_getpeername);
+
+static long sys_setsockopt(long fd, long level, long name, long val, long len, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->setsockopt ? f->ops->sock->setsockopt(f, level, name, val, len) : -ENOPROTOOPT;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_setsockopt, sys_setsockopt);
+
+static long sys_getsockopt(long fd, long level, long name, long val, long lenp, long a5)
+{
+	long r;
+	struct file *f = sock_at(fd, &r);
+	if (f == NULL)
+		return r;
+	r = f->ops->sock->getsockopt ? f->ops->sock->getsockopt(f, level, name, val, lenp) : -ENOPROTOOPT;
+	file_put(f);
+	return r;
+}
+SYSCALL(SYS_getsockopt, sys_getsockopt);
