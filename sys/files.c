@@ -5,6 +5,7 @@
  * family, fcntl) are in sys/fdcalls.c.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "sys/linux.h"
 #include "sys/process.h"
@@ -113,12 +114,43 @@ SYSCALL(SYS_readv, sys_readv);
 static long sys_writev(long a0, long a1, long a2, long a3, long a4, long a5) { return vector_io(a0, a1, a2, true); }
 SYSCALL(SYS_writev, sys_writev);
 
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#define O_NONBLOCK 04000
+
+/* What Linux answers for every kind of file before its own ioctl
+ * (do_vfs_ioctl): FIONBIO sets or clears O_NONBLOCK, FIOCLEX and
+ * FIONCLEX the descriptor's close-on-exec. Returns 1 for another
+ * request. */
+static long ioctl_any(struct file *f, long fd, unsigned long request, void *arg)
+{
+	switch (request) {
+	case FIONBIO: {
+		int v;
+		if (!user_range_ok(arg, sizeof(v)))
+			return -EFAULT;
+		memcpy(&v, arg, sizeof(v));
+		if (v)
+			f->flags |= O_NONBLOCK;
+		else
+			f->flags &= ~O_NONBLOCK;
+		return 0;
+	}
+	case FIOCLEX:
+	case FIONCLEX: app_fds.cloexec[fd] = request == FIOCLEX; return 0;
+	default: return 1;
+	}
+}
+
 static long sys_ioctl(long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	struct file *f = fd_get(&app_fds, (int)a0);
 	if (f == NULL)
 		return -EBADF;
-	long r = f->ops->ioctl ? f->ops->ioctl(f, (unsigned long)a1, (void *)a2) : -ENOTTY;
+	long r = ioctl_any(f, a0, (unsigned long)a1, (void *)a2);
+	if (r == 1)
+		r = f->ops->ioctl ? f->ops->ioctl(f, (unsigned long)a1, (void *)a2) : -ENOTTY;
 	file_put(f);
 	return r;
 }

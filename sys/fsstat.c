@@ -27,12 +27,7 @@ int fsfile_stat_any(struct file *f, struct linux_stat *st)
 {
 	if (f->ops->stat)
 		return f->ops->stat(f, st);
-	memset(st, 0, sizeof(*st));
-	st->st_dev = linux_makedev(0, 13);
-	st->st_ino = (uint64_t)(uintptr_t)f >> 4;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
+	linux_stat_pseudo(st, 13, f, 0600);
 	return 0;
 }
 

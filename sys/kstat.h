@@ -15,6 +15,7 @@
 #define LINUX_S_IFBLK 0060000
 #define LINUX_S_IFREG 0100000
 #define LINUX_S_IFLNK 0120000
+#define LINUX_S_IFSOCK 0140000
 
 /* Linux's dev_t as the application sees it (glibc's and musl's makedev). */
 static inline uint64_t linux_makedev(unsigned major, unsigned minor)
@@ -32,5 +33,17 @@ struct linux_stat {
 	int64_t unused[3];
 };
 _Static_assert(sizeof(struct linux_stat) == 144, "Linux's struct stat on x86-64");
+
+/* An object of a pseudo filesystem (device 0:minor: pipefs, sockfs, the
+ * anonymous inodes): obj's address is its inode number, unique while it
+ * lives. */
+static inline void linux_stat_pseudo(struct linux_stat *st, unsigned minor, const void *obj, uint32_t mode)
+{
+	*st = (struct linux_stat){ .st_dev = linux_makedev(0, minor),
+				   .st_ino = (uint64_t)(uintptr_t)obj >> 4,
+				   .st_nlink = 1,
+				   .st_mode = mode,
+				   .st_blksize = 4096 };
+}
 
 #endif

@@ -234,16 +234,10 @@ static long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 	}
 }
 
-/* A FIFO on pipefs (its device 0:12); the pipe's address is its inode
- * number, unique while it lives. */
+/* A FIFO on pipefs (its device 0:12). */
 static int pipe_stat(struct file *f, struct linux_stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_dev = linux_makedev(0, 12);
-	st->st_ino = (uint64_t)(uintptr_t)f->priv >> 4;
-	st->st_nlink = 1;
-	st->st_mode = LINUX_S_IFIFO | 0600;
-	st->st_blksize = 4096;
+	linux_stat_pseudo(st, 12, f->priv, LINUX_S_IFIFO | 0600);
 	return 0;
 }
 

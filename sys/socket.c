@@ -20,9 +20,7 @@
 #include "sys/signal.h"
 #include "sys/sockerr.h"
 
-#define LINUX_S_IFSOCK 0140000
 #define FIONREAD 0x541B
-#define FIONBIO 0x5421
 /* The largest UDP payload over IPv4 (65535 - 20 - 8). */
 #define UDP_MAX 65507
 /* How many of the application's buffers go to lwIP in one write. */
@@ -433,15 +431,6 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 	struct sock *s = f->priv;
 	int v;
 	switch (request) {
-	case FIONBIO:
-		if (!user_range_ok(arg, sizeof(v)))
-			return -EFAULT;
-		memcpy(&v, arg, sizeof(v));
-		if (v)
-			f->flags |= LINUX_SOCK_NONBLOCK;
-		else
-			f->flags &= ~LINUX_SOCK_NONBLOCK;
-		return 0;
 	case FIONREAD: {
 		/* A datagram socket answers the next datagram's size, as
 		 * Linux: it is taken from lwIP and held for the next read. */
@@ -478,12 +467,7 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 
 static int sock_file_stat(struct file *f, struct linux_stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_dev = linux_makedev(0, 8); /* sockfs */
-	st->st_ino = (uint64_t)(uintptr_t)f->priv >> 4;
-	st->st_nlink = 1;
-	st->st_mode = LINUX_S_IFSOCK | 0777;
-	st->st_blksize = 4096;
+	linux_stat_pseudo(st, 8, f->priv, LINUX_S_IFSOCK | 0777); /* sockfs */
 	return 0;
 }
 

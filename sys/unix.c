@@ -906,22 +906,12 @@ static long unix_writev(struct file *f, const struct linux_iovec *iov, size_t co
 }
 
 #define FIONREAD 0x541B
-#define FIONBIO 0x5421
 
 static long unix_ioctl(struct file *f, unsigned long request, void *arg)
 {
 	struct usock *s = f->priv;
 	int v;
 	switch (request) {
-	case FIONBIO:
-		if (!user_range_ok(arg, sizeof(v)))
-			return -EFAULT;
-		memcpy(&v, arg, sizeof(v));
-		if (v)
-			f->flags |= O_NONBLOCK;
-		else
-			f->flags &= ~O_NONBLOCK;
-		return 0;
 	case FIONREAD: {
 		if (s->listening)
 			return -EINVAL;
@@ -940,12 +930,7 @@ static long unix_ioctl(struct file *f, unsigned long request, void *arg)
 
 static int unix_stat(struct file *f, struct linux_stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_dev = linux_makedev(0, 8); /* sockfs */
-	st->st_ino = (uint64_t)(uintptr_t)f->priv >> 4;
-	st->st_nlink = 1;
-	st->st_mode = 0140000 | 0777; /* S_IFSOCK */
-	st->st_blksize = 4096;
+	linux_stat_pseudo(st, 8, f->priv, LINUX_S_IFSOCK | 0777); /* sockfs */
 	return 0;
 }
 

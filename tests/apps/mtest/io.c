@@ -41,6 +41,14 @@ int test_pipe(void)
 	CHECK(read(p[0], buf, sizeof(buf)) == 5 && memcmp(buf, "hello", 5) == 0);
 	CHECK(write(p[0], "x", 1) == -1 && errno == EBADF);
 	CHECK(read(p[1], buf, 1) == -1 && errno == EBADF);
+	/* The ioctls every file takes, as Linux's do_vfs_ioctl: FIONBIO,
+	 * FIONCLEX and FIOCLEX. */
+	int on = 1, off = 0;
+	CHECK(ioctl(p[0], FIONBIO, &on) == 0 && (fcntl(p[0], F_GETFL) & O_NONBLOCK));
+	CHECK(read(p[0], buf, 1) == -1 && errno == EAGAIN);
+	CHECK(ioctl(p[0], FIONBIO, &off) == 0 && !(fcntl(p[0], F_GETFL) & O_NONBLOCK));
+	CHECK(ioctl(p[0], FIONCLEX) == 0 && fcntl(p[0], F_GETFD) == 0);
+	CHECK(ioctl(p[0], FIOCLEX) == 0 && fcntl(p[0], F_GETFD) == FD_CLOEXEC);
 
 	/* Size: 64 KiB, changed by F_SETPIPE_SZ (rounded up to pages). */
 	CHECK(fcntl(p[0], F_GETPIPE_SZ) == 65536);
