@@ -159,6 +159,22 @@ int fd_install(struct fd_table *t, struct file *f, int min)
 	return (int)fd;
 }
 
+int fd_install_pair(struct fd_table *t, struct file *f[2], bool cloexec, int fds[2])
+{
+	int a = fd_install(t, f[0], 0);
+	if (a < 0)
+		return a;
+	int b = fd_install(t, f[1], 0);
+	if (b < 0) {
+		fd_close(t, a);
+		return b;
+	}
+	t->cloexec[a] = t->cloexec[b] = cloexec;
+	fds[0] = a;
+	fds[1] = b;
+	return 0;
+}
+
 struct file *fd_get(struct fd_table *t, int fd)
 {
 	if (fd < 0 || (unsigned)fd >= t->cap || t->fd[fd] == NULL)

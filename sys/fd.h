@@ -133,6 +133,10 @@ void fd_table_release(struct fd_table *t);
  * own. Returns the descriptor, -EMFILE (none free below the limit),
  * -ENOMEM or -EINVAL (min negative or not below the limit). */
 int fd_install(struct fd_table *t, struct file *f, int min);
+/* Puts both files at the lowest free descriptors (pipe2, socketpair),
+ * each with a reference of its own and cloexec as given, into fds[0]
+ * and fds[1]: 0, or fd_install's error with neither installed. */
+int fd_install_pair(struct fd_table *t, struct file *f[2], bool cloexec, int fds[2]);
 /* The object at fd with a reference for the caller (file_put it), or NULL. */
 struct file *fd_get(struct fd_table *t, int fd);
 /* Returns 0 or -EBADF. */

@@ -208,22 +208,12 @@ static long nl_recvmsg(struct file *f, struct sock_msg *m)
 {
 	struct nl_sock *s = f->priv;
 	long r = nl_recv(s, m->iov, m->count, m->total, m->flags, &m->out_flags);
-	if (r >= 0 && m->addr) {
+	if (r >= 0) {
 		/* The answers come from the kernel: port 0. */
 		struct linux_sockaddr_nl from = { .family = LINUX_AF_NETLINK };
-		int32_t cap;
-		long lenp = m->addrlen;
-		if (!user_writable_ok((void *)lenp, sizeof(cap)))
-			return -EFAULT;
-		memcpy(&cap, (const void *)lenp, sizeof(cap));
-		if (cap < 0)
-			return -EINVAL;
-		size_t n = (size_t)cap < sizeof(from) ? (size_t)cap : sizeof(from);
-		if (!user_writable_ok((void *)m->addr, n))
-			return -EFAULT;
-		memcpy((void *)m->addr, &from, n);
-		int32_t full = sizeof(from);
-		memcpy((void *)lenp, &full, sizeof(full));
+		long w = sock_put_addr(&from, sizeof(from), m->addr, m->addrlen);
+		if (w)
+			return w;
 	}
 	return r;
 }

@@ -26,24 +26,11 @@ static long do_pipe2(int *fds, long flags)
 	long r = pipe_create(ends);
 	if (r)
 		return r;
-	int fd[2] = { -1, -1 };
-	for (int i = 0; i < 2; i++) {
-		ends[i]->flags = (int)(flags & O_NONBLOCK);
-		fd[i] = fd_install(&app_fds, ends[i], 0);
-		if (fd[i] >= 0)
-			app_fds.cloexec[fd[i]] = (flags & O_CLOEXEC) != 0;
-	}
+	ends[0]->flags = ends[1]->flags = (int)(flags & O_NONBLOCK);
+	r = fd_install_pair(&app_fds, ends, (flags & O_CLOEXEC) != 0, fds);
 	file_put(ends[0]);
 	file_put(ends[1]);
-	if (fd[0] < 0 || fd[1] < 0) {
-		for (int i = 0; i < 2; i++)
-			if (fd[i] >= 0)
-				fd_close(&app_fds, fd[i]);
-		return fd[0] < 0 ? fd[0] : fd[1];
-	}
-	fds[0] = fd[0];
-	fds[1] = fd[1];
-	return 0;
+	return r;
 }
 
 static long sys_pipe2(long a0, long a1, long a2, long a3, long a4, long a5) { return do_pipe2((int *)a0, a1); }

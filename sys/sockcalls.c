@@ -60,6 +60,25 @@ static long sys_socketpair(long domain, long type, long protocol, long sv, long 
 }
 SYSCALL(SYS_socketpair, sys_socketpair);
 
+long sock_put_addr(const void *sa, uint32_t full, long addr, long lenp)
+{
+	if (addr == 0)
+		return 0;
+	int32_t cap;
+	if (!user_writable_ok((void *)lenp, sizeof(cap)))
+		return -EFAULT;
+	memcpy(&cap, (const void *)lenp, sizeof(cap));
+	if (cap < 0)
+		return -EINVAL;
+	size_t n = (uint32_t)cap < full ? (size_t)cap : full;
+	if (!user_writable_ok((void *)addr, n))
+		return -EFAULT;
+	memcpy((void *)addr, sa, n);
+	int32_t len = (int32_t)full;
+	memcpy((void *)lenp, &len, sizeof(len));
+	return 0;
+}
+
 /* The socket at fd with a reference for the caller, or NULL and *err. */
 static struct file *sock_at(long fd, long *err)
 {

@@ -49,6 +49,11 @@ struct sock_calls {
 	long (*getsockopt)(struct file *f, long level, long name, long val, long lenp);
 };
 
+/* Writes the address sa (full bytes) to the application's (addr, lenp)
+ * as accept, recvfrom and getsockname do: cut to *lenp, *lenp set to
+ * full. Nothing when addr is 0. Returns 0, -EFAULT or -EINVAL. */
+long sock_put_addr(const void *sa, uint32_t full, long addr, long lenp);
+
 /* socket() of each family: the new descriptor or -errno; type carries
  * SOCK_NONBLOCK and SOCK_CLOEXEC, checked. The network stack's families
  * are absent from images without it (-EAFNOSUPPORT). */

@@ -45,19 +45,9 @@ static long read_addr(const struct sock *s, long addr, long len, bool allow_unsp
 
 long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr, long lenp)
 {
-	if (addr == 0)
-		return 0;
-	int32_t cap;
-	if (!user_writable_ok((void *)lenp, sizeof(cap)))
-		return -EFAULT;
-	memcpy(&cap, (const void *)lenp, sizeof(cap));
-	if (cap < 0)
-		return -EINVAL;
-	if (!user_writable_ok((void *)addr, (size_t)cap))
-		return -EFAULT;
-	int32_t full = (int32_t)sockaddr_format(a, s->opts.domain, (void *)addr, (uint32_t)cap);
-	memcpy((void *)lenp, &full, sizeof(full));
-	return 0;
+	uint8_t buf[sizeof(struct linux_sockaddr_in6)];
+	uint32_t full = sockaddr_format(a, s->opts.domain, buf, sizeof(buf));
+	return sock_put_addr(buf, full, addr, lenp);
 }
 
 static long install(struct sock *s, int flags)

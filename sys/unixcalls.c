@@ -98,19 +98,11 @@ long unix_call_socketpair(long type, long protocol, long sv)
 	r = unix_pair((int)(type & SOCK_TYPE_MASK), ends);
 	if (r)
 		return r;
-	int fd[2];
-	for (int i = 0; i < 2; i++)
-		fd[i] = (int)install(ends[i], type);
+	ends[0]->flags = ends[1]->flags = (int)(type & SOCK_NONBLOCK);
+	r = fd_install_pair(&app_fds, ends, (type & SOCK_CLOEXEC) != 0, (int *)sv);
 	file_put(ends[0]);
 	file_put(ends[1]);
-	if (fd[0] < 0 || fd[1] < 0) {
-		for (int i = 0; i < 2; i++)
-			if (fd[i] >= 0)
-				fd_close(&app_fds, fd[i]);
-		return fd[0] < 0 ? fd[0] : fd[1];
-	}
-	memcpy((void *)sv, fd, sizeof(fd));
-	return 0;
+	return r;
 }
 
 /* What a name in the application's sockaddr_un (len bytes at addr) is:
@@ -172,23 +164,10 @@ static long read_name(long addr, long len, bool binding, struct unix_name *key, 
  * its NUL, an abstract name as it is. */
 static long write_name(const struct unix_name *name, long addr, long lenp)
 {
-	if (addr == 0)
-		return 0;
-	int32_t cap;
-	if (!user_writable_ok((void *)lenp, sizeof(cap)))
-		return -EFAULT;
-	memcpy(&cap, (const void *)lenp, sizeof(cap));
-	if (cap < 0)
-		return -EINVAL;
 	struct linux_sockaddr_un sa = { .sun_family = LINUX_AF_UNIX };
 	memcpy(sa.sun_path, name->path, name->len);
-	int32_t full = 2 + (int32_t)name->len + (name->len && name->path[0] && name->len < UNIX_PATH_MAX);
-	size_t n = (size_t)(cap < full ? cap : full);
-	if (!user_writable_ok((void *)addr, n))
-		return -EFAULT;
-	memcpy((void *)addr, &sa, n);
-	memcpy((void *)lenp, &full, sizeof(full));
-	return 0;
+	uint32_t full = 2 + name->len + (name->len && name->path[0] && name->len < UNIX_PATH_MAX);
+	return sock_put_addr(&sa, full, addr, lenp);
 }
 
 static long unix_call_bind(struct file *f, long addr, long len)

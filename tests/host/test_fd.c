@@ -122,6 +122,35 @@ static void dup2_replaces(void **state)
 	free(t);
 }
 
+/* A pair goes in whole or not at all (pipe2, socketpair). */
+static void install_pair_whole_or_not(void **state)
+{
+	struct fd_table *t = new_table();
+	struct file *a = new_file(), *b = new_file();
+	struct file *pair[2] = { a, b };
+	int fds[2] = { -1, -1 };
+	assert_int_equal(fd_install(t, a, 0), 0);
+	assert_int_equal(fd_install_pair(t, pair, true, fds), 0);
+	assert_int_equal(fds[0], 1);
+	assert_int_equal(fds[1], 2);
+	assert_true(t->cloexec[1] && t->cloexec[2] && !t->cloexec[0]);
+	assert_int_equal(a->refs, 3);
+	assert_int_equal(b->refs, 2);
+	/* Room for one more: neither goes in. */
+	assert_int_equal(fd_set_limit(t, 4), 0);
+	fds[0] = fds[1] = -1;
+	assert_int_equal(fd_install_pair(t, pair, false, fds), -EMFILE);
+	assert_int_equal(fds[0], -1);
+	assert_null(fd_get(t, 3));
+	assert_int_equal(a->refs, 3);
+	assert_int_equal(b->refs, 2);
+	file_put(a);
+	file_put(b);
+	fd_table_release(t);
+	assert_int_equal(closes, 2);
+	free(t);
+}
+
 /* The soft limit bounds new descriptors; raised, the table grows to
  * thousands of them (as a server raising RLIMIT_NOFILE at start does). */
 #define MANY 5000
@@ -194,9 +223,9 @@ static void access_from_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(install_lowest_free), cmocka_unit_test(dup_shares),
-		cmocka_unit_test(dup2_replaces),       cmocka_unit_test(raised_limit),
-		cmocka_unit_test(access_from_flags),
+		cmocka_unit_test(install_lowest_free), cmocka_unit_test(install_pair_whole_or_not),
+		cmocka_unit_test(dup_shares),	       cmocka_unit_test(dup2_replaces),
+		cmocka_unit_test(raised_limit),	       cmocka_unit_test(access_from_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
