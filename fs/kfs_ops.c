@@ -323,15 +323,23 @@ static int kfs_fsync(struct vfs_fs *fs, uint64_t ino, bool data_only)
 
 int keelfs_sync(struct vfs_fs *fs) { return kfs_commit(kfs_of(fs)); }
 
-static int kfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int64_t mtime_ns)
+/* An operation that changes ino's inode alone (its times, its mode):
+ * *ip to change, then kfs_op_done. */
+static int change_inode(struct kfs *k, uint64_t ino, struct kfs_inode **ip)
 {
-	struct kfs *k = kfs_of(fs);
-	struct kfs_inode *ip;
 	int rc = may_change(k);
 	if (!rc)
 		rc = kfs_reserve(k, kfs_op_blocks(k), false);
 	if (!rc)
-		rc = kfs_inode_write(k, ino, &ip);
+		rc = kfs_inode_write(k, ino, ip);
+	return rc;
+}
+
+static int kfs_set_times(struct vfs_fs *fs, uint64_t ino, int64_t atime_ns, int64_t mtime_ns)
+{
+	struct kfs *k = kfs_of(fs);
+	struct kfs_inode *ip;
+	int rc = change_inode(k, ino, &ip);
 	if (rc)
 		return rc;
 	if (atime_ns >= 0)
@@ -347,11 +355,7 @@ static int kfs_set_mode(struct vfs_fs *fs, uint64_t ino, uint32_t mode)
 {
 	struct kfs *k = kfs_of(fs);
 	struct kfs_inode *ip;
-	int rc = may_change(k);
-	if (!rc)
-		rc = kfs_reserve(k, kfs_op_blocks(k), false);
-	if (!rc)
-		rc = kfs_inode_write(k, ino, &ip);
+	int rc = change_inode(k, ino, &ip);
 	if (rc)
 		return rc;
 	ip->mode = (ip->mode & VFS_S_IFMT) | (mode & 07777);
