@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/clock.h"
 #include "sys/process.h"
 #include "sys/syscall.h"
+#include "sys/timeval.h"
 
 #define MAX_RW 0x7ffff000ul
 #define SOCK_TYPE_MASK 0xf
@@ -21,7 +23,10 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define AF_NETLINK 16
+#define MSG_DONTWAIT 0x40
+#define MSG_WAITFORONE 0x10000
 #define MSG_CMSG_CLOEXEC 0x40000000
+#define UIO_MAXIOV 1024
 
 /* Linux's struct msghdr on x86-64. */
 struct linux_msghdr {
@@ -34,6 +39,14 @@ struct linux_msghdr {
 	int32_t flags;
 };
 _Static_assert(sizeof(struct linux_msghdr) == 56, "Linux's x86-64 msghdr");
+
+/* Linux's struct mmsghdr on x86-64: a message and the bytes it moved. */
+struct linux_mmsghdr {
+	struct linux_msghdr hdr;
+	uint32_t len;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct linux_mmsghdr) == 64, "Linux's x86-64 mmsghdr");
 
 /* The network stack's families, in images that have it. */
 extern __typeof__(inet_socket) inet_socket __attribute__((weak));
@@ -233,11 +246,10 @@ static long sys_recvfrom(long fd, long buf, long len, long flags, long addr, lon
 }
 SYSCALL(SYS_recvfrom, sys_recvfrom);
 
-static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+/* sendmsg of the header at msg, which the caller checked. */
+static long send_one(long fd, long msg, long flags)
 {
 	struct linux_msghdr h;
-	if (!user_range_ok((const void *)msg, sizeof(h)))
-		return -EFAULT;
 	memcpy(&h, (const void *)msg, sizeof(h));
 	struct sock_msg m = { .flags = (int)flags,
 			      .addr = (long)h.name,
@@ -247,13 +259,19 @@ static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5
 	long r = read_iov(&m, (long)h.iov, (long)h.iovlen);
 	return r ? r : do_send(fd, &m);
 }
+
+static long sys_sendmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	if (!user_range_ok((const void *)msg, sizeof(struct linux_msghdr)))
+		return -EFAULT;
+	return send_one(fd, msg, flags);
+}
 SYSCALL(SYS_sendmsg, sys_sendmsg);
 
-static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+/* recvmsg into the header at msg, which the caller checked. */
+static long recv_one(long fd, long msg, long flags)
 {
 	struct linux_msghdr *h = (struct linux_msghdr *)msg;
-	if (!user_writable_ok(h, sizeof(*h)))
-		return -EFAULT;
 	struct sock_msg m = { .flags = (int)flags,
 			      .addr = h->name ? (long)h->name : 0,
 			      .addrlen = (long)&h->namelen,
@@ -268,7 +286,77 @@ static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5
 	}
 	return r;
 }
+
+static long sys_recvmsg(long fd, long msg, long flags, long a3, long a4, long a5)
+{
+	if (!user_writable_ok((void *)msg, sizeof(struct linux_msghdr)))
+		return -EFAULT;
+	return recv_one(fd, msg, flags);
+}
 SYSCALL(SYS_recvmsg, sys_recvmsg);
+
+/* sendmmsg: each message in turn, as sendmsg, until one fails; the count
+ * sent, or the first message's error. */
+static long sys_sendmmsg(long fd, long vec, long vlen, long flags, long a4, long a5)
+{
+	unsigned long n = (unsigned long)vlen < UIO_MAXIOV ? (unsigned long)vlen : UIO_MAXIOV;
+	struct linux_mmsghdr *v = (struct linux_mmsghdr *)vec;
+	if (n && !user_writable_ok(v, n * sizeof(*v)))
+		return -EFAULT;
+	long r = 0;
+	unsigned long i;
+	for (i = 0; i < n; i++) {
+		r = send_one(fd, (long)&v[i].hdr, flags);
+		if (r < 0)
+			break;
+		v[i].len = (uint32_t)r;
+	}
+	return i > 0 ? (long)i : r;
+}
+SYSCALL(SYS_sendmmsg, sys_sendmmsg);
+
+/* recvmmsg: each message in turn, as recvmsg, until one fails (the count
+ * taken, or the first one's error). MSG_WAITFORONE makes every receive
+ * after the first non-blocking. The timeout, as Linux's, is looked at
+ * after each message only, and what is left of it is written back. */
+static long sys_recvmmsg(long fd, long vec, long vlen, long flags, long timeout, long a5)
+{
+	unsigned long n = (unsigned long)vlen < UIO_MAXIOV ? (unsigned long)vlen : UIO_MAXIOV;
+	struct linux_mmsghdr *v = (struct linux_mmsghdr *)vec;
+	struct linux_timespec *t = (struct linux_timespec *)timeout;
+	uint64_t deadline = DEADLINE_NEVER;
+	if (t) {
+		uint64_t ns;
+		if (!user_writable_ok(t, sizeof(*t)))
+			return -EFAULT;
+		if (timespec_to_ns(t, &ns))
+			return -EINVAL;
+		deadline = deadline_after(ns);
+	}
+	if (n && !user_writable_ok(v, n * sizeof(*v)))
+		return -EFAULT;
+	long r = 0;
+	unsigned long i;
+	for (i = 0; i < n; i++) {
+		long f = flags & ~(long)MSG_WAITFORONE;
+		if (i > 0 && (flags & MSG_WAITFORONE))
+			f |= MSG_DONTWAIT;
+		r = recv_one(fd, (long)&v[i].hdr, f);
+		if (r < 0)
+			break;
+		v[i].len = (uint32_t)r;
+		if (t && clock_ns() >= deadline) {
+			i++;
+			break;
+		}
+	}
+	if (t) {
+		uint64_t now = clock_ns();
+		*t = ns_to_timespec(deadline > now ? deadline - now : 0);
+	}
+	return i > 0 ? (long)i : r;
+}
+SYSCALL(SYS_recvmmsg, sys_recvmmsg);
 
 static long sys_shutdown(long fd, long how, long a2, long a3, long a4, long a5)
 {

@@ -12,6 +12,7 @@
  * resolver (/etc/hosts, /etc/resolv.conf's DNS server) must answer
  * exactly the ADDRESSes given (order aside), or fail when none is given.
  */
+#define _GNU_SOURCE /* sendmmsg, recvmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -341,6 +342,29 @@ static void datagrams(void)
 	CHECK(ioctl(b, FIONREAD, &avail) == 0 && avail == 5);
 	CHECK(recv(b, buf, sizeof(buf), 0) == 5);
 	CHECK(ioctl(b, FIONREAD, &avail) == 0 && avail == 0);
+	/* Several datagrams a call, each with its address. */
+	struct iovec mv[2] = { { "one", 3 }, { "three", 5 } };
+	struct mmsghdr mo[2] = {
+		{ .msg_hdr = { .msg_name = &sb, .msg_namelen = sizeof(sb), .msg_iov = &mv[0], .msg_iovlen = 1 } },
+		{ .msg_hdr = { .msg_name = &sb, .msg_namelen = sizeof(sb), .msg_iov = &mv[1], .msg_iovlen = 1 } }
+	};
+	CHECK(sendmmsg(a, mo, 2, 0) == 2 && mo[0].msg_len == 3 && mo[1].msg_len == 5);
+	char mb[2][8];
+	struct sockaddr_in mfrom[2];
+	struct iovec mi[2] = { { mb[0], 8 }, { mb[1], 8 } };
+	struct mmsghdr mr[2] = { { .msg_hdr = { .msg_name = &mfrom[0],
+						.msg_namelen = sizeof(mfrom[0]),
+						.msg_iov = &mi[0],
+						.msg_iovlen = 1 } },
+				 { .msg_hdr = { .msg_name = &mfrom[1],
+						.msg_namelen = sizeof(mfrom[1]),
+						.msg_iov = &mi[1],
+						.msg_iovlen = 1 } } };
+	CHECK(poll(&pf, 1, 5000) == 1);
+	usleep(50000);
+	CHECK(recvmmsg(b, mr, 2, MSG_DONTWAIT, NULL) == 2 && mr[0].msg_len == 3 && mr[1].msg_len == 5);
+	CHECK(memcmp(mb[1], "three", 5) == 0 && mfrom[1].sin_port == sa.sin_port &&
+	      mr[1].msg_hdr.msg_namelen == sizeof(mfrom[1]));
 	/* Two buffers, one datagram. */
 	struct iovec two[2] = { { "ab", 2 }, { "cd", 2 } };
 	struct msghdr out = { .msg_name = &sb, .msg_namelen = sizeof(sb), .msg_iov = two, .msg_iovlen = 2 };

@@ -5,8 +5,9 @@
  * sent to a name, descriptors passed with SCM_RIGHTS, end of file,
  * EPIPE with SIGPIPE (and without it under MSG_NOSIGNAL), ECONNRESET for
  * data left unread, readiness through poll and edge-triggered epoll, the
- * options (SO_TYPE, SO_PEERCRED, SO_ERROR), and 4 MiB between two
- * threads through a blocking pair.
+ * options (SO_TYPE, SO_PEERCRED, SO_ERROR), several datagrams a call
+ * (sendmmsg, recvmmsg), and 4 MiB between two threads through a
+ * blocking pair.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -364,6 +365,47 @@ static void datagrams_to_names(void)
 	CHECK(unlink("/tmp/mtest.dgram") == 0);
 }
 
+/* sendmmsg and recvmmsg: several datagrams a call, each cut on its own;
+ * MSG_WAITFORONE waits for the first only; a timeout is looked at after
+ * each message, so one that is over lets one message through. */
+static void many_messages(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	char out[3][4] = { "a", "bb", "ccc" }, in[4][2];
+	struct iovec ov[3], iv[4];
+	struct mmsghdr om[3], im[4];
+	memset(om, 0, sizeof(om));
+	memset(im, 0, sizeof(im));
+	for (int i = 0; i < 3; i++) {
+		ov[i] = (struct iovec){ out[i], (size_t)i + 1 };
+		om[i].msg_hdr.msg_iov = &ov[i];
+		om[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		iv[i] = (struct iovec){ in[i], sizeof(in[i]) };
+		im[i].msg_hdr.msg_iov = &iv[i];
+		im[i].msg_hdr.msg_iovlen = 1;
+	}
+	CHECK(sendmmsg(sv[0], om, 3, 0) == 3 && om[0].msg_len == 1 && om[1].msg_len == 2 && om[2].msg_len == 3);
+	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL) == 3);
+	CHECK(im[0].msg_len == 1 && im[1].msg_len == 2 && im[2].msg_len == 2 && memcmp(in[2], "cc", 2) == 0);
+	CHECK(!(im[1].msg_hdr.msg_flags & MSG_TRUNC) && (im[2].msg_hdr.msg_flags & MSG_TRUNC));
+	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL) == -1 && errno == EAGAIN);
+	CHECK(sendmmsg(sv[0], om, 2, 0) == 2);
+	CHECK(recvmmsg(sv[1], im, 4, MSG_WAITFORONE, NULL) == 2);
+	CHECK(sendmmsg(sv[0], om, 3, 0) == 3);
+	struct timespec ts = { 0, 0 };
+	CHECK(recvmmsg(sv[1], im, 4, 0, &ts) == 1 && ts.tv_sec == 0 && ts.tv_nsec == 0);
+	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL) == 2);
+	ts.tv_nsec = 1000000000;
+	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, &ts) == -1 && errno == EINVAL);
+	/* The first message's error, when nothing went. */
+	close(sv[1]);
+	CHECK(sendmmsg(sv[0], om, 3, MSG_NOSIGNAL) == -1 && errno == ECONNREFUSED);
+	close(sv[0]);
+}
+
 /* A pipe's write end goes over a pair; what the receiver writes into its
  * new descriptor comes out of the pipe. */
 static void pass_descriptors(void)
@@ -552,6 +594,7 @@ int test_unix(void)
 	full_backlog();
 	datagrams_to_names();
 	pass_descriptors();
+	many_messages();
 	readiness();
 	threads_through_a_pair();
 	signal(SIGPIPE, SIG_DFL);
