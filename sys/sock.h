@@ -1,8 +1,9 @@
 /*
- * Sockets: a file (sys/fd.h) over an lwIP netconn. Between the socket
- * layer's files: sys/sockconn.c (the netconn's events, the socket's
- * life, waiting), sys/socket.c (data in and out, the file operations),
- * sys/socketcalls.c (the system calls).
+ * AF_INET and AF_INET6 sockets: a file (sys/fd.h) over an lwIP netconn,
+ * a family of the socket system calls (sys/sockcalls.h). Between its
+ * files: sys/sockconn.c (the netconn's events, the socket's life,
+ * waiting), sys/socket.c (data in and out, the file operations),
+ * sys/socketcalls.c and sys/sockoptcalls.c (the family's calls).
  *
  * Every netconn is put in lwIP's non-blocking mode for good: the layer
  * blocks by itself, on the socket's wait queue, so that waits honour
@@ -124,7 +125,7 @@ bool sock_stall(struct sock *s);
 /* Whether a call on s must not wait: O_NONBLOCK or MSG_DONTWAIT. */
 bool sock_is_nonblocking(const struct sock *s, int msg_flags);
 
-/* --- sys/socketcalls.c --- */
+/* --- sys/socketcalls.c: the family's calls --- */
 
 /* The family's calls (sys/sockcalls.h), sock_ops' own. */
 extern const struct sock_calls inet_sock_calls;
