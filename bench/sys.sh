@@ -7,6 +7,8 @@
 #   clock       clock_gettime(CLOCK_MONOTONIC) through musl: the vDSO in both guests
 #   switch      a hand-off between two threads blocked on futexes
 #   wake        from a futex wake to the woken thread running
+#   pipe        a byte's round trip between two threads through two pipes
+#   unix        the same through an AF_UNIX stream pair
 #   lua         Debian's Lua running bench/progs/bench.lua
 #   sqlite3     Debian's sqlite3 shell running tests/boot/sqlite/rows.sql
 #
@@ -62,7 +64,7 @@ field() { sed -n "s/^bench: $1 \([0-9.]*\) ns.*/\1/p" "$2" | tr -d '\r'; }
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
 declare -A host linux keel
-for m in getpid clock switch wake lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
+for m in getpid clock switch wake pipe unix lua sqlite3; do host[$m]= linux[$m]= keel[$m]=; done
 for ((r = 0; r < runs; r++)); do
 	echo "run $((r + 1)) of $runs" >&2
 	build/linux/sysbench $N $ROUNDS >"$out/host.$r"
@@ -74,7 +76,7 @@ for ((r = 0; r < runs; r++)); do
 		</dev/null >"$out/keel-lua.$r" 2>&1 || true
 	./run-qemu.sh --kernel build/sqlite3.elf --accel tcg --timeout 300 \
 		--append "-- ${SQL_ARGS[*]} \"$sql\"" </dev/null >"$out/keel-sqlite.$r" 2>&1 || true
-	for m in getpid clock switch wake; do
+	for m in getpid clock switch wake pipe unix; do
 		host[$m]+="$(field $m "$out/host.$r") "
 		linux[$m]+="$(field $m "$out/linux.$r") "
 		keel[$m]+="$(field $m "$out/keel-sys.$r") "
@@ -101,7 +103,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == 
 table=$(
 	echo "| measure | host | Linux guest | Keel | Keel's advantage over the Linux guest |"
 	echo "|---|---|---|---|---|"
-	for m in getpid clock switch wake; do
+	for m in getpid clock switch wake pipe unix; do
 		h=$(med "${host[$m]}") l=$(med "${linux[$m]}") k=$(med "${keel[$m]}")
 		echo "| $m (ns) | $h | $l | $k | $(ratio "$k" "$l") |"
 	done
@@ -120,6 +122,9 @@ notes="- getpid is one system call's round trip. Keel answers it at the entry
   from their vDSO, without a system call.
 - switch is a futex hand-off between two threads, wake the time from a
   futex wake to the woken thread running.
+- pipe and unix are a byte's round trip between two threads: written,
+  read and written back by the other, read again; through two pipes, and
+  through an AF_UNIX stream pair.
 - Lua (bench/progs/bench.lua) and sqlite3 (tests/boot/sqlite/rows.sql
   given as an argument) are timed by the guests themselves: Keel from the
   call of main to the exit, the Linux guest by bench/progs/timeit.c

@@ -9,6 +9,8 @@
  *              there is one (Linux's, Keel's)
  *   switch     one hand-off between two threads blocked on futexes
  *   wake       from a futex wake to the woken thread running
+ *   pipe       a byte's round trip between two threads through two pipes
+ *   unix       the same through an AF_UNIX stream pair
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +84,44 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+/* Echo: one byte back for each byte until the other end closes. */
+struct echo_ends {
+	int in, out;
+};
+
+static void *echo_back(void *arg)
+{
+	struct echo_ends *e = arg;
+	char c;
+	while (read(e->in, &c, 1) == 1)
+		if (write(e->out, &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+/* A byte's round trip from this thread to an echoing one and back, in
+ * ns; to is where this thread writes, from where it reads, e the echo's
+ * ends. Negative when a thread cannot start. */
+static double round_trip(int to, int from, struct echo_ends *e, void (*close_to)(void))
+{
+	pthread_t th;
+	if (pthread_create(&th, NULL, echo_back, e))
+		return -1;
+	char c = 'x';
+	long long t0 = now_ns();
+	for (int i = 0; i < rounds; i++)
+		if (write(to, &c, 1) != 1 || read(from, &c, 1) != 1)
+			break;
+	long long t1 = now_ns();
+	close_to();
+	pthread_join(th, NULL);
+	return (double)(t1 - t0) / rounds;
+}
+
+static int pipes[2][2], pair[2];
+static void close_pipe(void) { close(pipes[0][1]); }
+static void close_pair(void) { shutdown(pair[0], SHUT_WR); }
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
@@ -132,5 +173,18 @@ int main(int argc, char **argv)
 	}
 	pthread_join(th, NULL);
 	printf("bench: wake %.1f ns\n", (double)wake_total / rounds);
+
+	if (pipe(pipes[0]) || pipe(pipes[1])) {
+		printf("bench: no pipes\n");
+		return 1;
+	}
+	struct echo_ends pe = { pipes[0][0], pipes[1][1] };
+	printf("bench: pipe %.1f ns\n", round_trip(pipes[0][1], pipes[1][0], &pe, close_pipe));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair)) {
+		printf("bench: no AF_UNIX pair\n");
+		return 1;
+	}
+	struct echo_ends ue = { pair[1], pair[1] };
+	printf("bench: unix %.1f ns\n", round_trip(pair[0], pair[0], &ue, close_pair));
 	return 0;
 }
