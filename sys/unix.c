@@ -465,6 +465,13 @@ static bool fits(const struct usock *s, const struct usock *t, size_t len)
 	return t->nmsgs < UNIX_MAX_DGRAM_QLEN && (t->bytes == 0 || t->bytes + len <= (size_t)t->opts.rcvbuf);
 }
 
+/* Whether t takes an empty datagram or packet now: what its connected
+ * senders' writability stands on. */
+static bool has_room(const struct usock *t)
+{
+	return t->nmsgs < UNIX_MAX_DGRAM_QLEN && t->bytes <= (size_t)t->opts.rcvbuf;
+}
+
 /* Where s sends now (interrupts off): the receiver, or NULL and *err. */
 static struct usock *target(struct usock *s, const struct unix_name *key, int *err)
 {
@@ -656,13 +663,16 @@ static struct umsg *unlink_head(struct usock *s)
 	return m;
 }
 
-/* Tells the senders into s that room came. Interrupts off. */
-static void room_came(struct usock *s)
+/* Tells the senders into s that room came. Interrupts off. A datagram
+ * socket's connected senders are found among all the sockets, so they
+ * are told only when s had no room before (was_full): only then did
+ * they poll not writable. */
+static void room_came(struct usock *s, bool was_full)
 {
 	waitq_wake_all(&s->wq);
 	if (s->peer && !is_dgram(s))
 		file_notify(&s->peer->file, FD_POLLOUT);
-	else
+	else if (was_full)
 		for (struct usock *o = all; o; o = o->all_next)
 			if (o->peer == s && o != s)
 				file_notify(&o->file, FD_POLLOUT);
@@ -702,10 +712,11 @@ long unix_recv(struct file *f, struct unix_recv *r)
 				take_fds(r, m, peek);
 				done = (r->flags & UNIX_MSG_TRUNC) ? m->len : n;
 				if (!peek) {
+					bool was_full = !has_room(s);
 					m = unlink_head(s);
 					m->next = gone;
 					gone = m;
-					room_came(s);
+					room_came(s, was_full);
 				}
 				break;
 			}
@@ -738,7 +749,7 @@ long unix_recv(struct file *f, struct unix_recv *r)
 					break;
 			}
 			if (!peek)
-				room_came(s);
+				room_came(s, false);
 			if (done == r->total || !(r->flags & UNIX_MSG_WAITALL) || peek || r->nfds)
 				break;
 			continue;

@@ -1061,6 +1061,32 @@ static void closing_a_listener_resets_its_pending_connections(void **state)
 
 /* --- datagrams by name ------------------------------------------------------------------ */
 
+/* A connected datagram sender fills its peer to Linux's max_dgram_qlen:
+ * not writable then, and told (an edge for epoll) when a read makes room. */
+static void a_full_dgram_peer_makes_room_for_its_connected_sender(void **state)
+{
+	static struct watcher w;
+	struct file *s = sock(UNIX_SOCK_DGRAM), *c = sock(UNIX_SOCK_DGRAM);
+	struct unix_name n = abstract("full-dgram");
+	assert_int_equal(bind_to(s, n), 0);
+	assert_int_equal(unix_connect(c, &n, false), 0);
+	nonblocking(c);
+	unsigned sent = 0;
+	while (put_str(c, "d") == 1)
+		sent++;
+	assert_int_equal(sent, UNIX_MAX_DGRAM_QLEN);
+	assert_int_equal(put_str(c, "d"), -EAGAIN);
+	assert_false(file_poll(c) & FD_POLLOUT);
+	w = (struct watcher){ .w.notify = heard };
+	file_watch_add(c, &w.w);
+	char buf[4];
+	assert_int_equal(get(s, buf, sizeof(buf)), 1);
+	assert_true(w.calls > 0 && (w.events & FD_POLLOUT));
+	assert_true(file_poll(c) & FD_POLLOUT);
+	assert_int_equal(put_str(c, "d"), 1);
+	file_watch_remove(&w.w);
+}
+
 static void dgram_sendto_reports_the_senders_name(void **state)
 {
 	struct file *a = sock(UNIX_SOCK_DGRAM), *b = sock(UNIX_SOCK_DGRAM), *u = sock(UNIX_SOCK_DGRAM);
@@ -1544,6 +1570,7 @@ int main(void)
 		TEST(backlog_zero_admits_one_pending_connection),
 		TEST(a_blocking_accept_wakes_on_connect),
 		TEST(closing_a_listener_resets_its_pending_connections),
+		TEST(a_full_dgram_peer_makes_room_for_its_connected_sender),
 		TEST(dgram_sendto_reports_the_senders_name),
 		TEST(dgram_sendto_an_unknown_name_is_refused),
 		TEST(dgram_peer_close_is_refused_once_then_notconn),
