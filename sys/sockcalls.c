@@ -318,7 +318,8 @@ SYSCALL(SYS_sendmmsg, sys_sendmmsg);
 /* recvmmsg: each message in turn, as recvmsg, until one fails (the count
  * taken, or the first one's error). MSG_WAITFORONE makes every receive
  * after the first non-blocking. The timeout, as Linux's, is looked at
- * after each message only, and what is left of it is written back. */
+ * after each message only, and what is left of it is written back when
+ * a message came. */
 static long sys_recvmmsg(long fd, long vec, long vlen, long flags, long timeout, long a5)
 {
 	unsigned long n = (unsigned long)vlen < UIO_MAXIOV ? (unsigned long)vlen : UIO_MAXIOV;
@@ -350,11 +351,13 @@ static long sys_recvmmsg(long fd, long vec, long vlen, long flags, long timeout,
 			break;
 		}
 	}
+	if (i == 0)
+		return r;
 	if (t) {
 		uint64_t now = clock_ns();
 		*t = ns_to_timespec(deadline > now ? deadline - now : 0);
 	}
-	return i > 0 ? (long)i : r;
+	return (long)i;
 }
 SYSCALL(SYS_recvmmsg, sys_recvmmsg);
 

@@ -398,6 +398,9 @@ static void many_messages(void)
 	struct timespec ts = { 0, 0 };
 	CHECK(recvmmsg(sv[1], im, 4, 0, &ts) == 1 && ts.tv_sec == 0 && ts.tv_nsec == 0);
 	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL) == 2);
+	/* Nothing came: the timeout is left as it was. */
+	ts = (struct timespec){ 5, 0 };
+	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, &ts) == -1 && errno == EAGAIN && ts.tv_sec == 5 && ts.tv_nsec == 0);
 	ts.tv_nsec = 1000000000;
 	CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, &ts) == -1 && errno == EINVAL);
 	/* The first message's error, when nothing went. */
