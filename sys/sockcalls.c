@@ -1,5 +1,5 @@
 /*
- * The socket system calls, in every image: socket and socketpair pick
+ * The socket system calls, with the network stack or without: socket and socketpair pick
  * the family by its number; every other call finds the socket through
  * the descriptor table (-ENOTSOCK for a file that is none) and goes to
  * its family's calls (sys/sockcalls.h). The send and receive family is

@@ -2,9 +2,9 @@
  * The socket system calls (sys/sockcalls.c) over the socket families:
  * each socket is a file whose ops carry its family's calls (struct
  * sock_calls, as Linux's proto_ops), so a call finds its family through
- * the descriptor. The families: AF_UNIX (sys/unixcalls.c) in every
- * image, AF_INET and AF_INET6 over lwIP (sys/socketcalls.c) and
- * AF_NETLINK (sys/netlink.c) in images with the network stack.
+ * the descriptor. The families: AF_UNIX (sys/unixcalls.c) with the
+ * network stack or without, AF_INET and AF_INET6 over lwIP
+ * (sys/socketcalls.c) and AF_NETLINK (sys/netlink.c) in images with it.
  */
 #ifndef KEEL_SYS_SOCKCALLS_H
 #define KEEL_SYS_SOCKCALLS_H

@@ -24,7 +24,7 @@ SYS_SRCS += sys/mount.c
 # record locks, and the tree mounted at boot.
 SYS_SRCS += sys/fsfile.c sys/fscalls.c sys/fsstat.c sys/fslock.c sys/fsroot.c
 
-# The socket system calls (sys/sockcalls.h) in every image, with the
+# The socket system calls (sys/sockcalls.h) with the stack or without, and the
 # AF_UNIX family and the socket options' checks.
 SYS_SRCS += sys/sockcalls.c sys/sockopt.c sys/unix.c sys/unixcalls.c
 # The AF_INET, AF_INET6 and AF_NETLINK families over lwIP's netconn API,
