@@ -23,11 +23,7 @@ static long do_eventfd2(long initval, long flags)
 	if (r)
 		return r;
 	f->flags = (int)(flags & EFD_NONBLOCK);
-	int fd = fd_install(&app_fds, f, 0);
-	if (fd >= 0)
-		app_fds.cloexec[fd] = (flags & EFD_CLOEXEC) != 0;
-	file_put(f);
-	return fd;
+	return fd_install_new(&app_fds, f, (flags & EFD_CLOEXEC) != 0);
 }
 
 static long sys_eventfd2(long a0, long a1, long a2, long a3, long a4, long a5) { return do_eventfd2(a0, a1); }

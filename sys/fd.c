@@ -159,6 +159,15 @@ int fd_install(struct fd_table *t, struct file *f, int min)
 	return (int)fd;
 }
 
+int fd_install_new(struct fd_table *t, struct file *f, bool cloexec)
+{
+	int fd = fd_install(t, f, 0);
+	if (fd >= 0)
+		t->cloexec[fd] = cloexec;
+	file_put(f); /* the table holds it now, or nobody */
+	return fd;
+}
+
 int fd_install_pair(struct fd_table *t, struct file *f[2], bool cloexec, int fds[2])
 {
 	int a = fd_install(t, f[0], 0);

@@ -133,6 +133,10 @@ void fd_table_release(struct fd_table *t);
  * own. Returns the descriptor, -EMFILE (none free below the limit),
  * -ENOMEM or -EINVAL (min negative or not below the limit). */
 int fd_install(struct fd_table *t, struct file *f, int min);
+/* Puts a new object f at the lowest free descriptor, close-on-exec as
+ * given, handing the caller's reference to the table (put when none was
+ * free): the descriptor, or fd_install's error. */
+int fd_install_new(struct fd_table *t, struct file *f, bool cloexec);
 /* Puts both files at the lowest free descriptors (pipe2, socketpair),
  * each with a reference of its own and cloexec as given, into fds[0]
  * and fds[1]: 0, or fd_install's error with neither installed. */

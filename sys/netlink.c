@@ -88,11 +88,7 @@ long netlink_socket(long type, long protocol)
 	s->tail = &s->head;
 	s->portid = next_portid();
 	s->file.flags = (int)(type & LINUX_SOCK_NONBLOCK);
-	int fd = fd_install(&app_fds, &s->file, 0);
-	if (fd >= 0)
-		app_fds.cloexec[fd] = (type & LINUX_SOCK_CLOEXEC) != 0;
-	file_put(&s->file); /* the table holds it now, or nobody */
-	return fd;
+	return fd_install_new(&app_fds, &s->file, (type & LINUX_SOCK_CLOEXEC) != 0);
 }
 
 /* Queues the answer to the request in buf, in datagrams of whole

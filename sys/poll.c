@@ -306,11 +306,7 @@ static long new_epoll(long flags)
 	struct file *f = epoll_create();
 	if (f == NULL)
 		return -ENOMEM;
-	int fd = fd_install(&app_fds, f, 0);
-	file_put(f);
-	if (fd >= 0)
-		app_fds.cloexec[fd] = (flags & O_CLOEXEC) != 0;
-	return fd;
+	return fd_install_new(&app_fds, f, (flags & O_CLOEXEC) != 0);
 }
 
 static long sys_epoll_create(long a0, long a1, long a2, long a3, long a4, long a5)

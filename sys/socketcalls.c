@@ -53,11 +53,7 @@ long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr,
 static long install(struct sock *s, int flags)
 {
 	s->file.flags = flags & LINUX_SOCK_NONBLOCK;
-	int fd = fd_install(&app_fds, &s->file, 0);
-	if (fd >= 0)
-		app_fds.cloexec[fd] = (flags & LINUX_SOCK_CLOEXEC) != 0;
-	file_put(&s->file); /* the table holds it now, or nobody */
-	return fd;
+	return fd_install_new(&app_fds, &s->file, (flags & LINUX_SOCK_CLOEXEC) != 0);
 }
 
 long inet_socket(long domain, long type, long protocol)

@@ -52,13 +52,11 @@ _Static_assert(sizeof(struct linux_cmsghdr) == 16, "Linux's x86-64 cmsghdr");
 static void raise_sigpipe(void) { signal_raise_self(SIGPIPE); }
 static bool unix_call_unlink(const char *canon);
 
+/* A new socket into the table, the caller's reference with it. */
 static long install(struct file *f, long flags)
 {
 	f->flags = (int)(flags & SOCK_NONBLOCK);
-	int fd = fd_install(&app_fds, f, 0);
-	if (fd >= 0)
-		app_fds.cloexec[fd] = (flags & SOCK_CLOEXEC) != 0;
-	return fd;
+	return fd_install_new(&app_fds, f, (flags & SOCK_CLOEXEC) != 0);
 }
 
 static long check_type(long type, long protocol)
@@ -82,9 +80,7 @@ long unix_call_socket(long type, long protocol)
 	r = unix_socket((int)(type & SOCK_TYPE_MASK), &f);
 	if (r)
 		return r;
-	r = install(f, type);
-	file_put(f);
-	return r;
+	return install(f, type);
 }
 
 long unix_call_socketpair(long type, long protocol, long sv)
@@ -196,10 +192,11 @@ static long unix_call_accept(struct file *f, long addr, long lenp, long flags)
 	struct unix_name peer = { 0 };
 	unix_getname(c, true, &peer);
 	r = write_name(&peer, addr, lenp);
-	if (r == 0)
-		r = install(c, flags);
-	file_put(c);
-	return r;
+	if (r) {
+		file_put(c);
+		return r;
+	}
+	return install(c, flags);
 }
 
 static long unix_call_connect(struct file *f, long addr, long len)

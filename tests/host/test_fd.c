@@ -122,6 +122,22 @@ static void dup2_replaces(void **state)
 	free(t);
 }
 
+/* A new object: the table takes the caller's reference, or it is put. */
+static void install_new_takes_the_reference(void **state)
+{
+	struct fd_table *t = new_table();
+	struct file *a = new_file(), *b = new_file();
+	assert_int_equal(fd_install_new(t, a, true), 0);
+	assert_int_equal(a->refs, 1);
+	assert_true(t->cloexec[0]);
+	assert_int_equal(fd_set_limit(t, 1), 0);
+	assert_int_equal(fd_install_new(t, b, false), -EMFILE);
+	assert_int_equal(closes, 1); /* b went with the reference */
+	fd_table_release(t);
+	assert_int_equal(closes, 2);
+	free(t);
+}
+
 /* A pair goes in whole or not at all (pipe2, socketpair). */
 static void install_pair_whole_or_not(void **state)
 {
@@ -223,9 +239,13 @@ static void access_from_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(install_lowest_free), cmocka_unit_test(install_pair_whole_or_not),
-		cmocka_unit_test(dup_shares),	       cmocka_unit_test(dup2_replaces),
-		cmocka_unit_test(raised_limit),	       cmocka_unit_test(access_from_flags),
+		cmocka_unit_test(install_lowest_free),
+		cmocka_unit_test(install_pair_whole_or_not),
+		cmocka_unit_test(install_new_takes_the_reference),
+		cmocka_unit_test(dup_shares),
+		cmocka_unit_test(dup2_replaces),
+		cmocka_unit_test(raised_limit),
+		cmocka_unit_test(access_from_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
