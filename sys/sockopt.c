@@ -164,11 +164,24 @@ static int set_socket(struct sock_opts *o, int name, const void *val, uint32_t l
 	}
 }
 
+/* Linux takes up to 15 bytes of the name, to its first NUL, and answers
+ * ENOENT for an algorithm it does not have. */
+static int set_congestion(const void *val, uint32_t len)
+{
+	char name[SOCKOPT_CA_NAME_MAX] = { 0 };
+	if (len < 1)
+		return -EINVAL;
+	memcpy(name, val, len < sizeof(name) - 1 ? len : sizeof(name) - 1);
+	return strcmp(name, SOCKOPT_CA_NAME) == 0 ? 0 : -ENOENT;
+}
+
 static int set_tcp(struct sock_opts *o, int name, const void *val, uint32_t len)
 {
 	int v;
 	if (!o->stream)
 		return -ENOPROTOOPT;
+	if (name == LINUX_TCP_CONGESTION)
+		return set_congestion(val, len);
 	if (len < sizeof(v))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(v));
@@ -224,6 +237,11 @@ static void put_timeout(uint64_t us, void *out, uint32_t *len)
 	put_bytes(&tv, sizeof(tv), out, len);
 }
 
+/* getsockopt at a level the socket does not serve: an IPv4 socket hands
+ * it to IP, whose getsockopt answers EOPNOTSUPP; IPv6 answers ENOPROTOOPT
+ * (setsockopt answers ENOPROTOOPT for both). */
+static int foreign_level(const struct sock_opts *o) { return o->domain == LINUX_AF_INET ? -EOPNOTSUPP : -ENOPROTOOPT; }
+
 int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint32_t *len)
 {
 	int v;
@@ -249,7 +267,13 @@ int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint3
 		}
 	} else if (level == LINUX_IPPROTO_TCP) {
 		if (!o->stream)
-			return -ENOPROTOOPT;
+			return foreign_level(o);
+		if (name == LINUX_TCP_CONGESTION) {
+			/* Linux copies the name's whole field, NULs after it. */
+			char ca[SOCKOPT_CA_NAME_MAX] = SOCKOPT_CA_NAME;
+			put_bytes(ca, sizeof(ca), out, len);
+			return 0;
+		}
 		switch (name) {
 		case LINUX_TCP_NODELAY: v = o->nodelay; break;
 		case LINUX_TCP_KEEPIDLE: v = o->keepidle_s; break;
@@ -270,9 +294,40 @@ int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint3
 		case LINUX_IPV6_UNICAST_HOPS: v = o->hops; break;
 		default: return -ENOPROTOOPT;
 		}
+	} else if (level == LINUX_IPPROTO_UDP && !o->stream) {
+		return -ENOPROTOOPT; /* UDP's own options are not kept */
 	} else {
-		return -ENOPROTOOPT;
+		return foreign_level(o);
 	}
 	sockopt_put_int(v, out, len);
 	return 0;
+}
+
+void sockopt_tcp_info(const struct tcp_view *v, void *out, uint32_t *len)
+{
+	struct linux_tcp_info i = { 0 };
+	uint32_t mss = v->mss ? v->mss : 1;
+	i.state = (uint8_t)v->state;
+	i.ca_state = v->in_recovery ? LINUX_TCP_CA_RECOVERY : LINUX_TCP_CA_OPEN;
+	i.retransmits = v->retransmits;
+	i.options = (uint8_t)((v->sack ? LINUX_TCPI_OPT_SACK : 0) | (v->wscale ? LINUX_TCPI_OPT_WSCALE : 0));
+	if (v->wscale)
+		i.wscale = (uint8_t)((v->snd_wscale & 0xf) | (v->rcv_wscale & 0xf) << 4);
+	i.rto = v->rto_ms * 1000;
+	i.rtt = v->srtt_ms * 1000;
+	i.rttvar = v->rttvar_ms * 1000;
+	i.snd_mss = i.rcv_mss = i.advmss = v->mss;
+	if (v->state == LINUX_TCP_LISTEN) {
+		/* Linux's listener: the connections waiting and the backlog. */
+		i.unacked = v->accept_queue;
+		i.sacked = v->backlog;
+	} else {
+		i.unacked = v->unacked;
+	}
+	/* Linux counts the window and threshold in segments. */
+	i.snd_cwnd = v->cwnd / mss;
+	i.snd_ssthresh = v->ssthresh / mss;
+	i.snd_wnd = v->snd_wnd;
+	i.rcv_space = v->rcv_wnd;
+	put_bytes(&i, sizeof(i), out, len);
 }

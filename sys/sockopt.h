@@ -36,6 +36,14 @@
 #define LINUX_TCP_KEEPIDLE 4
 #define LINUX_TCP_KEEPINTVL 5
 #define LINUX_TCP_KEEPCNT 6
+#define LINUX_TCP_INFO 11
+#define LINUX_TCP_CONGESTION 13
+
+/* A congestion control algorithm's name, with its NUL (TCP_CA_NAME_MAX). */
+#define SOCKOPT_CA_NAME_MAX 16
+/* lwIP's congestion control: slow start, congestion avoidance, fast
+ * retransmit and recovery (RFC 5681), the algorithm Linux calls reno. */
+#define SOCKOPT_CA_NAME "reno"
 
 #define LINUX_IP_TOS 1
 #define LINUX_IP_TTL 2
@@ -68,6 +76,76 @@ struct sock_opts {
 	int tos, ttl, tclass, hops;
 };
 
+/* Linux's TCP states, as TCP_INFO numbers them. */
+enum linux_tcp_state {
+	LINUX_TCP_ESTABLISHED = 1,
+	LINUX_TCP_SYN_SENT,
+	LINUX_TCP_SYN_RECV,
+	LINUX_TCP_FIN_WAIT1,
+	LINUX_TCP_FIN_WAIT2,
+	LINUX_TCP_TIME_WAIT,
+	LINUX_TCP_CLOSE,
+	LINUX_TCP_CLOSE_WAIT,
+	LINUX_TCP_LAST_ACK,
+	LINUX_TCP_LISTEN,
+	LINUX_TCP_CLOSING,
+};
+
+/* Linux's struct tcp_info as <linux/tcp.h> gives it (232 bytes). */
+struct linux_tcp_info {
+	uint8_t state, ca_state, retransmits, probes, backoff, options;
+	uint8_t wscale; /* the send scale in the low four bits, the receive scale above */
+	uint8_t app_limited;
+	uint32_t rto, ato, snd_mss, rcv_mss; /* times in microseconds */
+	uint32_t unacked, sacked, lost, retrans, fackets;
+	uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd, advmss, reordering;
+	uint32_t rcv_rtt, rcv_space, total_retrans;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
+};
+_Static_assert(sizeof(struct linux_tcp_info) == 232, "struct tcp_info");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, rto) == 8, "tcpi_rto");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, pmtu) == 60, "tcpi_pmtu");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, rtt) == 68, "tcpi_rtt");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, snd_cwnd) == 80, "tcpi_snd_cwnd");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, total_retrans) == 100, "tcpi_total_retrans");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, pacing_rate) == 104, "tcpi_pacing_rate");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, delivery_rate) == 160, "tcpi_delivery_rate");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, bytes_sent) == 200, "tcpi_bytes_sent");
+_Static_assert(__builtin_offsetof(struct linux_tcp_info, snd_wnd) == 228, "tcpi_snd_wnd");
+
+#define LINUX_TCPI_OPT_SACK 2
+#define LINUX_TCPI_OPT_WSCALE 4
+#define LINUX_TCP_CA_OPEN 0
+#define LINUX_TCP_CA_RECOVERY 3
+
+/* What the stack knows of a TCP connection, for TCP_INFO: the socket
+ * layer reads it from lwIP's control block. lwIP keeps no counts of
+ * bytes, segments or retransmissions over a connection's life, and
+ * times round trips in ticks of its coarse timer; TCP_INFO answers
+ * those as lwIP has them (the counts 0). */
+struct tcp_view {
+	enum linux_tcp_state state;
+	bool in_recovery;    /* fast recovery */
+	uint8_t retransmits; /* of the oldest unacknowledged segment */
+	bool sack, wscale;
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t rto_ms, srtt_ms, rttvar_ms;
+	uint32_t mss;
+	uint32_t unacked;		/* segments sent and not acknowledged */
+	uint32_t cwnd, ssthresh;	/* bytes */
+	uint32_t snd_wnd, rcv_wnd;	/* bytes */
+	uint32_t accept_queue, backlog; /* a listener's */
+};
+
+/* TCP_INFO's answer from a view: min(*len, 232) bytes, as Linux. */
+void sockopt_tcp_info(const struct tcp_view *v, void *out, uint32_t *len);
+
 /* The type of service (or traffic class) and time to live (or hop limit)
  * a socket's packets carry, as lwIP's control block keeps them. */
 int sockopt_packet_tos(const struct sock_opts *o);
@@ -82,9 +160,10 @@ void sockopt_init(struct sock_opts *o, int domain, bool stream);
 int sockopt_set(struct sock_opts *o, int level, int name, const void *val, uint32_t len);
 
 /* getsockopt for every option but SO_ERROR and SO_ACCEPTCONN (the
- * socket's state, answered by the socket layer): writes up to *len
- * bytes (at most 16) into out and the length written into *len.
- * Returns 0, -EINVAL or -ENOPROTOOPT. */
+ * socket's state) and TCP_INFO (the connection's, sockopt_tcp_info),
+ * answered by the socket layer: writes up to *len bytes (at most 16)
+ * into out and the length written into *len. Returns 0, -EINVAL or
+ * -ENOPROTOOPT. */
 int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint32_t *len);
 
 /* An int answer as getsockopt gives it (also for the socket layer's own

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lwip/api.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "sys/process.h"
@@ -95,12 +96,62 @@ long inet_setsockopt(struct file *f, long level, long name, long val, long len)
 	return r;
 }
 
+/* Linux's numbers for lwIP's states (enum tcp_state, CLOSED to TIME_WAIT). */
+static const enum linux_tcp_state linux_state_of[] = {
+	[CLOSED] = LINUX_TCP_CLOSE,	    [LISTEN] = LINUX_TCP_LISTEN,	   [SYN_SENT] = LINUX_TCP_SYN_SENT,
+	[SYN_RCVD] = LINUX_TCP_SYN_RECV,    [ESTABLISHED] = LINUX_TCP_ESTABLISHED, [FIN_WAIT_1] = LINUX_TCP_FIN_WAIT1,
+	[FIN_WAIT_2] = LINUX_TCP_FIN_WAIT2, [CLOSE_WAIT] = LINUX_TCP_CLOSE_WAIT,   [CLOSING] = LINUX_TCP_CLOSING,
+	[LAST_ACK] = LINUX_TCP_LAST_ACK,    [TIME_WAIT] = LINUX_TCP_TIME_WAIT,
+};
+
+/* TCP_INFO: the connection as lwIP's control block has it, read under
+ * the stack's lock. A socket whose connection is gone reads as CLOSE. */
+static void tcp_view_of(struct sock *s, struct tcp_view *v)
+{
+	*v = (struct tcp_view){ .state = LINUX_TCP_CLOSE };
+	LOCK_TCPIP_CORE();
+	struct tcp_pcb *pcb = s->conn->pcb.tcp;
+	if (pcb && (unsigned)pcb->state < sizeof(linux_state_of) / sizeof(linux_state_of[0]))
+		v->state = linux_state_of[pcb->state];
+	if (pcb && pcb->state == LISTEN) {
+#if TCP_LISTEN_BACKLOG
+		struct tcp_pcb_listen *l = (struct tcp_pcb_listen *)pcb;
+		v->accept_queue = l->accepts_pending;
+		v->backlog = l->backlog;
+#endif
+	} else if (pcb && pcb->state != CLOSED) {
+		v->in_recovery = (pcb->flags & TF_INFR) != 0;
+		v->retransmits = pcb->nrtx;
+#if LWIP_TCP_SACK_OUT
+		v->sack = (pcb->flags & TF_SACK) != 0;
+#endif
+#if LWIP_WND_SCALE
+		v->wscale = (pcb->flags & TF_WND_SCALE) != 0;
+		v->snd_wscale = pcb->snd_scale;
+		v->rcv_wscale = pcb->rcv_scale;
+#endif
+		/* lwIP keeps the smoothed round trip times eight and its
+		 * variation four times over, in ticks of its slow timer. */
+		v->rto_ms = (uint32_t)(pcb->rto > 0 ? pcb->rto : 0) * TCP_SLOW_INTERVAL;
+		v->srtt_ms = (uint32_t)(pcb->sa > 0 ? pcb->sa >> 3 : 0) * TCP_SLOW_INTERVAL;
+		v->rttvar_ms = (uint32_t)(pcb->sv > 0 ? pcb->sv >> 2 : 0) * TCP_SLOW_INTERVAL;
+		v->mss = pcb->mss;
+		for (struct tcp_seg *seg = pcb->unacked; seg; seg = seg->next)
+			v->unacked++;
+		v->cwnd = pcb->cwnd;
+		v->ssthresh = pcb->ssthresh;
+		v->snd_wnd = pcb->snd_wnd;
+		v->rcv_wnd = pcb->rcv_wnd;
+	}
+	UNLOCK_TCPIP_CORE();
+}
+
 long inet_getsockopt(struct file *f, long level, long name, long val, long lenp)
 {
 	struct sock *s = f->priv;
 	long r = 0;
 	int32_t len;
-	uint8_t buf[16];
+	uint8_t buf[sizeof(struct linux_tcp_info)];
 	if (!user_writable_ok((void *)lenp, sizeof(len)))
 		return -EFAULT;
 	memcpy(&len, (const void *)lenp, sizeof(len));
@@ -111,7 +162,11 @@ long inet_getsockopt(struct file *f, long level, long name, long val, long lenp)
 		sockopt_put_int(sock_take_error(s), buf, &n);
 	else if (level == LINUX_SOL_SOCKET && name == LINUX_SO_ACCEPTCONN)
 		sockopt_put_int(s->ready.listening, buf, &n);
-	else
+	else if (level == LINUX_IPPROTO_TCP && name == LINUX_TCP_INFO && s->opts.stream) {
+		struct tcp_view v;
+		tcp_view_of(s, &v);
+		sockopt_tcp_info(&v, buf, &n);
+	} else
 		r = sockopt_get(&s->opts, (int)level, (int)name, buf, &n);
 	if (r == 0) {
 		if (!user_writable_ok((void *)val, n)) {

@@ -63,6 +63,22 @@ static void the_numbers_are_linuxs(void **state)
 	assert_int_equal(LINUX_TCP_KEEPIDLE, TCP_KEEPIDLE);
 	assert_int_equal(LINUX_TCP_KEEPINTVL, TCP_KEEPINTVL);
 	assert_int_equal(LINUX_TCP_KEEPCNT, TCP_KEEPCNT);
+	assert_int_equal(LINUX_TCP_INFO, TCP_INFO);
+	assert_int_equal(LINUX_TCP_CONGESTION, TCP_CONGESTION);
+	assert_int_equal(LINUX_TCP_ESTABLISHED, TCP_ESTABLISHED);
+	assert_int_equal(LINUX_TCP_SYN_SENT, TCP_SYN_SENT);
+	assert_int_equal(LINUX_TCP_SYN_RECV, TCP_SYN_RECV);
+	assert_int_equal(LINUX_TCP_FIN_WAIT1, TCP_FIN_WAIT1);
+	assert_int_equal(LINUX_TCP_FIN_WAIT2, TCP_FIN_WAIT2);
+	assert_int_equal(LINUX_TCP_TIME_WAIT, TCP_TIME_WAIT);
+	assert_int_equal(LINUX_TCP_CLOSE, TCP_CLOSE);
+	assert_int_equal(LINUX_TCP_CLOSE_WAIT, TCP_CLOSE_WAIT);
+	assert_int_equal(LINUX_TCP_LAST_ACK, TCP_LAST_ACK);
+	assert_int_equal(LINUX_TCP_LISTEN, TCP_LISTEN);
+	assert_int_equal(LINUX_TCP_CLOSING, TCP_CLOSING);
+	assert_int_equal(LINUX_TCPI_OPT_SACK, TCPI_OPT_SACK);
+	assert_int_equal(LINUX_TCPI_OPT_WSCALE, TCPI_OPT_WSCALE);
+	assert_int_equal(LINUX_TCP_CA_RECOVERY, TCP_CA_Recovery);
 	assert_int_equal(LINUX_IPPROTO_IPV6, IPPROTO_IPV6);
 	assert_int_equal(LINUX_IPV6_V6ONLY, IPV6_V6ONLY);
 }
@@ -162,6 +178,41 @@ static void tcp_options_only_on_tcp(void **state)
 	assert_int_equal(get_int(&tcp4, IPPROTO_TCP, TCP_KEEPCNT), 3);
 }
 
+/* A level the socket does not serve, as this host's Linux answers it:
+ * an IPv4 socket hands it to IP, whose getsockopt answers EOPNOTSUPP;
+ * an IPv6 socket, and every setsockopt, answer ENOPROTOOPT. */
+static void foreign_levels(void **state)
+{
+	struct sock_opts tcp6, udp4;
+	sockopt_init(&tcp6, LINUX_AF_INET6, true);
+	sockopt_init(&udp4, LINUX_AF_INET, false);
+	struct {
+		struct sock_opts *o;
+		int level, name, get;
+	} cases[] = {
+		{ &tcp4, IPPROTO_IPV6, IPV6_V6ONLY, -EOPNOTSUPP },
+		{ &tcp4, 99, 1, -EOPNOTSUPP },
+		{ &tcp4, IPPROTO_UDP, 1, -EOPNOTSUPP },
+		{ &tcp4, IPPROTO_TCP, 999, -ENOPROTOOPT },
+		{ &tcp4, IPPROTO_IP, 999, -ENOPROTOOPT },
+		{ &tcp4, SOL_SOCKET, 999, -ENOPROTOOPT },
+		{ &udp4, IPPROTO_TCP, TCP_NODELAY, -EOPNOTSUPP },
+		{ &udp4, IPPROTO_TCP, TCP_INFO, -EOPNOTSUPP },
+		{ &udp4, IPPROTO_IPV6, IPV6_V6ONLY, -EOPNOTSUPP },
+		{ &udp4, IPPROTO_UDP, 999, -ENOPROTOOPT },
+		{ &tcp6, 99, 1, -ENOPROTOOPT },
+		{ &tcp6, IPPROTO_UDP, 1, -ENOPROTOOPT },
+		{ &udp6, IPPROTO_TCP, TCP_NODELAY, -ENOPROTOOPT },
+		{ &udp6, IPPROTO_IPV6, 999, -ENOPROTOOPT },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = 0;
+		uint32_t len = sizeof(v);
+		assert_int_equal(sockopt_get(cases[i].o, cases[i].level, cases[i].name, &v, &len), cases[i].get);
+		assert_int_equal(set_int(cases[i].o, cases[i].level, cases[i].name, 0), -ENOPROTOOPT);
+	}
+}
+
 static void v6only_only_on_ipv6(void **state)
 {
 	assert_int_equal(set_int(&tcp4, IPPROTO_IPV6, IPV6_V6ONLY, 1), -ENOPROTOOPT);
@@ -230,6 +281,122 @@ static void get_truncates_to_the_callers_length(void **state)
 	assert_int_equal(len, 4);
 }
 
+/* setsockopt(TCP_CONGESTION) with a name of len bytes. */
+static int set_ca(struct sock_opts *o, const char *name, uint32_t len)
+{
+	return sockopt_set(o, IPPROTO_TCP, TCP_CONGESTION, name, len);
+}
+
+static void congestion_control_is_renos(void **state)
+{
+	/* Linux takes the name to its first NUL, at most 15 bytes. */
+	assert_int_equal(set_ca(&tcp4, "reno", 4), 0);
+	assert_int_equal(set_ca(&tcp4, "reno", 5), 0);
+	assert_int_equal(set_ca(&tcp4, "renox", 4), 0);
+	assert_int_equal(set_ca(&tcp4, "cubic", 5), -ENOENT);
+	assert_int_equal(set_ca(&tcp4, "ren", 3), -ENOENT);
+	assert_int_equal(set_ca(&tcp4, "reno", 0), -EINVAL);
+	assert_int_equal(set_ca(&udp6, "reno", 4), -ENOPROTOOPT);
+	char name[SOCKOPT_CA_NAME_MAX + 4];
+	memset(name, 'x', sizeof(name));
+	uint32_t len = sizeof(name);
+	assert_int_equal(sockopt_get(&tcp4, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+	/* The whole field, NULs after the name, and no more. */
+	assert_int_equal(len, 16);
+	assert_memory_equal(name, "reno\0\0\0\0\0\0\0\0\0\0\0\0xxxx", sizeof(name));
+	memset(name, 'x', sizeof(name));
+	len = 2;
+	assert_int_equal(sockopt_get(&tcp4, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+	assert_int_equal(len, 2);
+	assert_memory_equal(name, "rexx", 4);
+	len = sizeof(name);
+	assert_int_equal(sockopt_get(&udp6, IPPROTO_TCP, TCP_CONGESTION, name, &len), -ENOPROTOOPT);
+}
+
+/* TCP_INFO read through the C library's own struct tcp_info (its first
+ * 104 bytes: the fields glibc's header has). */
+static void tcp_info_in_linuxs_layout(void **state)
+{
+	struct tcp_view v = {
+		.state = LINUX_TCP_ESTABLISHED,
+		.in_recovery = true,
+		.retransmits = 2,
+		.sack = true,
+		.wscale = true,
+		.snd_wscale = 7,
+		.rcv_wscale = 3,
+		.rto_ms = 1500,
+		.srtt_ms = 500,
+		.rttvar_ms = 250,
+		.mss = 1460,
+		.unacked = 9,
+		.cwnd = 14600,
+		.ssthresh = 29200,
+		.snd_wnd = 65535u << 7,
+		.rcv_wnd = 262144,
+	};
+	struct tcp_info ti;
+	memset(&ti, 0xee, sizeof(ti));
+	uint32_t len = sizeof(ti);
+	sockopt_tcp_info(&v, &ti, &len);
+	assert_int_equal(len, sizeof(ti));
+	assert_int_equal(ti.tcpi_state, TCP_ESTABLISHED);
+	assert_int_equal(ti.tcpi_ca_state, TCP_CA_Recovery);
+	assert_int_equal(ti.tcpi_retransmits, 2);
+	assert_int_equal(ti.tcpi_options, TCPI_OPT_SACK | TCPI_OPT_WSCALE);
+	assert_int_equal(ti.tcpi_snd_wscale, 7);
+	assert_int_equal(ti.tcpi_rcv_wscale, 3);
+	assert_int_equal(ti.tcpi_rto, 1500000);
+	assert_int_equal(ti.tcpi_rtt, 500000);
+	assert_int_equal(ti.tcpi_rttvar, 250000);
+	assert_int_equal(ti.tcpi_snd_mss, 1460);
+	assert_int_equal(ti.tcpi_rcv_mss, 1460);
+	assert_int_equal(ti.tcpi_advmss, 1460);
+	assert_int_equal(ti.tcpi_unacked, 9);
+	assert_int_equal(ti.tcpi_snd_cwnd, 10); /* segments */
+	assert_int_equal(ti.tcpi_snd_ssthresh, 20);
+	assert_int_equal(ti.tcpi_rcv_space, 262144);
+	assert_int_equal(ti.tcpi_total_retrans, 0);
+	/* The peer's window, past glibc's fields. */
+	struct linux_tcp_info whole;
+	len = sizeof(whole);
+	sockopt_tcp_info(&v, &whole, &len);
+	assert_int_equal(len, 232);
+	assert_int_equal(whole.snd_wnd, 65535u << 7);
+	/* Without window scaling, no scales. */
+	v.wscale = false;
+	len = sizeof(ti);
+	sockopt_tcp_info(&v, &ti, &len);
+	assert_int_equal(ti.tcpi_options, TCPI_OPT_SACK);
+	assert_int_equal(ti.tcpi_snd_wscale, 0);
+	assert_int_equal(ti.tcpi_rcv_wscale, 0);
+}
+
+static void tcp_info_of_a_listener_and_a_closed_socket(void **state)
+{
+	struct tcp_view v = { .state = LINUX_TCP_LISTEN, .unacked = 5, .accept_queue = 3, .backlog = 128 };
+	struct tcp_info ti;
+	uint32_t len = sizeof(ti);
+	sockopt_tcp_info(&v, &ti, &len);
+	assert_int_equal(ti.tcpi_state, TCP_LISTEN);
+	/* Linux's listener answers its queue and backlog there. */
+	assert_int_equal(ti.tcpi_unacked, 3);
+	assert_int_equal(ti.tcpi_sacked, 128);
+	/* No segment size yet: no division by it. */
+	v = (struct tcp_view){ .state = LINUX_TCP_CLOSE, .cwnd = 100 };
+	sockopt_tcp_info(&v, &ti, &len);
+	assert_int_equal(ti.tcpi_state, TCP_CLOSE);
+	assert_int_equal(ti.tcpi_snd_cwnd, 100);
+	/* A short buffer gets its length, no more. */
+	uint8_t out[12];
+	memset(out, 0xee, sizeof(out));
+	len = 3;
+	sockopt_tcp_info(&v, out, &len);
+	assert_int_equal(len, 3);
+	assert_int_equal(out[0], TCP_CLOSE);
+	assert_int_equal(out[3], 0xee);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,8 +408,12 @@ int main(void)
 		cmocka_unit_test_setup(linger, setup),
 		cmocka_unit_test_setup(tcp_options_only_on_tcp, setup),
 		cmocka_unit_test_setup(v6only_only_on_ipv6, setup),
+		cmocka_unit_test_setup(foreign_levels, setup),
 		cmocka_unit_test_setup(tos_and_ttl, setup),
 		cmocka_unit_test_setup(get_truncates_to_the_callers_length, setup),
+		cmocka_unit_test_setup(congestion_control_is_renos, setup),
+		cmocka_unit_test(tcp_info_in_linuxs_layout),
+		cmocka_unit_test(tcp_info_of_a_listener_and_a_closed_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,12 +195,61 @@ static void options(void)
 	close(fd6);
 	int udp = socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(setsockopt(udp, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) == -1 && errno == ENOPROTOOPT);
+	/* Linux's IPv4 getsockopt answers a level it does not serve so. */
+	CHECK(getsockopt(udp, IPPROTO_TCP, TCP_NODELAY, &v, &len) == -1 && errno == EOPNOTSUPP);
 	close(udp);
 	CHECK(socket(AF_UNIX, SOCK_RDM, 0) == -1 && errno == ESOCKTNOSUPPORT);
 	CHECK(socket(AF_PACKET, SOCK_RAW, 0) == -1 && errno == EAFNOSUPPORT);
 	CHECK(socket(AF_INET, SOCK_SEQPACKET, 0) == -1);
 	char buf[4];
 	CHECK(recv(0, buf, 1, MSG_DONTWAIT) == -1 && errno == ENOTSOCK);
+}
+
+/* TCP_INFO and TCP_CONGESTION, which iperf3's server reads of every
+ * connection: the state in Linux's numbering, the segment size, the
+ * window; an algorithm Linux has by any name (reno), ENOENT for one
+ * unknown. */
+static void tcp_info_and_congestion(void)
+{
+	int port, client;
+	int lfd = listener(&port);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	CHECK(getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len == sizeof(ti) &&
+	      ti.tcpi_state == TCP_LISTEN);
+	int server = connected_pair(lfd, port, &client);
+	char buf[65536];
+	memset(buf, 'i', sizeof(buf));
+	CHECK(write(client, buf, sizeof(buf)) == sizeof(buf));
+	CHECK(recv(server, buf, sizeof(buf), MSG_WAITALL) == sizeof(buf));
+	len = sizeof(ti);
+	CHECK(getsockopt(client, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && len == sizeof(ti));
+	CHECK(ti.tcpi_state == TCP_ESTABLISHED && ti.tcpi_snd_mss > 0 && ti.tcpi_rto > 0 && ti.tcpi_snd_cwnd > 0);
+	CHECK(ti.tcpi_options & TCPI_OPT_WSCALE);
+	/* A short buffer takes what fits. */
+	uint8_t state = 0;
+	len = 1;
+	CHECK(getsockopt(server, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 && state == TCP_ESTABLISHED);
+	CHECK(shutdown(client, SHUT_WR) == 0);
+	CHECK(read(server, buf, 1) == 0);
+	len = sizeof(ti);
+	CHECK(getsockopt(server, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_CLOSE_WAIT);
+
+	enum { CA_NAME_MAX = 16 }; /* Linux's TCP_CA_NAME_MAX, not in musl's header */
+	char ca[CA_NAME_MAX + 1] = { 0 };
+	len = CA_NAME_MAX;
+	CHECK(setsockopt(client, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) == 0);
+	CHECK(getsockopt(client, IPPROTO_TCP, TCP_CONGESTION, ca, &len) == 0 && len == CA_NAME_MAX &&
+	      strcmp(ca, "reno") == 0);
+	CHECK(setsockopt(client, IPPROTO_TCP, TCP_CONGESTION, "no-such-cc", 10) == -1 && errno == ENOENT);
+	CHECK(setsockopt(client, IPPROTO_TCP, TCP_CONGESTION, "", 0) == -1 && errno == EINVAL);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	len = sizeof(ti);
+	CHECK(getsockopt(udp, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 && errno == EOPNOTSUPP);
+	close(udp);
+	close(client);
+	close(server);
+	close(lfd);
 }
 
 /* A link-local peer with a scope id that names no interface: no route
@@ -212,10 +261,12 @@ static void unknown_scope_ids(void)
 	for (int i = 0; i < 2; i++) {
 		struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(7), .sin6_scope_id = scopes[i] };
 		inet_pton(AF_INET6, "fe80::1", &a.sin6_addr);
+		/* A fresh socket: Linux binds one to a port at its first
+		 * sendto or connect, even one that fails. */
 		int u = socket(AF_INET6, SOCK_DGRAM, 0);
+		CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENODEV);
 		CHECK(sendto(u, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
 		CHECK(connect(u, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
-		CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENODEV);
 		close(u);
 		int t = socket(AF_INET6, SOCK_STREAM, 0);
 		CHECK(connect(t, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENETUNREACH);
@@ -559,6 +610,7 @@ static void reset_by_peer(void)
 int test_sockets(void)
 {
 	options();
+	tcp_info_and_congestion();
 	inherited_options();
 	stream_basics();
 	nonblocking_connect();
