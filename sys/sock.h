@@ -60,6 +60,10 @@ struct sock {
 	struct netbuf *held_dgram;
 	bool bound;
 	bool udp_connected;
+	/* A connect left running (EINPROGRESS, a signal, a timeout) whose end
+	 * the next connect reports, as Linux: 0 once connected, else its
+	 * error. */
+	bool connect_unreported;
 	/* A receive or a send under way: the held data and lwIP's calls
 	 * belong to one thread at a time (interrupts off around them). */
 	bool rx_busy, tx_busy;

@@ -192,6 +192,13 @@ static long connect_stream(struct sock *s, const struct sock_addr *a)
 {
 	if (s->ready.connecting)
 		return -EALREADY;
+	if (s->connect_unreported) {
+		s->connect_unreported = false;
+		if (s->ready.connected && !s->ready.reset)
+			return 0;
+		int e = sock_take_error(s);
+		return e ? -e : -ECONNABORTED;
+	}
 	if (s->ready.listening)
 		return -EISCONN;
 	if (s->ready.connected) {
@@ -225,6 +232,7 @@ static long connect_stream(struct sock *s, const struct sock_addr *a)
 	}
 	/* A signal or a timeout leaves the connect running, as Linux. */
 	r = sock_wait(s, connect_ended, sock_is_nonblocking(s, 0), s->opts.sndtimeo_us);
+	s->connect_unreported = r != 0;
 	if (r == -EAGAIN)
 		return -EINPROGRESS;
 	if (r)
