@@ -58,8 +58,8 @@ load_at_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "building the images and their Linux builds..." >&2
 for app in redis echo; do make -s APP=$app all >/dev/null; done
 tools/linux-build.sh redis-server echo-server >/dev/null
-# iperf3's Debian source may be missing from a mirror (its original
-# tarball): iperf 2 (Debian's iperf) measures the same then, and where
+# iperf3's Debian source may be missing from a mirror for every release
+# tools/fetch-source.sh asks (its original tarball): iperf 2 (Debian's iperf) measures the same then, and where
 # neither builds the other measures are still taken, and the table says
 # why iperf's are not.
 apps="redis echo"
@@ -216,7 +216,7 @@ echo "$table"
 [ -n "$notes" ] && printf '\n%s' "$notes"
 if [ $write = 1 ]; then
 	case $iperf_name in
-	iperf3) iperf_text="iperf3 3.12" iperf_client="iperf3" ;;
+	iperf3) iperf_text="iperf3 $(basename "$(tools/fetch-source.sh iperf3 2>/dev/null)" | sed 's/^iperf3-//')" iperf_client="iperf3" ;;
 	*) iperf_text="iperf 2.1.8, as iperf3's Debian source could not be fetched" iperf_client="iperf (2)" ;;
 	esac
 	python3 - "$header" "$table" "$notes" "$iperf_text" "$iperf_client" <<'PY'

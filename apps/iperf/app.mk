@@ -1,9 +1,10 @@
-# iperf3 3.12: the network throughput tester of Debian's source package
-# iperf3, as the guest's server, built unmodified by its own configure
-# and make for a musl target (no OpenSSL, no SCTP), in a folder of the
-# build; the image takes its main and its library, libiperf. 3.12 is
-# single-threaded. The source is fetched and unpacked into the build
-# folder, never kept here.
+# iperf3: the network throughput tester of Debian's source package
+# iperf3 (the machine's release's, or an earlier release's where the
+# mirror lacks it: tools/fetch-source.sh), as the guest's server, built
+# unmodified by its own configure and make for a musl target (no
+# OpenSSL, no SCTP), in a folder of the build; the image takes its main
+# and its library, libiperf. It is single-threaded. The source is
+# fetched and unpacked into the build folder, never kept here.
 #
 #   make APP=iperf                                build/iperf.elf, build/iperf.iso
 #   run-qemu.sh --kernel build/iperf.elf --append "-- -s"

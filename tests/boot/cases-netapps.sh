@@ -13,7 +13,7 @@ else
 	skip_test redis "build/redis.elf was not built"
 fi
 if [ -f build/iperf.elf ]; then
-	boot_test iperf-version 0 'iperf 3\.1[0-9]+ \(cJSON' 'Linux keel ' 'keel: exit status 0' '!is not implemented' \
+	boot_test iperf-version 0 'iperf 3\.[0-9]+ \(cJSON' 'Linux keel ' 'keel: exit status 0' '!is not implemented' \
 		-- --kernel build/iperf.elf --append "-- --version"
 	script_test iperf-start tests/boot/t-netapp-start.sh build/iperf.elf 'Server listening on 5201' \
 		'unable to start listener' -- -s -1
