@@ -8,11 +8,14 @@
 #                             reads each back; redis-benchmark -q -n 10000
 #                             completes with no error
 #   t-netapp-serve.sh iperf   iperf3 sends for 5 s, then receives for 5 s
+#                             (the server reading TCP_INFO as it sends);
+#                             four streams at once; UDP at 50 Mbit/s; over
+#                             IPv6
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
 app=$1
-HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2
+HOST_IP=10.0.3.1 GUEST_IP=10.0.3.2 HOST_IP6=fd00:3::1 GUEST_IP6=fd00:3::2
 case $app in
 redis)
 	args="--save --appendonly no --protected-mode no --port 6379 --bind 0.0.0.0"
@@ -39,10 +42,11 @@ trap 'kill "$(qemu_pid_with "$tmp/serial.log")" 2>/dev/null; cleanup; ip netns d
 in_ns ip link set lo up
 in_ns ip tuntap add dev tap0 mode tap
 in_ns ip addr add "$HOST_IP/24" dev tap0
+in_ns ip addr add "$HOST_IP6/64" dev tap0 nodad
 in_ns ip link set tap0 up
 
 in_ns ./run-qemu.sh --kernel "build/$app.elf" --accel tcg --timeout 280 --mem 256M --serial-log "$tmp/serial.log" \
-	--append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP -- $args" -- \
+	--append "net.en0=ip=$GUEST_IP/24,gw=$HOST_IP,ip6=$GUEST_IP6/64 -- $args" -- \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off -device virtio-net-pci,netdev=n0 \
 	</dev/null >"$tmp/out" 2>&1 &
 qemu=$!
@@ -74,13 +78,25 @@ redis)
 	echo "PASS: 10,000 keys set through a pipe and read back, redis-benchmark -n 10000 without error"
 	;;
 iperf)
-	for dir in "" -R; do
-		in_ns timeout 60 iperf3 -c "$GUEST_IP" -t 5 $dir >"$tmp/iperf" 2>&1 || { cat "$tmp/iperf"; shown; fail "iperf3 -c $dir failed"; }
-		rate=$(grep -E 'receiver$' "$tmp/iperf" | tail -1)
-		echo "iperf3 $dir: $rate"
-		grep -Eq ' [0-9.]+ [KMG]bits/sec .*receiver$' "$tmp/iperf" || fail "iperf3 $dir reported no throughput"
+	# Each run: its arguments, then what its last receiver line must show.
+	runs=(
+		"-c $GUEST_IP -t 5" '^\[  5\] .* [0-9.]+ [KMG]bits/sec +receiver$'
+		"-c $GUEST_IP -t 5 -R --get-server-output" '^\[  5\] .* [0-9.]+ [KMG]bits/sec +receiver$'
+		"-c $GUEST_IP -t 3 -P 4" '^\[SUM\] .* [0-9.]+ [KMG]bits/sec +receiver$'
+		"-c $GUEST_IP -t 3 -u -b 50M" '^\[  5\] .* [0-9.]+ [KMG]bits/sec .* [0-9]+/[0-9]+ .*receiver$'
+		"-6 -c $GUEST_IP6 -t 3" '^\[  5\] .* [0-9.]+ [KMG]bits/sec +receiver$'
+	)
+	for ((i = 0; i < ${#runs[@]}; i += 2)); do
+		how=${runs[i]}
+		in_ns timeout 60 iperf3 $how >"$tmp/iperf" 2>&1 || { cat "$tmp/iperf"; shown; fail "iperf3 $how failed"; }
+		line=$(grep -E 'receiver$' "$tmp/iperf" | tail -1)
+		echo "iperf3 $how: $line"
+		grep -Eq -- "${runs[i + 1]}" <<<"$line" || { cat "$tmp/iperf"; fail "iperf3 $how reported no throughput"; }
 	done
-	echo "PASS: iperf3 for 5 s each way"
+	# Sending (-R), the server reads TCP_INFO of its connection every
+	# interval, for its Retr and Cwnd columns, and names a failed read.
+	! grep -aq -e 'getsockopt' -e 'iperf3: error' "$tmp/out" || { grep -a -e getsockopt -e 'iperf3: error' "$tmp/out" | head -3; fail "the server met errors"; }
+	echo "PASS: iperf3 for 5 s each way, four streams, UDP, IPv6"
 	;;
 esac
 # The server is still there, and made no call Keel does not know.
