@@ -162,8 +162,9 @@ int sockopt_set(struct sock_opts *o, int level, int name, const void *val, uint3
 /* getsockopt for every option but SO_ERROR and SO_ACCEPTCONN (the
  * socket's state) and TCP_INFO (the connection's, sockopt_tcp_info),
  * answered by the socket layer: writes up to *len bytes (at most 16)
- * into out and the length written into *len. Returns 0, -EINVAL or
- * -ENOPROTOOPT. */
+ * into out and the length written into *len. Returns 0, -EINVAL,
+ * -ENOPROTOOPT (an option its level does not have) or -EOPNOTSUPP (a
+ * level an IPv4 socket does not serve, as Linux answers). */
 int sockopt_get(const struct sock_opts *o, int level, int name, void *out, uint32_t *len);
 
 /* An int answer as getsockopt gives it (also for the socket layer's own
