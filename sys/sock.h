@@ -140,9 +140,13 @@ long sock_write_addr(const struct sock *s, const struct sock_addr *a, long addr,
 /* --- sys/sockoptcalls.c: the family's calls about names and options --- */
 
 /* Writes s->opts into lwIP's control block (what an option changes
- * there: reuse, keepalive and its times, broadcast, Nagle, lingering);
- * takes the core lock. */
+ * there: reuse, keepalive and its times, broadcast, Nagle, lingering,
+ * the segment size); takes the core lock. */
 void sock_apply_opts(struct sock *s);
+
+/* Bounds a connection's segment size by TCP_MAXSEG's, once lwIP has
+ * agreed one with the peer. The core lock held. */
+void sock_clamp_mss(struct sock *s);
 
 long inet_getname(struct file *f, long addr, long lenp, bool peer);
 long inet_setsockopt(struct file *f, long level, long name, long val, long len);

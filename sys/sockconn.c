@@ -108,7 +108,12 @@ static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 	} else {
 		if (evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK)
 			s->error = sock_errno(conn->pending_err, s->ready.connecting);
+		bool was_connecting = s->ready.connecting;
 		tell = sock_ready_event(&s->ready, (enum sock_evt)evt, len);
+		/* A connect's end comes in lwIP's thread, the core lock held:
+		 * the segment size is agreed now. */
+		if (was_connecting && s->ready.connected && !s->ready.reset)
+			sock_clamp_mss(s);
 	}
 	waitq_wake_all(&s->waiters);
 	if (tell)

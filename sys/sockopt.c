@@ -26,6 +26,11 @@ struct linux_linger {
 #define MAX_TCP_KEEPIDLE 32767
 #define MAX_TCP_KEEPINTVL 32767
 #define MAX_TCP_KEEPCNT 127
+/* Linux's TCP_MIN_MSS and MAX_TCP_WINDOW, TCP_MAXSEG's bounds, and its
+ * segment size before a connection (TCP_MSS_DEFAULT). */
+#define MIN_TCP_MAXSEG 88
+#define MAX_TCP_MAXSEG 32767
+#define DEFAULT_TCP_MAXSEG 536
 
 void sockopt_init(struct sock_opts *o, int domain, bool stream)
 {
@@ -187,6 +192,11 @@ static int set_tcp(struct sock_opts *o, int name, const void *val, uint32_t len)
 	memcpy(&v, val, sizeof(v));
 	switch (name) {
 	case LINUX_TCP_NODELAY: o->nodelay = v != 0; return 0;
+	case LINUX_TCP_MAXSEG:
+		if (v && (v < MIN_TCP_MAXSEG || v > MAX_TCP_MAXSEG))
+			return -EINVAL;
+		o->maxseg = v;
+		return 0;
 	case LINUX_TCP_KEEPIDLE:
 		if (v < 1 || v > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
@@ -330,4 +340,11 @@ void sockopt_tcp_info(const struct tcp_view *v, void *out, uint32_t *len)
 	i.snd_wnd = v->snd_wnd;
 	i.rcv_space = v->rcv_wnd;
 	put_bytes(&i, sizeof(i), out, len);
+}
+
+int sockopt_tcp_maxseg(const struct sock_opts *o, const struct tcp_view *v)
+{
+	if (v->state == LINUX_TCP_CLOSE || v->state == LINUX_TCP_LISTEN || v->mss == 0)
+		return o->maxseg ? o->maxseg : DEFAULT_TCP_MAXSEG;
+	return (int)v->mss;
 }

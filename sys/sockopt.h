@@ -33,6 +33,7 @@
 #define LINUX_SO_DOMAIN 39
 
 #define LINUX_TCP_NODELAY 1
+#define LINUX_TCP_MAXSEG 2
 #define LINUX_TCP_KEEPIDLE 4
 #define LINUX_TCP_KEEPINTVL 5
 #define LINUX_TCP_KEEPCNT 6
@@ -70,6 +71,9 @@ struct sock_opts {
 	/* 0 waits for ever, as Linux's MAX_SCHEDULE_TIMEOUT. */
 	uint64_t rcvtimeo_us, sndtimeo_us;
 	int keepidle_s, keepintvl_s, keepcnt;
+	/* TCP_MAXSEG: the largest segment the socket may send, 0 for the
+	 * path's (lwIP still advertises its own in the handshake). */
+	int maxseg;
 	/* IP_TOS and IP_TTL; IPV6_TCLASS and IPV6_UNICAST_HOPS. An IPv6
 	 * socket's packets carry the latter (the IPv4 ones of a dual-stack
 	 * socket too: lwIP keeps one of each per connection). */
@@ -145,6 +149,10 @@ struct tcp_view {
 
 /* TCP_INFO's answer from a view: min(*len, 232) bytes, as Linux. */
 void sockopt_tcp_info(const struct tcp_view *v, void *out, uint32_t *len);
+
+/* TCP_MAXSEG's answer, as Linux's: a connection's segment size, or
+ * before one (and for a listener) the size asked for, else 536. */
+int sockopt_tcp_maxseg(const struct sock_opts *o, const struct tcp_view *v);
 
 /* The type of service (or traffic class) and time to live (or hop limit)
  * a socket's packets carry, as lwIP's control block keeps them. */

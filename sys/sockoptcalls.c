@@ -34,6 +34,14 @@ long inet_getname(struct file *f, long addr, long lenp, bool peer)
 	return r;
 }
 
+void sock_clamp_mss(struct sock *s)
+{
+	struct tcp_pcb *pcb = s->conn->pcb.tcp;
+	if (s->opts.stream && s->opts.maxseg && pcb && pcb->state != LISTEN && pcb->state != CLOSED &&
+	    pcb->mss > s->opts.maxseg)
+		pcb->mss = (u16_t)s->opts.maxseg;
+}
+
 void sock_apply_opts(struct sock *s)
 {
 	LOCK_TCPIP_CORE();
@@ -62,6 +70,7 @@ void sock_apply_opts(struct sock *s)
 #endif
 	if (s->opts.stream && s->conn->pcb.tcp && s->conn->pcb.tcp->state != LISTEN) {
 		struct tcp_pcb *tpcb = s->conn->pcb.tcp;
+		sock_clamp_mss(s);
 		if (s->opts.nodelay)
 			tcp_nagle_disable(tpcb);
 		else
@@ -166,6 +175,10 @@ long inet_getsockopt(struct file *f, long level, long name, long val, long lenp)
 		struct tcp_view v;
 		tcp_view_of(s, &v);
 		sockopt_tcp_info(&v, buf, &n);
+	} else if (level == LINUX_IPPROTO_TCP && name == LINUX_TCP_MAXSEG && s->opts.stream) {
+		struct tcp_view v;
+		tcp_view_of(s, &v);
+		sockopt_put_int(sockopt_tcp_maxseg(&s->opts, &v), buf, &n);
 	} else
 		r = sockopt_get(&s->opts, (int)level, (int)name, buf, &n);
 	if (r == 0) {

@@ -10,7 +10,7 @@
 #   t-netapp-serve.sh iperf   iperf3 sends for 5 s, then receives for 5 s
 #                             (the server reading TCP_INFO as it sends);
 #                             four streams at once; UDP at 50 Mbit/s; over
-#                             IPv6
+#                             IPv6; with a segment size set (TCP_MAXSEG)
 set -u
 cd "$(dirname "$0")/../.."
 source tests/boot/lib.sh
@@ -85,10 +85,19 @@ iperf)
 		"-c $GUEST_IP -t 3 -P 4" '^\[SUM\] .* [0-9.]+ [KMG]bits/sec +receiver$'
 		"-c $GUEST_IP -t 3 -u -b 50M" '^\[  5\] .* [0-9.]+ [KMG]bits/sec .* [0-9]+/[0-9]+ .*receiver$'
 		"-6 -c $GUEST_IP6 -t 3" '^\[  5\] .* [0-9.]+ [KMG]bits/sec +receiver$'
+		"-c $GUEST_IP -t 3 -R -M 1000" '^\[  5\] .* [0-9.]+ [KMG]bits/sec +receiver$'
 	)
 	for ((i = 0; i < ${#runs[@]}; i += 2)); do
 		how=${runs[i]}
+		# With a segment size set (the client asks for it in its
+		# handshake, the server sets it on its listener), the host's
+		# socket sees the guest's segments that large (ss: rcvmss).
+		[[ $how == *"-M 1000"* ]] && (sleep 1.5; in_ns ss -tin dst "$GUEST_IP") >"$tmp/ss" 2>&1 &
 		in_ns timeout 60 iperf3 $how >"$tmp/iperf" 2>&1 || { cat "$tmp/iperf"; shown; fail "iperf3 $how failed"; }
+		if [[ $how == *"-M 1000"* ]]; then
+			wait $!
+			grep -q 'rcvmss:1000\b' "$tmp/ss" || { cat "$tmp/ss"; fail "the guest's segments were not 1000 bytes under -M 1000"; }
+		fi
 		line=$(grep -E 'receiver$' "$tmp/iperf" | tail -1)
 		echo "iperf3 $how: $line"
 		grep -Eq -- "${runs[i + 1]}" <<<"$line" || { cat "$tmp/iperf"; fail "iperf3 $how reported no throughput"; }
@@ -96,7 +105,7 @@ iperf)
 	# Sending (-R), the server reads TCP_INFO of its connection every
 	# interval, for its Retr and Cwnd columns, and names a failed read.
 	! grep -aq -e 'getsockopt' -e 'iperf3: error' "$tmp/out" || { grep -a -e getsockopt -e 'iperf3: error' "$tmp/out" | head -3; fail "the server met errors"; }
-	echo "PASS: iperf3 for 5 s each way, four streams, UDP, IPv6"
+	echo "PASS: iperf3 for 5 s each way, four streams, UDP, IPv6, a set segment size"
 	;;
 esac
 # The server is still there, and made no call Keel does not know.

@@ -63,6 +63,7 @@ static void the_numbers_are_linuxs(void **state)
 	assert_int_equal(LINUX_TCP_KEEPIDLE, TCP_KEEPIDLE);
 	assert_int_equal(LINUX_TCP_KEEPINTVL, TCP_KEEPINTVL);
 	assert_int_equal(LINUX_TCP_KEEPCNT, TCP_KEEPCNT);
+	assert_int_equal(LINUX_TCP_MAXSEG, TCP_MAXSEG);
 	assert_int_equal(LINUX_TCP_INFO, TCP_INFO);
 	assert_int_equal(LINUX_TCP_CONGESTION, TCP_CONGESTION);
 	assert_int_equal(LINUX_TCP_ESTABLISHED, TCP_ESTABLISHED);
@@ -397,6 +398,29 @@ static void tcp_info_of_a_listener_and_a_closed_socket(void **state)
 	assert_int_equal(out[3], 0xee);
 }
 
+/* TCP_MAXSEG, with this host's Linux's answers: 88 to 32767 or 0, the
+ * size asked for until a connection has one, 536 when none was asked. */
+static void maxseg(void **state)
+{
+	struct tcp_view closed = { .state = LINUX_TCP_CLOSE };
+	struct tcp_view listening = { .state = LINUX_TCP_LISTEN };
+	struct tcp_view connected = { .state = LINUX_TCP_ESTABLISHED, .mss = 1460 };
+	assert_int_equal(sockopt_tcp_maxseg(&tcp4, &closed), 536);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 87), -EINVAL);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 32768), -EINVAL);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, -1), -EINVAL);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 88), 0);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 32767), 0);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 1000), 0);
+	assert_int_equal(tcp4.maxseg, 1000);
+	assert_int_equal(sockopt_tcp_maxseg(&tcp4, &closed), 1000);
+	assert_int_equal(sockopt_tcp_maxseg(&tcp4, &listening), 1000);
+	assert_int_equal(sockopt_tcp_maxseg(&tcp4, &connected), 1460);
+	assert_int_equal(set_int(&tcp4, IPPROTO_TCP, TCP_MAXSEG, 0), 0);
+	assert_int_equal(sockopt_tcp_maxseg(&tcp4, &closed), 536);
+	assert_int_equal(set_int(&udp6, IPPROTO_TCP, TCP_MAXSEG, 1000), -ENOPROTOOPT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup(congestion_control_is_renos, setup),
 		cmocka_unit_test(tcp_info_in_linuxs_layout),
 		cmocka_unit_test(tcp_info_of_a_listener_and_a_closed_socket),
+		cmocka_unit_test_setup(maxseg, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,29 @@ static void tcp_info_and_congestion(void)
 
 	enum { CA_NAME_MAX = 16 }; /* Linux's TCP_CA_NAME_MAX, not in musl's header */
 	char ca[CA_NAME_MAX + 1] = { 0 };
+	/* TCP_MAXSEG: 536 before a connection, 88 to 32767 or 0, a
+	 * listener's passed to what it accepts. */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(getint(fd, IPPROTO_TCP, TCP_MAXSEG) == 536);
+	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &(int){ 87 }, sizeof(int)) == -1 && errno == EINVAL);
+	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &(int){ 1000 }, sizeof(int)) == 0);
+	CHECK(getint(fd, IPPROTO_TCP, TCP_MAXSEG) == 1000);
+	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &(int){ 0 }, sizeof(int)) == 0);
+	CHECK(getint(fd, IPPROTO_TCP, TCP_MAXSEG) == 536);
+	close(fd);
+	int lfd2 = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in la = loopback4(0);
+	socklen_t lal = sizeof(la);
+	CHECK(setsockopt(lfd2, IPPROTO_TCP, TCP_MAXSEG, &(int){ 1000 }, sizeof(int)) == 0);
+	CHECK(bind(lfd2, (struct sockaddr *)&la, sizeof(la)) == 0 && listen(lfd2, 4) == 0);
+	CHECK(getsockname(lfd2, (struct sockaddr *)&la, &lal) == 0 && getint(lfd2, IPPROTO_TCP, TCP_MAXSEG) == 1000);
+	int c2, s2 = connected_pair(lfd2, ntohs(la.sin_port), &c2);
+	int mss = getint(s2, IPPROTO_TCP, TCP_MAXSEG);
+	CHECK(mss > 0 && mss <= 1000);
+	CHECK(write(s2, buf, sizeof(buf)) == sizeof(buf) && recv(c2, buf, sizeof(buf), MSG_WAITALL) == sizeof(buf));
+	close(c2);
+	close(s2);
+	close(lfd2);
 	len = CA_NAME_MAX;
 	CHECK(setsockopt(client, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) == 0);
 	CHECK(getsockopt(client, IPPROTO_TCP, TCP_CONGESTION, ca, &len) == 0 && len == CA_NAME_MAX &&
