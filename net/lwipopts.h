@@ -224,6 +224,11 @@ int net_if_ip_input_hook(struct pbuf *p, struct netif *netif);
 struct ip6_addr;
 const struct ip6_addr *net_if_ip6_gateway_hook(struct netif *netif, const struct ip6_addr *dest);
 #define LWIP_HOOK_ND6_GET_GW(netif, dest) net_if_ip6_gateway_hook((netif), (dest))
+/* The interface for off-link IPv6 traffic from an unbound socket: one
+ * with a configured router where the default interface has none
+ * (net/netif.c). */
+struct netif *net_if_ip6_route_hook(const struct ip6_addr *src, const struct ip6_addr *dest);
+#define LWIP_HOOK_IP6_ROUTE(src, dest) net_if_ip6_route_hook((src), (dest))
 
 /* --- statistics and debugging ---------------------------------------------------------------- */
 #define LWIP_STATS 0

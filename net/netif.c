@@ -35,6 +35,7 @@
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/memp.h"
+#include "lwip/nd6.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
@@ -742,6 +743,41 @@ const ip6_addr_t *net_if_ip6_gateway_hook(struct netif *netif, const ip6_addr_t 
 	(void)dest;
 	struct net_if *g = net_if_of(netif);
 	return g && g->has_gw6 ? &g->gw6 : NULL;
+}
+
+static bool has_ip6_gateway(struct netif *n)
+{
+	struct net_if *g = net_if_of(n);
+	return g && g->has_gw6 && netif_is_up(n) && netif_is_link_up(n);
+}
+
+/* lwIP asks this before its own choice, for a destination and source
+ * outside every link's scope. Its own choice sends off-link traffic
+ * from an unbound socket (no source yet) by the default interface, even
+ * when that has no router and another has one from the command line.
+ * So: lwIP's choice (NULL) for a source address, which names its
+ * interface; for a destination on an interface's prefix or an
+ * advertised route; and where the default interface has a router of
+ * its own. Otherwise the first interface with a configured router. */
+struct netif *net_if_ip6_route_hook(const ip6_addr_t *src, const ip6_addr_t *dest)
+{
+	struct netif *n;
+	if (src && !ip6_addr_isany(src))
+		return NULL;
+	NETIF_FOREACH(n)
+	{
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+			if (ip6_addr_isvalid(netif_ip6_addr_state(n, i)) && ip6_addr_netcmp(dest, netif_ip6_addr(n, i)))
+				return NULL;
+	}
+	if (nd6_find_route(dest) != NULL || (netif_default && has_ip6_gateway(netif_default)))
+		return NULL;
+	NETIF_FOREACH(n)
+	{
+		if (has_ip6_gateway(n))
+			return n;
+	}
+	return NULL;
 }
 
 unsigned net_if_rx_lent(struct net_if *g)

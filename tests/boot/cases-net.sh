@@ -60,6 +60,9 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -c /dev/net/tun ]; then
 	script_test lwip-ipv6-static-tap-link-router tests/boot/t-net-tap-ip6-static.sh link
 	# musl's resolver through an IPv6 name server (dns=fd00::1).
 	script_test lwip-ipv6-dns-tap tests/boot/t-net-tap-dns6.sh
+	# The same with two NICs, the IPv6 router on the second: a socket
+	# with no address of its own reaches off-link by that router.
+	script_test lwip-ipv6-dns-tap-two-nics tests/boot/t-net-tap-dns6.sh two-nics
 else
 	skip_test lwip-tcp-echo-tap "needs root, ip and /dev/net/tun to make a tap in a network namespace"
 fi

@@ -1137,14 +1137,13 @@ static void test_link(void **state)
 	UNLOCK_TCPIP_CORE();
 }
 
-/* A datagram to an address off every prefix: with a router configured
- * (net_if_set_ip6_gateway) its next hop is that router, whose address
- * lwIP first resolves (a neighbour solicitation for it goes out); with
- * none, and none advertised, there is no route. */
-static err_t send_far6(void)
+/* A datagram from an unbound socket to an off-link address, 2001:db8:N::1
+ * (a destination of its own for each test: lwIP's destination cache
+ * keeps the next hop it found for an address). */
+static err_t send_far6_to(u32_t n)
 {
 	ip_addr_t far;
-	IP_ADDR6(&far, PP_HTONL(0x20010db8), PP_HTONL(0x00990000), 0, PP_HTONL(1));
+	IP_ADDR6(&far, PP_HTONL(0x20010db8), PP_HTONL(n << 16), 0, PP_HTONL(1));
 	LOCK_TCPIP_CORE();
 	struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_V6);
 	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, 8, PBUF_RAM);
@@ -1156,6 +1155,12 @@ static err_t send_far6(void)
 	settle();
 	return e;
 }
+
+/* A datagram to an address off every prefix: with a router configured
+ * (net_if_set_ip6_gateway) its next hop is that router, whose address
+ * lwIP first resolves (a neighbour solicitation for it goes out); with
+ * none, and none advertised, there is no route. */
+static err_t send_far6(void) { return send_far6_to(0x99); }
 
 static void test_ip6_gateway(void **state)
 {
@@ -1205,6 +1210,66 @@ static void test_ip6_gateway(void **state)
 	netif_set_default(was_default);
 	UNLOCK_TCPIP_CORE();
 	assert_null(net_if_ip6_gateway_hook(n, &mine));
+}
+
+/* Whether frames sent from index `from` on solicit `gw` (an ICMPv6
+ * neighbour solicitation: Ethernet 14, IPv6 40, then type 135, code,
+ * sum, reserved, target). */
+static bool solicits(struct fakedev *d, unsigned from, const ip6_addr_t *gw)
+{
+	for (unsigned i = from; i < d->nsent; i++) {
+		const uint8_t *f = d->sent[i].data;
+		if (d->sent[i].len >= 14 + 40 + 24 && f[12] == 0x86 && f[13] == 0xdd && f[14 + 6] == 58 &&
+		    f[54] == 135 && memcmp(f + 54 + 8, gw->addr, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Two interfaces, the router (gw6=) on the one that is not the default:
+ * off-link traffic from an unbound socket leaves by the interface with
+ * the router, where lwIP alone sends it by the default interface, which
+ * has none. With a router on the default interface too, that one. */
+static void test_ip6_gateway_on_a_second_interface(void **state)
+{
+	struct netif *a = net_if_netif(dev_a.glue), *b = net_if_netif(dev_b.glue);
+	ip6_addr_t mine_a, mine_b, gw_a, gw_b;
+	IP6_ADDR(&mine_a, PP_HTONL(0xfd000000), 0, 0, PP_HTONL(0x15));
+	IP6_ADDR(&mine_b, PP_HTONL(0xfd020000), 0, 0, PP_HTONL(0x15));
+	IP6_ADDR(&gw_a, PP_HTONL(0xfd000000), 0, 0, PP_HTONL(0x1));
+	IP6_ADDR(&gw_b, PP_HTONL(0xfd020000), 0, 0, PP_HTONL(0x1));
+	LOCK_TCPIP_CORE();
+	s8_t slot_a, slot_b;
+	assert_int_equal(netif_add_ip6_address(a, &mine_a, &slot_a), ERR_OK);
+	assert_int_equal(netif_add_ip6_address(b, &mine_b, &slot_b), ERR_OK);
+	netif_ip6_addr_set_state(a, slot_a, IP6_ADDR_PREFERRED);
+	netif_ip6_addr_set_state(b, slot_b, IP6_ADDR_PREFERRED);
+	struct netif *was_default = netif_default;
+	netif_set_default(a);
+	net_if_set_ip6_gateway(dev_b.glue, &gw_b);
+	UNLOCK_TCPIP_CORE();
+	unsigned before_a = dev_a.nsent, before_b = dev_b.nsent;
+	assert_int_equal(send_far6_to(0x98), ERR_OK);
+	assert_true(solicits(&dev_b, before_b, &gw_b));
+	assert_int_equal(dev_a.nsent, before_a);
+
+	/* A router on the default interface: it comes first. */
+	LOCK_TCPIP_CORE();
+	net_if_set_ip6_gateway(dev_a.glue, &gw_a);
+	UNLOCK_TCPIP_CORE();
+	before_a = dev_a.nsent;
+	before_b = dev_b.nsent;
+	assert_int_equal(send_far6_to(0x97), ERR_OK);
+	assert_true(solicits(&dev_a, before_a, &gw_a));
+	assert_false(solicits(&dev_b, before_b, &gw_b));
+
+	LOCK_TCPIP_CORE();
+	net_if_set_ip6_gateway(dev_a.glue, NULL);
+	net_if_set_ip6_gateway(dev_b.glue, NULL);
+	netif_ip6_addr_set_state(a, slot_a, IP6_ADDR_INVALID);
+	netif_ip6_addr_set_state(b, slot_b, IP6_ADDR_INVALID);
+	netif_set_default(was_default);
+	UNLOCK_TCPIP_CORE();
 }
 
 /* --- the OS layer (net/sys_arch.c) ------------------------------------------------------------ */
@@ -1309,6 +1374,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_segments_gathered, setup),
 		cmocka_unit_test_setup(test_link, setup),
 		cmocka_unit_test_setup(test_ip6_gateway, setup),
+		cmocka_unit_test_setup(test_ip6_gateway_on_a_second_interface, setup),
 		cmocka_unit_test_setup(test_timers_run, setup),
 		cmocka_unit_test_setup(test_sys_arch, setup),
 	};
