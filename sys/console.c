@@ -215,14 +215,6 @@ static unsigned tty_poll(struct file *f)
 	return FD_POLLOUT | FD_POLLWRNORM | (ldisc_input_ready(&tty.ld) ? FD_POLLIN | FD_POLLRDNORM : 0);
 }
 
-static long copy_out(void *arg, const void *from, size_t n)
-{
-	if (!user_writable_ok(arg, n))
-		return -EFAULT;
-	memcpy(arg, from, n);
-	return 0;
-}
-
 static long copy_in(void *to, const void *arg, size_t n)
 {
 	if (!user_range_ok(arg, n))
@@ -236,7 +228,7 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 	(void)f;
 	long r;
 	switch (request) {
-	case TCGETS: return copy_out(arg, &tty.ld.t, sizeof(tty.ld.t));
+	case TCGETS: return user_copy_out(arg, &tty.ld.t, sizeof(tty.ld.t));
 	case TCSETS:
 	case TCSETSW: /* output is written synchronously: nothing to drain */
 	case TCSETSF: {
@@ -250,9 +242,9 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 		raise_if(sig);
 		return 0;
 	}
-	case TIOCGWINSZ: return copy_out(arg, &tty.ws, sizeof(tty.ws));
+	case TIOCGWINSZ: return user_copy_out(arg, &tty.ws, sizeof(tty.ws));
 	case TIOCSWINSZ: return copy_in(&tty.ws, arg, sizeof(tty.ws));
-	case TIOCGPGRP: return copy_out(arg, &tty.pgrp, sizeof(tty.pgrp));
+	case TIOCGPGRP: return user_copy_out(arg, &tty.pgrp, sizeof(tty.pgrp));
 	case TIOCSPGRP: {
 		int pgrp;
 		if ((r = copy_in(&pgrp, arg, sizeof(pgrp))) != 0)
@@ -265,16 +257,16 @@ static long tty_ioctl(struct file *f, unsigned long request, void *arg)
 	}
 	case TIOCGSID: {
 		int sid = 1;
-		return copy_out(arg, &sid, sizeof(sid));
+		return user_copy_out(arg, &sid, sizeof(sid));
 	}
 	case FIONREAD: {
 		tty_update();
 		int n = (int)ldisc_readable(&tty.ld);
-		return copy_out(arg, &n, sizeof(n));
+		return user_copy_out(arg, &n, sizeof(n));
 	}
 	case TIOCOUTQ: {
 		int n = 0;
-		return copy_out(arg, &n, sizeof(n));
+		return user_copy_out(arg, &n, sizeof(n));
 	}
 	case TCFLSH:
 		if ((unsigned long)arg > TCIOFLUSH)

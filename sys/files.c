@@ -75,14 +75,12 @@ static long vector_io(long fd, long iov_addr, long count, bool writing)
 		long r = (f->access & (writing ? FILE_WRITE : FILE_READ)) ? 0 : -EBADF;
 		size_t sum = 0;
 		for (long i = 0; i < count && r == 0; i++) {
-			const void *buf = (const void *)(uintptr_t)iov[i].base;
 			if (iov[i].len > MAX_RW || sum + iov[i].len > MAX_RW)
 				r = -EINVAL;
-			else if (iov[i].len &&
-				 !(writing ? user_range_ok(buf, iov[i].len) : user_writable_ok(buf, iov[i].len)))
-				r = -EFAULT;
 			sum += iov[i].len;
 		}
+		if (r == 0 && !user_iov_ok(iov, (size_t)count, !writing))
+			r = -EFAULT;
 		if (r == 0)
 			r = whole(f, iov, (size_t)count, sum);
 		file_put(f);

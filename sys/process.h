@@ -5,9 +5,11 @@
 #ifndef KEEL_SYS_PROCESS_H
 #define KEEL_SYS_PROCESS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sys/fd.h"
 #include "sys/vm.h"
@@ -24,6 +26,21 @@ extern struct fd_table app_fds;
  * unmapped addresses, and wrap-around all answer false. */
 bool user_range_ok(const void *p, size_t len);
 bool user_writable_ok(const void *p, size_t len);
+
+/* Copies n bytes to the application's dst: 0, or -EFAULT where it may
+ * not write (nothing is written then). */
+static inline long user_copy_out(void *dst, const void *src, size_t n)
+{
+	if (!user_writable_ok(dst, n))
+		return -EFAULT;
+	memcpy(dst, src, n);
+	return 0;
+}
+
+/* Whether every buffer of an I/O vector (its array already checked) may
+ * be read, or written when into: the kernel writes into them. */
+struct linux_iovec;
+bool user_iov_ok(const struct linux_iovec *iov, size_t count, bool into);
 /* Copies the application's NUL-ended string src into dst (max bytes
  * with the NUL): its length, -EFAULT, or -ENAMETOOLONG when it does not
  * fit. */

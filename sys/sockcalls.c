@@ -186,23 +186,13 @@ static long read_iov(struct sock_msg *m, long iov, long count)
 	return 0;
 }
 
-static long check_buffers(const struct sock_msg *m, bool writing)
-{
-	for (size_t i = 0; i < m->count; i++) {
-		const void *p = (const void *)(uintptr_t)m->iov[i].base;
-		if (m->iov[i].len && !(writing ? user_writable_ok(p, m->iov[i].len) : user_range_ok(p, m->iov[i].len)))
-			return -EFAULT;
-	}
-	return 0;
-}
-
 static long do_send(long fd, struct sock_msg *m)
 {
 	long r;
 	struct file *f = sock_at(fd, &r);
 	if (f == NULL)
 		return r;
-	r = check_buffers(m, false);
+	r = user_iov_ok(m->iov, m->count, false) ? 0 : -EFAULT;
 	if (r == 0)
 		r = f->ops->sock->send ? f->ops->sock->send(f, m) : -EOPNOTSUPP;
 	file_put(f);
@@ -215,7 +205,7 @@ static long do_recv(long fd, struct sock_msg *m)
 	struct file *f = sock_at(fd, &r);
 	if (f == NULL)
 		return r;
-	r = check_buffers(m, true);
+	r = user_iov_ok(m->iov, m->count, true) ? 0 : -EFAULT;
 	if (r == 0)
 		r = f->ops->sock->recv ? f->ops->sock->recv(f, m) : -EOPNOTSUPP;
 	file_put(f);

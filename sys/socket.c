@@ -456,10 +456,7 @@ static long sock_file_ioctl(struct file *f, unsigned long request, void *arg)
 		else
 			v = 0;
 		sched_unlock(irq);
-		if (!user_writable_ok(arg, sizeof(v)))
-			return -EFAULT;
-		memcpy(arg, &v, sizeof(v));
-		return 0;
+		return user_copy_out(arg, &v, sizeof(v));
 	}
 	default: return -ENOTTY;
 	}

@@ -27,3 +27,13 @@ bool user_writable_ok(const void *p, size_t len)
 {
 	return on_own_stack(p, len) || vm_access_ok(&app_vm, (uintptr_t)p, len, PROT_READ | PROT_WRITE);
 }
+
+bool user_iov_ok(const struct linux_iovec *iov, size_t count, bool into)
+{
+	for (size_t i = 0; i < count; i++) {
+		const void *p = (const void *)(uintptr_t)iov[i].base;
+		if (iov[i].len && !(into ? user_writable_ok(p, iov[i].len) : user_range_ok(p, iov[i].len)))
+			return false;
+	}
+	return true;
+}

@@ -444,16 +444,6 @@ static struct umsg *new_msg(const struct linux_iovec *iov, size_t count, size_t 
 	return m;
 }
 
-static bool iov_ok(const struct linux_iovec *iov, size_t count, bool writing)
-{
-	for (size_t i = 0; i < count; i++) {
-		const void *p = (const void *)(uintptr_t)iov[i].base;
-		if (iov[i].len && !(writing ? user_writable_ok(p, iov[i].len) : user_range_ok(p, iov[i].len)))
-			return false;
-	}
-	return true;
-}
-
 /* Whether t takes a message of len bytes from s now. A stream may queue
  * while what it has queued is below its send buffer; a datagram or
  * packet while the receiver holds fewer than UNIX_MAX_DGRAM_QLEN and it
@@ -544,7 +534,7 @@ long unix_send(struct file *f, const struct linux_iovec *iov, size_t count, size
 		size_t n = stream ? (total - done < STREAM_CHUNK ? total - done : STREAM_CHUNK) : total;
 		/* The buffers were checked before the call; a wait gave other
 		 * threads the time to unmap them. */
-		if (slept && !iov_ok(iov, count, false)) {
+		if (slept && !user_iov_ok(iov, count, false)) {
 			err = -EFAULT;
 			break;
 		}
@@ -699,7 +689,7 @@ long unix_recv(struct file *f, struct unix_recv *r)
 			break;
 		}
 		if (s->head) {
-			if (slept && !iov_ok(r->iov, r->count, true)) {
+			if (slept && !user_iov_ok(r->iov, r->count, true)) {
 				err = -EFAULT;
 				break;
 			}
@@ -930,10 +920,7 @@ static long unix_ioctl(struct file *f, unsigned long request, void *arg)
 		bool irq = sched_lock();
 		v = (int)(!is_dgram(s) ? s->bytes : s->head ? s->head->len : 0);
 		sched_unlock(irq);
-		if (!user_writable_ok(arg, sizeof(v)))
-			return -EFAULT;
-		memcpy(arg, &v, sizeof(v));
-		return 0;
+		return user_copy_out(arg, &v, sizeof(v));
 	}
 	default: return -ENOTTY;
 	}

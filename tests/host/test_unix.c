@@ -44,6 +44,7 @@
 /* The application's memory as the sockets see it: all of it is. */
 bool user_range_ok(const void *p, size_t len) { return true; }
 bool user_writable_ok(const void *p, size_t len) { return true; }
+bool user_iov_ok(const struct linux_iovec *iov, size_t count, bool into) { return true; }
 
 static unsigned broken;
 
